@@ -1,0 +1,261 @@
+// Turns one image file into the exact uint8 RGB pixels the model reads, or into a short,
+// user-readable reason why it cannot. Every photo is read at the same resolution (long side =
+// maxSide) so that visual words from different photos describe objects at comparable scales.
+
+import { createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import sharp from 'sharp';
+
+/** sharp's own default (0x3FFF x 0x3FFF): big enough for any camera or stitched panorama we expect. */
+export const DEFAULT_PIXEL_LIMIT = 268_402_689;
+export const DEFAULT_MAX_BYTES = 512 * 1024 * 1024;
+/** InceptionV3's smallest valid input side. */
+export const DEFAULT_MIN_SIDE = 75;
+export const DEFAULT_STEP = 16;
+
+export type DecodeFailureCode =
+  | 'empty'
+  | 'unsupported'
+  | 'corrupt'
+  | 'too-many-pixels'
+  | 'file-too-large'
+  | 'not-a-file'
+  | 'permission'
+  | 'vanished'
+  | 'io'
+  | 'unknown';
+
+/** A failure the user can act on; `reason` is shown as-is, `detail` keeps the raw cause for logs. */
+export class DecodeError extends Error {
+  readonly code: DecodeFailureCode;
+  readonly reason: string;
+  readonly detail?: string;
+
+  constructor(code: DecodeFailureCode, reason: string, detail?: string) {
+    super(detail ? `${reason} (${detail})` : reason);
+    this.name = 'DecodeError';
+    this.code = code;
+    this.reason = reason;
+    this.detail = detail;
+  }
+}
+
+export interface ShapeOptions {
+  /** The short side is rounded to a multiple of this so similar aspect ratios share one shape. */
+  step?: number;
+  /** Lower clamp for the short side (very thin panoramas still give the CNN a valid input). */
+  minSide?: number;
+}
+
+export interface Shape {
+  width: number;
+  height: number;
+}
+
+/**
+ * Rounds an exact short side to the batching grid. Exported because batch keys must be computed
+ * exactly the same way as decode shapes, or photos would be decoded into shapes no batch expects.
+ */
+export function roundSide(exact: number, maxSide: number, opts: ShapeOptions = {}): number {
+  const step = opts.step ?? DEFAULT_STEP;
+  const minSide = opts.minSide ?? DEFAULT_MIN_SIDE;
+  const rounded = Math.round(exact / step) * step;
+  return Math.min(maxSide, Math.max(minSide, rounded));
+}
+
+/** Aspect-correct model input shape: long side = maxSide, short side on the step grid. */
+export function targetShape(width: number, height: number, maxSide: number, opts: ShapeOptions = {}): Shape {
+  if (!(width > 0 && height > 0)) throw new RangeError(`invalid image size ${width} x ${height}`);
+  const minSide = opts.minSide ?? DEFAULT_MIN_SIDE;
+  if (!Number.isInteger(maxSide) || maxSide < minSide) {
+    throw new RangeError(`maxSide ${maxSide} must be an integer of at least minSide ${minSide}`);
+  }
+  if (width >= height) return { width: maxSide, height: roundSide((maxSide * height) / width, maxSide, opts) };
+  return { width: roundSide((maxSide * width) / height, maxSide, opts), height: maxSide };
+}
+
+/** Key under which decoded images can be stacked into one tensor. */
+export function shapeKey(shape: Shape): string {
+  return `${shape.width}x${shape.height}`;
+}
+
+export interface DecodeOptions extends ShapeOptions {
+  /** Largest width x height accepted (checked from the header, before any pixel is decoded); false = no limit. */
+  limitInputPixels?: number | false;
+  /**
+   * How strict libvips is with damaged data. 'truncated' (default) rejects cut-off files, which
+   * would otherwise decode with a grey bottom and give wrong visual words, while tolerating the
+   * harmless warnings (odd EXIF, extraneous bytes) that real cameras and editors produce.
+   */
+  failOn?: 'none' | 'truncated' | 'error' | 'warning';
+}
+
+export interface DecodedImage {
+  /** RGB, row-major HWC, height * width * 3 bytes; fed to the model as uint8 without conversion. */
+  pixels: Uint8Array;
+  width: number;
+  height: number;
+  /** Size after EXIF orientation, before resizing. */
+  srcWidth: number;
+  srcHeight: number;
+}
+
+export async function decodeForModel(input: Buffer, maxSide: number, opts: DecodeOptions = {}): Promise<DecodedImage> {
+  if (input.length === 0) throw new DecodeError('empty', 'empty file (0 bytes)');
+  const limit = opts.limitInputPixels ?? DEFAULT_PIXEL_LIMIT;
+  const image = sharp(input, {
+    failOn: opts.failOn ?? 'truncated',
+    limitInputPixels: limit === false ? false : limit,
+    autoOrient: true,
+    // Animated GIF/WebP and multi-page TIFF: the first frame stands for the file.
+    pages: 1,
+    page: 0,
+  });
+
+  let srcWidth: number;
+  let srcHeight: number;
+  try {
+    const meta = await image.metadata();
+    // metadata() reads only the header, so a giant image is refused before gigabytes are allocated.
+    if (limit !== false && meta.width * meta.height > limit) {
+      throw new DecodeError(
+        'too-many-pixels',
+        `image too large: ${meta.width} x ${meta.height} pixels exceeds the limit of ${limit} pixels`,
+      );
+    }
+    srcWidth = meta.autoOrient?.width ?? meta.width;
+    srcHeight = meta.autoOrient?.height ?? meta.height;
+    if (!(srcWidth > 0 && srcHeight > 0)) throw new DecodeError('corrupt', 'truncated or corrupt image data', 'no image size in header');
+  } catch (err) {
+    throw classifyError(err);
+  }
+
+  const shape = targetShape(srcWidth, srcHeight, maxSide, opts);
+  let data: Buffer;
+  let info: sharp.OutputInfo;
+  try {
+    ({ data, info } = await image
+      // White, not black: transparent areas of logos and screenshots are meant to look like paper.
+      .flatten({ background: '#ffffff' })
+      // Greyscale, CMYK and 16-bit inputs all become 8-bit sRGB, so the model sees one layout.
+      .toColourspace('srgb')
+      // The shape is already aspect-correct up to the rounding, so 'fill' distorts by < step/2 px.
+      .resize(shape.width, shape.height, { fit: 'fill' })
+      .removeAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true }));
+  } catch (err) {
+    throw classifyError(err);
+  }
+  if (info.width !== shape.width || info.height !== shape.height || info.channels !== 3) {
+    throw new DecodeError(
+      'unknown',
+      'could not convert image to RGB',
+      `got ${info.width} x ${info.height} x ${info.channels}, wanted ${shape.width} x ${shape.height} x 3`,
+    );
+  }
+  return {
+    pixels: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    width: info.width,
+    height: info.height,
+    srcWidth,
+    srcHeight,
+  };
+}
+
+export interface ReadOptions {
+  /** Files above this are refused before reading: a huge file is almost never a photo we can use. */
+  maxBytes?: number;
+}
+
+export interface ImageFile {
+  buffer: Buffer;
+  size: number;
+  mtimeMs: number;
+  /** sha256 of exactly the bytes that get decoded, so the hash can never describe a different version. */
+  hash: string;
+}
+
+/** Reads the file once; the same buffer is hashed and decoded (no second read that could race an edit). */
+export async function readImageFile(path: string, opts: ReadOptions = {}): Promise<ImageFile> {
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (err) {
+    throw classifyError(err);
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new DecodeError('not-a-file', 'not a regular file');
+    if (stat.size > maxBytes) throw fileTooLarge(stat.size, maxBytes);
+    const buffer = await handle.readFile();
+    // The file may have grown between stat and read (a copy still in progress).
+    if (buffer.length > maxBytes) throw fileTooLarge(buffer.length, maxBytes);
+    const hash = createHash('sha256').update(buffer).digest('hex');
+    return { buffer, size: buffer.length, mtimeMs: stat.mtimeMs, hash };
+  } catch (err) {
+    throw classifyError(err);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+/** readImageFile + decodeForModel, for callers that do not keep the buffer. */
+export async function loadForModel(
+  path: string,
+  maxSide: number,
+  opts: DecodeOptions & ReadOptions = {},
+): Promise<DecodedImage & Omit<ImageFile, 'buffer'>> {
+  const { buffer, ...file } = await readImageFile(path, opts);
+  const decoded = await decodeForModel(buffer, maxSide, opts);
+  return { ...file, ...decoded };
+}
+
+function fileTooLarge(size: number, maxBytes: number): DecodeError {
+  const mib = (n: number) => `${Math.round((n / 1024 / 1024) * 10) / 10} MiB`;
+  return new DecodeError('file-too-large', `file too large: ${mib(size)} exceeds the limit of ${mib(maxBytes)}`);
+}
+
+// libvips and libc messages are matched loosely on purpose: their wording differs between
+// formats and versions, and an unrecognised message still ends up as a generic, honest reason.
+const SHARP_PATTERNS: [RegExp, DecodeFailureCode, string][] = [
+  [/buffer is empty/i, 'empty', 'empty file (0 bytes)'],
+  [/unsupported image format/i, 'unsupported', 'not an image or unsupported format'],
+  [/exceeds pixel limit/i, 'too-many-pixels', 'image too large: exceeds the pixel limit'],
+  [/out of memory|cannot allocate|memory/i, 'io', 'not enough memory to decode the image'],
+  [
+    /premature end|truncat|corrupt|read error|unable to parse|invalid|bad |not a |decode|error/i,
+    'corrupt',
+    'truncated or corrupt image data',
+  ],
+];
+
+const ERRNO_REASONS: Record<string, [DecodeFailureCode, string]> = {
+  ENOENT: ['vanished', 'file vanished while reading'],
+  EACCES: ['permission', 'permission denied'],
+  EPERM: ['permission', 'permission denied'],
+  EISDIR: ['not-a-file', 'not a regular file'],
+  EIO: ['io', 'disk read error (I/O error)'],
+  EMFILE: ['io', 'too many open files'],
+  ENFILE: ['io', 'too many open files'],
+  ELOOP: ['vanished', 'broken symbolic link (loop)'],
+  ESTALE: ['vanished', 'file vanished while reading'],
+};
+
+/** Maps any error from reading or decoding to a DecodeError; DecodeErrors pass through unchanged. */
+export function classifyError(err: unknown): DecodeError {
+  if (err instanceof DecodeError) return err;
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code === 'string' && code in ERRNO_REASONS) {
+    const [kind, reason] = ERRNO_REASONS[code];
+    return new DecodeError(kind, reason, code);
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  // libvips repeats its warning lines many times; the first line is enough for a log.
+  const detail = message.split('\n')[0].trim();
+  for (const [pattern, kind, reason] of SHARP_PATTERNS) {
+    if (pattern.test(message)) return new DecodeError(kind, reason, detail);
+  }
+  return new DecodeError('unknown', 'could not read image', detail);
+}

@@ -1,0 +1,121 @@
+// Token grid -> bag of visual words ("k-grams", the paper's section on 2D and 3D n-grams).
+//
+// A word is a token seen at a given offset inside a k x k (x k) window, so the same token in a
+// different corner of the window is a different word: that keeps local spatial layout in an
+// otherwise orderless bag. This runs once per photo in the indexing loop, so it avoids strings,
+// Maps and a global sort: it walks the term space in ascending block order and only sorts the
+// handful of distinct tokens inside each block.
+
+import type { Bag, KgramSettings, TokenGrid } from './types.js';
+
+/**
+ * Number of possible term ids, i.e. one past the largest id bagFromGrid can emit.
+ * 2D: heads*k*k*codes (the head is part of the word). 3D: k*k*k*codes (only the offset along the
+ * head axis is, so words are shared across heads).
+ */
+export function termSpaceSize(heads: number, codes: number, s: KgramSettings): number {
+  checkSettings(s);
+  const k = s.kernel;
+  return (s.channel ? k : heads) * k * k * codes;
+}
+
+/**
+ * Inclusive range [lo, hi] of window start positions along one axis of length `len`.
+ * Normally every start from -p to len+p-k. Real photos can give grids of side 1 or 2, smaller
+ * than the kernel even with padding; sliding would then yield no window at all and the photo an
+ * empty bag, so such an axis gets exactly one window, centred on the real cells.
+ */
+function axisStarts(len: number, k: number, p: number): [number, number] {
+  if (len + 2 * p >= k) return [-p, len + p - k];
+  const start = -Math.floor((k - len) / 2);
+  return [start, start];
+}
+
+function checkSettings(s: KgramSettings): void {
+  if (!Number.isInteger(s.kernel) || s.kernel < 1) throw new Error(`k-gram kernel must be a positive integer, got ${s.kernel}`);
+  if (!Number.isInteger(s.padding) || s.padding < 0) throw new Error(`k-gram padding must be a non-negative integer, got ${s.padding}`);
+}
+
+// Scratch reused across calls: per-token counts for the current block (always left zeroed) and
+// the list of tokens touched in it. Safe because bagFromGrid is synchronous.
+let counts = new Uint32Array(0);
+let touched = new Uint16Array(0);
+
+/**
+ * Bag of k-gram words of a token grid.
+ *
+ * Term id (2D) = ((head*k + dy)*k + dx)*codes + token; (3D) = ((dc*k + dy)*k + dx)*codes + token.
+ * Count of a term = number of windows that hold that token at that offset. A real cell at offset
+ * (dy, dx) pins the window start (y-dy, x-dx), so each (cell, offset) contributes 0 or 1 and the
+ * count is just how many cells of that block have a valid window start — no window enumeration.
+ */
+export function bagFromGrid(grid: TokenGrid, s: KgramSettings): Bag {
+  checkSettings(s);
+  const { heads: C, height: H, width: W, codes: n, tokens } = grid;
+  if (C < 1 || H < 1 || W < 1) throw new Error(`token grid must be non-empty, got ${C}x${H}x${W}`);
+  if (tokens.length !== C * H * W) throw new Error(`token grid has ${tokens.length} tokens, expected ${C}*${H}*${W}`);
+  if (!Number.isInteger(n) || n < 1 || n > 65536) throw new Error(`codebook size must be in [1, 65536], got ${n}`);
+  // One bad token would silently alias into the next block's term ids; check once up front.
+  for (let i = 0; i < tokens.length; i++) {
+    if (tokens[i] >= n) throw new Error(`token ${tokens[i]} at ${i} is outside codebook of size ${n}`);
+  }
+
+  const k = s.kernel;
+  const p = s.padding;
+  const [ylo, yhi] = axisStarts(H, k, p);
+  const [xlo, xhi] = axisStarts(W, k, p);
+  const [clo, chi] = s.channel ? axisStarts(C, k, p) : [0, 0];
+  const outer = s.channel ? k : C; // leading term-id digit: head (2D) or head offset (3D)
+
+  // Upper bound on distinct terms: each block holds at most min(codes, cells it can see).
+  const cellsPerBlock = (s.channel ? C : 1) * H * W;
+  const cap = outer * k * k * Math.min(n, cellsPerBlock);
+  const terms = new Uint32Array(cap);
+  const tfs = new Float32Array(cap);
+  if (counts.length < n) counts = new Uint32Array(n);
+  if (touched.length < cellsPerBlock) touched = new Uint16Array(cellsPerBlock);
+  const cnt = counts;
+  const seen = touched;
+
+  let m = 0;
+  for (let b = 0; b < outer; b++) {
+    // Heads whose cells can sit at this block's head index: 2D just head b; 3D every head c with
+    // a valid head-window start c - b.
+    const c0 = s.channel ? Math.max(0, clo + b) : b;
+    const c1 = s.channel ? Math.min(C - 1, chi + b) : b;
+    if (c0 > c1) continue;
+    for (let dy = 0; dy < k; dy++) {
+      const y0 = Math.max(0, ylo + dy);
+      const y1 = Math.min(H - 1, yhi + dy);
+      if (y0 > y1) continue;
+      for (let dx = 0; dx < k; dx++) {
+        const x0 = Math.max(0, xlo + dx);
+        const x1 = Math.min(W - 1, xhi + dx);
+        if (x0 > x1) continue;
+        let nt = 0;
+        for (let c = c0; c <= c1; c++) {
+          for (let y = y0; y <= y1; y++) {
+            const row = (c * H + y) * W;
+            for (let x = x0; x <= x1; x++) {
+              const t = tokens[row + x];
+              if (cnt[t]++ === 0) seen[nt++] = t;
+            }
+          }
+        }
+        // Ids ascend with (b, dy, dx) then token, so sorting tokens within the block is enough.
+        const blockTokens = seen.subarray(0, nt);
+        blockTokens.sort();
+        const base = ((b * k + dy) * k + dx) * n;
+        for (let i = 0; i < nt; i++) {
+          const t = blockTokens[i];
+          terms[m] = base + t;
+          tfs[m] = cnt[t];
+          cnt[t] = 0;
+          m++;
+        }
+      }
+    }
+  }
+  // slice (copy) rather than subarray so the bag does not pin the over-sized buffers.
+  return { terms: terms.slice(0, m), tfs: tfs.slice(0, m) };
+}

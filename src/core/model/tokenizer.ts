@@ -1,0 +1,159 @@
+// Photos in, visual words out: the backbone session produces the feature map, the VQ session
+// turns it into a token grid per photo plus a GeM-pooled dense vector. Sessions run on the best
+// execution provider present (CUDA, DirectML, CoreML), else the CPU, and say which one runs.
+import ort from 'onnxruntime-node';
+import os from 'node:os';
+import { FEATURES_INPUT, POOLED_OUTPUT, TOKENS_OUTPUT, vqGraph, type Codebook } from './vq.js';
+import { PIXELS_INPUT } from './inception.js';
+import type { BackboneInfo } from './backbone.js';
+import type { TokenGrid } from '../types.js';
+
+export type ProviderChoice = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml';
+
+export interface TokenizerOptions {
+  provider?: ProviderChoice;
+  /** Intra-op threads for the CPU provider (default: all cores). */
+  threads?: number;
+}
+
+export interface ImageInput {
+  /** RGB uint8, HWC. */
+  pixels: Uint8Array;
+  width: number;
+  height: number;
+}
+
+export interface TokenizedImage {
+  grid: TokenGrid;
+  /** GeM-pooled backbone features (dense baseline, not quantized). */
+  pooled: Float32Array;
+}
+
+function candidates(choice: ProviderChoice): string[] {
+  if (choice !== 'auto') return choice === 'cpu' ? ['cpu'] : [choice, 'cpu'];
+  switch (process.platform) {
+    case 'win32':
+      return ['dml', 'cpu'];
+    case 'darwin':
+      return ['coreml', 'cpu'];
+    default:
+      return ['cuda', 'cpu'];
+  }
+}
+
+async function createSession(
+  model: string | Uint8Array,
+  providers: string[],
+  threads: number,
+): Promise<{ session: ort.InferenceSession; provider: string; tried: string[] }> {
+  const tried: string[] = [];
+  for (const ep of providers) {
+    try {
+      const opts: ort.InferenceSession.SessionOptions = {
+        executionProviders: [ep],
+        graphOptimizationLevel: 'all',
+        intraOpNumThreads: threads,
+        // Probing a provider that is not installed logs an error we already handle.
+        logSeverityLevel: ep === 'cpu' ? 2 : 4,
+      };
+      const session =
+        typeof model === 'string' ? await ort.InferenceSession.create(model, opts) : await ort.InferenceSession.create(Buffer.from(model), opts);
+      return { session, provider: ep, tried };
+    } catch (e) {
+      tried.push(`${ep}: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  throw new Error(`no execution provider could load the model (${tried.join('; ')})`);
+}
+
+/** The backbone alone: pixels in, feature maps out (codebook training reads these). */
+export class BackboneSession {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly info: BackboneInfo,
+    /** The execution provider that runs it, e.g. 'cpu' or 'cuda'. */
+    readonly provider: string,
+    /** Providers tried first that could not be used, with the reason. */
+    readonly unavailable: string[],
+    readonly threads: number,
+  ) {}
+
+  static async open(info: BackboneInfo, opts: TokenizerOptions = {}): Promise<BackboneSession> {
+    const threads = opts.threads ?? os.availableParallelism();
+    const b = await createSession(info.path, candidates(opts.provider ?? 'auto'), threads);
+    return new BackboneSession(b.session, info, b.provider, b.tried, threads);
+  }
+
+  /** Feature maps [N, C, h, w] for one batch of photos that share a shape. */
+  async features(batch: ImageInput[]): Promise<ort.Tensor> {
+    const out = await this.session.run({ [PIXELS_INPUT]: pixelsTensor(batch) });
+    return out[this.info.output];
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
+  }
+}
+
+export class Tokenizer {
+  private constructor(
+    readonly backbone: BackboneSession,
+    private readonly vq: ort.InferenceSession,
+    readonly codebook: Codebook,
+  ) {}
+
+  get provider(): string {
+    return this.backbone.provider;
+  }
+
+  static async create(backbone: BackboneInfo, codebook: Codebook, opts: TokenizerOptions = {}): Promise<Tokenizer> {
+    if (codebook.channels !== backbone.channels) {
+      throw new Error(`codebook expects ${codebook.channels} channels but backbone ${backbone.name}/${backbone.output} gives ${backbone.channels}`);
+    }
+    const b = await BackboneSession.open(backbone, opts);
+    const v = await createSession(vqGraph(codebook), [b.provider, 'cpu'], b.threads);
+    return new Tokenizer(b, v.session, codebook);
+  }
+
+  /** Tokenizes one batch of photos that share a shape. */
+  async run(batch: ImageInput[]): Promise<TokenizedImage[]> {
+    const feat = await this.backbone.features(batch);
+    const [n, , h, w] = feat.dims;
+    const vq = await this.vq.run({ [FEATURES_INPUT]: feat });
+    const tokens = vq[TOKENS_OUTPUT].data as BigInt64Array; // [N, HW, heads]
+    const pooled = vq[POOLED_OUTPUT].data as Float32Array; // [N, C]
+    const heads = this.codebook.heads;
+    const cells = h * w;
+    const C = this.codebook.channels;
+    const result: TokenizedImage[] = [];
+    for (let i = 0; i < n; i++) {
+      const grid = new Uint16Array(heads * cells);
+      const base = i * cells * heads;
+      for (let c = 0; c < cells; c++) for (let k = 0; k < heads; k++) grid[k * cells + c] = Number(tokens[base + c * heads + k]);
+      result.push({
+        grid: { heads, height: h, width: w, codes: this.codebook.codes, tokens: grid },
+        pooled: pooled.slice(i * C, (i + 1) * C),
+      });
+    }
+    return result;
+  }
+
+  async release(): Promise<void> {
+    await this.backbone.release();
+    await this.vq.release();
+  }
+}
+
+function pixelsTensor(batch: ImageInput[]): ort.Tensor {
+  if (batch.length === 0) throw new Error('empty batch');
+  const { width, height } = batch[0];
+  const per = width * height * 3;
+  if (batch.length === 1 && batch[0].pixels.length === per) return new ort.Tensor('uint8', batch[0].pixels, [1, height, width, 3]);
+  const data = new Uint8Array(per * batch.length);
+  batch.forEach((img, i) => {
+    if (img.width !== width || img.height !== height) throw new Error('a batch must hold photos of one shape');
+    if (img.pixels.length !== per) throw new Error(`pixel buffer holds ${img.pixels.length} bytes, expected ${per}`);
+    data.set(img.pixels, i * per);
+  });
+  return new ort.Tensor('uint8', data, [batch.length, height, width, 3]);
+}

@@ -1,0 +1,126 @@
+// Trains the shared VQ codebook: backbone features of a set of labelled-or-not photos, each cell
+// split into heads and L2-normalised exactly as the VQ graph does, a fixed-seed sample of those
+// head vectors, then k-means++ / k-means.
+import path from 'node:path';
+import { scanToLists } from '../scan.js';
+import { loadForModel } from '../decode.js';
+import { BackboneSession, type TokenizerOptions } from './tokenizer.js';
+import { kmeans, mulberry32 } from './kmeans.js';
+import { normaliseHeads, type Codebook } from './vq.js';
+import { codebookName, saveCodebook, type CodebookManifest } from './codebook.js';
+import type { BackboneInfo } from './backbone.js';
+
+export interface TrainOptions {
+  /** Folder of class subfolders (default: ../shared/datasets/caltech101). */
+  images: string;
+  backbone: BackboneInfo;
+  heads: number;
+  codes: number;
+  resolution: number;
+  /** Photos taken from each class subfolder, first by name. */
+  perClass: number;
+  /** Head vectors kept for k-means. */
+  vectors: number;
+  seed: number;
+  iterations: number;
+  outDir?: string;
+  provider?: TokenizerOptions['provider'];
+  log?: (msg: string) => void;
+}
+
+export async function trainCodebook(opts: TrainOptions): Promise<CodebookManifest> {
+  const t0 = performance.now();
+  const log = opts.log ?? (() => undefined);
+  const { files } = await scanToLists([opts.images]);
+  const byClass = new Map<string, string[]>();
+  for (const f of files) {
+    const cls = path.dirname(f.path);
+    byClass.set(cls, [...(byClass.get(cls) ?? []), f.path]);
+  }
+  const chosen = [...byClass.values()].flatMap((list) => list.sort().slice(0, opts.perClass));
+  if (chosen.length === 0) throw new Error(`no photos found under ${opts.images}`);
+  const channels = opts.backbone.channels;
+  if (channels % opts.heads !== 0) throw new Error(`${channels} channels do not split into ${opts.heads} equal heads`);
+  const dim = channels / opts.heads;
+  const perImage = Math.ceil(opts.vectors / chosen.length);
+  const session = await BackboneSession.open(opts.backbone, { provider: opts.provider });
+  log(`Reading ${chosen.length} photos from ${opts.images} (${byClass.size} classes) on ${session.provider} ...`);
+  const rand = mulberry32(opts.seed);
+  const points = new Float32Array(perImage * chosen.length * dim);
+  let count = 0;
+  let used = 0;
+  const cell = new Float32Array(channels);
+  try {
+    for (const file of chosen) {
+      let img;
+      try {
+        img = await loadForModel(file, opts.resolution, { minSide: opts.backbone.minSide });
+      } catch (e) {
+        log(`skipped ${file}: ${(e as Error).message}`);
+        continue;
+      }
+      const feat = await session.features([img]);
+      const data = feat.data as Float32Array;
+      const [, C, h, w] = feat.dims;
+      const cells = h * w;
+      const total = cells * opts.heads;
+      // Sample (cell, head) pairs without replacement from this photo.
+      const take = Math.min(perImage, total);
+      const order = Uint32Array.from({ length: total }, (_, i) => i);
+      for (let i = 0; i < take; i++) {
+        const j = i + Math.floor(rand() * (total - i));
+        [order[i], order[j]] = [order[j], order[i]];
+      }
+      const byCell = new Map<number, number[]>();
+      for (let i = 0; i < take; i++) {
+        const c = Math.floor(order[i] / opts.heads);
+        byCell.set(c, [...(byCell.get(c) ?? []), order[i] % opts.heads]);
+      }
+      const unit = new Float32Array(channels);
+      for (const [c, hs] of byCell) {
+        for (let ch = 0; ch < C; ch++) cell[ch] = data[ch * cells + c];
+        normaliseHeads(cell, opts.heads, dim, unit, 0);
+        for (const hd of hs) points.set(unit.subarray(hd * dim, hd * dim + dim), count++ * dim);
+      }
+      used++;
+      if (used % 100 === 0) log(`  ${used}/${chosen.length} photos, ${count} head vectors`);
+    }
+  } finally {
+    await session.release();
+  }
+  log(`k-means: ${count} vectors of ${dim} dims into ${opts.codes} codes ...`);
+  const result = await kmeans(points.subarray(0, count * dim), dim, {
+    k: opts.codes,
+    iterations: opts.iterations,
+    seed: opts.seed,
+    onIteration: (it, inertia, moved) => log(`  iteration ${it + 1}: inertia ${inertia.toFixed(1)}, ${moved} moved`),
+  });
+  const codebook: Codebook = { channels, heads: opts.heads, dim, codes: opts.codes, centroids: result.centroids };
+  const name = codebookName(opts.backbone.name, opts.backbone.output, opts.heads, opts.codes);
+  return saveCodebook(
+    codebook,
+    {
+      name,
+      backbone: opts.backbone.name,
+      block: opts.backbone.output,
+      backboneSha256: opts.backbone.sha256,
+      preprocessing: opts.backbone.preprocessing,
+      channels,
+      heads: opts.heads,
+      dim,
+      codes: opts.codes,
+      projection: 'none',
+      training: {
+        images: `${path.basename(opts.images)} (${used} photos: first ${opts.perClass} of each of ${byClass.size} classes)`,
+        imageCount: used,
+        vectors: count,
+        resolution: opts.resolution,
+        seed: opts.seed,
+        iterations: result.iterations,
+        inertia: result.inertia,
+        seconds: Math.round((performance.now() - t0) / 1000),
+      },
+    },
+    opts.outDir,
+  );
+}

@@ -1,0 +1,27 @@
+// Picks the bag scorer for a similarity name. Kept apart from scoring.ts so the scorers can
+// import shared helpers from there without an import cycle.
+
+import type { InvertedIndex } from './invindex.js';
+import type { Similarity } from './types.js';
+import type { BagScorer } from './scoring.js';
+import { Bm25Scorer } from './bm25.js';
+import { JaccardScorer } from './jaccard.js';
+import { TfidfScorer } from './tfidf.js';
+
+export type BagSimilarity = Exclude<Similarity, 'cropjaccard'>;
+
+/** The scorer for a similarity; CropAndJaccard works on grids, not bags, so see cropjaccard.ts. */
+export function createBagScorer(kind: BagSimilarity, index: InvertedIndex): BagScorer {
+  switch (kind) {
+    case 'tfidf':
+      return new TfidfScorer(index);
+    case 'bm25':
+      return new Bm25Scorer(index);
+    case 'jaccard':
+      return new JaccardScorer(index);
+    default: {
+      const never: never = kind;
+      throw new Error(`unknown similarity ${String(never)}`);
+    }
+  }
+}

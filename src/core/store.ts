@@ -1,0 +1,561 @@
+// The on-disk index: one SQLite file holding, per photo, its file identity, its raw token grid and
+// its bag of visual words, plus the document frequencies the scorers need.
+//
+// Why a forward index (one `bags` row per photo, terms and counts packed in BLOBs) and no
+// (term, image) posting table: a photo has ~4,000 distinct words, so a posting table would hold
+// billions of rows at library scale, each paying SQLite's per-row and B-tree overhead, and
+// re-indexing a photo would mean thousands of row deletes. Queries never run in SQL anyway: the
+// inverted index is rebuilt in memory from the bags at startup (see invindex.ts), which takes a
+// second or two. Only df is kept as rows, because it must be updated incrementally and
+// atomically with each bag and is at most one row per term.
+//
+// Why keep the token grid too: bags for another kernel/padding (and the CropAndJaccard baseline)
+// can be derived from it without running the model again.
+
+import { endianness } from 'node:os';
+import Database from 'better-sqlite3';
+import type { Bag, TokenGrid } from './types.js';
+
+// BLOBs are typed-array bytes written as-is and documented as little-endian. Every platform
+// Photowords ships on is LE; refuse rather than write files other machines would misread.
+if (endianness() !== 'LE') throw new Error('Photowords index files are little-endian; this platform is big-endian');
+
+export const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE images (
+  id         INTEGER PRIMARY KEY,
+  path       TEXT NOT NULL UNIQUE,
+  size       INTEGER NOT NULL,
+  mtime_ms   REAL NOT NULL,
+  hash       TEXT,
+  width      INTEGER,
+  height     INTEGER,
+  status     TEXT NOT NULL CHECK (status IN ('indexed', 'failed')),
+  error      TEXT,
+  indexed_at INTEGER NOT NULL
+);
+CREATE INDEX images_status ON images(status);
+CREATE TABLE grids (
+  image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+  heads    INTEGER NOT NULL,
+  height   INTEGER NOT NULL,
+  width    INTEGER NOT NULL,
+  codes    INTEGER NOT NULL,
+  tokens   BLOB NOT NULL            -- Uint16 LE, row-major [head][y][x]
+);
+CREATE TABLE bags (
+  image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+  n_terms  INTEGER NOT NULL,
+  terms    BLOB NOT NULL,           -- Uint32 LE, strictly ascending
+  tfs      BLOB NOT NULL            -- Uint16 LE counts, clamped at 65535
+);
+CREATE TABLE df (
+  term INTEGER PRIMARY KEY,
+  df   INTEGER NOT NULL CHECK (df > 0)
+);
+`;
+
+export interface OpenOptions {
+  /** Identifies the model + bagging settings; bags from different fingerprints are not comparable. */
+  fingerprint: string;
+  /** Human-readable settings, stored as JSON for `stats()` and error messages. */
+  settings: object;
+  /** Clear all photos and adopt this fingerprint, whatever the file was built with. */
+  rebuild?: boolean;
+}
+
+/** What the scanner knows about a file before decoding it. */
+export interface FileInfo {
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
+export interface IndexedFileInfo extends FileInfo {
+  /** Content hash if the caller computed one (exact-duplicate detection). */
+  hash?: string | null;
+  width: number;
+  height: number;
+}
+
+export type ImageStatus = 'indexed' | 'failed';
+
+export interface ImageRecord {
+  id: number;
+  path: string;
+  size: number;
+  mtimeMs: number;
+  hash: string | null;
+  width: number | null;
+  height: number | null;
+  status: ImageStatus;
+  error: string | null;
+  indexedAt: number;
+}
+
+export interface StoredBag {
+  id: number;
+  path: string;
+  bag: Bag;
+}
+
+export interface StoredGrid {
+  id: number;
+  path: string;
+  grid: TokenGrid;
+}
+
+export interface IndexStats {
+  indexed: number;
+  failed: number;
+  /** Documents with a bag (what N means for idf). Equals `indexed`. */
+  docCount: number;
+  /** Distinct terms with df > 0. */
+  terms: number;
+  settings: unknown;
+}
+
+export interface DfCheck {
+  /** Stored df table and doc_count both equal what the bags imply. */
+  ok: boolean;
+  /** Terms whose stored df differs from the recomputed one (including missing/extra rows). */
+  mismatchedTerms: number;
+  storedDocCount: number;
+  actualDocCount: number;
+}
+
+interface ImageRow {
+  id: number;
+  path: string;
+  size: number;
+  mtime_ms: number;
+  hash: string | null;
+  width: number | null;
+  height: number | null;
+  status: ImageStatus;
+  error: string | null;
+  indexed_at: number;
+}
+
+interface BagRow {
+  id: number;
+  path: string;
+  n_terms: number;
+  terms: Buffer;
+  tfs: Buffer;
+}
+
+interface GridRow {
+  id: number;
+  path: string;
+  heads: number;
+  height: number;
+  width: number;
+  codes: number;
+  tokens: Buffer;
+}
+
+function prepareStatements(db_: Database.Database) {
+  return {
+    byPath: db_.prepare<[string], ImageRow>('SELECT * FROM images WHERE path = ?'),
+    listImages: db_.prepare<[], ImageRow>('SELECT * FROM images ORDER BY id'),
+    insertImage: db_.prepare(
+      `INSERT INTO images (path, size, mtime_ms, hash, width, height, status, error, indexed_at)
+       VALUES (@path, @size, @mtimeMs, @hash, @width, @height, @status, @error, @indexedAt)`,
+    ),
+    updateImage: db_.prepare(
+      `UPDATE images SET size = @size, mtime_ms = @mtimeMs, hash = @hash, width = @width, height = @height,
+         status = @status, error = @error, indexed_at = @indexedAt WHERE id = @id`,
+    ),
+    deleteImage: db_.prepare<[number]>('DELETE FROM images WHERE id = ?'),
+    putGrid: db_.prepare(
+      'INSERT OR REPLACE INTO grids (image_id, heads, height, width, codes, tokens) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    deleteGrid: db_.prepare<[number]>('DELETE FROM grids WHERE image_id = ?'),
+    getGrid: db_.prepare<[number], GridRow>(
+      'SELECT g.image_id AS id, i.path, g.heads, g.height, g.width, g.codes, g.tokens FROM grids g JOIN images i ON i.id = g.image_id WHERE g.image_id = ?',
+    ),
+    iterGrids: db_.prepare<[], GridRow>(
+      'SELECT g.image_id AS id, i.path, g.heads, g.height, g.width, g.codes, g.tokens FROM grids g JOIN images i ON i.id = g.image_id ORDER BY g.image_id',
+    ),
+    putBag: db_.prepare('INSERT INTO bags (image_id, n_terms, terms, tfs) VALUES (?, ?, ?, ?)'),
+    deleteBag: db_.prepare<[number]>('DELETE FROM bags WHERE image_id = ?'),
+    getBag: db_.prepare<[number], BagRow>(
+      'SELECT b.image_id AS id, i.path, b.n_terms, b.terms, b.tfs FROM bags b JOIN images i ON i.id = b.image_id WHERE b.image_id = ?',
+    ),
+    iterBags: db_.prepare<[], BagRow>(
+      'SELECT b.image_id AS id, i.path, b.n_terms, b.terms, b.tfs FROM bags b JOIN images i ON i.id = b.image_id ORDER BY b.image_id',
+    ),
+    // df maintenance goes through json_each so a 4,000-term bag is one statement executed inside
+    // SQLite instead of 4,000 round trips through the binding.
+    dfAdd: db_.prepare<[string]>(
+      'INSERT INTO df (term, df) SELECT value, 1 FROM json_each(?) WHERE true ON CONFLICT(term) DO UPDATE SET df = df + 1',
+    ),
+    // Drop rows that would reach 0 first, so the CHECK (df > 0) never sees a zero.
+    dfDropLast: db_.prepare<[string]>('DELETE FROM df WHERE df = 1 AND term IN (SELECT value FROM json_each(?))'),
+    dfSub: db_.prepare<[string]>('UPDATE df SET df = df - 1 WHERE term IN (SELECT value FROM json_each(?))'),
+    docCountAdd: db_.prepare<[number]>(
+      "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + ? AS TEXT) WHERE key = 'doc_count'",
+    ),
+    getMeta: db_.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
+    setMeta: db_.prepare<[string, string]>('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
+    countStatus: db_.prepare<[], { status: ImageStatus; n: number }>('SELECT status, COUNT(*) AS n FROM images GROUP BY status'),
+    countTerms: db_.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM df'),
+    failures: db_.prepare<[], { path: string; error: string | null }>(
+      "SELECT path, error FROM images WHERE status = 'failed' ORDER BY path",
+    ),
+    allDf: db_.prepare<[], { term: number; df: number }>('SELECT term, df FROM df'),
+  };
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+
+export class IndexStore {
+  private readonly stmts: Statements;
+
+  private constructor(
+    private readonly db: Database.Database,
+    readonly path: string,
+  ) {
+    this.stmts = prepareStatements(db);
+  }
+
+  /**
+   * Open (creating if needed) the index at `path` (':memory:' works for tests).
+   * Throws if the file was built with another fingerprint, unless `rebuild` is set, since mixing
+   * bags from two models or k-gram settings would make every score meaningless.
+   */
+  static open(path: string, opts: OpenOptions): IndexStore {
+    const db = new Database(path);
+    try {
+      db.pragma('journal_mode = WAL');
+      // NORMAL in WAL mode may lose the last commits on power loss but never corrupts: fine for
+      // an index that can be re-scanned.
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      initOrCheck(db, path, opts);
+      return new IndexStore(db, path);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  /** Run `fn` in one transaction (nested calls become savepoints). Batching puts this way is far faster than one commit per photo. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  get fingerprint(): string {
+    return this.meta('fingerprint') ?? '';
+  }
+
+  get settings(): unknown {
+    return JSON.parse(this.meta('settings') ?? 'null');
+  }
+
+  /** The stored record for a file, so the scanner can skip files whose size and mtime are unchanged. */
+  getByPath(path: string): ImageRecord | undefined {
+    const row = this.stmts.byPath.get(path);
+    return row && toRecord(row);
+  }
+
+  /** Every known file, indexed or failed, in id order (e.g. to prune files that disappeared). */
+  listImages(): ImageRecord[] {
+    return this.stmts.listImages.all().map(toRecord);
+  }
+
+  /**
+   * Store a successfully indexed photo, replacing whatever was stored for its path (same id is
+   * kept). df and doc_count move in the same transaction as the bag.
+   */
+  putIndexed(file: IndexedFileInfo, grid: TokenGrid, bag: Bag): number {
+    const tokens = encodeGrid(grid);
+    const { terms, tfs } = encodeBag(bag);
+    return this.transaction(() => {
+      const row = {
+        path: file.path,
+        size: file.size,
+        mtimeMs: file.mtimeMs,
+        hash: file.hash ?? null,
+        width: file.width,
+        height: file.height,
+        status: 'indexed' as const,
+        error: null,
+        indexedAt: Date.now(),
+      };
+      const id = this.upsertImage(row);
+      this.stmts.putGrid.run(id, grid.heads, grid.height, grid.width, grid.codes, tokens);
+      this.stmts.putBag.run(id, bag.terms.length, terms, tfs);
+      if (bag.terms.length > 0) this.stmts.dfAdd.run(termsJson(bag.terms));
+      this.stmts.docCountAdd.run(1);
+      return id;
+    });
+  }
+
+  /** Record a file that could not be decoded or embedded, with why, so it is listed and not retried until it changes. */
+  putFailed(file: FileInfo, reason: string): number {
+    return this.transaction(() =>
+      this.upsertImage({
+        path: file.path,
+        size: file.size,
+        mtimeMs: file.mtimeMs,
+        hash: null,
+        width: null,
+        height: null,
+        status: 'failed',
+        error: reason,
+        indexedAt: Date.now(),
+      }),
+    );
+  }
+
+  /** Forget a file (e.g. deleted from disk). Returns whether it was known. */
+  remove(path: string): boolean {
+    return this.transaction(() => {
+      const existing = this.stmts.byPath.get(path);
+      if (!existing) return false;
+      this.dropBag(existing.id);
+      this.stmts.deleteImage.run(existing.id); // cascades to grids
+      return true;
+    });
+  }
+
+  /** Number of known files (indexed + failed). */
+  count(): number {
+    let n = 0;
+    for (const r of this.stmts.countStatus.all()) n += r.n;
+    return n;
+  }
+
+  stats(): IndexStats {
+    let indexed = 0;
+    let failed = 0;
+    for (const r of this.stmts.countStatus.all()) {
+      if (r.status === 'indexed') indexed = r.n;
+      else failed = r.n;
+    }
+    return {
+      indexed,
+      failed,
+      docCount: Number(this.meta('doc_count') ?? 0),
+      terms: this.stmts.countTerms.get()!.n,
+      settings: this.settings,
+    };
+  }
+
+  failures(): { path: string; error: string }[] {
+    return this.stmts.failures.all().map((r) => ({ path: r.path, error: r.error ?? '' }));
+  }
+
+  getBag(id: number): Bag | undefined {
+    const row = this.stmts.getBag.get(id);
+    return row && decodeBag(row);
+  }
+
+  getGrid(id: number): TokenGrid | undefined {
+    const row = this.stmts.getGrid.get(id);
+    return row && decodeGrid(row);
+  }
+
+  /**
+   * Bags in id order, streamed, so an inverted index can be built in two passes without holding
+   * every bag in memory (see buildInvertedIndex). Do not write to the store while iterating.
+   */
+  *iterBags(): IterableIterator<StoredBag> {
+    for (const row of this.stmts.iterBags.iterate()) yield { id: row.id, path: row.path, bag: decodeBag(row) };
+  }
+
+  loadAll(): StoredBag[] {
+    return Array.from(this.iterBags());
+  }
+
+  /** Token grids in id order (for CropAndJaccard and for re-deriving bags with other settings). */
+  *iterGrids(): IterableIterator<StoredGrid> {
+    for (const row of this.stmts.iterGrids.iterate()) yield { id: row.id, path: row.path, grid: decodeGrid(row) };
+  }
+
+  /**
+   * Recompute df and doc_count from the stored bags and compare with the maintained ones.
+   * A consistency check (crash-safety tests, `doctor`-style commands); it reads every bag.
+   */
+  recomputeDf(): DfCheck {
+    const expected = new Map<number, number>();
+    let actualDocCount = 0;
+    for (const { bag } of this.iterBags()) {
+      actualDocCount++;
+      const t = bag.terms;
+      for (let i = 0; i < t.length; i++) expected.set(t[i], (expected.get(t[i]) ?? 0) + 1);
+    }
+    let mismatchedTerms = 0;
+    let seen = 0;
+    for (const { term, df } of this.stmts.allDf.iterate()) {
+      const want = expected.get(term);
+      if (want === undefined) mismatchedTerms++;
+      else {
+        seen++;
+        if (want !== df) mismatchedTerms++;
+      }
+    }
+    mismatchedTerms += expected.size - seen; // terms the bags have but df lacks
+    const storedDocCount = Number(this.meta('doc_count') ?? 0);
+    return {
+      ok: mismatchedTerms === 0 && storedDocCount === actualDocCount,
+      mismatchedTerms,
+      storedDocCount,
+      actualDocCount,
+    };
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private meta(key: string): string | undefined {
+    return this.stmts.getMeta.get(key)?.value;
+  }
+
+  /** Insert or update the image row for row.path (dropping any old bag/grid); returns its id. Caller holds a transaction. */
+  private upsertImage(row: Omit<ImageRecord, 'id'>): number {
+    const existing = this.stmts.byPath.get(row.path);
+    if (!existing) return Number(this.stmts.insertImage.run(row).lastInsertRowid);
+    this.dropBag(existing.id);
+    this.stmts.deleteGrid.run(existing.id);
+    this.stmts.updateImage.run({ ...row, id: existing.id });
+    return existing.id;
+  }
+
+  /** Remove an image's bag and take its terms back out of df. Caller holds a transaction. */
+  private dropBag(id: number): void {
+    const row = this.stmts.getBag.get(id);
+    if (!row) return;
+    const { terms } = decodeBag(row);
+    if (terms.length > 0) {
+      const json = termsJson(terms);
+      this.stmts.dfDropLast.run(json);
+      this.stmts.dfSub.run(json);
+    }
+    this.stmts.deleteBag.run(id);
+    this.stmts.docCountAdd.run(-1);
+  }
+}
+
+function initOrCheck(db: Database.Database, path: string, opts: OpenOptions): void {
+  const settingsJson = JSON.stringify(opts.settings);
+  db.transaction(() => {
+    const tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").all();
+    if (tables.length === 0) {
+      db.exec(SCHEMA);
+      const set = db.prepare<[string, string]>('INSERT INTO meta (key, value) VALUES (?, ?)');
+      set.run('schema_version', String(SCHEMA_VERSION));
+      set.run('fingerprint', opts.fingerprint);
+      set.run('settings', settingsJson);
+      set.run('doc_count', '0');
+      return;
+    }
+    const hasMeta = tables.some((t) => t.name === 'meta');
+    const version = hasMeta
+      ? db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").get()?.value
+      : undefined;
+    if (version === undefined) {
+      throw new Error(`${path} is an SQLite file but not a Photowords index (no schema version); refusing to touch it.`);
+    }
+    if (version !== String(SCHEMA_VERSION)) {
+      throw new Error(
+        `Index at ${path} has schema version ${version}, but this version of Photowords only reads schema version ${SCHEMA_VERSION}. ` +
+          'It was written by a different Photowords release; delete the file (or choose another index path) to re-index.',
+      );
+    }
+    const stored = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'fingerprint'").get()?.value;
+    if (opts.rebuild) {
+      // Cascades to grids and bags; df goes with them, so every count restarts from zero.
+      db.exec('DELETE FROM images; DELETE FROM bags; DELETE FROM grids; DELETE FROM df;');
+      const set = db.prepare<[string, string]>('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
+      set.run('fingerprint', opts.fingerprint);
+      set.run('settings', settingsJson);
+      set.run('doc_count', '0');
+      return;
+    }
+    if (stored !== opts.fingerprint) {
+      const storedSettings = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'settings'").get()?.value;
+      throw new Error(
+        `Index at ${path} was built with other settings (fingerprint ${stored}, settings ${storedSettings}); ` +
+          `the current ones are fingerprint ${opts.fingerprint}, settings ${settingsJson}. ` +
+          'Its visual words are not comparable with new ones. Re-index from scratch by opening it with rebuild: true ' +
+          '(this clears the stored photos), or use another index path.',
+      );
+    }
+  })();
+}
+
+function toRecord(r: ImageRow): ImageRecord {
+  return {
+    id: r.id,
+    path: r.path,
+    size: r.size,
+    mtimeMs: r.mtime_ms,
+    hash: r.hash,
+    width: r.width,
+    height: r.height,
+    status: r.status,
+    error: r.error,
+    indexedAt: r.indexed_at,
+  };
+}
+
+function termsJson(terms: Uint32Array): string {
+  return '[' + terms.join(',') + ']';
+}
+
+/** A Buffer over the typed array's own bytes (no copy); byteOffset/byteLength matter for subarrays. */
+function bytesOf(a: ArrayBufferView): Buffer {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+}
+
+function encodeGrid(grid: TokenGrid): Buffer {
+  const want = grid.heads * grid.height * grid.width;
+  if (grid.tokens.length !== want) throw new Error(`token grid has ${grid.tokens.length} tokens, expected ${want}`);
+  return bytesOf(grid.tokens);
+}
+
+function encodeBag(bag: Bag): { terms: Buffer; tfs: Buffer } {
+  const { terms, tfs } = bag;
+  if (terms.length !== tfs.length) throw new Error(`bag has ${terms.length} terms but ${tfs.length} counts`);
+  // df counts each term once per document; duplicates or disorder would corrupt it.
+  for (let i = 1; i < terms.length; i++) {
+    if (terms[i] <= terms[i - 1]) throw new Error(`bag terms must be strictly ascending (at ${i}: ${terms[i - 1]}, ${terms[i]})`);
+  }
+  const counts = new Uint16Array(tfs.length);
+  for (let i = 0; i < tfs.length; i++) {
+    const v = Math.round(tfs[i]);
+    counts[i] = v > 65535 ? 65535 : v < 0 ? 0 : v;
+  }
+  return { terms: bytesOf(terms), tfs: bytesOf(counts) };
+}
+
+// Reads copy the BLOB bytes into fresh typed arrays: the Buffer SQLite hands back may live in a
+// shared pool at an offset that is not a multiple of 4, so viewing it in place is unsafe.
+function decodeBag(row: BagRow): Bag {
+  const n = row.n_terms;
+  if (row.terms.byteLength !== n * 4 || row.tfs.byteLength !== n * 2) {
+    throw new Error(`corrupt bag for image ${row.id}: ${n} terms but ${row.terms.byteLength}/${row.tfs.byteLength} bytes`);
+  }
+  const terms = new Uint32Array(n);
+  new Uint8Array(terms.buffer).set(row.terms);
+  const counts = new Uint16Array(n);
+  new Uint8Array(counts.buffer).set(row.tfs);
+  return { terms, tfs: Float32Array.from(counts) };
+}
+
+function decodeGrid(row: GridRow): TokenGrid {
+  const n = row.heads * row.height * row.width;
+  if (row.tokens.byteLength !== n * 2) throw new Error(`corrupt grid for image ${row.id}: ${row.tokens.byteLength} bytes for ${n} tokens`);
+  const tokens = new Uint16Array(n);
+  new Uint8Array(tokens.buffer).set(row.tokens);
+  return { heads: row.heads, height: row.height, width: row.width, codes: row.codes, tokens };
+}

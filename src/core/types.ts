@@ -1,0 +1,36 @@
+// Shapes that flow between the engine's stages: files -> decode -> tokens -> bags -> index -> queries.
+// Defined once here so every stage (and every process) agrees on them.
+
+/** A c x H x W grid of visual-word ids, one per head per feature-map cell. */
+export interface TokenGrid {
+  heads: number;
+  height: number;
+  width: number;
+  /** Codebook size n; every token is in [0, codes). */
+  codes: number;
+  /** Row-major [head][y][x]. */
+  tokens: Uint16Array;
+}
+
+/** How a token grid becomes a bag of words (the paper's "k-grams"). */
+export interface KgramSettings {
+  /** Window side k (the paper: 3 or 4). */
+  kernel: number;
+  /** Zero-padding p around the grid; padded cells carry no word. */
+  padding: number;
+  /** 3D k-grams: the window slides over the head axis too (k*k*k*n words instead of c*k*k*n). */
+  channel: boolean;
+}
+
+/** A sparse bag of visual words: term ids ascending, each with its count. */
+export interface Bag {
+  terms: Uint32Array;
+  tfs: Float32Array;
+}
+
+export type Similarity = 'tfidf' | 'bm25' | 'jaccard' | 'cropjaccard';
+
+export interface ScoredImage {
+  id: number;
+  score: number;
+}

@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
-import sharp from 'sharp';
+import sharp, { type OutputInfo } from 'sharp';
 
 /** sharp's own default (0x3FFF x 0x3FFF): big enough for any camera or stitched panorama we expect. */
 export const DEFAULT_PIXEL_LIMIT = 268_402_689;
@@ -103,20 +103,17 @@ export interface DecodedImage {
 export async function decodeForModel(input: Buffer, maxSide: number, opts: DecodeOptions = {}): Promise<DecodedImage> {
   if (input.length === 0) throw new DecodeError('empty', 'empty file (0 bytes)');
   const limit = opts.limitInputPixels ?? DEFAULT_PIXEL_LIMIT;
-  const image = sharp(input, {
-    failOn: opts.failOn ?? 'truncated',
-    limitInputPixels: limit === false ? false : limit,
-    autoOrient: true,
-    // Animated GIF/WebP and multi-page TIFF: the first frame stands for the file.
-    pages: 1,
-    page: 0,
-  });
+  const failOn = opts.failOn ?? 'truncated';
+  // Animated GIF/WebP and multi-page TIFF: the first frame stands for the file.
+  const frame = { pages: 1, page: 0 };
 
   let srcWidth: number;
   let srcHeight: number;
   try {
-    const meta = await image.metadata();
-    // metadata() reads only the header, so a giant image is refused before gigabytes are allocated.
+    // metadata() reads only the header, so a giant image is refused before gigabytes are
+    // allocated. sharp's own limit is lifted for this read only: it would refuse without
+    // saying how large the image is, and the user deserves the numbers.
+    const meta = await sharp(input, { failOn, limitInputPixels: false, ...frame }).metadata();
     if (limit !== false && meta.width * meta.height > limit) {
       throw new DecodeError(
         'too-many-pixels',
@@ -132,8 +129,10 @@ export async function decodeForModel(input: Buffer, maxSide: number, opts: Decod
 
   const shape = targetShape(srcWidth, srcHeight, maxSide, opts);
   let data: Buffer;
-  let info: sharp.OutputInfo;
+  let info: OutputInfo;
   try {
+    // The limit applies again here, as a second guard in case a header understated the size.
+    const image = sharp(input, { failOn, limitInputPixels: limit, autoOrient: true, ...frame });
     ({ data, info } = await image
       // White, not black: transparent areas of logos and screenshots are meant to look like paper.
       .flatten({ background: '#ffffff' })

@@ -155,7 +155,10 @@ export async function* scanFolders(dirs: string[], opts: ScanOptions = {}): Asyn
 export async function scanToLists(dirs: string[], opts: ScanOptions = {}): Promise<{ files: ScanEntry[]; failures: ScanFailure[] }> {
   const files: ScanEntry[] = [];
   const failures: ScanFailure[] = [];
-  for await (const r of scanFolders(dirs, opts)) (r.kind === 'file' ? files : failures).push(r);
+  for await (const r of scanFolders(dirs, opts)) {
+    if (r.kind === 'file') files.push(r);
+    else failures.push(r);
+  }
   return { files, failures };
 }
 

@@ -22,6 +22,15 @@ if (endianness() !== 'LE') throw new Error('Photowords index files are little-en
 
 export const SCHEMA_VERSION = 1;
 
+// Optional pooled (pre-quantisation) feature vectors, written only when a caller asks for them
+// (evaluation's no-quantisation baseline); normal indexing leaves this table empty. IF NOT EXISTS
+// because it was added to schema 1 during development and older dev files lack it.
+const DENSE_TABLE = `CREATE TABLE IF NOT EXISTS dense (
+  image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+  dim      INTEGER NOT NULL,
+  vector   BLOB NOT NULL            -- Float32 LE
+);`;
+
 const SCHEMA = `
 CREATE TABLE meta (
   key   TEXT PRIMARY KEY,
@@ -58,6 +67,7 @@ CREATE TABLE df (
   term INTEGER PRIMARY KEY,
   df   INTEGER NOT NULL CHECK (df > 0)
 );
+${DENSE_TABLE}
 `;
 
 export interface OpenOptions {
@@ -108,6 +118,11 @@ export interface StoredGrid {
   id: number;
   path: string;
   grid: TokenGrid;
+}
+
+export interface StoredDense {
+  id: number;
+  vector: Float32Array;
 }
 
 export interface IndexStats {
@@ -163,6 +178,7 @@ interface GridRow {
 function prepareStatements(db_: Database.Database) {
   return {
     byPath: db_.prepare<[string], ImageRow>('SELECT * FROM images WHERE path = ?'),
+    byId: db_.prepare<[number], ImageRow>('SELECT * FROM images WHERE id = ?'),
     listImages: db_.prepare<[], ImageRow>('SELECT * FROM images ORDER BY id'),
     insertImage: db_.prepare(
       `INSERT INTO images (path, size, mtime_ms, hash, width, height, status, error, indexed_at)
@@ -182,6 +198,11 @@ function prepareStatements(db_: Database.Database) {
     ),
     iterGrids: db_.prepare<[], GridRow>(
       'SELECT g.image_id AS id, i.path, g.heads, g.height, g.width, g.codes, g.tokens FROM grids g JOIN images i ON i.id = g.image_id ORDER BY g.image_id',
+    ),
+    putDense: db_.prepare<[number, number, Buffer]>('INSERT OR REPLACE INTO dense (image_id, dim, vector) VALUES (?, ?, ?)'),
+    deleteDense: db_.prepare<[number]>('DELETE FROM dense WHERE image_id = ?'),
+    iterDense: db_.prepare<[], { id: number; dim: number; vector: Buffer }>(
+      'SELECT image_id AS id, dim, vector FROM dense ORDER BY image_id',
     ),
     putBag: db_.prepare('INSERT INTO bags (image_id, n_terms, terms, tfs) VALUES (?, ?, ?, ?)'),
     deleteBag: db_.prepare<[number]>('DELETE FROM bags WHERE image_id = ?'),
@@ -246,6 +267,30 @@ export class IndexStore {
     }
   }
 
+  /**
+   * The settings an existing index was built with, without opening it for writing or checking
+   * its fingerprint (so a caller can reuse them before computing the fingerprint). undefined if the
+   * file is missing or is not a Photowords index of this schema version.
+   */
+  static readSettings(path: string): unknown {
+    let db: Database.Database;
+    try {
+      db = new Database(path, { readonly: true, fileMustExist: true });
+    } catch {
+      return undefined;
+    }
+    try {
+      const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
+      if (!hasMeta) return undefined;
+      const get = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
+      if (get.get('schema_version')?.value !== String(SCHEMA_VERSION)) return undefined;
+      const json = get.get('settings')?.value;
+      return json === undefined ? undefined : JSON.parse(json);
+    } finally {
+      db.close();
+    }
+  }
+
   /** Run `fn` in one transaction (nested calls become savepoints). Batching puts this way is far faster than one commit per photo. */
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();
@@ -262,6 +307,11 @@ export class IndexStore {
   /** The stored record for a file, so the scanner can skip files whose size and mtime are unchanged. */
   getByPath(path: string): ImageRecord | undefined {
     const row = this.stmts.byPath.get(path);
+    return row && toRecord(row);
+  }
+
+  getById(id: number): ImageRecord | undefined {
+    const row = this.stmts.byId.get(id);
     return row && toRecord(row);
   }
 
@@ -380,6 +430,21 @@ export class IndexStore {
     for (const row of this.stmts.iterGrids.iterate()) yield { id: row.id, path: row.path, grid: decodeGrid(row) };
   }
 
+  /** Attach a pooled feature vector to an indexed image (replaces any previous one). */
+  putDense(id: number, vector: Float32Array): void {
+    this.stmts.putDense.run(id, vector.length, bytesOf(vector));
+  }
+
+  /** Stored pooled vectors in id order. */
+  *iterDense(): IterableIterator<StoredDense> {
+    for (const row of this.stmts.iterDense.iterate()) {
+      if (row.vector.byteLength !== row.dim * 4) throw new Error(`corrupt dense vector for image ${row.id}`);
+      const vector = new Float32Array(row.dim);
+      new Uint8Array(vector.buffer).set(row.vector);
+      yield { id: row.id, vector };
+    }
+  }
+
   /**
    * Recompute df and doc_count from the stored bags and compare with the maintained ones.
    * A consistency check (crash-safety tests, `doctor`-style commands); it reads every bag.
@@ -426,6 +491,7 @@ export class IndexStore {
     if (!existing) return Number(this.stmts.insertImage.run(row).lastInsertRowid);
     this.dropBag(existing.id);
     this.stmts.deleteGrid.run(existing.id);
+    this.stmts.deleteDense.run(existing.id); // it described the old content
     this.stmts.updateImage.run({ ...row, id: existing.id });
     return existing.id;
   }
@@ -471,10 +537,11 @@ function initOrCheck(db: Database.Database, path: string, opts: OpenOptions): vo
           'It was written by a different Photowords release; delete the file (or choose another index path) to re-index.',
       );
     }
+    db.exec(DENSE_TABLE);
     const stored = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'fingerprint'").get()?.value;
     if (opts.rebuild) {
       // Cascades to grids and bags; df goes with them, so every count restarts from zero.
-      db.exec('DELETE FROM images; DELETE FROM bags; DELETE FROM grids; DELETE FROM df;');
+      db.exec('DELETE FROM images; DELETE FROM bags; DELETE FROM grids; DELETE FROM dense; DELETE FROM df;');
       const set = db.prepare<[string, string]>('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
       set.run('fingerprint', opts.fingerprint);
       set.run('settings', settingsJson);

@@ -3,10 +3,15 @@
 // execution provider present (CUDA, DirectML, CoreML), else the CPU, and say which one runs.
 import ort from 'onnxruntime-node';
 import os from 'node:os';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
 import { FEATURES_INPUT, POOLED_OUTPUT, TOKENS_OUTPUT, vqGraph, type Codebook } from './vq.js';
 import { PIXELS_INPUT } from './inception.js';
 import type { BackboneInfo } from './backbone.js';
 import type { TokenGrid } from '../types.js';
+
+const require = createRequire(import.meta.url);
 
 export type ProviderChoice = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml';
 
@@ -29,6 +34,30 @@ export interface TokenizedImage {
   pooled: Float32Array;
 }
 
+/**
+ * onnxruntime-node ships CUDA's provider library only when its install step could download it;
+ * probing CUDA without it makes onnxruntime print an alarming error, so 'auto' skips it then.
+ */
+function cudaInstalled(): boolean {
+  try {
+    const dir = path.dirname(require.resolve('onnxruntime-node'));
+    const root = dir.slice(0, dir.lastIndexOf('onnxruntime-node') + 'onnxruntime-node'.length);
+    const bin = path.join(root, 'bin');
+    const stack = [bin];
+    while (stack.length) {
+      const d = stack.pop()!;
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        if (e.isDirectory()) stack.push(path.join(d, e.name));
+        else if (e.name.startsWith('libonnxruntime_providers_cuda')) return true;
+      }
+    }
+  } catch {
+    // No package layout we know: let the probe decide.
+    return true;
+  }
+  return false;
+}
+
 function candidates(choice: ProviderChoice): string[] {
   if (choice !== 'auto') return choice === 'cpu' ? ['cpu'] : [choice, 'cpu'];
   switch (process.platform) {
@@ -37,7 +66,7 @@ function candidates(choice: ProviderChoice): string[] {
     case 'darwin':
       return ['coreml', 'cpu'];
     default:
-      return ['cuda', 'cpu'];
+      return cudaInstalled() ? ['cuda', 'cpu'] : ['cpu'];
   }
 }
 

@@ -1,0 +1,253 @@
+// The `photowords` command line: a first-class way into the engine (src/core), nothing more.
+// User mistakes end in one clear line and a non-zero exit; stack traces only with PHOTOWORDS_DEBUG=1.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import os from 'node:os';
+import path from 'node:path';
+import fs from 'node:fs';
+import { Engine } from '../core/engine.js';
+import { runEval, EVAL_SIMILARITIES, type EvalRow, type EvalSimilarity } from '../core/evalsuite.js';
+import { DEFAULT_SETTINGS, SIMILARITIES, type EngineSettings } from '../core/settings.js';
+import { ensureInceptionBackbone, importOnnxBackbone } from '../core/model/backbone.js';
+import { trainCodebook } from '../core/model/train.js';
+import { progressReporter } from './progress.js';
+import type { Similarity } from '../core/types.js';
+
+const DEFAULT_DB = process.env.PHOTOWORDS_DB ?? path.join(os.homedir(), '.photowords', 'library.db');
+const DEFAULT_TRAIN_IMAGES = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../shared/datasets/caltech101');
+
+const int = (name: string, min: number, max: number) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}`);
+  return n;
+};
+
+function settingsOptions(cmd: Command): Command {
+  return cmd
+    .option('--resolution <px>', `longest side photos are read at (default ${DEFAULT_SETTINGS.resolution})`, int('resolution', 64, 2048))
+    .option('--kernel <k>', `k-gram window side (default ${DEFAULT_SETTINGS.kernel})`, int('kernel', 1, 8))
+    .option('--padding <p>', `k-gram padding (default ${DEFAULT_SETTINGS.padding})`, int('padding', 0, 7))
+    .option('--channel-kgrams', '3D k-grams: slide the window over the head axis too')
+    .option('--block <name>', `backbone block to quantize (default ${DEFAULT_SETTINGS.block})`)
+    .option('--codes <n>', `codebook size (default ${DEFAULT_SETTINGS.codes})`, int('codes', 2, 65535))
+    .option('--heads <n>', `VQ heads (default ${DEFAULT_SETTINGS.heads})`, int('heads', 1, 64))
+    .option('--backbone <name|file.onnx>', "'inception_v3' or an ONNX backbone imported with 'photowords model import'")
+    .addOption(new Option('--provider <ep>', 'execution provider').choices(['auto', 'cpu', 'cuda', 'dml', 'coreml']).default('auto'));
+}
+
+interface SettingsFlags {
+  resolution?: number;
+  kernel?: number;
+  padding?: number;
+  channelKgrams?: boolean;
+  block?: string;
+  codes?: number;
+  heads?: number;
+  backbone?: string;
+  provider: 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml';
+}
+
+function settingsFrom(o: SettingsFlags): Partial<EngineSettings> {
+  return {
+    resolution: o.resolution,
+    kernel: o.kernel,
+    padding: o.padding,
+    channelKgrams: o.channelKgrams,
+    block: o.block,
+    codes: o.codes,
+    heads: o.heads,
+    backbone: o.backbone,
+  };
+}
+
+const log = (m: string) => process.stderr.write(`${m}\n`);
+
+const program = new Command();
+program
+  .name('photowords')
+  .description('Find similar photos and duplicates by reading each photo as a document of visual words.')
+  .showHelpAfterError();
+
+settingsOptions(
+  program
+    .command('index')
+    .description('index the photos in one or more folders (unchanged files are skipped)')
+    .argument('<dir...>', 'folders to index')
+    .option('--db <file>', 'index database', DEFAULT_DB)
+    .option('--rebuild', 'discard an index built with other settings and start over')
+    .option('--batch-size <n>', 'photos per model call (default: 1 on CPU, 8 on GPU)', int('batch-size', 1, 256))
+    .option('--json', 'print the summary as JSON')
+    .option('--quiet', 'no progress output'),
+).action(async (dirs: string[], o: SettingsFlags & { db: string; rebuild?: boolean; batchSize?: number; json?: boolean; quiet?: boolean }) => {
+  fs.mkdirSync(path.dirname(path.resolve(o.db)), { recursive: true });
+  const engine = await Engine.open(o.db, { settings: settingsFrom(o), rebuild: o.rebuild, provider: o.provider, log });
+  try {
+    const bar = progressReporter('Indexing', o.quiet || o.json);
+    if (!o.quiet && !o.json) log(`Model ${engine.backbone.name}/${engine.backbone.output}, ${engine.codebook.name}, on ${engine.tokenizer.provider}`);
+    const r = await engine.index(dirs, { onProgress: bar.update, pipeline: { batchSize: o.batchSize } });
+    bar.stop();
+    const summary = {
+      indexed: r.indexed,
+      failed: r.failed,
+      unchanged: r.skipped,
+      seconds: r.timings.wallMs / 1000,
+      imagesPerSecond: r.imagesPerSecond,
+      executionProvider: r.provider,
+      failures: r.failures,
+    };
+    if (o.json) console.log(JSON.stringify(summary, null, 2));
+    else {
+      console.log(
+        `Indexed ${r.indexed} photos, ${r.failed} failed, ${r.skipped} unchanged, in ${summary.seconds.toFixed(1)} s (${r.imagesPerSecond.toFixed(1)} img/s on ${r.provider}).`,
+      );
+      for (const f of r.failures) console.log(`  failed: ${f.path}: ${f.reason}`);
+    }
+  } finally {
+    await engine.close();
+  }
+});
+
+program
+  .command('similar')
+  .description('photos most similar to IMAGE (indexed or not)')
+  .argument('<image>', 'a photo file')
+  .option('--db <file>', 'index database', DEFAULT_DB)
+  .option('--top <k>', 'number of results', int('top', 1, 10000), 20)
+  .addOption(new Option('--similarity <name>', 'scoring').choices(SIMILARITIES).default('tfidf'))
+  .addOption(new Option('--provider <ep>', 'execution provider').choices(['auto', 'cpu', 'cuda', 'dml', 'coreml']).default('auto'))
+  .option('--json', 'print JSON')
+  .action(async (image: string, o: { db: string; top: number; similarity: Similarity; json?: boolean; provider: SettingsFlags['provider'] }) => {
+    if (!fs.existsSync(image)) throw new Error(`no such file: ${image}`);
+    const engine = await openExisting(o.db, o.provider);
+    try {
+      const r = await engine.similar(image, { top: o.top, similarity: o.similarity });
+      if (o.json) console.log(JSON.stringify(r, null, 2));
+      else {
+        console.log(`Most similar to ${r.query.path}${r.query.indexed ? '' : ' (not in the index)'} by ${r.similarity} (${r.queryMs.toFixed(1)} ms):`);
+        r.results.forEach((x, i) => console.log(`${String(i + 1).padStart(4)}  ${x.score.toFixed(4)}  ${x.path}`));
+      }
+    } finally {
+      await engine.close();
+    }
+  });
+
+program
+  .command('info')
+  .description('counts, settings, model, and every file that failed with its reason')
+  .option('--db <file>', 'index database', DEFAULT_DB)
+  .option('--json', 'print JSON')
+  .action(async (o: { db: string; json?: boolean }) => {
+    const engine = await openExisting(o.db, 'cpu');
+    try {
+      const info = engine.info();
+      if (o.json) console.log(JSON.stringify(info, null, 2));
+      else {
+        console.log(`Index ${info.db}`);
+        console.log(`  photos: ${info.photos.indexed} indexed, ${info.photos.failed} failed; ${info.terms} distinct visual words`);
+        const s = info.settings;
+        console.log(`  model: ${info.model.backbone}/${info.model.block}, codebook ${info.model.codebook}`);
+        console.log(`  settings: resolution ${s.resolution}, kernel ${s.kernel}, padding ${s.padding}, channel k-grams ${s.channelKgrams ? 'on' : 'off'}`);
+        for (const f of info.failures) console.log(`  failed: ${f.path}: ${f.error}`);
+      }
+    } finally {
+      await engine.close();
+    }
+  });
+
+settingsOptions(
+  program
+    .command('eval')
+    .description("mAP under the GPR1200 protocol over DIR/<domain>/<class>/photo (or DIR/<class>/photo)")
+    .argument('<dir>', 'labelled photos')
+    .option('--similarities <list>', `comma-separated, from ${EVAL_SIMILARITIES.join(',')}`, EVAL_SIMILARITIES.join(','))
+    .option('--cache-db <file>', 'where model output is cached between runs')
+    .option('--json', 'print one JSON object'),
+).action(async (dir: string, o: SettingsFlags & { similarities: string; cacheDb?: string; json?: boolean }) => {
+  const sims = o.similarities.split(',').map((s) => s.trim()) as EvalSimilarity[];
+  for (const s of sims) if (!EVAL_SIMILARITIES.includes(s)) throw new Error(`unknown similarity "${s}"; choose from ${EVAL_SIMILARITIES.join(', ')}`);
+  const bar = progressReporter('Reading photos', !!o.json && !process.stderr.isTTY);
+  const rows = await runEval(dir, { settings: settingsFrom(o), similarities: sims, cacheDb: o.cacheDb, provider: o.provider, onProgress: bar.update, log });
+  bar.stop();
+  if (o.json) {
+    console.log(JSON.stringify({ dataset: path.resolve(dir), results: rows.map(({ seconds, ...r }) => ({ ...r, seconds: Number(seconds.toFixed(2)) })) }, null, 2));
+  } else printEvalTable(rows);
+});
+
+const codebook = program.command('codebook').description('visual-word codebooks');
+codebook
+  .command('train')
+  .description('train a VQ codebook by k-means on backbone features (writes resources/models/codebooks/<name>.bin/.json)')
+  .option('--images <dir>', 'folder of class subfolders', DEFAULT_TRAIN_IMAGES)
+  .option('--block <name>', 'backbone block', DEFAULT_SETTINGS.block)
+  .option('--backbone <name|file.onnx>', 'backbone', DEFAULT_SETTINGS.backbone)
+  .option('--heads <n>', 'heads', int('heads', 1, 64), DEFAULT_SETTINGS.heads)
+  .option('--codes <n>', 'codes', int('codes', 2, 65535), DEFAULT_SETTINGS.codes)
+  .option('--resolution <px>', 'longest side', int('resolution', 64, 2048), DEFAULT_SETTINGS.resolution)
+  .option('--per-class <n>', 'photos per class folder', int('per-class', 1, 100000), 10)
+  .option('--vectors <n>', 'head vectors sampled for k-means', int('vectors', 1000, 10_000_000), 200_000)
+  .option('--iterations <n>', 'k-means iterations', int('iterations', 1, 1000), 25)
+  .option('--seed <n>', 'random seed', int('seed', 0, 2 ** 31), 0)
+  .action(async (o) => {
+    const { loadBackbone } = await import('../core/engine.js');
+    const backbone = loadBackbone({ ...DEFAULT_SETTINGS, backbone: o.backbone, block: o.block }, log);
+    const m = await trainCodebook({ ...o, backbone, log });
+    console.log(`Wrote codebook ${m.name} (${m.codes} codes x ${m.dim} dims, ${m.training.vectors} vectors from ${m.training.imageCount} photos, ${m.training.seconds} s)`);
+  });
+
+const model = program.command('model').description('backbone models');
+model
+  .command('build')
+  .description('derive the InceptionV3 backbone ONNX graph from the installed nsfwjs package')
+  .option('--block <names>', 'comma-separated blocks', DEFAULT_SETTINGS.block)
+  .action((o: { block: string }) => {
+    for (const b of o.block.split(',')) {
+      const info = ensureInceptionBackbone(b.trim(), undefined, log);
+      console.log(`${info.path} (sha256 ${info.sha256.slice(0, 16)}...)`);
+    }
+  });
+model
+  .command('import')
+  .description('wrap any ONNX CNN (NCHW float input) as a backbone ending at a named feature map')
+  .argument('<file>', 'ONNX model, e.g. a ResNet-50 from the ONNX model zoo')
+  .requiredOption('--output <tensor>', "name of the last conv block's output tensor")
+  .requiredOption('--channels <n>', 'channels of that tensor', int('channels', 1, 65536))
+  .option('--mean <r,g,b>', 'input mean on [0,1] RGB', '0.485,0.456,0.406')
+  .option('--std <r,g,b>', 'input std on [0,1] RGB', '0.229,0.224,0.225')
+  .action((file: string, o: { output: string; channels: number; mean: string; std: string }) => {
+    const triple = (s: string) => s.split(',').map(Number) as [number, number, number];
+    const info = importOnnxBackbone(file, { output: o.output, channels: o.channels, mean: triple(o.mean), std: triple(o.std) });
+    console.log(`Imported ${info.path}; train its codebook with: photowords codebook train --backbone ${info.path} --block ${info.output}`);
+  });
+
+async function openExisting(db: string, provider: SettingsFlags['provider']): Promise<Engine> {
+  if (!fs.existsSync(db)) throw new Error(`no index at ${db}; create one with: photowords index DIR --db ${db}`);
+  return Engine.open(db, { provider, log });
+}
+
+function printEvalTable(rows: EvalRow[]): void {
+  const domainNames = [...new Set(rows.flatMap((r) => Object.keys(r.domains)))];
+  const header = ['similarity', 'model', 'res', 'k', 'p', 'channel', 'mAP', 'mAP (q removed)', ...domainNames];
+  const lines = rows.map((r) => [
+    r.similarity,
+    r.model,
+    String(r.resolution),
+    r.similarity === 'dense' ? '-' : String(r.kernel),
+    r.similarity === 'dense' ? '-' : String(r.padding),
+    r.similarity === 'dense' ? '-' : r.channelKgrams ? 'yes' : 'no',
+    r.map.toFixed(4),
+    r.mapQueryRemoved.toFixed(4),
+    ...domainNames.map((d) => (r.domains[d] ?? NaN).toFixed(4)),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
+  console.log(fmt(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const l of lines) console.log(fmt(l));
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (process.env.PHOTOWORDS_DEBUG) console.error(e);
+  else console.error(`photowords: ${(e as Error).message}`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,186 @@
+// One object that ties the engine together for the CLI, the HTTP server and the app's indexing
+// process: settings -> model -> store -> pipeline -> queries. Nothing here knows about Electron.
+import fs from 'node:fs';
+import path from 'node:path';
+import { IndexStore } from './store.js';
+import { ensureInceptionBackbone, type BackboneInfo } from './model/backbone.js';
+import { codebookName, loadCodebook, type CodebookManifest } from './model/codebook.js';
+import { Tokenizer, type ProviderChoice } from './model/tokenizer.js';
+import { indexFolders, type IndexOptions, type IndexReport, type PipelineSettings } from './indexer.js';
+import { readImageFile, decodeForModel } from './decode.js';
+import { bagFromGrid } from './kgrams.js';
+import { buildInvertedIndex, type InvertedIndex } from './invindex.js';
+import { createBagScorer } from './scorers.js';
+import { cropJaccardAll } from './cropjaccard.js';
+import { topK } from './scoring.js';
+import { DEFAULT_SETTINGS, fingerprint, kgramSettings, mergeSettings, validateSettings, type EngineSettings } from './settings.js';
+import type { Bag, Similarity, TokenGrid } from './types.js';
+
+export interface OpenEngineOptions {
+  /** Settings to use; where left out, those the index was built with (or the defaults for a new one). */
+  settings?: Partial<EngineSettings>;
+  rebuild?: boolean;
+  provider?: ProviderChoice;
+  log?: (msg: string) => void;
+}
+
+export interface SimilarResult {
+  id: number;
+  path: string;
+  score: number;
+}
+
+export interface SimilarResponse {
+  query: { path: string; indexed: boolean };
+  similarity: Similarity;
+  results: SimilarResult[];
+  queryMs: number;
+}
+
+export function loadBackbone(s: EngineSettings, log?: (m: string) => void): BackboneInfo {
+  if (s.backbone === 'inception_v3') return ensureInceptionBackbone(s.block, undefined, log);
+  const manifest = s.backbone.replace(/\.onnx$/i, '.json');
+  if (!fs.existsSync(manifest)) throw new Error(`backbone ${s.backbone} has no manifest ${manifest}; import it with: photowords model import`);
+  const info = JSON.parse(fs.readFileSync(manifest, 'utf8')) as BackboneInfo;
+  return { ...info, path: path.resolve(path.dirname(manifest), path.basename(info.path)) };
+}
+
+export class Engine {
+  private memIndex?: InvertedIndex;
+  private grids?: { ids: number[]; grids: TokenGrid[] };
+
+  private constructor(
+    readonly store: IndexStore,
+    readonly settings: EngineSettings,
+    readonly tokenizer: Tokenizer,
+    readonly backbone: BackboneInfo,
+    readonly codebook: CodebookManifest,
+  ) {}
+
+  static async open(dbPath: string, opts: OpenEngineOptions = {}): Promise<Engine> {
+    const stored = fs.existsSync(dbPath) ? (IndexStore.readSettings(dbPath) as EngineSettings | undefined) : undefined;
+    const settings = mergeSettings(DEFAULT_SETTINGS, opts.rebuild ? undefined : stored, opts.settings);
+    validateSettings(settings);
+    const backbone = loadBackbone(settings, opts.log);
+    const { codebook, manifest } = loadCodebook(codebookName(backbone.name, backbone.output, settings.heads, settings.codes));
+    const fp = fingerprint(settings, backbone.sha256, manifest.sha256);
+    const store = IndexStore.open(dbPath, { fingerprint: fp, settings, rebuild: opts.rebuild });
+    try {
+      const tokenizer = await Tokenizer.create(backbone, codebook, { provider: opts.provider });
+      return new Engine(store, settings, tokenizer, backbone, manifest);
+    } catch (e) {
+      store.close();
+      throw e;
+    }
+  }
+
+  pipelineSettings(overrides: Partial<PipelineSettings> = {}): PipelineSettings {
+    return {
+      resolution: this.settings.resolution,
+      kgrams: kgramSettings(this.settings),
+      // One photo per call is as fast as any batch on a CPU; a GPU wants bigger ones.
+      batchSize: this.tokenizer.provider === 'cpu' ? 1 : 8,
+      decodeConcurrency: 2,
+      ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
+    };
+  }
+
+  async index(dirs: string[], opts: IndexOptions & { pipeline?: Partial<PipelineSettings> } = {}): Promise<IndexReport> {
+    for (const d of dirs) {
+      if (!fs.existsSync(d)) throw new Error(`folder not found: ${d}`);
+      if (!fs.statSync(d).isDirectory()) throw new Error(`not a folder: ${d}`);
+    }
+    const report = await indexFolders(
+      dirs.map((d) => path.resolve(d)),
+      this.store,
+      this.tokenizer,
+      this.pipelineSettings(opts.pipeline),
+      opts,
+    );
+    this.memIndex = undefined;
+    this.grids = undefined;
+    return report;
+  }
+
+  /** The in-memory inverted index over every stored bag, built on first use. */
+  invertedIndex(): InvertedIndex {
+    this.memIndex ??= buildInvertedIndex(() => this.store.iterBags());
+    return this.memIndex;
+  }
+
+  private allGrids(): { ids: number[]; grids: TokenGrid[] } {
+    if (!this.grids) {
+      const ids: number[] = [];
+      const grids: TokenGrid[] = [];
+      for (const g of this.store.iterGrids()) {
+        ids.push(g.id);
+        grids.push(g.grid);
+      }
+      this.grids = { ids, grids };
+    }
+    return this.grids;
+  }
+
+  /** Words of a photo: from the index when it is there and unchanged, else by running the model. */
+  async describe(file: string): Promise<{ grid: TokenGrid; bag: Bag; indexed: boolean; id?: number }> {
+    const abs = path.resolve(file);
+    const rec = this.store.getByPath(abs);
+    if (rec && rec.status === 'indexed') {
+      const st = fs.statSync(abs, { throwIfNoEntry: false });
+      if (!st || (st.size === rec.size && st.mtimeMs === rec.mtimeMs)) {
+        return { grid: this.store.getGrid(rec.id)!, bag: this.store.getBag(rec.id)!, indexed: true, id: rec.id };
+      }
+    }
+    const f = await readImageFile(abs);
+    const img = await decodeForModel(f.buffer, this.settings.resolution, { minSide: this.backbone.minSide });
+    const [r] = await this.tokenizer.run([img]);
+    return { grid: r.grid, bag: bagFromGrid(r.grid, kgramSettings(this.settings)), indexed: false };
+  }
+
+  async similar(file: string, opts: { top?: number; similarity?: Similarity } = {}): Promise<SimilarResponse> {
+    const similarity = opts.similarity ?? 'tfidf';
+    const q = await this.describe(file);
+    // Build the in-memory index outside the timed part: it is made once and reused by later queries.
+    if (similarity === 'cropjaccard') this.allGrids();
+    else this.invertedIndex();
+    const t = performance.now();
+    let ranked: { id: number; score: number }[];
+    if (similarity === 'cropjaccard') {
+      const { ids, grids } = this.allGrids();
+      const scores = cropJaccardAll(q.grid, grids);
+      ranked = topK(scores, opts.top ?? 20).map((r) => ({ id: ids[r.index], score: r.score }));
+    } else {
+      const index = this.invertedIndex();
+      const scores = createBagScorer(similarity, index).scoreAll(q.bag);
+      ranked = topK(scores, opts.top ?? 20).map((r) => ({ id: index.ids[r.index], score: r.score }));
+    }
+    const queryMs = performance.now() - t;
+    const results = ranked.map((r) => ({ ...r, path: this.store.getById(r.id)?.path ?? '' }));
+    return { query: { path: path.resolve(file), indexed: q.indexed }, similarity, results, queryMs };
+  }
+
+  info() {
+    const stats = this.store.stats();
+    return {
+      db: this.store.path,
+      photos: { indexed: stats.indexed, failed: stats.failed },
+      terms: stats.terms,
+      settings: this.settings,
+      model: {
+        backbone: this.backbone.name,
+        block: this.backbone.output,
+        backboneSha256: this.backbone.sha256,
+        codebook: this.codebook.name,
+        codebookSha256: this.codebook.sha256,
+        executionProvider: this.tokenizer.provider,
+        unavailableProviders: this.tokenizer.backbone.unavailable,
+      },
+      failures: this.store.failures(),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.tokenizer.release();
+    this.store.close();
+  }
+}

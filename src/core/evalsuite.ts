@@ -1,0 +1,171 @@
+// `photowords eval`: index a labelled folder once (token grids and pooled features are cached in a
+// SQLite file keyed by model and resolution), then derive bags for the requested k-gram settings
+// in memory and score every similarity under the GPR1200 protocol.
+import fs from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
+import { Engine } from './engine.js';
+import { bagFromGrid } from './kgrams.js';
+import { buildInvertedIndex } from './invindex.js';
+import { createBagScorer } from './scorers.js';
+import { cropJaccardAll } from './cropjaccard.js';
+import { DenseIndex } from './dense.js';
+import { evaluateRanking } from './evaluate.js';
+import { DEFAULT_SETTINGS, mergeSettings, type EngineSettings } from './settings.js';
+import type { IndexProgress } from './indexer.js';
+import type { ProviderChoice } from './model/tokenizer.js';
+import type { Bag, KgramSettings, TokenGrid } from './types.js';
+
+export type EvalSimilarity = 'tfidf' | 'bm25' | 'jaccard' | 'cropjaccard' | 'dense';
+export const EVAL_SIMILARITIES: EvalSimilarity[] = ['tfidf', 'bm25', 'jaccard', 'cropjaccard', 'dense'];
+
+export interface EvalRow {
+  similarity: EvalSimilarity;
+  model: string;
+  resolution: number;
+  kernel: number;
+  padding: number;
+  channelKgrams: boolean;
+  codes: number;
+  heads: number;
+  map: number;
+  mapQueryRemoved: number;
+  domains: Record<string, number>;
+  domainsQueryRemoved: Record<string, number>;
+  seconds: number;
+}
+
+export interface EvalOptions {
+  settings?: Partial<EngineSettings>;
+  similarities?: EvalSimilarity[];
+  cacheDb?: string;
+  provider?: ProviderChoice;
+  onProgress?: (p: IndexProgress) => void;
+  log?: (msg: string) => void;
+}
+
+export interface LabelledImage {
+  path: string;
+  label: string;
+  domain: string;
+}
+
+const IMAGE_RE = /\.(jpe?g|jpe|jfif|png|webp|avif|tiff?|gif)$/i;
+
+/**
+ * DIR/<domain>/<class>/image, or DIR/<class>/image (then DIR is one domain). A folder counts as a
+ * class folder when it holds images directly.
+ */
+export function discoverDataset(dir: string): LabelledImage[] {
+  const root = path.resolve(dir);
+  if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new Error(`not a folder: ${dir}`);
+  const subdirs = (d: string) =>
+    fs
+      .readdirSync(d, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+      .map((e) => e.name)
+      .sort();
+  const images = (d: string) =>
+    fs
+      .readdirSync(d, { withFileTypes: true })
+      .filter((e) => e.isFile() && IMAGE_RE.test(e.name))
+      .map((e) => path.join(d, e.name))
+      .sort();
+  const top = subdirs(root);
+  const isClassLevel = top.some((t) => images(path.join(root, t)).length > 0);
+  const out: LabelledImage[] = [];
+  if (isClassLevel) {
+    for (const cls of top) for (const p of images(path.join(root, cls))) out.push({ path: p, label: cls, domain: path.basename(root) });
+  } else {
+    for (const domain of top)
+      for (const cls of subdirs(path.join(root, domain)))
+        for (const p of images(path.join(root, domain, cls))) out.push({ path: p, label: `${domain}/${cls}`, domain });
+  }
+  if (out.length === 0) throw new Error(`no labelled photos under ${dir}: expected DIR/<class>/photo or DIR/<domain>/<class>/photo`);
+  return out;
+}
+
+export function defaultEvalCache(dataset: string, s: EngineSettings): string {
+  const key = `${path.basename(path.resolve(dataset))}-${path.basename(s.backbone).replace(/\.onnx$/i, '')}-${s.block}-h${s.heads}-n${s.codes}-r${s.resolution}`;
+  return path.join(os.homedir(), '.cache', 'photowords', 'eval', `${key}.db`);
+}
+
+export async function runEval(dataset: string, opts: EvalOptions = {}): Promise<EvalRow[]> {
+  const log = opts.log ?? (() => undefined);
+  const items = discoverDataset(dataset);
+  const requested = mergeSettings(DEFAULT_SETTINGS, opts.settings);
+  // The cache holds model output only; bags for the requested k-grams are derived below, so one
+  // cache serves every kernel and padding.
+  const cacheSettings: EngineSettings = { ...requested, kernel: DEFAULT_SETTINGS.kernel, padding: DEFAULT_SETTINGS.padding, channelKgrams: false };
+  const cacheDb = opts.cacheDb ?? defaultEvalCache(dataset, requested);
+  fs.mkdirSync(path.dirname(cacheDb), { recursive: true });
+  const engine = await Engine.open(cacheDb, { settings: cacheSettings, provider: opts.provider, log });
+  try {
+    log(`Indexing ${items.length} photos of ${dataset} into ${cacheDb} (cached between runs) ...`);
+    await engine.index([path.resolve(dataset)], { onProgress: opts.onProgress });
+    const byPath = new Map(items.map((it, i) => [it.path, i]));
+    const grids: TokenGrid[] = [];
+    const gridIds: number[] = [];
+    const order: number[] = [];
+    const idToPos = new Map<number, number>();
+    for (const g of engine.store.iterGrids()) {
+      const i = byPath.get(g.path);
+      if (i === undefined) continue;
+      idToPos.set(g.id, grids.length);
+      grids.push(g.grid);
+      gridIds.push(g.id);
+      order.push(i);
+    }
+    const dense: Float32Array[] = new Array(grids.length);
+    for (const d of engine.store.iterDense()) {
+      const pos = idToPos.get(d.id);
+      if (pos !== undefined) dense[pos] = d.vector;
+    }
+    const n = grids.length;
+    const missing = items.length - n;
+    if (missing > 0) log(`${missing} photos could not be read and are left out of the evaluation (see photowords info --db ${cacheDb})`);
+    const labels = order.map((i) => items[i].label);
+    const domains = order.map((i) => items[i].domain);
+    const ks: KgramSettings = { kernel: requested.kernel, padding: requested.padding, channel: requested.channelKgrams };
+    const bags: Bag[] = grids.map((g) => bagFromGrid(g, ks));
+    const model = `${engine.backbone.name}/${engine.backbone.output} VQ ${requested.heads}x${requested.codes}`;
+    const rows: EvalRow[] = [];
+    for (const similarity of opts.similarities ?? EVAL_SIMILARITIES) {
+      const t = performance.now();
+      const buf = new Float32Array(n);
+      let scoreRow: (q: number) => Float32Array;
+      if (similarity === 'dense') {
+        if (dense.some((v) => v === undefined)) throw new Error('pooled features missing from the cache; rebuild it with --rebuild');
+        const di = new DenseIndex(dense);
+        scoreRow = (q) => di.scoreAll(dense[q], buf);
+      } else if (similarity === 'cropjaccard') {
+        scoreRow = (q) => cropJaccardAll(grids[q], grids, buf);
+      } else {
+        const index = buildInvertedIndex(bags.map((bag, i) => ({ id: i, bag })));
+        const scorer = createBagScorer(similarity, index);
+        scoreRow = (q) => scorer.scoreAll(bags[q], buf);
+      }
+      const r = evaluateRanking(n, scoreRow, labels, domains);
+      const row: EvalRow = {
+        similarity,
+        model: similarity === 'dense' ? `${engine.backbone.name}/${engine.backbone.output} GeM` : model,
+        resolution: requested.resolution,
+        kernel: requested.kernel,
+        padding: requested.padding,
+        channelKgrams: requested.channelKgrams,
+        codes: requested.codes,
+        heads: requested.heads,
+        map: r.map,
+        mapQueryRemoved: r.mapQueryRemoved,
+        domains: r.domains,
+        domainsQueryRemoved: r.domainsQueryRemoved,
+        seconds: (performance.now() - t) / 1000,
+      };
+      rows.push(row);
+      log(`${similarity}: mAP ${row.map.toFixed(4)} (query removed ${row.mapQueryRemoved.toFixed(4)}) in ${row.seconds.toFixed(1)} s`);
+    }
+    return rows;
+  } finally {
+    await engine.close();
+  }
+}

@@ -1,0 +1,182 @@
+// The indexing pipeline: scan -> read+hash -> decode (sharp, in libuv's pool) -> shape batches ->
+// tokenize (onnxruntime's own threads) -> k-grams -> SQLite. Decoding runs ahead of the model so
+// both overlap; backpressure keeps at most a few decoded photos in memory.
+import PQueue from 'p-queue';
+import { scanFolders } from './scan.js';
+import { readImageFile, decodeForModel, DecodeError, classifyError, type DecodedImage } from './decode.js';
+import { ShapeBatcher, type Batch } from './batcher.js';
+import { bagFromGrid } from './kgrams.js';
+import type { IndexStore } from './store.js';
+import type { Tokenizer } from './model/tokenizer.js';
+import type { KgramSettings } from './types.js';
+
+export interface PipelineSettings {
+  /** Longest side every photo is read at. */
+  resolution: number;
+  kgrams: KgramSettings;
+  /** Photos per model call; 1 is as fast as any on a CPU, GPUs like more. */
+  batchSize: number;
+  /** Photos decoded at once. */
+  decodeConcurrency: number;
+}
+
+export interface IndexProgress {
+  total: number;
+  done: number;
+  indexed: number;
+  failed: number;
+  skipped: number;
+  imagesPerSecond: number;
+  etaSeconds: number;
+  current?: string;
+}
+
+/** Busy time of each stage; decode overlaps the model, so the parts can exceed the wall time. */
+export interface StageTimings {
+  readMs: number;
+  decodeMs: number;
+  modelMs: number;
+  kgramsMs: number;
+  sqliteMs: number;
+  wallMs: number;
+}
+
+export interface IndexReport extends IndexProgress {
+  timings: StageTimings;
+  provider: string;
+  failures: { path: string; reason: string }[];
+}
+
+export interface IndexOptions {
+  onProgress?: (p: IndexProgress) => void;
+  signal?: AbortSignal;
+}
+
+interface Pending extends DecodedImage {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  hash: string;
+}
+
+export async function indexFolders(
+  dirs: string[],
+  store: IndexStore,
+  tokenizer: Tokenizer,
+  settings: PipelineSettings,
+  opts: IndexOptions = {},
+): Promise<IndexReport> {
+  const t0 = performance.now();
+  const timings: StageTimings = { readMs: 0, decodeMs: 0, modelMs: 0, kgramsMs: 0, sqliteMs: 0, wallMs: 0 };
+  const failures: { path: string; reason: string }[] = [];
+  const progress: IndexProgress = { total: 0, done: 0, indexed: 0, failed: 0, skipped: 0, imagesPerSecond: 0, etaSeconds: 0 };
+
+  const todo: { path: string; size: number; mtimeMs: number }[] = [];
+  for await (const entry of scanFolders(dirs, { signal: opts.signal })) {
+    if (entry.kind === 'failure') {
+      failures.push({ path: entry.path, reason: entry.reason });
+      if (!entry.folder) {
+        store.putFailed({ path: entry.path, size: 0, mtimeMs: 0 }, entry.reason);
+        progress.failed++;
+      }
+      continue;
+    }
+    const known = store.getByPath(entry.path);
+    // Unchanged since last time (indexed or failed): no work at all.
+    if (known && known.size === entry.size && known.mtimeMs === entry.mtimeMs) {
+      progress.skipped++;
+      continue;
+    }
+    todo.push(entry);
+  }
+  progress.total = todo.length;
+
+  const minSide = tokenizer.backbone.info.minSide;
+  const batcher = new ShapeBatcher<Pending>({ maxBatch: settings.batchSize });
+  const decodeQueue = new PQueue({ concurrency: settings.decodeConcurrency });
+  const modelQueue = new PQueue({ concurrency: 1 });
+  let processedSinceStart = 0;
+  const startedAt = performance.now();
+
+  const report = () => {
+    const elapsed = (performance.now() - startedAt) / 1000;
+    progress.imagesPerSecond = elapsed > 0 ? processedSinceStart / elapsed : 0;
+    progress.etaSeconds = progress.imagesPerSecond > 0 ? (progress.total - progress.done) / progress.imagesPerSecond : 0;
+    opts.onProgress?.({ ...progress });
+  };
+
+  const fail = (file: { path: string; size: number; mtimeMs: number }, err: unknown) => {
+    const reason = err instanceof DecodeError ? err.reason : classifyError(err).reason;
+    failures.push({ path: file.path, reason });
+    const t = performance.now();
+    store.putFailed(file, reason);
+    timings.sqliteMs += performance.now() - t;
+    progress.failed++;
+    progress.done++;
+    processedSinceStart++;
+    report();
+  };
+
+  const runBatch = async (batch: Batch<Pending>) => {
+    let t = performance.now();
+    let results;
+    try {
+      results = await tokenizer.run(batch.items);
+    } catch (err) {
+      for (const item of batch.items) fail(item, new Error(`model failed: ${(err as Error).message}`));
+      return;
+    }
+    timings.modelMs += performance.now() - t;
+    t = performance.now();
+    const bags = results.map((r) => bagFromGrid(r.grid, settings.kgrams));
+    timings.kgramsMs += performance.now() - t;
+    t = performance.now();
+    // The pooled vector (the no-quantization baseline) is written with the bag, atomically.
+    store.transaction(() =>
+      batch.items.forEach((item, i) => {
+        const id = store.putIndexed(
+          { path: item.path, size: item.size, mtimeMs: item.mtimeMs, hash: item.hash, width: item.srcWidth, height: item.srcHeight },
+          results[i].grid,
+          bags[i],
+        );
+        store.putDense(id, results[i].pooled);
+      }),
+    );
+    timings.sqliteMs += performance.now() - t;
+    progress.indexed += batch.items.length;
+    progress.done += batch.items.length;
+    processedSinceStart += batch.items.length;
+    progress.current = batch.items[batch.items.length - 1].path;
+    report();
+  };
+
+  const decodeOne = async (file: { path: string; size: number; mtimeMs: number }) => {
+    let t = performance.now();
+    try {
+      const f = await readImageFile(file.path);
+      timings.readMs += performance.now() - t;
+      t = performance.now();
+      const img = await decodeForModel(f.buffer, settings.resolution, { minSide });
+      timings.decodeMs += performance.now() - t;
+      for (const batch of batcher.push({ ...img, path: file.path, size: f.size, mtimeMs: f.mtimeMs, hash: f.hash })) {
+        void modelQueue.add(() => runBatch(batch));
+      }
+    } catch (err) {
+      fail(file, err);
+    }
+  };
+
+  for (const file of todo) {
+    if (opts.signal?.aborted) break;
+    // Backpressure: decoded photos wait in memory only a few at a time.
+    await decodeQueue.onSizeLessThan(settings.decodeConcurrency);
+    while (modelQueue.size >= 2) await modelQueue.onSizeLessThan(2);
+    void decodeQueue.add(() => decodeOne(file));
+  }
+  await decodeQueue.onIdle();
+  for (const batch of batcher.flush()) void modelQueue.add(() => runBatch(batch));
+  await modelQueue.onIdle();
+  timings.wallMs = performance.now() - t0;
+  report();
+  return { ...progress, timings, provider: tokenizer.provider, failures };
+}

@@ -1,0 +1,69 @@
+// The settings that decide which visual words a photo gets, their defaults, and the fingerprint
+// that stops an index built with one vocabulary from being mixed with another.
+import crypto from 'node:crypto';
+import type { KgramSettings, Similarity } from './types.js';
+
+export interface EngineSettings {
+  /** 'inception_v3' (built from nsfwjs) or the path of an imported ONNX backbone (.onnx with a .json manifest). */
+  backbone: string;
+  /** Block whose feature map is quantized. */
+  block: string;
+  heads: number;
+  codes: number;
+  /** Longest side every photo is read at. */
+  resolution: number;
+  kernel: number;
+  padding: number;
+  /** 3D k-grams over the head axis too. */
+  channelKgrams: boolean;
+}
+
+/**
+ * Defaults chosen from measurements on ../shared/datasets (docs/EVAL.md): mixed7 retrieves best of
+ * this backbone's blocks (mixed10 was fine-tuned for another task), and a 1,024-code codebook
+ * beats the paper's 128.
+ */
+export const DEFAULT_SETTINGS: EngineSettings = {
+  backbone: 'inception_v3',
+  block: 'mixed7',
+  heads: 8,
+  codes: 1024,
+  resolution: 299,
+  kernel: 3,
+  padding: 0,
+  channelKgrams: false,
+};
+
+export const DEFAULT_SIMILARITY: Similarity = 'tfidf';
+export const SIMILARITIES: Similarity[] = ['tfidf', 'bm25', 'jaccard', 'cropjaccard'];
+
+export function kgramSettings(s: EngineSettings): KgramSettings {
+  return { kernel: s.kernel, padding: s.padding, channel: s.channelKgrams };
+}
+
+export function validateSettings(s: EngineSettings): void {
+  const bad = (msg: string) => {
+    throw new Error(`invalid setting: ${msg}`);
+  };
+  if (!Number.isInteger(s.resolution) || s.resolution < 64 || s.resolution > 2048) bad(`resolution ${s.resolution} (64 to 2048)`);
+  if (!Number.isInteger(s.kernel) || s.kernel < 1 || s.kernel > 8) bad(`kernel ${s.kernel} (1 to 8)`);
+  if (!Number.isInteger(s.padding) || s.padding < 0 || s.padding >= s.kernel) bad(`padding ${s.padding} (0 to kernel-1)`);
+  if (!Number.isInteger(s.heads) || s.heads < 1) bad(`heads ${s.heads}`);
+  if (!Number.isInteger(s.codes) || s.codes < 2 || s.codes > 65535) bad(`codes ${s.codes} (2 to 65535)`);
+}
+
+/** Hash of everything that changes a photo's words: model checksums and the settings above. */
+export function fingerprint(s: EngineSettings, backboneSha256: string, codebookSha256: string): string {
+  return crypto
+    .createHash('sha256')
+    .update(JSON.stringify({ ...s, backboneSha256, codebookSha256 }))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/** `base` with every override that is not undefined (CLI flags left out keep the stored value). */
+export function mergeSettings(base: EngineSettings, ...overrides: (Partial<EngineSettings> | undefined)[]): EngineSettings {
+  const out = { ...base };
+  for (const o of overrides) for (const [k, v] of Object.entries(o ?? {})) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}

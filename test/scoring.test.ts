@@ -102,11 +102,12 @@ test('inverted index: huge term ids use binary search; bad input is rejected', (
 });
 
 /** Reference TF-IDF cosine written from the formula with Maps. */
-function tfidfRef(query: Bag, docs: DocBag[]): number[] {
+function tfidfRef(query: Bag, docs: DocBag[], sublinearTf = true): number[] {
   const N = docs.length;
   const df = dfOf(docs);
   const idf = (t: number) => Math.log((1 + N) / (1 + (df.get(t) ?? 0))) + 1;
-  const vec = (b: Bag) => new Map([...b.terms].map((t, i) => [t, b.tfs[i] * idf(t)] as const));
+  const tf = (x: number) => (sublinearTf ? 1 + Math.log(x) : x);
+  const vec = (b: Bag) => new Map([...b.terms].map((t, i) => [t, tf(b.tfs[i]) * idf(t)] as const));
   const norm = (v: Map<number, number>) => Math.sqrt([...v.values()].reduce((a, w) => a + w * w, 0));
   const q = vec(query);
   const qn = norm(q);
@@ -123,11 +124,13 @@ test('tf-idf matches the sklearn-style formula, including unseen query terms', (
   const docs = corpus(2, 80, 400, 50);
   const idx = InvertedIndex.build(docs);
   const scorer = new TfidfScorer(idx);
+  const raw = new TfidfScorer(idx, { sublinearTf: false });
   const r = rng(20);
   for (let i = 0; i < 10; i++) {
     // Space 450 > 400: some query terms are unknown to the index.
     const q = randomBag(r, 450, 60);
     close(scorer.scoreAll(q), tfidfRef(q, docs), 1e-5, `query ${i}`);
+    close(raw.scoreAll(q), tfidfRef(q, docs, false), 1e-5, `raw-tf query ${i}`);
   }
   for (let d = 0; d < docs.length; d++) {
     const s = scorer.scoreAll(docs[d].bag);

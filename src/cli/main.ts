@@ -164,7 +164,7 @@ settingsOptions(
 ).action(async (dir: string, o: SettingsFlags & { similarities: string; cacheDb?: string; json?: boolean }) => {
   const sims = o.similarities.split(',').map((s) => s.trim()) as EvalSimilarity[];
   for (const s of sims) if (!EVAL_SIMILARITIES.includes(s)) throw new Error(`unknown similarity "${s}"; choose from ${EVAL_SIMILARITIES.join(', ')}`);
-  const bar = progressReporter('Reading photos', !!o.json && !process.stderr.isTTY);
+  const bar = progressReporter('Reading photos');
   const rows = await runEval(dir, { settings: settingsFrom(o), similarities: sims, cacheDb: o.cacheDb, provider: o.provider, onProgress: bar.update, log });
   bar.stop();
   if (o.json) {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import os from 'node:os';
 import { Engine } from './engine.js';
 import { bagFromGrid } from './kgrams.js';
-import { buildInvertedIndex } from './invindex.js';
+import { buildInvertedIndex, type InvertedIndex } from './invindex.js';
 import { createBagScorer } from './scorers.js';
 import { cropJaccardAll } from './cropjaccard.js';
 import { DenseIndex } from './dense.js';
@@ -14,10 +14,10 @@ import { evaluateRanking } from './evaluate.js';
 import { DEFAULT_SETTINGS, mergeSettings, type EngineSettings } from './settings.js';
 import type { IndexProgress } from './indexer.js';
 import type { ProviderChoice } from './model/tokenizer.js';
-import type { Bag, KgramSettings, TokenGrid } from './types.js';
+import type { Bag, KgramSettings, Similarity, TokenGrid } from './types.js';
 
-export type EvalSimilarity = 'tfidf' | 'bm25' | 'jaccard' | 'cropjaccard' | 'dense';
-export const EVAL_SIMILARITIES: EvalSimilarity[] = ['tfidf', 'bm25', 'jaccard', 'cropjaccard', 'dense'];
+export type EvalSimilarity = Similarity | 'dense';
+export const EVAL_SIMILARITIES: EvalSimilarity[] = ['tfidf', 'tfidf-raw', 'bm25', 'jaccard', 'cropjaccard', 'dense'];
 
 export interface EvalRow {
   similarity: EvalSimilarity;
@@ -130,6 +130,7 @@ export async function runEval(dataset: string, opts: EvalOptions = {}): Promise<
     const bags: Bag[] = grids.map((g) => bagFromGrid(g, ks));
     const model = `${engine.backbone.name}/${engine.backbone.output} VQ ${requested.heads}x${requested.codes}`;
     const rows: EvalRow[] = [];
+    let index: InvertedIndex | undefined;
     for (const similarity of opts.similarities ?? EVAL_SIMILARITIES) {
       const t = performance.now();
       const buf = new Float32Array(n);
@@ -141,7 +142,7 @@ export async function runEval(dataset: string, opts: EvalOptions = {}): Promise<
       } else if (similarity === 'cropjaccard') {
         scoreRow = (q) => cropJaccardAll(grids[q], grids, buf);
       } else {
-        const index = buildInvertedIndex(bags.map((bag, i) => ({ id: i, bag })));
+        index ??= buildInvertedIndex(bags.map((bag, i) => ({ id: i, bag })));
         const scorer = createBagScorer(similarity, index);
         scoreRow = (q) => scorer.scoreAll(bags[q], buf);
       }

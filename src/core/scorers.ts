@@ -15,6 +15,8 @@ export function createBagScorer(kind: BagSimilarity, index: InvertedIndex): BagS
   switch (kind) {
     case 'tfidf':
       return new TfidfScorer(index);
+    case 'tfidf-raw':
+      return new TfidfScorer(index, { sublinearTf: false });
     case 'bm25':
       return new Bm25Scorer(index);
     case 'jaccard':

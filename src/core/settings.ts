@@ -35,7 +35,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
 };
 
 export const DEFAULT_SIMILARITY: Similarity = 'tfidf';
-export const SIMILARITIES: Similarity[] = ['tfidf', 'bm25', 'jaccard', 'cropjaccard'];
+export const SIMILARITIES: Similarity[] = ['tfidf', 'tfidf-raw', 'bm25', 'jaccard', 'cropjaccard'];
 
 export function kgramSettings(s: EngineSettings): KgramSettings {
   return { kernel: s.kernel, padding: s.padding, channel: s.channelKgrams };

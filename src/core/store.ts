@@ -273,6 +273,16 @@ export class IndexStore {
    * file is missing or is not a Photowords index of this schema version.
    */
   static readSettings(path: string): unknown {
+    const json = IndexStore.peekMeta(path, 'settings');
+    return json === undefined ? undefined : JSON.parse(json);
+  }
+
+  /** The fingerprint an existing index was built with (for tools that check an index as it is). */
+  static readFingerprint(path: string): string | undefined {
+    return IndexStore.peekMeta(path, 'fingerprint');
+  }
+
+  private static peekMeta(path: string, key: string): string | undefined {
     let db: Database.Database;
     try {
       db = new Database(path, { readonly: true, fileMustExist: true });
@@ -284,8 +294,7 @@ export class IndexStore {
       if (!hasMeta) return undefined;
       const get = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
       if (get.get('schema_version')?.value !== String(SCHEMA_VERSION)) return undefined;
-      const json = get.get('settings')?.value;
-      return json === undefined ? undefined : JSON.parse(json);
+      return get.get(key)?.value;
     } finally {
       db.close();
     }

@@ -28,7 +28,8 @@ export interface Bag {
   tfs: Float32Array;
 }
 
-export type Similarity = 'tfidf' | 'bm25' | 'jaccard' | 'cropjaccard';
+/** 'tfidf' damps counts (1 + ln tf); 'tfidf-raw' uses plain counts. */
+export type Similarity = 'tfidf' | 'tfidf-raw' | 'bm25' | 'jaccard' | 'cropjaccard';
 
 export interface ScoredImage {
   id: number;

@@ -14,7 +14,7 @@ import { importOnnxBackbone } from '../src/core/model/backbone.js';
 import { buildInvertedIndex } from '../src/core/invindex.js';
 import { TfidfScorer } from '../src/core/tfidf.js';
 import { topK } from '../src/core/scoring.js';
-import { mulberry32 } from '../src/core/model/kmeans.js';
+import { mulberry32 } from '../src/core/random.js';
 import { resnet50Onnx, RESNET50_FEATURES } from '../test/fixtures/resnet50.js';
 import type { Bag } from '../src/core/types.js';
 

@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PHOTOWORDS_SKIP_ELECTRON=1 bash scripts/install.sh
+npm run typecheck
 npm test

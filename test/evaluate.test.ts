@@ -1,15 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { averagePrecision, evaluateRanking } from '../src/core/evaluate.js';
+import { mulberry32 } from '../src/core/random.js';
 
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 /** AP by sorting the whole ranking, straight from the definition. */
 function apRef(scores: ArrayLike<number>, relevant: Set<number>, drop = -1): number {

@@ -2,16 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bagFromGrid, termSpaceSize } from '../src/core/kgrams.js';
 import type { Bag, KgramSettings, TokenGrid } from '../src/core/types.js';
+import { mulberry32 } from '../src/core/random.js';
 
-function rng(seed: number): () => number {
-  // mulberry32: tiny deterministic PRNG so failures reproduce.
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 function grid(heads: number, height: number, width: number, codes: number, tokens: number[]): TokenGrid {
   return { heads, height, width, codes, tokens: Uint16Array.from(tokens) };

@@ -12,7 +12,8 @@ import { inceptionToOnnx } from '../src/core/model/inception.js';
 import { importOnnxBackbone } from '../src/core/model/backbone.js';
 import { BackboneSession, Tokenizer } from '../src/core/model/tokenizer.js';
 import { vqGraph, normaliseHeads, type Codebook } from '../src/core/model/vq.js';
-import { kmeans, mulberry32 } from '../src/core/model/kmeans.js';
+import { kmeans } from '../src/core/model/kmeans.js';
+import { mulberry32 } from '../src/core/random.js';
 import { resnet50Onnx, RESNET50_FEATURES } from './fixtures/resnet50.js';
 
 const PHOTO = path.resolve('../shared/datasets/caltech101/airplanes/image_0001.jpg');

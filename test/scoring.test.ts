@@ -9,15 +9,9 @@ import { DenseIndex } from '../src/core/dense.js';
 import { topK } from '../src/core/scoring.js';
 import { createBagScorer } from '../src/core/scorers.js';
 import type { Bag, TokenGrid } from '../src/core/types.js';
+import { mulberry32 } from '../src/core/random.js';
 
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 function randomBag(r: () => number, space: number, maxTerms: number, minTerms = 1): Bag {
   const set = new Set<number>();

@@ -7,15 +7,9 @@ import Database from 'better-sqlite3';
 import { IndexStore } from '../src/core/store.js';
 import { InvertedIndex } from '../src/core/invindex.js';
 import type { Bag, TokenGrid } from '../src/core/types.js';
+import { mulberry32 } from '../src/core/random.js';
 
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 function tmpDb(t: { after: (fn: () => void) => void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'photowords-store-'));

@@ -59,16 +59,18 @@ const IMAGE_RE = /\.(jpe?g|jpe|jfif|png|webp|avif|tiff?|gif)$/i;
 export function discoverDataset(dir: string): LabelledImage[] {
   const root = path.resolve(dir);
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new Error(`not a folder: ${dir}`);
+  // Symbolic links count as what they point to, so a dataset can be assembled from links.
+  const kind = (d: string, e: fs.Dirent) => (e.isSymbolicLink() ? fs.statSync(path.join(d, e.name), { throwIfNoEntry: false }) : e);
   const subdirs = (d: string) =>
     fs
       .readdirSync(d, { withFileTypes: true })
-      .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+      .filter((e) => !e.name.startsWith('.') && kind(d, e)?.isDirectory())
       .map((e) => e.name)
       .sort();
   const images = (d: string) =>
     fs
       .readdirSync(d, { withFileTypes: true })
-      .filter((e) => e.isFile() && IMAGE_RE.test(e.name))
+      .filter((e) => IMAGE_RE.test(e.name) && kind(d, e)?.isFile())
       .map((e) => path.join(d, e.name))
       .sort();
   const top = subdirs(root);

@@ -562,8 +562,8 @@ function initOrCheck(db: Database.Database, path: string, opts: OpenOptions): vo
       throw new Error(
         `Index at ${path} was built with other settings (fingerprint ${stored}, settings ${storedSettings}); ` +
           `the current ones are fingerprint ${opts.fingerprint}, settings ${settingsJson}. ` +
-          'Its visual words are not comparable with new ones. Re-index from scratch by opening it with rebuild: true ' +
-          '(this clears the stored photos), or use another index path.',
+          'Its visual words are not comparable with new ones. Re-index from scratch with --rebuild ' +
+          '(rebuild: true in the API; this clears the stored photos), or use another index path.',
       );
     }
   })();

@@ -3,6 +3,7 @@
 // the seeding and the centroid update stay in JS, where they are cheap.
 import ort from 'onnxruntime-node';
 import { GraphBuilder } from './onnx-graph.js';
+import { mulberry32 } from '../random.js';
 
 export interface KmeansOptions {
   k: number;
@@ -17,18 +18,6 @@ export interface KmeansResult {
   centroids: Float32Array;
   inertia: number;
   iterations: number;
-}
-
-/** Small deterministic PRNG so a codebook is reproducible from its seed. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const CHUNK = 32768;

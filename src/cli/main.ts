@@ -226,13 +226,15 @@ async function openExisting(db: string, provider: SettingsFlags['provider']): Pr
 function printEvalTable(rows: EvalRow[]): void {
   const domainNames = [...new Set(rows.flatMap((r) => Object.keys(r.domains)))];
   const header = ['similarity', 'model', 'res', 'k', 'p', 'channel', 'mAP', 'mAP (q removed)', ...domainNames];
+  // Dense and CropAndJaccard do not use k-grams, so their k, p and channel columns are empty.
+  const noKgrams = (r: EvalRow) => r.similarity === 'dense' || r.similarity === 'cropjaccard';
   const lines = rows.map((r) => [
     r.similarity,
     r.model,
     String(r.resolution),
-    r.similarity === 'dense' ? '-' : String(r.kernel),
-    r.similarity === 'dense' ? '-' : String(r.padding),
-    r.similarity === 'dense' ? '-' : r.channelKgrams ? 'yes' : 'no',
+    noKgrams(r) ? '-' : String(r.kernel),
+    noKgrams(r) ? '-' : String(r.padding),
+    noKgrams(r) ? '-' : r.channelKgrams ? 'yes' : 'no',
     r.map.toFixed(4),
     r.mapQueryRemoved.toFixed(4),
     ...domainNames.map((d) => (r.domains[d] ?? NaN).toFixed(4)),

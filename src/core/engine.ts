@@ -63,6 +63,12 @@ export class Engine {
     validateSettings(settings);
     const backbone = loadBackbone(settings, opts.log);
     const { codebook, manifest } = loadCodebook(codebookName(backbone.name, backbone.output, settings.heads, settings.codes));
+    if (manifest.backboneSha256 !== backbone.sha256) {
+      throw new Error(
+        `codebook ${manifest.name} was trained on another build of ${backbone.name}/${backbone.output} ` +
+          `(sha256 ${manifest.backboneSha256.slice(0, 12)}, this one ${backbone.sha256.slice(0, 12)}); retrain it with: photowords codebook train --block ${backbone.output} --codes ${settings.codes}`,
+      );
+    }
     const fp = fingerprint(settings, backbone.sha256, manifest.sha256);
     const store = IndexStore.open(dbPath, { fingerprint: fp, settings, rebuild: opts.rebuild });
     try {

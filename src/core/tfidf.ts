@@ -30,6 +30,12 @@ export class TfidfScorer implements BagScorer {
   readonly invDocNorm: Float64Array;
   private readonly acc: Float64Array;
   readonly sublinearTf: boolean;
+  /**
+   * Posting -> tf' * idf * (1 / document norm): the document side of the cosine, fixed per index.
+   * Precomputing it costs 4 bytes a posting and keeps Math.log out of the query loop, which made
+   * sublinear queries 6x slower than raw ones.
+   */
+  private readonly weight: Float32Array;
 
   // Idf and document norms depend only on the index, so they are paid once here instead of per
   // query; a query then touches only its own postings plus one pass over the documents.
@@ -53,6 +59,11 @@ export class TfidfScorer implements BagScorer {
     }
     this.invDocNorm = new Float64Array(n);
     for (let d = 0; d < n; d++) this.invDocNorm[d] = norm2[d] > 0 ? 1 / Math.sqrt(norm2[d]) : 0;
+    this.weight = new Float32Array(tfs.length);
+    for (let s = 0; s < T; s++) {
+      const idf = this.idf[s];
+      for (let p = offsets[s], end = offsets[s + 1]; p < end; p++) this.weight[p] = tfw(tfs[p]) * idf * this.invDocNorm[docs[p]];
+    }
     // Accumulating in float64 keeps a document's self-similarity at 1 to float32 precision even
     // with thousands of terms; the output is float32 like every other scorer's.
     this.acc = new Float64Array(n);
@@ -64,7 +75,8 @@ export class TfidfScorer implements BagScorer {
     const res = scoreBuffer(n, out);
     const acc = this.acc;
     acc.fill(0);
-    const { offsets, docs, tfs } = index;
+    const { offsets, docs } = index;
+    const weight = this.weight;
     const idfs = this.idf;
     const sub = this.sublinearTf;
     const unseenIdf = tfidfIdf(0, n);
@@ -85,13 +97,10 @@ export class TfidfScorer implements BagScorer {
       const idf = idfs[s];
       const qw = tq * idf;
       qnorm2 += qw * qw;
-      const f = qw * idf; // document weight is tf' * idf
-      if (sub) for (let p = offsets[s], end = offsets[s + 1]; p < end; p++) acc[docs[p]] += f * (1 + Math.log(tfs[p]));
-      else for (let p = offsets[s], end = offsets[s + 1]; p < end; p++) acc[docs[p]] += f * tfs[p];
+      for (let p = offsets[s], end = offsets[s + 1]; p < end; p++) acc[docs[p]] += qw * weight[p];
     }
     const invQ = qnorm2 > 0 ? 1 / Math.sqrt(qnorm2) : 0;
-    const inv = this.invDocNorm;
-    for (let d = 0; d < n; d++) res[d] = acc[d] * inv[d] * invQ;
+    for (let d = 0; d < n; d++) res[d] = acc[d] * invQ;
     return res;
   }
 }

@@ -82,41 +82,46 @@ test('ONNX InceptionV3 matches the tfjs reference at mixed5, mixed7 and mixed10'
   await session.release();
 });
 
-test('VQ graph picks the nearest code of each L2-normalised head vector', async () => {
-  const rand = mulberry32(7);
-  const channels = 16;
-  const heads = 4;
-  const dim = 4;
-  const codes = 5;
-  const cb: Codebook = { channels, heads, dim, codes, centroids: Float32Array.from({ length: codes * dim }, () => rand() - 0.5) };
-  const [h, w] = [3, 2];
-  const feat = Float32Array.from({ length: channels * h * w }, () => rand());
-  const s = await ort.InferenceSession.create(Buffer.from(vqGraph(cb)));
-  const out = await s.run({ features: new ort.Tensor('float32', feat, [1, channels, h, w]) });
-  const tokens = out.tokens.data as BigInt64Array;
-  const cell = new Float32Array(channels);
-  const unit = new Float32Array(channels);
-  for (let c = 0; c < h * w; c++) {
-    for (let ch = 0; ch < channels; ch++) cell[ch] = feat[ch * h * w + c];
-    normaliseHeads(cell, heads, dim, unit, 0);
-    for (let k = 0; k < heads; k++) {
-      let best = -1;
-      let bestD = Infinity;
-      for (let j = 0; j < codes; j++) {
-        let d = 0;
-        for (let e = 0; e < dim; e++) d += (unit[k * dim + e] - cb.centroids[j * dim + e]) ** 2;
-        if (d < bestD) [bestD, best] = [d, j];
+for (const perHead of [false, true]) {
+  test(`VQ graph picks the nearest code of each L2-normalised head vector (${perHead ? 'per-head' : 'shared'} codebook)`, async () => {
+    const rand = mulberry32(7);
+    const channels = 16;
+    const heads = 4;
+    const dim = 4;
+    const codes = 5;
+    const books = perHead ? heads : 1;
+    const cb: Codebook = { channels, heads, dim, codes, perHead, centroids: Float32Array.from({ length: books * codes * dim }, () => rand() - 0.5) };
+    const [h, w] = [3, 2];
+    const feat = Float32Array.from({ length: channels * h * w }, () => rand());
+    const s = await ort.InferenceSession.create(Buffer.from(vqGraph(cb)));
+    const out = await s.run({ features: new ort.Tensor('float32', feat, [1, channels, h, w]) });
+    const tokens = out.tokens.data as BigInt64Array;
+    assert.deepEqual([...out.tokens.dims], [1, h * w, heads]);
+    const cell = new Float32Array(channels);
+    const unit = new Float32Array(channels);
+    for (let c = 0; c < h * w; c++) {
+      for (let ch = 0; ch < channels; ch++) cell[ch] = feat[ch * h * w + c];
+      normaliseHeads(cell, heads, dim, unit, 0);
+      for (let k = 0; k < heads; k++) {
+        const base = perHead ? k * codes * dim : 0;
+        let best = -1;
+        let bestD = Infinity;
+        for (let j = 0; j < codes; j++) {
+          let d = 0;
+          for (let e = 0; e < dim; e++) d += (unit[k * dim + e] - cb.centroids[base + j * dim + e]) ** 2;
+          if (d < bestD) [bestD, best] = [d, j];
+        }
+        assert.equal(Number(tokens[c * heads + k]), best, `cell ${c} head ${k}`);
       }
-      assert.equal(Number(tokens[c * heads + k]), best, `cell ${c} head ${k}`);
     }
-  }
-  // GeM pooling output: (mean x^3)^(1/3) per channel.
-  const pooled = out.pooled.data as Float32Array;
-  let m = 0;
-  for (let c = 0; c < h * w; c++) m += feat[c] ** 3;
-  assert.ok(Math.abs(pooled[0] - Math.cbrt(m / (h * w))) < 1e-5);
-  await s.release();
-});
+    // GeM pooling output: (mean x^3)^(1/3) per channel.
+    const pooled = out.pooled.data as Float32Array;
+    let m = 0;
+    for (let c = 0; c < h * w; c++) m += feat[c] ** 3;
+    assert.ok(Math.abs(pooled[0] - Math.cbrt(m / (h * w))) < 1e-5);
+    await s.release();
+  });
+}
 
 test('k-means recovers well-separated clusters', async () => {
   const rand = mulberry32(3);

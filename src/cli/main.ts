@@ -30,6 +30,7 @@ function settingsOptions(cmd: Command): Command {
     .option('--block <name>', `backbone block to quantize (default ${DEFAULT_SETTINGS.block})`)
     .option('--codes <n>', `codebook size (default ${DEFAULT_SETTINGS.codes})`, int('codes', 2, 65535))
     .option('--heads <n>', `VQ heads (default ${DEFAULT_SETTINGS.heads})`, int('heads', 1, 64))
+    .option('--per-head-codebook', 'one codebook per head instead of one shared')
     .option('--backbone <name|file.onnx>', "'inception_v3' or an ONNX backbone imported with 'photowords model import'")
     .addOption(new Option('--provider <ep>', 'execution provider').choices(['auto', 'cpu', 'cuda', 'dml', 'coreml']).default('auto'));
 }
@@ -42,6 +43,7 @@ interface SettingsFlags {
   block?: string;
   codes?: number;
   heads?: number;
+  perHeadCodebook?: boolean;
   backbone?: string;
   provider: 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml';
 }
@@ -55,6 +57,7 @@ function settingsFrom(o: SettingsFlags): Partial<EngineSettings> {
     block: o.block,
     codes: o.codes,
     heads: o.heads,
+    perHeadCodebook: o.perHeadCodebook,
     backbone: o.backbone,
   };
 }
@@ -183,13 +186,14 @@ codebook
   .option('--codes <n>', 'codes', int('codes', 2, 65535), DEFAULT_SETTINGS.codes)
   .option('--resolution <px>', 'longest side', int('resolution', 64, 2048), DEFAULT_SETTINGS.resolution)
   .option('--per-class <n>', 'photos per class folder', int('per-class', 1, 100000), 10)
+  .option('--per-head', 'one codebook per head instead of one shared')
   .option('--vectors <n>', 'head vectors sampled for k-means', int('vectors', 1000, 10_000_000), 200_000)
   .option('--iterations <n>', 'k-means iterations', int('iterations', 1, 1000), 25)
   .option('--seed <n>', 'random seed', int('seed', 0, 2 ** 31), 0)
   .action(async (o) => {
     const { loadBackbone } = await import('../core/engine.js');
     const backbone = loadBackbone({ ...DEFAULT_SETTINGS, backbone: o.backbone, block: o.block }, log);
-    const m = await trainCodebook({ ...o, backbone, log });
+    const m = await trainCodebook({ ...o, perHead: !!o.perHead, backbone, log });
     console.log(`Wrote codebook ${m.name} (${m.codes} codes x ${m.dim} dims, ${m.training.vectors} vectors from ${m.training.imageCount} photos, ${m.training.seconds} s)`);
   });
 

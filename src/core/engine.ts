@@ -62,7 +62,9 @@ export class Engine {
     const settings = mergeSettings(DEFAULT_SETTINGS, opts.rebuild ? undefined : stored, opts.settings);
     validateSettings(settings);
     const backbone = loadBackbone(settings, opts.log);
-    const { codebook, manifest } = loadCodebook(codebookName(backbone.name, backbone.output, settings.heads, settings.codes));
+    const { codebook, manifest } = loadCodebook(
+      codebookName(backbone.name, backbone.output, settings.heads, settings.codes, settings.perHeadCodebook),
+    );
     if (manifest.backboneSha256 !== backbone.sha256) {
       throw new Error(
         `codebook ${manifest.name} was trained on another build of ${backbone.name}/${backbone.output} ` +

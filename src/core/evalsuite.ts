@@ -88,7 +88,7 @@ export function discoverDataset(dir: string): LabelledImage[] {
 }
 
 export function defaultEvalCache(dataset: string, s: EngineSettings): string {
-  const key = `${path.basename(path.resolve(dataset))}-${path.basename(s.backbone).replace(/\.onnx$/i, '')}-${s.block}-h${s.heads}-n${s.codes}-r${s.resolution}`;
+  const key = `${path.basename(path.resolve(dataset))}-${path.basename(s.backbone).replace(/\.onnx$/i, '')}-${s.block}-h${s.heads}-n${s.codes}${s.perHeadCodebook ? '-perhead' : ''}-r${s.resolution}`;
   return path.join(os.homedir(), '.cache', 'photowords', 'eval', `${key}.db`);
 }
 
@@ -130,7 +130,7 @@ export async function runEval(dataset: string, opts: EvalOptions = {}): Promise<
     const domains = order.map((i) => items[i].domain);
     const ks: KgramSettings = { kernel: requested.kernel, padding: requested.padding, channel: requested.channelKgrams };
     const bags: Bag[] = grids.map((g) => bagFromGrid(g, ks));
-    const model = `${engine.backbone.name}/${engine.backbone.output} VQ ${requested.heads}x${requested.codes}`;
+    const model = `${engine.backbone.name}/${engine.backbone.output} VQ ${requested.heads}x${requested.codes}${requested.perHeadCodebook ? ' per-head' : ''}`;
     const rows: EvalRow[] = [];
     let index: InvertedIndex | undefined;
     for (const similarity of opts.similarities ?? EVAL_SIMILARITIES) {

@@ -10,6 +10,8 @@ export interface EngineSettings {
   block: string;
   heads: number;
   codes: number;
+  /** One codebook per head instead of one shared by all heads. */
+  perHeadCodebook: boolean;
   /** Longest side every photo is read at. */
   resolution: number;
   kernel: number;
@@ -28,6 +30,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   block: 'mixed7',
   heads: 8,
   codes: 1024,
+  perHeadCodebook: false,
   resolution: 299,
   kernel: 3,
   padding: 0,
@@ -54,9 +57,12 @@ export function validateSettings(s: EngineSettings): void {
 
 /** Hash of everything that changes a photo's words: model checksums and the settings above. */
 export function fingerprint(s: EngineSettings, backboneSha256: string, codebookSha256: string): string {
+  // The codebook's checksum already tells a per-head codebook from a shared one; leaving the flag
+  // out keeps the fingerprints of indexes made before it existed.
+  const { perHeadCodebook: _covered, ...rest } = s;
   return crypto
     .createHash('sha256')
-    .update(JSON.stringify({ ...s, backboneSha256, codebookSha256 }))
+    .update(JSON.stringify({ ...rest, backboneSha256, codebookSha256 }))
     .digest('hex')
     .slice(0, 16);
 }

@@ -17,6 +17,8 @@ export interface CodebookManifest {
   heads: number;
   dim: number;
   codes: number;
+  /** One codebook per head (else one shared by all heads). */
+  perHead: boolean;
   projection: 'none' | 'pca';
   training: {
     images: string;
@@ -33,8 +35,8 @@ export interface CodebookManifest {
 
 export const CODEBOOKS_DIR = path.join(DEFAULT_MODELS_DIR, 'codebooks');
 
-export function codebookName(backbone: string, block: string, heads: number, codes: number, projection = 'none'): string {
-  return `${backbone}-${block}-h${heads}-n${codes}${projection === 'none' ? '' : `-${projection}`}`;
+export function codebookName(backbone: string, block: string, heads: number, codes: number, perHead = false): string {
+  return `${backbone}-${block}-h${heads}-n${codes}${perHead ? '-perhead' : ''}`;
 }
 
 export function saveCodebook(cb: Codebook, manifest: Omit<CodebookManifest, 'sha256'>, dir = CODEBOOKS_DIR): CodebookManifest {
@@ -64,12 +66,14 @@ export function loadCodebook(name: string, dir = CODEBOOKS_DIR): { codebook: Cod
   const sum = crypto.createHash('sha256').update(bytes).digest('hex');
   if (sum !== manifest.sha256) throw new Error(`codebook ${name}.bin is damaged (checksum mismatch); retrain it with: photowords codebook train`);
   const floats = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  const n = manifest.codes * manifest.dim;
+  const perHead = manifest.perHead ?? false;
+  const n = (perHead ? manifest.heads : 1) * manifest.codes * manifest.dim;
   const codebook: Codebook = {
     channels: manifest.channels,
     heads: manifest.heads,
     dim: manifest.dim,
     codes: manifest.codes,
+    perHead,
     centroids: floats.slice(0, n),
   };
   if (manifest.projection === 'pca') {

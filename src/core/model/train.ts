@@ -22,6 +22,8 @@ export interface TrainOptions {
   perClass: number;
   /** Head vectors kept for k-means. */
   vectors: number;
+  /** Train one codebook per head (each on that head's vectors) instead of one shared. */
+  perHead?: boolean;
   seed: number;
   iterations: number;
   outDir?: string;
@@ -48,6 +50,7 @@ export async function trainCodebook(opts: TrainOptions): Promise<CodebookManifes
   log(`Reading ${chosen.length} photos from ${opts.images} (${byClass.size} classes) on ${session.provider} ...`);
   const rand = mulberry32(opts.seed);
   const points = new Float32Array(perImage * chosen.length * dim);
+  const headOf = new Uint8Array(perImage * chosen.length);
   let count = 0;
   let used = 0;
   const cell = new Float32Array(channels);
@@ -81,7 +84,10 @@ export async function trainCodebook(opts: TrainOptions): Promise<CodebookManifes
       for (const [c, hs] of byCell) {
         for (let ch = 0; ch < C; ch++) cell[ch] = data[ch * cells + c];
         normaliseHeads(cell, opts.heads, dim, unit, 0);
-        for (const hd of hs) points.set(unit.subarray(hd * dim, hd * dim + dim), count++ * dim);
+        for (const hd of hs) {
+          headOf[count] = hd;
+          points.set(unit.subarray(hd * dim, hd * dim + dim), count++ * dim);
+        }
       }
       used++;
       if (used % 100 === 0) log(`  ${used}/${chosen.length} photos, ${count} head vectors`);
@@ -89,15 +95,32 @@ export async function trainCodebook(opts: TrainOptions): Promise<CodebookManifes
   } finally {
     await session.release();
   }
-  log(`k-means: ${count} vectors of ${dim} dims into ${opts.codes} codes ...`);
-  const result = await kmeans(points.subarray(0, count * dim), dim, {
-    k: opts.codes,
-    iterations: opts.iterations,
-    seed: opts.seed,
-    onIteration: (it, inertia, moved) => log(`  iteration ${it + 1}: inertia ${inertia.toFixed(1)}, ${moved} moved`),
-  });
-  const codebook: Codebook = { channels, heads: opts.heads, dim, codes: opts.codes, centroids: result.centroids };
-  const name = codebookName(opts.backbone.name, opts.backbone.output, opts.heads, opts.codes);
+  const perHead = opts.perHead ?? false;
+  const groups = perHead ? Array.from({ length: opts.heads }, (_, h) => h) : [-1];
+  const centroids = new Float32Array(groups.length * opts.codes * dim);
+  let inertia = 0;
+  let iterations = 0;
+  for (const h of groups) {
+    let subset = points.subarray(0, count * dim);
+    if (h >= 0) {
+      const idx: number[] = [];
+      for (let i = 0; i < count; i++) if (headOf[i] === h) idx.push(i);
+      subset = new Float32Array(idx.length * dim);
+      idx.forEach((i, j) => subset.set(points.subarray(i * dim, i * dim + dim), j * dim));
+    }
+    log(`k-means${h >= 0 ? ` (head ${h})` : ''}: ${subset.length / dim} vectors of ${dim} dims into ${opts.codes} codes ...`);
+    const result = await kmeans(subset, dim, {
+      k: opts.codes,
+      iterations: opts.iterations,
+      seed: opts.seed + Math.max(h, 0),
+      onIteration: (it, value, moved) => log(`  iteration ${it + 1}: inertia ${value.toFixed(1)}, ${moved} moved`),
+    });
+    centroids.set(result.centroids, Math.max(h, 0) * opts.codes * dim);
+    inertia += result.inertia;
+    iterations = Math.max(iterations, result.iterations);
+  }
+  const codebook: Codebook = { channels, heads: opts.heads, dim, codes: opts.codes, perHead, centroids };
+  const name = codebookName(opts.backbone.name, opts.backbone.output, opts.heads, opts.codes, perHead);
   return saveCodebook(
     codebook,
     {
@@ -110,6 +133,7 @@ export async function trainCodebook(opts: TrainOptions): Promise<CodebookManifes
       heads: opts.heads,
       dim,
       codes: opts.codes,
+      perHead,
       projection: 'none',
       training: {
         images: `${path.basename(opts.images)} (${used} photos: first ${opts.perClass} of each of ${byClass.size} classes)`,
@@ -117,8 +141,8 @@ export async function trainCodebook(opts: TrainOptions): Promise<CodebookManifes
         vectors: count,
         resolution: opts.resolution,
         seed: opts.seed,
-        iterations: result.iterations,
-        inertia: result.inertia,
+        iterations,
+        inertia,
         seconds: Math.round((performance.now() - t0) / 1000),
       },
     },

@@ -12,7 +12,9 @@ export interface Codebook {
   /** Dimension of one head vector (channels / heads, or projected dims / heads). */
   dim: number;
   codes: number;
-  /** codes x dim, row-major. */
+  /** One codebook per head instead of one shared by all heads. */
+  perHead?: boolean;
+  /** codes x dim, row-major; heads x codes x dim when perHead. */
   centroids: Float32Array;
   /** Optional linear projection applied to each cell's channel vector before the split into heads. */
   projection?: { mean: Float32Array; matrix: Float32Array /* channels x (heads*dim) */ };
@@ -47,20 +49,32 @@ export function vqGraph(cb: Codebook): Uint8Array {
   const unit = g.node('Div', [heads, norm]);
 
   // argmin ||x - c||^2 = argmin (||c||^2 - 2 x.c); ||x||^2 is the same for every code.
-  const ct = new Float32Array(cb.dim * cb.codes);
-  const cnorm = new Float32Array(cb.codes);
-  for (let k = 0; k < cb.codes; k++) {
-    let s = 0;
-    for (let d = 0; d < cb.dim; d++) {
-      const v = cb.centroids[k * cb.dim + d];
-      ct[d * cb.codes + k] = -2 * v;
-      s += v * v;
+  const books = cb.perHead ? cb.heads : 1;
+  const ct = new Float32Array(books * cb.dim * cb.codes);
+  const cnorm = new Float32Array(books * cb.codes);
+  for (let b = 0; b < books; b++) {
+    for (let k = 0; k < cb.codes; k++) {
+      let s = 0;
+      for (let d = 0; d < cb.dim; d++) {
+        const v = cb.centroids[(b * cb.codes + k) * cb.dim + d];
+        ct[(b * cb.dim + d) * cb.codes + k] = -2 * v;
+        s += v * v;
+      }
+      cnorm[b * cb.codes + k] = s;
     }
-    cnorm[k] = s;
   }
-  const dots = g.node('MatMul', [unit, g.constFloat('codebook_t', [cb.dim, cb.codes], ct)]);
-  const dist = g.node('Add', [dots, g.constFloat('codebook_norm', [cb.codes], cnorm)]);
-  g.node('ArgMin', [dist], { axis: 3, keepdims: 0 }, TOKENS_OUTPUT); // [N, HW, heads]
+  if (!cb.perHead) {
+    const dots = g.node('MatMul', [unit, g.constFloat('codebook_t', [cb.dim, cb.codes], ct)]);
+    const dist = g.node('Add', [dots, g.constFloat('codebook_norm', [cb.codes], cnorm)]);
+    g.node('ArgMin', [dist], { axis: 3, keepdims: 0 }, TOKENS_OUTPUT); // [N, HW, heads]
+  } else {
+    // [N, HW, heads, 1, D] @ [heads, D, n] broadcasts each head against its own codebook.
+    const rows = g.node('Reshape', [unit, g.constInt64('shape_rows', [0, -1, cb.heads, 1, cb.dim])]);
+    const dots = g.node('MatMul', [rows, g.constFloat('codebook_t', [cb.heads, cb.dim, cb.codes], ct)]);
+    const dist = g.node('Add', [dots, g.constFloat('codebook_norm', [cb.heads, 1, cb.codes], cnorm)]);
+    const best = g.node('ArgMin', [dist], { axis: 4, keepdims: 0 }); // [N, HW, heads, 1]
+    g.node('Reshape', [best, g.constInt64('shape_tokens', [0, -1, cb.heads])], {}, TOKENS_OUTPUT);
+  }
   g.output(TOKENS_OUTPUT, 'int64', ['batch', 'cells', cb.heads]);
   return g.encode(17);
 }

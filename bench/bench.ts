@@ -70,13 +70,9 @@ async function indexSpeed(resolution: number, files: string[]) {
       executionProvider: r.provider,
       // Busy time per stage; decode runs beside the model, so stages can add up to more than wall.
       timeMs: { wall: ms(t.wallMs), read: ms(t.readMs), decode: ms(t.decodeMs), model: ms(t.modelMs), kgrams: ms(t.kgramsMs), sqlite: ms(t.sqliteMs) },
-      msPerImage: {
-        read: Number((t.readMs / r.indexed).toFixed(2)),
-        decode: Number((t.decodeMs / r.indexed).toFixed(2)),
-        model: Number((t.modelMs / r.indexed).toFixed(2)),
-        kgrams: Number((t.kgramsMs / r.indexed).toFixed(2)),
-        sqlite: Number((t.sqliteMs / r.indexed).toFixed(2)),
-      },
+      msPerImage: Object.fromEntries(
+        (['read', 'decode', 'model', 'kgrams', 'sqlite'] as const).map((k) => [k, Number((t[`${k}Ms`] / r.indexed).toFixed(2))]),
+      ),
     };
   } finally {
     await engine.close();

@@ -11,6 +11,7 @@ import { createBagScorer } from './scorers.js';
 import { cropJaccardAll } from './cropjaccard.js';
 import { DenseIndex } from './dense.js';
 import { evaluateRanking } from './evaluate.js';
+import { imageExtensions } from './scan.js';
 import { DEFAULT_SETTINGS, mergeSettings, type EngineSettings } from './settings.js';
 import type { IndexProgress } from './indexer.js';
 import type { ProviderChoice } from './model/tokenizer.js';
@@ -50,14 +51,14 @@ export interface LabelledImage {
   domain: string;
 }
 
-const IMAGE_RE = /\.(jpe?g|jpe|jfif|png|webp|avif|tiff?|gif)$/i;
-
 /**
  * DIR/<domain>/<class>/image, or DIR/<class>/image (then DIR is one domain). A folder counts as a
  * class folder when it holds images directly.
  */
 export function discoverDataset(dir: string): LabelledImage[] {
   const root = path.resolve(dir);
+  const extensions = imageExtensions();
+  const isImageName = (name: string) => extensions.has(path.extname(name).slice(1).toLowerCase());
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new Error(`not a folder: ${dir}`);
   // Symbolic links count as what they point to, so a dataset can be assembled from links.
   const kind = (d: string, e: fs.Dirent) => (e.isSymbolicLink() ? fs.statSync(path.join(d, e.name), { throwIfNoEntry: false }) : e);
@@ -70,7 +71,7 @@ export function discoverDataset(dir: string): LabelledImage[] {
   const images = (d: string) =>
     fs
       .readdirSync(d, { withFileTypes: true })
-      .filter((e) => IMAGE_RE.test(e.name) && kind(d, e)?.isFile())
+      .filter((e) => isImageName(e.name) && kind(d, e)?.isFile())
       .map((e) => path.join(d, e.name))
       .sort();
   const top = subdirs(root);
@@ -107,7 +108,6 @@ export async function runEval(dataset: string, opts: EvalOptions = {}): Promise<
     await engine.index([path.resolve(dataset)], { onProgress: opts.onProgress });
     const byPath = new Map(items.map((it, i) => [it.path, i]));
     const grids: TokenGrid[] = [];
-    const gridIds: number[] = [];
     const order: number[] = [];
     const idToPos = new Map<number, number>();
     for (const g of engine.store.iterGrids()) {
@@ -115,7 +115,6 @@ export async function runEval(dataset: string, opts: EvalOptions = {}): Promise<
       if (i === undefined) continue;
       idToPos.set(g.id, grids.length);
       grids.push(g.grid);
-      gridIds.push(g.id);
       order.push(i);
     }
     const dense: Float32Array[] = new Array(grids.length);

@@ -68,8 +68,10 @@ export function fingerprint(s: EngineSettings, backboneSha256: string, codebookS
 }
 
 /** `base` with every override that is not undefined (CLI flags left out keep the stored value). */
-export function mergeSettings(base: EngineSettings, ...overrides: (Partial<EngineSettings> | undefined)[]): EngineSettings {
+export function withOverrides<T extends object>(base: T, ...overrides: (Partial<T> | undefined)[]): T {
   const out = { ...base };
   for (const o of overrides) for (const [k, v] of Object.entries(o ?? {})) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
   return out;
 }
+
+export const mergeSettings: (base: EngineSettings, ...overrides: (Partial<EngineSettings> | undefined)[]) => EngineSettings = withOverrides;

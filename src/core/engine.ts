@@ -10,10 +10,10 @@ import { indexFolders, type IndexOptions, type IndexReport, type PipelineSetting
 import { readImageFile, decodeForModel } from './decode.js';
 import { bagFromGrid } from './kgrams.js';
 import { buildInvertedIndex, type InvertedIndex } from './invindex.js';
-import { createBagScorer } from './scorers.js';
+import { createBagScorer, type BagSimilarity } from './scorers.js';
 import { cropJaccardAll } from './cropjaccard.js';
-import { topK } from './scoring.js';
-import { DEFAULT_SETTINGS, fingerprint, kgramSettings, mergeSettings, validateSettings, type EngineSettings } from './settings.js';
+import { topK, type BagScorer } from './scoring.js';
+import { DEFAULT_SETTINGS, fingerprint, kgramSettings, mergeSettings, validateSettings, withOverrides, type EngineSettings } from './settings.js';
 import type { Bag, Similarity, TokenGrid } from './types.js';
 
 export interface OpenEngineOptions {
@@ -47,6 +47,8 @@ export function loadBackbone(s: EngineSettings, log?: (m: string) => void): Back
 
 export class Engine {
   private memIndex?: InvertedIndex;
+  /** Scorers hold per-index precomputation (idf, norms, weights), so they live as long as the index. */
+  private scorers = new Map<BagSimilarity, BagScorer>();
   private grids?: { ids: number[]; grids: TokenGrid[] };
 
   private constructor(
@@ -83,14 +85,16 @@ export class Engine {
   }
 
   pipelineSettings(overrides: Partial<PipelineSettings> = {}): PipelineSettings {
-    return {
-      resolution: this.settings.resolution,
-      kgrams: kgramSettings(this.settings),
-      // One photo per call is as fast as any batch on a CPU; a GPU wants bigger ones.
-      batchSize: this.tokenizer.provider === 'cpu' ? 1 : 8,
-      decodeConcurrency: 2,
-      ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
-    };
+    return withOverrides<PipelineSettings>(
+      {
+        resolution: this.settings.resolution,
+        kgrams: kgramSettings(this.settings),
+        // One photo per call is as fast as any batch on a CPU; a GPU wants bigger ones.
+        batchSize: this.tokenizer.provider === 'cpu' ? 1 : 8,
+        decodeConcurrency: 2,
+      },
+      overrides,
+    );
   }
 
   async index(dirs: string[], opts: IndexOptions & { pipeline?: Partial<PipelineSettings> } = {}): Promise<IndexReport> {
@@ -106,6 +110,7 @@ export class Engine {
       opts,
     );
     this.memIndex = undefined;
+    this.scorers.clear();
     this.grids = undefined;
     return report;
   }
@@ -114,6 +119,12 @@ export class Engine {
   invertedIndex(): InvertedIndex {
     this.memIndex ??= buildInvertedIndex(() => this.store.iterBags());
     return this.memIndex;
+  }
+
+  private scorer(similarity: BagSimilarity): BagScorer {
+    let s = this.scorers.get(similarity);
+    if (!s) this.scorers.set(similarity, (s = createBagScorer(similarity, this.invertedIndex())));
+    return s;
   }
 
   private allGrids(): { ids: number[]; grids: TokenGrid[] } {
@@ -148,20 +159,13 @@ export class Engine {
   async similar(file: string, opts: { top?: number; similarity?: Similarity } = {}): Promise<SimilarResponse> {
     const similarity = opts.similarity ?? 'tfidf';
     const q = await this.describe(file);
-    // Build the in-memory index outside the timed part: it is made once and reused by later queries.
-    if (similarity === 'cropjaccard') this.allGrids();
-    else this.invertedIndex();
+    // The in-memory structures are made once, before the timed part, and reused by later queries.
+    const grids = similarity === 'cropjaccard' ? this.allGrids() : undefined;
+    const scorer = similarity === 'cropjaccard' ? undefined : this.scorer(similarity);
     const t = performance.now();
-    let ranked: { id: number; score: number }[];
-    if (similarity === 'cropjaccard') {
-      const { ids, grids } = this.allGrids();
-      const scores = cropJaccardAll(q.grid, grids);
-      ranked = topK(scores, opts.top ?? 20).map((r) => ({ id: ids[r.index], score: r.score }));
-    } else {
-      const index = this.invertedIndex();
-      const scores = createBagScorer(similarity, index).scoreAll(q.bag);
-      ranked = topK(scores, opts.top ?? 20).map((r) => ({ id: index.ids[r.index], score: r.score }));
-    }
+    const scores = grids ? cropJaccardAll(q.grid, grids.grids) : scorer!.scoreAll(q.bag);
+    const ids = grids ? grids.ids : scorer!.index.ids;
+    const ranked = topK(scores, opts.top ?? 20).map((r) => ({ id: ids[r.index], score: r.score }));
     const queryMs = performance.now() - t;
     const results = ranked.map((r) => ({ ...r, path: this.store.getById(r.id)?.path ?? '' }));
     return { query: { path: path.resolve(file), indexed: q.indexed }, similarity, results, queryMs };

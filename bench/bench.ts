@@ -7,7 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Engine } from '../src/core/engine.js';
 import { discoverDataset, defaultEvalCache } from '../src/core/evalsuite.js';
-import { DEFAULT_SETTINGS, mergeSettings } from '../src/core/settings.js';
+import { DEFAULT_SETTINGS, kgramSettings, mergeSettings } from '../src/core/settings.js';
+import { bagFromGrid } from '../src/core/kgrams.js';
+import { ImpactIndex } from '../src/core/impactindex.js';
 import { loadForModel } from '../src/core/decode.js';
 import { BackboneSession } from '../src/core/model/tokenizer.js';
 import { importOnnxBackbone } from '../src/core/model/backbone.js';
@@ -25,9 +27,15 @@ const flag = (name: string, def: number) => {
   return i >= 0 ? Number(args[i + 1]) : def;
 };
 const SAMPLE = flag('images', 300);
-const SYNTHETIC = flag('synthetic', 100_000);
+const SYNTHETIC = (() => {
+  const i = args.indexOf('--synthetic');
+  return (i >= 0 ? args[i + 1] : '100000,1000000').split(',').map(Number);
+})();
 const QUERIES = flag('queries', 100);
 const DATASETS = path.resolve('../shared/datasets');
+// --codes N measures another codebook size than the default (its codebook must exist).
+const CODES = flag('codes', DEFAULT_SETTINGS.codes);
+const SETTINGS = mergeSettings(DEFAULT_SETTINGS, { codes: CODES });
 const log = (m: string) => process.stderr.write(`${m}\n`);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-bench-'));
 
@@ -47,7 +55,7 @@ async function indexSpeed(resolution: number, files: string[]) {
   const lib = path.join(tmp, `lib-${resolution}`);
   fs.mkdirSync(lib);
   files.forEach((f, i) => fs.symlinkSync(f, path.join(lib, `${String(i).padStart(5, '0')}${path.extname(f)}`)));
-  const engine = await Engine.open(path.join(tmp, `bench-${resolution}.db`), { settings: { resolution }, log });
+  const engine = await Engine.open(path.join(tmp, `bench-${resolution}.db`), { settings: { ...SETTINGS, resolution }, log });
   try {
     // Warm-up outside the timing (first-run allocations in onnxruntime).
     const warm = await loadForModel(files[0], resolution, { minSide: engine.backbone.minSide });
@@ -55,11 +63,12 @@ async function indexSpeed(resolution: number, files: string[]) {
     const r = await engine.index([lib]);
     const t = r.timings;
     const endToEnd = r.indexed / (t.wallMs / 1000);
-    // Model only, on the same photos decoded beforehand, one at a time as the pipeline runs them.
+    // Model only (backbone and VQ head, all the onnxruntime work), on the same photos decoded
+    // beforehand, one at a time as the pipeline runs them.
     const decoded = [];
     for (const f of files) decoded.push(await loadForModel(f, resolution, { minSide: engine.backbone.minSide }));
     const t0 = performance.now();
-    for (const d of decoded) await engine.tokenizer.backbone.features([d]);
+    for (const d of decoded) await engine.tokenizer.run([d]);
     const modelOnly = decoded.length / ((performance.now() - t0) / 1000);
     const ms = (x: number) => Math.round(x);
     return {
@@ -104,107 +113,156 @@ async function resnetSpeed() {
   return out;
 }
 
-function timeQueries(scorer: TfidfScorer, queries: Bag[]) {
+function timeQueries(run: (q: Bag) => void, queries: Bag[]) {
+  for (const q of queries.slice(0, 5)) run(q); // warm-up: JIT and first-touch page faults
   const times: number[] = [];
-  const buf = new Float32Array(scorer.index.n);
   for (const q of queries) {
     const t = performance.now();
-    topK(scorer.scoreAll(q, buf), 20);
+    run(q);
     times.push(performance.now() - t);
   }
   return { medianMs: Number(percentile(times, 50).toFixed(2)), p95Ms: Number(percentile(times, 95).toFixed(2)) };
 }
 
-async function queryBench() {
-  // The real dev-set index: the eval cache when `photowords eval` made it, else built here.
-  const settings = mergeSettings(DEFAULT_SETTINGS);
+/** The dev set's bags with the default settings, from the eval cache (made here if missing). */
+async function realBags(): Promise<Bag[]> {
+  // The eval cache holds model output (grids); bags are derived from them, as eval does.
+  const settings = mergeSettings(SETTINGS, { collapseKgrams: false });
   const db = defaultEvalCache(DATASETS, settings);
   fs.mkdirSync(path.dirname(db), { recursive: true });
   const engine = await Engine.open(db, { settings, log });
-  let bags: Bag[];
   try {
     await engine.index([DATASETS], {});
-    bags = [...engine.store.iterBags()].map((b) => b.bag);
+    const ks = kgramSettings(SETTINGS);
+    return [...engine.store.iterGrids()].map((g) => bagFromGrid(g.grid, ks));
   } finally {
     await engine.close();
   }
-  const rand = mulberry32(42);
-  const pickQueries = () => Array.from({ length: QUERIES }, () => bags[Math.floor(rand() * bags.length)]);
-  const real = buildInvertedIndex(bags.map((bag, id) => ({ id, bag })));
-  const realResult = { images: real.n, postings: real.postings, ...timeQueries(new TfidfScorer(real), pickQueries()) };
-
-  // Synthetic bags follow the real term and df distribution: each is a random half of one real
-  // bag's terms joined with a random half of another's (counts kept), never uniform noise.
-  const mix = (a: Bag, b: Bag, rand: () => number): Bag => {
-    const terms: number[] = [];
-    const tfs: number[] = [];
-    let i = 0;
-    let j = 0;
-    while (i < a.terms.length || j < b.terms.length) {
-      const ta = i < a.terms.length ? a.terms[i] : Infinity;
-      const tb = j < b.terms.length ? b.terms[j] : Infinity;
-      const take = (t: number, tf: number) => {
-        terms.push(t);
-        tfs.push(tf);
-      };
-      if (ta === tb) {
-        if (rand() < 0.75) take(ta, rand() < 0.5 ? a.tfs[i] : b.tfs[j]);
-        i++;
-        j++;
-      } else if (ta < tb) {
-        if (rand() < 0.5) take(ta, a.tfs[i]);
-        i++;
-      } else {
-        if (rand() < 0.5) take(tb, b.tfs[j]);
-        j++;
-      }
-    }
-    return { terms: Uint32Array.from(terms), tfs: Float32Array.from(tfs) };
-  };
-  const rssBefore = process.memoryUsage().rss;
-  const synth = function* () {
-    const r = mulberry32(7);
-    for (let id = 0; id < SYNTHETIC; id++) {
-      yield { id, bag: mix(bags[Math.floor(r() * bags.length)], bags[Math.floor(r() * bags.length)], r) };
-    }
-  };
-  // Two passes over a generator that replays the same sequence (its own seeded RNG): the build
-  // streams, it never holds all bags.
-  const t0 = performance.now();
-  const big = buildInvertedIndex(() => synth());
-  const buildSeconds = (performance.now() - t0) / 1000;
-  const indexBytes = big.docs.byteLength + big.tfs.byteLength + big.offsets.byteLength + big.terms.byteLength + big.df.byteLength;
-  const synthResult = {
-    images: big.n,
-    postings: big.postings,
-    termsPerImage: Number((big.postings / big.n).toFixed(0)),
-    buildSeconds: Number(buildSeconds.toFixed(1)),
-    indexMemoryMB: Math.round(indexBytes / 2 ** 20),
-    rssGrowthMB: Math.round((process.memoryUsage().rss - rssBefore) / 2 ** 20),
-    ...timeQueries(new TfidfScorer(big), pickQueries()),
-  };
-  return { real: realResult, synthetic: synthResult };
 }
 
-const files = sample(SAMPLE);
-log(`Indexing speed on ${files.length} dev-set photos at 299 px ...`);
-const at299 = await indexSpeed(299, files);
-log(`... and at 512 px ...`);
-const at512 = await indexSpeed(512, files);
-log('ResNet-50 (random weights) model-only speed ...');
-const resnet = await resnetSpeed();
-log(`Query latency: real index and ${SYNTHETIC} synthetic bags ...`);
-const query = await queryBench();
+// Synthetic bags follow the real term and df distribution: each is a random half of one real
+// bag's terms joined with a random half of another's (counts kept), never uniform noise.
+function mix(a: Bag, b: Bag, rand: () => number): Bag {
+  const terms: number[] = [];
+  const tfs: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.terms.length || j < b.terms.length) {
+    const ta = i < a.terms.length ? a.terms[i] : Infinity;
+    const tb = j < b.terms.length ? b.terms[j] : Infinity;
+    if (ta === tb) {
+      if (rand() < 0.75) {
+        terms.push(ta);
+        tfs.push(rand() < 0.5 ? a.tfs[i] : b.tfs[j]);
+      }
+      i++;
+      j++;
+    } else if (ta < tb) {
+      if (rand() < 0.5) {
+        terms.push(ta);
+        tfs.push(a.tfs[i]);
+      }
+      i++;
+    } else {
+      if (rand() < 0.5) {
+        terms.push(tb);
+        tfs.push(b.tfs[j]);
+      }
+      j++;
+    }
+  }
+  return { terms: Uint32Array.from(terms), tfs: Float32Array.from(tfs) };
+}
+
+function impactResult(index: ImpactIndex, queries: Bag[], buildSeconds: number, rssBefore: number) {
+  const stats = { queryPostings: 0, visited: 0 };
+  let visited = 0;
+  let touched = 0;
+  const timing = timeQueries((q) => {
+    index.search(q, { k: 20 }, stats);
+    visited += stats.visited;
+    touched += stats.queryPostings;
+  }, queries);
+  return {
+    images: index.n,
+    postings: index.postings,
+    termsPerImage: Number((index.postings / index.n).toFixed(0)),
+    buildSeconds: Number(buildSeconds.toFixed(1)),
+    indexMemoryMB: Math.round(index.memoryBytes / 2 ** 20),
+    rssGrowthMB: Math.round((process.memoryUsage().rss - rssBefore) / 2 ** 20),
+    // Share of all postings the query's words own (what an exhaustive scan visits), and the
+    // share of those stage 1 visited.
+    queryPostingsShare: Number((touched / (queries.length + 5) / index.postings).toFixed(3)),
+    visitedShareOfQueryPostings: Number((visited / touched).toFixed(3)),
+    ...timing,
+  };
+}
+
+async function queryBench() {
+  const bags = await realBags();
+  const rand = mulberry32(42);
+  const pickQueries = () => Array.from({ length: QUERIES }, () => bags[Math.floor(rand() * bags.length)]);
+  let t0 = performance.now();
+  const real = ImpactIndex.build(bags.map((bag, id) => ({ id, bag })));
+  const realResult = impactResult(real, pickQueries(), (performance.now() - t0) / 1000, process.memoryUsage().rss);
+  // The exhaustive scan of the same cosine, for comparison.
+  const inv = buildInvertedIndex(bags.map((bag, id) => ({ id, bag })));
+  const exact = new TfidfScorer(inv);
+  const buf = new Float32Array(inv.n);
+  const realExhaustive = timeQueries((q) => topK(exact.scoreAll(q, buf), 20), pickQueries());
+
+  const synthetic: Record<string, ReturnType<typeof impactResult>> = {};
+  for (const size of SYNTHETIC) {
+    const rssBefore = process.memoryUsage().rss;
+    // Two passes over a generator that replays the same sequence (its own seeded RNG): the build
+    // streams, it never holds all bags.
+    const synth = function* () {
+      const r = mulberry32(7);
+      for (let id = 0; id < size; id++) yield { id, bag: mix(bags[Math.floor(r() * bags.length)], bags[Math.floor(r() * bags.length)], r) };
+    };
+    log(`  building the query index over ${size} synthetic bags ...`);
+    t0 = performance.now();
+    const index = ImpactIndex.build(() => synth());
+    synthetic[String(size)] = impactResult(index, pickQueries(), (performance.now() - t0) / 1000, rssBefore);
+    log(`  ${JSON.stringify(synthetic[String(size)])}`);
+  }
+  return { real: { ...realResult, exhaustiveScan: realExhaustive }, synthetic };
+}
+
+// --only index|query runs one half (the other is left out of the JSON).
+const only = (() => {
+  const i = args.indexOf('--only');
+  return i >= 0 ? args[i + 1] : undefined;
+})();
+let at299: Awaited<ReturnType<typeof indexSpeed>> | undefined;
+let at512: typeof at299;
+let resnet: Record<string, number> | undefined;
+let query: Awaited<ReturnType<typeof queryBench>> | undefined;
+if (only !== 'query') {
+  const files = sample(SAMPLE);
+  log(`Indexing speed on ${files.length} dev-set photos at 299 px ...`);
+  at299 = await indexSpeed(299, files);
+  log(`... and at 512 px ...`);
+  at512 = await indexSpeed(512, files);
+  log('ResNet-50 (random weights) model-only speed ...');
+  resnet = await resnetSpeed();
+}
+if (only !== 'index') {
+  log(`Query latency: real index and ${SYNTHETIC.join(', ')} synthetic bags ...`);
+  query = await queryBench();
+}
+const headline = query ? (query.synthetic['100000'] ?? Object.values(query.synthetic)[0]) : undefined;
 const cpu = os.cpus()[0]?.model ?? 'unknown';
 const flags = fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '';
 const result = {
   machine: { cpu, cores: os.availableParallelism(), avx512: /\bavx512f\b/.test(flags), node: process.version },
-  settings: DEFAULT_SETTINGS,
-  indexImagesPerSecond: { '299': at299.imagesPerSecond, '512': at512.imagesPerSecond },
-  index: { '299': at299, '512': at512 },
+  settings: SETTINGS,
+  indexImagesPerSecond: at299 && at512 ? { '299': at299.imagesPerSecond, '512': at512.imagesPerSecond } : undefined,
+  index: at299 && at512 ? { '299': at299, '512': at512 } : undefined,
   resnet50RandomModelOnlyImagesPerSecond: resnet,
-  queryMsMedian: query.synthetic.medianMs,
-  queryMsP95: query.synthetic.p95Ms,
+  // Headline latency at 100,000 photos; every size is under query.synthetic.
+  queryMsMedian: headline?.medianMs,
+  queryMsP95: headline?.p95Ms,
   query,
   peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
 };

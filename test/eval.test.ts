@@ -47,12 +47,13 @@ test('photowords eval --json: one row per similarity with mAP, query-removed mAP
   );
   const parsed = JSON.parse(out);
   const sims = parsed.results.map((r: { similarity: string }) => r.similarity);
-  assert.deepEqual(sims, ['tfidf', 'tfidf-raw', 'bm25', 'jaccard', 'cropjaccard', 'dense']);
+  assert.deepEqual(sims, ['tfidf', 'tfidf-exact', 'tfidf-raw', 'bm25', 'jaccard', 'cropjaccard', 'dense', 'tfidf-aqe', 'dense-aqe']);
   for (const r of parsed.results) {
     assert.equal(r.resolution, 299);
     assert.equal(r.kernel, 3);
     assert.equal(r.padding, 0);
     assert.equal(r.channelKgrams, false);
+    assert.equal(r.collapseKgrams, true);
     assert.ok(r.map > 0 && r.map <= 1, `${r.similarity} mAP ${r.map}`);
     assert.ok(r.mapQueryRemoved < r.map, 'removing the query (always a hit at rank 1) lowers mAP');
     assert.deepEqual(Object.keys(r.domains).sort(), ['flowers', 'objects']);

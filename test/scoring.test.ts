@@ -185,7 +185,7 @@ test('jaccard matches set maths', () => {
   }
   const self = scorer.scoreAll(docs[5].bag);
   assert.equal(self[5], 1);
-  assert.equal(createBagScorer('tfidf', idx).constructor, TfidfScorer);
+  assert.equal(createBagScorer('tfidf-exact', idx).constructor, TfidfScorer);
 });
 
 test('cropjaccard: hand example with centred crops', () => {

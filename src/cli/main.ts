@@ -27,6 +27,8 @@ function settingsOptions(cmd: Command): Command {
     .option('--kernel <k>', `k-gram window side (default ${DEFAULT_SETTINGS.kernel})`, int('kernel', 1, 8))
     .option('--padding <p>', `k-gram padding (default ${DEFAULT_SETTINGS.padding})`, int('padding', 0, 7))
     .option('--channel-kgrams', '3D k-grams: slide the window over the head axis too')
+    .option('--collapse', 'collapsed k-grams: (head, token) words summed over window offsets (the default)')
+    .option('--no-collapse', "the paper's words: one per token and window offset")
     .option('--block <name>', `backbone block to quantize (default ${DEFAULT_SETTINGS.block})`)
     .option('--codes <n>', `codebook size (default ${DEFAULT_SETTINGS.codes})`, int('codes', 2, 65535))
     .option('--heads <n>', `VQ heads (default ${DEFAULT_SETTINGS.heads})`, int('heads', 1, 64))
@@ -40,6 +42,7 @@ interface SettingsFlags {
   kernel?: number;
   padding?: number;
   channelKgrams?: boolean;
+  collapse?: boolean;
   block?: string;
   codes?: number;
   heads?: number;
@@ -54,6 +57,7 @@ function settingsFrom(o: SettingsFlags): Partial<EngineSettings> {
     kernel: o.kernel,
     padding: o.padding,
     channelKgrams: o.channelKgrams,
+    collapseKgrams: o.collapse,
     block: o.block,
     codes: o.codes,
     heads: o.heads,
@@ -148,7 +152,7 @@ program
         console.log(`  photos: ${info.photos.indexed} indexed, ${info.photos.failed} failed; ${info.terms} distinct visual words`);
         const s = info.settings;
         console.log(`  model: ${info.model.backbone}/${info.model.block}, codebook ${info.model.codebook}`);
-        console.log(`  settings: resolution ${s.resolution}, kernel ${s.kernel}, padding ${s.padding}, channel k-grams ${s.channelKgrams ? 'on' : 'off'}`);
+        console.log(`  settings: resolution ${s.resolution}, kernel ${s.kernel}, padding ${s.padding}, channel k-grams ${s.channelKgrams ? 'on' : 'off'}, ${s.collapseKgrams ? 'collapsed' : 'per-offset'} words`);
         for (const f of info.failures) console.log(`  failed: ${f.path}: ${f.error}`);
       }
     } finally {
@@ -231,7 +235,7 @@ function printEvalTable(rows: EvalRow[]): void {
   const domainNames = [...new Set(rows.flatMap((r) => Object.keys(r.domains)))];
   const header = ['similarity', 'model', 'res', 'k', 'p', 'channel', 'mAP', 'mAP (q removed)', ...domainNames];
   // Dense and CropAndJaccard do not use k-grams, so their k, p and channel columns are empty.
-  const noKgrams = (r: EvalRow) => r.similarity === 'dense' || r.similarity === 'cropjaccard';
+  const noKgrams = (r: EvalRow) => r.similarity.startsWith('dense') || r.similarity === 'cropjaccard';
   const lines = rows.map((r) => [
     r.similarity,
     r.model,

@@ -1,5 +1,6 @@
 // Cosine similarity over dense pooled features: the "no quantisation" reference in evaluation,
 // measuring how much retrieval quality turning features into visual words costs.
+import { topK } from './scoring.js';
 
 export class DenseIndex {
   readonly n: number;
@@ -36,6 +37,25 @@ export class DenseIndex {
     }
     return res;
   }
+}
+
+/**
+ * Average query expansion over dense vectors: the top `m` results of `scores` (the query itself
+ * among them when it is indexed), each weighted by similarity^`a`, summed into a new query.
+ */
+export function expandDense(index: DenseIndex, query: Float32Array, scores: Float32Array, m: number, a: number): Float32Array {
+  const { dim, vectors } = index;
+  const out = new Float32Array(dim);
+  const top = topK(scores, m);
+  if (!(top.length > 0 && top[0].score > 0.9999)) {
+    const inv = invNorm(query);
+    for (let j = 0; j < dim; j++) out[j] = query[j] * inv;
+  }
+  for (const r of top) {
+    const f = Math.max(0, r.score) ** a;
+    for (let j = 0, row = r.index * dim; j < dim; j++) out[j] += f * vectors[row + j];
+  }
+  return out;
 }
 
 function invNorm(v: Float32Array): number {

@@ -12,8 +12,9 @@ import { bagFromGrid } from './kgrams.js';
 import { buildInvertedIndex, type InvertedIndex } from './invindex.js';
 import { createBagScorer, type BagSimilarity } from './scorers.js';
 import { cropJaccardAll } from './cropjaccard.js';
-import { topK, type BagScorer } from './scoring.js';
-import { DEFAULT_SETTINGS, fingerprint, kgramSettings, mergeSettings, validateSettings, withOverrides, type EngineSettings } from './settings.js';
+import { topK, type BagScorer, type ScoredIndex } from './scoring.js';
+import { ImpactIndex } from './impactindex.js';
+import { DEFAULT_SETTINGS, fingerprint, kgramSettings, mergeSettings, storedSettings, validateSettings, withOverrides, type EngineSettings } from './settings.js';
 import type { Bag, Similarity, TokenGrid } from './types.js';
 
 export interface OpenEngineOptions {
@@ -47,6 +48,7 @@ export function loadBackbone(s: EngineSettings, log?: (m: string) => void): Back
 
 export class Engine {
   private memIndex?: InvertedIndex;
+  private impact?: ImpactIndex;
   /** Scorers hold per-index precomputation (idf, norms, weights), so they live as long as the index. */
   private scorers = new Map<BagSimilarity, BagScorer>();
   private grids?: { ids: number[]; grids: TokenGrid[] };
@@ -60,7 +62,7 @@ export class Engine {
   ) {}
 
   static async open(dbPath: string, opts: OpenEngineOptions = {}): Promise<Engine> {
-    const stored = fs.existsSync(dbPath) ? (IndexStore.readSettings(dbPath) as EngineSettings | undefined) : undefined;
+    const stored = fs.existsSync(dbPath) ? storedSettings(IndexStore.readSettings(dbPath) as Partial<EngineSettings> | undefined) : undefined;
     const settings = mergeSettings(DEFAULT_SETTINGS, opts.rebuild ? undefined : stored, opts.settings);
     validateSettings(settings);
     const backbone = loadBackbone(settings, opts.log);
@@ -110,6 +112,7 @@ export class Engine {
       opts,
     );
     this.memIndex = undefined;
+    this.impact = undefined;
     this.scorers.clear();
     this.grids = undefined;
     return report;
@@ -119,6 +122,12 @@ export class Engine {
   invertedIndex(): InvertedIndex {
     this.memIndex ??= buildInvertedIndex(() => this.store.iterBags());
     return this.memIndex;
+  }
+
+  /** The default query path (two-stage TF-IDF over impact-ordered postings), built on first use. */
+  impactIndex(): ImpactIndex {
+    this.impact ??= ImpactIndex.build(() => this.store.iterBags());
+    return this.impact;
   }
 
   private scorer(similarity: BagSimilarity): BagScorer {
@@ -160,14 +169,28 @@ export class Engine {
     const similarity = opts.similarity ?? 'tfidf';
     const q = await this.describe(file);
     // The in-memory structures are made once, before the timed part, and reused by later queries.
-    const grids = similarity === 'cropjaccard' ? this.allGrids() : undefined;
-    const scorer = similarity === 'cropjaccard' ? undefined : this.scorer(similarity);
-    const t = performance.now();
-    const scores = grids ? cropJaccardAll(q.grid, grids.grids) : scorer!.scoreAll(q.bag);
-    const ids = grids ? grids.ids : scorer!.index.ids;
-    const ranked = topK(scores, opts.top ?? 20).map((r) => ({ id: ids[r.index], score: r.score }));
+    const top = opts.top ?? 20;
+    let ranked: ScoredIndex[];
+    let ids: ArrayLike<number>;
+    let t: number;
+    if (similarity === 'tfidf') {
+      const impact = this.impactIndex();
+      ids = impact.ids;
+      t = performance.now();
+      ranked = impact.search(q.bag, { k: top });
+    } else if (similarity === 'cropjaccard') {
+      const grids = this.allGrids();
+      ids = grids.ids;
+      t = performance.now();
+      ranked = topK(cropJaccardAll(q.grid, grids.grids), top);
+    } else {
+      const scorer = this.scorer(similarity);
+      ids = scorer.index.ids;
+      t = performance.now();
+      ranked = topK(scorer.scoreAll(q.bag), top);
+    }
     const queryMs = performance.now() - t;
-    const results = ranked.map((r) => ({ ...r, path: this.store.getById(r.id)?.path ?? '' }));
+    const results = ranked.map((r) => ({ id: ids[r.index], score: r.score, path: this.store.getById(ids[r.index])?.path ?? '' }));
     return { query: { path: path.resolve(file), indexed: q.indexed }, similarity, results, queryMs };
   }
 

@@ -7,18 +7,23 @@ import os from 'node:os';
 import { Engine } from './engine.js';
 import { bagFromGrid } from './kgrams.js';
 import { buildInvertedIndex, type InvertedIndex } from './invindex.js';
+import { ImpactIndex } from './impactindex.js';
 import { createBagScorer } from './scorers.js';
 import { cropJaccardAll } from './cropjaccard.js';
-import { DenseIndex } from './dense.js';
+import { DenseIndex, expandDense } from './dense.js';
 import { evaluateRanking } from './evaluate.js';
 import { imageExtensions } from './scan.js';
-import { DEFAULT_SETTINGS, mergeSettings, type EngineSettings } from './settings.js';
+import { DEFAULT_SETTINGS, kgramSettings, mergeSettings, type EngineSettings } from './settings.js';
 import type { IndexProgress } from './indexer.js';
 import type { ProviderChoice } from './model/tokenizer.js';
 import type { Bag, KgramSettings, Similarity, TokenGrid } from './types.js';
 
-export type EvalSimilarity = Similarity | 'dense';
-export const EVAL_SIMILARITIES: EvalSimilarity[] = ['tfidf', 'tfidf-raw', 'bm25', 'jaccard', 'cropjaccard', 'dense'];
+/** '-aqe': with average query expansion (AQE_TFIDF, AQE_DENSE), to compare feedback like with like. */
+export type EvalSimilarity = Similarity | 'dense' | 'tfidf-aqe' | 'dense-aqe';
+export const EVAL_SIMILARITIES: EvalSimilarity[] = ['tfidf', 'tfidf-exact', 'tfidf-raw', 'bm25', 'jaccard', 'cropjaccard', 'dense', 'tfidf-aqe', 'dense-aqe'];
+/** Best of a small sweep on ../shared/datasets for each (docs/EVAL.md). */
+export const AQE_TFIDF = { m: 5, a: 1 };
+export const AQE_DENSE = { m: 3, a: 3 };
 
 export interface EvalRow {
   similarity: EvalSimilarity;
@@ -27,6 +32,8 @@ export interface EvalRow {
   kernel: number;
   padding: number;
   channelKgrams: boolean;
+  /** Collapsed k-grams (types.ts) rather than the paper's per-offset words. */
+  collapseKgrams: boolean;
   codes: number;
   heads: number;
   map: number;
@@ -99,7 +106,13 @@ export async function runEval(dataset: string, opts: EvalOptions = {}): Promise<
   const requested = mergeSettings(DEFAULT_SETTINGS, opts.settings);
   // The cache holds model output only; bags for the requested k-grams are derived below, so one
   // cache serves every kernel and padding.
-  const cacheSettings: EngineSettings = { ...requested, kernel: DEFAULT_SETTINGS.kernel, padding: DEFAULT_SETTINGS.padding, channelKgrams: false };
+  const cacheSettings: EngineSettings = {
+    ...requested,
+    kernel: DEFAULT_SETTINGS.kernel,
+    padding: DEFAULT_SETTINGS.padding,
+    channelKgrams: false,
+    collapseKgrams: false,
+  };
   const cacheDb = opts.cacheDb ?? defaultEvalCache(dataset, requested);
   fs.mkdirSync(path.dirname(cacheDb), { recursive: true });
   const engine = await Engine.open(cacheDb, { settings: cacheSettings, provider: opts.provider, log });
@@ -127,19 +140,30 @@ export async function runEval(dataset: string, opts: EvalOptions = {}): Promise<
     if (missing > 0) log(`${missing} photos could not be read and are left out of the evaluation (see photowords info --db ${cacheDb})`);
     const labels = order.map((i) => items[i].label);
     const domains = order.map((i) => items[i].domain);
-    const ks: KgramSettings = { kernel: requested.kernel, padding: requested.padding, channel: requested.channelKgrams };
+    const ks: KgramSettings = kgramSettings(requested);
     const bags: Bag[] = grids.map((g) => bagFromGrid(g, ks));
-    const model = `${engine.backbone.name}/${engine.backbone.output} VQ ${requested.heads}x${requested.codes}${requested.perHeadCodebook ? ' per-head' : ''}`;
+    const model = `${engine.backbone.name}/${engine.backbone.output} VQ ${requested.heads}x${requested.codes}${requested.perHeadCodebook ? ' per-head' : ''}${requested.collapseKgrams ? ' collapsed' : ''}`;
     const rows: EvalRow[] = [];
     let index: InvertedIndex | undefined;
+    let impact: ImpactIndex | undefined;
     for (const similarity of opts.similarities ?? EVAL_SIMILARITIES) {
       const t = performance.now();
       const buf = new Float32Array(n);
       let scoreRow: (q: number) => Float32Array;
-      if (similarity === 'dense') {
+      if (similarity === 'dense' || similarity === 'dense-aqe') {
         if (dense.some((v) => v === undefined)) throw new Error('pooled features missing from the cache; rebuild it with --rebuild');
         const di = new DenseIndex(dense);
-        scoreRow = (q) => di.scoreAll(dense[q], buf);
+        scoreRow =
+          similarity === 'dense'
+            ? (q) => di.scoreAll(dense[q], buf)
+            : (q) => di.scoreAll(expandDense(di, dense[q], di.scoreAll(dense[q], buf), AQE_DENSE.m, AQE_DENSE.a), buf);
+      } else if (similarity === 'tfidf' || similarity === 'tfidf-aqe') {
+        // The default query path as users get it: stage 1 with its budget, exact re-ranking of
+        // the candidates, the rest in stage-1 order.
+        impact ??= ImpactIndex.build(bags.map((bag, i) => ({ id: i, bag })));
+        const ix = impact;
+        const expand = similarity === 'tfidf-aqe' ? AQE_TFIDF : undefined;
+        scoreRow = (q) => ix.scoreAll(bags[q], buf, { expand });
       } else if (similarity === 'cropjaccard') {
         scoreRow = (q) => cropJaccardAll(grids[q], grids, buf);
       } else {
@@ -150,11 +174,12 @@ export async function runEval(dataset: string, opts: EvalOptions = {}): Promise<
       const r = evaluateRanking(n, scoreRow, labels, domains);
       const row: EvalRow = {
         similarity,
-        model: similarity === 'dense' ? `${engine.backbone.name}/${engine.backbone.output} GeM` : model,
+        model: similarity.startsWith('dense') ? `${engine.backbone.name}/${engine.backbone.output} GeM` : model,
         resolution: requested.resolution,
         kernel: requested.kernel,
         padding: requested.padding,
         channelKgrams: requested.channelKgrams,
+        collapseKgrams: requested.collapseKgrams,
         codes: requested.codes,
         heads: requested.heads,
         map: r.map,

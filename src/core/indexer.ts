@@ -7,7 +7,7 @@ import { readImageFile, decodeForModel, DecodeError, classifyError, type Decoded
 import { ShapeBatcher, type Batch } from './batcher.js';
 import { bagFromGrid } from './kgrams.js';
 import type { IndexStore } from './store.js';
-import type { Tokenizer } from './model/tokenizer.js';
+import type { Tokenizer, TokenizedImage } from './model/tokenizer.js';
 import type { KgramSettings } from './types.js';
 
 export interface PipelineSettings {
@@ -117,17 +117,12 @@ export async function indexFolders(
     report();
   };
 
-  const runBatch = async (batch: Batch<Pending>) => {
+  // k-grams and SQLite for one batch. Queued rather than awaited by the model stage, so the next
+  // model call starts at once and this runs on the main thread while onnxruntime computes in its
+  // own threads: back to back, the model sat idle for this long after every photo.
+  const storeQueue = new PQueue({ concurrency: 1 });
+  const storeBatch = (batch: Batch<Pending>, results: TokenizedImage[]) => {
     let t = performance.now();
-    let results;
-    try {
-      results = await tokenizer.run(batch.items);
-    } catch (err) {
-      for (const item of batch.items) fail(item, new Error(`model failed: ${(err as Error).message}`));
-      return;
-    }
-    timings.modelMs += performance.now() - t;
-    t = performance.now();
     const bags = results.map((r) => bagFromGrid(r.grid, settings.kgrams));
     timings.kgramsMs += performance.now() - t;
     t = performance.now();
@@ -148,6 +143,19 @@ export async function indexFolders(
     processedSinceStart += batch.items.length;
     progress.current = batch.items[batch.items.length - 1].path;
     report();
+  };
+
+  const runBatch = async (batch: Batch<Pending>) => {
+    const t = performance.now();
+    let results: TokenizedImage[];
+    try {
+      results = await tokenizer.run(batch.items);
+    } catch (err) {
+      for (const item of batch.items) fail(item, new Error(`model failed: ${(err as Error).message}`));
+      return;
+    }
+    timings.modelMs += performance.now() - t;
+    void storeQueue.add(() => storeBatch(batch, results));
   };
 
   const decodeOne = async (file: { path: string; size: number; mtimeMs: number }) => {
@@ -176,6 +184,7 @@ export async function indexFolders(
   await decodeQueue.onIdle();
   for (const batch of batcher.flush()) void modelQueue.add(() => runBatch(batch));
   await modelQueue.onIdle();
+  await storeQueue.onIdle();
   timings.wallMs = performance.now() - t0;
   report();
   return { ...progress, timings, provider: tokenizer.provider, failures };

@@ -16,7 +16,48 @@ import type { Bag, KgramSettings, TokenGrid } from './types.js';
 export function termSpaceSize(heads: number, codes: number, s: KgramSettings): number {
   checkSettings(s);
   const k = s.kernel;
+  if (s.collapse) return (s.channel ? 1 : heads) * codes;
   return (s.channel ? k : heads) * k * k * codes;
+}
+
+// Scratch for collapsing: per collapsed term, the summed count (left zeroed between calls).
+let collapsedCounts = new Float64Array(0);
+
+/**
+ * Sum a k-gram bag over the window offsets: 2D term ((head*k + dy)*k + dx)*codes + token becomes
+ * head*codes + token; 3D ((dc*k + dy)*k + dx)*codes + token becomes token.
+ */
+export function collapseBag(bag: Bag, codes: number, s: KgramSettings): Bag {
+  const k = s.kernel;
+  const perOuter = k * k * codes;
+  const { terms, tfs } = bag;
+  if (terms.length === 0) return { terms: new Uint32Array(0), tfs: new Float32Array(0) };
+  const outer = s.channel ? 1 : Math.floor(terms[terms.length - 1] / perOuter) + 1;
+  const size = outer * codes;
+  if (collapsedCounts.length < size) collapsedCounts = new Float64Array(size);
+  const acc = collapsedCounts;
+  let lo = size;
+  let hi = -1;
+  for (let i = 0; i < terms.length; i++) {
+    const t = terms[i];
+    const id = s.channel ? t % codes : Math.floor(t / perOuter) * codes + (t % codes);
+    acc[id] += tfs[i];
+    if (id < lo) lo = id;
+    if (id > hi) hi = id;
+  }
+  let m = 0;
+  for (let id = lo; id <= hi; id++) if (acc[id] > 0) m++;
+  const outTerms = new Uint32Array(m);
+  const outTfs = new Float32Array(m);
+  m = 0;
+  for (let id = lo; id <= hi; id++) {
+    if (acc[id] > 0) {
+      outTerms[m] = id;
+      outTfs[m++] = acc[id];
+      acc[id] = 0;
+    }
+  }
+  return { terms: outTerms, tfs: outTfs };
 }
 
 /**
@@ -50,6 +91,11 @@ let touched = new Uint16Array(0);
  * count is just how many cells of that block have a valid window start — no window enumeration.
  */
 export function bagFromGrid(grid: TokenGrid, s: KgramSettings): Bag {
+  const bag = kgramBag(grid, s);
+  return s.collapse ? collapseBag(bag, grid.codes, s) : bag;
+}
+
+function kgramBag(grid: TokenGrid, s: KgramSettings): Bag {
   checkSettings(s);
   const { heads: C, height: H, width: W, codes: n, tokens } = grid;
   if (C < 1 || H < 1 || W < 1) throw new Error(`token grid must be non-empty, got ${C}x${H}x${W}`);

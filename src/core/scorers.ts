@@ -8,12 +8,16 @@ import { Bm25Scorer } from './bm25.js';
 import { JaccardScorer } from './jaccard.js';
 import { TfidfScorer } from './tfidf.js';
 
-export type BagSimilarity = Exclude<Similarity, 'cropjaccard'>;
+/** Similarities scored by an exhaustive pass over the inverted index. */
+export type BagSimilarity = Exclude<Similarity, 'cropjaccard' | 'tfidf'>;
 
-/** The scorer for a similarity; CropAndJaccard works on grids, not bags, so see cropjaccard.ts. */
+/**
+ * The scorer for a similarity. CropAndJaccard works on grids, not bags (cropjaccard.ts), and
+ * 'tfidf' is answered by the two-stage impact index (impactindex.ts).
+ */
 export function createBagScorer(kind: BagSimilarity, index: InvertedIndex): BagScorer {
   switch (kind) {
-    case 'tfidf':
+    case 'tfidf-exact':
       return new TfidfScorer(index);
     case 'tfidf-raw':
       return new TfidfScorer(index, { sublinearTf: false });

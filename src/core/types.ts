@@ -20,6 +20,13 @@ export interface KgramSettings {
   padding: number;
   /** 3D k-grams: the window slides over the head axis too (k*k*k*n words instead of c*k*k*n). */
   channel: boolean;
+  /**
+   * Collapsed k-grams: a word is (head, token) in 2D or just the token in 3D, counted once for
+   * every window offset it appears at, so the bag keeps the window's weighting of each cell but
+   * not the offset. About 7x fewer words a photo; what makes the query path fast (docs/EVAL.md).
+   * Left out or false: the paper's words, one per offset.
+   */
+  collapse?: boolean;
 }
 
 /** A sparse bag of visual words: term ids ascending, each with its count. */
@@ -28,8 +35,11 @@ export interface Bag {
   tfs: Float32Array;
 }
 
-/** 'tfidf' damps counts (1 + ln tf); 'tfidf-raw' uses plain counts. */
-export type Similarity = 'tfidf' | 'tfidf-raw' | 'bm25' | 'jaccard' | 'cropjaccard';
+/**
+ * 'tfidf' damps counts (1 + ln tf) and answers through the two-stage impact index (impactindex.ts);
+ * 'tfidf-exact' is the same cosine by an exhaustive postings scan; 'tfidf-raw' uses plain counts.
+ */
+export type Similarity = 'tfidf' | 'tfidf-exact' | 'tfidf-raw' | 'bm25' | 'jaccard' | 'cropjaccard';
 
 export interface ScoredImage {
   id: number;

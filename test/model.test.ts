@@ -11,6 +11,7 @@ import { loadNsfwjsInception } from '../src/core/model/keras.js';
 import { inceptionToOnnx } from '../src/core/model/inception.js';
 import { importOnnxBackbone } from '../src/core/model/backbone.js';
 import { BackboneSession, Tokenizer } from '../src/core/model/tokenizer.js';
+import { ThreadedTokenizer } from '../src/core/model/tokenizer-worker.js';
 import { vqGraph, normaliseHeads, type Codebook } from '../src/core/model/vq.js';
 import { kmeans } from '../src/core/model/kmeans.js';
 import { mulberry32 } from '../src/core/random.js';
@@ -163,4 +164,19 @@ test('any ONNX backbone: a ResNet-50-shaped graph is imported, cut at layer4 and
   assert.ok(r.grid.tokens.every((t) => t < 16));
   assert.equal(r.pooled.length, 2048);
   await tok.release();
+
+  // The same model in a worker thread (what the engine uses): identical output, and a bad batch
+  // is a rejected call, not a dead thread.
+  const threaded = await ThreadedTokenizer.create(info, cb, { provider: 'cpu' });
+  try {
+    assert.equal(threaded.provider, 'cpu');
+    const [t] = await threaded.run([{ pixels: px, width: 320, height: 224 }]);
+    assert.deepEqual(t.grid, r.grid);
+    assert.deepEqual(t.pooled, r.pooled);
+    await assert.rejects(threaded.run([{ pixels: px.subarray(0, 100), width: 320, height: 224 }]), /pixel|size|shape|expected/i);
+    const [again] = await threaded.run([{ pixels: px, width: 320, height: 224 }]);
+    assert.deepEqual(again.grid, r.grid);
+  } finally {
+    await threaded.release();
+  }
 });

@@ -7,6 +7,8 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gap-'));
 const lib = path.join(tmp, 'lib'); fs.mkdirSync(lib);
 files.forEach((f, i) => fs.symlinkSync(f, path.join(lib, `${String(i).padStart(5, '0')}${path.extname(f)}`)));
 const engine = await Engine.open(path.join(tmp, 'x.db'), { settings: { codes: 4096 } });
+import('node:os');
+if (process.env.NICE) (await import('node:os')).default.setPriority(0, Number(process.env.NICE));
 const tok = engine.tokenizer as any;
 const orig = tok.run.bind(tok);
 const spans: [number, number][] = [];

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { IndexStore } from './store.js';
 import { ensureInceptionBackbone, type BackboneInfo } from './model/backbone.js';
 import { codebookName, loadCodebook, type CodebookManifest } from './model/codebook.js';
-import { Tokenizer, type ProviderChoice } from './model/tokenizer.js';
+import type { ProviderChoice, TokenizerApi } from './model/tokenizer.js';
+import { ThreadedTokenizer } from './model/tokenizer-worker.js';
 import { indexFolders, type IndexOptions, type IndexReport, type PipelineSettings } from './indexer.js';
 import { readImageFile, decodeForModel } from './decode.js';
 import { bagFromGrid } from './kgrams.js';
@@ -56,7 +57,7 @@ export class Engine {
   private constructor(
     readonly store: IndexStore,
     readonly settings: EngineSettings,
-    readonly tokenizer: Tokenizer,
+    readonly tokenizer: TokenizerApi,
     readonly backbone: BackboneInfo,
     readonly codebook: CodebookManifest,
   ) {}
@@ -78,7 +79,8 @@ export class Engine {
     const fp = fingerprint(settings, backbone.sha256, manifest.sha256);
     const store = IndexStore.open(dbPath, { fingerprint: fp, settings, rebuild: opts.rebuild });
     try {
-      const tokenizer = await Tokenizer.create(backbone, codebook, { provider: opts.provider });
+      // The model runs in a worker thread so that this thread stays free for the pipeline's own work.
+      const tokenizer = await ThreadedTokenizer.create(backbone, codebook, { provider: opts.provider });
       return new Engine(store, settings, tokenizer, backbone, manifest);
     } catch (e) {
       store.close();
@@ -208,7 +210,7 @@ export class Engine {
         codebook: this.codebook.name,
         codebookSha256: this.codebook.sha256,
         executionProvider: this.tokenizer.provider,
-        unavailableProviders: this.tokenizer.backbone.unavailable,
+        unavailableProviders: this.tokenizer.unavailable,
       },
       failures: this.store.failures(),
     };

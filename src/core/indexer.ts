@@ -7,7 +7,7 @@ import { readImageFile, decodeForModel, DecodeError, classifyError, type Decoded
 import { ShapeBatcher, type Batch } from './batcher.js';
 import { bagFromGrid } from './kgrams.js';
 import type { IndexStore } from './store.js';
-import type { Tokenizer, TokenizedImage } from './model/tokenizer.js';
+import type { TokenizerApi, TokenizedImage } from './model/tokenizer.js';
 import type { KgramSettings } from './types.js';
 
 export interface PipelineSettings {
@@ -62,7 +62,7 @@ interface Pending extends DecodedImage {
 export async function indexFolders(
   dirs: string[],
   store: IndexStore,
-  tokenizer: Tokenizer,
+  tokenizer: TokenizerApi,
   settings: PipelineSettings,
   opts: IndexOptions = {},
 ): Promise<IndexReport> {
@@ -91,7 +91,7 @@ export async function indexFolders(
   }
   progress.total = todo.length;
 
-  const minSide = tokenizer.backbone.info.minSide;
+  const minSide = tokenizer.info.minSide;
   const batcher = new ShapeBatcher<Pending>({ maxBatch: settings.batchSize });
   const decodeQueue = new PQueue({ concurrency: settings.decodeConcurrency });
   const modelQueue = new PQueue({ concurrency: 1 });

@@ -128,7 +128,19 @@ export class BackboneSession {
   }
 }
 
-export class Tokenizer {
+/** What the pipeline needs of a tokenizer, in this thread (Tokenizer) or another (ThreadedTokenizer). */
+export interface TokenizerApi {
+  readonly info: BackboneInfo;
+  /** The execution provider that runs the backbone. */
+  readonly provider: string;
+  /** Providers tried first that could not be used, with the reason. */
+  readonly unavailable: string[];
+  /** Tokenizes one batch of photos that share a shape. */
+  run(batch: ImageInput[]): Promise<TokenizedImage[]>;
+  release(): Promise<void>;
+}
+
+export class Tokenizer implements TokenizerApi {
   private constructor(
     readonly backbone: BackboneSession,
     private readonly vq: ort.InferenceSession,
@@ -137,6 +149,14 @@ export class Tokenizer {
 
   get provider(): string {
     return this.backbone.provider;
+  }
+
+  get info(): BackboneInfo {
+    return this.backbone.info;
+  }
+
+  get unavailable(): string[] {
+    return this.backbone.unavailable;
   }
 
   static async create(backbone: BackboneInfo, codebook: Codebook, opts: TokenizerOptions = {}): Promise<Tokenizer> {

@@ -1,0 +1,118 @@
+// The tokenizer in a worker thread, behind the same interface as Tokenizer. The message types
+// between the two threads are defined here, once.
+import { Worker } from 'node:worker_threads';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { BackboneInfo } from './backbone.js';
+import type { Codebook } from './vq.js';
+import type { ImageInput, TokenizedImage, TokenizerApi, TokenizerOptions } from './tokenizer.js';
+
+export interface ThreadInit {
+  backbone: BackboneInfo;
+  codebook: Codebook;
+  options: TokenizerOptions;
+}
+
+export type ThreadRequest = { type: 'run'; id: number; batch: ImageInput[] } | { type: 'release' };
+
+export type ThreadReply =
+  | { type: 'ready'; provider: string; unavailable: string[] }
+  | { type: 'result'; id: number; results: TokenizedImage[] }
+  | { type: 'error'; id: number; message: string }
+  | { type: 'released' };
+
+// The entry sits beside this file with the same extension: .ts when run from source (tsx, whose
+// loader workers inherit through execArgv), .js when built.
+const entry = (() => {
+  const self = fileURLToPath(import.meta.url);
+  return path.join(path.dirname(self), `tokenizer-thread${path.extname(self)}`);
+})();
+
+export class ThreadedTokenizer implements TokenizerApi {
+  private nextId = 0;
+  private readonly pending = new Map<number, { resolve: (r: TokenizedImage[]) => void; reject: (e: Error) => void }>();
+  private failure?: Error;
+  private readonly onExit: (code: number) => void;
+
+  private constructor(
+    private readonly worker: Worker,
+    readonly info: BackboneInfo,
+    readonly provider: string,
+    readonly unavailable: string[],
+  ) {
+    worker.on('message', (m: ThreadReply) => {
+      if (m.type !== 'result' && m.type !== 'error') return;
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (m.type === 'result') p.resolve(m.results);
+      else p.reject(new Error(m.message));
+    });
+    const fail = (e: Error) => {
+      this.failure = e;
+      for (const p of this.pending.values()) p.reject(e);
+      this.pending.clear();
+    };
+    worker.on('error', fail);
+    this.onExit = (code: number) => fail(new Error(`the model thread stopped (exit code ${code})`));
+    worker.on('exit', this.onExit);
+  }
+
+  static async create(backbone: BackboneInfo, codebook: Codebook, options: TokenizerOptions = {}): Promise<ThreadedTokenizer> {
+    const init: ThreadInit = { backbone, codebook, options };
+    // From source, the worker registers tsx's loader before loading the entry: a loader from the
+    // parent's --import or register() does not reach a worker's first module on Node 20.
+    const worker = entry.endsWith('.ts')
+      ? new Worker(
+          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(entry).href)}); });`,
+          { eval: true, workerData: init },
+        )
+      : new Worker(entry, { workerData: init });
+    // Only our own listeners come off afterwards: Worker keeps internal ones on itself.
+    let listeners: [string, (...a: never[]) => void][] = [];
+    const ready = await new Promise<Extract<ThreadReply, { type: 'ready' }>>((resolve, reject) => {
+      const onMessage = (m: ThreadReply) => {
+        if (m.type === 'ready') resolve(m);
+        else if (m.type === 'error') reject(new Error(m.message));
+      };
+      const onExit = (code: number) => reject(new Error(`the model thread stopped while loading (exit code ${code})`));
+      listeners = [
+        ['message', onMessage],
+        ['error', reject],
+        ['exit', onExit],
+      ];
+      for (const [event, fn] of listeners) worker.on(event, fn);
+    })
+      .catch(async (e) => {
+        await worker.terminate();
+        throw e;
+      })
+      .finally(() => {
+        for (const [event, fn] of listeners) worker.off(event, fn);
+      });
+    return new ThreadedTokenizer(worker, backbone, ready.provider, ready.unavailable);
+  }
+
+  run(batch: ImageInput[]): Promise<TokenizedImage[]> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      const msg: ThreadRequest = { type: 'run', id, batch };
+      this.worker.postMessage(msg);
+    });
+  }
+
+  async release(): Promise<void> {
+    if (this.failure) return;
+    this.worker.off('exit', this.onExit); // a released thread's exit is no failure
+    const done = new Promise<void>((resolve) => {
+      this.worker.on('message', (m: ThreadReply) => m.type === 'released' && resolve());
+      this.worker.once('exit', () => resolve());
+    });
+    const msg: ThreadRequest = { type: 'release' };
+    this.worker.postMessage(msg);
+    await done;
+    await this.worker.terminate();
+  }
+}

@@ -9,6 +9,7 @@ import { runEval, EVAL_SIMILARITIES, type EvalRow, type EvalSimilarity } from '.
 import { DEFAULT_SETTINGS, SIMILARITIES, type EngineSettings } from '../core/settings.js';
 import { ensureInceptionBackbone, importOnnxBackbone } from '../core/model/backbone.js';
 import { trainCodebook } from '../core/model/train.js';
+import { QUANTIZE_DEFAULTS, quantizeBackbone, type CalibrationMethod } from '../core/model/quantize.js';
 import { progressReporter } from './progress.js';
 import type { Similarity } from '../core/types.js';
 
@@ -34,6 +35,7 @@ function settingsOptions(cmd: Command): Command {
     .option('--heads <n>', `VQ heads (default ${DEFAULT_SETTINGS.heads})`, int('heads', 1, 64))
     .option('--per-head-codebook', 'one codebook per head instead of one shared')
     .option('--backbone <name|file.onnx>', "'inception_v3' or an ONNX backbone imported with 'photowords model import'")
+    .addOption(new Option('--precision <p>', `backbone arithmetic; int8 is quantized on first use (default ${DEFAULT_SETTINGS.precision})`).choices(['fp32', 'int8']))
     .addOption(new Option('--provider <ep>', 'execution provider').choices(['auto', 'cpu', 'cuda', 'dml', 'coreml']).default('auto'));
 }
 
@@ -48,6 +50,7 @@ interface SettingsFlags {
   heads?: number;
   perHeadCodebook?: boolean;
   backbone?: string;
+  precision?: EngineSettings['precision'];
   provider: 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml';
 }
 
@@ -63,6 +66,7 @@ function settingsFrom(o: SettingsFlags): Partial<EngineSettings> {
     heads: o.heads,
     perHeadCodebook: o.perHeadCodebook,
     backbone: o.backbone,
+    precision: o.precision,
   };
 }
 
@@ -196,7 +200,7 @@ codebook
   .option('--seed <n>', 'random seed', int('seed', 0, 2 ** 31), 0)
   .action(async (o) => {
     const { loadBackbone } = await import('../core/engine.js');
-    const backbone = loadBackbone({ ...DEFAULT_SETTINGS, backbone: o.backbone, block: o.block }, log);
+    const backbone = await loadBackbone({ ...DEFAULT_SETTINGS, backbone: o.backbone, block: o.block }, log);
     const m = await trainCodebook({ ...o, perHead: !!o.perHead, backbone, log });
     console.log(`Wrote codebook ${m.name} (${m.codes} codes x ${m.dim} dims, ${m.training.vectors} vectors from ${m.training.imageCount} photos, ${m.training.seconds} s)`);
   });
@@ -211,6 +215,18 @@ model
       const info = ensureInceptionBackbone(b.trim(), undefined, log);
       console.log(`${info.path} (sha256 ${info.sha256.slice(0, 16)}...)`);
     }
+  });
+model
+  .command('quantize')
+  .description('derive the int8 backbone (QDQ graph, activation ranges calibrated on photos) used by --precision int8')
+  .option('--block <name>', 'backbone block', QUANTIZE_DEFAULTS.block)
+  .option('--images <dir>', 'calibration photos (searched recursively)', DEFAULT_TRAIN_IMAGES)
+  .option('--calibration <n>', 'photos sampled for calibration', int('calibration', 1, 100000), QUANTIZE_DEFAULTS.calibration)
+  .addOption(new Option('--method <m>', 'activation range from the calibration histogram').choices(['max', 'percentile', 'mse']).default(QUANTIZE_DEFAULTS.method))
+  .option('--percentile <p>', 'for --method percentile', (v) => Number(v), QUANTIZE_DEFAULTS.percentile)
+  .action(async (o: { block: string; images: string; calibration: number; method: CalibrationMethod; percentile: number }) => {
+    const info = await quantizeBackbone({ ...o, log });
+    console.log(`${info.path} (sha256 ${info.sha256.slice(0, 16)}..., from ${path.basename(info.path).replace(/-int8\.onnx$/, '.onnx')} sha256 ${info.sourceSha256?.slice(0, 16)}...)`);
   });
 model
   .command('import')

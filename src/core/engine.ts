@@ -5,8 +5,10 @@ import path from 'node:path';
 import { IndexStore } from './store.js';
 import { ensureInceptionBackbone, type BackboneInfo } from './model/backbone.js';
 import { codebookName, loadCodebook, type CodebookManifest } from './model/codebook.js';
+import { ensureInt8Backbone } from './model/quantize.js';
 import type { ProviderChoice, TokenizerApi } from './model/tokenizer.js';
-import { ThreadedTokenizer } from './model/tokenizer-worker.js';
+import { TokenizerPool } from './model/tokenizer-worker.js';
+import os from 'node:os';
 import { indexFolders, type IndexOptions, type IndexReport, type PipelineSettings } from './indexer.js';
 import { readImageFile, decodeForModel } from './decode.js';
 import { bagFromGrid } from './kgrams.js';
@@ -39,7 +41,12 @@ export interface SimilarResponse {
   queryMs: number;
 }
 
-export function loadBackbone(s: EngineSettings, log?: (m: string) => void): BackboneInfo {
+export async function loadBackbone(s: EngineSettings, log?: (m: string) => void): Promise<BackboneInfo> {
+  if (s.precision === 'int8') {
+    // Quantized (and calibrated) on first use; its codebooks are the float graph's.
+    if (s.backbone !== 'inception_v3') throw new Error(`precision int8 is available for the built-in inception_v3 backbone only, not ${s.backbone}`);
+    return ensureInt8Backbone(s.block, undefined, log);
+  }
   if (s.backbone === 'inception_v3') return ensureInceptionBackbone(s.block, undefined, log);
   const manifest = s.backbone.replace(/\.onnx$/i, '.json');
   if (!fs.existsSync(manifest)) throw new Error(`backbone ${s.backbone} has no manifest ${manifest}; import it with: photowords model import`);
@@ -66,21 +73,30 @@ export class Engine {
     const stored = fs.existsSync(dbPath) ? storedSettings(IndexStore.readSettings(dbPath) as Partial<EngineSettings> | undefined) : undefined;
     const settings = mergeSettings(DEFAULT_SETTINGS, opts.rebuild ? undefined : stored, opts.settings);
     validateSettings(settings);
-    const backbone = loadBackbone(settings, opts.log);
+    const backbone = await loadBackbone(settings, opts.log);
     const { codebook, manifest } = loadCodebook(
       codebookName(backbone.name, backbone.output, settings.heads, settings.codes, settings.perHeadCodebook),
     );
-    if (manifest.backboneSha256 !== backbone.sha256) {
+    // A derived (int8) backbone uses the codebooks of the graph it was made from.
+    const trainedOn = backbone.sourceSha256 ?? backbone.sha256;
+    if (manifest.backboneSha256 !== trainedOn) {
       throw new Error(
         `codebook ${manifest.name} was trained on another build of ${backbone.name}/${backbone.output} ` +
-          `(sha256 ${manifest.backboneSha256.slice(0, 12)}, this one ${backbone.sha256.slice(0, 12)}); retrain it with: photowords codebook train --block ${backbone.output} --codes ${settings.codes}`,
+          `(sha256 ${manifest.backboneSha256.slice(0, 12)}, this one ${trainedOn.slice(0, 12)}); retrain it with: photowords codebook train --block ${backbone.output} --codes ${settings.codes}`,
       );
     }
     const fp = fingerprint(settings, backbone.sha256, manifest.sha256);
     const store = IndexStore.open(dbPath, { fingerprint: fp, settings, rebuild: opts.rebuild });
     try {
-      // The model runs in a worker thread so that this thread stays free for the pipeline's own work.
-      const tokenizer = await ThreadedTokenizer.create(backbone, codebook, { provider: opts.provider });
+      // The model runs in worker threads so that this thread stays free for the pipeline's own
+      // work; up to 4 single-session workers share the cores (tokenizer-worker.ts says why).
+      const cores = os.availableParallelism();
+      const workers = Math.min(cores, 4);
+      const tokenizer = await TokenizerPool.create(backbone, codebook, {
+        provider: opts.provider,
+        workers,
+        threads: Math.max(1, Math.floor(cores / workers)),
+      });
       return new Engine(store, settings, tokenizer, backbone, manifest);
     } catch (e) {
       store.close();

@@ -96,7 +96,7 @@ export function discoverDataset(dir: string): LabelledImage[] {
 }
 
 export function defaultEvalCache(dataset: string, s: EngineSettings): string {
-  const key = `${path.basename(path.resolve(dataset))}-${path.basename(s.backbone).replace(/\.onnx$/i, '')}-${s.block}-h${s.heads}-n${s.codes}${s.perHeadCodebook ? '-perhead' : ''}-r${s.resolution}`;
+  const key = `${path.basename(path.resolve(dataset))}-${path.basename(s.backbone).replace(/\.onnx$/i, '')}-${s.block}-h${s.heads}-n${s.codes}${s.perHeadCodebook ? '-perhead' : ''}-r${s.resolution}${s.precision === 'int8' ? '-int8' : ''}`;
   return path.join(os.homedir(), '.cache', 'photowords', 'eval', `${key}.db`);
 }
 

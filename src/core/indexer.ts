@@ -94,7 +94,7 @@ export async function indexFolders(
   const minSide = tokenizer.info.minSide;
   const batcher = new ShapeBatcher<Pending>({ maxBatch: settings.batchSize });
   const decodeQueue = new PQueue({ concurrency: settings.decodeConcurrency });
-  const modelQueue = new PQueue({ concurrency: 1 });
+  const modelQueue = new PQueue({ concurrency: tokenizer.slots });
   let processedSinceStart = 0;
   const startedAt = performance.now();
 

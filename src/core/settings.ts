@@ -20,6 +20,8 @@ export interface EngineSettings {
   channelKgrams: boolean;
   /** Collapsed k-grams: (head, token) words summed over the window offsets (types.ts). */
   collapseKgrams: boolean;
+  /** Backbone arithmetic: float32, or the int8 graph of model/quantize.ts (same codebooks). */
+  precision: 'fp32' | 'int8';
 }
 
 /**
@@ -40,6 +42,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   padding: 0,
   channelKgrams: false,
   collapseKgrams: true,
+  precision: 'fp32',
 };
 
 export const DEFAULT_SIMILARITY: Similarity = 'tfidf';
@@ -67,15 +70,16 @@ export function validateSettings(s: EngineSettings): void {
   if (!Number.isInteger(s.padding) || s.padding < 0 || s.padding >= s.kernel) bad(`padding ${s.padding} (0 to kernel-1)`);
   if (!Number.isInteger(s.heads) || s.heads < 1) bad(`heads ${s.heads}`);
   if (!Number.isInteger(s.codes) || s.codes < 2 || s.codes > 65535) bad(`codes ${s.codes} (2 to 65535)`);
+  if (s.precision !== 'fp32' && s.precision !== 'int8') bad(`precision ${s.precision} (fp32 or int8)`);
 }
 
 /** Hash of everything that changes a photo's words: model checksums and the settings above. */
 export function fingerprint(s: EngineSettings, backboneSha256: string, codebookSha256: string): string {
   // The codebook's checksum already tells a per-head codebook from a shared one; leaving the flag
   // out keeps the fingerprints of indexes made before it existed. Likewise collapseKgrams when
-  // false, the meaning those indexes had.
-  const { perHeadCodebook: _covered, collapseKgrams, ...rest } = s;
-  const hashed = collapseKgrams ? { ...rest, collapseKgrams } : rest;
+  // false, the meaning those indexes had, and precision when fp32.
+  const { perHeadCodebook: _covered, collapseKgrams, precision, ...rest } = s;
+  const hashed = { ...rest, ...(collapseKgrams ? { collapseKgrams } : {}), ...(precision === 'int8' ? { precision } : {}) };
   return crypto
     .createHash('sha256')
     .update(JSON.stringify({ ...hashed, backboneSha256, codebookSha256 }))

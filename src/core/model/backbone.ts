@@ -24,6 +24,10 @@ export interface BackboneInfo {
   preprocessing: string;
   sha256: string;
   source: string;
+  /** 'int8' for a quantized graph (model/quantize.ts); absent means float32. */
+  precision?: 'fp32' | 'int8';
+  /** For a graph derived from another (the int8 one): that graph's sha256, which its codebooks were trained on. */
+  sourceSha256?: string;
 }
 
 export const DEFAULT_MODELS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../resources/models');

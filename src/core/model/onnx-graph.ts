@@ -11,8 +11,8 @@ type ValueInfoProto = onnxProto.onnx.IValueInfoProto;
 type AttributeProto = onnxProto.onnx.IAttributeProto;
 
 export const DType = onnx.TensorProto.DataType;
-export type ElemType = 'float32' | 'uint8' | 'int64' | 'int32';
-const ELEM: Record<ElemType, number> = { float32: DType.FLOAT, uint8: DType.UINT8, int64: DType.INT64, int32: DType.INT32 };
+export type ElemType = 'float32' | 'uint8' | 'int8' | 'int64' | 'int32';
+const ELEM: Record<ElemType, number> = { float32: DType.FLOAT, uint8: DType.UINT8, int8: DType.INT8, int64: DType.INT64, int32: DType.INT32 };
 
 export type AttrValue = number | number[] | string | { float: number } | { floats: number[] };
 /** A dimension: a fixed size, or a name for a dynamic one. */
@@ -60,6 +60,18 @@ export class GraphBuilder {
       dims: [values.length],
       dataType: DType.INT64,
       rawData: new Uint8Array(data.buffer),
+    });
+    return name;
+  }
+
+  /** An initializer of any element type (e.g. int8 weights, int32 biases, uint8 zero points of a quantized graph). */
+  constTensor(name: string, dims: number[], type: ElemType, data: Int8Array | Uint8Array | Int32Array | Float32Array): string {
+    this.parameterCount += data.length;
+    this.initializers.push({
+      name,
+      dims,
+      dataType: ELEM[type],
+      rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
     });
     return name;
   }

@@ -131,6 +131,8 @@ export class BackboneSession {
 /** What the pipeline needs of a tokenizer, in this thread (Tokenizer) or another (ThreadedTokenizer). */
 export interface TokenizerApi {
   readonly info: BackboneInfo;
+  /** Batches it can work on at once (the pipeline keeps this many model calls in flight). */
+  readonly slots: number;
   /** The execution provider that runs the backbone. */
   readonly provider: string;
   /** Providers tried first that could not be used, with the reason. */
@@ -141,6 +143,8 @@ export interface TokenizerApi {
 }
 
 export class Tokenizer implements TokenizerApi {
+  readonly slots = 1;
+
   private constructor(
     readonly backbone: BackboneSession,
     private readonly vq: ort.InferenceSession,

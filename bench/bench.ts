@@ -10,7 +10,7 @@ import { discoverDataset, defaultEvalCache } from '../src/core/evalsuite.js';
 import { DEFAULT_SETTINGS, kgramSettings, mergeSettings } from '../src/core/settings.js';
 import { bagFromGrid } from '../src/core/kgrams.js';
 import { ImpactIndex } from '../src/core/impactindex.js';
-import { loadForModel } from '../src/core/decode.js';
+import { loadForModel, type DecodedImage } from '../src/core/decode.js';
 import { BackboneSession, Tokenizer } from '../src/core/model/tokenizer.js';
 import { loadCodebook } from '../src/core/model/codebook.js';
 import { importOnnxBackbone } from '../src/core/model/backbone.js';
@@ -52,11 +52,12 @@ function sample(n: number): string[] {
   return Array.from({ length: n }, (_, i) => all[Math.floor(i * step)]);
 }
 
-async function indexSpeed(resolution: number, files: string[]) {
-  const lib = path.join(tmp, `lib-${resolution}`);
+async function indexSpeed(resolution: number, files: string[], precision: 'fp32' | 'int8' = 'fp32') {
+  const lib = path.join(tmp, `lib-${resolution}-${precision}`);
   fs.mkdirSync(lib);
   files.forEach((f, i) => fs.symlinkSync(f, path.join(lib, `${String(i).padStart(5, '0')}${path.extname(f)}`)));
-  const engine = await Engine.open(path.join(tmp, `bench-${resolution}.db`), { settings: { ...SETTINGS, resolution }, log });
+  // Opening builds (and for int8 calibrates) the backbone if needed, outside the timing.
+  const engine = await Engine.open(path.join(tmp, `bench-${resolution}-${precision}.db`), { settings: { ...SETTINGS, resolution, precision }, log });
   try {
     // Warm-up outside the timing (first-run allocations in onnxruntime).
     const warm = await loadForModel(files[0], resolution, { minSide: engine.backbone.minSide });
@@ -67,7 +68,7 @@ async function indexSpeed(resolution: number, files: string[]) {
     // Model only (backbone and VQ head, all the onnxruntime work), on the same photos decoded
     // beforehand, one at a time as the pipeline runs them, in this thread with nothing else
     // running: the best the sessions do alone.
-    const decoded = [];
+    const decoded: DecodedImage[] = [];
     for (const f of files) decoded.push(await loadForModel(f, resolution, { minSide: engine.backbone.minSide }));
     // Two ways to run the model alone, and the faster one is the reference: one session with
     // a thread per core in this thread, and the engine's pool of single-threaded sessions kept
@@ -261,6 +262,7 @@ const only = (() => {
 })();
 let at299: Awaited<ReturnType<typeof indexSpeed>> | undefined;
 let at512: typeof at299;
+let at299int8: typeof at299;
 let resnet: Record<string, number> | undefined;
 let query: Awaited<ReturnType<typeof queryBench>> | undefined;
 if (only !== 'query') {
@@ -269,6 +271,8 @@ if (only !== 'query') {
   at299 = await indexSpeed(299, files);
   log(`... and at 512 px ...`);
   at512 = await indexSpeed(512, files);
+  log(`... and at 299 px with the int8 backbone ...`);
+  at299int8 = await indexSpeed(299, files, 'int8');
   log('ResNet-50 (random weights) model-only speed ...');
   resnet = await resnetSpeed();
 }
@@ -283,7 +287,8 @@ const result = {
   machine: { cpu, cores: os.availableParallelism(), avx512: /\bavx512f\b/.test(flags), node: process.version },
   settings: SETTINGS,
   indexImagesPerSecond: at299 && at512 ? { '299': at299.imagesPerSecond, '512': at512.imagesPerSecond } : undefined,
-  index: at299 && at512 ? { '299': at299, '512': at512 } : undefined,
+  index: at299 && at512 ? { '299': at299, '512': at512, '299-int8': at299int8 } : undefined,
+  indexImagesPerSecondInt8: at299int8 ? { '299': at299int8.imagesPerSecond } : undefined,
   resnet50RandomModelOnlyImagesPerSecond: resnet,
   // Headline latency at 100,000 photos; every size is under query.synthetic.
   queryMsMedian: headline?.medianMs,

@@ -6,8 +6,6 @@ import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import sharp, { type OutputInfo } from 'sharp';
 
-if (process.env.PW_SHARP_THREADS) sharp.concurrency(Number(process.env.PW_SHARP_THREADS));
-
 /** sharp's own default (0x3FFF x 0x3FFF): big enough for any camera or stitched panorama we expect. */
 export const DEFAULT_PIXEL_LIMIT = 268_402_689;
 export const DEFAULT_MAX_BYTES = 512 * 1024 * 1024;

@@ -34,6 +34,8 @@ function settingsOptions(cmd: Command): Command {
     .option('--codes <n>', `codebook size (default ${DEFAULT_SETTINGS.codes})`, int('codes', 2, 65535))
     .option('--heads <n>', `VQ heads (default ${DEFAULT_SETTINGS.heads})`, int('heads', 1, 64))
     .option('--per-head-codebook', 'one codebook per head instead of one shared')
+    .option('--pca <dims>', 'use the codebook trained with this PCA projection (codebook train --pca; 0 = none)', int('pca', 0, 65535))
+    .option('--whiten', 'with --pca: the whitened PCA codebook')
     .option('--backbone <name|file.onnx>', "'inception_v3' or an ONNX backbone imported with 'photowords model import'")
     .addOption(new Option('--precision <p>', `backbone arithmetic; int8 is quantized on first use (default ${DEFAULT_SETTINGS.precision})`).choices(['fp32', 'int8']))
     .addOption(new Option('--provider <ep>', 'execution provider').choices(['auto', 'cpu', 'cuda', 'dml', 'coreml']).default('auto'));
@@ -49,6 +51,8 @@ interface SettingsFlags {
   codes?: number;
   heads?: number;
   perHeadCodebook?: boolean;
+  pca?: number;
+  whiten?: boolean;
   backbone?: string;
   precision?: EngineSettings['precision'];
   provider: 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml';
@@ -65,6 +69,8 @@ function settingsFrom(o: SettingsFlags): Partial<EngineSettings> {
     codes: o.codes,
     heads: o.heads,
     perHeadCodebook: o.perHeadCodebook,
+    pca: o.pca,
+    whiten: o.whiten,
     backbone: o.backbone,
     precision: o.precision,
   };
@@ -198,10 +204,13 @@ codebook
   .option('--vectors <n>', 'head vectors sampled for k-means', int('vectors', 1000, 10_000_000), 200_000)
   .option('--iterations <n>', 'k-means iterations', int('iterations', 1, 1000), 25)
   .option('--seed <n>', 'random seed', int('seed', 0, 2 ** 31), 0)
+  .option('--pca <dims>', 'learn a PCA projection of the cell vectors to this many dims (divisible by heads) before k-means', int('pca', 1, 65535))
+  .option('--whiten', 'with --pca: whiten the projection')
   .action(async (o) => {
+    if (o.whiten && !o.pca) throw new InvalidArgumentError('--whiten needs --pca <dims>');
     const { loadBackbone } = await import('../core/engine.js');
     const backbone = await loadBackbone({ ...DEFAULT_SETTINGS, backbone: o.backbone, block: o.block }, log);
-    const m = await trainCodebook({ ...o, perHead: !!o.perHead, backbone, log });
+    const m = await trainCodebook({ ...o, perHead: !!o.perHead, whiten: !!o.whiten, backbone, log });
     console.log(`Wrote codebook ${m.name} (${m.codes} codes x ${m.dim} dims, ${m.training.vectors} vectors from ${m.training.imageCount} photos, ${m.training.seconds} s)`);
   });
 

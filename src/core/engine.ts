@@ -75,14 +75,14 @@ export class Engine {
     validateSettings(settings);
     const backbone = await loadBackbone(settings, opts.log);
     const { codebook, manifest } = loadCodebook(
-      codebookName(backbone.name, backbone.output, settings.heads, settings.codes, settings.perHeadCodebook),
+      codebookName(backbone.name, backbone.output, settings.heads, settings.codes, settings.perHeadCodebook, settings.pca, settings.whiten),
     );
     // A derived (int8) backbone uses the codebooks of the graph it was made from.
     const trainedOn = backbone.sourceSha256 ?? backbone.sha256;
     if (manifest.backboneSha256 !== trainedOn) {
       throw new Error(
         `codebook ${manifest.name} was trained on another build of ${backbone.name}/${backbone.output} ` +
-          `(sha256 ${manifest.backboneSha256.slice(0, 12)}, this one ${trainedOn.slice(0, 12)}); retrain it with: photowords codebook train --block ${backbone.output} --codes ${settings.codes}`,
+          `(sha256 ${manifest.backboneSha256.slice(0, 12)}, this one ${trainedOn.slice(0, 12)}); retrain it with: photowords codebook train --block ${backbone.output} --codes ${settings.codes}${settings.pca ? ` --pca ${settings.pca}${settings.whiten ? ' --whiten' : ''}` : ''}`,
       );
     }
     const fp = fingerprint(settings, backbone.sha256, manifest.sha256);

@@ -15,6 +15,7 @@ import { evaluateRanking } from './evaluate.js';
 import { imageExtensions } from './scan.js';
 import { DEFAULT_SETTINGS, kgramSettings, mergeSettings, type EngineSettings } from './settings.js';
 import type { IndexProgress } from './indexer.js';
+import { pcaSuffix } from './model/codebook.js';
 import type { ProviderChoice } from './model/tokenizer.js';
 import type { Bag, KgramSettings, Similarity, TokenGrid } from './types.js';
 
@@ -96,7 +97,7 @@ export function discoverDataset(dir: string): LabelledImage[] {
 }
 
 export function defaultEvalCache(dataset: string, s: EngineSettings): string {
-  const key = `${path.basename(path.resolve(dataset))}-${path.basename(s.backbone).replace(/\.onnx$/i, '')}-${s.block}-h${s.heads}-n${s.codes}${s.perHeadCodebook ? '-perhead' : ''}-r${s.resolution}${s.precision === 'int8' ? '-int8' : ''}`;
+  const key = `${path.basename(path.resolve(dataset))}-${path.basename(s.backbone).replace(/\.onnx$/i, '')}-${s.block}-h${s.heads}-n${s.codes}${s.perHeadCodebook ? '-perhead' : ''}-r${s.resolution}${s.precision === 'int8' ? '-int8' : ''}${pcaSuffix(s.pca, s.whiten)}`;
   return path.join(os.homedir(), '.cache', 'photowords', 'eval', `${key}.db`);
 }
 
@@ -142,7 +143,7 @@ export async function runEval(dataset: string, opts: EvalOptions = {}): Promise<
     const domains = order.map((i) => items[i].domain);
     const ks: KgramSettings = kgramSettings(requested);
     const bags: Bag[] = grids.map((g) => bagFromGrid(g, ks));
-    const model = `${engine.backbone.name}/${engine.backbone.output} VQ ${requested.heads}x${requested.codes}${requested.perHeadCodebook ? ' per-head' : ''}${requested.collapseKgrams ? ' collapsed' : ''}`;
+    const model = `${engine.backbone.name}/${engine.backbone.output} VQ ${requested.heads}x${requested.codes}${requested.perHeadCodebook ? ' per-head' : ''}${requested.pca ? ` ${pcaSuffix(requested.pca, requested.whiten).slice(1)}` : ''}${requested.collapseKgrams ? ' collapsed' : ''}`;
     const rows: EvalRow[] = [];
     let index: InvertedIndex | undefined;
     let impact: ImpactIndex | undefined;

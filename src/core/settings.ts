@@ -22,6 +22,10 @@ export interface EngineSettings {
   collapseKgrams: boolean;
   /** Backbone arithmetic: float32, or the int8 graph of model/quantize.ts (same codebooks). */
   precision: 'fp32' | 'int8';
+  /** Dims of the PCA projection learned before k-means (codebook train --pca); 0 = none. */
+  pca: number;
+  /** With pca: the whitened projection. */
+  whiten: boolean;
 }
 
 /**
@@ -43,6 +47,8 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   channelKgrams: false,
   collapseKgrams: true,
   precision: 'fp32',
+  pca: 0,
+  whiten: false,
 };
 
 export const DEFAULT_SIMILARITY: Similarity = 'tfidf';
@@ -71,15 +77,22 @@ export function validateSettings(s: EngineSettings): void {
   if (!Number.isInteger(s.heads) || s.heads < 1) bad(`heads ${s.heads}`);
   if (!Number.isInteger(s.codes) || s.codes < 2 || s.codes > 65535) bad(`codes ${s.codes} (2 to 65535)`);
   if (s.precision !== 'fp32' && s.precision !== 'int8') bad(`precision ${s.precision} (fp32 or int8)`);
+  if (!Number.isInteger(s.pca) || s.pca < 0 || s.pca % s.heads !== 0) bad(`pca ${s.pca} (0, or dims divisible by ${s.heads} heads)`);
+  if (s.whiten && s.pca === 0) bad('whiten needs pca dims');
 }
 
 /** Hash of everything that changes a photo's words: model checksums and the settings above. */
 export function fingerprint(s: EngineSettings, backboneSha256: string, codebookSha256: string): string {
   // The codebook's checksum already tells a per-head codebook from a shared one; leaving the flag
   // out keeps the fingerprints of indexes made before it existed. Likewise collapseKgrams when
-  // false, the meaning those indexes had, and precision when fp32.
-  const { perHeadCodebook: _covered, collapseKgrams, precision, ...rest } = s;
-  const hashed = { ...rest, ...(collapseKgrams ? { collapseKgrams } : {}), ...(precision === 'int8' ? { precision } : {}) };
+  // false, the meaning those indexes had, precision when fp32, and pca/whiten when off.
+  const { perHeadCodebook: _covered, collapseKgrams, precision, pca, whiten, ...rest } = s;
+  const hashed = {
+    ...rest,
+    ...(collapseKgrams ? { collapseKgrams } : {}),
+    ...(precision === 'int8' ? { precision } : {}),
+    ...(pca > 0 ? { pca, whiten } : {}),
+  };
   return crypto
     .createHash('sha256')
     .update(JSON.stringify({ ...hashed, backboneSha256, codebookSha256 }))

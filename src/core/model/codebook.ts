@@ -20,6 +20,8 @@ export interface CodebookManifest {
   /** One codebook per head (else one shared by all heads). */
   perHead: boolean;
   projection: 'none' | 'pca';
+  /** With projection 'pca': the learned projection (channels -> heads x dim), stored after the centroids. */
+  pca?: { dims: number; whiten: boolean; explained: number };
   training: {
     images: string;
     imageCount: number;
@@ -35,8 +37,13 @@ export interface CodebookManifest {
 
 export const CODEBOOKS_DIR = path.join(DEFAULT_MODELS_DIR, 'codebooks');
 
-export function codebookName(backbone: string, block: string, heads: number, codes: number, perHead = false): string {
-  return `${backbone}-${block}-h${heads}-n${codes}${perHead ? '-perhead' : ''}`;
+export function codebookName(backbone: string, block: string, heads: number, codes: number, perHead = false, pca = 0, whiten = false): string {
+  return `${backbone}-${block}-h${heads}-n${codes}${perHead ? '-perhead' : ''}${pcaSuffix(pca, whiten)}`;
+}
+
+/** '-pca256' / '-pcaw256' (whitened) for codebooks learned after a PCA projection, '' without one. */
+export function pcaSuffix(pca = 0, whiten = false): string {
+  return pca > 0 ? `-pca${whiten ? 'w' : ''}${pca}` : '';
 }
 
 export function saveCodebook(cb: Codebook, manifest: Omit<CodebookManifest, 'sha256'>, dir = CODEBOOKS_DIR): CodebookManifest {

@@ -9,6 +9,7 @@ import { kmeans } from './kmeans.js';
 import { mulberry32 } from '../random.js';
 import { normaliseHeads, type Codebook } from './vq.js';
 import { codebookName, saveCodebook, type CodebookManifest } from './codebook.js';
+import { learnPca, project, type PcaResult } from './pca.js';
 import type { BackboneInfo } from './backbone.js';
 
 export interface TrainOptions {
@@ -26,6 +27,14 @@ export interface TrainOptions {
   perHead?: boolean;
   seed: number;
   iterations: number;
+  /**
+   * Learn a PCA projection of the cell vectors (channels -> pca dims, divisible by heads) and
+   * quantize the projected, head-split vectors (issue 9). Cells are then sampled whole: every
+   * head of each sampled cell becomes a k-means vector.
+   */
+  pca?: number;
+  /** With pca: whiten (scale each component to unit variance). */
+  whiten?: boolean;
   outDir?: string;
   provider?: TokenizerOptions['provider'];
   log?: (msg: string) => void;
@@ -44,13 +53,22 @@ export async function trainCodebook(opts: TrainOptions): Promise<CodebookManifes
   if (chosen.length === 0) throw new Error(`no photos found under ${opts.images}`);
   const channels = opts.backbone.channels;
   if (channels % opts.heads !== 0) throw new Error(`${channels} channels do not split into ${opts.heads} equal heads`);
-  const dim = channels / opts.heads;
+  const pcaDims = opts.pca ?? 0;
+  if (pcaDims > 0 && (pcaDims > channels || pcaDims % opts.heads !== 0))
+    throw new Error(`--pca ${pcaDims} must be at most ${channels} and divisible by ${opts.heads} heads`);
+  const whiten = pcaDims > 0 && !!opts.whiten;
+  const dim = (pcaDims || channels) / opts.heads;
   const perImage = Math.ceil(opts.vectors / chosen.length);
+  // With PCA: whole cells, kept raw until the projection is learned.
+  const cellsPerImage = Math.ceil(perImage / opts.heads);
+  const raw = pcaDims > 0 ? new Float32Array(cellsPerImage * chosen.length * channels) : new Float32Array(0);
+  let rawCount = 0;
   const session = await BackboneSession.open(opts.backbone, { provider: opts.provider });
   log(`Reading ${chosen.length} photos from ${opts.images} (${byClass.size} classes) on ${session.provider} ...`);
   const rand = mulberry32(opts.seed);
-  const points = new Float32Array(perImage * chosen.length * dim);
-  const headOf = new Uint8Array(perImage * chosen.length);
+  const slots = (pcaDims > 0 ? cellsPerImage * opts.heads : perImage) * chosen.length;
+  const points = new Float32Array(slots * dim);
+  const headOf = new Uint8Array(slots);
   let count = 0;
   let used = 0;
   const cell = new Float32Array(channels);
@@ -67,6 +85,22 @@ export async function trainCodebook(opts: TrainOptions): Promise<CodebookManifes
       const data = feat.data as Float32Array;
       const [, C, h, w] = feat.dims;
       const cells = h * w;
+      if (pcaDims > 0) {
+        const take = Math.min(cellsPerImage, cells);
+        const order = Uint32Array.from({ length: cells }, (_, i) => i);
+        for (let i = 0; i < take; i++) {
+          const j = i + Math.floor(rand() * (cells - i));
+          [order[i], order[j]] = [order[j], order[i]];
+        }
+        for (let i = 0; i < take; i++) {
+          const c = order[i];
+          const off = rawCount++ * channels;
+          for (let ch = 0; ch < C; ch++) raw[off + ch] = data[ch * cells + c];
+        }
+        used++;
+        if (used % 100 === 0) log(`  ${used}/${chosen.length} photos, ${rawCount} cells`);
+        continue;
+      }
       const total = cells * opts.heads;
       // Sample (cell, head) pairs without replacement from this photo.
       const take = Math.min(perImage, total);
@@ -95,6 +129,22 @@ export async function trainCodebook(opts: TrainOptions): Promise<CodebookManifes
   } finally {
     await session.release();
   }
+  let pca: PcaResult | undefined;
+  if (pcaDims > 0) {
+    log(`PCA${whiten ? ' (whitened)' : ''} of ${rawCount} cell vectors: ${channels} -> ${pcaDims} dims ...`);
+    pca = learnPca(raw, rawCount, channels, { dims: pcaDims, whiten, heads: opts.heads });
+    log(`  kept components hold ${(pca.explained * 100).toFixed(1)}% of the variance`);
+    const projected = new Float32Array(pcaDims);
+    const unit = new Float32Array(pcaDims);
+    for (let i = 0; i < rawCount; i++) {
+      project(pca, raw.subarray(i * channels, (i + 1) * channels), projected);
+      normaliseHeads(projected, opts.heads, dim, unit, 0);
+      for (let hd = 0; hd < opts.heads; hd++) {
+        headOf[count] = hd;
+        points.set(unit.subarray(hd * dim, hd * dim + dim), count++ * dim);
+      }
+    }
+  }
   const perHead = opts.perHead ?? false;
   const groups = perHead ? Array.from({ length: opts.heads }, (_, h) => h) : [-1];
   const centroids = new Float32Array(groups.length * opts.codes * dim);
@@ -119,8 +169,16 @@ export async function trainCodebook(opts: TrainOptions): Promise<CodebookManifes
     inertia += result.inertia;
     iterations = Math.max(iterations, result.iterations);
   }
-  const codebook: Codebook = { channels, heads: opts.heads, dim, codes: opts.codes, perHead, centroids };
-  const name = codebookName(opts.backbone.name, opts.backbone.output, opts.heads, opts.codes, perHead);
+  const codebook: Codebook = {
+    channels,
+    heads: opts.heads,
+    dim,
+    codes: opts.codes,
+    perHead,
+    centroids,
+    ...(pca ? { projection: { mean: pca.mean, matrix: pca.matrix } } : {}),
+  };
+  const name = codebookName(opts.backbone.name, opts.backbone.output, opts.heads, opts.codes, perHead, pcaDims, whiten);
   return saveCodebook(
     codebook,
     {
@@ -134,7 +192,8 @@ export async function trainCodebook(opts: TrainOptions): Promise<CodebookManifes
       dim,
       codes: opts.codes,
       perHead,
-      projection: 'none',
+      projection: pca ? 'pca' : 'none',
+      ...(pca ? { pca: { dims: pcaDims, whiten, explained: Number(pca.explained.toFixed(4)) } } : {}),
       training: {
         images: `${path.basename(opts.images)} (${used} photos: first ${opts.perClass} of each of ${byClass.size} classes)`,
         imageCount: used,

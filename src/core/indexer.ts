@@ -7,7 +7,7 @@ import { readImageFile, decodeForModel, DecodeError, classifyError, type Decoded
 import { ShapeBatcher, type Batch } from './batcher.js';
 import { bagFromGrid } from './kgrams.js';
 import type { IndexStore } from './store.js';
-import type { TokenizerApi, TokenizedImage } from './model/tokenizer.js';
+import { ModelStoppedError, type TokenizerApi, type TokenizedImage } from './model/tokenizer.js';
 import type { KgramSettings } from './types.js';
 
 export interface PipelineSettings {
@@ -121,6 +121,7 @@ export async function indexFolders(
   // model call starts at once and this runs on the main thread while onnxruntime computes in its
   // own threads: back to back, the model sat idle for this long after every photo.
   const storeQueue = new PQueue({ concurrency: 1 });
+  let fatal: Error | undefined;
   const storeBatch = (batch: Batch<Pending>, results: TokenizedImage[]) => {
     let t = performance.now();
     const bags = results.map((r) => bagFromGrid(r.grid, settings.kgrams));
@@ -151,6 +152,12 @@ export async function indexFolders(
     try {
       results = await tokenizer.run(batch.items);
     } catch (err) {
+      // A dead model thread stops the run; its photos stay unindexed, not failed, so the next
+      // run takes them up again.
+      if (err instanceof ModelStoppedError) {
+        fatal ??= err;
+        return;
+      }
       for (const item of batch.items) fail(item, new Error(`model failed: ${(err as Error).message}`));
       return;
     }
@@ -175,7 +182,7 @@ export async function indexFolders(
   };
 
   for (const file of todo) {
-    if (opts.signal?.aborted) break;
+    if (opts.signal?.aborted || fatal) break;
     // Backpressure: decoded photos wait in memory only a few at a time.
     await decodeQueue.onSizeLessThan(settings.decodeConcurrency);
     while (modelQueue.size >= 2) await modelQueue.onSizeLessThan(2);
@@ -185,6 +192,7 @@ export async function indexFolders(
   for (const batch of batcher.flush()) void modelQueue.add(() => runBatch(batch));
   await modelQueue.onIdle();
   await storeQueue.onIdle();
+  if (fatal) throw fatal;
   timings.wallMs = performance.now() - t0;
   report();
   return { ...progress, timings, provider: tokenizer.provider, failures };

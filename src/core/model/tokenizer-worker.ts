@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BackboneInfo } from './backbone.js';
 import type { Codebook } from './vq.js';
-import type { ImageInput, TokenizedImage, TokenizerApi, TokenizerOptions } from './tokenizer.js';
+import { ModelStoppedError, type ImageInput, type TokenizedImage, type TokenizerApi, type TokenizerOptions } from './tokenizer.js';
 
 export interface ThreadInit {
   backbone: BackboneInfo;
@@ -55,8 +55,8 @@ export class ThreadedTokenizer implements TokenizerApi {
       for (const p of this.pending.values()) p.reject(e);
       this.pending.clear();
     };
-    worker.on('error', fail);
-    this.onExit = (code: number) => fail(new Error(`the model thread stopped (exit code ${code})`));
+    worker.on('error', (e) => fail(new ModelStoppedError(`the model thread failed: ${e.message}`)));
+    this.onExit = (code: number) => fail(new ModelStoppedError(`the model thread stopped (exit code ${code})`));
     worker.on('exit', this.onExit);
   }
 

@@ -128,6 +128,12 @@ export class BackboneSession {
   }
 }
 
+/**
+ * The model as a whole is gone (its thread died), as opposed to one batch it could not process:
+ * no photo is to blame, so none may be recorded as failed.
+ */
+export class ModelStoppedError extends Error {}
+
 /** What the pipeline needs of a tokenizer, in this thread (Tokenizer) or another (ThreadedTokenizer). */
 export interface TokenizerApi {
   readonly info: BackboneInfo;

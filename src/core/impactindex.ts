@@ -32,6 +32,11 @@ const LEVELS = 256;
  */
 const TF_SCALE = 28;
 
+/** The byte a count is stored as; documents and queries both go through it, so self-similarity is 1. */
+function tfCode(tf: number): number {
+  return Math.min(255, Math.max(1, Math.round((1 + Math.log(tf)) * TF_SCALE)));
+}
+
 export interface ImpactSearchOptions {
   /** How many results to return, best first. */
   k: number;
@@ -215,10 +220,9 @@ export class ImpactIndex {
       idf[s] = tfidfIdf(df[s], N);
       if (t >= 2 ** 24) slotOf.set(t, s);
     }
-    const slotLookup = (t: number) => (t < 2 ** 24 ? denseSlot[t] : slotOf.get(t)!);
-    // Reuse the count array as term -> slot.
-    const denseSlot = dense;
-    for (let s = 0; s < T; s++) if (terms[s] < 2 ** 24) denseSlot[terms[s]] = s;
+    // The count array is no longer needed as such: reuse it as term -> slot.
+    for (let s = 0; s < T; s++) if (terms[s] < 2 ** 24) dense[terms[s]] = s;
+    const slotLookup = (t: number) => (t < 2 ** 24 ? dense[t] : slotOf.get(t)!);
 
     // Pass 2: forward index (slot, tf code) per document, and document norms from the same codes
     // so that stage 2's cosines are exact for what is stored.
@@ -238,7 +242,7 @@ export class ImpactIndex {
         if (!(tf > 0)) continue;
         if (p >= total) throw new Error('document source changed between the two build passes');
         const s = slotLookup(bt[i]);
-        const code = Math.min(255, Math.max(1, Math.round((1 + Math.log(tf)) * TF_SCALE)));
+        const code = tfCode(tf);
         fwdSlots[p] = s;
         fwdTf[p] = code;
         const w = (code / TF_SCALE) * idf[s];
@@ -341,8 +345,7 @@ export class ImpactIndex {
     let norm2 = 0;
     for (let i = 0; i < qt.length; i++) {
       if (!(qf[i] > 0)) continue;
-      // Same tf code as the documents, so a photo's self-similarity is exactly 1.
-      const tf = Math.min(255, Math.max(1, Math.round((1 + Math.log(qf[i])) * TF_SCALE))) / TF_SCALE;
+      const tf = tfCode(qf[i]) / TF_SCALE;
       const s = this.slotOf(qt[i]);
       const w = tf * (s >= 0 ? this.idf[s] : unseen);
       norm2 += w * w;

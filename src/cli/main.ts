@@ -251,6 +251,59 @@ model
     console.log(`Imported ${info.path}; train its codebook with: photowords codebook train --backbone ${info.path} --block ${info.output}`);
   });
 
+program
+  .command('serve')
+  .description('the Photowords app in a browser: serves the UI and its API over HTTP, indexing the library folders as it runs')
+  .argument('[dir...]', 'folders to add to the library (kept in the database for next time)')
+  .option('--db <file>', 'index database', DEFAULT_DB)
+  .option('--port <n>', 'TCP port (0: any free one)', int('port', 0, 65535), 8618)
+  .option('--host <addr>', 'address to listen on; anything but 127.0.0.1 opens your library to the network', '127.0.0.1')
+  .addOption(new Option('--provider <ep>', 'execution provider (default: the one chosen in Settings, else auto)').choices(['auto', 'cpu', 'cuda', 'dml', 'coreml']))
+  .action(async (dirs: string[], o: { db: string; port: number; host: string; provider?: SettingsFlags['provider'] }) => {
+    const { Library } = await import('../core/library.js');
+    const { startServer } = await import('../server/server.js');
+    const staticDir = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../out/renderer');
+    if (!fs.existsSync(path.join(staticDir, 'index.html'))) throw new Error(`the UI is not built (${staticDir}); build it with: npm run build:web`);
+    const library = await Library.open(o.db, { provider: o.provider, log });
+    let stopping = false;
+    try {
+      for (const d of dirs) {
+        const abs = path.resolve(d);
+        if ((await library.listFolders()).some((f) => f.path === abs)) continue;
+        await library.addFolder(abs);
+        log(`Added ${abs} to the library.`);
+      }
+      const server = await startServer({ library, staticDir, host: o.host, port: o.port, log });
+      if (o.host !== '127.0.0.1' && o.host !== 'localhost' && o.host !== '::1') {
+        log(`Warning: listening on ${o.host}: anyone who can reach this machine can see and search your photos.`);
+      }
+      // The one line scripts and tests look for.
+      console.log(`Photowords is serving ${o.db} at ${server.url}`);
+      let lastState = '';
+      library.onEvent((e) => {
+        if (e.type !== 'status' || e.status.state === lastState) return;
+        lastState = e.status.state;
+        const s = e.status;
+        if (s.state === 'idle') log(`Library: ${s.libraryPhotos} photos indexed${s.failuresTotal ? `, ${s.failuresTotal} could not be read` : ''}.`);
+        else if (s.state === 'error') log(s.message ?? 'Indexing stopped.');
+        else log(`Indexing: ${s.state}`);
+      });
+      await new Promise<void>((resolve) => {
+        const stop = (sig: string) => {
+          if (stopping) return;
+          stopping = true;
+          log(`${sig}: finishing the photos in flight, then stopping.`);
+          resolve();
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      });
+      await server.close();
+    } finally {
+      await library.close();
+    }
+  });
+
 async function openExisting(db: string, provider: SettingsFlags['provider']): Promise<Engine> {
   if (!fs.existsSync(db)) throw new Error(`no index at ${db}; create one with: photowords index DIR --db ${db}`);
   return Engine.open(db, { provider, log });

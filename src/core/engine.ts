@@ -96,6 +96,7 @@ export class Engine {
         provider: opts.provider,
         workers,
         threads: Math.max(1, Math.floor(cores / workers)),
+        top2: settings.softAssign > 0,
       });
       return new Engine(store, settings, tokenizer, backbone, manifest);
     } catch (e) {
@@ -129,10 +130,7 @@ export class Engine {
       this.pipelineSettings(opts.pipeline),
       opts,
     );
-    this.memIndex = undefined;
-    this.impact = undefined;
-    this.scorers.clear();
-    this.grids = undefined;
+    this.refreshQueries();
     return report;
   }
 
@@ -178,14 +176,24 @@ export class Engine {
       }
     }
     const f = await readImageFile(abs);
-    const img = await decodeForModel(f.buffer, this.settings.resolution, { minSide: this.backbone.minSide });
+    return { ...(await this.describeBytes(f.buffer)), indexed: false };
+  }
+
+  /** Words of an image held in memory (a photo dropped into the app from outside the library). */
+  async describeBytes(buffer: Buffer): Promise<{ grid: TokenGrid; bag: Bag }> {
+    const img = await decodeForModel(buffer, this.settings.resolution, { minSide: this.backbone.minSide });
     const [r] = await this.tokenizer.run([img]);
-    return { grid: r.grid, bag: bagFromGrid(r.grid, kgramSettings(this.settings)), indexed: false };
+    return { grid: r.grid, bag: bagFromGrid(r.grid, kgramSettings(this.settings)) };
   }
 
   async similar(file: string, opts: { top?: number; similarity?: Similarity } = {}): Promise<SimilarResponse> {
-    const similarity = opts.similarity ?? 'tfidf';
     const q = await this.describe(file);
+    return { query: { path: path.resolve(file), indexed: q.indexed }, ...this.rank(q, opts) };
+  }
+
+  /** Ranks the library against a photo's words. */
+  rank(q: { grid: TokenGrid; bag: Bag }, opts: { top?: number; similarity?: Similarity } = {}): Omit<SimilarResponse, 'query'> {
+    const similarity = opts.similarity ?? 'tfidf';
     // The in-memory structures are made once, before the timed part, and reused by later queries.
     const top = opts.top ?? 20;
     let ranked: ScoredIndex[];
@@ -209,7 +217,18 @@ export class Engine {
     }
     const queryMs = performance.now() - t;
     const results = ranked.map((r) => ({ id: ids[r.index], score: r.score, path: this.store.getById(ids[r.index])?.path ?? '' }));
-    return { query: { path: path.resolve(file), indexed: q.indexed }, similarity, results, queryMs };
+    return { similarity, results, queryMs };
+  }
+
+  /**
+   * Drops the in-memory query structures so the next query sees the index as stored now; the
+   * app calls this while a long indexing run goes on, the end of a run does it by itself.
+   */
+  refreshQueries(): void {
+    this.memIndex = undefined;
+    this.impact = undefined;
+    this.scorers.clear();
+    this.grids = undefined;
   }
 
   info() {

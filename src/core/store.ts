@@ -13,6 +13,7 @@
 // can be derived from it without running the model again.
 
 import { endianness } from 'node:os';
+import { sep } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Bag, TokenGrid } from './types.js';
 
@@ -29,6 +30,14 @@ const DENSE_TABLE = `CREATE TABLE IF NOT EXISTS dense (
   image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
   dim      INTEGER NOT NULL,
   vector   BLOB NOT NULL            -- Float32 LE
+);`;
+
+// Library folders the app watches and indexes (the CLI indexes whatever folders it is given and
+// leaves this empty). Kept through --rebuild: the folders are the person's choice, not the index's.
+const FOLDERS_TABLE = `CREATE TABLE IF NOT EXISTS folders (
+  id       INTEGER PRIMARY KEY,
+  path     TEXT NOT NULL UNIQUE,
+  added_at INTEGER NOT NULL
 );`;
 
 const SCHEMA = `
@@ -68,6 +77,7 @@ CREATE TABLE df (
   df   INTEGER NOT NULL CHECK (df > 0)
 );
 ${DENSE_TABLE}
+${FOLDERS_TABLE}
 `;
 
 export interface OpenOptions {
@@ -175,6 +185,25 @@ interface GridRow {
   tokens: Buffer;
 }
 
+interface FolderRow {
+  id: number;
+  path: string;
+  added_at: number;
+}
+
+interface PhotoRow {
+  id: number;
+  path: string;
+  width: number | null;
+  height: number | null;
+}
+
+/** Bounds of the paths strictly under `dir` (see countUnder). */
+function underRange(dir: string): [string, string] {
+  const base = dir.endsWith(sep) ? dir.slice(0, -1) : dir;
+  return [base + sep, base + String.fromCharCode(sep.charCodeAt(0) + 1)];
+}
+
 function prepareStatements(db_: Database.Database) {
   return {
     byPath: db_.prepare<[string], ImageRow>('SELECT * FROM images WHERE path = ?'),
@@ -231,6 +260,21 @@ function prepareStatements(db_: Database.Database) {
       "SELECT path, error FROM images WHERE status = 'failed' ORDER BY path",
     ),
     allDf: db_.prepare<[], { term: number; df: number }>('SELECT term, df FROM df'),
+    listFolders: db_.prepare<[], FolderRow>('SELECT id, path, added_at FROM folders ORDER BY path'),
+    addFolder: db_.prepare<[string, number]>('INSERT INTO folders (path, added_at) VALUES (?, ?)'),
+    deleteFolder: db_.prepare<[number]>('DELETE FROM folders WHERE id = ?'),
+    // Paths under a folder are the range [dir + '/', dir + '0'): '0' is the character after '/',
+    // so the UNIQUE index on path answers it without a scan.
+    countUnder: db_.prepare<[string, string], { status: ImageStatus; n: number }>(
+      'SELECT status, COUNT(*) AS n FROM images WHERE path >= ? AND path < ? GROUP BY status',
+    ),
+    pageUnder: db_.prepare<[string, string, number, number], PhotoRow>(
+      "SELECT id, path, width, height FROM images WHERE status = 'indexed' AND path >= ? AND path < ? ORDER BY path LIMIT ? OFFSET ?",
+    ),
+    pageAll: db_.prepare<[number, number], PhotoRow>(
+      "SELECT id, path, width, height FROM images WHERE status = 'indexed' ORDER BY path LIMIT ? OFFSET ?",
+    ),
+    pathsUnder: db_.prepare<[string, string], { path: string }>('SELECT path FROM images WHERE path >= ? AND path < ?'),
   };
 }
 
@@ -280,6 +324,11 @@ export class IndexStore {
   /** The fingerprint an existing index was built with (for tools that check an index as it is). */
   static readFingerprint(path: string): string | undefined {
     return IndexStore.peekMeta(path, 'fingerprint');
+  }
+
+  /** A value the app keeps with the index (setPref), read without opening the index. */
+  static readPref(path: string, key: string): string | undefined {
+    return IndexStore.peekMeta(path, `pref.${key}`);
   }
 
   private static peekMeta(path: string, key: string): string | undefined {
@@ -406,6 +455,49 @@ export class IndexStore {
       terms: this.stmts.countTerms.get()!.n,
       settings: this.settings,
     };
+  }
+
+  listFolders(): { id: number; path: string; addedAt: number }[] {
+    return this.stmts.listFolders.all().map((r) => ({ id: r.id, path: r.path, addedAt: r.added_at }));
+  }
+
+  addFolder(path: string): number {
+    return Number(this.stmts.addFolder.run(path, Date.now()).lastInsertRowid);
+  }
+
+  deleteFolder(id: number): void {
+    this.stmts.deleteFolder.run(id);
+  }
+
+  /** Indexed and failed files under a folder. */
+  countUnder(dir: string): { indexed: number; failed: number } {
+    const out = { indexed: 0, failed: 0 };
+    for (const r of this.stmts.countUnder.all(...underRange(dir))) out[r.status] = r.n;
+    return out;
+  }
+
+  /** A page of indexed photos under a folder, in path order. */
+  pageUnder(dir: string, offset: number, limit: number): { id: number; path: string; width: number | null; height: number | null }[] {
+    return this.stmts.pageUnder.all(...underRange(dir), limit, offset);
+  }
+
+  /** A page of every indexed photo, in path order. */
+  pageAll(offset: number, limit: number): { id: number; path: string; width: number | null; height: number | null }[] {
+    return this.stmts.pageAll.all(limit, offset);
+  }
+
+  /** Every known path under a folder (indexed or failed). */
+  pathsUnder(dir: string): string[] {
+    return this.stmts.pathsUnder.all(...underRange(dir)).map((r) => r.path);
+  }
+
+  /** A value the app keeps with the index (e.g. the chosen scoring), or undefined. */
+  getPref(key: string): string | undefined {
+    return this.meta(`pref.${key}`);
+  }
+
+  setPref(key: string, value: string): void {
+    this.stmts.setMeta.run(`pref.${key}`, value);
   }
 
   failures(): { path: string; error: string }[] {
@@ -547,6 +639,7 @@ function initOrCheck(db: Database.Database, path: string, opts: OpenOptions): vo
       );
     }
     db.exec(DENSE_TABLE);
+    db.exec(FOLDERS_TABLE);
     const stored = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'fingerprint'").get()?.value;
     if (opts.rebuild) {
       // Cascades to grids and bags; df goes with them, so every count restarts from zero.
@@ -596,7 +689,11 @@ function bytesOf(a: ArrayBufferView): Buffer {
 function encodeGrid(grid: TokenGrid): Buffer {
   const want = grid.heads * grid.height * grid.width;
   if (grid.tokens.length !== want) throw new Error(`token grid has ${grid.tokens.length} tokens, expected ${want}`);
-  return bytesOf(grid.tokens);
+  if (!grid.soft) return bytesOf(grid.tokens);
+  // Soft-assignment grids (settings.softAssign) append the second codes and both distances.
+  const { second, dist1, dist2 } = grid.soft;
+  if (second.length !== want || dist1.length !== want || dist2.length !== want) throw new Error(`soft codes do not match the ${want}-token grid`);
+  return Buffer.concat([bytesOf(grid.tokens), bytesOf(second), bytesOf(dist1), bytesOf(dist2)]);
 }
 
 function encodeBag(bag: Bag): { terms: Buffer; tfs: Buffer } {
@@ -630,8 +727,19 @@ function decodeBag(row: BagRow): Bag {
 
 function decodeGrid(row: GridRow): TokenGrid {
   const n = row.heads * row.height * row.width;
-  if (row.tokens.byteLength !== n * 2) throw new Error(`corrupt grid for image ${row.id}: ${row.tokens.byteLength} bytes for ${n} tokens`);
+  const soft = row.tokens.byteLength === n * 12;
+  if (row.tokens.byteLength !== n * 2 && !soft) throw new Error(`corrupt grid for image ${row.id}: ${row.tokens.byteLength} bytes for ${n} tokens`);
   const tokens = new Uint16Array(n);
-  new Uint8Array(tokens.buffer).set(row.tokens);
-  return { heads: row.heads, height: row.height, width: row.width, codes: row.codes, tokens };
+  new Uint8Array(tokens.buffer).set(row.tokens.subarray(0, n * 2));
+  const grid: TokenGrid = { heads: row.heads, height: row.height, width: row.width, codes: row.codes, tokens };
+  if (soft) {
+    const second = new Uint16Array(n);
+    const dist1 = new Float32Array(n);
+    const dist2 = new Float32Array(n);
+    new Uint8Array(second.buffer).set(row.tokens.subarray(n * 2, n * 4));
+    new Uint8Array(dist1.buffer).set(row.tokens.subarray(n * 4, n * 8));
+    new Uint8Array(dist2.buffer).set(row.tokens.subarray(n * 8, n * 12));
+    grid.soft = { second, dist1, dist2 };
+  }
+  return grid;
 }

@@ -1,0 +1,588 @@
+// The library as the app sees it: folders a person added, indexing that runs by itself (with
+// pause and resume), thumbnails, and "find similar". One object answers the typed API of
+// src/shared/api.ts for every shell: Electron's indexing utility process and `photowords serve`.
+import fs from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
+import { Engine } from './engine.js';
+import { PathGuard, PathRefusedError } from './pathguard.js';
+import { ThumbnailCache } from './thumbnails.js';
+import { DEFAULT_SIMILARITY, SIMILARITIES } from './settings.js';
+import { IndexStore } from './store.js';
+import { DecodeError } from './decode.js';
+import type { IndexProgress } from './indexer.js';
+import type {
+  BackendEvent,
+  FolderInfo,
+  IndexFailure,
+  IndexStatus,
+  ListPhotosQuery,
+  PhotoDetail,
+  PhotoPage,
+  PhotoSummary,
+  PhotowordsBackend,
+  ProviderName,
+  SettingsChangeResult,
+  SettingsView,
+  SimilarityName,
+  SimilarOptions,
+  SimilarResult,
+  UploadedFile,
+  UserSettings,
+} from '../shared/api.js';
+
+export type ApiErrorCode = 'not-found' | 'bad-request' | 'forbidden' | 'busy' | 'internal';
+
+/** An error meant for the person: its message is shown as is, its code picks the HTTP status. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export interface LibraryOptions {
+  provider?: ProviderName;
+  log?: (m: string) => void;
+  /** Where thumbnails are cached; default: a 'thumbnails' folder beside the database. */
+  thumbsDir?: string;
+  /** Start indexing the folders at once (default true). */
+  autoIndex?: boolean;
+}
+
+const MAX_PAGE = 5000;
+const MAX_TOP = 500;
+const MAX_FAILURES = 200;
+const PROVIDERS: ProviderName[] = ['auto', 'cpu', 'cuda', 'dml', 'coreml'];
+const REINDEX_KEYS: (keyof UserSettings)[] = ['resolution', 'kernel', 'padding'];
+/** Status events at most this often while indexing; state changes go out at once. */
+const STATUS_INTERVAL_MS = 250;
+/** While indexing, queries see new photos after at most this long. */
+const QUERY_REFRESH_MS = 5000;
+
+const idle = (): Omit<IndexStatus, 'libraryPhotos' | 'failures' | 'failuresTotal' | 'provider'> => ({
+  state: 'idle',
+  total: 0,
+  done: 0,
+  indexed: 0,
+  failed: 0,
+  skipped: 0,
+  imagesPerSecond: 0,
+  etaSeconds: 0,
+});
+
+export class Library implements PhotowordsBackend {
+  private readonly listeners = new Set<(e: BackendEvent) => void>();
+  private readonly guard = new PathGuard((p) => this.engine.store.getByPath(p)?.status === 'indexed');
+  private readonly thumbs: ThumbnailCache;
+  private run: ReturnType<typeof idle> & { current?: string; message?: string } = idle();
+  private failureLog: IndexFailure[] = [];
+  private failuresTotal = 0;
+  private paused = false;
+  private closing = false;
+  private dirty = false;
+  private loop?: Promise<void>;
+  private abort?: AbortController;
+  private lastStatusAt = 0;
+  private statusTimer?: NodeJS.Timeout;
+  private queriesAt = 0;
+  private queriesSeen = 0;
+  /** Settings changes reopen the engine; every call waits for a reopen in progress. */
+  private swapping: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private engine: Engine,
+    readonly dbPath: string,
+    private readonly opts: LibraryOptions,
+  ) {
+    this.thumbs = new ThumbnailCache(opts.thumbsDir ?? path.join(path.dirname(dbPath), 'thumbnails'));
+    this.guard.setFolders(this.folderRows().map((f) => f.path));
+    const failures = engine.store.failures();
+    this.failuresTotal = failures.length;
+    this.failureLog = failures.slice(0, MAX_FAILURES).map((f) => ({ path: f.path, reason: f.error }));
+  }
+
+  static async open(dbPath: string, opts: LibraryOptions = {}): Promise<Library> {
+    const abs = path.resolve(dbPath);
+    fs.mkdirSync(path.dirname(abs), { recursive: true });
+    const provider = opts.provider ?? Library.storedProvider(abs);
+    const engine = await Engine.open(abs, { provider, log: opts.log });
+    const lib = new Library(engine, abs, { ...opts, provider });
+    if (opts.autoIndex !== false) lib.kick();
+    return lib;
+  }
+
+  private static storedProvider(dbPath: string): ProviderName {
+    // Read before the engine opens, since the provider decides how the model is loaded.
+    const v = IndexStore.readPref(dbPath, 'provider');
+    return v && (PROVIDERS as string[]).includes(v) ? (v as ProviderName) : 'auto';
+  }
+
+  onEvent(listener: (e: BackendEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(e: BackendEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch {
+        // A broken window must not stop indexing or the other windows.
+      }
+    }
+  }
+
+  // ---- folders ---------------------------------------------------------------------------------
+
+  private folderRows() {
+    return this.engine.store.listFolders();
+  }
+
+  private folderInfo(row: { id: number; path: string }): FolderInfo {
+    const c = this.engine.store.countUnder(row.path);
+    return { id: row.id, path: row.path, photos: c.indexed, failed: c.failed, online: fs.existsSync(row.path) };
+  }
+
+  async listFolders(): Promise<FolderInfo[]> {
+    await this.swapping;
+    return this.folderRows().map((r) => this.folderInfo(r));
+  }
+
+  async addFolder(input: string): Promise<FolderInfo> {
+    await this.swapping;
+    if (typeof input !== 'string' || input.trim() === '') throw new ApiError('bad-request', 'Type the path of a folder to add.');
+    const raw = input.trim().replace(/^~(?=$|\/)/, os.homedir());
+    if (!path.isAbsolute(raw)) throw new ApiError('bad-request', `Give the folder's full path (starting with ${path.sep}), not ${input}.`);
+    const dir = path.resolve(raw);
+    const st = fs.statSync(dir, { throwIfNoEntry: false });
+    if (!st) throw new ApiError('not-found', `There is no folder at ${dir}.`);
+    if (!st.isDirectory()) throw new ApiError('bad-request', `${dir} is a file, not a folder.`);
+    try {
+      fs.accessSync(dir, fs.constants.R_OK | fs.constants.X_OK);
+    } catch {
+      throw new ApiError('forbidden', `Photowords may not read ${dir} (permission denied).`);
+    }
+    const rows = this.folderRows();
+    const within = (child: string, parent: string) => child === parent || child.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
+    const same = rows.find((r) => r.path === dir);
+    if (same) throw new ApiError('bad-request', `${dir} is already in the library.`);
+    const parent = rows.find((r) => within(dir, r.path));
+    if (parent) throw new ApiError('bad-request', `${dir} is already in the library, inside ${parent.path}.`);
+    // A parent of existing folders takes them over: their photos are its photos.
+    const id = this.engine.store.transaction(() => {
+      for (const r of rows) if (within(r.path, dir)) this.engine.store.deleteFolder(r.id);
+      return this.engine.store.addFolder(dir);
+    });
+    this.foldersChanged();
+    this.kick();
+    return this.folderInfo({ id, path: dir });
+  }
+
+  async removeFolder(id: number): Promise<void> {
+    await this.swapping;
+    const row = this.folderRows().find((r) => r.id === id);
+    if (!row) throw new ApiError('not-found', 'That folder is not in the library (any more).');
+    // The run may be reading this folder; stop it, forget the folder, then go on with the rest.
+    await this.stopRun();
+    const others = this.folderRows().filter((r) => r.id !== id);
+    const store = this.engine.store;
+    store.transaction(() => {
+      store.deleteFolder(id);
+      for (const p of store.pathsUnder(row.path)) {
+        if (!others.some((o) => p.startsWith(o.path + path.sep))) store.remove(p);
+      }
+    });
+    this.engine.refreshQueries();
+    this.foldersChanged();
+    if (!this.paused) this.kick();
+  }
+
+  private foldersChanged(): void {
+    this.guard.setFolders(this.folderRows().map((f) => f.path));
+    this.emit({ type: 'library', folders: this.folderRows().map((r) => this.folderInfo(r)) });
+  }
+
+  // ---- photos ----------------------------------------------------------------------------------
+
+  async listPhotos(q: ListPhotosQuery): Promise<PhotoPage> {
+    await this.swapping;
+    const offset = Math.max(0, Math.floor(Number(q?.offset) || 0));
+    const limit = Math.min(MAX_PAGE, Math.max(0, Math.floor(Number(q?.limit) || 0)));
+    const store = this.engine.store;
+    let total: number;
+    let rows: { id: number; path: string; width: number | null; height: number | null }[];
+    if (q?.folderId !== undefined && q.folderId !== null) {
+      const folder = this.folderRows().find((r) => r.id === q.folderId);
+      if (!folder) throw new ApiError('not-found', 'That folder is not in the library (any more).');
+      total = store.countUnder(folder.path).indexed;
+      rows = limit ? store.pageUnder(folder.path, offset, limit) : [];
+    } else {
+      total = store.stats().indexed;
+      rows = limit ? store.pageAll(offset, limit) : [];
+    }
+    return { total, offset, items: rows.map(summary) };
+  }
+
+  async photo(id: number): Promise<PhotoDetail> {
+    await this.swapping;
+    const rec = this.engine.store.getById(Number(id));
+    if (!rec) throw new ApiError('not-found', 'That photo is not in the library (any more).');
+    const folder = this.folderRows().find((f) => rec.path.startsWith(f.path + path.sep));
+    return {
+      ...summary(rec),
+      size: rec.size,
+      mtimeMs: rec.mtimeMs,
+      hash: rec.hash ?? null,
+      folderId: folder?.id ?? null,
+    };
+  }
+
+  // ---- similar ---------------------------------------------------------------------------------
+
+  private similarity(opts?: SimilarOptions): SimilarityName {
+    const s = opts?.similarity ?? (this.engine.store.getPref('similarity') as SimilarityName | undefined) ?? DEFAULT_SIMILARITY;
+    if (!SIMILARITIES.includes(s)) throw new ApiError('bad-request', `Unknown scoring "${s}"; choose one of ${SIMILARITIES.join(', ')}.`);
+    return s;
+  }
+
+  private top(opts?: SimilarOptions): number {
+    const top = opts?.top ?? 50;
+    if (!Number.isInteger(top) || top < 1 || top > MAX_TOP) throw new ApiError('bad-request', `top must be a whole number from 1 to ${MAX_TOP}.`);
+    return top;
+  }
+
+  /** During a long run, queries pick up what was indexed since they were built, now and then. */
+  private freshQueries(): void {
+    const now = Date.now();
+    if (!this.loop || now - this.queriesAt < QUERY_REFRESH_MS) return;
+    const n = this.engine.store.stats().indexed;
+    if (n !== this.queriesSeen) this.engine.refreshQueries();
+    this.queriesAt = now;
+    this.queriesSeen = n;
+  }
+
+  private withPhotos(ranked: { id: number; path: string; score: number }[]): SimilarResult['results'] {
+    return ranked.map((r) => {
+      const rec = this.engine.store.getById(r.id);
+      return { ...summary(rec ?? { id: r.id, path: r.path, width: null, height: null }), score: r.score };
+    });
+  }
+
+  async similar(id: number, opts?: SimilarOptions): Promise<SimilarResult> {
+    await this.swapping;
+    const t = performance.now();
+    const rec = this.engine.store.getById(Number(id));
+    if (!rec || rec.status !== 'indexed') throw new ApiError('not-found', 'That photo is not in the library (any more).');
+    const similarity = this.similarity(opts);
+    const top = this.top(opts);
+    this.freshQueries();
+    let r;
+    try {
+      r = await this.engine.similar(rec.path, { top, similarity });
+    } catch (e) {
+      throw userError(e, rec.path);
+    }
+    return {
+      query: { id: rec.id, path: rec.path, name: path.basename(rec.path), indexed: r.query.indexed },
+      results: this.withPhotos(r.results),
+      similarity: r.similarity,
+      queryMs: r.queryMs,
+      totalMs: performance.now() - t,
+    };
+  }
+
+  async similarToFile(file: UploadedFile, opts?: SimilarOptions): Promise<SimilarResult> {
+    await this.swapping;
+    const t = performance.now();
+    const name = typeof file?.name === 'string' && file.name ? path.basename(file.name) : 'photo';
+    if (!file?.bytes || file.bytes.byteLength === 0) throw new ApiError('bad-request', `${name} is empty.`);
+    const similarity = this.similarity(opts);
+    const top = this.top(opts);
+    this.freshQueries();
+    let q;
+    try {
+      q = await this.engine.describeBytes(Buffer.from(file.bytes.buffer, file.bytes.byteOffset, file.bytes.byteLength));
+    } catch (e) {
+      throw userError(e, name);
+    }
+    const r = this.engine.rank(q, { top, similarity });
+    return {
+      query: { name, indexed: false },
+      results: this.withPhotos(r.results),
+      similarity: r.similarity,
+      queryMs: r.queryMs,
+      totalMs: performance.now() - t,
+    };
+  }
+
+  // ---- files for the windows -------------------------------------------------------------------
+
+  /** The photo's real path, only for an image inside a library folder. */
+  async checkedFile(photoPath: string): Promise<string> {
+    try {
+      return await this.guard.check(photoPath);
+    } catch (e) {
+      if (e instanceof PathRefusedError) throw new ApiError('forbidden', e.message);
+      throw e;
+    }
+  }
+
+  /** A cached JPEG thumbnail of a library photo, made on first request. */
+  async thumbnailFile(photoPath: string, size?: number): Promise<string> {
+    const real = await this.checkedFile(photoPath);
+    const rec = this.engine.store.getByPath(photoPath) ?? this.engine.store.getByPath(real);
+    const st = fs.statSync(real, { throwIfNoEntry: false });
+    // The stored hash names the thumbnail only while the file is the one that was hashed.
+    const hash = rec?.hash && st && st.size === rec.size && st.mtimeMs === rec.mtimeMs ? rec.hash : undefined;
+    try {
+      return await this.thumbs.get(real, size ?? 320, hash);
+    } catch (e) {
+      throw new ApiError('bad-request', `No thumbnail for ${path.basename(photoPath)}: ${(e as Error).message}`);
+    }
+  }
+
+  // ---- indexing --------------------------------------------------------------------------------
+
+  async status(): Promise<IndexStatus> {
+    return this.statusNow();
+  }
+
+  private statusNow(): IndexStatus {
+    const state = this.paused ? 'paused' : this.run.state;
+    return {
+      ...this.run,
+      state,
+      libraryPhotos: this.engine.store.stats().indexed,
+      failures: this.failureLog,
+      failuresTotal: this.failuresTotal,
+      provider: this.engine.tokenizer.provider,
+    };
+  }
+
+  private pushStatus(force = false): void {
+    if (this.closing) return;
+    const now = Date.now();
+    if (!force && now - this.lastStatusAt < STATUS_INTERVAL_MS) {
+      // Throttled, but the last word always goes out.
+      this.statusTimer ??= setTimeout(() => {
+        this.statusTimer = undefined;
+        this.pushStatus(true);
+      }, STATUS_INTERVAL_MS);
+      return;
+    }
+    this.lastStatusAt = now;
+    let status: IndexStatus;
+    try {
+      status = this.statusNow();
+    } catch {
+      return; // the engine is being reopened (settings); the next push tells the news
+    }
+    this.emit({ type: 'status', status });
+  }
+
+  async pause(): Promise<IndexStatus> {
+    this.paused = true;
+    await this.stopRun();
+    this.pushStatus(true);
+    return this.statusNow();
+  }
+
+  async resume(): Promise<IndexStatus> {
+    this.paused = false;
+    this.kick();
+    this.pushStatus(true);
+    return this.statusNow();
+  }
+
+  /** Waits until no indexing is running (tests, shutdown). */
+  async whenIdle(): Promise<void> {
+    while (this.loop) await this.loop;
+  }
+
+  private async stopRun(): Promise<void> {
+    this.abort?.abort();
+    await this.loop;
+  }
+
+  /** Starts indexing unless it runs (then it runs once more after) or is paused. */
+  private kick(): void {
+    if (this.paused || this.closing) return;
+    if (this.loop) {
+      this.dirty = true;
+      return;
+    }
+    this.loop = this.indexLoop().finally(() => {
+      this.loop = undefined;
+      this.engine.refreshQueries();
+      this.pushStatus(true);
+      if (!this.closing) this.emit({ type: 'library', folders: this.folderRows().map((r) => this.folderInfo(r)) });
+    });
+  }
+
+  private async indexLoop(): Promise<void> {
+    do {
+      this.dirty = false;
+      const folders = this.folderRows()
+        .map((f) => f.path)
+        .filter((p) => fs.existsSync(p));
+      if (folders.length === 0) {
+        this.run = idle();
+        return;
+      }
+      const abort = (this.abort = new AbortController());
+      this.run = { ...idle(), state: 'scanning' };
+      this.pushStatus(true);
+      const seen = new Set<string>();
+      try {
+        const report = await this.engine.index(folders, {
+          signal: abort.signal,
+          onProgress: (p: IndexProgress) => {
+            this.run = { ...progressOf(p), state: 'indexing' };
+            this.pushStatus();
+          },
+        });
+        for (const f of report.failures) {
+          if (seen.has(f.path)) continue;
+          seen.add(f.path);
+          this.failureLog.unshift({ path: f.path, reason: f.reason });
+          this.failuresTotal++;
+        }
+        this.failureLog.length = Math.min(this.failureLog.length, MAX_FAILURES);
+        this.run = { ...progressOf(report), state: 'idle', current: undefined };
+      } catch (e) {
+        this.run = { ...this.run, state: 'error', message: `Indexing stopped: ${(e as Error).message}` };
+        this.opts.log?.(this.run.message!);
+        return;
+      } finally {
+        this.abort = undefined;
+      }
+      if (abort.signal.aborted) return;
+    } while (this.dirty && !this.paused && !this.closing);
+  }
+
+  // ---- settings --------------------------------------------------------------------------------
+
+  private userSettings(): UserSettings {
+    const s = this.engine.settings;
+    return {
+      resolution: s.resolution,
+      kernel: s.kernel,
+      padding: s.padding,
+      similarity: this.similarity(),
+      provider: this.opts.provider ?? 'auto',
+    };
+  }
+
+  async getSettings(): Promise<SettingsView> {
+    await this.swapping;
+    return {
+      settings: this.userSettings(),
+      choices: {
+        resolution: [224, 256, 299, 384, 512, 614],
+        kernel: [1, 2, 3, 4, 5],
+        padding: [0, 1, 2],
+        similarity: [...SIMILARITIES],
+        provider: PROVIDERS,
+      },
+      reindexKeys: REINDEX_KEYS,
+      unavailableProviders: this.engine.tokenizer.unavailable,
+      activeProvider: this.engine.tokenizer.provider,
+    };
+  }
+
+  async setSettings(change: Partial<UserSettings>): Promise<SettingsChangeResult> {
+    await this.swapping;
+    const cur = this.userSettings();
+    const next: UserSettings = { ...cur, ...pick(change) };
+    const view = await this.getSettings();
+    for (const k of Object.keys(view.choices) as (keyof UserSettings)[]) {
+      if (!(view.choices[k] as unknown[]).includes(next[k])) {
+        throw new ApiError('bad-request', `${k} cannot be ${String(next[k])}; choose one of ${view.choices[k].join(', ')}.`);
+      }
+    }
+    if (next.padding >= next.kernel) throw new ApiError('bad-request', `padding must be smaller than the kernel (${next.kernel}).`);
+    this.engine.store.setPref('similarity', next.similarity);
+    this.engine.store.setPref('provider', next.provider);
+    const reindex = REINDEX_KEYS.some((k) => next[k] !== cur[k]);
+    const reopen = reindex || next.provider !== cur.provider;
+    const messages: string[] = [];
+    if (next.similarity !== cur.similarity) messages.push(`Scoring is now ${next.similarity}.`);
+    if (reopen) {
+      this.swapping = this.reopen(next, reindex);
+      await this.swapping;
+      if (next.provider !== cur.provider) messages.push(`The model now runs on ${this.engine.tokenizer.provider}.`);
+      if (reindex) messages.push('The library is being indexed again with the new settings; similar photos improve as it goes.');
+    }
+    if (messages.length === 0) messages.push('Nothing changed.');
+    return { ...(await this.getSettings()), reindexing: reindex, message: messages.join(' ') };
+  }
+
+  private async reopen(next: UserSettings, rebuild: boolean): Promise<void> {
+    const wasPaused = this.paused;
+    this.paused = true;
+    await this.stopRun();
+    const settings = { ...this.engine.settings, resolution: next.resolution, kernel: next.kernel, padding: next.padding };
+    await this.engine.close();
+    try {
+      this.engine = await Engine.open(this.dbPath, { settings, rebuild, provider: next.provider, log: this.opts.log });
+      this.opts.provider = next.provider;
+    } catch (e) {
+      // Back to what worked, so the library stays usable, then tell the person why.
+      this.engine = await Engine.open(this.dbPath, { provider: this.opts.provider, log: this.opts.log });
+      this.paused = wasPaused;
+      throw new ApiError('bad-request', `Could not apply the settings: ${(e as Error).message}`);
+    }
+    if (rebuild) {
+      this.failureLog = [];
+      this.failuresTotal = 0;
+    }
+    this.paused = wasPaused;
+    this.foldersChanged();
+    this.kick();
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.swapping.catch(() => undefined);
+    await this.stopRun();
+    clearTimeout(this.statusTimer);
+    this.listeners.clear();
+    await this.engine.close();
+  }
+
+  /** The engine, for tools and tests that need more than the app's API. */
+  get engineForTools(): Engine {
+    return this.engine;
+  }
+}
+
+function summary(r: { id: number; path: string; width?: number | null; height?: number | null }): PhotoSummary {
+  return { id: r.id, path: r.path, name: path.basename(r.path), width: r.width ?? null, height: r.height ?? null };
+}
+
+function progressOf(p: IndexProgress): Omit<ReturnType<typeof idle>, 'state'> & { current?: string } {
+  const { total, done, indexed, failed, skipped, imagesPerSecond, etaSeconds, current } = p;
+  return { total, done, indexed, failed, skipped, imagesPerSecond, etaSeconds, current };
+}
+
+function pick(change: Partial<UserSettings>): Partial<UserSettings> {
+  const out: Partial<UserSettings> = {};
+  if (!change || typeof change !== 'object') return out;
+  for (const k of ['resolution', 'kernel', 'padding', 'similarity', 'provider'] as const) {
+    if (change[k] !== undefined) (out as Record<string, unknown>)[k] = change[k];
+  }
+  return out;
+}
+
+function userError(e: unknown, name: string): Error {
+  if (e instanceof ApiError) return e;
+  if (e instanceof DecodeError) return new ApiError('bad-request', `${name} could not be read as a photo: ${e.reason}`);
+  const msg = (e as Error)?.message ?? String(e);
+  if (/ENOENT/.test(msg)) return new ApiError('not-found', `${name} is gone from the disk.`);
+  return new ApiError('internal', `Could not search with ${name}: ${msg}`);
+}
+

@@ -1,0 +1,223 @@
+// The one definition of what the UI can ask of the engine, shared by every process: the Vue
+// renderer, Electron's preload and main, the indexing utility process, and the HTTP server of
+// `photowords serve`. Types and constants only, so the sandboxed renderer can import it too.
+//
+// Every method takes and returns plain JSON-able data (structured-clone-able for Electron's IPC),
+// except similarToFile's bytes, which each transport carries its own way (an ArrayBuffer over
+// IPC, a raw request body over HTTP).
+
+export type SimilarityName = 'tfidf' | 'tfidf-exact' | 'tfidf-raw' | 'bm25' | 'jaccard' | 'cropjaccard';
+export type ProviderName = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml';
+
+export interface FolderInfo {
+  id: number;
+  path: string;
+  /** Photos under this folder that are indexed. */
+  photos: number;
+  /** Files under it that could not be read, with their reasons in IndexStatus.failures. */
+  failed: number;
+  /** False while the folder cannot be reached (an unplugged disk, a removed share). */
+  online: boolean;
+}
+
+export interface PhotoSummary {
+  id: number;
+  path: string;
+  /** File name, for captions. */
+  name: string;
+  width: number | null;
+  height: number | null;
+}
+
+export interface PhotoPage {
+  /** How many photos match, so a virtual grid can size itself before it has them all. */
+  total: number;
+  offset: number;
+  items: PhotoSummary[];
+}
+
+export interface PhotoDetail extends PhotoSummary {
+  size: number;
+  mtimeMs: number;
+  hash: string | null;
+  folderId: number | null;
+}
+
+export interface ListPhotosQuery {
+  /** Only photos under this library folder; all folders when left out. */
+  folderId?: number;
+  offset: number;
+  limit: number;
+}
+
+export interface SimilarOptions {
+  /** How many results (default 50). */
+  top?: number;
+  /** Scoring; the library's setting when left out. */
+  similarity?: SimilarityName;
+}
+
+export interface SimilarItem extends PhotoSummary {
+  score: number;
+}
+
+export interface SimilarResult {
+  /** The photo asked about: a library photo (id) or a file from outside it (no id, no path). */
+  query: { id?: number; path?: string; name: string; indexed: boolean };
+  /** Ranked by score, best first; a library query photo is itself among them (usually first). */
+  results: SimilarItem[];
+  similarity: SimilarityName;
+  /** Time of the ranking alone, and of the whole request including reading and tokenizing. */
+  queryMs: number;
+  totalMs: number;
+}
+
+export interface UploadedFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
+export type IndexState = 'idle' | 'scanning' | 'indexing' | 'paused' | 'error';
+
+export interface IndexFailure {
+  path: string;
+  reason: string;
+}
+
+export interface IndexStatus {
+  state: IndexState;
+  /** Photos to read in this run (unchanged ones are skipped and not counted). */
+  total: number;
+  done: number;
+  indexed: number;
+  failed: number;
+  skipped: number;
+  imagesPerSecond: number;
+  etaSeconds: number;
+  /** The file being read. */
+  current?: string;
+  /** Indexed photos in the whole library. */
+  libraryPhotos: number;
+  /** The most recent failures (all runs), newest first, at most 200. */
+  failures: IndexFailure[];
+  failuresTotal: number;
+  /** A sentence for the person when state is 'error' or something needs their attention. */
+  message?: string;
+  /** Execution provider the model runs on ('cpu', 'cuda', ...). */
+  provider: string;
+}
+
+export interface UserSettings {
+  /** Longest side photos are read at. */
+  resolution: number;
+  kernel: number;
+  padding: number;
+  similarity: SimilarityName;
+  provider: ProviderName;
+}
+
+export interface SettingsView {
+  settings: UserSettings;
+  /** What each setting may be set to. */
+  choices: {
+    resolution: number[];
+    kernel: number[];
+    padding: number[];
+    similarity: SimilarityName[];
+    provider: ProviderName[];
+  };
+  /** Settings whose change means reading every photo again. */
+  reindexKeys: (keyof UserSettings)[];
+  /** Providers this machine cannot use, and why. */
+  unavailableProviders: string[];
+  activeProvider: string;
+}
+
+export interface SettingsChangeResult extends SettingsView {
+  /** True when the change started re-indexing the library from scratch. */
+  reindexing: boolean;
+  message: string;
+}
+
+/** What the engine side answers. Every transport exposes exactly these, by these names. */
+export interface PhotowordsBackend {
+  listFolders(): Promise<FolderInfo[]>;
+  /** Adds a library folder and starts indexing it. Errors: not found, not a folder, already in the library. */
+  addFolder(path: string): Promise<FolderInfo>;
+  /** Removes a folder and its photos from the index (never the files themselves). */
+  removeFolder(id: number): Promise<void>;
+  listPhotos(q: ListPhotosQuery): Promise<PhotoPage>;
+  photo(id: number): Promise<PhotoDetail>;
+  similar(id: number, opts?: SimilarOptions): Promise<SimilarResult>;
+  similarToFile(file: UploadedFile, opts?: SimilarOptions): Promise<SimilarResult>;
+  status(): Promise<IndexStatus>;
+  pause(): Promise<IndexStatus>;
+  resume(): Promise<IndexStatus>;
+  getSettings(): Promise<SettingsView>;
+  setSettings(change: Partial<UserSettings>): Promise<SettingsChangeResult>;
+}
+
+/** Methods that travel as plain JSON calls (similarToFile has its own route for the bytes). */
+export const JSON_METHODS = [
+  'listFolders',
+  'addFolder',
+  'removeFolder',
+  'listPhotos',
+  'photo',
+  'similar',
+  'status',
+  'pause',
+  'resume',
+  'getSettings',
+  'setSettings',
+] as const satisfies readonly (keyof PhotowordsBackend)[];
+export type JsonMethod = (typeof JSON_METHODS)[number];
+
+export type BackendArgs<M extends keyof PhotowordsBackend> = Parameters<PhotowordsBackend[M]>;
+export type BackendResult<M extends keyof PhotowordsBackend> = Awaited<ReturnType<PhotowordsBackend[M]>>;
+
+/** Pushed from the engine to every open window. */
+export type BackendEvent = { type: 'status'; status: IndexStatus } | { type: 'library'; folders: FolderInfo[] };
+
+/** The renderer's view: the backend plus what differs by transport (URLs, native dialogs, events). */
+export interface PhotowordsApi extends PhotowordsBackend {
+  /** URL of a cached thumbnail of a library photo (size: longest side in px). */
+  thumbUrl(path: string, size?: number): string;
+  /** URL of the photo itself, for the large preview. */
+  fileUrl(path: string): string;
+  /** Subscribes to pushed events; returns the unsubscribe function. */
+  onEvent(listener: (e: BackendEvent) => void): () => void;
+  /** A native folder picker where there is one (Electron); null in a browser, which asks for a typed path. */
+  pickFolder: (() => Promise<string | null>) | null;
+  /** 'electron' or 'browser': only for wording, never for behaviour the other lacks silently. */
+  readonly shell: 'electron' | 'browser';
+}
+
+/** A failed call carries this shape across every transport, so the UI can show `message` as is. */
+export interface ApiErrorShape {
+  message: string;
+  /** 'not-found' | 'bad-request' | 'forbidden' | 'busy' | 'internal' */
+  code: string;
+}
+
+// HTTP transport (photowords serve): routes, defined once for the server and the browser client.
+export const HTTP = {
+  /** POST, body: JSON array of arguments; reply: { result } or { error: ApiErrorShape }. */
+  call: (m: JsonMethod) => `/api/call/${m}`,
+  /** POST, body: the file's bytes; query: name, top, similarity. */
+  similarToFile: '/api/similar-file',
+  /** GET, text/event-stream of BackendEvent. */
+  events: '/api/events',
+  /** GET ?path=&size= : a JPEG thumbnail; 403 outside the library folders. */
+  thumb: '/thumb',
+  /** GET ?path= : the photo's bytes; 403 outside the library folders. */
+  file: '/file',
+} as const;
+
+/** Thumbnail sizes the cache makes (longest side); requests are rounded up to one of these. */
+export const THUMB_SIZES = [160, 320, 640] as const;
+export const DEFAULT_THUMB_SIZE = 320;
+
+export function isJsonMethod(m: string): m is JsonMethod {
+  return (JSON_METHODS as readonly string[]).includes(m);
+}

@@ -2,7 +2,7 @@
 // renderer. The engine (src/core) is bundled into main's utility process, not into the renderer.
 import { resolve } from 'node:path';
 import { defineConfig, externalizeDepsPlugin } from 'electron-vite';
-import vue from '@vitejs/plugin-vue';
+import { rendererConfig } from './vite.config';
 
 export default defineConfig({
   main: {
@@ -19,9 +19,6 @@ export default defineConfig({
       },
     },
   },
-  renderer: {
-    root: resolve(__dirname, 'src/renderer'),
-    build: { rollupOptions: { input: { index: resolve(__dirname, 'src/renderer/index.html') } } },
-    plugins: [vue()],
-  },
+  // The same options as the browser build (vite.config.ts), so Electron and `serve` show one UI.
+  renderer: rendererConfig,
 });

@@ -1,0 +1,140 @@
+// The renderer's one door to the engine. Electron's preload puts a PhotowordsApi on
+// window.photowords; a browser page served by `photowords serve` talks HTTP to the same backend,
+// over the routes defined once in src/shared/api.ts. URLs stay relative because the page may be
+// served under any origin (a home server behind a proxy, a random test port).
+import {
+  HTTP,
+  DEFAULT_THUMB_SIZE,
+  type ApiErrorShape,
+  type BackendEvent,
+  type JsonMethod,
+  type PhotowordsApi,
+  type PhotowordsBackend,
+  type SimilarOptions,
+  type SimilarResult,
+  type UploadedFile,
+} from '../../shared/api';
+
+/** An Error that keeps the backend's code ('not-found', 'forbidden', ...) next to its message. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+type Reply<T> = { result: T } | { error: ApiErrorShape };
+
+async function readReply<T>(res: Response): Promise<T> {
+  let body: Reply<T> | undefined;
+  try {
+    body = (await res.json()) as Reply<T>;
+  } catch {
+    // A proxy error page or a dropped connection: there is no {error} to show, so say what we know.
+    throw new ApiError(`The Photowords server answered ${res.status} ${res.statusText || ''}`.trim(), 'internal');
+  }
+  if (body && 'error' in body && body.error) throw new ApiError(body.error.message, body.error.code);
+  if (body && 'result' in body) return body.result;
+  throw new ApiError('The Photowords server sent a reply this page does not understand.', 'internal');
+}
+
+async function post(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, { method: 'POST', ...init });
+  } catch {
+    throw new ApiError('Cannot reach the Photowords server. Is `photowords serve` still running?', 'unreachable');
+  }
+}
+
+function call<M extends JsonMethod>(method: M, ...args: Parameters<PhotowordsBackend[M]>): ReturnType<PhotowordsBackend[M]> {
+  const run = async () => {
+    const res = await post(HTTP.call(method), {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(args),
+    });
+    return readReply<Awaited<ReturnType<PhotowordsBackend[M]>>>(res);
+  };
+  return run() as ReturnType<PhotowordsBackend[M]>;
+}
+
+async function similarToFile(file: UploadedFile, opts: SimilarOptions = {}): Promise<SimilarResult> {
+  const q = new URLSearchParams({ name: file.name });
+  if (opts.top !== undefined) q.set('top', String(opts.top));
+  if (opts.similarity) q.set('similarity', opts.similarity);
+  const res = await post(`${HTTP.similarToFile}?${q}`, {
+    headers: { 'content-type': 'application/octet-stream' },
+    // The DOM typings only accept ArrayBuffer-backed views; an upload always is one.
+    body: file.bytes as Uint8Array<ArrayBuffer>,
+  });
+  return readReply<SimilarResult>(res);
+}
+
+// One EventSource for the whole page, opened on the first subscriber: every view listens to the
+// same stream, and EventSource reconnects by itself when the server restarts.
+const listeners = new Set<(e: BackendEvent) => void>();
+let source: EventSource | null = null;
+
+function onEvent(listener: (e: BackendEvent) => void): () => void {
+  listeners.add(listener);
+  if (!source) {
+    source = new EventSource(HTTP.events);
+    source.onmessage = (msg) => {
+      let event: BackendEvent;
+      try {
+        event = JSON.parse(msg.data as string) as BackendEvent;
+      } catch {
+        return;
+      }
+      for (const l of listeners) l(event);
+    };
+  }
+  return () => {
+    listeners.delete(listener);
+    if (listeners.size === 0 && source) {
+      source.close();
+      source = null;
+    }
+  };
+}
+
+export function createHttpApi(): PhotowordsApi {
+  return {
+    listFolders: () => call('listFolders'),
+    addFolder: (path) => call('addFolder', path),
+    removeFolder: (id) => call('removeFolder', id),
+    listPhotos: (q) => call('listPhotos', q),
+    photo: (id) => call('photo', id),
+    similar: (id, opts) => (opts === undefined ? call('similar', id) : call('similar', id, opts)),
+    similarToFile,
+    status: () => call('status'),
+    pause: () => call('pause'),
+    resume: () => call('resume'),
+    getSettings: () => call('getSettings'),
+    setSettings: (change) => call('setSettings', change),
+    thumbUrl: (path, size = DEFAULT_THUMB_SIZE) => `${HTTP.thumb}?path=${encodeURIComponent(path)}&size=${size}`,
+    fileUrl: (path) => `${HTTP.file}?path=${encodeURIComponent(path)}`,
+    onEvent,
+    pickFolder: null,
+    shell: 'browser',
+  };
+}
+
+function fromPreload(): PhotowordsApi | null {
+  const exposed = (window as { photowords?: Partial<PhotowordsApi> }).photowords;
+  // The preload may expose only a stub during development; use it only when it is the real API.
+  return exposed && typeof exposed.listFolders === 'function' ? (exposed as PhotowordsApi) : null;
+}
+
+export const api: PhotowordsApi = fromPreload() ?? createHttpApi();
+
+/** A message for the person from whatever a call threw. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) {
+    // Electron's IPC wraps remote errors as "Error invoking remote method 'x': Error: message".
+    return err.message.replace(/^Error invoking remote method '[^']+': (?:\w*Error: )?/, '');
+  }
+  return String(err);
+}

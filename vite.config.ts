@@ -1,0 +1,22 @@
+// The renderer alone, as a static site: `npm run build:web` writes out/renderer, which
+// `photowords serve` hands to browsers. electron.vite.config.ts reuses these options for the
+// Electron window, so both shells load the very same build.
+import { fileURLToPath } from 'node:url';
+import { defineConfig, type UserConfig } from 'vite';
+import vue from '@vitejs/plugin-vue';
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+export const rendererConfig: UserConfig = {
+  root: here('./src/renderer'),
+  // Relative asset URLs: the page loads from file://, a custom protocol or any HTTP origin and path.
+  base: './',
+  plugins: [vue()],
+  build: {
+    outDir: here('./out/renderer'),
+    emptyOutDir: true,
+    rollupOptions: { input: { index: here('./src/renderer/index.html') } },
+  },
+};
+
+export default defineConfig(rendererConfig);

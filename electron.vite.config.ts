@@ -6,12 +6,26 @@ import { rendererConfig } from './vite.config';
 
 export default defineConfig({
   main: {
+    // Dependencies stay external (require'd from node_modules at run time): sharp, better-sqlite3
+    // and onnxruntime-node are native, and nsfwjs is read as data from its installed files.
     plugins: [externalizeDepsPlugin()],
-    build: { rollupOptions: { input: { index: resolve(__dirname, 'src/main/index.ts') } } },
+    build: {
+      rollupOptions: {
+        input: {
+          index: resolve(__dirname, 'src/main/index.ts'),
+          // The utility process that hosts the engine (utilityProcess.fork of out/main/indexer-process.js).
+          'indexer-process': resolve(__dirname, 'src/main/indexer-process.ts'),
+          // The model's worker-thread entry, started by src/core/model/tokenizer-worker.ts: its own
+          // file so `new Worker(out/main/tokenizer-thread.js)` finds it (indexer-process says where).
+          'tokenizer-thread': resolve(__dirname, 'src/core/model/tokenizer-thread.ts'),
+        },
+      },
+    },
   },
   preload: {
     plugins: [externalizeDepsPlugin()],
-    // Sandboxed preload scripts cannot be ES modules, so this one is CommonJS.
+    // Sandboxed preload scripts cannot be ES modules and may require only 'electron', so this one
+    // is CommonJS with src/shared bundled in (check: out/preload/index.cjs requires nothing else).
     build: {
       rollupOptions: {
         input: { index: resolve(__dirname, 'src/preload/index.ts') },

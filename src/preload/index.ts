@@ -1,6 +1,49 @@
-// The renderer's only door to the rest of the app: a narrow API through contextBridge.
-import { contextBridge } from 'electron';
+// The page's only door to the rest of the app: a PhotowordsApi on window.photowords, through
+// contextBridge. Every member is a narrow function over one IPC channel; ipcRenderer itself never
+// crosses the bridge. Sandboxed, this script is CommonJS and may require only 'electron' (the
+// build bundles src/shared into it).
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import type { BackendArgs, BackendEvent, BackendResult, JsonMethod, PhotowordsApi, SimilarResult } from '../shared/api.js';
+import { IPC, fileUrl, thumbUrl, type CallReply, type ElectronShellExtras, type MenuCommand } from '../shared/ipc.js';
 
-contextBridge.exposeInMainWorld('photowords', {
-  versions: { electron: process.versions.electron, chrome: process.versions.chrome },
-});
+async function invoke<T>(channel: string, ...args: unknown[]): Promise<T> {
+  const reply = (await ipcRenderer.invoke(channel, ...args)) as CallReply<T>;
+  // contextBridge copies only an Error's message into the page, so the message is what counts.
+  if ('error' in reply) throw new Error(reply.error.message);
+  return reply.result;
+}
+
+function call<M extends JsonMethod>(method: M, ...args: BackendArgs<M>): Promise<BackendResult<M>> {
+  return invoke<BackendResult<M>>(IPC.call, method, args);
+}
+
+function subscribe<T>(channel: string, listener: (value: T) => void): () => void {
+  const handler = (_e: IpcRendererEvent, value: T) => listener(value);
+  ipcRenderer.on(channel, handler);
+  return () => {
+    ipcRenderer.removeListener(channel, handler);
+  };
+}
+
+const api: PhotowordsApi & ElectronShellExtras = {
+  listFolders: () => call('listFolders'),
+  addFolder: (path) => call('addFolder', path),
+  removeFolder: (id) => call('removeFolder', id),
+  listPhotos: (q) => call('listPhotos', q),
+  photo: (id) => call('photo', id),
+  similar: (id, opts) => (opts === undefined ? call('similar', id) : call('similar', id, opts)),
+  similarToFile: (file, opts) => invoke<SimilarResult>(IPC.similarFile, file.name, file.bytes, opts),
+  status: () => call('status'),
+  pause: () => call('pause'),
+  resume: () => call('resume'),
+  getSettings: () => call('getSettings'),
+  setSettings: (change) => call('setSettings', change),
+  thumbUrl: (path, size) => thumbUrl(path, size),
+  fileUrl: (path) => fileUrl(path),
+  onEvent: (listener) => subscribe<BackendEvent>(IPC.event, listener),
+  onMenu: (listener) => subscribe<MenuCommand>(IPC.menu, listener),
+  pickFolder: () => invoke<string | null>(IPC.pickFolder),
+  shell: 'electron',
+};
+
+contextBridge.exposeInMainWorld('photowords', api);

@@ -30,7 +30,14 @@ export interface BackboneInfo {
   sourceSha256?: string;
 }
 
-export const DEFAULT_MODELS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../resources/models');
+/**
+ * resources/models of the checkout, found from this file in src/core/model/. A bundle (the Electron
+ * app's out/main/) sits elsewhere, so whoever starts one says where the models are with
+ * PHOTOWORDS_MODELS_DIR (read once, when this module loads).
+ */
+export const DEFAULT_MODELS_DIR = process.env.PHOTOWORDS_MODELS_DIR
+  ? path.resolve(process.env.PHOTOWORDS_MODELS_DIR)
+  : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../resources/models');
 
 export function sha256File(file: string): string {
   return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');

@@ -22,11 +22,21 @@ export type ThreadReply =
   | { type: 'released' };
 
 // The entry sits beside this file with the same extension: .ts when run from source (tsx, whose
-// loader workers inherit through execArgv), .js when built.
-const entry = (() => {
+// loader workers inherit through execArgv), .js when built by tsc.
+let entry = (() => {
   const self = fileURLToPath(import.meta.url);
   return path.join(path.dirname(self), `tokenizer-thread${path.extname(self)}`);
 })();
+
+/**
+ * Where the worker thread's entry is, for bundles: electron-vite bundles this file into a shared
+ * chunk of the Electron utility process, where no tokenizer-thread file sits beside it, and emits
+ * the thread entry as its own output (out/main/tokenizer-thread.js). The utility process's entry
+ * (src/main/indexer-process.ts) calls this before opening the library.
+ */
+export function setTokenizerThreadEntry(file: string): void {
+  entry = file;
+}
 
 /** One worker thread with its own sessions. */
 export class ThreadedTokenizer implements TokenizerApi {

@@ -1,7 +1,7 @@
 // Window of a long grid that is actually in the DOM. Only the rows on screen plus a few either
 // side exist as elements, whatever the total, so 50,000 photos cost what 50 do. Cells are
 // fixed-size squares: the row of any index is arithmetic, no measuring of rendered content.
-import { computed, onBeforeUnmount, onMounted, ref, type Ref } from 'vue';
+import { computed, nextTick, onActivated, onBeforeUnmount, onMounted, ref, type Ref } from 'vue';
 
 export interface VirtualGridOptions {
   /** Smallest cell side in px; columns are as many as fit, then cells stretch to fill the width. */
@@ -83,10 +83,25 @@ export function useVirtualGrid(scroller: Ref<HTMLElement | null>, total: Ref<num
     scrollTop.value = el.scrollTop;
     el.addEventListener('scroll', onScroll, { passive: true });
     observer = new ResizeObserver(() => {
+      // 0 x 0 means detached (kept alive, off screen), not a real size to lay out for.
+      if (el.clientWidth === 0 && el.clientHeight === 0) return;
       width.value = el.clientWidth;
       height.value = el.clientHeight;
     });
     observer.observe(el);
+  });
+  // Inside <KeepAlive> (back to a grid seen before) the element leaves the document, which
+  // forgets its scroll position (before any deactivated hook runs) and measures it as 0 x 0.
+  // scrollTop still holds the last position seen on screen: put it back.
+  onActivated(async () => {
+    const el = scroller.value;
+    if (!el) return;
+    const top = scrollTop.value;
+    width.value = el.clientWidth;
+    height.value = el.clientHeight;
+    await nextTick();
+    el.scrollTop = top;
+    scrollTop.value = el.scrollTop;
   });
   onBeforeUnmount(() => {
     scroller.value?.removeEventListener('scroll', onScroll);

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import { Engine } from '../core/engine.js';
-import { runEval, EVAL_SIMILARITIES, type EvalRow, type EvalSimilarity } from '../core/evalsuite.js';
+import { runEval, parseEvalField, EVAL_SIMILARITIES, type EvalRow, type EvalSimilarity } from '../core/evalsuite.js';
 import { DEFAULT_SETTINGS, SIMILARITIES, type EngineSettings } from '../core/settings.js';
 import { ensureInceptionBackbone, importOnnxBackbone } from '../core/model/backbone.js';
 import { trainCodebook } from '../core/model/train.js';
@@ -19,6 +19,12 @@ const DEFAULT_TRAIN_IMAGES = path.resolve(path.dirname(new URL(import.meta.url).
 const int = (name: string, min: number, max: number) => (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}`);
+  return n;
+};
+
+const num = (name: string, min: number, max: number) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a number from ${min} to ${max}`);
   return n;
 };
 
@@ -36,6 +42,7 @@ function settingsOptions(cmd: Command): Command {
     .option('--per-head-codebook', 'one codebook per head instead of one shared')
     .option('--pca <dims>', 'use the codebook trained with this PCA projection (codebook train --pca; 0 = none)', int('pca', 0, 65535))
     .option('--whiten', 'with --pca: the whitened PCA codebook')
+    .option('--soft-assign <w>', 'soft assignment: each cell also counts for its second-nearest code with weight w (0 = off, the default)', num('soft-assign', 0, 1))
     .option('--backbone <name|file.onnx>', "'inception_v3' or an ONNX backbone imported with 'photowords model import'")
     .addOption(new Option('--precision <p>', `backbone arithmetic; int8 is quantized on first use (default ${DEFAULT_SETTINGS.precision})`).choices(['fp32', 'int8']))
     .addOption(new Option('--provider <ep>', 'execution provider').choices(['auto', 'cpu', 'cuda', 'dml', 'coreml']).default('auto'));
@@ -53,6 +60,7 @@ interface SettingsFlags {
   perHeadCodebook?: boolean;
   pca?: number;
   whiten?: boolean;
+  softAssign?: number;
   backbone?: string;
   precision?: EngineSettings['precision'];
   provider: 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml';
@@ -71,6 +79,7 @@ function settingsFrom(o: SettingsFlags): Partial<EngineSettings> {
     perHeadCodebook: o.perHeadCodebook,
     pca: o.pca,
     whiten: o.whiten,
+    softAssign: o.softAssign,
     backbone: o.backbone,
     precision: o.precision,
   };
@@ -177,12 +186,15 @@ settingsOptions(
     .argument('<dir>', 'labelled photos')
     .option('--similarities <list>', `comma-separated, from ${EVAL_SIMILARITIES.join(',')}`, EVAL_SIMILARITIES.join(','))
     .option('--cache-db <file>', 'where model output is cached between runs')
+    .option('--field <spec>', 'a second field of words: pairs[:COARSE[:hv|hvd|d2]] (co-occurrence pairs of coarse codes) or block:NAME[:CODES] (another block\'s k-grams)')
+    .option('--field-mode <mode>', "with --field: 'add' (one bag, disjoint term ranges), 'alone' (the field only) or a weight w (tfidf-exact = cos + w cos(field))", 'add')
     .option('--json', 'print one JSON object'),
-).action(async (dir: string, o: SettingsFlags & { similarities: string; cacheDb?: string; json?: boolean }) => {
+).action(async (dir: string, o: SettingsFlags & { similarities: string; cacheDb?: string; field?: string; fieldMode: string; json?: boolean }) => {
   const sims = o.similarities.split(',').map((s) => s.trim()) as EvalSimilarity[];
   for (const s of sims) if (!EVAL_SIMILARITIES.includes(s)) throw new Error(`unknown similarity "${s}"; choose from ${EVAL_SIMILARITIES.join(', ')}`);
   const bar = progressReporter('Reading photos');
-  const rows = await runEval(dir, { settings: settingsFrom(o), similarities: sims, cacheDb: o.cacheDb, provider: o.provider, onProgress: bar.update, log });
+  const field = o.field ? parseEvalField(o.field, o.fieldMode) : undefined;
+  const rows = await runEval(dir, { settings: settingsFrom(o), field, similarities: sims, cacheDb: o.cacheDb, provider: o.provider, onProgress: bar.update, log });
   bar.stop();
   if (o.json) {
     console.log(JSON.stringify({ dataset: path.resolve(dir), results: rows.map(({ seconds, ...r }) => ({ ...r, seconds: Number(seconds.toFixed(2)) })) }, null, 2));

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { Engine } from './engine.js';
-import { bagFromGrid } from './kgrams.js';
+import { appendField, bagFromGrid, pairBag, termSpaceSize, PAIR_OFFSETS, type PairOffsets } from './kgrams.js';
 import { buildInvertedIndex, type InvertedIndex } from './invindex.js';
 import { ImpactIndex } from './impactindex.js';
 import { createBagScorer } from './scorers.js';
@@ -15,7 +15,8 @@ import { evaluateRanking } from './evaluate.js';
 import { imageExtensions } from './scan.js';
 import { DEFAULT_SETTINGS, kgramSettings, mergeSettings, type EngineSettings } from './settings.js';
 import type { IndexProgress } from './indexer.js';
-import { pcaSuffix } from './model/codebook.js';
+import { loadCodebook, pcaSuffix } from './model/codebook.js';
+import { coarseCodeMap } from './model/coarse.js';
 import type { ProviderChoice } from './model/tokenizer.js';
 import type { Bag, KgramSettings, Similarity, TokenGrid } from './types.js';
 
@@ -44,8 +45,35 @@ export interface EvalRow {
   seconds: number;
 }
 
+/**
+ * A second field of words beside the k-grams (docs/EVAL.md "Beyond the bag"): co-occurrence pairs
+ * of coarse codes (kgrams.ts pairBag), or the k-grams of another block (its own codebook and
+ * cache). mode 'add': one bag of both fields in disjoint term ranges, scored by every scorer;
+ * 'alone': the field's words only; a number w: tfidf-exact scores cos(k-grams) + w cos(field).
+ */
+export type EvalField =
+  | { kind: 'pairs'; coarse: number; offsets: PairOffsets; mode: FieldMode }
+  | { kind: 'block'; block: string; codes: number; mode: FieldMode };
+export type FieldMode = 'add' | 'alone' | number;
+
+export function parseEvalField(spec: string, mode: string = 'add'): EvalField {
+  const m: FieldMode = mode === 'add' || mode === 'alone' ? mode : Number(mode);
+  if (typeof m === 'number' && !(m > 0)) throw new Error(`field mode must be add, alone or a positive weight, got "${mode}"`);
+  const parts = spec.split(':');
+  if (parts[0] === 'pairs') {
+    const coarse = Number(parts[1] ?? 64);
+    const offsets = (parts[2] ?? 'hv') as PairOffsets;
+    if (!(offsets in PAIR_OFFSETS)) throw new Error(`pair offsets must be one of ${Object.keys(PAIR_OFFSETS).join(', ')}, got "${offsets}"`);
+    return { kind: 'pairs', coarse, offsets, mode: m };
+  }
+  if (parts[0] === 'block' && parts[1]) return { kind: 'block', block: parts[1], codes: Number(parts[2] ?? 1024), mode: m };
+  throw new Error(`field must be pairs[:COARSE[:hv|hvd|d2]] or block:NAME[:CODES], got "${spec}"`);
+}
+
 export interface EvalOptions {
   settings?: Partial<EngineSettings>;
+  /** A second field of words (EvalField). */
+  field?: EvalField;
   similarities?: EvalSimilarity[];
   cacheDb?: string;
   provider?: ProviderChoice;
@@ -97,7 +125,7 @@ export function discoverDataset(dir: string): LabelledImage[] {
 }
 
 export function defaultEvalCache(dataset: string, s: EngineSettings): string {
-  const key = `${path.basename(path.resolve(dataset))}-${path.basename(s.backbone).replace(/\.onnx$/i, '')}-${s.block}-h${s.heads}-n${s.codes}${s.perHeadCodebook ? '-perhead' : ''}-r${s.resolution}${s.precision === 'int8' ? '-int8' : ''}${pcaSuffix(s.pca, s.whiten)}`;
+  const key = `${path.basename(path.resolve(dataset))}-${path.basename(s.backbone).replace(/\.onnx$/i, '')}-${s.block}-h${s.heads}-n${s.codes}${s.perHeadCodebook ? '-perhead' : ''}-r${s.resolution}${s.precision === 'int8' ? '-int8' : ''}${pcaSuffix(s.pca, s.whiten)}${s.softAssign > 0 ? '-top2' : ''}`;
   return path.join(os.homedir(), '.cache', 'photowords', 'eval', `${key}.db`);
 }
 
@@ -113,6 +141,9 @@ export async function runEval(dataset: string, opts: EvalOptions = {}): Promise<
     padding: DEFAULT_SETTINGS.padding,
     channelKgrams: false,
     collapseKgrams: false,
+    // Soft assignment needs grids with second codes (a cache of their own, "-top2"); one such
+    // cache serves every weight.
+    softAssign: requested.softAssign > 0 ? 1 : 0,
   };
   const cacheDb = opts.cacheDb ?? defaultEvalCache(dataset, requested);
   fs.mkdirSync(path.dirname(cacheDb), { recursive: true });
@@ -142,8 +173,38 @@ export async function runEval(dataset: string, opts: EvalOptions = {}): Promise<
     const labels = order.map((i) => items[i].label);
     const domains = order.map((i) => items[i].domain);
     const ks: KgramSettings = kgramSettings(requested);
-    const bags: Bag[] = grids.map((g) => bagFromGrid(g, ks));
-    const model = `${engine.backbone.name}/${engine.backbone.output} VQ ${requested.heads}x${requested.codes}${requested.perHeadCodebook ? ' per-head' : ''}${requested.pca ? ` ${pcaSuffix(requested.pca, requested.whiten).slice(1)}` : ''}${requested.collapseKgrams ? ' collapsed' : ''}`;
+    let bags: Bag[] = grids.map((g) => bagFromGrid(g, ks));
+    let fieldBags: Bag[] | undefined;
+    let fieldName = '';
+    const field = opts.field;
+    if (field) {
+      let t = performance.now();
+      if (field.kind === 'pairs') {
+        const map = await coarseCodeMap(loadCodebook(engine.codebook.name).codebook, field.coarse);
+        t = performance.now(); // the coarse map is made once per codebook, not per photo
+        fieldBags = grids.map((g) => pairBag(g, PAIR_OFFSETS[field.offsets], map, field.coarse));
+        fieldName = `pairs ${field.coarse} ${field.offsets}`;
+      } else {
+        const other = await cachedGrids(dataset, mergeSettings(cacheSettings, { block: field.block, codes: field.codes, softAssign: 0 }), opts);
+        fieldBags = grids.map((_, i) => {
+          const g = other.get(items[order[i]].path);
+          if (!g) throw new Error(`no ${field.block} grid for ${items[order[i]].path}`);
+          return bagFromGrid(g, { ...ks, soft: undefined });
+        });
+        fieldName = `+ ${field.block} ${field.codes}`;
+      }
+      const words = (b: Bag[]) => (b.reduce((a, x) => a + x.terms.length, 0) / n).toFixed(0);
+      log(`field ${fieldName}: ${words(fieldBags)} words a photo (k-grams ${words(bags)}), ${(((performance.now() - t) / n) * 1000).toFixed(0)} us a photo`);
+      if (field.mode === 'add') {
+        const offset = termSpaceSize(requested.heads, requested.codes, ks);
+        bags = bags.map((b, i) => appendField(b, fieldBags![i], offset));
+        fieldName = `, ${fieldName} in one bag`;
+      } else if (field.mode === 'alone') {
+        bags = fieldBags;
+        fieldName = `, ${fieldName} alone`;
+      } else fieldName = `, ${fieldName} fused w ${field.mode}`;
+    }
+    const model = `${engine.backbone.name}/${engine.backbone.output} VQ ${requested.heads}x${requested.codes}${requested.perHeadCodebook ? ' per-head' : ''}${requested.pca ? ` ${pcaSuffix(requested.pca, requested.whiten).slice(1)}` : ''}${requested.collapseKgrams ? ' collapsed' : ''}${requested.softAssign > 0 ? ` soft ${requested.softAssign}` : ''}${fieldName}`;
     const rows: EvalRow[] = [];
     let index: InvertedIndex | undefined;
     let impact: ImpactIndex | undefined;
@@ -167,6 +228,19 @@ export async function runEval(dataset: string, opts: EvalOptions = {}): Promise<
         scoreRow = (q) => ix.scoreAll(bags[q], buf, { expand });
       } else if (similarity === 'cropjaccard') {
         scoreRow = (q) => cropJaccardAll(grids[q], grids, buf);
+      } else if (similarity === 'tfidf-exact' && fieldBags && typeof field?.mode === 'number') {
+        // Late fusion of the two fields' cosines.
+        const w = field.mode;
+        const fb = fieldBags;
+        const a = createBagScorer('tfidf-exact', buildInvertedIndex(bags.map((bag, i) => ({ id: i, bag }))));
+        const b = createBagScorer('tfidf-exact', buildInvertedIndex(fb.map((bag, i) => ({ id: i, bag }))));
+        const other = new Float32Array(n);
+        scoreRow = (q) => {
+          a.scoreAll(bags[q], buf);
+          b.scoreAll(fb[q], other);
+          for (let d = 0; d < n; d++) buf[d] += w * other[d];
+          return buf;
+        };
       } else {
         index ??= buildInvertedIndex(bags.map((bag, i) => ({ id: i, bag })));
         const scorer = createBagScorer(similarity, index);
@@ -193,6 +267,21 @@ export async function runEval(dataset: string, opts: EvalOptions = {}): Promise<
       log(`${similarity}: mAP ${row.map.toFixed(4)} (query removed ${row.mapQueryRemoved.toFixed(4)}) in ${row.seconds.toFixed(1)} s`);
     }
     return rows;
+  } finally {
+    await engine.close();
+  }
+}
+
+/** Token grids by path of another model setting's eval cache (filled on first use, like runEval's own). */
+async function cachedGrids(dataset: string, settings: EngineSettings, opts: EvalOptions): Promise<Map<string, TokenGrid>> {
+  const cacheDb = defaultEvalCache(dataset, settings);
+  fs.mkdirSync(path.dirname(cacheDb), { recursive: true });
+  const engine = await Engine.open(cacheDb, { settings, provider: opts.provider, log: opts.log });
+  try {
+    await engine.index([path.resolve(dataset)], { onProgress: opts.onProgress });
+    const out = new Map<string, TokenGrid>();
+    for (const g of engine.store.iterGrids()) out.set(g.path, g.grid);
+    return out;
   } finally {
     await engine.close();
   }

@@ -91,8 +91,99 @@ let touched = new Uint16Array(0);
  * count is just how many cells of that block have a valid window start — no window enumeration.
  */
 export function bagFromGrid(grid: TokenGrid, s: KgramSettings): Bag {
+  if (s.soft) return softKgramBag(grid, s);
   const bag = kgramBag(grid, s);
   return s.collapse ? collapseBag(bag, grid.codes, s) : bag;
+}
+
+// Scratch for soft bags: per term, its summed weight (left zeroed between calls), and the terms touched.
+let softAcc = new Float64Array(0);
+let softTouched = new Uint32Array(0);
+let softTfs = new Float32Array(0);
+
+/**
+ * Soft assignment: the bag of bagFromGrid where each cell counts for its nearest code (weight 1)
+ * and for its second-nearest code (weight s.soft), in the same k-gram terms (2D, per offset or
+ * collapsed).
+ */
+function softKgramBag(grid: TokenGrid, s: KgramSettings): Bag {
+  checkSettings(s);
+  if (s.channel) throw new Error('soft assignment works with 2D k-grams only');
+  const { heads: C, height: H, width: W, codes: n, tokens } = grid;
+  const soft = grid.soft;
+  if (!soft) throw new Error('soft assignment needs token grids with second codes (index with --soft-assign)');
+  const cells = C * H * W;
+  if (tokens.length !== cells || soft.second.length !== cells) throw new Error(`token grid has ${tokens.length} tokens, expected ${C}*${H}*${W}`);
+  for (let i = 0; i < cells; i++) {
+    if (tokens[i] >= n || soft.second[i] >= n) throw new Error(`token at ${i} is outside codebook of size ${n}`);
+  }
+  const w2 = s.soft ?? 0;
+  const k = s.kernel;
+  const [ylo, yhi] = axisStarts(H, k, s.padding);
+  const [xlo, xhi] = axisStarts(W, k, s.padding);
+  const size = s.collapse ? C * n : C * k * k * n;
+  if (softAcc.length < size) softAcc = new Float64Array(size);
+  const acc = softAcc;
+  let m = 0;
+  const add = (id: number, w: number) => {
+    if (acc[id] === 0) {
+      if (m === softTouched.length) {
+        const grown = new Uint32Array(Math.max(1024, m * 2));
+        grown.set(softTouched);
+        softTouched = grown;
+      }
+      softTouched[m++] = id;
+    }
+    acc[id] += w;
+  };
+  // Window starts covering a cell at offset d along an axis: start = pos - d within [lo, hi].
+  const covers = (pos: number, d: number, lo: number, hi: number) => pos - d >= lo && pos - d <= hi;
+  for (let c = 0; c < C; c++) {
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const i = (c * H + y) * W + x;
+        const t1 = tokens[i];
+        const t2 = soft.second[i];
+        if (s.collapse) {
+          let ny = 0;
+          let nx = 0;
+          for (let d = 0; d < k; d++) {
+            if (covers(y, d, ylo, yhi)) ny++;
+            if (covers(x, d, xlo, xhi)) nx++;
+          }
+          const cover = ny * nx;
+          if (cover === 0) continue;
+          add(c * n + t1, cover);
+          if (w2 > 0) add(c * n + t2, cover * w2);
+        } else {
+          for (let dy = 0; dy < k; dy++) {
+            if (!covers(y, dy, ylo, yhi)) continue;
+            for (let dx = 0; dx < k; dx++) {
+              if (!covers(x, dx, xlo, xhi)) continue;
+              const base = ((c * k + dy) * k + dx) * n;
+              add(base + t1, 1);
+              if (w2 > 0) add(base + t2, w2);
+            }
+          }
+        }
+      }
+    }
+  }
+  // Counts are rounded to whole numbers here, as the index stores them (store.ts keeps uint16
+  // counts), so that a query's bag and the stored ones agree and eval measures what users get; a
+  // word whose weight rounds to 0 is left out.
+  const touched = softTouched.subarray(0, m).sort();
+  if (softTfs.length < m) softTfs = new Float32Array(m);
+  let kept = 0;
+  for (let j = 0; j < m; j++) {
+    const v = Math.round(acc[touched[j]]);
+    acc[touched[j]] = 0;
+    if (v > 0) {
+      touched[kept] = touched[j];
+      softTfs[kept++] = v;
+    }
+  }
+  return { terms: touched.slice(0, kept), tfs: softTfs.slice(0, kept) };
 }
 
 function kgramBag(grid: TokenGrid, s: KgramSettings): Bag {
@@ -164,4 +255,90 @@ function kgramBag(grid: TokenGrid, s: KgramSettings): Bag {
   }
   // slice (copy) rather than subarray so the bag does not pin the over-sized buffers.
   return { terms: terms.slice(0, m), tfs: tfs.slice(0, m) };
+}
+
+/** Spatial offsets (dy, dx) of co-occurrence pairs: neighbours right and below, plus diagonals, or two cells away. */
+export const PAIR_OFFSETS = {
+  hv: [
+    [0, 1],
+    [1, 0],
+  ],
+  hvd: [
+    [0, 1],
+    [1, 0],
+    [1, 1],
+    [1, -1],
+  ],
+  d2: [
+    [0, 2],
+    [2, 0],
+  ],
+} as const satisfies Record<string, readonly (readonly [number, number])[]>;
+export type PairOffsets = keyof typeof PAIR_OFFSETS;
+
+/** Term ids pairBag can emit: heads x offsets x m x m (m = coarse codes). */
+export function pairTermSpace(heads: number, offsets: number, m: number): number {
+  return heads * offsets * m * m;
+}
+
+/**
+ * Co-occurrence words ("real" 2-grams, unlike the per-offset counts of bagFromGrid): for every cell
+ * and offset (dy, dx) whose partner cell is inside the grid, the ordered pair (token at the cell,
+ * token at cell + offset) within one head. Term id = ((head*offsets + o)*m + a)*m + b, where a and
+ * b are the two tokens mapped through `map` to m coarse codes (no map: m = codes). Counts are the
+ * number of cell pairs.
+ */
+export function pairBag(grid: TokenGrid, offsets: readonly (readonly [number, number])[], map?: Uint16Array, m = grid.codes): Bag {
+  const { heads: C, height: H, width: W, tokens } = grid;
+  if (tokens.length !== C * H * W) throw new Error(`token grid has ${tokens.length} tokens, expected ${C}*${H}*${W}`);
+  if (map && map.length < grid.codes) throw new Error(`coarse map covers ${map.length} of ${grid.codes} codes`);
+  const space = pairTermSpace(C, offsets.length, m);
+  if (space > 2 ** 32) throw new Error(`pair term space ${space} exceeds 2^32 term ids; map the codes to fewer coarse codes`);
+  const ids = new Uint32Array(C * offsets.length * H * W);
+  let k = 0;
+  for (let c = 0; c < C; c++) {
+    for (let o = 0; o < offsets.length; o++) {
+      const [dy, dx] = offsets[o];
+      const lead = (c * offsets.length + o) * m;
+      for (let y = Math.max(0, -dy); y < Math.min(H, H - dy); y++) {
+        for (let x = Math.max(0, -dx); x < Math.min(W, W - dx); x++) {
+          let a = tokens[(c * H + y) * W + x];
+          let b = tokens[(c * H + y + dy) * W + x + dx];
+          if (map) {
+            a = map[a];
+            b = map[b];
+          }
+          if (a >= m || b >= m) throw new Error(`coarse code ${Math.max(a, b)} is outside ${m}`);
+          ids[k++] = (lead + a) * m + b;
+        }
+      }
+    }
+  }
+  const sorted = ids.subarray(0, k).sort();
+  let distinct = 0;
+  for (let i = 0; i < k; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct++;
+  const terms = new Uint32Array(distinct);
+  const tfs = new Float32Array(distinct);
+  let j = -1;
+  for (let i = 0; i < k; i++) {
+    if (i === 0 || sorted[i] !== sorted[i - 1]) terms[++j] = sorted[i];
+    tfs[j]++;
+  }
+  return { terms, tfs };
+}
+
+/**
+ * One bag of two fields: `a`'s terms, then `b`'s shifted by `offset` into a disjoint range (a's
+ * terms must all be below offset). Scored as one bag, each field weighs by its share of the norm.
+ */
+export function appendField(a: Bag, b: Bag, offset: number): Bag {
+  if (a.terms.length > 0 && a.terms[a.terms.length - 1] >= offset) throw new Error(`field offset ${offset} overlaps the first field's terms`);
+  if (b.terms.length > 0 && offset + b.terms[b.terms.length - 1] >= 2 ** 32) throw new Error('second field runs past 2^32 term ids');
+  const terms = new Uint32Array(a.terms.length + b.terms.length);
+  const tfs = new Float32Array(terms.length);
+  terms.set(a.terms);
+  tfs.set(a.tfs);
+  for (let i = 0; i < b.terms.length; i++) terms[a.terms.length + i] = offset + b.terms[i];
+  tfs.set(b.tfs, a.terms.length);
+  return { terms, tfs };
 }

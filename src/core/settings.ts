@@ -26,6 +26,12 @@ export interface EngineSettings {
   pca: number;
   /** With pca: the whitened projection. */
   whiten: boolean;
+  /**
+   * Soft assignment: each cell also counts for its second-nearest code with this weight (0 = off,
+   * the default; docs/EVAL.md "Beyond the bag"). The model then also emits second codes and
+   * distances, stored with the grid.
+   */
+  softAssign: number;
 }
 
 /**
@@ -49,13 +55,14 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   precision: 'fp32',
   pca: 0,
   whiten: false,
+  softAssign: 0,
 };
 
 export const DEFAULT_SIMILARITY: Similarity = 'tfidf';
 export const SIMILARITIES: Similarity[] = ['tfidf', 'tfidf-exact', 'tfidf-raw', 'bm25', 'jaccard', 'cropjaccard'];
 
 export function kgramSettings(s: EngineSettings): KgramSettings {
-  return { kernel: s.kernel, padding: s.padding, channel: s.channelKgrams, collapse: s.collapseKgrams };
+  return { kernel: s.kernel, padding: s.padding, channel: s.channelKgrams, collapse: s.collapseKgrams, ...(s.softAssign > 0 ? { soft: s.softAssign } : {}) };
 }
 
 /**
@@ -79,16 +86,19 @@ export function validateSettings(s: EngineSettings): void {
   if (s.precision !== 'fp32' && s.precision !== 'int8') bad(`precision ${s.precision} (fp32 or int8)`);
   if (!Number.isInteger(s.pca) || s.pca < 0 || s.pca % s.heads !== 0) bad(`pca ${s.pca} (0, or dims divisible by ${s.heads} heads)`);
   if (s.whiten && s.pca === 0) bad('whiten needs pca dims');
+  if (!(s.softAssign >= 0 && s.softAssign <= 1)) bad(`soft assignment weight ${s.softAssign} (0 to 1)`);
+  if (s.softAssign > 0 && s.channelKgrams) bad('soft assignment works with 2D k-grams only');
 }
 
 /** Hash of everything that changes a photo's words: model checksums and the settings above. */
 export function fingerprint(s: EngineSettings, backboneSha256: string, codebookSha256: string): string {
   // The codebook's checksum already tells a per-head codebook from a shared one; leaving the flag
   // out keeps the fingerprints of indexes made before it existed. Likewise collapseKgrams when
-  // false, the meaning those indexes had, precision when fp32, and pca/whiten when off.
-  const { perHeadCodebook: _covered, collapseKgrams, precision, pca, whiten, ...rest } = s;
+  // false, the meaning those indexes had, precision when fp32, pca/whiten and softAssign when off.
+  const { perHeadCodebook: _covered, collapseKgrams, precision, pca, whiten, softAssign, ...rest } = s;
   const hashed = {
     ...rest,
+    ...(softAssign > 0 ? { softAssign } : {}),
     ...(collapseKgrams ? { collapseKgrams } : {}),
     ...(precision === 'int8' ? { precision } : {}),
     ...(pca > 0 ? { pca, whiten } : {}),

@@ -10,6 +10,18 @@ export interface TokenGrid {
   codes: number;
   /** Row-major [head][y][x]. */
   tokens: Uint16Array;
+  /** Only when the model was asked for soft assignment (settings.softAssign): see SoftCodes. */
+  soft?: SoftCodes;
+}
+
+/**
+ * Each cell's second-nearest code and the squared distances of its head vector to the nearest
+ * (tokens) and second-nearest code, all in the tokens' [head][y][x] order.
+ */
+export interface SoftCodes {
+  second: Uint16Array;
+  dist1: Float32Array;
+  dist2: Float32Array;
 }
 
 /** How a token grid becomes a bag of words (the paper's "k-grams"). */
@@ -27,6 +39,18 @@ export interface KgramSettings {
    * Left out or false: the paper's words, one per offset.
    */
   collapse?: boolean;
+  /**
+   * Soft assignment: each cell also counts for its second-nearest code with this weight (times
+   * softWeight() of its distances), 0 or left out: off. Needs grids with `soft` codes.
+   */
+  soft?: number;
+  /**
+   * Co-occurrence words as an extra field after the k-gram terms: ordered pairs (token at a cell,
+   * token at cell + offset) within a head, codes mapped to `pairCodes` coarse codes. 0 or left out: off.
+   */
+  pairs?: number;
+  /** With pairs: 'hv' (right and down neighbours) or 'hvd' (also both diagonals). */
+  pairOffsets?: 'hv' | 'hvd';
 }
 
 /** A sparse bag of visual words: term ids ascending, each with its count. */

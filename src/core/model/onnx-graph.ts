@@ -83,6 +83,12 @@ export class GraphBuilder {
     return out;
   }
 
+  /** Adds a node with several named outputs (e.g. TopK's values and indices). */
+  nodeOutputs(op: string, inputs: string[], outputs: string[], attrs: Record<string, AttrValue> = {}): string[] {
+    this.nodes.push({ opType: op, name: this.fresh(`n_${op}`), input: inputs, output: outputs, attribute: toAttributes(attrs) });
+    return outputs;
+  }
+
   encode(opset = 17, docString = ''): Uint8Array {
     const model: onnxProto.onnx.IModelProto = {
       irVersion: 8,

@@ -24,7 +24,11 @@ try {
     }
     try {
       const results = await tokenizer.run(m.batch);
-      const transfer = results.flatMap((r) => [r.grid.tokens.buffer as ArrayBuffer, r.pooled.buffer as ArrayBuffer]);
+      const transfer = results.flatMap((r) => [
+        r.grid.tokens.buffer as ArrayBuffer,
+        r.pooled.buffer as ArrayBuffer,
+        ...(r.grid.soft ? [r.grid.soft.second.buffer, r.grid.soft.dist1.buffer, r.grid.soft.dist2.buffer] as ArrayBuffer[] : []),
+      ]);
       post({ type: 'result', id: m.id, results }, transfer);
     } catch (e) {
       post({ type: 'error', id: m.id, message: (e as Error).message });

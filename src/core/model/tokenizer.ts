@@ -6,7 +6,7 @@ import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { FEATURES_INPUT, POOLED_OUTPUT, TOKENS_OUTPUT, vqGraph, type Codebook } from './vq.js';
+import { FEATURES_INPUT, POOLED_OUTPUT, TOKENS_OUTPUT, TOP2_CODES_OUTPUT, TOP2_DISTANCES_OUTPUT, vqGraph, type Codebook } from './vq.js';
 import { PIXELS_INPUT } from './inception.js';
 import type { BackboneInfo } from './backbone.js';
 import type { TokenGrid } from '../types.js';
@@ -19,6 +19,8 @@ export interface TokenizerOptions {
   provider?: ProviderChoice;
   /** Intra-op threads for the CPU provider (default: all cores). */
   threads?: number;
+  /** Soft assignment: grids also carry each cell's second-nearest code and both distances. */
+  top2?: boolean;
 }
 
 export interface ImageInput {
@@ -174,7 +176,7 @@ export class Tokenizer implements TokenizerApi {
       throw new Error(`codebook expects ${codebook.channels} channels but backbone ${backbone.name}/${backbone.output} gives ${backbone.channels}`);
     }
     const b = await BackboneSession.open(backbone, opts);
-    const v = await createSession(vqGraph(codebook), [b.provider, 'cpu'], b.threads);
+    const v = await createSession(vqGraph(codebook, { top2: opts.top2 }), [b.provider, 'cpu'], b.threads);
     return new Tokenizer(b, v.session, codebook);
   }
 
@@ -185,6 +187,8 @@ export class Tokenizer implements TokenizerApi {
     const vq = await this.vq.run({ [FEATURES_INPUT]: feat });
     const tokens = vq[TOKENS_OUTPUT].data as BigInt64Array; // [N, HW, heads]
     const pooled = vq[POOLED_OUTPUT].data as Float32Array; // [N, C]
+    const top2Codes = vq[TOP2_CODES_OUTPUT]?.data as BigInt64Array | undefined; // [N, HW, heads, 2]
+    const top2Dist = vq[TOP2_DISTANCES_OUTPUT]?.data as Float32Array | undefined;
     const heads = this.codebook.heads;
     const cells = h * w;
     const C = this.codebook.channels;
@@ -193,8 +197,22 @@ export class Tokenizer implements TokenizerApi {
       const grid = new Uint16Array(heads * cells);
       const base = i * cells * heads;
       for (let c = 0; c < cells; c++) for (let k = 0; k < heads; k++) grid[k * cells + c] = Number(tokens[base + c * heads + k]);
+      let soft: TokenGrid['soft'];
+      if (top2Codes && top2Dist) {
+        soft = { second: new Uint16Array(heads * cells), dist1: new Float32Array(heads * cells), dist2: new Float32Array(heads * cells) };
+        for (let c = 0; c < cells; c++)
+          for (let k = 0; k < heads; k++) {
+            const j = (base + c * heads + k) * 2;
+            // TopK and ArgMin may break an exact tie differently; the nearest code is ArgMin's.
+            const first = grid[k * cells + c];
+            const a = Number(top2Codes[j]);
+            soft.second[k * cells + c] = a === first ? Number(top2Codes[j + 1]) : a;
+            soft.dist1[k * cells + c] = top2Dist[j];
+            soft.dist2[k * cells + c] = top2Dist[j + 1];
+          }
+      }
       result.push({
-        grid: { heads, height: h, width: w, codes: this.codebook.codes, tokens: grid },
+        grid: { heads, height: h, width: w, codes: this.codebook.codes, tokens: grid, ...(soft ? { soft } : {}) },
         pooled: pooled.slice(i * C, (i + 1) * C),
       });
     }

@@ -23,11 +23,23 @@ export interface Codebook {
 export const FEATURES_INPUT = 'features';
 export const TOKENS_OUTPUT = 'tokens';
 export const POOLED_OUTPUT = 'pooled';
+/**
+ * Only in a graph built with { top2: true } (soft assignment): each head vector's two nearest codes
+ * [N, HW, heads, 2] (int64) and their squared distances [N, HW, heads, 2] (float32; the head
+ * vector is unit length, so ||x - c||^2 = 1 + ||c||^2 - 2 x.c).
+ */
+export const TOP2_CODES_OUTPUT = 'codes_top2';
+export const TOP2_DISTANCES_OUTPUT = 'distances_top2';
 /** GeM exponent: measured better than average pooling for this backbone (notes: 0.260 vs 0.232 at mixed7). */
 export const GEM_P = 3;
 const EPS = 1e-6;
 
-export function vqGraph(cb: Codebook): Uint8Array {
+export interface VqGraphOptions {
+  /** Also output the two nearest codes and their distances (soft assignment). Off: the graph is unchanged. */
+  top2?: boolean;
+}
+
+export function vqGraph(cb: Codebook, opts: VqGraphOptions = {}): Uint8Array {
   const g = new GraphBuilder(`vq_h${cb.heads}_n${cb.codes}`);
   g.input(FEATURES_INPUT, 'float32', ['batch', cb.channels, 'h', 'w']);
 
@@ -67,6 +79,7 @@ export function vqGraph(cb: Codebook): Uint8Array {
     const dots = g.node('MatMul', [unit, g.constFloat('codebook_t', [cb.dim, cb.codes], ct)]);
     const dist = g.node('Add', [dots, g.constFloat('codebook_norm', [cb.codes], cnorm)]);
     g.node('ArgMin', [dist], { axis: 3, keepdims: 0 }, TOKENS_OUTPUT); // [N, HW, heads]
+    if (opts.top2) top2(g, dist, 3, cb.heads);
   } else {
     // [N, HW, heads, 1, D] @ [heads, D, n] broadcasts each head against its own codebook.
     const rows = g.node('Reshape', [unit, g.constInt64('shape_rows', [0, -1, cb.heads, 1, cb.dim])]);
@@ -74,9 +87,25 @@ export function vqGraph(cb: Codebook): Uint8Array {
     const dist = g.node('Add', [dots, g.constFloat('codebook_norm', [cb.heads, 1, cb.codes], cnorm)]);
     const best = g.node('ArgMin', [dist], { axis: 4, keepdims: 0 }); // [N, HW, heads, 1]
     g.node('Reshape', [best, g.constInt64('shape_tokens', [0, -1, cb.heads])], {}, TOKENS_OUTPUT);
+    if (opts.top2) top2(g, dist, 4, cb.heads);
   }
   g.output(TOKENS_OUTPUT, 'int64', ['batch', 'cells', cb.heads]);
   return g.encode(17);
+}
+
+/** TopK(2, smallest) over the code axis of `dist` (||c||^2 - 2 x.c), as [N, HW, heads, 2] outputs. */
+function top2(g: GraphBuilder, dist: string, axis: number, heads: number): void {
+  const [values, indices] = g.nodeOutputs('TopK', [dist, g.constInt64('top2_k', [2])], [g.fresh('top2_values'), g.fresh('top2_indices')], {
+    axis,
+    largest: 0,
+    sorted: 1,
+  });
+  const shape = g.constInt64('shape_top2', [0, -1, heads, 2]);
+  const one = g.constFloat('one', [], new Float32Array([1]));
+  g.node('Reshape', [g.node('Add', [values, one]), shape], {}, TOP2_DISTANCES_OUTPUT);
+  g.node('Reshape', [indices, shape], {}, TOP2_CODES_OUTPUT);
+  g.output(TOP2_CODES_OUTPUT, 'int64', ['batch', 'cells', heads, 2]);
+  g.output(TOP2_DISTANCES_OUTPUT, 'float32', ['batch', 'cells', heads, 2]);
 }
 
 /** The per-head L2 normalisation the VQ graph applies, for code that trains codebooks in JS. */

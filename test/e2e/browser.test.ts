@@ -48,6 +48,24 @@ async function shot(name: string): Promise<void> {
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
 }
 
+/** Scrolls the library grid until the photo at `index` (path order) is rendered; returns its cell. */
+async function scrollToPhoto(index: number, expectedPath: string) {
+  // Cells are placed by transform and named `<grid>-<index>`, so rows are measured on screen.
+  await page.evaluate((target) => {
+    const cells = Array.from(document.querySelectorAll('[data-testid=photo]')) as HTMLElement[];
+    const scroller = cells[0].closest('[role=grid]') as HTMLElement;
+    const top0 = cells[0].getBoundingClientRect().top;
+    const cols = cells.filter((c) => c.getBoundingClientRect().top === top0).length;
+    const next = cells.map((c) => c.getBoundingClientRect().top).find((t) => t > top0);
+    const rowH = next !== undefined ? next - top0 : cells[0].offsetHeight;
+    const first = Number(cells[0].id.split('-').pop());
+    scroller.scrollTop += (Math.floor(target / cols) - Math.floor(first / cols)) * rowH;
+  }, index);
+  const cell = page.locator(`[data-testid=photo][data-path="${expectedPath}"]`);
+  await cell.waitFor();
+  return cell;
+}
+
 /** Ranked result paths of the similar view, the query itself left out. */
 async function similarPaths(queryPath?: string): Promise<string[]> {
   await page.locator('[data-testid=similar-view]').waitFor();
@@ -109,38 +127,30 @@ test('add flowers17, index it through the UI, right-click "Find similar": most o
   await page.locator('[data-testid=photo]').nth(20).waitFor();
   await shot('03-library-grid');
 
-  let good = 0;
-  let asked = 0;
-  // Three photos from different parts of the grid, so one lucky class cannot carry the test.
-  for (const n of [3, 250, 700]) {
-    const cell = page.locator('[data-testid=photo]').nth(n % 40);
-    if (n !== 3) {
-      // Scroll the virtual grid so the n-th photo is rendered, then pick it.
-      await page.evaluate((i) => {
-        const cells = document.querySelectorAll('[data-testid=photo]');
-        (cells[cells.length - 1] as HTMLElement)?.scrollIntoView();
-        return i;
-      }, n);
-    }
-    const queryPath = (await cell.getAttribute('data-path'))!;
+  // One photo of every class: the first of each in the grid (path order, as the library lists
+  // them). A single photo's top 10 is a coin toss for the hardest classes (flowers17's mean
+  // precision at 10 is 0.59 at the default settings), so the claim is checked over all of them.
+  const classes = fs.readdirSync(FLOWERS).sort();
+  const counts: number[] = [];
+  for (const [k, c] of classes.entries()) {
+    const queryPath = path.join(FLOWERS, c, fs.readdirSync(path.join(FLOWERS, c)).sort()[0]);
+    const cell = await scrollToPhoto(k * 80, queryPath);
     await cell.click({ button: 'right' });
     await page.locator('[data-testid=context-menu]').waitFor();
-    if (n === 3) await shot('04-context-menu');
+    if (k === 0) await shot('04-context-menu');
     await page.locator('[data-testid=menu-find-similar]').click();
+    await page.waitForFunction((p) => document.querySelector('[data-testid=similar-query]')?.getAttribute('data-path') === p, queryPath);
     const results = (await similarPaths(queryPath)).slice(0, 10);
     assert.equal(results.length, 10);
-    const same = results.filter((p) => classOf(p) === classOf(queryPath)).length;
-    if (n === 3) {
-      assert.equal(await page.locator('[data-testid=similar-query]').getAttribute('data-path'), queryPath, 'the query photo is pinned');
-      await shot('05-similar-photos');
-    }
-    good += same;
-    asked++;
-    assert.ok(same >= 5, `most of the top 10 for ${queryPath} are ${classOf(queryPath)} (${same}/10): ${results.join(', ')}`);
+    if (k === 0) await shot('05-similar-photos');
+    counts.push(results.filter((p) => classOf(p) === c).length);
     await page.locator('[data-testid=back]').click();
     await page.locator('[data-testid=photo]').first().waitFor();
   }
-  console.log(`e2e: ${good}/${asked * 10} of the top-10 results share the query's class`);
+  const same = counts.reduce((a, b) => a + b, 0);
+  console.log(`e2e: ${same}/${counts.length * 10} of the top-10 results share the query's class (per class: ${counts.join(' ')})`);
+  assert.ok(same > counts.length * 5, `most of the top-10 results are of the query's class: ${same}/${counts.length * 10}`);
+
 });
 
 test('a result opens a large preview; "Find similar" again from a result; back and forward', async () => {
@@ -169,15 +179,12 @@ test('a result opens a large preview; "Find similar" again from a result; back a
 });
 
 test('"Find similar to a file": a dropped photo from outside the library, and one from the file picker', async () => {
-  // Photos the library does not hold: mirrored, shrunk copies of two flowers17 photos.
+  // Photos the library does not hold: a mirrored, shrunk, recompressed copy of one flowers17
+  // photo (dropped) and a shrunk copy of another (picked). Each must find its original first.
   const picks = [path.join(FLOWERS, 'c05'), path.join(FLOWERS, 'c12')].map((d) => path.join(d, fs.readdirSync(d).sort()[7]));
-  const edits = await Promise.all(
-    picks.map(async (p, i) => {
-      const out = path.join(tmp, `outside-${i}.jpg`);
-      await sharp(p).flop().resize(300).jpeg({ quality: 70 }).toFile(out);
-      return out;
-    }),
-  );
+  const edits = [path.join(tmp, 'outside-mirrored.jpg'), path.join(tmp, 'outside-small.jpg')];
+  await sharp(picks[0]).flop().resize(300).jpeg({ quality: 70 }).toFile(edits[0]);
+  await sharp(picks[1]).resize(240).jpeg({ quality: 80 }).toFile(edits[1]);
 
   // Drag and drop: a real DataTransfer with the file's bytes, dropped on the window.
   const bytes = [...fs.readFileSync(edits[0])];
@@ -194,20 +201,20 @@ test('"Find similar to a file": a dropped photo from outside the library, and on
   await page.locator('[data-testid=drop-overlay]').waitFor();
   await shot('07-drop-overlay');
   await page.dispatchEvent('body', 'drop', { dataTransfer });
-  let results = (await similarPaths()).slice(0, 10);
-  const dropSame = results.filter((p) => classOf(p) === classOf(picks[0])).length;
+  let results = await similarPaths();
   await shot('08-similar-to-dropped-file');
-  assert.ok(dropSame >= 5, `dropped ${classOf(picks[0])} photo: ${dropSame}/10 of its class: ${results.join(', ')}`);
+  assert.equal(results[0], picks[0], `the mirrored copy finds its original first: ${results.slice(0, 5).join(', ')}`);
+  const dropSame = results.slice(0, 10).filter((p) => classOf(p) === classOf(picks[0])).length;
 
   await page.locator('[data-testid=file-input]').setInputFiles(edits[1]);
   await page.waitForFunction(
     (name) => document.querySelector('[data-testid=similar-query]')?.textContent?.includes(name) ?? false,
     path.basename(edits[1]),
   );
-  results = (await similarPaths()).slice(0, 10);
-  const pickSame = results.filter((p) => classOf(p) === classOf(picks[1])).length;
-  assert.ok(pickSame >= 5, `picked ${classOf(picks[1])} photo: ${pickSame}/10 of its class: ${results.join(', ')}`);
-  console.log(`e2e: dropped file ${dropSame}/10, picked file ${pickSame}/10 of their class`);
+  results = await similarPaths();
+  assert.equal(results[0], picks[1], `the small copy finds its original first: ${results.slice(0, 5).join(', ')}`);
+  const pickSame = results.slice(0, 10).filter((p) => classOf(p) === classOf(picks[1])).length;
+  console.log(`e2e: files from outside found their originals first; top 10 of their class: dropped ${dropSame}/10, picked ${pickSame}/10`);
 });
 
 test('the page loads nothing from outside and reports no errors', async () => {

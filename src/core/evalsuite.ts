@@ -150,7 +150,7 @@ export async function runEval(dataset: string, opts: EvalOptions = {}): Promise<
   const engine = await Engine.open(cacheDb, { settings: cacheSettings, provider: opts.provider, log });
   try {
     log(`Indexing ${items.length} photos of ${dataset} into ${cacheDb} (cached between runs) ...`);
-    await engine.index([path.resolve(dataset)], { onProgress: opts.onProgress });
+    await engine.index([path.resolve(dataset)], { onProgress: opts.onProgress, pipeline: { dense: true } });
     const byPath = new Map(items.map((it, i) => [it.path, i]));
     const grids: TokenGrid[] = [];
     const order: number[] = [];
@@ -278,7 +278,7 @@ async function cachedGrids(dataset: string, settings: EngineSettings, opts: Eval
   fs.mkdirSync(path.dirname(cacheDb), { recursive: true });
   const engine = await Engine.open(cacheDb, { settings, provider: opts.provider, log: opts.log });
   try {
-    await engine.index([path.resolve(dataset)], { onProgress: opts.onProgress });
+    await engine.index([path.resolve(dataset)], { onProgress: opts.onProgress, pipeline: { dense: true } });
     const out = new Map<string, TokenGrid>();
     for (const g of engine.store.iterGrids()) out.set(g.path, g.grid);
     return out;

@@ -18,6 +18,12 @@ export interface PipelineSettings {
   batchSize: number;
   /** Photos decoded at once. */
   decodeConcurrency: number;
+  /**
+   * Also store each photo's pooled dense vector (evaluation's no-quantization baseline). Off in
+   * the app: nothing there reads them, and on two cores every write beside the model is time
+   * the model does not get.
+   */
+  dense?: boolean;
 }
 
 export interface IndexProgress {
@@ -127,7 +133,7 @@ export async function indexFolders(
     const bags = results.map((r) => bagFromGrid(r.grid, settings.kgrams));
     timings.kgramsMs += performance.now() - t;
     t = performance.now();
-    // The pooled vector (the no-quantization baseline) is written with the bag, atomically.
+    // The pooled vector (the no-quantization baseline), when asked for, goes with the bag, atomically.
     store.transaction(() =>
       batch.items.forEach((item, i) => {
         const id = store.putIndexed(
@@ -135,7 +141,7 @@ export async function indexFolders(
           results[i].grid,
           bags[i],
         );
-        store.putDense(id, results[i].pooled);
+        if (settings.dense) store.putDense(id, results[i].pooled);
       }),
     );
     timings.sqliteMs += performance.now() - t;

@@ -27,7 +27,7 @@ function libraryGrew(): void {
   growTimer = setTimeout(() => {
     growTimer = null;
     void refreshFolders();
-  }, 2000);
+  }, 1000);
 }
 
 function setStatus(s: IndexStatus): void {

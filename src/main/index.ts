@@ -307,7 +307,7 @@ if (!app.requestSingleInstanceLock()) {
       minHeight: 480,
       show: false,
       title: 'Photowords',
-      backgroundColor: '#1e1e1e',
+      backgroundColor: '#fbfbfa', // the UI's own background, so the window opens without a dark flash
       webPreferences: {
         preload: path.join(here, '../preload/index.cjs'),
         contextIsolation: true,

@@ -244,8 +244,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       unsubscribe();
       for (const r of streams) r.end();
       streams.clear();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Idle keep-alive connections would hold close() open for their timeout.
+      server.closeIdleConnections();
+      setTimeout(() => server.closeAllConnections(), 2000).unref();
+      await closed;
     },
   };
 }

@@ -64,13 +64,23 @@ export function useVirtualGrid(scroller: Ref<HTMLElement | null>, total: Ref<num
     else if (y + cell.value + pad > el.scrollTop + el.clientHeight) el.scrollTop = y + cell.value + pad - el.clientHeight;
   }
 
+  // A fling moves more than a screen a frame: every cell on screen is new each frame, and decoding
+  // their thumbnails is what would drop frames. While it lasts, cells draw without thumbnails
+  // (`fast`); they come in once the scroll slows.
+  const fast = ref(false);
+  let calm: ReturnType<typeof setTimeout> | undefined;
   let frame = 0;
   function onScroll(): void {
     if (frame) return;
     // One update per frame however many scroll events the browser fires.
     frame = requestAnimationFrame(() => {
       frame = 0;
-      if (scroller.value) scrollTop.value = scroller.value.scrollTop;
+      if (!scroller.value) return;
+      const top = scroller.value.scrollTop;
+      if (Math.abs(top - scrollTop.value) > height.value) fast.value = true;
+      scrollTop.value = top;
+      clearTimeout(calm);
+      calm = setTimeout(() => (fast.value = false), 120);
     });
   }
 
@@ -107,7 +117,8 @@ export function useVirtualGrid(scroller: Ref<HTMLElement | null>, total: Ref<num
     scroller.value?.removeEventListener('scroll', onScroll);
     observer?.disconnect();
     if (frame) cancelAnimationFrame(frame);
+    clearTimeout(calm);
   });
 
-  return { columns, cell, contentHeight, start, end, indices, cellStyle, scrollToIndex, firstVisible };
+  return { columns, cell, contentHeight, start, end, indices, cellStyle, scrollToIndex, firstVisible, fast };
 }

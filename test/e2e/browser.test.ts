@@ -217,6 +217,44 @@ test('"Find similar to a file": a dropped photo from outside the library, and on
   console.log(`e2e: files from outside found their originals first; top 10 of their class: dropped ${dropSame}/10, picked ${pickSame}/10`);
 });
 
+test('keyboard: arrows move the focus, Enter previews, F finds similar; settings warn before re-indexing', async () => {
+  await page.goto(url);
+  await page.locator('[data-testid=photo]').nth(3).waitFor();
+  const grid = page.locator('[role=grid]').first();
+  await grid.focus();
+  await page.keyboard.press('ArrowRight'); // the first press lands on the first photo on screen
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowDown');
+  const cols = await page.evaluate(() => {
+    const cells = Array.from(document.querySelectorAll('[data-testid=photo]')) as HTMLElement[];
+    const top0 = cells[0].getBoundingClientRect().top;
+    return cells.filter((c) => c.getBoundingClientRect().top === top0).length;
+  });
+  const focused = page.locator('[data-testid=photo].focused');
+  const focusedPath = await focused.getAttribute('data-path');
+  const expected = await page.locator('[data-testid=photo]').nth(1 + cols).getAttribute('data-path');
+  assert.equal(focusedPath, expected, 'right, right, down: the second photo of the second row');
+  await page.keyboard.press('Enter');
+  await page.locator('[data-testid=preview]').waitFor();
+  await page.keyboard.press('Escape');
+  await page.locator('[data-testid=preview]').waitFor({ state: 'detached' });
+  await grid.focus();
+  await page.keyboard.press('f');
+  await page.waitForFunction((p) => document.querySelector('[data-testid=similar-query]')?.getAttribute('data-path') === p, focusedPath);
+
+  await page.locator('[data-testid=settings-button]').click();
+  const dialog = page.locator('[data-testid=settings-dialog]');
+  await dialog.waitFor();
+  await dialog.locator('select[data-setting=resolution]').selectOption('512');
+  const warning = page.locator('[data-testid=reindex-warning]');
+  await warning.waitFor();
+  assert.match((await warning.textContent()) ?? '', /re-reads every photo/i);
+  await shot('09-settings-reindex-warning');
+  await dialog.getByRole('button', { name: 'Cancel' }).last().click();
+  await dialog.waitFor({ state: 'detached' });
+  assert.equal(await page.locator('[data-testid=index-status]').getAttribute('data-state'), 'idle', 'cancelled: nothing re-indexed');
+});
+
 test('the page loads nothing from outside and reports no errors', async () => {
   assert.doesNotMatch(serveLog, /\[page error\]/, serveLog);
   const foreign = await page.evaluate(() =>

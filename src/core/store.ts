@@ -21,11 +21,16 @@ import type { Bag, TokenGrid } from './types.js';
 // Photowords ships on is LE; refuse rather than write files other machines would misread.
 if (endianness() !== 'LE') throw new Error('Photowords index files are little-endian; this platform is big-endian');
 
-export const SCHEMA_VERSION = 1;
+/**
+ * The layout this build writes. A file records its version in meta.schema_version; an older file
+ * is migrated at open (MIGRATIONS, one transaction), a newer one or a foreign SQLite file is
+ * refused without being changed, so no build ever misreads a file laid out differently.
+ */
+export const SCHEMA_VERSION = 2;
 
 // Optional pooled (pre-quantisation) feature vectors, written only when a caller asks for them
 // (evaluation's no-quantisation baseline); normal indexing leaves this table empty. IF NOT EXISTS
-// because it was added to schema 1 during development and older dev files lack it.
+// because it was added to schema 1 during development and older schema-1 files lack it.
 const DENSE_TABLE = `CREATE TABLE IF NOT EXISTS dense (
   image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
   dim      INTEGER NOT NULL,
@@ -55,9 +60,11 @@ CREATE TABLE images (
   height     INTEGER,
   status     TEXT NOT NULL CHECK (status IN ('indexed', 'failed')),
   error      TEXT,
-  indexed_at INTEGER NOT NULL
+  indexed_at INTEGER NOT NULL,
+  failure_code TEXT                 -- schema 2: DecodeFailureCode of a failed file (transient ones are retried)
 );
 CREATE INDEX images_status ON images(status);
+CREATE INDEX images_hash ON images(hash);
 CREATE TABLE grids (
   image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
   heads    INTEGER NOT NULL,
@@ -80,6 +87,33 @@ ${DENSE_TABLE}
 ${FOLDERS_TABLE}
 `;
 
+/**
+ * Ordered steps, each taking a file from schema `to - 1` to `to`. All steps a file needs run in
+ * one transaction at open, together with the new schema_version, so a crash mid-migration leaves
+ * the old file as it was. A new layout is one more entry here plus the change in SCHEMA (what a
+ * new file gets), and SCHEMA_VERSION bumped; test/schema.test.ts keeps the schema-1 DDL to prove
+ * old files still open.
+ */
+const MIGRATIONS: { to: number; what: string; up: (db: Database.Database) => void }[] = [
+  {
+    to: 2,
+    what: 'failure codes (transient read failures are retried), the content-hash index, the dense and folders tables',
+    up: (db) => {
+      db.exec('ALTER TABLE images ADD COLUMN failure_code TEXT');
+      // Schema 1 kept only the reason's words; the ones that meant a transient cause get its code.
+      db.exec(`UPDATE images SET failure_code = CASE
+          WHEN error = 'permission denied' THEN 'permission'
+          WHEN error LIKE 'file vanished%' THEN 'vanished'
+          WHEN error LIKE 'disk read error%' OR error = 'too many open files' THEN 'io'
+          ELSE NULL END
+        WHERE status = 'failed'`);
+      db.exec('CREATE INDEX IF NOT EXISTS images_hash ON images(hash)');
+      db.exec(DENSE_TABLE);
+      db.exec(FOLDERS_TABLE);
+    },
+  },
+];
+
 export interface OpenOptions {
   /** Identifies the model + bagging settings; bags from different fingerprints are not comparable. */
   fingerprint: string;
@@ -87,6 +121,24 @@ export interface OpenOptions {
   settings: object;
   /** Clear all photos and adopt this fingerprint, whatever the file was built with. */
   rebuild?: boolean;
+  /** Where "migrated index from schema N to M" goes; stderr when left out. */
+  log?: (msg: string) => void;
+}
+
+/**
+ * Writing the index failed for a reason no photo is to blame for (the disk is full, the file or
+ * its folder became read-only, an I/O error): indexing stops with this message, and everything
+ * committed before stays as it was.
+ */
+export class IndexWriteError extends Error {
+  constructor(
+    message: string,
+    /** SQLite's extended result code, e.g. SQLITE_FULL. */
+    readonly code: string,
+  ) {
+    super(message);
+    this.name = 'IndexWriteError';
+  }
 }
 
 /** What the scanner knows about a file before decoding it. */
@@ -116,6 +168,8 @@ export interface ImageRecord {
   status: ImageStatus;
   error: string | null;
   indexedAt: number;
+  /** For a failed file, the kind of failure (a DecodeFailureCode) when known; null for indexed ones. */
+  failureCode?: string | null;
 }
 
 export interface StoredBag {
@@ -165,6 +219,7 @@ interface ImageRow {
   status: ImageStatus;
   error: string | null;
   indexed_at: number;
+  failure_code: string | null;
 }
 
 interface BagRow {
@@ -210,12 +265,12 @@ function prepareStatements(db_: Database.Database) {
     byId: db_.prepare<[number], ImageRow>('SELECT * FROM images WHERE id = ?'),
     listImages: db_.prepare<[], ImageRow>('SELECT * FROM images ORDER BY id'),
     insertImage: db_.prepare(
-      `INSERT INTO images (path, size, mtime_ms, hash, width, height, status, error, indexed_at)
-       VALUES (@path, @size, @mtimeMs, @hash, @width, @height, @status, @error, @indexedAt)`,
+      `INSERT INTO images (path, size, mtime_ms, hash, width, height, status, error, indexed_at, failure_code)
+       VALUES (@path, @size, @mtimeMs, @hash, @width, @height, @status, @error, @indexedAt, @failureCode)`,
     ),
     updateImage: db_.prepare(
       `UPDATE images SET size = @size, mtime_ms = @mtimeMs, hash = @hash, width = @width, height = @height,
-         status = @status, error = @error, indexed_at = @indexedAt WHERE id = @id`,
+         status = @status, error = @error, indexed_at = @indexedAt, failure_code = @failureCode WHERE id = @id`,
     ),
     deleteImage: db_.prepare<[number]>('DELETE FROM images WHERE id = ?'),
     putGrid: db_.prepare(
@@ -298,6 +353,9 @@ export class IndexStore {
   static open(path: string, opts: OpenOptions): IndexStore {
     const db = new Database(path);
     try {
+      // Identify the file before anything writes to it: switching a foreign SQLite file to WAL
+      // would already change its header, and a newer schema must stay exactly as it is.
+      inspectSchema(db, path);
       db.pragma('journal_mode = WAL');
       // NORMAL in WAL mode may lose the last commits on power loss but never corrupts: fine for
       // an index that can be re-scanned.
@@ -307,7 +365,7 @@ export class IndexStore {
       return new IndexStore(db, path);
     } catch (err) {
       db.close();
-      throw err;
+      throw writeError(err, path);
     }
   }
 
@@ -342,8 +400,12 @@ export class IndexStore {
       const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
       if (!hasMeta) return undefined;
       const get = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
-      if (get.get('schema_version')?.value !== String(SCHEMA_VERSION)) return undefined;
+      // Older schemas keep meta's keys as they are (open() migrates the rest); newer ones are unknown.
+      const version = Number(get.get('schema_version')?.value);
+      if (!(Number.isInteger(version) && version >= 1 && version <= SCHEMA_VERSION)) return undefined;
       return get.get(key)?.value;
+    } catch {
+      return undefined; // not an SQLite file at all: open() says so
     } finally {
       db.close();
     }
@@ -351,7 +413,12 @@ export class IndexStore {
 
   /** Run `fn` in one transaction (nested calls become savepoints). Batching puts this way is far faster than one commit per photo. */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    try {
+      return this.db.transaction(fn)();
+    } catch (err) {
+      // SQLite has rolled the transaction back; say in words what happened to the file.
+      throw writeError(err, this.path);
+    }
   }
 
   get fingerprint(): string {
@@ -396,6 +463,7 @@ export class IndexStore {
         status: 'indexed' as const,
         error: null,
         indexedAt: Date.now(),
+        failureCode: null,
       };
       const id = this.upsertImage(row);
       this.stmts.putGrid.run(id, grid.heads, grid.height, grid.width, grid.codes, tokens);
@@ -406,8 +474,11 @@ export class IndexStore {
     });
   }
 
-  /** Record a file that could not be decoded or embedded, with why, so it is listed and not retried until it changes. */
-  putFailed(file: FileInfo, reason: string): number {
+  /**
+   * Record a file that could not be decoded or embedded, with why, so it is listed and not retried
+   * until it changes. `code` (a DecodeFailureCode) lets the indexer retry transient failures.
+   */
+  putFailed(file: FileInfo, reason: string, code?: string): number {
     return this.transaction(() =>
       this.upsertImage({
         path: file.path,
@@ -419,6 +490,7 @@ export class IndexStore {
         status: 'failed',
         error: reason,
         indexedAt: Date.now(),
+        failureCode: code ?? null,
       }),
     );
   }
@@ -432,6 +504,68 @@ export class IndexStore {
       this.stmts.deleteImage.run(existing.id); // cascades to grids
       return true;
     });
+  }
+
+  // ---- keeping a photo's identity (the watcher, reconcile) -------------------------------------
+
+  private syncStmts?: {
+    move: Database.Statement<[string, number, number, number]>;
+    touch: Database.Statement<[number, number, number]>;
+    under: Database.Statement<[string, string, number], ImageRow>;
+    byHash: Database.Statement<[string], ImageRow>;
+  };
+
+  private sync() {
+    if (!this.syncStmts) {
+      // Finding a photo by its content (a renamed file, a copy) needs an index on the hash; it is
+      // an index only, so files without it read the same and it is made once, on first use.
+      this.db.exec('CREATE INDEX IF NOT EXISTS images_hash ON images(hash)');
+      this.syncStmts = {
+        move: this.db.prepare('UPDATE images SET path = ?, size = ?, mtime_ms = ? WHERE id = ?'),
+        touch: this.db.prepare('UPDATE images SET size = ?, mtime_ms = ? WHERE id = ?'),
+        under: this.db.prepare("SELECT * FROM images WHERE path > ? AND path < ? ORDER BY path LIMIT ?"),
+        byHash: this.db.prepare("SELECT * FROM images WHERE hash = ? AND status = 'indexed' ORDER BY id LIMIT 1"),
+      };
+    }
+    return this.syncStmts;
+  }
+
+  /**
+   * A file renamed or moved with the same content: its row takes the new path (and the file's
+   * size and mtime); its id, grid, bag and df stay as they are, and no model runs. Whatever was
+   * stored for the new path before (a failed file, an older photo) is forgotten first.
+   */
+  move(from: string, to: string, file: { size: number; mtimeMs: number }): boolean {
+    return this.transaction(() => {
+      const existing = this.stmts.byPath.get(from);
+      if (!existing) return false;
+      if (from !== to) this.remove(to);
+      this.sync().move.run(to, file.size, file.mtimeMs, existing.id);
+      return true;
+    });
+  }
+
+  /** The file was touched but its bytes are the same (hash checked): only size and mtime change. */
+  touch(path: string, file: { size: number; mtimeMs: number }): boolean {
+    const existing = this.stmts.byPath.get(path);
+    if (!existing) return false;
+    this.sync().touch.run(file.size, file.mtimeMs, existing.id);
+    return true;
+  }
+
+  /**
+   * Known files under a folder, a page at a time in path order, starting after `after` (''
+   * for the first page), so a reconcile never holds a whole library's rows at once.
+   */
+  recordsUnder(dir: string, after: string, limit: number): ImageRecord[] {
+    const [lo, hi] = underRange(dir);
+    return this.sync().under.all(after > lo ? after : lo, hi, limit).map(toRecord);
+  }
+
+  /** An indexed photo with exactly these bytes (sha256), if any. */
+  findIndexedByHash(hash: string): ImageRecord | undefined {
+    const row = this.sync().byHash.get(hash);
+    return row && toRecord(row);
   }
 
   /** Number of known files (indexed + failed). */
@@ -589,11 +723,11 @@ export class IndexStore {
   /** Insert or update the image row for row.path (dropping any old bag/grid); returns its id. Caller holds a transaction. */
   private upsertImage(row: Omit<ImageRecord, 'id'>): number {
     const existing = this.stmts.byPath.get(row.path);
-    if (!existing) return Number(this.stmts.insertImage.run(row).lastInsertRowid);
+    if (!existing) return Number(this.stmts.insertImage.run({ ...row, failureCode: row.failureCode ?? null }).lastInsertRowid);
     this.dropBag(existing.id);
     this.stmts.deleteGrid.run(existing.id);
     this.stmts.deleteDense.run(existing.id); // it described the old content
-    this.stmts.updateImage.run({ ...row, id: existing.id });
+    this.stmts.updateImage.run({ ...row, failureCode: row.failureCode ?? null, id: existing.id });
     return existing.id;
   }
 
@@ -612,11 +746,47 @@ export class IndexStore {
   }
 }
 
+/** The schema version a file records, or undefined for a new (empty) file; throws for anything this build must not touch. */
+function inspectSchema(db: Database.Database, path: string): number | undefined {
+  let tables: { name: string }[];
+  try {
+    tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").all();
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+      throw new Error(`${path} is not an SQLite database, so not a Photowords index; refusing to touch it.`);
+    }
+    throw writeError(err, path);
+  }
+  if (tables.length === 0) return undefined;
+  const hasMeta = tables.some((t) => t.name === 'meta');
+  const raw = hasMeta
+    ? db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").get()?.value
+    : undefined;
+  if (raw === undefined) {
+    throw new Error(`${path} is an SQLite file but not a Photowords index (no schema version); refusing to touch it.`);
+  }
+  const version = Number(raw);
+  if (!Number.isInteger(version) || version < 1) {
+    throw new Error(`${path} records schema version "${raw}", which no Photowords release wrote; refusing to touch it.`);
+  }
+  if (version > SCHEMA_VERSION) {
+    throw new Error(
+      `Index at ${path} has schema version ${version}, newer than this Photowords build can read (schema ${SCHEMA_VERSION} and older). ` +
+        'It was written by a newer Photowords release: update Photowords, or choose another index path. The file was left unchanged.',
+    );
+  }
+  return version;
+}
+
 function initOrCheck(db: Database.Database, path: string, opts: OpenOptions): void {
   const settingsJson = JSON.stringify(opts.settings);
+  let migratedFrom: number | undefined;
+  // IMMEDIATE: the write lock is taken before the version is read, so two processes opening an
+  // old file at once cannot both migrate it.
   db.transaction(() => {
-    const tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").all();
-    if (tables.length === 0) {
+    const version = inspectSchema(db, path); // again, under the lock
+    if (version === undefined) {
       db.exec(SCHEMA);
       const set = db.prepare<[string, string]>('INSERT INTO meta (key, value) VALUES (?, ?)');
       set.run('schema_version', String(SCHEMA_VERSION));
@@ -625,21 +795,11 @@ function initOrCheck(db: Database.Database, path: string, opts: OpenOptions): vo
       set.run('doc_count', '0');
       return;
     }
-    const hasMeta = tables.some((t) => t.name === 'meta');
-    const version = hasMeta
-      ? db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").get()?.value
-      : undefined;
-    if (version === undefined) {
-      throw new Error(`${path} is an SQLite file but not a Photowords index (no schema version); refusing to touch it.`);
+    if (version < SCHEMA_VERSION) {
+      for (const step of MIGRATIONS) if (step.to > version) step.up(db);
+      db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(String(SCHEMA_VERSION));
+      migratedFrom = version;
     }
-    if (version !== String(SCHEMA_VERSION)) {
-      throw new Error(
-        `Index at ${path} has schema version ${version}, but this version of Photowords only reads schema version ${SCHEMA_VERSION}. ` +
-          'It was written by a different Photowords release; delete the file (or choose another index path) to re-index.',
-      );
-    }
-    db.exec(DENSE_TABLE);
-    db.exec(FOLDERS_TABLE);
     const stored = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'fingerprint'").get()?.value;
     if (opts.rebuild) {
       // Cascades to grids and bags; df goes with them, so every count restarts from zero.
@@ -652,6 +812,7 @@ function initOrCheck(db: Database.Database, path: string, opts: OpenOptions): vo
     }
     if (stored !== opts.fingerprint) {
       const storedSettings = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'settings'").get()?.value;
+      // Thrown inside the transaction: a migration that ran above is rolled back with it.
       throw new Error(
         `Index at ${path} was built with other settings (fingerprint ${stored}, settings ${storedSettings}); ` +
           `the current ones are fingerprint ${opts.fingerprint}, settings ${settingsJson}. ` +
@@ -659,7 +820,35 @@ function initOrCheck(db: Database.Database, path: string, opts: OpenOptions): vo
           '(rebuild: true in the API; this clears the stored photos), or use another index path.',
       );
     }
-  })();
+  }).immediate();
+  if (migratedFrom !== undefined) {
+    const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+    log(`migrated index from schema ${migratedFrom} to ${SCHEMA_VERSION} (${path})`);
+  }
+}
+
+/**
+ * SQLite's write failures in words a person can act on. SQLITE_FULL etc. are not any photo's
+ * fault, so the indexer stops on an IndexWriteError instead of blaming the photo in hand.
+ */
+export function writeError(err: unknown, path: string): unknown {
+  if (err instanceof IndexWriteError) return err;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return err;
+  const kept = 'Every photo stored before this is kept; run indexing again to go on.';
+  if (code === 'SQLITE_FULL') {
+    return new IndexWriteError(`the disk is full: could not write the index ${path} (SQLITE_FULL). Free some space on that disk. ${kept}`, code);
+  }
+  if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM') {
+    return new IndexWriteError(`cannot write the index ${path}: the file or its folder is read-only or not permitted (${code}). ${kept}`, code);
+  }
+  if (code.startsWith('SQLITE_IOERR')) {
+    return new IndexWriteError(`disk error while writing the index ${path} (${code}: ${(err as Error).message}). ${kept}`, code);
+  }
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') {
+    return new IndexWriteError(`the index ${path} is damaged (${code}: ${(err as Error).message}); move it aside and index again.`, code);
+  }
+  return err;
 }
 
 function toRecord(r: ImageRow): ImageRecord {
@@ -674,6 +863,7 @@ function toRecord(r: ImageRow): ImageRecord {
     status: r.status,
     error: r.error,
     indexedAt: r.indexed_at,
+    failureCode: r.failure_code ?? null,
   };
 }
 

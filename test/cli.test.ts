@@ -50,12 +50,14 @@ test('index: bad files are recorded with a reason and skipped, the rest is index
   assert.equal(parsed.failures.length, Object.keys(fixture.bad).length);
   assert.ok(parsed.failures.every((f: { error: string }) => f.error.length > 0));
 
-  // A second run over unchanged files does no work.
+  // A second run over unchanged files does no work, except trying the unreadable file again
+  // (a permission fixed with chmod leaves its mtime as it was).
   const again = await run(['index', lib, '--db', db, '--json'], true);
   assert.equal(again.code, 0, again.stderr);
   const s2 = JSON.parse(again.stdout);
   assert.equal(s2.indexed, 0);
-  assert.equal(s2.unchanged, fixture.good.length + Object.keys(fixture.bad).length);
+  assert.equal(s2.unchanged, fixture.good.length + Object.keys(fixture.bad).length - fixture.unreadable.length);
+  assert.deepEqual(s2.failures.map((f: { path: string }) => f.path), fixture.unreadable);
 
   // An indexed photo is its own best match, with cosine 1.
   const sim = await run(['similar', fixture.good[0], '--db', db, '--top', '3', '--json']);

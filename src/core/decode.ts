@@ -3,7 +3,7 @@
 // maxSide) so that visual words from different photos describe objects at comparable scales.
 
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import sharp, { type OutputInfo } from 'sharp';
 
 /** sharp's own default (0x3FFF x 0x3FFF): big enough for any camera or stitched panorama we expect. */
@@ -22,8 +22,16 @@ export type DecodeFailureCode =
   | 'not-a-file'
   | 'permission'
   | 'vanished'
+  | 'changed'
   | 'io'
   | 'unknown';
+
+/**
+ * Failures that say nothing about the file's content, only about the moment it was read: a fixed
+ * permission (chmod leaves the mtime alone), a disk or memory hiccup, a file caught mid-write or
+ * mid-delete. The indexer reads these again next run even when size and mtime are unchanged.
+ */
+export const TRANSIENT_FAILURES: ReadonlySet<DecodeFailureCode> = new Set(['permission', 'io', 'vanished', 'changed']);
 
 /** A failure the user can act on; `reason` is shown as-is, `detail` keeps the raw cause for logs. */
 export class DecodeError extends Error {
@@ -165,7 +173,16 @@ export async function decodeForModel(input: Buffer, maxSide: number, opts: Decod
 export interface ReadOptions {
   /** Files above this are refused before reading: a huge file is almost never a photo we can use. */
   maxBytes?: number;
+  /**
+   * Test seam: runs after the file is opened and stat'ed, before its bytes are read, which is
+   * where a concurrent writer or an unlink strikes. Real races are too rare to hit on purpose;
+   * test/hostile.test.ts rewrites or deletes the file here. Nothing else sets it.
+   */
+  onOpen?: () => void | Promise<void>;
 }
+
+/** Reads of a file that keeps changing under us before it is given up for this run. */
+const READ_ATTEMPTS = 3;
 
 export interface ImageFile {
   buffer: Buffer;
@@ -175,8 +192,26 @@ export interface ImageFile {
   hash: string;
 }
 
-/** Reads the file once; the same buffer is hashed and decoded (no second read that could race an edit). */
+/**
+ * Reads the file once; the same buffer is hashed and decoded (no second read that could race an
+ * edit), and size/mtime are those of the version read: the file is stat'ed before and after the
+ * read, through the open handle and by path, and a file that changed, was replaced or deleted in
+ * between is read again (up to READ_ATTEMPTS), else refused as 'changed' or 'vanished'. So the
+ * hash, the pixels and the stored size/mtime always describe one version, and a later edit shows
+ * as a size/mtime change that the next run picks up.
+ */
 export async function readImageFile(path: string, opts: ReadOptions = {}): Promise<ImageFile> {
+  for (let attempt = 1; ; attempt++) {
+    const file = await readOnce(path, opts);
+    if (file) return file;
+    if (attempt >= READ_ATTEMPTS) {
+      throw new DecodeError('changed', 'file changed while being read (still being written?); it is read again next time');
+    }
+  }
+}
+
+/** One read; undefined when the file changed during it. */
+async function readOnce(path: string, opts: ReadOptions): Promise<ImageFile | undefined> {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   let handle;
   try {
@@ -185,14 +220,26 @@ export async function readImageFile(path: string, opts: ReadOptions = {}): Promi
     throw classifyError(err);
   }
   try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) throw new DecodeError('not-a-file', 'not a regular file');
-    if (stat.size > maxBytes) throw fileTooLarge(stat.size, maxBytes);
+    const before = await handle.stat();
+    if (!before.isFile()) throw new DecodeError('not-a-file', 'not a regular file');
+    if (before.size > maxBytes) throw fileTooLarge(before.size, maxBytes);
+    await opts.onOpen?.();
     const buffer = await handle.readFile();
     // The file may have grown between stat and read (a copy still in progress).
     if (buffer.length > maxBytes) throw fileTooLarge(buffer.length, maxBytes);
+    const after = await handle.stat();
+    // By path too: an unlink, or a save that replaced the file (new inode), leaves the handle's view as it was.
+    let now;
+    try {
+      now = await stat(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new DecodeError('vanished', 'file deleted while reading', 'ENOENT');
+      throw err;
+    }
+    const same = (s: { size: number; mtimeMs: number }) => s.size === before.size && s.mtimeMs === before.mtimeMs;
+    if (buffer.length !== before.size || !same(after) || !same(now) || now.ino !== before.ino || now.dev !== before.dev) return undefined;
     const hash = createHash('sha256').update(buffer).digest('hex');
-    return { buffer, size: buffer.length, mtimeMs: stat.mtimeMs, hash };
+    return { buffer, size: buffer.length, mtimeMs: before.mtimeMs, hash };
   } catch (err) {
     throw classifyError(err);
   } finally {

@@ -9,7 +9,8 @@ import { ensureInt8Backbone } from './model/quantize.js';
 import type { ProviderChoice, TokenizerApi } from './model/tokenizer.js';
 import { TokenizerPool } from './model/tokenizer-worker.js';
 import os from 'node:os';
-import { indexFolders, type IndexOptions, type IndexReport, type PipelineSettings } from './indexer.js';
+import { indexFiles, indexFolders, type IndexOptions, type IndexReport, type PipelineSettings } from './indexer.js';
+import type { FileInfo } from './store.js';
 import { readImageFile, decodeForModel } from './decode.js';
 import { bagFromGrid } from './kgrams.js';
 import { buildInvertedIndex, type InvertedIndex } from './invindex.js';
@@ -86,7 +87,7 @@ export class Engine {
       );
     }
     const fp = fingerprint(settings, backbone.sha256, manifest.sha256);
-    const store = IndexStore.open(dbPath, { fingerprint: fp, settings, rebuild: opts.rebuild });
+    const store = IndexStore.open(dbPath, { fingerprint: fp, settings, rebuild: opts.rebuild, log: opts.log });
     try {
       // The model runs in worker threads so that this thread stays free for the pipeline's own
       // work; up to 4 single-session workers share the cores (tokenizer-worker.ts says why).
@@ -132,6 +133,14 @@ export class Engine {
     );
     this.refreshQueries();
     return report;
+  }
+
+  /**
+   * Indexes an explicit list of files through the same pipeline (the watcher's change sets and a
+   * reconcile's new and edited files). Queries are not refreshed here: the caller decides when.
+   */
+  async indexFiles(files: Iterable<FileInfo>, opts: IndexOptions & { pipeline?: Partial<PipelineSettings> } = {}): Promise<IndexReport> {
+    return indexFiles(files, this.store, this.tokenizer, this.pipelineSettings(opts.pipeline), opts);
   }
 
   /** The in-memory inverted index over every stored bag, built on first use. */

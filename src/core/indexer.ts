@@ -2,11 +2,11 @@
 // tokenize (onnxruntime's own threads) -> k-grams -> SQLite. Decoding runs ahead of the model so
 // both overlap; backpressure keeps at most a few decoded photos in memory.
 import PQueue from 'p-queue';
-import { scanFolders } from './scan.js';
-import { readImageFile, decodeForModel, DecodeError, classifyError, type DecodedImage } from './decode.js';
+import { scanFolders, type ScanResult } from './scan.js';
+import { readImageFile, decodeForModel, DecodeError, classifyError, TRANSIENT_FAILURES, type DecodedImage, type DecodeFailureCode } from './decode.js';
 import { ShapeBatcher, type Batch } from './batcher.js';
 import { bagFromGrid } from './kgrams.js';
-import type { IndexStore } from './store.js';
+import type { FileInfo, IndexStore } from './store.js';
 import { ModelStoppedError, type TokenizerApi, type TokenizedImage } from './model/tokenizer.js';
 import type { KgramSettings } from './types.js';
 
@@ -51,11 +51,29 @@ export interface IndexReport extends IndexProgress {
   timings: StageTimings;
   provider: string;
   failures: { path: string; reason: string }[];
+  /** Photos that went through the model in this run. */
+  modelPhotos: number;
+  /** Photos whose words were copied from an indexed photo with the same bytes (reuseByHash). */
+  reused: number;
 }
 
 export interface IndexOptions {
   onProgress?: (p: IndexProgress) => void;
   signal?: AbortSignal;
+  /**
+   * A file whose bytes (sha256) equal an indexed photo's gets that photo's grid and bag without
+   * running the model (copies, a folder copied in); the app turns it on.
+   */
+  reuseByHash?: boolean;
+  /**
+   * Test seams for races too rare to hit on purpose (test/hostile.test.ts): `beforeRead` runs
+   * between the scan and the read of a file (to delete or replace it there), `duringRead` after
+   * the file is opened and before its bytes are read. Nothing else sets them.
+   */
+  testHooks?: {
+    beforeRead?: (path: string) => void | Promise<void>;
+    duringRead?: (path: string) => void | Promise<void>;
+  };
 }
 
 interface Pending extends DecodedImage {
@@ -72,13 +90,42 @@ export async function indexFolders(
   settings: PipelineSettings,
   opts: IndexOptions = {},
 ): Promise<IndexReport> {
+  return runPipeline(scanFolders(dirs, { signal: opts.signal }), store, tokenizer, settings, opts);
+}
+
+/**
+ * The same pipeline over an explicit list of files (the watcher's change sets, a reconcile's
+ * new and edited files) instead of a folder scan. Unchanged files are skipped as in a scan.
+ */
+export async function indexFiles(
+  files: Iterable<FileInfo>,
+  store: IndexStore,
+  tokenizer: TokenizerApi,
+  settings: PipelineSettings,
+  opts: IndexOptions = {},
+): Promise<IndexReport> {
+  async function* entries(): AsyncGenerator<ScanResult> {
+    for (const f of files) yield { kind: 'file', path: f.path, size: f.size, mtimeMs: f.mtimeMs };
+  }
+  return runPipeline(entries(), store, tokenizer, settings, opts);
+}
+
+async function runPipeline(
+  scan: AsyncIterable<ScanResult>,
+  store: IndexStore,
+  tokenizer: TokenizerApi,
+  settings: PipelineSettings,
+  opts: IndexOptions,
+): Promise<IndexReport> {
   const t0 = performance.now();
   const timings: StageTimings = { readMs: 0, decodeMs: 0, modelMs: 0, kgramsMs: 0, sqliteMs: 0, wallMs: 0 };
   const failures: { path: string; reason: string }[] = [];
   const progress: IndexProgress = { total: 0, done: 0, indexed: 0, failed: 0, skipped: 0, imagesPerSecond: 0, etaSeconds: 0 };
+  let modelPhotos = 0;
+  let reused = 0;
 
   const todo: { path: string; size: number; mtimeMs: number }[] = [];
-  for await (const entry of scanFolders(dirs, { signal: opts.signal })) {
+  for await (const entry of scan) {
     if (entry.kind === 'failure') {
       failures.push({ path: entry.path, reason: entry.reason });
       if (!entry.folder) {
@@ -88,8 +135,10 @@ export async function indexFolders(
       continue;
     }
     const known = store.getByPath(entry.path);
-    // Unchanged since last time (indexed or failed): no work at all.
-    if (known && known.size === entry.size && known.mtimeMs === entry.mtimeMs) {
+    // Unchanged since last time (indexed or failed): no work at all. A transient failure (a
+    // permission since fixed, a file caught mid-write) is read again, as chmod keeps the mtime.
+    const transient = known?.status === 'failed' && TRANSIENT_FAILURES.has(known.failureCode as DecodeFailureCode);
+    if (known && known.size === entry.size && known.mtimeMs === entry.mtimeMs && !transient) {
       progress.skipped++;
       continue;
     }
@@ -112,10 +161,18 @@ export async function indexFolders(
   };
 
   const fail = (file: { path: string; size: number; mtimeMs: number }, err: unknown) => {
-    const reason = err instanceof DecodeError ? err.reason : classifyError(err).reason;
-    failures.push({ path: file.path, reason });
+    const e = classifyError(err);
+    failures.push({ path: file.path, reason: e.reason });
     const t = performance.now();
-    store.putFailed(file, reason);
+    try {
+      // A file deleted since the scan is not kept as a failed photo: the run reports it, and the
+      // index forgets whatever it knew of that path, as it would for any deleted file.
+      if (e.code === 'vanished' && e.detail === 'ENOENT') store.remove(file.path);
+      else store.putFailed(file, e.reason, e.code);
+    } catch (storeErr) {
+      stop(storeErr); // the index cannot be written (disk full ...): no photo is to blame
+      return;
+    }
     timings.sqliteMs += performance.now() - t;
     progress.failed++;
     progress.done++;
@@ -128,7 +185,14 @@ export async function indexFolders(
   // own threads: back to back, the model sat idle for this long after every photo.
   const storeQueue = new PQueue({ concurrency: 1 });
   let fatal: Error | undefined;
+  // The first error that ends the run: a dead model thread, or an index that cannot be written
+  // (store.ts's IndexWriteError: the disk is full ...). Photos in flight stay unindexed, not
+  // failed, and the next run reads them.
+  const stop = (err: unknown) => {
+    fatal ??= err instanceof Error ? err : new Error(String(err));
+  };
   const storeBatch = (batch: Batch<Pending>, results: TokenizedImage[]) => {
+    if (fatal) return;
     let t = performance.now();
     const bags = results.map((r) => bagFromGrid(r.grid, settings.kgrams));
     timings.kgramsMs += performance.now() - t;
@@ -168,14 +232,39 @@ export async function indexFolders(
       return;
     }
     timings.modelMs += performance.now() - t;
-    void storeQueue.add(() => storeBatch(batch, results));
+    modelPhotos += batch.items.length;
+    storeQueue.add(() => storeBatch(batch, results)).catch(stop);
   };
 
   const decodeOne = async (file: { path: string; size: number; mtimeMs: number }) => {
     let t = performance.now();
     try {
-      const f = await readImageFile(file.path);
+      const hooks = opts.testHooks;
+      await hooks?.beforeRead?.(file.path);
+      const f = await readImageFile(file.path, hooks?.duringRead && { onOpen: () => hooks.duringRead!(file.path) });
       timings.readMs += performance.now() - t;
+      const twin = opts.reuseByHash && !settings.dense ? store.findIndexedByHash(f.hash) : undefined;
+      if (twin && twin.path !== file.path) {
+        // The same bytes give the same words: copy them, in the store queue's order.
+        const grid = store.getGrid(twin.id);
+        const bag = store.getBag(twin.id);
+        if (grid && bag) {
+          const info = { path: file.path, size: f.size, mtimeMs: f.mtimeMs, hash: f.hash, width: twin.width ?? 0, height: twin.height ?? 0 };
+          storeQueue.add(() => {
+            if (fatal) return;
+            const t1 = performance.now();
+            store.putIndexed(info, grid, bag);
+            timings.sqliteMs += performance.now() - t1;
+            reused++;
+            progress.indexed++;
+            progress.done++;
+            processedSinceStart++;
+            progress.current = file.path;
+            report();
+          }).catch(stop);
+          return;
+        }
+      }
       t = performance.now();
       const img = await decodeForModel(f.buffer, settings.resolution, { minSide });
       timings.decodeMs += performance.now() - t;
@@ -201,5 +290,5 @@ export async function indexFolders(
   if (fatal) throw fatal;
   timings.wallMs = performance.now() - t0;
   report();
-  return { ...progress, timings, provider: tokenizer.provider, failures };
+  return { ...progress, timings, provider: tokenizer.provider, failures, modelPhotos, reused };
 }

@@ -71,31 +71,43 @@ export async function* scanFolders(dirs: string[], opts: ScanOptions = {}): Asyn
     if (visited.has(id)) return;
     visited.add(id);
 
-    let dirents: Dirent[];
+    let dirents: Dirent<Buffer>[];
     try {
       dirents = [];
-      for await (const d of await opendir(dir)) dirents.push(d);
+      // Names as bytes: Linux allows any bytes but '/' and NUL, and a name that is not UTF-8
+      // would come back as a string with U+FFFD in it, naming no file at all.
+      for await (const d of await opendir(dir, { encoding: 'buffer' as BufferEncoding })) dirents.push(d as unknown as Dirent<Buffer>);
     } catch (err) {
       yield { kind: 'failure', path: dir, reason: fsReason(err, true), folder: true };
       return;
     }
 
-    const children: { name: string; key: string; dirent: Dirent; st?: Stats; error?: unknown }[] = [];
+    const children: { name: string; key: string; dirent: Dirent<Buffer>; st?: Stats; error?: unknown; badName?: boolean }[] = [];
     for (const dirent of dirents) {
-      if (!includeHidden && dirent.name.startsWith('.')) continue;
+      const name = dirent.name.toString('utf8');
+      const badName = !Buffer.from(name, 'utf8').equals(dirent.name);
+      if (!includeHidden && name.startsWith('.')) continue;
       if (dirent.isSymbolicLink() && !follow) continue;
       // Some filesystems (older NFS, FUSE) report no type at all; stat() below decides for those.
       const untyped = !dirent.isFile() && !dirent.isDirectory() && !dirent.isSymbolicLink() && !dirent.isFIFO() &&
         !dirent.isSocket() && !dirent.isCharacterDevice() && !dirent.isBlockDevice();
       const maybeDir = dirent.isDirectory() || dirent.isSymbolicLink() || untyped;
-      if (!maybeDir && !(dirent.isFile() && isImage(dirent.name))) continue;
-      children.push({ name: dirent.name, key: dirent.name, dirent });
+      if (!maybeDir && !(dirent.isFile() && isImage(name))) continue;
+      if (badName) {
+        // The rest of the engine (SQLite TEXT, the UI, the path guard) speaks strings; such a
+        // file is listed as failed under a readable spelling of its name instead.
+        const shown = escapeNonUtf8(dirent.name);
+        if (dirent.isDirectory() || isImage(shown)) children.push({ name: shown, key: dirent.isDirectory() ? `${shown}/` : shown, dirent, badName });
+        continue;
+      }
+      children.push({ name, key: name, dirent });
     }
 
     // stat() follows symlinks, which both resolves what a link points at and gives size/mtime.
     for (let i = 0; i < children.length; i += STAT_PARALLELISM) {
       await Promise.all(
         children.slice(i, i + STAT_PARALLELISM).map(async (c) => {
+          if (c.badName) return;
           try {
             c.st = await stat(join(dir, c.name));
           } catch (err) {
@@ -108,6 +120,7 @@ export async function* scanFolders(dirs: string[], opts: ScanOptions = {}): Asyn
     // A folder sorts as "name/" so that a depth-first walk yields exactly the global path order
     // ("a.jpg" < "a/b.jpg", because '.' < '/').
     const kept = children.filter((c) => {
+      if (c.badName) return true;
       if (c.st?.isDirectory()) c.key = `${c.name}/`;
       else if (c.st && !(c.st.isFile() && isImage(c.name))) return false;
       // A link or untyped entry we cannot stat only matters if it looked like a photo.
@@ -119,7 +132,17 @@ export async function* scanFolders(dirs: string[], opts: ScanOptions = {}): Asyn
     for (const c of kept) {
       if (opts.signal?.aborted) return;
       const path = join(dir, c.name);
-      if (c.error !== undefined) {
+      if (c.badName) {
+        const folder = c.dirent.isDirectory();
+        yield {
+          kind: 'failure',
+          path,
+          reason: folder
+            ? 'folder name is not valid UTF-8 (shown with \\x escapes); rename the folder to index the photos in it'
+            : 'file name is not valid UTF-8 (shown with \\x escapes); rename the file to index it',
+          folder,
+        };
+      } else if (c.error !== undefined) {
         const broken = c.dirent.isSymbolicLink() && (c.error as NodeJS.ErrnoException).code === 'ENOENT';
         yield {
           kind: 'failure',
@@ -160,6 +183,32 @@ export async function scanToLists(dirs: string[], opts: ScanOptions = {}): Promi
     else failures.push(r);
   }
   return { files, failures };
+}
+
+/**
+ * A file name's bytes as a string: valid UTF-8 as it is, every other byte as `\xNN`, so two such
+ * names stay two entries and a person can tell which file is meant.
+ */
+export function escapeNonUtf8(bytes: Buffer): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; ) {
+    let n = 0;
+    for (let len = 1; len <= 4 && i + len <= bytes.length; len++) {
+      const piece = bytes.subarray(i, i + len);
+      if (Buffer.from(piece.toString('utf8'), 'utf8').equals(piece)) {
+        n = len;
+        break;
+      }
+    }
+    if (n > 0) {
+      out += bytes.toString('utf8', i, i + n);
+      i += n;
+    } else {
+      out += `\\x${bytes[i].toString(16).padStart(2, '0')}`;
+      i++;
+    }
+  }
+  return out;
 }
 
 function fsReason(err: unknown, folder: boolean): string {

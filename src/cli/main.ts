@@ -276,7 +276,7 @@ program
     const { startServer } = await import('../server/server.js');
     const staticDir = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../out/renderer');
     if (!fs.existsSync(path.join(staticDir, 'index.html'))) throw new Error(`the UI is not built (${staticDir}); build it with: npm run build:web`);
-    const library = await Library.open(o.db, { provider: o.provider, log });
+    const library = await Library.open(o.db, { provider: o.provider, log, lockKind: 'serve' });
     let stopping = false;
     try {
       for (const d of dirs) {
@@ -314,6 +314,69 @@ program
     } finally {
       await library.close();
     }
+  });
+
+program
+  .command('daemon')
+  .description('index the library folders in the background, headless: a reconcile at start, then every change the watcher sees; stops cleanly on SIGINT/SIGTERM')
+  .argument('[dir...]', 'folders to add to the library (kept in the database for next time)')
+  .option('--db <file>', 'index database', DEFAULT_DB)
+  .option('--poll <ms>', 'how often an offline folder is looked at', int('poll', 100, 3_600_000), 3000)
+  .addOption(new Option('--provider <ep>', 'execution provider (default: the one chosen in Settings, else auto)').choices(['auto', 'cpu', 'cuda', 'dml', 'coreml']))
+  .action(async (dirs: string[], o: { db: string; poll: number; provider?: SettingsFlags['provider'] }) => {
+    const { Library } = await import('../core/library.js');
+    for (const d of dirs) {
+      const st = fs.statSync(path.resolve(d), { throwIfNoEntry: false });
+      if (!st?.isDirectory()) throw new Error(`not a folder: ${d}`);
+    }
+    // Signals that come while the model loads still stop the daemon cleanly, once it is open.
+    let stopSignal: string | undefined;
+    let wake: (() => void) | undefined;
+    const onSignal = (sig: string) => {
+      if (stopSignal) return;
+      stopSignal = sig;
+      log(`${sig}: finishing the photos in flight, then stopping.`);
+      wake?.();
+    };
+    process.on('SIGINT', () => onSignal('SIGINT'));
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
+    const library = await Library.open(o.db, { provider: o.provider, log, watch: true, pollMs: o.poll, lockKind: 'daemon' });
+    try {
+      for (const d of dirs) {
+        const abs = path.resolve(d);
+        if ((await library.listFolders()).some((f) => f.path === abs)) continue;
+        await library.addFolder(abs);
+        log(`Added ${abs} to the library.`);
+      }
+      const folders = await library.listFolders();
+      if (folders.length === 0) throw new Error(`the library ${o.db} has no folders; name one: photowords daemon DIR --db ${o.db}`);
+      log(`Photowords daemon (pid ${process.pid}) watching ${folders.map((f) => f.path + (f.online ? '' : ' (offline)')).join(', ')}; index ${path.resolve(o.db)}.`);
+      let lastState = '';
+      let lastLine = 0;
+      library.onEvent((e) => {
+        if (e.type === 'library') {
+          for (const f of e.folders) if (!f.online) log(`Offline: ${f.path} (${f.photos} photos kept).`);
+          return;
+        }
+        const s = e.status;
+        const now = Date.now();
+        if (s.state === lastState && (s.state !== 'indexing' || now - lastLine < 5000)) return;
+        lastState = s.state;
+        lastLine = now;
+        if (s.state === 'idle') log(`Library: ${s.libraryPhotos} photos indexed${s.failuresTotal ? `, ${s.failuresTotal} could not be read` : ''}.`);
+        else if (s.state === 'error') log(s.message ?? 'Indexing stopped.');
+        else if (s.state === 'indexing') {
+          log(`Indexing: ${s.done}/${s.total} photos, ${s.imagesPerSecond.toFixed(1)}/s${s.etaSeconds ? `, ${Math.ceil(s.etaSeconds)} s left` : ''}.`);
+        } else log(`Indexing: ${s.state}`);
+      });
+      if (!stopSignal) await new Promise<void>((resolve) => (wake = resolve));
+    } finally {
+      // Stops the run (photos in flight finish and are stored, the rest wait for next time),
+      // closes the watcher and the database, and releases the lock.
+      await library.close();
+    }
+    const a = library.activity;
+    log(`Stopped (${stopSignal ?? 'error'}); ${a.modelPhotos} photos read by the model, ${a.reused} copies, ${a.moved} moved, ${a.removed} removed this session.`);
   });
 
 async function openExisting(db: string, provider: SettingsFlags['provider']): Promise<Engine> {

@@ -10,7 +10,10 @@ import { ThumbnailCache } from './thumbnails.js';
 import { DEFAULT_SIMILARITY, SIMILARITIES } from './settings.js';
 import { IndexStore } from './store.js';
 import { DecodeError } from './decode.js';
-import type { IndexProgress } from './indexer.js';
+import type { IndexProgress, IndexReport } from './indexer.js';
+import { DbLock } from './dblock.js';
+import { FolderWatcher, type WatcherOptions, type WatcherStats } from './watcher.js';
+import { applyChangeSet, emptyChangeSet, mergeChangeSets, reconcileFolders, changeSetSize, type ChangeSet, type SyncPlan } from './sync.js';
 import type {
   BackendEvent,
   FolderInfo,
@@ -51,6 +54,36 @@ export interface LibraryOptions {
   thumbsDir?: string;
   /** Start indexing the folders at once (default true). */
   autoIndex?: boolean;
+  /**
+   * Watch the library folders and index what changes in them (default: as autoIndex, so true for
+   * serve, daemon and the app); off, the folders are reconciled only at open, on folder changes,
+   * when a folder comes back online and on resume.
+   */
+  watch?: boolean;
+  /** The watcher's batching (tests shorten it). */
+  watcher?: Pick<WatcherOptions, 'debounceMs' | 'maxWaitMs' | 'stableMs'>;
+  /** How often an offline folder's root is looked at (default 3,000 ms). */
+  pollMs?: number;
+  /** What holds the database lock, for the message a second process gets ('daemon', 'serve', 'app'). */
+  lockKind?: string;
+}
+
+/** What the library did without a full re-index: counts since it was opened. */
+export interface LibraryActivity {
+  /** Full reconciles (open, folder added or back online, resume). */
+  reconciles: number;
+  /** Watcher change sets applied. */
+  changeSets: number;
+  /** Photos that went through the model. */
+  modelPhotos: number;
+  /** Photos whose words were copied from a photo with the same bytes. */
+  reused: number;
+  /** Renames and moves kept by content hash (no model). */
+  moved: number;
+  /** Touched files with the same bytes (mtime updated, no model). */
+  touched: number;
+  /** Vanished files forgotten. */
+  removed: number;
 }
 
 const MAX_PAGE = 5000;
@@ -92,6 +125,17 @@ export class Library implements PhotowordsBackend {
   private queriesSeen = 0;
   /** Settings changes reopen the engine; every call waits for a reopen in progress. */
   private swapping: Promise<void> = Promise.resolve();
+  /** The next run reconciles every folder (else it applies the watcher's changes only). */
+  private needsFull = true;
+  private changes: ChangeSet = emptyChangeSet();
+  /** Resolved when the changes taken by a run are applied (the watcher's backpressure). */
+  private changeWaiters: (() => void)[] = [];
+  private watcher?: FolderWatcher;
+  private watching: Promise<void> = Promise.resolve();
+  private pollTimer?: NodeJS.Timeout;
+  private onlineState = new Map<string, boolean>();
+  private lock?: DbLock;
+  readonly activity: LibraryActivity = { reconciles: 0, changeSets: 0, modelPhotos: 0, reused: 0, moved: 0, touched: 0, removed: 0 };
 
   private constructor(
     private engine: Engine,
@@ -108,11 +152,126 @@ export class Library implements PhotowordsBackend {
   static async open(dbPath: string, opts: LibraryOptions = {}): Promise<Library> {
     const abs = path.resolve(dbPath);
     fs.mkdirSync(path.dirname(abs), { recursive: true });
-    const provider = opts.provider ?? Library.storedProvider(abs);
-    const engine = await Engine.open(abs, { provider, log: opts.log });
-    const lib = new Library(engine, abs, { ...opts, provider });
+    // One writer per database: a second serve, daemon or app on it stops here, before the model loads.
+    const lock = DbLock.acquire(abs, opts.lockKind);
+    let lib: Library;
+    try {
+      const provider = opts.provider ?? Library.storedProvider(abs);
+      const engine = await Engine.open(abs, { provider, log: opts.log });
+      lib = new Library(engine, abs, { ...opts, provider });
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
+    lib.lock = lock;
+    for (const f of lib.folderRows()) lib.onlineState.set(f.path, lib.isOnline(f.path));
+    if (opts.watch ?? opts.autoIndex !== false) {
+      lib.watcher = new FolderWatcher({ ...opts.watcher, onBatch: (c) => lib.onChanges(c), log: opts.log });
+      lib.watchFolders();
+    }
+    lib.pollTimer = setInterval(() => lib.pollFolders(), opts.pollMs ?? 3000);
+    lib.pollTimer.unref();
     if (opts.autoIndex !== false) lib.kick();
     return lib;
+  }
+
+  // ---- watching --------------------------------------------------------------------------------
+
+  /**
+   * A folder is online when its root is a readable folder. An empty root while the index holds
+   * photos under it is taken for an unmounted disk's mount point, not for every photo deleted:
+   * its photos are kept until it has files again (remove the folder to forget them).
+   */
+  private isOnline(dir: string): boolean {
+    const st = fs.statSync(dir, { throwIfNoEntry: false });
+    if (!st?.isDirectory()) return false;
+    try {
+      const d = fs.opendirSync(dir);
+      try {
+        if (d.readSync()) return true;
+      } finally {
+        d.closeSync();
+      }
+    } catch {
+      return false;
+    }
+    const known = this.engine.store.countUnder(dir);
+    return known.indexed + known.failed === 0;
+  }
+
+  private folderOf(p: string): string | undefined {
+    return this.folderRows().find((f) => p === f.path || p.startsWith(f.path + path.sep))?.path;
+  }
+
+  /** Watches the online folders (after the watcher is ready, a reconcile closes the gap). */
+  private watchFolders(): void {
+    const watcher = this.watcher;
+    if (!watcher || this.closing) return;
+    const roots = this.folderRows()
+      .map((f) => f.path)
+      .filter((p) => this.onlineState.get(p) ?? this.isOnline(p));
+    const same = roots.length === watcher.watchedRoots.length && roots.every((r) => watcher.watchedRoots.includes(r));
+    if (same) return;
+    this.watching = this.watching
+      .then(() => watcher.setRoots(roots))
+      // What changed between the last scan and the watcher being ready: one more (cheap) reconcile.
+      .then(() => {
+        if (this.opts.autoIndex !== false) this.kick();
+      })
+      .catch((e) => this.opts.log?.(`Could not watch the library folders: ${(e as Error).message}`));
+  }
+
+  /** Folders going offline (an unplugged disk) and coming back; those back are reconciled. */
+  private pollFolders(): void {
+    if (this.closing) return;
+    let changed = false;
+    let back = false;
+    try {
+      for (const f of this.folderRows()) {
+        const now = this.isOnline(f.path);
+        const was = this.onlineState.get(f.path);
+        if (was === now) continue;
+        this.onlineState.set(f.path, now);
+        if (was === undefined) {
+          changed = true; // a new folder: watch it
+          continue;
+        }
+        changed = true;
+        back ||= now;
+        this.opts.log?.(now ? `${f.path} is back; looking for what changed.` : `${f.path} is offline; its photos are kept until it is back.`);
+      }
+    } catch {
+      return; // the engine is being reopened (settings)
+    }
+    if (!changed) return;
+    this.watchFolders();
+    this.emit({ type: 'library', folders: this.folderRows().map((r) => this.folderInfo(r)) });
+    if (back) this.kick();
+  }
+
+  /** A change set from the watcher; resolves when it has been applied (or the library closes). */
+  private onChanges(c: ChangeSet): Promise<void> {
+    if (this.closing) return Promise.resolve();
+    mergeChangeSets(this.changes, c);
+    return new Promise<void>((resolve) => {
+      this.changeWaiters.push(resolve);
+      this.kick(false);
+    });
+  }
+
+  /** The watcher's counts (events, batches), when it runs. */
+  get watcherStats(): WatcherStats | undefined {
+    return this.watcher?.stats;
+  }
+
+  /** Waits until the watcher has handed on every change and indexing has caught up. */
+  async whenQuiet(): Promise<void> {
+    for (;;) {
+      await this.watching;
+      await this.watcher?.whenQuiet();
+      await this.whenIdle();
+      if (!this.loop && !this.watcher?.stats.pending && changeSetSize(this.changes) === 0) return;
+    }
   }
 
   private static storedProvider(dbPath: string): ProviderName {
@@ -144,7 +303,7 @@ export class Library implements PhotowordsBackend {
 
   private folderInfo(row: { id: number; path: string }): FolderInfo {
     const c = this.engine.store.countUnder(row.path);
-    return { id: row.id, path: row.path, photos: c.indexed, failed: c.failed, online: fs.existsSync(row.path) };
+    return { id: row.id, path: row.path, photos: c.indexed, failed: c.failed, online: this.onlineState.get(row.path) ?? this.isOnline(row.path) };
   }
 
   async listFolders(): Promise<FolderInfo[]> {
@@ -203,6 +362,10 @@ export class Library implements PhotowordsBackend {
 
   private foldersChanged(): void {
     this.guard.setFolders(this.folderRows().map((f) => f.path));
+    const rows = this.folderRows();
+    for (const f of rows) if (!this.onlineState.has(f.path)) this.onlineState.set(f.path, this.isOnline(f.path));
+    for (const p of [...this.onlineState.keys()]) if (!rows.some((f) => f.path === p)) this.onlineState.delete(p);
+    this.watchFolders();
     this.emit({ type: 'library', folders: this.folderRows().map((r) => this.folderInfo(r)) });
   }
 
@@ -408,8 +571,12 @@ export class Library implements PhotowordsBackend {
     await this.loop;
   }
 
-  /** Starts indexing unless it runs (then it runs once more after) or is paused. */
-  private kick(): void {
+  /**
+   * Starts indexing unless it runs (then it runs once more after) or is paused. `full`: reconcile
+   * every folder (open, folders added, back online, resume); else apply the watcher's changes.
+   */
+  private kick(full = true): void {
+    if (full) this.needsFull = true;
     if (this.paused || this.closing) return;
     if (this.loop) {
       this.dirty = true;
@@ -423,45 +590,98 @@ export class Library implements PhotowordsBackend {
     });
   }
 
+  private releaseChangeWaiters(): void {
+    const waiters = this.changeWaiters;
+    this.changeWaiters = [];
+    for (const w of waiters) w();
+  }
+
   private async indexLoop(): Promise<void> {
-    do {
-      this.dirty = false;
-      const folders = this.folderRows()
-        .map((f) => f.path)
-        .filter((p) => fs.existsSync(p));
-      if (folders.length === 0) {
-        this.run = idle();
-        return;
-      }
-      const abort = (this.abort = new AbortController());
-      this.run = { ...idle(), state: 'scanning' };
-      this.pushStatus(true);
-      const seen = new Set<string>();
-      try {
-        const report = await this.engine.index(folders, {
-          signal: abort.signal,
-          onProgress: (p: IndexProgress) => {
-            this.run = { ...progressOf(p), state: 'indexing' };
-            this.pushStatus();
-          },
-        });
-        for (const f of report.failures) {
-          if (seen.has(f.path)) continue;
-          seen.add(f.path);
-          this.failureLog.unshift({ path: f.path, reason: f.reason });
-          this.failuresTotal++;
+    try {
+      do {
+        this.dirty = false;
+        const full = this.needsFull;
+        const changes = this.changes;
+        const waiters = this.changeWaiters;
+        if (!full && changeSetSize(changes) === 0) break;
+        this.needsFull = false;
+        this.changes = emptyChangeSet();
+        this.changeWaiters = [];
+        this.pollFolders(); // folders gone offline or back since the last look
+        const folders = this.folderRows()
+          .map((f) => f.path)
+          .filter((p) => this.onlineState.get(p));
+        const online = (p: string) => {
+          const f = this.folderOf(p);
+          return f !== undefined && this.isOnline(f);
+        };
+        const abort = (this.abort = new AbortController());
+        this.run = { ...idle(), state: 'scanning' };
+        this.pushStatus(true);
+        const seen = new Set<string>();
+        try {
+          let plan: SyncPlan | undefined;
+          if (full) {
+            // A full reconcile also covers whatever the watcher had queued.
+            if (folders.length > 0) plan = await reconcileFolders(this.engine.store, folders, { signal: abort.signal, online });
+            this.activity.reconciles++;
+          } else {
+            plan = await applyChangeSet(this.engine.store, changes, { signal: abort.signal, online, inLibrary: (p) => this.folderOf(p) !== undefined });
+            this.activity.changeSets++;
+          }
+          if (plan) {
+            this.activity.moved += plan.moved;
+            this.activity.touched += plan.touched;
+            this.activity.removed += plan.removed;
+            if (plan.moved + plan.removed + plan.touched > 0 || plan.failures.length > 0) {
+              this.opts.log?.(
+                `Changes: ${plan.toIndex.length} to index, ${plan.moved} moved or renamed, ${plan.removed} removed, ${plan.touched} touched${plan.failures.length ? `, ${plan.failures.length} unreadable` : ''}.`,
+              );
+            }
+            for (const f of plan.failures) this.noteFailure(f, seen);
+            if (plan.moved + plan.removed > 0) this.engine.refreshQueries();
+          }
+          let report: IndexReport | undefined;
+          if (plan?.complete && plan.toIndex.length > 0 && !abort.signal.aborted) {
+            report = await this.engine.indexFiles(plan.toIndex, {
+              signal: abort.signal,
+              reuseByHash: true,
+              onProgress: (p: IndexProgress) => {
+                this.run = { ...progressOf(p), state: 'indexing' };
+                this.pushStatus();
+              },
+            });
+            this.activity.modelPhotos += report.modelPhotos;
+            this.activity.reused += report.reused;
+            for (const f of report.failures) this.noteFailure(f, seen);
+          }
+          this.failureLog.length = Math.min(this.failureLog.length, MAX_FAILURES);
+          this.run = report ? { ...progressOf(report), state: 'idle', current: undefined } : idle();
+          if ((plan && !plan.complete) || abort.signal.aborted) {
+            // Stopped part way (pause, a folder removed, close): the next run starts over from the disk.
+            this.needsFull = true;
+          }
+        } catch (e) {
+          this.needsFull = true;
+          this.run = { ...this.run, state: 'error', message: `Indexing stopped: ${(e as Error).message}` };
+          this.opts.log?.(this.run.message!);
+          return;
+        } finally {
+          this.abort = undefined;
+          for (const w of waiters) w();
         }
-        this.failureLog.length = Math.min(this.failureLog.length, MAX_FAILURES);
-        this.run = { ...progressOf(report), state: 'idle', current: undefined };
-      } catch (e) {
-        this.run = { ...this.run, state: 'error', message: `Indexing stopped: ${(e as Error).message}` };
-        this.opts.log?.(this.run.message!);
-        return;
-      } finally {
-        this.abort = undefined;
-      }
-      if (abort.signal.aborted) return;
-    } while (this.dirty && !this.paused && !this.closing);
+        if (abort.signal.aborted) return;
+      } while ((this.dirty || this.needsFull || changeSetSize(this.changes) > 0) && !this.paused && !this.closing);
+    } finally {
+      if (this.closing) this.releaseChangeWaiters();
+    }
+  }
+
+  private noteFailure(f: { path: string; reason: string }, seen: Set<string>): void {
+    if (seen.has(f.path)) return;
+    seen.add(f.path);
+    this.failureLog.unshift({ path: f.path, reason: f.reason });
+    this.failuresTotal++;
   }
 
   // ---- settings --------------------------------------------------------------------------------
@@ -547,11 +767,18 @@ export class Library implements PhotowordsBackend {
 
   async close(): Promise<void> {
     this.closing = true;
+    clearInterval(this.pollTimer);
+    await this.watcher?.close();
     await this.swapping.catch(() => undefined);
     await this.stopRun();
+    this.releaseChangeWaiters();
     clearTimeout(this.statusTimer);
     this.listeners.clear();
-    await this.engine.close();
+    try {
+      await this.engine.close();
+    } finally {
+      this.lock?.release();
+    }
   }
 
   /** The engine, for tools and tests that need more than the app's API. */

@@ -517,9 +517,7 @@ export class IndexStore {
 
   private sync() {
     if (!this.syncStmts) {
-      // Finding a photo by its content (a renamed file, a copy) needs an index on the hash; it is
-      // an index only, so files without it read the same and it is made once, on first use.
-      this.db.exec('CREATE INDEX IF NOT EXISTS images_hash ON images(hash)');
+      // Finding a photo by its content (a renamed file, a copy) uses the images_hash index (schema 2).
       this.syncStmts = {
         move: this.db.prepare('UPDATE images SET path = ?, size = ?, mtime_ms = ? WHERE id = ?'),
         touch: this.db.prepare('UPDATE images SET size = ?, mtime_ms = ? WHERE id = ?'),

@@ -13,6 +13,7 @@ import { stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { scanFolders } from './scan.js';
+import { TRANSIENT_FAILURES, type DecodeFailureCode } from './decode.js';
 import type { FileInfo, ImageRecord, IndexStore } from './store.js';
 
 /** Paths the watcher saw change, coalesced (one entry a path however many events). */
@@ -127,7 +128,9 @@ async function plan(
     if (seen.has(c.path)) continue;
     seen.add(c.path);
     const known = store.getByPath(c.path);
-    const transient = known?.status === 'failed' && (known.failureCode === 'vanished' || known.failureCode === 'io');
+    // The same rule as `photowords index`: failures that say nothing about the file (permission
+    // fixed by chmod, a flaky disk, a race) are tried again even though size and mtime match.
+    const transient = known?.status === 'failed' && TRANSIENT_FAILURES.has(known.failureCode as DecodeFailureCode);
     if (known && known.size === c.size && known.mtimeMs === c.mtimeMs && !transient) {
       out.unchanged++;
       continue;

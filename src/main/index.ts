@@ -1,7 +1,13 @@
-// Electron main process: one window, the application menu, and routing. It never loads the engine:
-// every library call goes to the indexing utility process (indexer-process.ts) as a typed message
-// (src/shared/ipc.ts), and photos reach the page only through the photowords:// protocol, whose
-// paths the engine checks against the library folders.
+// Electron main process: one window, the application menu, the tray icon, and routing. It never
+// loads the engine: every library call goes to the indexing utility process (indexer-process.ts)
+// as a typed message (src/shared/ipc.ts), and photos reach the page only through the photowords://
+// protocol, whose paths the engine checks against the library folders.
+//
+// In the background: closing the window hides it (unless the person turned that off) and the
+// utility process goes on indexing; the tray icon (tray.ts) shows the status and offers Show,
+// Pause/Resume, "Start at Login" and Quit. Quit asks the utility process to close the library,
+// which lets the photos in flight finish, and waits for it to exit. One instance per profile: a
+// second launch shows the first one's window and ends.
 //
 // Security: the page runs sandboxed and context-isolated without Node, sees only the preload's
 // narrow API, is served from photowords://app (not file://, whose pages may load other local
@@ -23,7 +29,7 @@ import {
   type MenuItemConstructorOptions,
   type OpenDialogOptions,
 } from 'electron';
-import type { SimilarResult } from '../shared/api.js';
+import type { IndexStatus, SimilarResult } from '../shared/api.js';
 import {
   APP_ORIGIN,
   IPC,
@@ -36,7 +42,11 @@ import {
   type CallReply,
   type MenuCommand,
 } from '../shared/ipc.js';
+import { APP_SETTINGS_FILE, loadAppSettings, saveAppSettings, type AppSettings } from './app-settings.js';
+import { autostartDir, HIDDEN_ARG, isAutostartEnabled, launchCommand, setAutostart } from './autostart.js';
 import { IndexerError, IndexerHost } from './indexer-host.js';
+import { AppTray } from './tray.js';
+import type { TrayActionId, TrayToggleId } from './tray-model.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url)); // out/main
 const rendererDir = path.join(here, '../renderer');
@@ -48,6 +58,8 @@ const devTools = Boolean(devUrl) || process.env.PHOTOWORDS_DEVTOOLS === '1';
 const pageOrigin = devUrl ? originOf(devUrl)! : APP_ORIGIN;
 
 const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'avif', 'tif', 'tiff', 'gif'];
+const isMac = process.platform === 'darwin';
+const log = (m: string) => console.log(`[main] ${m}`);
 
 // Origins of custom schemes: Node's URL gives 'null' for a scheme it does not know, Chromium does not.
 function originOf(url: string): string | null {
@@ -98,39 +110,246 @@ if (!app.requestSingleInstanceLock()) {
 } else {
   let mainWindow: BrowserWindow | null = null;
   let indexer: IndexerHost | null = null;
-  let quitting = false;
+  let tray: AppTray | null = null;
+  /** 'stopping': Quit was chosen and the utility process is closing the library; 'done': it has. */
+  let quitState: 'running' | 'stopping' | 'done' = 'running';
+  /** The engine's latest status (for the tray), and why indexing cannot go on, once it cannot. */
+  let lastStatus: IndexStatus | null = null;
+  let indexerFailure: string | undefined;
 
-  app.on('second-instance', () => {
-    if (!mainWindow) return;
-    if (mainWindow.isMinimized()) mainWindow.restore();
-    mainWindow.show();
-    mainWindow.focus();
-  });
+  const settingsFile = path.join(app.getPath('userData'), APP_SETTINGS_FILE);
+  const appSettings: AppSettings = loadAppSettings(settingsFile);
+  /** Whether Photowords starts at login (null where this platform cannot); read at start and after each change. */
+  let loginItem: boolean | null = null;
+  /** Started at login: no window, only the tray icon (the window opens from it, or on a second launch). */
+  let startedHidden = process.argv.includes(HIDDEN_ARG);
 
+  // A second launch (the same profile) ends at once; this one shows its window instead.
+  app.on('second-instance', () => showWindow());
+
+  // Only when the window really closed (background mode off): quit, except on macOS, whose apps stay
+  // in the Dock (and go on indexing) until Quit.
   app.on('window-all-closed', () => {
-    if (process.platform !== 'darwin') app.quit();
+    if (!isMac) app.quit();
   });
 
+  // macOS: a click on the Dock icon (or opening the app again) shows the window, hidden or closed.
   app.on('activate', () => {
-    if (app.isReady() && BrowserWindow.getAllWindows().length === 0) createWindow();
+    if (app.isReady()) showWindow();
   });
 
-  // Close the library before the process ends, so no write is cut off half way.
+  // Close the library before the process ends, so no write is cut off half way: the utility process
+  // gets 'shutdown', lets the photos in flight finish and be stored, closes SQLite and exits.
   app.on('before-quit', (e) => {
-    if (quitting || !indexer) return;
+    if (quitState === 'done') return;
     e.preventDefault();
-    quitting = true;
-    void indexer.stop().finally(() => app.quit());
+    if (quitState === 'stopping') return; // a second Quit while the first one is finishing
+    quitState = 'stopping';
+    for (const w of BrowserWindow.getAllWindows()) w.hide();
+    tray?.update(true);
+    const started = Date.now();
+    const stopped = indexer ? indexer.stop() : Promise.resolve('not-running' as const);
+    void stopped
+      .then((outcome) => {
+        const took = `${Date.now() - started} ms`;
+        if (outcome === 'closed') log(`indexing stopped: the library is closed (${took})`);
+        else if (outcome === 'killed') log(`indexing stopped: the indexer did not close the library in time and was ended (${took})`);
+        else log(`indexing stopped: the indexer ${outcome === 'exited' ? 'exited' : 'was not running'} (${took})`);
+      })
+      .finally(() => {
+        quitState = 'done';
+        tray?.destroy();
+        app.quit();
+      });
   });
 
   void app.whenReady().then(() => {
+    // macOS has no arguments for login items; it says whether it opened the app at login.
+    if (isMac) startedHidden ||= app.getLoginItemSettings().wasOpenedAtLogin;
     secureSession();
     registerProtocol();
     registerIpc();
     startIndexer();
     Menu.setApplicationMenu(buildMenu());
-    createWindow();
+    loginItem = readStartAtLogin();
+    createTray();
+    refreshStatus();
+    if (startedHidden) log('started at login: indexing in the background, the window opens from the tray');
+    else createWindow();
+    exposeTestHooks();
   });
+
+  // ---- in the background: the tray, the window's close, login -------------------------------------
+
+  function createTray(): void {
+    tray = new AppTray({
+      iconDir: app.isPackaged ? path.join(process.resourcesPath, 'tray') : path.resolve(here, '../../resources/tray'),
+      input: () => ({
+        status: lastStatus,
+        failure: indexerFailure,
+        quitting: quitState !== 'running',
+        keepRunning: appSettings.keepRunningInBackground,
+        startAtLogin: loginItem,
+      }),
+      onAction: (id) => trayAction(id),
+      onToggle: (id, checked) => trayToggle(id, checked),
+      log,
+    });
+    try {
+      tray.create();
+    } catch (e) {
+      // No tray here (a desktop without a status area): the app still works; a second launch shows the window.
+      log(`tray: could not be created: ${(e as Error).message}`);
+    }
+  }
+
+  function trayAction(id: TrayActionId): void {
+    switch (id) {
+      case 'show':
+        return showWindow();
+      case 'pause':
+      case 'resume':
+        return void setPaused(id === 'pause');
+      case 'quit':
+        return app.quit();
+    }
+  }
+
+  function trayToggle(id: TrayToggleId, checked: boolean): void {
+    if (id === 'keep-running') setKeepRunning(checked);
+    else setStartAtLogin(checked);
+  }
+
+  /** The engine's status, asked for (at start, after a restart, after Pause/Resume); events keep it current after. */
+  function refreshStatus(): void {
+    if (!indexer) return;
+    indexer.request<IndexStatus>({ type: 'call', method: 'status', args: [] }).then(
+      (status) => {
+        lastStatus = status;
+        tray?.update(true);
+      },
+      () => undefined, // a failure reaches the tray through onCrash / onFatal
+    );
+  }
+
+  async function setPaused(pause: boolean): Promise<void> {
+    try {
+      lastStatus = await engine().request<IndexStatus>({ type: 'call', method: pause ? 'pause' : 'resume', args: [] });
+      tray?.update(true);
+    } catch (e) {
+      await showMessage('error', pause ? 'Indexing could not be paused' : 'Indexing could not be resumed', e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  function saveSettings(): void {
+    try {
+      saveAppSettings(settingsFile, appSettings);
+    } catch (e) {
+      log(`settings: could not write ${settingsFile}: ${(e as Error).message}`);
+    }
+  }
+
+  function setKeepRunning(on: boolean): void {
+    appSettings.keepRunningInBackground = on;
+    saveSettings();
+    tray?.update(true);
+    Menu.setApplicationMenu(buildMenu()); // the File menu's checkbox too
+  }
+
+  /** The login command's arguments after the executable (Windows; Linux writes the whole command). */
+  function loginCommand(): string[] {
+    return launchCommand({ execPath: process.execPath, appPath: app.getAppPath(), packaged: app.isPackaged, appImage: process.env.APPIMAGE });
+  }
+
+  function readStartAtLogin(): boolean | null {
+    try {
+      switch (process.platform) {
+        case 'linux':
+          return isAutostartEnabled(autostartDir());
+        case 'darwin':
+          return app.getLoginItemSettings().openAtLogin;
+        case 'win32':
+          // The same arguments as when it was set, or Windows answers for another command line.
+          return app.getLoginItemSettings({ args: loginCommand().slice(1) }).openAtLogin;
+        default:
+          return null; // the item is left out of the menu
+      }
+    } catch (e) {
+      log(`login item: ${(e as Error).message}`);
+      return null;
+    }
+  }
+
+  function setStartAtLogin(on: boolean): void {
+    try {
+      if (process.platform === 'linux') setAutostart(autostartDir(), on, loginCommand());
+      else if (isMac) app.setLoginItemSettings({ openAtLogin: on });
+      else app.setLoginItemSettings({ openAtLogin: on, args: loginCommand().slice(1) });
+    } catch (e) {
+      void showMessage('error', 'Start at login could not be changed', (e as Error).message);
+    }
+    loginItem = readStartAtLogin();
+    tray?.update(true);
+    if (isMac && on && !loginItem && app.getLoginItemSettings().status === 'requires-approval') {
+      void showMessage('info', 'Allow Photowords to start at login', 'macOS asks you to approve it: System Settings → General → Login Items.');
+    }
+  }
+
+  function showWindow(): void {
+    if (quitState !== 'running' || !app.isReady()) return;
+    if (!mainWindow || mainWindow.isDestroyed()) return createWindow(); // shown once its page is ready
+    if (mainWindow.isMinimized()) mainWindow.restore();
+    mainWindow.show();
+    mainWindow.focus();
+  }
+
+  /** The window's close: hide it and go on indexing (background mode), or really close it. */
+  function onWindowClose(e: Electron.Event, win: BrowserWindow): void {
+    if (quitState !== 'running' || !appSettings.keepRunningInBackground) return;
+    e.preventDefault();
+    // A full-screen window hidden on macOS leaves an empty full-screen Space: leave full screen first.
+    if (win.isFullScreen()) {
+      win.once('leave-full-screen', () => win.hide());
+      win.setFullScreen(false);
+    } else {
+      win.hide();
+    }
+    if (!appSettings.backgroundNoteShown) void showBackgroundNote();
+  }
+
+  /** Once, the first time the window is closed: what happened and where to find Photowords now. */
+  async function showBackgroundNote(): Promise<void> {
+    appSettings.backgroundNoteShown = true;
+    saveSettings();
+    const where = isMac ? 'its icon in the menu bar (or the Dock)' : 'its icon in the system tray';
+    const r = await dialog.showMessageBox({
+      type: 'info',
+      title: 'Photowords',
+      message: 'Photowords keeps indexing in the background',
+      detail:
+        `The window is closed, but new and changed photos go on being indexed. Open the window again or quit from ${where}; ` +
+        'starting Photowords again also opens the window.',
+      buttons: ['OK', 'Quit Photowords'],
+      defaultId: 0,
+      cancelId: 0,
+      checkboxLabel: 'Keep indexing when the window is closed',
+      checkboxChecked: true,
+    });
+    if (!r.checkboxChecked) setKeepRunning(false);
+    if (r.response === 1) app.quit();
+  }
+
+  /** For test/e2e/electron.test.ts (app.evaluate runs in this process), only when it asks. */
+  function exposeTestHooks(): void {
+    if (process.env.PHOTOWORDS_TEST_HOOKS !== '1') return;
+    (globalThis as Record<string, unknown>).photowordsShell = {
+      trayCreated: () => tray?.created ?? false,
+      trayItems: () => tray?.items() ?? [],
+      clickTray: (id: TrayActionId | TrayToggleId) => tray?.click(id),
+      settingsFile,
+      startedHidden,
+    };
+  }
 
   // ---- the engine's process ---------------------------------------------------------------------
 
@@ -145,9 +364,21 @@ if (!app.requestSingleInstanceLock()) {
       open: { type: 'open', dbPath },
       env,
       onEvent: (event) => {
+        // A hidden window gets them too, so it is current the moment it is shown again.
         for (const w of BrowserWindow.getAllWindows()) if (!w.webContents.isDestroyed()) w.webContents.send(IPC.event, event);
+        if (event.type === 'status') {
+          lastStatus = event.status;
+          tray?.update();
+        }
       },
       onCrash: (message, restarting) => {
+        if (restarting) {
+          lastStatus = null;
+          setImmediate(refreshStatus); // the host starts the new process right after this
+        } else {
+          indexerFailure = message;
+        }
+        tray?.update(true);
         void showMessage(
           'error',
           'The indexing process stopped',
@@ -156,7 +387,11 @@ if (!app.requestSingleInstanceLock()) {
             : `${message}\n\nIt stopped again after a restart, so Photowords leaves it stopped. Quit and start Photowords again; if this keeps happening, the photo it was reading may be the cause (see the failures list).`,
         );
       },
-      onFatal: (error) => void showMessage('error', 'Photowords cannot open its library', error.message),
+      onFatal: (error) => {
+        indexerFailure = error.message;
+        tray?.update(true);
+        void showMessage('error', 'Photowords cannot open its library', error.message);
+      },
     });
     indexer.start();
   }
@@ -215,7 +450,8 @@ if (!app.requestSingleInstanceLock()) {
 
   async function showMessage(type: 'error' | 'info', message: string, detail: string): Promise<void> {
     const options = { type, message, detail, buttons: ['OK'] };
-    if (mainWindow && !mainWindow.isDestroyed()) await dialog.showMessageBox(mainWindow, options);
+    // A hidden window as parent would hide the message too (the window is closed to the tray).
+    if (mainWindow && !mainWindow.isDestroyed() && mainWindow.isVisible()) await dialog.showMessageBox(mainWindow, options);
     else await dialog.showMessageBox(options);
   }
 
@@ -322,6 +558,7 @@ if (!app.requestSingleInstanceLock()) {
       },
     });
     mainWindow = win;
+    win.on('close', (e) => onWindowClose(e, win));
     win.on('closed', () => {
       if (mainWindow === win) mainWindow = null;
     });
@@ -383,7 +620,6 @@ if (!app.requestSingleInstanceLock()) {
   }
 
   function buildMenu(): Menu {
-    const isMac = process.platform === 'darwin';
     const template: MenuItemConstructorOptions[] = [
       ...(isMac ? [{ role: 'appMenu' as const }] : []),
       {
@@ -391,6 +627,13 @@ if (!app.requestSingleInstanceLock()) {
         submenu: [
           { label: 'Add Folder…', accelerator: 'CmdOrCtrl+O', click: () => void addFolderFromMenu() },
           { label: 'Find Similar to a File…', accelerator: 'CmdOrCtrl+Shift+O', click: () => void similarToFileFromMenu() },
+          { type: 'separator' },
+          {
+            label: 'Keep Indexing When the Window Is Closed',
+            type: 'checkbox',
+            checked: appSettings.keepRunningInBackground,
+            click: (item) => setKeepRunning(item.checked),
+          },
           { type: 'separator' },
           isMac ? { role: 'close' } : { role: 'quit' },
         ],

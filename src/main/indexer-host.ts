@@ -16,6 +16,9 @@ export interface IndexerHostOptions {
   onFatal: (error: ApiErrorShape) => void;
 }
 
+/** How stop() ended: the library closed and the process exited; it exited without saying so; it was killed; none ran. */
+export type StopOutcome = 'closed' | 'exited' | 'killed' | 'not-running';
+
 /** How many times a crashed indexer is started again before giving up. */
 const MAX_RESTARTS = 1;
 
@@ -30,7 +33,9 @@ export class IndexerHost {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: IndexerError) => void }>();
   private restarts = 0;
-  private stopping?: Promise<void>;
+  private stopping?: Promise<StopOutcome>;
+  /** The process answered 'shutdown' with 'closed': the library was closed cleanly. */
+  private closed = false;
   /** Set when the library cannot be opened or the process cannot be kept up: every call gets it. */
   private broken?: ApiErrorShape;
 
@@ -59,19 +64,23 @@ export class IndexerHost {
     });
   }
 
-  /** Asks the process to close the library and waits for it to exit (killed after `timeoutMs`). */
-  stop(timeoutMs = 10_000): Promise<void> {
+  /**
+   * Asks the process to close the library and waits for it to exit. Closing lets the photos in
+   * flight (being decoded, tokenized, written) finish and be stored; new ones are not started.
+   * Killed after `timeoutMs`, which SQLite's journal survives (the photo being written is read next time).
+   */
+  stop(timeoutMs = 30_000): Promise<StopOutcome> {
     if (this.stopping) return this.stopping;
     const child = this.child;
-    this.stopping = new Promise<void>((resolve) => {
-      if (!child || child.pid === undefined) return resolve();
+    this.stopping = new Promise<StopOutcome>((resolve) => {
+      if (!child || child.pid === undefined) return resolve('not-running');
       const timer = setTimeout(() => {
         child.kill();
-        resolve();
+        resolve('killed');
       }, timeoutMs);
       child.once('exit', () => {
         clearTimeout(timer);
-        resolve();
+        resolve(this.closed ? 'closed' : 'exited');
       });
       this.send({ type: 'shutdown' });
     });
@@ -105,6 +114,7 @@ export class IndexerHost {
         this.opts.onFatal(m.error);
         return;
       case 'closed':
+        this.closed = true;
         return;
     }
   }

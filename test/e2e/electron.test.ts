@@ -5,15 +5,23 @@
 //    the tokenizer thread entry and the models folder passed the way main passes it), run under
 //    plain Node with a stand-in for Electron's process.parentPort: open, calls, events, the path
 //    guard behind photowords://, a search with bytes, and a clean shutdown. Needs no Electron.
+// 1b. The main process as built (out/main/index.js) on a stand-in 'electron' module
+//    (test/e2e/electron-stub), with the real utility process: closing the window hides it, the
+//    first-close note, a second launch, the tray's status line, Pause/Resume and toggles, and Quit
+//    (also in the middle of indexing) closing the library cleanly. Needs no Electron; it checks
+//    main's logic, not Electron's own behaviour, which part 2 does where Electron is installed.
 // 2. The app itself through Playwright's _electron: the window loads the UI, window.photowords is
 //    there, Node is not, the utility process answers, a path outside the library is refused, and
-//    the page cannot navigate away. Reported as skipped, with the reason, where the Electron binary
-//    is not installed (it is a download outside the npm registry; see scripts/install.sh).
+//    the page cannot navigate away. Then in the background: closing the window hides it while
+//    indexing goes on, the tray's status line, Pause/Resume and toggles (through main's test hook),
+//    a second launch showing the first window, and Quit closing the library. Reported as skipped,
+//    with the reason, where the Electron binary is not installed (it is a download outside the npm
+//    registry; see scripts/install.sh).
 //
 // Standalone: node --import tsx --test test/e2e/electron.test.ts (builds out/ when it is missing).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -194,6 +202,82 @@ test('the built utility process opens the library, answers, indexes with its mod
   }
 });
 
+// ---- 1b. the main process as built, on a stand-in 'electron' module, under Node ---------------------
+
+/** Runs test/e2e/electron-stub/run-main.mjs (out/main/index.js on the stand-in) and returns its RESULT. */
+async function runMainOnStub(dir: string, env: Record<string, string>): Promise<{ steps: ({ name: string } & Record<string, any>)[]; error?: string; log: string }> {
+  fs.mkdirSync(dir, { recursive: true });
+  const child = fork(path.join(ROOT, 'test/e2e/electron-stub/run-main.mjs'), [], {
+    cwd: ROOT,
+    execArgv: [],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    env: { ...process.env, STUB_USER_DATA: path.join(dir, 'user-data'), PHOTOWORDS_DB: path.join(dir, 'library.db'), XDG_CONFIG_HOME: path.join(dir, 'config'), ...env },
+  });
+  let log = '';
+  child.stdout!.on('data', (d) => (log += d));
+  child.stderr!.on('data', (d) => (log += d));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const line = log.split('\n').find((l) => l.startsWith('RESULT '));
+  assert.ok(line, `no result (exit code ${code}):\n${log}`);
+  return { ...JSON.parse(line.slice('RESULT '.length)), log };
+}
+
+test('main in the background (on a stand-in electron module): close hides, the note once, second launch, tray status, Pause/Resume, login entry, quit closes the library', { timeout: INDEX_TIMEOUT_MS + 120_000 }, async () => {
+  const r = await runMainOnStub(path.join(tmp, 'stub-background'), { STUB_FOLDER: photos });
+  assert.equal(r.error, undefined, `${r.error}\n${r.log}`);
+  const step = (name: string) => r.steps.find((s) => s.name === name)!;
+  assert.deepEqual(step('tray').labels, ['Up to date · 0 photos', '-', 'Show Photowords', 'Pause Indexing', '-', 'Keep Indexing When the Window Is Closed', 'Start at Login', '-', 'Quit Photowords']);
+  assert.equal(step('tray').iconFound, true, 'resources/tray/tray.png is found from out/main');
+  assert.deepEqual(step('closed once'), {
+    name: 'closed once',
+    visible: false,
+    destroyed: false,
+    note: 'Photowords keeps indexing in the background',
+    settings: { keepRunningInBackground: true, backgroundNoteShown: true },
+    utilityExits: 0,
+  });
+  assert.equal(step('closed twice').dialogs, 1, 'the note is shown once');
+  assert.equal(step('second instance').visible, true);
+  assert.equal(step('folder added').error, null);
+  assert.match(step('paused').labels[0], /^Paused/);
+  assert.equal(step('paused').labels[3], 'Resume Indexing');
+  assert.equal(step('resumed').labels[0], 'Up to date · 5 photos');
+  assert.equal(step('start at login on').checked, true);
+  assert.match(step('start at login on').entry, /^Exec=.* --hidden$/m);
+  assert.deepEqual([step('start at login off').checked, step('start at login off').entry], [false, false]);
+  assert.equal(step('keep running off').settings.keepRunningInBackground, false);
+  assert.ok(step('keep running off').fileMenu.includes('Keep Indexing When the Window Is Closed'));
+  assert.equal(step('closed for good').destroyed, true, 'background mode off: the window really closes');
+  assert.deepEqual(step('quit').utilityExits, [{ code: 0, signal: null }]);
+  assert.equal(step('quit').trayDestroyed, true);
+  assert.match(r.log, /\[main\] indexing stopped: the library is closed/);
+});
+
+test('Quit from the tray while indexing: the photos in flight are stored, the library closes cleanly, each photo once', { timeout: INDEX_TIMEOUT_MS + 120_000 }, async () => {
+  const dir = path.join(tmp, 'stub-quit');
+  const many = path.join(dir, 'photos');
+  fs.mkdirSync(many, { recursive: true });
+  for (const f of fs.readdirSync(path.join(FLOWERS, 'c03')).sort().slice(0, 40)) fs.copyFileSync(path.join(FLOWERS, 'c03', f), path.join(many, f));
+  const r = await runMainOnStub(dir, { STUB_FOLDER: many, STUB_SCENARIO: 'quit-while-indexing' });
+  assert.equal(r.error, undefined, `${r.error}\n${r.log}`);
+  const chosen = r.steps.find((s) => s.name === 'quit chosen')!;
+  assert.match(chosen.while, /^Indexing \d+ of 40/);
+  assert.equal(chosen.now, 'Quitting: finishing the photos in flight…');
+  assert.deepEqual(chosen.enabled, [], 'nothing to click while quitting');
+  assert.deepEqual(r.steps.find((s) => s.name === 'quit')!.utilityExits, [{ code: 0, signal: null }]);
+  assert.match(r.log, /\[main\] indexing stopped: the library is closed/);
+  const Database = createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
+  const db = new Database(path.join(dir, 'library.db'), { readonly: true });
+  try {
+    assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+    const { n, d } = db.prepare('SELECT COUNT(*) AS n, COUNT(DISTINCT path) AS d FROM images').get() as { n: number; d: number };
+    assert.equal(n, d, 'each photo once');
+    assert.ok(n >= 1 && n <= 40, `${n} photos stored`);
+  } finally {
+    db.close();
+  }
+});
+
 // ---- 2. the app in Electron ------------------------------------------------------------------------
 
 /** The Electron executable, or why there is none. */
@@ -291,5 +375,125 @@ test('the Electron app: window, bridge, no Node in the page, the library over IP
     assert.equal(app.windows().length, 1);
   } finally {
     await app.close();
+  }
+});
+
+/** What main exposes to tests on globalThis.photowordsShell (PHOTOWORDS_TEST_HOOKS=1; src/main/index.ts). */
+interface ShellHooks {
+  trayCreated(): boolean;
+  trayItems(): { kind: string; id?: string; label?: string; checked?: boolean; enabled?: boolean }[];
+  clickTray(id: string): void;
+  settingsFile: string;
+  startedHidden: boolean;
+}
+type MainGlobal = typeof globalThis & { photowordsShell: ShellHooks };
+
+test('the Electron app in the background: closing the window hides it and indexing goes on, the tray pauses and resumes, toggles, a second launch shows the window, Quit closes the library', { skip: 'reason' in electron ? electron.reason : false, timeout: INDEX_TIMEOUT_MS + 180_000 }, async () => {
+  if ('reason' in electron) return;
+  const { _electron } = await import('playwright-core');
+  const dir = path.join(tmp, 'electron-background');
+  const userData = path.join(dir, 'user-data');
+  const config = path.join(dir, 'config'); // XDG_CONFIG_HOME: "Start at login" writes here, not in the real ~/.config
+  const dbPath = path.join(dir, 'library.db');
+  fs.mkdirSync(userData, { recursive: true });
+  // The first-close note is a native message box, which Playwright cannot answer: mark it shown.
+  fs.writeFileSync(path.join(userData, 'app-settings.json'), JSON.stringify({ keepRunningInBackground: true, backgroundNoteShown: true }));
+  const args = ['out/main/index.js'];
+  if (process.getuid?.() === 0) args.unshift('--no-sandbox');
+  const env = {
+    ...Object.fromEntries(Object.entries(process.env).filter(([k, v]) => v !== undefined && k !== 'ELECTRON_RENDERER_URL')),
+    PHOTOWORDS_DB: dbPath,
+    PHOTOWORDS_USER_DATA: userData,
+    PHOTOWORDS_TEST_HOOKS: '1',
+    XDG_CONFIG_HOME: config,
+  } as Record<string, string>;
+  const app = await _electron.launch({ executablePath: electron.path, args, cwd: ROOT, env, timeout: 60_000 });
+  let mainLog = '';
+  app.process().stdout?.on('data', (d) => (mainLog += d));
+  app.process().stderr?.on('data', (d) => (mainLog += d));
+  const exited = new Promise<void>((resolve) => (app.process().exitCode !== null ? resolve() : app.process().once('exit', () => resolve())));
+
+  const trayItems = () => app.evaluate(() => (globalThis as MainGlobal).photowordsShell.trayItems());
+  const statusLabel = async () => (await trayItems())[0]?.label ?? '';
+  const click = (id: string) => app.evaluate((_electron, id) => (globalThis as MainGlobal).photowordsShell.clickTray(id), id);
+  const windows = () => app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().map((w) => ({ visible: w.isVisible(), destroyed: w.isDestroyed() })));
+  const waitFor = async (what: string, check: () => Promise<boolean>, timeoutMs = 60_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await check())) {
+      assert.ok(Date.now() < deadline, `${what}: not in ${timeoutMs} ms; tray: ${await statusLabel()}\n${mainLog}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+  let quit = false;
+  try {
+    const win = await app.firstWindow();
+    await win.waitForFunction(() => (document.querySelector('#app')?.children.length ?? 0) > 0, undefined, { timeout: 30_000 });
+    assert.equal(await app.evaluate(() => (globalThis as MainGlobal).photowordsShell.trayCreated()), true, 'a tray icon');
+    assert.equal(await app.evaluate(() => (globalThis as MainGlobal).photowordsShell.startedHidden), false);
+    await waitFor('the tray shows the idle library', async () => (await statusLabel()) === 'Up to date · 0 photos');
+    const labels = (await trayItems()).map((i) => (i.kind === 'separator' ? '-' : i.label));
+    assert.deepEqual(labels.slice(1, 4), ['-', 'Show Photowords', 'Pause Indexing']);
+    assert.equal(labels.at(-1), 'Quit Photowords');
+
+    // Add the folder, close the window at once: the window hides, the process and the indexer go on.
+    await win.evaluate((p) => (window as PageWindow).photowords!.addFolder(p), photos);
+    await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0].close());
+    await waitFor('the window hides', async () => JSON.stringify(await windows()) === JSON.stringify([{ visible: false, destroyed: false }]));
+
+    // Pause and Resume from the tray; the hidden page hears of it like the tray does.
+    await click('pause');
+    await waitFor('paused', async () => (await statusLabel()).startsWith('Paused'));
+    assert.equal(await win.evaluate(async () => (await (window as PageWindow).photowords!.status()).state), 'paused');
+    assert.equal((await trayItems()).find((i) => i.id === 'resume')?.label, 'Resume Indexing');
+    await click('resume');
+    await waitFor('indexed with the window closed', async () => (await statusLabel()) === 'Up to date · 5 photos', INDEX_TIMEOUT_MS);
+    assert.deepEqual(await windows(), [{ visible: false, destroyed: false }], 'still hidden');
+
+    // "Keep indexing when the window is closed" is saved in userData.
+    const settingsFile = path.join(userData, 'app-settings.json');
+    await click('keep-running');
+    assert.equal(JSON.parse(fs.readFileSync(settingsFile, 'utf8')).keepRunningInBackground, false);
+    await click('keep-running');
+    assert.equal(JSON.parse(fs.readFileSync(settingsFile, 'utf8')).keepRunningInBackground, true);
+
+    // "Start at login": an XDG autostart entry on Linux.
+    if (process.platform === 'linux') {
+      const entry = path.join(config, 'autostart', 'photowords.desktop');
+      await click('start-at-login');
+      assert.match(fs.readFileSync(entry, 'utf8'), /^Exec=.* --hidden$/m);
+      assert.equal((await trayItems()).find((i) => i.id === 'start-at-login')?.checked, true);
+      await click('start-at-login');
+      assert.equal(fs.existsSync(entry), false);
+    }
+
+    // A second launch with the same profile ends at once and shows this one's window.
+    const second = spawn(electron.path, args, { cwd: ROOT, env, stdio: 'ignore' });
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        second.kill();
+        reject(new Error('the second instance did not end in 30 s'));
+      }, 30_000);
+      second.once('exit', (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+    });
+    assert.equal(code, 0);
+    await waitFor('the first window is shown again', async () => (await windows())[0]?.visible === true, 10_000);
+
+    // Quit (app.quit, as the tray's Quit does): the indexer closes the library, then the app ends.
+    quit = true;
+    await app.close();
+    await exited;
+    assert.match(mainLog, /indexing stopped: the library is closed/);
+    const Database = createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
+    const db = new Database(dbPath, { readonly: true });
+    try {
+      assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+    } finally {
+      db.close();
+    }
+  } finally {
+    if (!quit) await app.close();
   }
 });

@@ -1,0 +1,120 @@
+// Runs the built main process (out/main/index.js) on the stand-in 'electron' module and drives it
+// the way a person would: the window opens, is closed (hidden: indexing goes on), the first-close
+// note, a second launch shows it, Pause/Resume and the toggles from the tray, then background mode
+// off and the window closed for good, which quits: the utility process must close the library
+// before the app ends. STUB_SCENARIO=quit-while-indexing instead adds the folder and chooses Quit
+// in the tray while photos are being indexed. Prints one line, RESULT {...}, for
+// test/e2e/electron.test.ts to check.
+//   STUB_USER_DATA=dir PHOTOWORDS_DB=file XDG_CONFIG_HOME=dir [STUB_FOLDER=dir] [STUB_SCENARIO=...] node run-main.mjs
+import { register } from 'node:module';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+register(new URL('./hooks.mjs', import.meta.url));
+const { default: electron } = await import('electron');
+const stub = globalThis.electronStub;
+const { app } = electron;
+const result = { steps: [] };
+const step = (name, data = {}) => result.steps.push({ name, ...data });
+const finished = new Promise((resolve) => (stub.quit = resolve));
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function until(what, check, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`${what}: not in ${timeoutMs} ms (tray: ${JSON.stringify(trayLabels())})`);
+    await sleep(50);
+  }
+}
+const tray = () => stub.trays[0];
+const trayItems = () => tray()?.contextMenu?.items ?? [];
+const trayLabels = () => trayItems().map((i) => (i.type === 'separator' ? '-' : i.label));
+const item = (label) => trayItems().find((i) => i.label === label);
+const win = () => stub.windows[0];
+const settings = () => JSON.parse(fs.readFileSync(path.join(process.env.STUB_USER_DATA, 'app-settings.json'), 'utf8'));
+
+async function addFolder() {
+  const reply = await electron.ipcMain.handlers['photowords:call'](
+    { senderFrame: { parent: null, url: 'photowords://app/index.html' } },
+    'addFolder',
+    [process.env.STUB_FOLDER],
+  );
+  step('folder added', { error: reply.error?.message ?? null });
+}
+
+async function quitWhileIndexing() {
+  await until('the tray shows the idle library', () => trayLabels()[0] === 'Up to date · 0 photos');
+  await addFolder();
+  const label = await until('indexing', () => trayLabels()[0].startsWith('Indexing') && trayLabels()[0]);
+  const started = Date.now();
+  item('Quit Photowords').click({ checked: false });
+  step('quit chosen', { while: label, now: trayLabels()[0], enabled: trayItems().filter((i) => i.enabled !== false && i.type !== 'separator').map((i) => i.label) });
+  await Promise.race([finished, sleep(60_000).then(() => { throw new Error('the app did not quit in 60 s'); })]);
+  await until('the utility process exited', () => stub.utilityExits.length > 0, 5_000);
+  step('quit', { ms: Date.now() - started, quitCalls: stub.quitCalls, utilityExits: stub.utilityExits, trayDestroyed: tray().isDestroyed() });
+}
+
+try {
+  await import(pathToFileURL(path.resolve('out/main/index.js')).href);
+  await app.whenReady();
+  await until('the window is shown', () => win()?.isVisible());
+  step('window shown');
+  if (process.env.STUB_SCENARIO === 'quit-while-indexing') {
+    await quitWhileIndexing();
+    throw null; // done: print the result
+  }
+  await until('the tray shows the idle library', () => trayLabels()[0] === 'Up to date · 0 photos');
+  step('tray', { labels: trayLabels(), toolTip: tray().toolTip, icon: tray().image.path, iconFound: !tray().image.isEmpty() });
+
+  // Close the window: hidden, not destroyed; the note once; the utility process goes on.
+  win().close();
+  await until('the first-close note', () => stub.dialogs.length > 0);
+  step('closed once', {
+    visible: win().isVisible(),
+    destroyed: win().isDestroyed(),
+    note: stub.dialogs[0].message,
+    settings: settings(),
+    utilityExits: stub.utilityExits.length,
+  });
+  win().close(); // the second time: no second note
+  await sleep(100);
+  step('closed twice', { dialogs: stub.dialogs.length });
+
+  // A second launch: 'second-instance' shows the window.
+  app.emit('second-instance', {}, [], process.cwd(), {});
+  step('second instance', { visible: win().isVisible() });
+
+  // Add a folder (the page would), then Pause and Resume from the tray.
+  if (process.env.STUB_FOLDER) await addFolder();
+  await until('Pause in the menu', () => item('Pause Indexing')?.enabled);
+  item('Pause Indexing').click({ checked: false });
+  await until('paused', () => trayLabels()[0].startsWith('Paused'));
+  step('paused', { labels: trayLabels() });
+  item('Resume Indexing').click({ checked: false });
+  await until('indexed', () => /^Up to date · \d+ photos?$/.test(trayLabels()[0]) && trayLabels()[0] !== 'Up to date · 0 photos' === Boolean(process.env.STUB_FOLDER));
+  step('resumed', { labels: trayLabels() });
+
+  // Start at login (Linux: the XDG entry under XDG_CONFIG_HOME), on and off.
+  item('Start at Login').click({ checked: true });
+  const entry = path.join(process.env.XDG_CONFIG_HOME, 'autostart', 'photowords.desktop');
+  step('start at login on', { checked: item('Start at Login').checked, entry: fs.existsSync(entry) ? fs.readFileSync(entry, 'utf8') : null });
+  item('Start at Login').click({ checked: false });
+  step('start at login off', { checked: item('Start at Login').checked, entry: fs.existsSync(entry) });
+
+  // Background mode off, and the window closed: it really closes, and the app quits, cleanly.
+  item('Keep Indexing When the Window Is Closed').click({ checked: false });
+  step('keep running off', { settings: settings(), fileMenu: stub.applicationMenu.items.find((m) => m.label === 'File').submenu.map((i) => i.label ?? i.role ?? i.type) });
+  const started = Date.now();
+  win().close();
+  step('closed for good', { destroyed: win().isDestroyed(), quitting: trayLabels()[0] });
+  await Promise.race([finished, sleep(60_000).then(() => { throw new Error('the app did not quit in 60 s'); })]);
+  await until('the utility process exited', () => stub.utilityExits.length > 0, 5_000);
+  step('quit', { ms: Date.now() - started, quitCalls: stub.quitCalls, utilityExits: stub.utilityExits, trayDestroyed: tray().isDestroyed() });
+} catch (e) {
+  if (e !== null) result.error = e.stack ?? String(e);
+}
+console.log(`RESULT ${JSON.stringify(result)}`);
+process.exit(0);

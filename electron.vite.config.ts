@@ -18,6 +18,8 @@ export default defineConfig({
           // The model's worker-thread entry, started by src/core/model/tokenizer-worker.ts: its own
           // file so `new Worker(out/main/tokenizer-thread.js)` finds it (indexer-process says where).
           'tokenizer-thread': resolve(__dirname, 'src/core/model/tokenizer-thread.ts'),
+          // The thread that rebuilds the query index off the main thread (src/core/liveindex.ts).
+          'impact-thread': resolve(__dirname, 'src/core/impact-thread.ts'),
         },
       },
     },

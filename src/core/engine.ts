@@ -18,6 +18,7 @@ import { createBagScorer, type BagSimilarity } from './scorers.js';
 import { cropJaccardAll } from './cropjaccard.js';
 import { topK, type BagScorer, type ScoredIndex } from './scoring.js';
 import { ImpactIndex } from './impactindex.js';
+import { LiveIndex } from './liveindex.js';
 import { DEFAULT_SETTINGS, fingerprint, kgramSettings, mergeSettings, storedSettings, validateSettings, withOverrides, type EngineSettings } from './settings.js';
 import type { Bag, Similarity, TokenGrid } from './types.js';
 
@@ -57,10 +58,12 @@ export async function loadBackbone(s: EngineSettings, log?: (m: string) => void)
 
 export class Engine {
   private memIndex?: InvertedIndex;
-  private impact?: ImpactIndex;
+  /** The 'tfidf' query path: a snapshot ImpactIndex plus what changed since (liveindex.ts). */
+  private live?: LiveIndex;
   /** Scorers hold per-index precomputation (idf, norms, weights), so they live as long as the index. */
   private scorers = new Map<BagSimilarity, BagScorer>();
   private grids?: { ids: number[]; grids: TokenGrid[] };
+  private log?: (msg: string) => void;
 
   private constructor(
     readonly store: IndexStore,
@@ -99,7 +102,9 @@ export class Engine {
         threads: Math.max(1, Math.floor(cores / workers)),
         top2: settings.softAssign > 0,
       });
-      return new Engine(store, settings, tokenizer, backbone, manifest);
+      const engine = new Engine(store, settings, tokenizer, backbone, manifest);
+      engine.log = opts.log;
+      return engine;
     } catch (e) {
       store.close();
       throw e;
@@ -149,10 +154,19 @@ export class Engine {
     return this.memIndex;
   }
 
-  /** The default query path (two-stage TF-IDF over impact-ordered postings), built on first use. */
+  /**
+   * The default query path (two-stage TF-IDF over impact-ordered postings) with the library's
+   * changes since its last build on top; the first build happens on first use, later ones in a
+   * worker thread.
+   */
+  liveIndex(): LiveIndex {
+    this.live ??= new LiveIndex(this.store, { log: this.log ?? ((m) => console.warn(m)) });
+    return this.live;
+  }
+
+  /** The last built ImpactIndex (photos stored since it was built are not in it: see liveIndex()). */
   impactIndex(): ImpactIndex {
-    this.impact ??= ImpactIndex.build(() => this.store.iterBags());
-    return this.impact;
+    return this.liveIndex().snapshot();
   }
 
   private scorer(similarity: BagSimilarity): BagScorer {
@@ -209,10 +223,12 @@ export class Engine {
     let ids: ArrayLike<number>;
     let t: number;
     if (similarity === 'tfidf') {
-      const impact = this.impactIndex();
-      ids = impact.ids;
+      // Its delta is brought up to date inside the timed part: that is part of every query now.
+      const live = this.liveIndex();
       t = performance.now();
-      ranked = impact.search(q.bag, { k: top });
+      const found = live.search(q.bag, top);
+      ids = found.map((r) => r.id);
+      ranked = found.map((r, index) => ({ index, score: r.score }));
     } else if (similarity === 'cropjaccard') {
       const grids = this.allGrids();
       ids = grids.ids;
@@ -230,12 +246,14 @@ export class Engine {
   }
 
   /**
-   * Drops the in-memory query structures so the next query sees the index as stored now; the
-   * app calls this while a long indexing run goes on, the end of a run does it by itself.
+   * The store changed: the next query sees the index as stored now. The 'tfidf' path keeps its
+   * snapshot and looks up what changed since (liveindex.ts); the other scorers' structures are
+   * dropped and rebuilt. The app calls this while a long indexing run goes on, the end of a run
+   * does it by itself.
    */
   refreshQueries(): void {
     this.memIndex = undefined;
-    this.impact = undefined;
+    this.live?.changed();
     this.scorers.clear();
     this.grids = undefined;
   }
@@ -261,6 +279,7 @@ export class Engine {
   }
 
   async close(): Promise<void> {
+    this.live?.close();
     await this.tokenizer.release();
     this.store.close();
   }

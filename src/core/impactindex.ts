@@ -37,6 +37,28 @@ function tfCode(tf: number): number {
   return Math.min(255, Math.max(1, Math.round((1 + Math.log(tf)) * TF_SCALE)));
 }
 
+/** tf' of a count as the index stores it (the 8-bit code), for scoring bags outside an index alike. */
+export function storedTf(tf: number): number {
+  return Math.fround(tfCode(tf) / TF_SCALE);
+}
+
+/** Everything an ImpactIndex is made of: typed arrays only, so it crosses threads as transferables. */
+export interface ImpactIndexParts {
+  ids: Float64Array;
+  terms: Uint32Array;
+  idf: Float32Array;
+  df: Uint32Array;
+  invDocNorm: Float32Array;
+  segOffsets: Uint32Array;
+  segLevel: Uint8Array;
+  segStart: Uint32Array;
+  docs: Uint32Array;
+  levelWeight: Float32Array;
+  fwdOffsets: Float64Array;
+  fwdSlots: Uint16Array | Uint32Array;
+  fwdTf: Uint8Array;
+}
+
 export interface ImpactSearchOptions {
   /** How many results to return, best first. */
   k: number;
@@ -50,6 +72,8 @@ export interface ImpactSearchOptions {
   budget?: number;
   /** A document index to leave out of the results (the query itself, for "more like this"). */
   exclude?: number;
+  /** More document indices to leave out (photos removed or re-indexed since the index was built). */
+  skip?: ArrayLike<number>;
   /**
    * Average query expansion: search again with the query plus its top `m` results' vectors,
    * each weighted by similarity^`a` (pseudo-relevance feedback; about twice the query time).
@@ -97,21 +121,7 @@ export class ImpactIndex {
   private readonly acc: Float32Array;
   private readonly qdense: Float32Array;
 
-  private constructor(p: {
-    ids: Float64Array;
-    terms: Uint32Array;
-    idf: Float32Array;
-    df: Uint32Array;
-    invDocNorm: Float32Array;
-    segOffsets: Uint32Array;
-    segLevel: Uint8Array;
-    segStart: Uint32Array;
-    docs: Uint32Array;
-    levelWeight: Float32Array;
-    fwdOffsets: Float64Array;
-    fwdSlots: Uint16Array | Uint32Array;
-    fwdTf: Uint8Array;
-  }) {
+  private constructor(p: ImpactIndexParts) {
     this.n = p.ids.length;
     this.ids = p.ids;
     this.terms = p.terms;
@@ -139,6 +149,27 @@ export class ImpactIndex {
     }
     this.acc = new Float32Array(this.n);
     this.qdense = new Float32Array(T);
+  }
+
+  /** The arrays the index is made of (shared, not copied): for postMessage with them as transferables. */
+  toParts(): ImpactIndexParts {
+    const { ids, terms, idf, df, invDocNorm, segOffsets, segLevel, segStart, docs, levelWeight, fwdOffsets, fwdSlots, fwdTf } = this;
+    return { ids, terms, idf, df, invDocNorm, segOffsets, segLevel, segStart, docs, levelWeight, fwdOffsets, fwdSlots, fwdTf };
+  }
+
+  /** The buffers of toParts(), for postMessage's transfer list. */
+  static transferables(parts: ImpactIndexParts): ArrayBuffer[] {
+    return [...new Set(Object.values(parts).map((a: ArrayBufferView) => a.buffer as ArrayBuffer))];
+  }
+
+  /** An index from toParts() (e.g. built in a worker thread and posted back). */
+  static fromParts(parts: ImpactIndexParts): ImpactIndex {
+    return new ImpactIndex(parts);
+  }
+
+  /** Smooth idf of a word the index has never seen (df 0 at its N): what queries and outside bags weigh it with. */
+  get unseenIdf(): number {
+    return tfidfIdf(0, this.n);
   }
 
   /** Total postings. */
@@ -340,7 +371,7 @@ export class ImpactIndex {
     const { terms: qt, tfs: qf } = query;
     const slots = new Int32Array(qt.length);
     const qw = new Float32Array(qt.length);
-    const unseen = tfidfIdf(0, this.n);
+    const unseen = this.unseenIdf;
     let m = 0;
     let norm2 = 0;
     for (let i = 0; i < qt.length; i++) {
@@ -438,6 +469,7 @@ export class ImpactIndex {
   /** Stage 1 and 2 for weighed query terms: the candidates, re-scored exactly, best first. */
   private run(slots: Int32Array, qw: Float32Array, invQ: number, R: number, opts: Omit<ImpactSearchOptions, 'k'>, stats?: ImpactSearchStats): ScoredIndex[] {
     this.firstStage(slots, qw, opts.budget ?? DEFAULT_BUDGET, stats);
+    if (opts.skip) for (let i = 0; i < opts.skip.length; i++) this.acc[opts.skip[i]] = 0;
     const cands = topK(this.acc, R, opts.exclude ?? -1).filter((c) => c.score > 0);
     return this.rerank(slots, qw, invQ, cands);
   }

@@ -253,6 +253,27 @@ interface PhotoRow {
   height: number | null;
 }
 
+/**
+ * Runs `fn` over the bags of the index at `path`, opened read-only on this thread's own
+ * connection (a worker thread building the query index beside the writer: WAL lets it read a
+ * consistent snapshot while the writer goes on). One read transaction holds the snapshot, so
+ * `fn` may stream the bags more than once and see the same ones.
+ */
+export function withStoredBags<T>(path: string, fn: (bags: () => IterableIterator<StoredBag>) => T): T {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const it = db.prepare<[], BagRow>(
+      'SELECT b.image_id AS id, i.path, b.n_terms, b.terms, b.tfs FROM bags b JOIN images i ON i.id = b.image_id ORDER BY b.image_id',
+    );
+    function* bags(): IterableIterator<StoredBag> {
+      for (const row of it.iterate()) yield { id: row.id, path: row.path, bag: decodeBag(row) };
+    }
+    return db.transaction(() => fn(bags))();
+  } finally {
+    db.close();
+  }
+}
+
 /** Bounds of the paths strictly under `dir` (see countUnder). */
 function underRange(dir: string): [string, string] {
   const base = dir.endsWith(sep) ? dir.slice(0, -1) : dir;
@@ -337,6 +358,12 @@ type Statements = ReturnType<typeof prepareStatements>;
 
 export class IndexStore {
   private readonly stmts: Statements;
+  private changes = 0;
+  private liveStmts?: {
+    indexedSince: Database.Statement<[number], { id: number; indexed_at: number }>;
+    indexedIds: Database.Statement<[], number>;
+    countIndexed: Database.Statement<[], number>;
+  };
 
   private constructor(
     private readonly db: Database.Database,
@@ -470,6 +497,7 @@ export class IndexStore {
       this.stmts.putBag.run(id, bag.terms.length, terms, tfs);
       if (bag.terms.length > 0) this.stmts.dfAdd.run(termsJson(bag.terms));
       this.stmts.docCountAdd.run(1);
+      this.changes++;
       return id;
     });
   }
@@ -479,6 +507,7 @@ export class IndexStore {
    * until it changes. `code` (a DecodeFailureCode) lets the indexer retry transient failures.
    */
   putFailed(file: FileInfo, reason: string, code?: string): number {
+    this.changes++;
     return this.transaction(() =>
       this.upsertImage({
         path: file.path,
@@ -497,6 +526,7 @@ export class IndexStore {
 
   /** Forget a file (e.g. deleted from disk). Returns whether it was known. */
   remove(path: string): boolean {
+    this.changes++;
     return this.transaction(() => {
       const existing = this.stmts.byPath.get(path);
       if (!existing) return false;
@@ -534,6 +564,7 @@ export class IndexStore {
    * stored for the new path before (a failed file, an older photo) is forgotten first.
    */
   move(from: string, to: string, file: { size: number; mtimeMs: number }): boolean {
+    this.changes++;
     return this.transaction(() => {
       const existing = this.stmts.byPath.get(from);
       if (!existing) return false;
@@ -644,6 +675,43 @@ export class IndexStore {
   getGrid(id: number): TokenGrid | undefined {
     const row = this.stmts.getGrid.get(id);
     return row && decodeGrid(row);
+  }
+
+  /**
+   * Counts calls that may change which photos are indexed or what their words are (putIndexed,
+   * putFailed, remove, move), in this process: the query index (liveindex.ts) looks at the
+   * store again only when it moved.
+   */
+  get changeCount(): number {
+    return this.changes;
+  }
+
+  private live() {
+    // `+status` keeps SQLite off the images_status index here: one pass over the table beats an
+    // index walk plus a row lookup for every indexed photo.
+    this.liveStmts ??= {
+      indexedSince: this.db.prepare("SELECT id, indexed_at FROM images WHERE +status = 'indexed' AND indexed_at >= ? ORDER BY id"),
+      indexedIds: this.db.prepare<[], number>("SELECT id FROM images WHERE status = 'indexed' ORDER BY id").pluck(),
+      countIndexed: this.db.prepare<[], number>("SELECT COUNT(*) FROM images WHERE status = 'indexed'").pluck(),
+    };
+    return this.liveStmts;
+  }
+
+  /** Indexed photos whose words were stored at or after `ms` (epoch ms, images.indexed_at), in id order. */
+  indexedSince(ms: number): { id: number; indexedAt: number }[] {
+    return this.live()
+      .indexedSince.all(ms)
+      .map((r) => ({ id: r.id, indexedAt: r.indexed_at }));
+  }
+
+  /** Ids of every indexed photo, ascending. */
+  indexedIds(): number[] {
+    return this.live().indexedIds.all();
+  }
+
+  /** How many photos are indexed. */
+  countIndexed(): number {
+    return this.live().countIndexed.get()!;
   }
 
   /**

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Library } from '../core/library.js';
 import { setTokenizerThreadEntry } from '../core/model/tokenizer-worker.js';
+import { setImpactThread } from '../core/liveindex.js';
 import { isIndexerRequest, toBytes, toErrorShape, type IndexerMessage, type IndexerRequest, type OpenLibrary } from '../shared/ipc.js';
 import { electronSqliteBindingPath, explainOpenError, useSqliteBinding } from './sqlite-binding.js';
 
@@ -21,7 +22,10 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 // Built by electron-vite, this file is out/main/indexer-process.js and the tokenizer thread's
 // entry is out/main/tokenizer-thread.js (an input of the same build); tokenizer-worker.ts, bundled
 // into a chunk, cannot find it beside itself. From source (.ts) its own default is right.
-if (path.extname(fileURLToPath(import.meta.url)) === '.js') setTokenizerThreadEntry(path.join(here, 'tokenizer-thread.js'));
+if (path.extname(fileURLToPath(import.meta.url)) === '.js') {
+  setTokenizerThreadEntry(path.join(here, 'tokenizer-thread.js'));
+  setImpactThread({ entry: path.join(here, 'impact-thread.js') }); // the query index's rebuild thread, likewise
+}
 
 let resolveLibrary!: (lib: Library) => void;
 let rejectLibrary!: (e: unknown) => void;
@@ -82,7 +86,10 @@ async function open(m: OpenLibrary): Promise<void> {
   const electron = process.versions.electron;
   if (electron) {
     const binding = process.env.PHOTOWORDS_SQLITE_BINDING || electronSqliteBindingPath(electron);
-    if (useSqliteBinding(binding)) log(`better-sqlite3: Electron build ${binding}`);
+    if (useSqliteBinding(binding)) {
+      log(`better-sqlite3: Electron build ${binding}`);
+      setImpactThread({ sqliteBinding: binding }); // that thread loads it too (its own module cache)
+    }
   }
   try {
     const lib = await Library.open(m.dbPath, { provider: m.provider, thumbsDir: m.thumbsDir, log });

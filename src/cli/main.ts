@@ -276,40 +276,18 @@ program
     const { startServer } = await import('../server/server.js');
     const staticDir = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../out/renderer');
     if (!fs.existsSync(path.join(staticDir, 'index.html'))) throw new Error(`the UI is not built (${staticDir}); build it with: npm run build:web`);
+    const stop = stopSignal();
     const library = await Library.open(o.db, { provider: o.provider, log, lockKind: 'serve' });
-    let stopping = false;
     try {
-      for (const d of dirs) {
-        const abs = path.resolve(d);
-        if ((await library.listFolders()).some((f) => f.path === abs)) continue;
-        await library.addFolder(abs);
-        log(`Added ${abs} to the library.`);
-      }
+      await addLibraryFolders(library, dirs);
       const server = await startServer({ library, staticDir, host: o.host, port: o.port, log });
       if (o.host !== '127.0.0.1' && o.host !== 'localhost' && o.host !== '::1') {
         log(`Warning: listening on ${o.host}: anyone who can reach this machine can see and search your photos.`);
       }
       // The one line scripts and tests look for.
       console.log(`Photowords is serving ${o.db} at ${server.url}`);
-      let lastState = '';
-      library.onEvent((e) => {
-        if (e.type !== 'status' || e.status.state === lastState) return;
-        lastState = e.status.state;
-        const s = e.status;
-        if (s.state === 'idle') log(`Library: ${s.libraryPhotos} photos indexed${s.failuresTotal ? `, ${s.failuresTotal} could not be read` : ''}.`);
-        else if (s.state === 'error') log(s.message ?? 'Indexing stopped.');
-        else log(`Indexing: ${s.state}`);
-      });
-      await new Promise<void>((resolve) => {
-        const stop = (sig: string) => {
-          if (stopping) return;
-          stopping = true;
-          log(`${sig}: finishing the photos in flight, then stopping.`);
-          resolve();
-        };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
-      });
+      logLibraryStatus(library);
+      await stop.promise;
       await server.close();
     } finally {
       await library.close();
@@ -329,55 +307,79 @@ program
       const st = fs.statSync(path.resolve(d), { throwIfNoEntry: false });
       if (!st?.isDirectory()) throw new Error(`not a folder: ${d}`);
     }
-    // Signals that come while the model loads still stop the daemon cleanly, once it is open.
-    let stopSignal: string | undefined;
-    let wake: (() => void) | undefined;
-    const onSignal = (sig: string) => {
-      if (stopSignal) return;
-      stopSignal = sig;
-      log(`${sig}: finishing the photos in flight, then stopping.`);
-      wake?.();
-    };
-    process.on('SIGINT', () => onSignal('SIGINT'));
-    process.on('SIGTERM', () => onSignal('SIGTERM'));
+    const stop = stopSignal();
     const library = await Library.open(o.db, { provider: o.provider, log, watch: true, pollMs: o.poll, lockKind: 'daemon' });
     try {
-      for (const d of dirs) {
-        const abs = path.resolve(d);
-        if ((await library.listFolders()).some((f) => f.path === abs)) continue;
-        await library.addFolder(abs);
-        log(`Added ${abs} to the library.`);
-      }
+      await addLibraryFolders(library, dirs);
       const folders = await library.listFolders();
       if (folders.length === 0) throw new Error(`the library ${o.db} has no folders; name one: photowords daemon DIR --db ${o.db}`);
       log(`Photowords daemon (pid ${process.pid}) watching ${folders.map((f) => f.path + (f.online ? '' : ' (offline)')).join(', ')}; index ${path.resolve(o.db)}.`);
-      let lastState = '';
-      let lastLine = 0;
-      library.onEvent((e) => {
-        if (e.type === 'library') {
-          for (const f of e.folders) if (!f.online) log(`Offline: ${f.path} (${f.photos} photos kept).`);
-          return;
-        }
-        const s = e.status;
-        const now = Date.now();
-        if (s.state === lastState && (s.state !== 'indexing' || now - lastLine < 5000)) return;
-        lastState = s.state;
-        lastLine = now;
-        if (s.state === 'idle') log(`Library: ${s.libraryPhotos} photos indexed${s.failuresTotal ? `, ${s.failuresTotal} could not be read` : ''}.`);
-        else if (s.state === 'error') log(s.message ?? 'Indexing stopped.');
-        else if (s.state === 'indexing') {
-          log(`Indexing: ${s.done}/${s.total} photos, ${s.imagesPerSecond.toFixed(1)}/s${s.etaSeconds ? `, ${Math.ceil(s.etaSeconds)} s left` : ''}.`);
-        } else log(`Indexing: ${s.state}`);
-      });
-      if (!stopSignal) await new Promise<void>((resolve) => (wake = resolve));
+      logLibraryStatus(library, 5000);
+      await stop.promise;
     } finally {
       // Stops the run (photos in flight finish and are stored, the rest wait for next time),
       // closes the watcher and the database, and releases the lock.
       await library.close();
     }
     const a = library.activity;
-    log(`Stopped (${stopSignal ?? 'error'}); ${a.modelPhotos} photos read by the model, ${a.reused} copies, ${a.moved} moved, ${a.removed} removed this session.`);
+    log(`Stopped (${stop.received ?? 'error'}); ${a.modelPhotos} photos read by the model, ${a.reused} copies, ${a.moved} moved, ${a.removed} removed this session.`);
   });
+
+/**
+ * The first SIGINT or SIGTERM. Armed at once, so a signal that comes while the model loads still
+ * stops cleanly once the library is open; photos in flight finish before the library closes.
+ */
+function stopSignal(): { promise: Promise<string>; readonly received: string | undefined } {
+  let received: string | undefined;
+  const promise = new Promise<string>((resolve) => {
+    const on = (sig: string) => {
+      if (received) return;
+      received = sig;
+      log(`${sig}: finishing the photos in flight, then stopping.`);
+      resolve(sig);
+    };
+    process.on('SIGINT', () => on('SIGINT'));
+    process.on('SIGTERM', () => on('SIGTERM'));
+  });
+  return {
+    promise,
+    get received() {
+      return received;
+    },
+  };
+}
+
+/** Adds the folders named on the command line (kept in the database for next time). */
+async function addLibraryFolders(library: import('../core/library.js').Library, dirs: string[]): Promise<void> {
+  for (const d of dirs) {
+    const abs = path.resolve(d);
+    if ((await library.listFolders()).some((f) => f.path === abs)) continue;
+    await library.addFolder(abs);
+    log(`Added ${abs} to the library.`);
+  }
+}
+
+/** Progress lines on stderr: each change of state, and while indexing one every `everyMs` (0: none). */
+function logLibraryStatus(library: import('../core/library.js').Library, everyMs = 0): void {
+  let lastState = '';
+  let lastLine = 0;
+  library.onEvent((e) => {
+    if (e.type === 'library') {
+      for (const f of e.folders) if (!f.online) log(`Offline: ${f.path} (${f.photos} photos kept).`);
+      return;
+    }
+    const s = e.status;
+    const now = Date.now();
+    if (s.state === lastState && (s.state !== 'indexing' || !everyMs || now - lastLine < everyMs)) return;
+    lastState = s.state;
+    lastLine = now;
+    if (s.state === 'idle') log(`Library: ${s.libraryPhotos} photos indexed${s.failuresTotal ? `, ${s.failuresTotal} could not be read` : ''}.`);
+    else if (s.state === 'error') log(s.message ?? 'Indexing stopped.');
+    else if (s.state === 'indexing' && everyMs) {
+      log(`Indexing: ${s.done}/${s.total} photos, ${s.imagesPerSecond.toFixed(1)}/s${s.etaSeconds ? `, ${Math.ceil(s.etaSeconds)} s left` : ''}.`);
+    } else log(`Indexing: ${s.state}`);
+  });
+}
 
 async function openExisting(db: string, provider: SettingsFlags['provider']): Promise<Engine> {
   if (!fs.existsSync(db)) throw new Error(`no index at ${db}; create one with: photowords index DIR --db ${db}`);

@@ -11,6 +11,7 @@ import { ensureInceptionBackbone, importOnnxBackbone } from '../core/model/backb
 import { trainCodebook } from '../core/model/train.js';
 import { QUANTIZE_DEFAULTS, quantizeBackbone, type CalibrationMethod } from '../core/model/quantize.js';
 import { progressReporter } from './progress.js';
+import { ASPECT_TOLERANCE, DEFAULT_NEIGHBOURS, DEFAULT_SENSITIVITY, findDuplicates, openStoreForDuplicates } from '../core/duplicates.js';
 import type { Similarity } from '../core/types.js';
 
 const DEFAULT_DB = process.env.PHOTOWORDS_DB ?? path.join(os.homedir(), '.photowords', 'library.db');
@@ -153,6 +154,51 @@ program
       }
     } finally {
       await engine.close();
+    }
+  });
+
+program
+  .command('duplicates')
+  .description('groups of duplicate photos in the index: exact copies (same bytes) and near copies (re-encoded, resized, cropped, lightly edited), each with a suggested copy to keep')
+  .option('--db <file>', 'index database', DEFAULT_DB)
+  .option(
+    '--sensitivity <s>',
+    `how alike two photos must be to count as near duplicates: the least TF-IDF cosine of their visual words, 0 to 1 (default ${DEFAULT_SENSITIVITY}). ` +
+      'Lower finds more (bigger crops, heavier edits) but starts to join different photos of the same subject; higher finds only close copies ' +
+      '(re-encodes and resizes score about 0.6 and up, a 10% crop 0.4 to 0.55). Exact copies are found whatever the value.',
+    num('sensitivity', 0.01, 1),
+  )
+  .option('--neighbours <k>', `nearest photos checked for each photo (default ${DEFAULT_NEIGHBOURS})`, int('neighbours', 1, 1000))
+  .option('--no-exif', 'do not read EXIF capture dates to break ties between copies')
+  .option('--json', 'print JSON')
+  .addHelpText(
+    'after',
+    `\nNear copies must also have a similar shape (long side / short side within ${ASPECT_TOLERANCE}x of each other).\n` +
+      'Suggested keeper: the most pixels, then the largest file (least compressed), then the earliest EXIF capture date, then the shortest path.\n' +
+      'Nothing is moved or deleted.',
+  )
+  .action(async (o: { db: string; sensitivity?: number; neighbours?: number; exif: boolean; json?: boolean }) => {
+    const store = openStoreForDuplicates(o.db);
+    try {
+      const r = await findDuplicates(store, { sensitivity: o.sensitivity, neighbours: o.neighbours, exif: o.exif });
+      if (o.json) {
+        console.log(JSON.stringify(r, null, 2));
+        return;
+      }
+      const exact = r.groups.filter((g) => g.tier === 'exact').length;
+      console.log(
+        `${r.groups.length} duplicate groups among ${r.photos} photos (${exact} exact, ${r.groups.length - exact} near; sensitivity ${r.sensitivity}, ${(r.ms / 1000).toFixed(1)} s)`,
+      );
+      const size = (n: number) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} KB`);
+      r.groups.forEach((g, i) => {
+        console.log(`\n#${i + 1} ${g.tier}, ${g.members.length} photos; keep ${g.members[0].path}: ${g.reason}`);
+        for (const m of g.members) {
+          const mark = m.id === g.keeper ? 'keep' : m.identical ? 'same' : m.score.toFixed(3);
+          console.log(`  ${mark.padStart(5)}  ${`${m.width ?? '?'}x${m.height ?? '?'}`.padEnd(10)} ${size(m.size).padStart(8)}  ${m.path}`);
+        }
+      });
+    } finally {
+      store.close();
     }
   });
 

@@ -9,6 +9,7 @@ import { bagFromGrid } from './kgrams.js';
 import type { FileInfo, IndexStore } from './store.js';
 import { ModelStoppedError, type TokenizerApi, type TokenizedImage } from './model/tokenizer.js';
 import type { KgramSettings } from './types.js';
+import type { IndexStatus } from '../shared/api.js';
 
 export interface PipelineSettings {
   /** Longest side every photo is read at. */
@@ -26,16 +27,8 @@ export interface PipelineSettings {
   dense?: boolean;
 }
 
-export interface IndexProgress {
-  total: number;
-  done: number;
-  indexed: number;
-  failed: number;
-  skipped: number;
-  imagesPerSecond: number;
-  etaSeconds: number;
-  current?: string;
-}
+/** A run's progress: the counters the app's IndexStatus (src/shared/api.ts) carries to the UI. */
+export type IndexProgress = Pick<IndexStatus, 'total' | 'done' | 'indexed' | 'failed' | 'skipped' | 'imagesPerSecond' | 'etaSeconds' | 'current'>;
 
 /** Busy time of each stage; decode overlaps the model, so the parts can exceed the wall time. */
 export interface StageTimings {

@@ -3,7 +3,7 @@
 // crosses the bridge. Sandboxed, this script is CommonJS and may require only 'electron' (the
 // build bundles src/shared into it).
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import type { BackendArgs, BackendEvent, BackendResult, JsonMethod, PhotowordsApi, SimilarResult } from '../shared/api.js';
+import { jsonMethodsOver, type BackendEvent, type PhotowordsApi, type SimilarResult } from '../shared/api.js';
 import { IPC, fileUrl, thumbUrl, type CallReply, type ElectronShellExtras, type MenuCommand } from '../shared/ipc.js';
 
 async function invoke<T>(channel: string, ...args: unknown[]): Promise<T> {
@@ -11,10 +11,6 @@ async function invoke<T>(channel: string, ...args: unknown[]): Promise<T> {
   // contextBridge copies only an Error's message into the page, so the message is what counts.
   if ('error' in reply) throw new Error(reply.error.message);
   return reply.result;
-}
-
-function call<M extends JsonMethod>(method: M, ...args: BackendArgs<M>): Promise<BackendResult<M>> {
-  return invoke<BackendResult<M>>(IPC.call, method, args);
 }
 
 function subscribe<T>(channel: string, listener: (value: T) => void): () => void {
@@ -26,18 +22,8 @@ function subscribe<T>(channel: string, listener: (value: T) => void): () => void
 }
 
 const api: PhotowordsApi & ElectronShellExtras = {
-  listFolders: () => call('listFolders'),
-  addFolder: (path) => call('addFolder', path),
-  removeFolder: (id) => call('removeFolder', id),
-  listPhotos: (q) => call('listPhotos', q),
-  photo: (id) => call('photo', id),
-  similar: (id, opts) => (opts === undefined ? call('similar', id) : call('similar', id, opts)),
+  ...jsonMethodsOver((method, args) => invoke(IPC.call, method, args)),
   similarToFile: (file, opts) => invoke<SimilarResult>(IPC.similarFile, file.name, file.bytes, opts),
-  status: () => call('status'),
-  pause: () => call('pause'),
-  resume: () => call('resume'),
-  getSettings: () => call('getSettings'),
-  setSettings: (change) => call('setSettings', change),
   thumbUrl: (path, size) => thumbUrl(path, size),
   fileUrl: (path) => fileUrl(path),
   onEvent: (listener) => subscribe<BackendEvent>(IPC.event, listener),

@@ -221,3 +221,19 @@ export const DEFAULT_THUMB_SIZE = 320;
 export function isJsonMethod(m: string): m is JsonMethod {
   return (JSON_METHODS as readonly string[]).includes(m);
 }
+
+/**
+ * The JSON methods of the backend over any transport's `send(method, args)`, so each transport
+ * writes only how one call travels. Trailing undefined arguments are left out, so a JSON body
+ * never turns an omitted option into null.
+ */
+export function jsonMethodsOver(send: (method: JsonMethod, args: unknown[]) => Promise<unknown>): Pick<PhotowordsBackend, JsonMethod> {
+  const out: Partial<Record<JsonMethod, (...args: unknown[]) => Promise<unknown>>> = {};
+  for (const method of JSON_METHODS) {
+    out[method] = (...args: unknown[]) => {
+      while (args.length > 0 && args[args.length - 1] === undefined) args.pop();
+      return send(method, args);
+    };
+  }
+  return out as Pick<PhotowordsBackend, JsonMethod>;
+}

@@ -5,11 +5,11 @@
 import {
   HTTP,
   DEFAULT_THUMB_SIZE,
+  jsonMethodsOver,
   type ApiErrorShape,
   type BackendEvent,
   type JsonMethod,
   type PhotowordsApi,
-  type PhotowordsBackend,
   type SimilarOptions,
   type SimilarResult,
   type UploadedFile,
@@ -49,15 +49,12 @@ async function post(url: string, init: RequestInit): Promise<Response> {
   }
 }
 
-function call<M extends JsonMethod>(method: M, ...args: Parameters<PhotowordsBackend[M]>): ReturnType<PhotowordsBackend[M]> {
-  const run = async () => {
-    const res = await post(HTTP.call(method), {
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(args),
-    });
-    return readReply<Awaited<ReturnType<PhotowordsBackend[M]>>>(res);
-  };
-  return run() as ReturnType<PhotowordsBackend[M]>;
+async function send(method: JsonMethod, args: unknown[]): Promise<unknown> {
+  const res = await post(HTTP.call(method), {
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(args),
+  });
+  return readReply<unknown>(res);
 }
 
 async function similarToFile(file: UploadedFile, opts: SimilarOptions = {}): Promise<SimilarResult> {
@@ -102,18 +99,8 @@ function onEvent(listener: (e: BackendEvent) => void): () => void {
 
 export function createHttpApi(): PhotowordsApi {
   return {
-    listFolders: () => call('listFolders'),
-    addFolder: (path) => call('addFolder', path),
-    removeFolder: (id) => call('removeFolder', id),
-    listPhotos: (q) => call('listPhotos', q),
-    photo: (id) => call('photo', id),
-    similar: (id, opts) => (opts === undefined ? call('similar', id) : call('similar', id, opts)),
+    ...jsonMethodsOver(send),
     similarToFile,
-    status: () => call('status'),
-    pause: () => call('pause'),
-    resume: () => call('resume'),
-    getSettings: () => call('getSettings'),
-    setSettings: (change) => call('setSettings', change),
     thumbUrl: (path, size = DEFAULT_THUMB_SIZE) => `${HTTP.thumb}?path=${encodeURIComponent(path)}&size=${size}`,
     fileUrl: (path) => `${HTTP.file}?path=${encodeURIComponent(path)}`,
     onEvent,

@@ -171,16 +171,34 @@ program
   .option('--neighbours <k>', `nearest photos checked for each photo (default ${DEFAULT_NEIGHBOURS})`, int('neighbours', 1, 1000))
   .option('--no-exif', 'do not read EXIF capture dates to break ties between copies')
   .option('--json', 'print JSON')
+  .option('--out <report.html>', 'write a self-contained HTML report (thumbnails side by side, sizes, dates, paths, similarity, the suggested keeper)')
+  .option('--csv <file>', 'write the groups as CSV, one row per photo')
+  .option('--json-out <file>', 'write the groups as JSON, one row per photo')
   .addHelpText(
     'after',
     `\nNear copies must also have a similar shape (long side / short side within ${ASPECT_TOLERANCE}x of each other).\n` +
       'Suggested keeper: the most pixels, then the largest file (least compressed), then the earliest EXIF capture date, then the shortest path.\n' +
       'Nothing is moved or deleted.',
   )
-  .action(async (o: { db: string; sensitivity?: number; neighbours?: number; exif: boolean; json?: boolean }) => {
+  .action(async (o: { db: string; sensitivity?: number; neighbours?: number; exif: boolean; json?: boolean; out?: string; csv?: string; jsonOut?: string }) => {
     const store = openStoreForDuplicates(o.db);
     try {
       const r = await findDuplicates(store, { sensitivity: o.sensitivity, neighbours: o.neighbours, exif: o.exif });
+      const report = await import('../core/duplicates-report.js');
+      // Written beside and renamed, so an interrupted run never leaves half a report that looks whole.
+      const write = (file: string, text: string) => {
+        fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+        fs.writeFileSync(`${file}.tmp`, text);
+        fs.renameSync(`${file}.tmp`, file);
+        log(`Wrote ${file}`);
+      };
+      if (o.csv) write(o.csv, report.reportCsv(r));
+      if (o.jsonOut) write(o.jsonOut, report.reportJson(r));
+      if (o.out) {
+        const bar = progressReporter('Thumbnails', !!o.json);
+        write(o.out, await report.reportHtml(r, { title: path.resolve(o.db), onProgress: (done, total) => bar.update({ done, total, indexed: done, failed: 0, skipped: 0, imagesPerSecond: 0, etaSeconds: 0 }) }));
+        bar.stop();
+      }
       if (o.json) {
         console.log(JSON.stringify(r, null, 2));
         return;

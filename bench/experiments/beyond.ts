@@ -10,7 +10,7 @@ import { createBagScorer } from '../../src/core/scorers.js';
 import { ImpactIndex } from '../../src/core/impactindex.js';
 import { evaluateRanking } from '../../src/core/evaluate.js';
 import { loadCodebook, codebookName } from '../../src/core/model/codebook.js';
-import { kmeans } from '../../src/core/model/kmeans.js';
+import { coarseCodeMap } from '../../src/core/model/coarse.js';
 import type { Bag, TokenGrid } from '../../src/core/types.js';
 
 const DATASETS = path.resolve('/work/shared/datasets');
@@ -138,25 +138,7 @@ if (what.includes('blocks')) {
 
 async function coarseMap(m: number): Promise<Uint16Array> {
   const { codebook } = loadCodebook(codebookName('inception_v3', 'mixed7', 8, 4096));
-  const r = await kmeans(codebook.centroids, codebook.dim, { k: m, iterations: 20, seed: 0 });
-  const map = new Uint16Array(codebook.codes);
-  for (let c = 0; c < codebook.codes; c++) {
-    let best = 0;
-    let bd = Infinity;
-    for (let j = 0; j < m; j++) {
-      let d = 0;
-      for (let k = 0; k < codebook.dim; k++) {
-        const v = codebook.centroids[c * codebook.dim + k] - r.centroids[j * codebook.dim + k];
-        d += v * v;
-      }
-      if (d < bd) {
-        bd = d;
-        best = j;
-      }
-    }
-    map[c] = best;
-  }
-  return map;
+  return coarseCodeMap(codebook, m);
 }
 
 const HV: [number, number][] = [

@@ -18,7 +18,6 @@
 // date (EXIF DateTimeOriginal/CreateDate via exifr, read only for members still tied), then the
 // shortest path.
 import fs from 'node:fs';
-import Database from 'better-sqlite3';
 import exifr from 'exifr';
 import { storedTf, type ImpactIndex } from './impactindex.js';
 import { LiveIndex } from './liveindex.js';
@@ -93,20 +92,7 @@ export interface DuplicateReport {
 
 /** Groups of indexed photos with the same content hash (ids ascending in each). */
 export function exactDuplicateGroups(store: IndexStore): number[][] {
-  const sql = `SELECT group_concat(id) AS ids FROM (SELECT id, hash FROM images
-     WHERE status = 'indexed' AND hash IS NOT NULL ORDER BY hash, id) GROUP BY hash HAVING COUNT(*) > 1 ORDER BY MIN(id)`;
-  if (store.path && store.path !== ':memory:' && fs.existsSync(store.path)) {
-    const db = new Database(store.path, { readonly: true, fileMustExist: true });
-    try {
-      return (db.prepare(sql).all() as { ids: string }[]).map((r) => r.ids.split(',').map(Number).sort((a, b) => a - b));
-    } finally {
-      db.close();
-    }
-  }
-  // An in-memory store has no second connection: the same grouping over its records.
-  const by = new Map<string, number[]>();
-  for (const r of store.listImages()) if (r.status === 'indexed' && r.hash) by.set(r.hash, [...(by.get(r.hash) ?? []), r.id]);
-  return [...by.values()].filter((g) => g.length > 1).sort((a, b) => a[0] - b[0]);
+  return store.hashGroups();
 }
 
 class UnionFind {

@@ -592,6 +592,17 @@ export class IndexStore {
   }
 
   /** An indexed photo with exactly these bytes (sha256), if any. */
+  /** Ids of indexed photos that share their content hash with another, one group per hash (ids ascending), by first id. */
+  hashGroups(): number[][] {
+    const rows = this.db
+      .prepare<[], { ids: string }>(
+        `SELECT group_concat(id) AS ids FROM (SELECT id, hash FROM images
+           WHERE status = 'indexed' AND hash IS NOT NULL ORDER BY hash, id) GROUP BY hash HAVING COUNT(*) > 1 ORDER BY MIN(id)`,
+      )
+      .all();
+    return rows.map((r) => r.ids.split(',').map(Number).sort((a, b) => a - b));
+  }
+
   findIndexedByHash(hash: string): ImageRecord | undefined {
     const row = this.sync().byHash.get(hash);
     return row && toRecord(row);

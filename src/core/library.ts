@@ -14,27 +14,37 @@ import type { IndexProgress, IndexReport } from './indexer.js';
 import { DbLock } from './dblock.js';
 import { FolderWatcher, type WatcherOptions, type WatcherStats } from './watcher.js';
 import { applyChangeSet, emptyChangeSet, mergeChangeSets, reconcileFolders, changeSetSize, type ChangeSet, type SyncPlan } from './sync.js';
-import type {
-  BackendEvent,
-  FolderInfo,
-  IndexFailure,
-  IndexStatus,
-  ListPhotosQuery,
-  PhotoDetail,
-  PhotoPage,
-  PhotoSummary,
-  PhotowordsBackend,
-  ProviderName,
-  SettingsChangeResult,
-  SettingsView,
-  SimilarityName,
-  SimilarOptions,
-  SimilarResult,
-  UploadedFile,
-  UserSettings,
+import { DEFAULT_SENSITIVITY, findDuplicates, type DuplicateReport } from './duplicates.js';
+import { reportCsv, reportHtml, reportJson } from './duplicates-report.js';
+import { moveToTrash, revealInFolder } from './desktop.js';
+import {
+  REPORT_TYPES,
+  reportFileName,
+  type BackendEvent,
+  type DuplicatePhoto,
+  type DuplicatesOptions,
+  type DuplicatesResult,
+  type ReportFormat,
+  type TrashResult,
+  type FolderInfo,
+  type IndexFailure,
+  type IndexStatus,
+  type ListPhotosQuery,
+  type PhotoDetail,
+  type PhotoPage,
+  type PhotoSummary,
+  type PhotowordsBackend,
+  type ProviderName,
+  type SettingsChangeResult,
+  type SettingsView,
+  type SimilarityName,
+  type SimilarOptions,
+  type SimilarResult,
+  type UploadedFile,
+  type UserSettings,
 } from '../shared/api.js';
 
-export type ApiErrorCode = 'not-found' | 'bad-request' | 'forbidden' | 'busy' | 'internal';
+export type ApiErrorCode = 'not-found' | 'bad-request' | 'forbidden' | 'busy' | 'internal' | 'unavailable';
 
 /** An error meant for the person: its message is shown as is, its code picks the HTTP status. */
 export class ApiError extends Error {
@@ -135,6 +145,9 @@ export class Library implements PhotowordsBackend {
   private pollTimer?: NodeJS.Timeout;
   private onlineState = new Map<string, boolean>();
   private lock?: DbLock;
+  /** The last duplicate search, and the one running (see duplicateReport). */
+  private dupCache?: { engine: Engine; changes: number; sensitivity: number; report: DuplicateReport };
+  private dupRunning?: { engine: Engine; changes: number; sensitivity: number; promise: Promise<DuplicateReport> };
   readonly activity: LibraryActivity = { reconciles: 0, changeSets: 0, modelPhotos: 0, reused: 0, moved: 0, touched: 0, removed: 0 };
 
   private constructor(
@@ -480,6 +493,174 @@ export class Library implements PhotowordsBackend {
       queryMs: r.queryMs,
       totalMs: performance.now() - t,
     };
+  }
+
+  // ---- duplicates ------------------------------------------------------------------------------
+
+  private sensitivityOf(opts?: DuplicatesOptions): number {
+    const s = opts?.sensitivity ?? DEFAULT_SENSITIVITY;
+    if (typeof s !== 'number' || !(s > 0 && s <= 1)) {
+      throw new ApiError('bad-request', `The sensitivity is a number above 0 and at most 1, not ${JSON.stringify(s)}.`);
+    }
+    return s;
+  }
+
+  /**
+   * The groups at this sensitivity. A search looks at every photo's neighbours (seconds for a few
+   * thousand photos), so the view, a report export right after it and a second window share one
+   * answer while the index has not changed since.
+   */
+  private async duplicateReport(sensitivity: number): Promise<DuplicateReport> {
+    await this.swapping;
+    const engine = this.engine;
+    const store = engine.store;
+    const cached = this.dupCache;
+    if (cached && cached.engine === engine && cached.changes === store.changeCount && cached.sensitivity === sensitivity) return cached.report;
+    const running = this.dupRunning;
+    if (running && running.engine === engine && running.changes === store.changeCount && running.sensitivity === sensitivity) return running.promise;
+    this.freshQueries();
+    // Counted before the search: a photo indexed while it runs makes the next ask search again.
+    const changes = store.changeCount;
+    const promise = findDuplicates(store, { sensitivity, live: engine.liveIndex() })
+      .then((report) => {
+        this.dupCache = { engine, changes, sensitivity, report };
+        return report;
+      })
+      .catch((e: unknown) => {
+        throw new ApiError('internal', `Could not look for duplicates: ${(e as Error)?.message ?? String(e)}`);
+      })
+      .finally(() => {
+        if (this.dupRunning?.promise === promise) this.dupRunning = undefined;
+      });
+    this.dupRunning = { engine, changes, sensitivity, promise };
+    return promise;
+  }
+
+  async duplicates(opts?: DuplicatesOptions): Promise<DuplicatesResult> {
+    const sensitivity = this.sensitivityOf(opts);
+    const report = await this.duplicateReport(sensitivity);
+    const store = this.engine.store;
+    return {
+      groups: report.groups.map((g) => ({
+        tier: g.tier,
+        keeper: g.keeper,
+        reason: g.reason,
+        members: g.members.map(
+          (m): DuplicatePhoto => ({
+            ...summary(m),
+            size: m.size,
+            mtimeMs: store.getById(m.id)?.mtimeMs ?? 0,
+            captureDate: m.captureDate,
+            hash: m.hash,
+            score: m.score,
+            identical: m.identical,
+            keep: m.id === g.keeper,
+          }),
+        ),
+      })),
+      photos: report.photos,
+      sensitivity: report.sensitivity,
+      defaultSensitivity: DEFAULT_SENSITIVITY,
+      ms: report.ms,
+    };
+  }
+
+  /** The duplicates report as a file to save: self-contained HTML (thumbnails embedded), CSV or JSON. */
+  async duplicatesReport(format: ReportFormat, opts?: DuplicatesOptions): Promise<{ name: string; type: string; text: string }> {
+    if (format !== 'html' && format !== 'csv' && format !== 'json') throw new ApiError('bad-request', `A report is html, csv or json, not ${String(format)}.`);
+    const report = await this.duplicateReport(this.sensitivityOf(opts));
+    const folders = this.folderRows().map((f) => f.path);
+    const text =
+      format === 'html'
+        ? await reportHtml(report, { title: folders.length ? folders.join(', ') : this.dbPath })
+        : format === 'csv'
+          ? reportCsv(report)
+          : reportJson(report);
+    return { name: reportFileName(format), type: REPORT_TYPES[format], text };
+  }
+
+  /**
+   * The path of an indexed library photo a person asked to trash or reveal, or why not: only a
+   * photo the index holds, inside a library folder (the path guard), and for the trash only while
+   * it is the file that was indexed (what the person compared is what goes).
+   */
+  async photoTarget(photoPath: string, action: 'trash' | 'reveal'): Promise<string> {
+    await this.swapping;
+    if (typeof photoPath !== 'string' || photoPath === '') throw new ApiError('bad-request', 'Name the photo by its path.');
+    await this.checkedFile(photoPath);
+    const asked = path.resolve(photoPath);
+    const name = path.basename(asked);
+    const rec = this.engine.store.getByPath(asked);
+    if (!rec || rec.status !== 'indexed') throw new ApiError('forbidden', `refused: ${photoPath} is not a photo the library has indexed`);
+    if (action === 'trash') {
+      const st = fs.statSync(rec.path, { throwIfNoEntry: false });
+      if (!st) throw new ApiError('not-found', `${name} is no longer in its folder.`);
+      if (st.size !== rec.size || st.mtimeMs !== rec.mtimeMs) {
+        throw new ApiError('busy', `${name} has changed since it was indexed, so it was not moved to the trash. Look for duplicates again once it is indexed again.`);
+      }
+    }
+    // The path as indexed, not the link's target: a photo reached through a link leaves the library
+    // with the link, and nothing outside the library folders is touched.
+    return rec.path;
+  }
+
+  /** After the file went to the trash (here or in Electron's main process): the index forgets it. */
+  async forgetTrashed(photoPath: string): Promise<TrashResult> {
+    await this.swapping;
+    const file = path.resolve(photoPath);
+    const name = path.basename(file);
+    if (fs.lstatSync(file, { throwIfNoEntry: false })) {
+      throw new ApiError('internal', `${name} is still in its folder after moving it to the trash, so the library keeps it.`);
+    }
+    const store = this.engine.store;
+    const rec = store.getByPath(file);
+    if (rec) {
+      const cached = this.dupCache;
+      const current = cached !== undefined && cached.engine === this.engine && cached.changes === store.changeCount;
+      store.remove(file);
+      this.engine.refreshQueries();
+      // The shown groups stay valid without the photo, unless it was a group's suggested keeper.
+      if (current && cached) {
+        const groups = cached.report.groups;
+        const hit = groups.find((g) => g.members.some((m) => m.id === rec.id));
+        if (hit?.keeper === rec.id) this.dupCache = undefined;
+        else {
+          if (hit) {
+            hit.members = hit.members.filter((m) => m.id !== rec.id);
+            if (hit.members.length < 2) groups.splice(groups.indexOf(hit), 1);
+          }
+          cached.report.photos--;
+          cached.changes = store.changeCount;
+        }
+      }
+    }
+    this.pushStatus(true);
+    this.emit({ type: 'library', folders: this.folderRows().map((r) => this.folderInfo(r)) });
+    return {
+      path: file,
+      name,
+      libraryPhotos: store.stats().indexed,
+      message: `${name} is in the trash, and no longer in the library. It can be restored from the trash.`,
+    };
+  }
+
+  async trashPhoto(photoPath: string): Promise<TrashResult> {
+    const target = await this.photoTarget(photoPath, 'trash');
+    try {
+      await moveToTrash(target);
+    } catch (e) {
+      throw new ApiError('internal', `${path.basename(target)} could not be moved to the trash: ${(e as Error)?.message ?? String(e)}. Nothing was deleted.`);
+    }
+    return this.forgetTrashed(target);
+  }
+
+  async revealPhoto(photoPath: string): Promise<void> {
+    const target = await this.photoTarget(photoPath, 'reveal');
+    try {
+      await revealInFolder(target);
+    } catch (e) {
+      throw new ApiError('unavailable', `Could not show ${path.basename(target)} in its folder: ${(e as Error)?.message ?? String(e)}.`);
+    }
   }
 
   // ---- files for the windows -------------------------------------------------------------------

@@ -25,17 +25,20 @@ import {
   net,
   protocol,
   session,
+  shell,
   type IpcMainInvokeEvent,
   type MenuItemConstructorOptions,
   type OpenDialogOptions,
+  type SaveDialogOptions,
 } from 'electron';
-import type { IndexStatus, SimilarResult } from '../shared/api.js';
+import { reportFileName, type DuplicatesOptions, type ExportOutcome, type IndexStatus, type ReportFormat, type SimilarResult, type TrashResult } from '../shared/api.js';
 import {
   APP_ORIGIN,
   IPC,
   MAX_UPLOAD_BYTES,
   SCHEME,
   checkCall,
+  checkExport,
   checkSimilarFile,
   parseProtocolUrl,
   toErrorShape,
@@ -424,6 +427,9 @@ if (!app.requestSingleInstanceLock()) {
       if (!trusted(e)) return refused;
       const c = checkCall(method, args);
       if ('error' in c) return c;
+      // The system's trash and file manager are Electron's shell, here; the engine checks and forgets.
+      if (c.method === 'trashPhoto') return reply(() => trashPhoto(c.args[0]));
+      if (c.method === 'revealPhoto') return reply(() => revealPhoto(c.args[0]));
       return reply(() => engine().request({ type: 'call', method: c.method, args: c.args }));
     });
     ipcMain.handle(IPC.similarFile, (e, name: unknown, bytes: unknown, opts: unknown) => {
@@ -436,6 +442,75 @@ if (!app.requestSingleInstanceLock()) {
       if (!trusted(e)) return refused;
       return reply(() => pickFolder());
     });
+    ipcMain.handle(IPC.exportDuplicates, (e, format: unknown, opts: unknown) => {
+      if (!trusted(e)) return refused;
+      const c = checkExport(format, opts);
+      if ('error' in c) return c;
+      return reply(() => exportDuplicates(c.format, c.opts));
+    });
+  }
+
+  function photoPathArg(p: unknown): string {
+    if (typeof p !== 'string' || p === '') throw new IndexerError({ code: 'bad-request', message: 'Name the photo by its path.' });
+    return p;
+  }
+
+  /** Only after the engine says it is an indexed, unchanged library photo; the index forgets it once it is gone. */
+  async function trashPhoto(p: unknown): Promise<TrashResult> {
+    const target = await engine().request<string>({ type: 'photoTarget', path: photoPathArg(p), action: 'trash' });
+    try {
+      await shell.trashItem(target);
+    } catch (e) {
+      throw new IndexerError({
+        code: 'internal',
+        message: `${path.basename(target)} could not be moved to the trash: ${(e as Error)?.message ?? String(e)}. Nothing was deleted.`,
+      });
+    }
+    return engine().request<TrashResult>({ type: 'forgetTrashed', path: target });
+  }
+
+  async function revealPhoto(p: unknown): Promise<void> {
+    const target = await engine().request<string>({ type: 'photoTarget', path: photoPathArg(p), action: 'reveal' });
+    shell.showItemInFolder(target);
+  }
+
+  const REPORT_FILTERS: Record<ReportFormat, string> = { html: 'Web page (report)', csv: 'CSV (spreadsheet)', json: 'JSON' };
+
+  /** The save dialog first (cancelling costs nothing), then the report from the engine, written whole or not at all. */
+  async function exportDuplicates(format: ReportFormat, opts?: DuplicatesOptions): Promise<ExportOutcome> {
+    const name = reportFileName(format);
+    let documents: string | undefined;
+    try {
+      documents = app.getPath('documents');
+    } catch {
+      documents = undefined; // no such folder on this desktop: the dialog starts where it likes
+    }
+    const options: SaveDialogOptions = {
+      title: 'Save the duplicates report',
+      buttonLabel: 'Save Report',
+      defaultPath: documents ? path.join(documents, name) : name,
+      filters: [{ name: REPORT_FILTERS[format], extensions: [format] }],
+    };
+    const win = BrowserWindow.getFocusedWindow() ?? mainWindow;
+    const r = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
+    if (r.canceled || !r.filePath) return { saved: false, name };
+    const file = r.filePath;
+    const report = await engine().request<{ text: string }>({ type: 'duplicatesReport', format, opts });
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
+      await fs.promises.writeFile(tmp, report.text);
+      await fs.promises.rename(tmp, file);
+    } catch (e) {
+      await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
+      throw new IndexerError({ code: 'internal', message: `The report could not be written to ${file}: ${(e as Error)?.message ?? String(e)}` });
+    }
+    return { saved: true, path: file, name: path.basename(file) };
+  }
+
+  function showDuplicates(): void {
+    showWindow();
+    const command: MenuCommand = { command: 'show-duplicates' };
+    mainWindow?.webContents.send(IPC.menu, command);
   }
 
   async function openDialog(options: OpenDialogOptions): Promise<string | null> {
@@ -645,6 +720,8 @@ if (!app.requestSingleInstanceLock()) {
           ...(devTools
             ? ([{ role: 'reload' }, { role: 'forceReload' }, { role: 'toggleDevTools' }, { type: 'separator' }] as MenuItemConstructorOptions[])
             : []),
+          { label: 'Duplicates', accelerator: 'CmdOrCtrl+Shift+D', click: () => showDuplicates() },
+          { type: 'separator' },
           { role: 'resetZoom' },
           { role: 'zoomIn' },
           { role: 'zoomOut' },

@@ -77,6 +77,12 @@ function dispatch(lib: Library, m: Exclude<IndexerRequest, { type: 'open' } | { 
       return lib.thumbnailFile(m.path, m.size);
     case 'file':
       return lib.checkedFile(m.path);
+    case 'photoTarget':
+      return lib.photoTarget(m.path, m.action);
+    case 'forgetTrashed':
+      return lib.forgetTrashed(m.path);
+    case 'duplicatesReport':
+      return lib.duplicatesReport(m.format, m.opts);
   }
 }
 

@@ -3,7 +3,7 @@
 // crosses the bridge. Sandboxed, this script is CommonJS and may require only 'electron' (the
 // build bundles src/shared into it).
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { jsonMethodsOver, type BackendEvent, type PhotowordsApi, type SimilarResult } from '../shared/api.js';
+import { jsonMethodsOver, type BackendEvent, type ExportOutcome, type PhotowordsApi, type SimilarResult } from '../shared/api.js';
 import { IPC, fileUrl, thumbUrl, type CallReply, type ElectronShellExtras, type MenuCommand } from '../shared/ipc.js';
 
 async function invoke<T>(channel: string, ...args: unknown[]): Promise<T> {
@@ -29,6 +29,7 @@ const api: PhotowordsApi & ElectronShellExtras = {
   onEvent: (listener) => subscribe<BackendEvent>(IPC.event, listener),
   onMenu: (listener) => subscribe<MenuCommand>(IPC.menu, listener),
   pickFolder: () => invoke<string | null>(IPC.pickFolder),
+  exportDuplicates: (format, opts) => invoke<ExportOutcome>(IPC.exportDuplicates, format, opts),
   shell: 'electron',
 };
 

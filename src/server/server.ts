@@ -6,7 +6,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { HTTP, isJsonMethod, type ApiErrorShape, type BackendEvent, type SimilarityName } from '../shared/api.js';
+import { HTTP, REPORT_FORMATS, isJsonMethod, type ApiErrorShape, type BackendEvent, type ReportFormat, type SimilarityName } from '../shared/api.js';
 import { ApiError, type Library } from '../core/library.js';
 
 export interface ServeOptions {
@@ -53,7 +53,10 @@ const TYPES: Record<string, string> = {
   '.tiff': 'image/tiff',
 };
 
-const STATUS: Record<string, number> = { 'not-found': 404, 'bad-request': 400, forbidden: 403, busy: 409, internal: 500 };
+const STATUS: Record<string, number> = { 'not-found': 404, 'bad-request': 400, forbidden: 403, busy: 409, internal: 500, unavailable: 503 };
+
+// The report is a file to save, not a page of this origin: its own policy (it embeds its thumbnails).
+const REPORT_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox";
 
 class HttpError extends Error {
   constructor(
@@ -179,6 +182,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       if (p.startsWith('/api/call/')) {
         const method = p.slice('/api/call/'.length);
         if (!isJsonMethod(method)) throw new HttpError(404, `No such call: ${method}`);
+        // The folder would open on the screen of the computer running serve, not of whoever asks.
+        if (method === 'revealPhoto' && !isLoopback(host)) {
+          throw new HttpError(
+            403,
+            `"Reveal in folder" works only when photowords serve listens on this computer alone (127.0.0.1); it listens on ${host}, so the folder would open on the server's screen. The photo's path is shown beside it.`,
+          );
+        }
         const body = await readBody(req, JSON_LIMIT);
         let args: unknown;
         try {
@@ -216,6 +226,26 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       const resolved =
         p === HTTP.thumb ? await library.thumbnailFile(file, Number(url.searchParams.get('size')) || undefined) : await library.checkedFile(file);
       return sendFile(req, res, resolved, 'private, max-age=300');
+    }
+    if (p === HTTP.duplicatesReport) {
+      // A link on another site could start this download (the Host check only stops other names):
+      // fetch metadata says where a request comes from, and only our own page may ask.
+      const site = req.headers['sec-fetch-site'];
+      if (site !== undefined && site !== 'same-origin' && site !== 'none') throw new HttpError(403, 'Refused: request from another site.');
+      const format = (url.searchParams.get('format') ?? 'html') as ReportFormat;
+      if (!(REPORT_FORMATS as readonly string[]).includes(format)) throw new HttpError(400, `A report is ${REPORT_FORMATS.join(', ')}, not ${format}.`);
+      const sens = url.searchParams.get('sensitivity');
+      const report = await library.duplicatesReport(format, { sensitivity: sens === null || sens === '' ? undefined : Number(sens) });
+      const body = Buffer.from(report.text, 'utf8');
+      res.writeHead(200, {
+        'Content-Type': report.type,
+        'Content-Length': body.length,
+        'Content-Disposition': `attachment; filename="${report.name}"`,
+        'Content-Security-Policy': REPORT_CSP,
+        'X-Content-Type-Options': 'nosniff',
+        'Cache-Control': 'no-store',
+      });
+      return res.end(req.method === 'HEAD' ? undefined : body);
     }
     if (p.startsWith('/api/')) throw new HttpError(404, `Not found: ${p}`);
     return serveStatic(req, res, p);

@@ -139,6 +139,85 @@ export interface SettingsChangeResult extends SettingsView {
   message: string;
 }
 
+export interface DuplicatesOptions {
+  /**
+   * How alike two photos must be to count as near duplicates: the least TF-IDF cosine of their
+   * visual words, above 0 and at most 1 (the engine's DEFAULT_SENSITIVITY when left out). Higher
+   * finds fewer, closer copies; exact copies (same bytes) are found whatever the value.
+   */
+  sensitivity?: number;
+}
+
+export interface DuplicatePhoto extends PhotoSummary {
+  /** File size in bytes as indexed. */
+  size: number;
+  /** Modification time as indexed (ms since 1970). */
+  mtimeMs: number;
+  /** EXIF capture date (ISO), when the keeper choice had to read it; null when it has none. */
+  captureDate?: string | null;
+  hash: string | null;
+  /** TF-IDF cosine to the group's suggested keeper (1 for the keeper and its byte-for-byte copies). */
+  score: number;
+  /** Same bytes as the keeper. */
+  identical: boolean;
+  /** The suggested copy to keep. */
+  keep: boolean;
+}
+
+export interface DuplicateGroupView {
+  /** 'exact': every photo has the same bytes; 'near': at least one differs. */
+  tier: 'exact' | 'near';
+  /** The suggested keeper first, then by similarity to it. */
+  members: DuplicatePhoto[];
+  /** Id of the suggested keeper. */
+  keeper: number;
+  /** Why that one, in words ("largest pixel count (4000×3000)"). */
+  reason: string;
+}
+
+export interface DuplicatesResult {
+  groups: DuplicateGroupView[];
+  /** Indexed photos compared. */
+  photos: number;
+  sensitivity: number;
+  /** The engine's default sensitivity, for the control's reset. */
+  defaultSensitivity: number;
+  ms: number;
+}
+
+/** What "Move to trash" did: the file is in the system's trash and the library has forgotten it. */
+export interface TrashResult {
+  path: string;
+  name: string;
+  /** Indexed photos left in the library. */
+  libraryPhotos: number;
+  message: string;
+}
+
+/** The duplicates report's formats: a self-contained HTML page, or one row per photo. */
+export const REPORT_FORMATS = ['html', 'csv', 'json'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+/** The file name a report is offered under: photowords-duplicates-2025-06-01.html. */
+export function reportFileName(format: ReportFormat, now: Date = new Date()): string {
+  const day = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
+  return `photowords-duplicates-${day}.${format}`;
+}
+
+export const REPORT_TYPES: Record<ReportFormat, string> = {
+  html: 'text/html; charset=utf-8',
+  csv: 'text/csv; charset=utf-8',
+  json: 'application/json; charset=utf-8',
+};
+
+/** How an export ended: saved (where, when the shell knows), or cancelled in the save dialog. */
+export interface ExportOutcome {
+  saved: boolean;
+  /** The file written (Electron); a browser download says only its name. */
+  path?: string;
+  name: string;
+}
+
 /** What the engine side answers. Every transport exposes exactly these, by these names. */
 export interface PhotowordsBackend {
   listFolders(): Promise<FolderInfo[]>;
@@ -155,6 +234,16 @@ export interface PhotowordsBackend {
   resume(): Promise<IndexStatus>;
   getSettings(): Promise<SettingsView>;
   setSettings(change: Partial<UserSettings>): Promise<SettingsChangeResult>;
+  /** Groups of duplicate photos (exact copies and near copies), each with a suggested keeper. */
+  duplicates(opts?: DuplicatesOptions): Promise<DuplicatesResult>;
+  /**
+   * Moves an indexed library photo to the operating system's trash (never a plain delete) and
+   * removes it from the index. Errors: not a photo of the library, changed since it was indexed,
+   * no trash on that disk.
+   */
+  trashPhoto(path: string): Promise<TrashResult>;
+  /** Shows an indexed library photo in the system's file manager (on the machine running the engine). */
+  revealPhoto(path: string): Promise<void>;
 }
 
 /** Methods that travel as plain JSON calls (similarToFile has its own route for the bytes). */
@@ -170,6 +259,9 @@ export const JSON_METHODS = [
   'resume',
   'getSettings',
   'setSettings',
+  'duplicates',
+  'trashPhoto',
+  'revealPhoto',
 ] as const satisfies readonly (keyof PhotowordsBackend)[];
 export type JsonMethod = (typeof JSON_METHODS)[number];
 
@@ -189,6 +281,11 @@ export interface PhotowordsApi extends PhotowordsBackend {
   onEvent(listener: (e: BackendEvent) => void): () => void;
   /** A native folder picker where there is one (Electron); null in a browser, which asks for a typed path. */
   pickFolder: (() => Promise<string | null>) | null;
+  /**
+   * Saves the duplicates report: a save dialog and the file written (Electron), or a download
+   * (browser). The report is made from the library as it is now, at this sensitivity.
+   */
+  exportDuplicates(format: ReportFormat, opts?: DuplicatesOptions): Promise<ExportOutcome>;
   /** 'electron' or 'browser': only for wording, never for behaviour the other lacks silently. */
   readonly shell: 'electron' | 'browser';
 }
@@ -212,6 +309,8 @@ export const HTTP = {
   thumb: '/thumb',
   /** GET ?path= : the photo's bytes; 403 outside the library folders. */
   file: '/file',
+  /** GET ?format=html|csv|json&sensitivity= : the duplicates report as a download (Content-Disposition: attachment). */
+  duplicatesReport: '/api/duplicates-report',
 } as const;
 
 /** Thumbnail sizes the cache makes (longest side); requests are rounded up to one of these. */

@@ -5,8 +5,11 @@
 // process, the renderer and plain-Node tests can all import it.
 import {
   DEFAULT_THUMB_SIZE,
+  REPORT_FORMATS,
   isJsonMethod,
   type ApiErrorShape,
+  type DuplicatesOptions,
+  type ReportFormat,
   type BackendEvent,
   type JsonMethod,
   type SimilarOptions,
@@ -23,6 +26,8 @@ export const IPC = {
   similarFile: 'photowords:similar-file',
   /** invoke() -> CallReply<string | null> (the chosen folder; null when cancelled) */
   pickFolder: 'photowords:pick-folder',
+  /** invoke(format: ReportFormat, opts?: DuplicatesOptions) -> CallReply<ExportOutcome> (a save dialog in main, then the file written) */
+  exportDuplicates: 'photowords:export-duplicates',
   /** main -> renderer: a BackendEvent */
   event: 'photowords:event',
   /** main -> renderer: a MenuCommand (the application menu asks the page to do something) */
@@ -41,7 +46,7 @@ export type CallReply<T = unknown> = { result: T } | { error: ApiErrorShape };
  * in the main process (a page may not open a file chooser without a click of its own) and hands
  * the page the bytes, which it passes to similarToFile like a dropped file.
  */
-export type MenuCommand = { command: 'similar-to-file'; file: UploadedFile };
+export type MenuCommand = { command: 'similar-to-file'; file: UploadedFile } | { command: 'show-duplicates' };
 
 /** What the Electron preload adds to PhotowordsApi (only there; a browser page has no menu). */
 export interface ElectronShellExtras {
@@ -62,6 +67,9 @@ export const METHOD_ARITY = {
   resume: 0,
   getSettings: 0,
   setSettings: 1,
+  duplicates: 1,
+  trashPhoto: 1,
+  revealPhoto: 1,
 } as const satisfies Record<JsonMethod, number>;
 
 /** Checks the shape of a call from the page; the engine validates the values themselves. */
@@ -101,6 +109,17 @@ export function checkSimilarFile(name: unknown, bytes: unknown, opts: unknown): 
   return { file: { name, bytes: data }, opts: (opts ?? undefined) as SimilarOptions | undefined };
 }
 
+export function isReportFormat(x: unknown): x is ReportFormat {
+  return typeof x === 'string' && (REPORT_FORMATS as readonly string[]).includes(x);
+}
+
+/** Checks the arguments of an export call from the page. */
+export function checkExport(format: unknown, opts: unknown): { format: ReportFormat; opts?: DuplicatesOptions } | { error: ApiErrorShape } {
+  if (!isReportFormat(format)) return { error: { code: 'bad-request', message: `A report is ${REPORT_FORMATS.join(', ')}, not ${String(format).slice(0, 40)}.` } };
+  if (opts !== undefined && opts !== null && !isRecord(opts)) return { error: { code: 'bad-request', message: 'Report options must be an object.' } };
+  return { format, opts: (opts ?? undefined) as DuplicatesOptions | undefined };
+}
+
 /** Any thrown value as the shape every transport carries ({message, code}). */
 export function toErrorShape(e: unknown): ApiErrorShape {
   if (e && typeof e === 'object') {
@@ -132,6 +151,15 @@ export type IndexerRequest =
   | { type: 'thumbnail'; id: number; path: string; size: number }
   /** The photo's real path, for photowords://file/ (same guard). */
   | { type: 'file'; id: number; path: string }
+  /**
+   * Trash and reveal run in main (Electron's shell), the checks and the index in the engine:
+   * 'photoTarget' answers the indexed library photo's path (path guard, indexed, unchanged) or
+   * an error; after shell.trashItem, 'forgetTrashed' drops it from the index (TrashResult).
+   */
+  | { type: 'photoTarget'; id: number; path: string; action: 'trash' | 'reveal' }
+  | { type: 'forgetTrashed'; id: number; path: string }
+  /** The duplicates report's text, for main to write where the person chose (DuplicatesReportFile). */
+  | { type: 'duplicatesReport'; id: number; format: ReportFormat; opts?: DuplicatesOptions }
   /** Close the library (finish the current write, stop the model threads) and exit. */
   | { type: 'shutdown' };
 
@@ -193,7 +221,12 @@ export function isIndexerRequest(x: unknown): x is IndexerRequest {
     case 'thumbnail':
       return id && typeof x.path === 'string' && typeof x.size === 'number';
     case 'file':
+    case 'forgetTrashed':
       return id && typeof x.path === 'string';
+    case 'photoTarget':
+      return id && typeof x.path === 'string' && (x.action === 'trash' || x.action === 'reveal');
+    case 'duplicatesReport':
+      return id && isReportFormat(x.format) && (x.opts === undefined || isRecord(x.opts));
     case 'shutdown':
       return true;
     default:

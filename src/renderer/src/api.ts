@@ -8,8 +8,11 @@ import {
   jsonMethodsOver,
   type ApiErrorShape,
   type BackendEvent,
+  type DuplicatesOptions,
+  type ExportOutcome,
   type JsonMethod,
   type PhotowordsApi,
+  type ReportFormat,
   type SimilarOptions,
   type SimilarResult,
   type UploadedFile,
@@ -69,6 +72,35 @@ async function similarToFile(file: UploadedFile, opts: SimilarOptions = {}): Pro
   return readReply<SimilarResult>(res);
 }
 
+// The report is fetched first, so a failure is shown as a message rather than saved as a file,
+// then handed to the browser as a download under the name the server gave it.
+async function exportDuplicates(format: ReportFormat, opts: DuplicatesOptions = {}): Promise<ExportOutcome> {
+  const q = new URLSearchParams({ format });
+  if (opts.sensitivity !== undefined) q.set('sensitivity', String(opts.sensitivity));
+  let res: Response;
+  try {
+    res = await fetch(`${HTTP.duplicatesReport}?${q}`);
+  } catch {
+    throw new ApiError('Cannot reach the Photowords server. Is `photowords serve` still running?', 'unreachable');
+  }
+  if (!res.ok) await readReply<never>(res);
+  const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? `photowords-duplicates.${format}`;
+  const url = URL.createObjectURL(await res.blob());
+  try {
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = name;
+    a.style.display = 'none';
+    document.body.append(a);
+    a.click();
+    a.remove();
+  } finally {
+    // The download has its own copy once it started; a moment later the page's can go.
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  }
+  return { saved: true, name };
+}
+
 // One EventSource for the whole page, opened on the first subscriber: every view listens to the
 // same stream, and EventSource reconnects by itself when the server restarts.
 const listeners = new Set<(e: BackendEvent) => void>();
@@ -105,6 +137,7 @@ export function createHttpApi(): PhotowordsApi {
     fileUrl: (path) => `${HTTP.file}?path=${encodeURIComponent(path)}`,
     onEvent,
     pickFolder: null,
+    exportDuplicates,
     shell: 'browser',
   };
 }

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const stub = { windows: [], trays: [], dialogs: [], applicationMenu: null, quitCalls: 0, quit: null, utilityExits: [] };
+const stub = { windows: [], trays: [], dialogs: [], applicationMenu: null, quitCalls: 0, quit: null, utilityExits: [], trashed: [], revealed: [], saveDialogs: [] };
 globalThis.electronStub = stub;
 
 const cancellable = () => {
@@ -112,6 +112,25 @@ export const dialog = {
     return { response: 0, checkboxChecked: options.checkboxChecked ?? false };
   },
   showOpenDialog: async () => ({ canceled: true, filePaths: [] }),
+  // STUB_SAVE_PATH: the file the person "chose"; without it the dialog is cancelled.
+  showSaveDialog: async (a, b) => {
+    stub.saveDialogs.push(b ?? a);
+    return process.env.STUB_SAVE_PATH ? { canceled: false, filePath: process.env.STUB_SAVE_PATH } : { canceled: true, filePath: '' };
+  },
+};
+
+// The system's trash is a folder under STUB_USER_DATA here: trashItem moves the file there, as a
+// desktop trash does (a rename, never a delete); showItemInFolder only records what it was asked.
+export const shell = {
+  async trashItem(p) {
+    const dir = path.join(process.env.STUB_USER_DATA, 'Trash');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.renameSync(p, path.join(dir, path.basename(p)));
+    stub.trashed.push(p);
+  },
+  showItemInFolder(p) {
+    stub.revealed.push(p);
+  },
 };
 
 export const ipcMain = { handlers: {}, handle(channel, fn) { this.handlers[channel] = fn; } };
@@ -171,4 +190,4 @@ export const utilityProcess = {
   },
 };
 
-export default { app, BrowserWindow, Tray, Menu, nativeImage, dialog, ipcMain, protocol, net, session, utilityProcess };
+export default { app, BrowserWindow, Tray, Menu, nativeImage, dialog, ipcMain, protocol, net, session, shell, utilityProcess };

@@ -30,3 +30,18 @@ export function baseName(path: string): string {
 export function score(s: number): string {
   return s >= 10 ? s.toFixed(1) : s.toFixed(3);
 }
+
+/** "820 KB", "3.4 MB": file sizes as a file manager shows them. */
+export function bytes(n: number): string {
+  if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(1)} GB`;
+  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MB`;
+  return `${Math.max(1, Math.round(n / 1024))} KB`;
+}
+
+/** "2024-05-01 14:03", in local time: dates read the same in every locale. */
+export function dateTime(msOrIso: number | string): string {
+  const d = new Date(msOrIso);
+  if (Number.isNaN(d.getTime())) return '';
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}

@@ -26,7 +26,9 @@ export interface SearchState {
 
 export type View =
   | { kind: 'library'; folderId: number | null }
-  | { kind: 'similar'; query: SearchQuery; search: SearchState };
+  | { kind: 'similar'; query: SearchQuery; search: SearchState }
+  /** Its groups live in duplicates.ts, so coming back shows the last search as it was left. */
+  | { kind: 'duplicates' };
 
 const stack = shallowRef<View[]>([{ kind: 'library', folderId: null }]);
 const index = shallowRef(0);

@@ -278,6 +278,46 @@ test('Quit from the tray while indexing: the photos in flight are stored, the li
   }
 });
 
+test('Duplicates through main (on a stand-in electron module): the search, reveal and trash through the shell after the engine checks the photo, the index follows, the report through the save dialog', { timeout: INDEX_TIMEOUT_MS + 120_000 }, async () => {
+  const dir = path.join(tmp, 'stub-duplicates');
+  const lib = path.join(dir, 'photos');
+  fs.mkdirSync(lib, { recursive: true });
+  const src = path.join(FLOWERS, 'c09', fs.readdirSync(path.join(FLOWERS, 'c09')).sort()[4]);
+  const original = path.join(lib, 'flower.jpg');
+  const copy = path.join(lib, 'flower-small.jpg');
+  fs.copyFileSync(src, original);
+  const sharp = (await import('sharp')).default;
+  const { width = 0 } = await sharp(src).metadata();
+  await sharp(src).resize(Math.round(width * 0.6)).jpeg({ quality: 75 }).toFile(copy);
+  for (const c of ['c01', 'c04', 'c13']) fs.copyFileSync(path.join(FLOWERS, c, fs.readdirSync(path.join(FLOWERS, c)).sort()[0]), path.join(lib, `${c}.jpg`));
+  fs.copyFileSync(src, path.join(dir, 'outside.jpg'));
+  const saveTo = path.join(dir, 'saved', 'report.html');
+  fs.mkdirSync(path.dirname(saveTo));
+  const r = await runMainOnStub(dir, { STUB_FOLDER: lib, STUB_SCENARIO: 'duplicates', STUB_DUP_COPY: copy, STUB_SAVE_PATH: saveTo });
+  assert.equal(r.error, undefined, `${r.error}\n${r.log}`);
+  const step = (name: string) => r.steps.find((s) => s.name === name)!;
+  assert.equal(step('duplicates').error, null);
+  assert.ok(step('duplicates').groups.some((g: { paths: string[] }) => g.paths.join() === [copy, original].sort().join()), JSON.stringify(step('duplicates').groups));
+  assert.equal(step('reveal outside').error.code, 'forbidden');
+  assert.deepEqual(step('reveal outside').revealed, [], 'shell.showItemInFolder never saw a refused path');
+  assert.deepEqual(step('reveal').revealed, [copy]);
+  assert.equal(step('trash outside').error.code, 'forbidden');
+  assert.equal(step('trash from another page').error.code, 'forbidden');
+  assert.deepEqual(step('trash from another page').trashed, [], 'shell.trashItem never saw a refused call');
+  assert.equal(step('trash').error, null);
+  assert.deepEqual(step('trash').trashed, [copy]);
+  assert.deepEqual(step('trash').inTrash, ['flower-small.jpg']);
+  assert.equal(step('trash').copyExists, false);
+  assert.equal(step('trash').result.libraryPhotos, 4);
+  assert.ok(!step('trash').listed.includes(copy) && step('trash').listed.includes(original), 'the index forgot the copy, and only it');
+  assert.deepEqual(step('export').result, { saved: true, path: saveTo, name: 'report.html' });
+  assert.match(step('export').dialog, /^photowords-duplicates-\d{4}-\d\d-\d\d\.html$/);
+  assert.match(step('export').written, /^<!doctype html>/);
+  assert.ok(!step('export').written.includes(copy), 'the report is made after the trash');
+  assert.equal(step('export bad format').error.code, 'bad-request');
+  assert.deepEqual(step('quit').utilityExits, [{ code: 0, signal: null }]);
+});
+
 // ---- 2. the app in Electron ------------------------------------------------------------------------
 
 /** The Electron executable, or why there is none. */

@@ -3,7 +3,9 @@
 // note, a second launch shows it, Pause/Resume and the toggles from the tray, then background mode
 // off and the window closed for good, which quits: the utility process must close the library
 // before the app ends. STUB_SCENARIO=quit-while-indexing instead adds the folder and chooses Quit
-// in the tray while photos are being indexed. Prints one line, RESULT {...}, for
+// in the tray while photos are being indexed. STUB_SCENARIO=duplicates runs the Duplicates view's
+// calls through main (search, reveal and trash through the stand-in shell, the report through the
+// save dialog: STUB_SAVE_PATH), STUB_DUP_COPY naming the copy to trash. Prints one line, RESULT {...}, for
 // test/e2e/electron.test.ts to check.
 //   STUB_USER_DATA=dir PHOTOWORDS_DB=file XDG_CONFIG_HOME=dir [STUB_FOLDER=dir] [STUB_SCENARIO=...] node run-main.mjs
 import { register } from 'node:module';
@@ -57,6 +59,44 @@ async function quitWhileIndexing() {
   step('quit', { ms: Date.now() - started, quitCalls: stub.quitCalls, utilityExits: stub.utilityExits, trayDestroyed: tray().isDestroyed() });
 }
 
+const page = { senderFrame: { parent: null, url: 'photowords://app/index.html' } };
+const call = (method, args = []) => electron.ipcMain.handlers['photowords:call'](page, method, args);
+
+async function duplicates() {
+  await until('the tray shows the idle library', () => trayLabels()[0] === 'Up to date · 0 photos');
+  await addFolder();
+  await until('indexed', () => /^Up to date · [1-9]\d* photos?$/.test(trayLabels()[0]));
+  const copy = process.env.STUB_DUP_COPY;
+  const found = await call('duplicates');
+  step('duplicates', { error: found.error ?? null, groups: found.result?.groups.map((g) => ({ tier: g.tier, paths: g.members.map((m) => m.path).sort() })) });
+  const outside = await call('revealPhoto', ['/etc/passwd']);
+  step('reveal outside', { error: outside.error ?? null, revealed: [...stub.revealed] });
+  const revealed = await call('revealPhoto', [copy]);
+  step('reveal', { error: revealed.error ?? null, revealed: [...stub.revealed] });
+  const refused = await call('trashPhoto', [path.join(path.dirname(process.env.STUB_FOLDER), 'outside.jpg')]);
+  step('trash outside', { error: refused.error ?? null, trashed: [...stub.trashed] });
+  const foreign = await electron.ipcMain.handlers['photowords:call']({ senderFrame: { parent: null, url: 'https://example.com/' } }, 'trashPhoto', [copy]);
+  step('trash from another page', { error: foreign.error ?? null, trashed: [...stub.trashed] });
+  const trashed = await call('trashPhoto', [copy]);
+  const listed = await call('listPhotos', [{ offset: 0, limit: 100 }]);
+  step('trash', {
+    error: trashed.error ?? null,
+    result: trashed.result ?? null,
+    trashed: [...stub.trashed],
+    inTrash: fs.readdirSync(path.join(process.env.STUB_USER_DATA, 'Trash')),
+    copyExists: fs.existsSync(copy),
+    listed: listed.result?.items.map((p) => p.path) ?? null,
+  });
+  const exported = await electron.ipcMain.handlers['photowords:export-duplicates'](page, 'html', {});
+  const file = process.env.STUB_SAVE_PATH;
+  step('export', { error: exported.error ?? null, result: exported.result ?? null, dialog: stub.saveDialogs.at(-1)?.defaultPath ?? null, written: fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null });
+  const badFormat = await electron.ipcMain.handlers['photowords:export-duplicates'](page, 'exe', {});
+  step('export bad format', { error: badFormat.error ?? null });
+  item('Quit Photowords').click({ checked: false });
+  await Promise.race([finished, sleep(60_000).then(() => { throw new Error('the app did not quit in 60 s'); })]);
+  step('quit', { utilityExits: stub.utilityExits });
+}
+
 try {
   await import(pathToFileURL(path.resolve('out/main/index.js')).href);
   await app.whenReady();
@@ -65,6 +105,10 @@ try {
   if (process.env.STUB_SCENARIO === 'quit-while-indexing') {
     await quitWhileIndexing();
     throw null; // done: print the result
+  }
+  if (process.env.STUB_SCENARIO === 'duplicates') {
+    await duplicates();
+    throw null;
   }
   await until('the tray shows the idle library', () => trayLabels()[0] === 'Up to date · 0 photos');
   step('tray', { labels: trayLabels(), toolTip: tray().toolTip, icon: tray().image.path, iconFound: !tray().image.isEmpty() });

@@ -29,7 +29,7 @@ function sample(): { report: DuplicateReport; tmp: string } {
       photos: 80,
       sensitivity: 0.45,
       neighbours: 10,
-      pairs: { candidates: 3, accepted: 1, rejectedCosine: 0, rejectedAspect: 0 },
+      pairs: { candidates: 3, accepted: 1, rejectedCosine: 0, rejectedAspect: 0, phashCandidates: 0, phashAccepted: 0, phashConfirmed: 0 },
       ms: 12,
     },
   };

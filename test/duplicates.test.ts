@@ -1,5 +1,6 @@
 // Duplicate finding (src/core/duplicates.ts) on real photos and a real SQLite index: 20 flowers17
-// photos with four edits each (JPEG quality 30, 70% size, 10% centre crop, +10% brightness), one
+// photos with six edits each (JPEG quality 30, 70% size, 10% centre crop, +10% brightness,
+// greyscale, blur), one
 // caltech101 photo copied byte for byte twice, and 40 unrelated caltech101 photos.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -43,6 +44,9 @@ test('duplicates: exact copies group, edits join their original, unrelated photo
         ['r70', sharp(src).resize(Math.round(W * 0.7)).jpeg({ quality: 85 })],
         ['crop10', sharp(src).extract({ left: Math.round(W * 0.05), top: Math.round(H * 0.05), width: Math.round(W * 0.9), height: Math.round(H * 0.9) }).jpeg({ quality: 90 })],
         ['bright', sharp(src).modulate({ brightness: 1.1 }).jpeg({ quality: 90 })],
+        // Visual words alone miss most of these two; the perceptual hash finds them.
+        ['grey', sharp(src).greyscale().jpeg({ quality: 90 })],
+        ['blur', sharp(src).blur(2.5).jpeg({ quality: 90 })],
       ];
       for (const [k, s] of edits) {
         const p = path.join(photos, `f${i}_${k}.jpg`);
@@ -90,7 +94,7 @@ test('duplicates: exact copies group, edits join their original, unrelated photo
         const g = groupOf.get(fam[0]);
         for (const e of fam.slice(1)) if (g !== undefined && groupOf.get(e) === g) joined++;
       }
-      const total = families.length * 4;
+      const total = families.length * 6;
       assert.ok(joined >= 0.85 * total, `${joined} of ${total} edits grouped with their original`);
       for (const g of r.groups) {
         const fams = new Set(g.members.map((m) => path.basename(m.path).replace(/(_\w+)?\.jpg$/, '')));
@@ -109,6 +113,11 @@ test('duplicates: exact copies group, edits join their original, unrelated photo
         assert.ok(g.reason.length > 0);
         for (const m of g.members.slice(1)) assert.ok(m.score <= 1 && m.score > 0);
       }
+      // Greyscale and blurred copies came in through the perceptual hash.
+      const grey = families.filter((f) => groupOf.get(f[5]) !== undefined && groupOf.get(f[5]) === groupOf.get(f[0])).length;
+      const blur = families.filter((f) => groupOf.get(f[6]) !== undefined && groupOf.get(f[6]) === groupOf.get(f[0])).length;
+      assert.ok(grey >= 18 && blur >= 18, `greyscale ${grey}/20, blurred ${blur}/20 joined their original`);
+      assert.ok(r.pairs.phashAccepted > 0);
       console.log(`duplicates: ${r.groups.length} groups, ${joined}/${total} edits joined, ${strays.length} strays, pairs ${JSON.stringify(r.pairs)}, ${r.ms.toFixed(0)} ms`);
     } finally {
       await engine.close();

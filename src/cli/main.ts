@@ -11,7 +11,7 @@ import { ensureInceptionBackbone, importOnnxBackbone } from '../core/model/backb
 import { trainCodebook } from '../core/model/train.js';
 import { QUANTIZE_DEFAULTS, quantizeBackbone, type CalibrationMethod } from '../core/model/quantize.js';
 import { progressReporter } from './progress.js';
-import { ASPECT_TOLERANCE, DEFAULT_NEIGHBOURS, DEFAULT_SENSITIVITY, findDuplicates, openStoreForDuplicates } from '../core/duplicates.js';
+import { ASPECT_TOLERANCE, DEFAULT_NEIGHBOURS, DEFAULT_SENSITIVITY, PHASH_CONFIRM, PHASH_CONFIRM_COSINE, PHASH_SAME, findDuplicates, openStoreForDuplicates } from '../core/duplicates.js';
 import type { Similarity } from '../core/types.js';
 
 const DEFAULT_DB = process.env.PHOTOWORDS_DB ?? path.join(os.homedir(), '.photowords', 'library.db');
@@ -159,17 +159,19 @@ program
 
 program
   .command('duplicates')
-  .description('groups of duplicate photos in the index: exact copies (same bytes) and near copies (re-encoded, resized, cropped, lightly edited), each with a suggested copy to keep')
+  .description('groups of duplicate photos in the index: exact copies (same bytes) and near copies (re-encoded, resized, cropped, turned a little, greyscale, blurred, lightly edited), each with a suggested copy to keep')
   .option('--db <file>', 'index database', DEFAULT_DB)
   .option(
     '--sensitivity <s>',
     `how alike two photos must be to count as near duplicates: the least TF-IDF cosine of their visual words, 0 to 1 (default ${DEFAULT_SENSITIVITY}). ` +
       'Lower finds more (bigger crops, heavier edits) but starts to join different photos of the same subject; higher finds only close copies ' +
-      '(re-encodes and resizes score about 0.6 and up, a 10% crop 0.4 to 0.55). Exact copies are found whatever the value.',
+      '(re-encodes and resizes score about 0.6 and up, a 10% crop 0.4 to 0.55). Exact copies, and copies whose perceptual hash is close ' +
+      `(greyscale, blurred, heavily compressed: within ${PHASH_SAME} of 64 bits, or within ${PHASH_CONFIRM} when their words agree to ${PHASH_CONFIRM_COSINE}), are found whatever the value.`,
     num('sensitivity', 0.01, 1),
   )
   .option('--neighbours <k>', `nearest photos checked for each photo (default ${DEFAULT_NEIGHBOURS})`, int('neighbours', 1, 1000))
   .option('--no-exif', 'do not read EXIF capture dates to break ties between copies')
+  .option('--no-phash', 'visual words only: leave the perceptual hash out (for comparison)')
   .option('--json', 'print JSON')
   .option('--out <report.html>', 'write a self-contained HTML report (thumbnails side by side, sizes, dates, paths, similarity, the suggested keeper)')
   .option('--csv <file>', 'write the groups as CSV, one row per photo')
@@ -180,10 +182,19 @@ program
       'Suggested keeper: the most pixels, then the largest file (least compressed), then the earliest EXIF capture date, then the shortest path.\n' +
       'Nothing is moved or deleted.',
   )
-  .action(async (o: { db: string; sensitivity?: number; neighbours?: number; exif: boolean; json?: boolean; out?: string; csv?: string; jsonOut?: string }) => {
+  .action(async (o: { db: string; sensitivity?: number; neighbours?: number; exif: boolean; phash: boolean; json?: boolean; out?: string; csv?: string; jsonOut?: string }) => {
     const store = openStoreForDuplicates(o.db);
     try {
-      const r = await findDuplicates(store, { sensitivity: o.sensitivity, neighbours: o.neighbours, exif: o.exif });
+      // An index made before perceptual hashes were stored gets them now, once.
+      const fill = progressReporter('Perceptual hashes', !!o.json);
+      const r = await findDuplicates(store, {
+        sensitivity: o.sensitivity,
+        neighbours: o.neighbours,
+        exif: o.exif,
+        phash: o.phash,
+        onProgress: (p) => fill.update({ done: p.done, total: p.total, indexed: p.done, failed: 0, skipped: 0, imagesPerSecond: 0, etaSeconds: 0 }),
+      });
+      fill.stop();
       const report = await import('../core/duplicates-report.js');
       // Written beside and renamed, so an interrupted run never leaves half a report that looks whole.
       const write = (file: string, text: string) => {
@@ -212,7 +223,8 @@ program
         console.log(`\n#${i + 1} ${g.tier}, ${g.members.length} photos; keep ${g.members[0].path}: ${g.reason}`);
         for (const m of g.members) {
           const mark = m.id === g.keeper ? 'keep' : m.identical ? 'same' : m.score.toFixed(3);
-          console.log(`  ${mark.padStart(5)}  ${`${m.width ?? '?'}x${m.height ?? '?'}`.padEnd(10)} ${size(m.size).padStart(8)}  ${m.path}`);
+          const bits = m.id === g.keeper || m.identical || m.phashDistance === undefined ? '' : `${m.phashDistance} bits`;
+          console.log(`  ${mark.padStart(5)}  ${bits.padStart(7)}  ${`${m.width ?? '?'}x${m.height ?? '?'}`.padEnd(10)} ${size(m.size).padStart(8)}  ${m.path}`);
         }
       });
     } finally {

@@ -2,7 +2,17 @@
 // copies (re-encodes, resizes, crops, small edits) from the visual-word index, grouped, each group
 // with a suggested copy to keep and why.
 //
-// No all-pairs comparison: every photo asks the 'tfidf' query path (LiveIndex: the impact-ordered
+// Two signals, because each fails where the other holds (bench/duplicates.ts, per kind of edit):
+// - visual words (the index): crops, small turns, text overlays; but a greyscale, blurred or
+//   JPEG-quality-5 copy loses most of its words;
+// - the perceptual hash (phash.ts, stored at indexing): exactly those photometric edits; but a
+//   crop or a turn of a few degrees moves it as far as another photo.
+//
+// Perceptual-hash pairs come from a multi-index hash lookup (hashindex.ts: exact, no all-pairs
+// comparison). A pair within PHASH_SAME bits is a duplicate; within PHASH_CONFIRM bits it needs
+// its visual words to agree too (cosine at least PHASH_CONFIRM_COSINE).
+//
+// Visual-word pairs: every photo asks the 'tfidf' query path (LiveIndex: the impact-ordered
 // snapshot plus its delta, what "Find similar" uses) for its few nearest neighbours, so the work
 // is N queries of a few ms each, not N^2 / 2 comparisons. A neighbour becomes a pair when
 //   1. its TF-IDF cosine is at least the sensitivity threshold (DEFAULT_SENSITIVITY, measured:
@@ -19,28 +29,43 @@
 // shortest path.
 import fs from 'node:fs';
 import exifr from 'exifr';
+import { decodeForModel, readImageFile } from './decode.js';
+import { HashIndex } from './hashindex.js';
 import { storedTf, type ImpactIndex } from './impactindex.js';
+import { hamming, hashOf, lowFrequencyDct, type Hash64 } from './phash.js';
 import { LiveIndex } from './liveindex.js';
 import { IndexStore, type ImageRecord } from './store.js';
 import type { Bag } from './types.js';
 
 /**
- * Default minimum TF-IDF cosine for a near duplicate. Measured on 100 flowers17 photos, each with
- * 4 edits (JPEG quality 30, 70% size, 10% centre crop, +10% brightness) plus 10 byte-for-byte
- * copies, among 300 unrelated photos (150 other flowers17 photos of the same classes, 150
- * caltech101): 810 photos, pairs counted within groups.
- *   threshold  precision  recall   (crop10 found)
- *   0.30       0.370      1.000    100/100
- *   0.40       0.980      0.992     98/100
- *   0.42       0.986      0.980     95/100
- *   0.45       0.995      0.940     85/100   <- default
- *   0.50       0.994      0.812     52/100
- *   0.60       0.992      0.620      5/100
- * The 5 "false" pairs left from 0.45 up are duplicates flowers17 itself holds (checked by eye),
- * so precision there is 1.0 in truth. Re-encodes, resizes and brightness changes score 0.6 and
- * up; a 10% crop loses words at the border and scores 0.4 to 0.55.
+ * Default minimum TF-IDF cosine for a near duplicate by visual words. Measured with
+ * bench/duplicates.ts (1,570 photos: 80 flowers17 photos with 13 Copydays-style edits each, 150
+ * other flowers17 photos of the same classes, 300 caltech101 photos), with the perceptual hash on:
+ *   threshold  precision  recall  F1     (pairs implied by the groups)
+ *   0.40       0.590      0.872   0.704
+ *   0.45       0.911      0.795   0.849  <- two false links (cosine 0.451 and 0.452, a blurred and
+ *                                           a JPEG-5 copy) each merged two whole families
+ *   0.48       1.000      0.757   0.861
+ *   0.50       1.000      0.741   0.851  <- default: a margin above the last false link
+ *   0.60       1.000      0.721   0.838
+ * Alone (no perceptual hash), on an older 810-photo set, 0.45 gave precision 0.995 and recall
+ * 0.940 for re-encodes, 70% resizes, 10% crops and brightness; re-encodes, resizes and brightness
+ * changes score 0.6 and up, a 10% crop 0.4 to 0.55, a crop to 70% of the surface about 0.41.
  */
-export const DEFAULT_SENSITIVITY = 0.45;
+export const DEFAULT_SENSITIVITY = 0.5;
+/**
+ * Perceptual-hash distances (bits of 64). Measured on the benchmark's 1,570 photos (1.2M pairs of
+ * different photos): different photos lie 12 bits apart at the closest, 17 at the 1-in-10,000th;
+ * JPEG quality 5, greyscale, blur, half size and brightness copies lie within 5 (text overlays 7,
+ * at most 20; turns by 5 degrees 16, crops to 70% 19, at the median). So 10 bits alone decide, and
+ * up to 16 bits decide with the words' agreement: every pair of different photos that the words
+ * confirmed there was 18 bits apart (two dandelions, a daffodil and a buttercup at JPEG quality 5,
+ * two headphones).
+ */
+export const PHASH_SAME = 10;
+export const PHASH_CONFIRM = 16;
+/** Cosine the visual words must reach to confirm a perceptual-hash pair between PHASH_SAME and PHASH_CONFIRM. */
+export const PHASH_CONFIRM_COSINE = 0.3;
 /** Neighbours asked for per photo. */
 export const DEFAULT_NEIGHBOURS = 10;
 /** Largest allowed ratio between two photos' (long side / short side). */
@@ -53,6 +78,12 @@ export interface DuplicateOptions {
   aspectTolerance?: number;
   /** Read EXIF capture dates to break ties (default true). */
   exif?: boolean;
+  /** Use the perceptual hash too (default true; false: visual words alone, for comparison). */
+  phash?: boolean;
+  /** Long side photos are decoded at to fill in missing perceptual hashes (the index's resolution). */
+  resolution?: number;
+  /** Progress of filling in perceptual hashes that an older index lacks. */
+  onProgress?: (p: { phase: 'phash'; done: number; total: number }) => void;
 }
 
 export interface DuplicateMember {
@@ -67,6 +98,8 @@ export interface DuplicateMember {
   score: number;
   /** Same bytes as the keeper. */
   identical: boolean;
+  /** Bits (of 64) between its perceptual hash and the keeper's, when both have one. */
+  phashDistance?: number;
   /** EXIF capture date (ISO) when it was read (only to break ties). */
   captureDate?: string | null;
 }
@@ -86,7 +119,16 @@ export interface DuplicateReport {
   sensitivity: number;
   neighbours: number;
   /** Neighbour pairs at or above the threshold, and those the checks turned down. */
-  pairs: { candidates: number; accepted: number; rejectedCosine: number; rejectedAspect: number };
+  pairs: {
+    candidates: number;
+    accepted: number;
+    rejectedCosine: number;
+    rejectedAspect: number;
+    /** Perceptual-hash pairs within PHASH_CONFIRM bits, those accepted, and of them those the words confirmed. */
+    phashCandidates: number;
+    phashAccepted: number;
+    phashConfirmed: number;
+  };
   ms: number;
 }
 
@@ -147,6 +189,11 @@ function dot(a: { terms: Uint32Array; w: Float32Array }, b: { terms: Uint32Array
     else j++;
   }
   return s;
+}
+
+/** Exact TF-IDF cosine of two bags as the snapshot weighs them (idf from the snapshot, tf as the index codes it). */
+export function exactCosine(snap: ImpactIndex, a: Bag, b: Bag): number {
+  return dot(weigh(snap, a), weigh(snap, b));
 }
 
 function aspect(r: ImageRecord): number | undefined {
@@ -230,27 +277,66 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
     const exact = exactDuplicateGroups(store);
     for (const g of exact) for (const id of g) uf.union(g[0], id);
 
-    // Near copies: each photo's few nearest neighbours, checked.
     const snap = live.snapshot();
-    const pairs = { candidates: 0, accepted: 0, rejectedCosine: 0, rejectedAspect: 0 };
-    const seen = new Set<string>();
-    const weighed = new Map<number, { terms: Uint32Array; w: Float32Array }>();
+    const pairs = { candidates: 0, accepted: 0, rejectedCosine: 0, rejectedAspect: 0, phashCandidates: 0, phashAccepted: 0, phashConfirmed: 0 };
+    // Weighed bags, kept for the photos of the last few thousand checks only: all of them would
+    // be 6 KB a photo.
+    let weighed = new Map<number, { terms: Uint32Array; w: Float32Array }>();
     const vec = (id: number) => {
       let v = weighed.get(id);
       if (!v) {
         const bag = store.getBag(id);
         v = bag ? weigh(snap, bag) : { terms: new Uint32Array(0), w: new Float32Array(0) };
+        if (weighed.size >= 4096) weighed = new Map();
         weighed.set(id, v);
       }
       return v;
     };
-    const ids = [...recs.keys()];
-    for (const id of ids) {
+    const shapesAgree = (x: ImageRecord, y: ImageRecord) => {
+      const a = aspect(x);
+      const b = aspect(y);
+      return a === undefined || b === undefined || Math.max(a, b) / Math.min(a, b) <= tolerance;
+    };
+
+    // Near copies by perceptual hash: every pair within PHASH_CONFIRM bits, by lookup.
+    const phashes = new Map<number, Hash64>();
+    if (opts.phash !== false) {
+      await fillMissingPhashes(store, opts.resolution ?? storeResolution(store), opts.onProgress);
+      const ids: number[] = [];
+      const hashes: Hash64[] = [];
+      for (const { id, dct } of store.iterPhash()) {
+        if (!recs.has(id)) continue;
+        const h = hashOf(dct);
+        phashes.set(id, h);
+        ids.push(id);
+        hashes.push(h);
+      }
+      const index = new HashIndex(hashes);
+      hashes.forEach((h, i) => {
+        index.near(h, PHASH_CONFIRM, (j, d) => {
+          if (j <= i) return;
+          const a = recs.get(ids[i])!;
+          const b = recs.get(ids[j])!;
+          pairs.phashCandidates++;
+          if (!shapesAgree(a, b)) return;
+          if (d > PHASH_SAME) {
+            if (dot(vec(a.id), vec(b.id)) < PHASH_CONFIRM_COSINE) return;
+            pairs.phashConfirmed++;
+          }
+          pairs.phashAccepted++;
+          uf.union(a.id, b.id);
+        });
+      });
+    }
+
+    // Near copies by visual words: each photo's few nearest neighbours, checked.
+    const seen = new Set<number>();
+    for (const id of recs.keys()) {
       const bag = store.getBag(id);
       if (!bag) continue;
       for (const n of live.search(bag, neighbours + 1)) {
         if (n.id === id || n.score < sensitivity) continue;
-        const key = id < n.id ? `${id},${n.id}` : `${n.id},${id}`;
+        const key = Math.min(id, n.id) * 2 ** 26 + Math.max(id, n.id);
         if (seen.has(key)) continue;
         seen.add(key);
         pairs.candidates++;
@@ -261,9 +347,7 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
           pairs.rejectedCosine++;
           continue;
         }
-        const a = aspect(recs.get(id)!);
-        const b = aspect(other);
-        if (a !== undefined && b !== undefined && Math.max(a, b) / Math.min(a, b) > tolerance) {
+        if (!shapesAgree(recs.get(id)!, other)) {
           pairs.rejectedAspect++;
           continue;
         }
@@ -284,6 +368,9 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
         const bag = identical ? undefined : store.getBag(r.id);
         const score = identical ? 1 : bag ? Math.min(1, dot(kv, weigh(snap, bag))) : 0;
         const m: DuplicateMember = { id: r.id, path: r.path, width: r.width, height: r.height, size: r.size, hash: r.hash, score, identical };
+        const hk = phashes.get(keeper.id);
+        const hr = phashes.get(r.id);
+        if (hk && hr) m.phashDistance = hamming(hk, hr);
         if (dates.has(r.id)) m.captureDate = dates.get(r.id)?.toISOString() ?? null;
         return m;
       });
@@ -296,6 +383,40 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
   } finally {
     if (!opts.live) live.close();
   }
+}
+
+/** The long side the index decodes photos at (its settings), 299 when it does not say. */
+function storeResolution(store: IndexStore): number {
+  const r = (store.settings as { resolution?: unknown } | null)?.resolution;
+  return typeof r === 'number' && r > 0 ? r : 299;
+}
+
+/**
+ * Perceptual hashes for indexed photos that lack one (indexed before schema 3), computed from the
+ * same pixels indexing would decode. A file that cannot be read now is left without one (its
+ * visual words still take part) and tried again next time.
+ */
+export async function fillMissingPhashes(
+  store: IndexStore,
+  resolution: number,
+  onProgress?: (p: { phase: 'phash'; done: number; total: number }) => void,
+): Promise<number> {
+  const missing = store.missingPhash();
+  let done = 0;
+  let filled = 0;
+  for (const { id, path: file } of missing) {
+    try {
+      const f = await readImageFile(file);
+      const img = await decodeForModel(f.buffer, resolution);
+      store.putPhash(id, lowFrequencyDct(img.pixels, img.width, img.height));
+      filled++;
+    } catch {
+      // unreadable now: see above
+    }
+    done++;
+    if (onProgress && (done % 50 === 0 || done === missing.length)) onProgress({ phase: 'phash', done, total: missing.length });
+  }
+  return filled;
 }
 
 /** Opens an existing index for reading duplicates without loading the model. */

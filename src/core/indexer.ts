@@ -6,6 +6,7 @@ import { scanFolders, type ScanResult } from './scan.js';
 import { readImageFile, decodeForModel, DecodeError, classifyError, TRANSIENT_FAILURES, type DecodedImage, type DecodeFailureCode } from './decode.js';
 import { ShapeBatcher, type Batch } from './batcher.js';
 import { bagFromGrid } from './kgrams.js';
+import { lowFrequencyDct } from './phash.js';
 import type { FileInfo, IndexStore } from './store.js';
 import { ModelStoppedError, type TokenizerApi, type TokenizedImage } from './model/tokenizer.js';
 import type { KgramSettings } from './types.js';
@@ -70,6 +71,7 @@ export interface IndexOptions {
 }
 
 interface Pending extends DecodedImage {
+  phash: Float32Array;
   path: string;
   size: number;
   mtimeMs: number;
@@ -197,6 +199,7 @@ async function runPipeline(
           { path: item.path, size: item.size, mtimeMs: item.mtimeMs, hash: item.hash, width: item.srcWidth, height: item.srcHeight },
           results[i].grid,
           bags[i],
+          item.phash,
         );
         if (settings.dense) store.putDense(id, results[i].pooled);
       }),
@@ -241,12 +244,13 @@ async function runPipeline(
         // The same bytes give the same words: copy them, in the store queue's order.
         const grid = store.getGrid(twin.id);
         const bag = store.getBag(twin.id);
+        const phash = store.getPhash(twin.id);
         if (grid && bag) {
           const info = { path: file.path, size: f.size, mtimeMs: f.mtimeMs, hash: f.hash, width: twin.width ?? 0, height: twin.height ?? 0 };
           storeQueue.add(() => {
             if (fatal) return;
             const t1 = performance.now();
-            store.putIndexed(info, grid, bag);
+            store.putIndexed(info, grid, bag, phash);
             timings.sqliteMs += performance.now() - t1;
             reused++;
             progress.indexed++;
@@ -260,8 +264,10 @@ async function runPipeline(
       }
       t = performance.now();
       const img = await decodeForModel(f.buffer, settings.resolution, { minSide });
+      // The perceptual hash comes from the pixels the model reads: no second decode.
+      const phash = lowFrequencyDct(img.pixels, img.width, img.height);
       timings.decodeMs += performance.now() - t;
-      for (const batch of batcher.push({ ...img, path: file.path, size: f.size, mtimeMs: f.mtimeMs, hash: f.hash })) {
+      for (const batch of batcher.push({ ...img, phash, path: file.path, size: f.size, mtimeMs: f.mtimeMs, hash: f.hash })) {
         void modelQueue.add(() => runBatch(batch));
       }
     } catch (err) {

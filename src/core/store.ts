@@ -16,6 +16,7 @@ import { endianness } from 'node:os';
 import { sep } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Bag, TokenGrid } from './types.js';
+import { decodePhash, encodePhash } from './phash.js';
 
 // BLOBs are typed-array bytes written as-is and documented as little-endian. Every platform
 // Photowords ships on is LE; refuse rather than write files other machines would misread.
@@ -26,7 +27,7 @@ if (endianness() !== 'LE') throw new Error('Photowords index files are little-en
  * is migrated at open (MIGRATIONS, one transaction), a newer one or a foreign SQLite file is
  * refused without being changed, so no build ever misreads a file laid out differently.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 // Optional pooled (pre-quantisation) feature vectors, written only when a caller asks for them
 // (evaluation's no-quantisation baseline); normal indexing leaves this table empty. IF NOT EXISTS
@@ -43,6 +44,13 @@ const FOLDERS_TABLE = `CREATE TABLE IF NOT EXISTS folders (
   id       INTEGER PRIMARY KEY,
   path     TEXT NOT NULL UNIQUE,
   added_at INTEGER NOT NULL
+);`;
+
+// A photo's perceptual hash (phash.ts): the 64 low DCT coefficients of its 32 x 32 grey image,
+// for duplicate finding. Content-only (no model), so it is kept apart from the visual words.
+const PHASH_TABLE = `CREATE TABLE IF NOT EXISTS phash (
+  image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+  dct      BLOB NOT NULL            -- 64 x Float32 LE
 );`;
 
 const SCHEMA = `
@@ -85,6 +93,7 @@ CREATE TABLE df (
 );
 ${DENSE_TABLE}
 ${FOLDERS_TABLE}
+${PHASH_TABLE}
 `;
 
 /**
@@ -110,6 +119,13 @@ const MIGRATIONS: { to: number; what: string; up: (db: Database.Database) => voi
       db.exec('CREATE INDEX IF NOT EXISTS images_hash ON images(hash)');
       db.exec(DENSE_TABLE);
       db.exec(FOLDERS_TABLE);
+    },
+  },
+  {
+    to: 3,
+    what: 'perceptual hashes for duplicate finding (filled in for older photos when duplicates are first asked for)',
+    up: (db) => {
+      db.exec(PHASH_TABLE);
     },
   },
 ];
@@ -306,6 +322,15 @@ function prepareStatements(db_: Database.Database) {
     ),
     putDense: db_.prepare<[number, number, Buffer]>('INSERT OR REPLACE INTO dense (image_id, dim, vector) VALUES (?, ?, ?)'),
     deleteDense: db_.prepare<[number]>('DELETE FROM dense WHERE image_id = ?'),
+    putPhash: db_.prepare<[number, Buffer]>('INSERT OR REPLACE INTO phash (image_id, dct) VALUES (?, ?)'),
+    deletePhash: db_.prepare<[number]>('DELETE FROM phash WHERE image_id = ?'),
+    getPhash: db_.prepare<[number], { dct: Buffer }>('SELECT dct FROM phash WHERE image_id = ?'),
+    iterPhash: db_.prepare<[], { id: number; dct: Buffer }>(
+      "SELECT p.image_id AS id, p.dct FROM phash p JOIN images i ON i.id = p.image_id WHERE i.status = 'indexed' ORDER BY p.image_id",
+    ),
+    missingPhash: db_.prepare<[], { id: number; path: string }>(
+      "SELECT i.id, i.path FROM images i LEFT JOIN phash p ON p.image_id = i.id WHERE i.status = 'indexed' AND p.image_id IS NULL ORDER BY i.id",
+    ),
     iterDense: db_.prepare<[], { id: number; dim: number; vector: Buffer }>(
       'SELECT image_id AS id, dim, vector FROM dense ORDER BY image_id',
     ),
@@ -476,7 +501,7 @@ export class IndexStore {
    * Store a successfully indexed photo, replacing whatever was stored for its path (same id is
    * kept). df and doc_count move in the same transaction as the bag.
    */
-  putIndexed(file: IndexedFileInfo, grid: TokenGrid, bag: Bag): number {
+  putIndexed(file: IndexedFileInfo, grid: TokenGrid, bag: Bag, phash?: Float32Array): number {
     const tokens = encodeGrid(grid);
     const { terms, tfs } = encodeBag(bag);
     return this.transaction(() => {
@@ -495,6 +520,7 @@ export class IndexStore {
       const id = this.upsertImage(row);
       this.stmts.putGrid.run(id, grid.heads, grid.height, grid.width, grid.codes, tokens);
       this.stmts.putBag.run(id, bag.terms.length, terms, tfs);
+      if (phash) this.stmts.putPhash.run(id, encodePhash(phash));
       if (bag.terms.length > 0) this.stmts.dfAdd.run(termsJson(bag.terms));
       this.stmts.docCountAdd.run(1);
       this.changes++;
@@ -747,6 +773,26 @@ export class IndexStore {
     this.stmts.putDense.run(id, vector.length, bytesOf(vector));
   }
 
+  /** Attach a perceptual hash (phash.ts lowFrequencyDct) to an indexed image. */
+  putPhash(id: number, dct: Float32Array): void {
+    this.stmts.putPhash.run(id, encodePhash(dct));
+  }
+
+  getPhash(id: number): Float32Array | undefined {
+    const row = this.stmts.getPhash.get(id);
+    return row && decodePhash(row.dct);
+  }
+
+  /** Perceptual hashes of indexed photos, in id order. */
+  *iterPhash(): IterableIterator<{ id: number; dct: Float32Array }> {
+    for (const row of this.stmts.iterPhash.iterate()) yield { id: row.id, dct: decodePhash(row.dct) };
+  }
+
+  /** Indexed photos without a perceptual hash (indexed before schema 3). */
+  missingPhash(): { id: number; path: string }[] {
+    return this.stmts.missingPhash.all();
+  }
+
   /** Stored pooled vectors in id order. */
   *iterDense(): IterableIterator<StoredDense> {
     for (const row of this.stmts.iterDense.iterate()) {
@@ -804,6 +850,7 @@ export class IndexStore {
     this.dropBag(existing.id);
     this.stmts.deleteGrid.run(existing.id);
     this.stmts.deleteDense.run(existing.id); // it described the old content
+    this.stmts.deletePhash.run(existing.id);
     this.stmts.updateImage.run({ ...row, failureCode: row.failureCode ?? null, id: existing.id });
     return existing.id;
   }
@@ -880,7 +927,7 @@ function initOrCheck(db: Database.Database, path: string, opts: OpenOptions): vo
     const stored = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'fingerprint'").get()?.value;
     if (opts.rebuild) {
       // Cascades to grids and bags; df goes with them, so every count restarts from zero.
-      db.exec('DELETE FROM images; DELETE FROM bags; DELETE FROM grids; DELETE FROM dense; DELETE FROM df;');
+      db.exec('DELETE FROM images; DELETE FROM bags; DELETE FROM grids; DELETE FROM dense; DELETE FROM phash; DELETE FROM df;');
       const set = db.prepare<[string, string]>('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
       set.run('fingerprint', opts.fingerprint);
       set.run('settings', settingsJson);

@@ -21,6 +21,8 @@ export interface ReportRow {
   modified: string | null;
   captureDate: string | null;
   similarity: number;
+  /** Bits (of 64) between its perceptual hash and the keeper's; null where either has none. */
+  phashBits: number | null;
   identical: boolean;
   reason: string;
 }
@@ -41,6 +43,7 @@ export function reportRows(report: DuplicateReport): ReportRow[] {
         modified: st ? new Date(st.mtimeMs).toISOString() : null,
         captureDate: m.captureDate ?? null,
         similarity: Number(m.score.toFixed(4)),
+        phashBits: m.phashDistance ?? null,
         identical: m.identical,
         reason: m.id === g.keeper ? g.reason : '',
       };
@@ -48,7 +51,7 @@ export function reportRows(report: DuplicateReport): ReportRow[] {
   );
 }
 
-const CSV_COLUMNS: (keyof ReportRow)[] = ['group', 'tier', 'keep', 'path', 'width', 'height', 'bytes', 'modified', 'captureDate', 'similarity', 'identical', 'reason'];
+const CSV_COLUMNS: (keyof ReportRow)[] = ['group', 'tier', 'keep', 'path', 'width', 'height', 'bytes', 'modified', 'captureDate', 'similarity', 'phashBits', 'identical', 'reason'];
 
 function csvCell(v: unknown): string {
   const s = v === null || v === undefined ? '' : String(v);
@@ -109,7 +112,7 @@ export async function reportHtml(report: DuplicateReport, opts: HtmlOptions = {}
   const card = (r: ReportRow) => {
     const t = thumbs.get(r.path);
     const img = t ? `<img src="${t}" alt="${esc(path.basename(r.path))}">` : `<div class="missing">no preview</div>`;
-    const badge = r.keep ? '<span class="keep">keep</span>' : r.identical ? '<span class="same">same bytes</span>' : `<span class="score">similarity ${r.similarity.toFixed(3)}</span>`;
+    const badge = r.keep ? '<span class="keep">keep</span>' : r.identical ? '<span class="same">same bytes</span>' : `<span class="score">similarity ${r.similarity.toFixed(3)}${r.phashBits !== null ? ` · hash ${r.phashBits}/64 bits apart` : ''}</span>`;
     return `<figure class="${r.keep ? 'keeper' : ''}">${img}<figcaption>${badge}
 <div class="name">${esc(path.basename(r.path))}</div>
 <div>${r.width ?? '?'} × ${r.height ?? '?'} · ${size(r.bytes)}</div>

@@ -176,8 +176,8 @@ class UnionFind {
   }
 }
 
-/** A bag weighed as the snapshot's exact stage weighs it, as a sorted sparse unit vector. */
-function weigh(snap: ImpactIndex, bag: Bag): { terms: Uint32Array; w: Float32Array } {
+/** A bag weighed as the snapshot's exact stage weighs it, as a sorted sparse unit vector (explain.ts splits its products over cells). */
+export function weigh(snap: ImpactIndex, bag: Bag): { terms: Uint32Array; w: Float32Array } {
   const order = Array.from({ length: bag.terms.length }, (_, i) => i).sort((a, b) => bag.terms[a] - bag.terms[b]);
   const terms: number[] = [];
   const w: number[] = [];

@@ -18,6 +18,7 @@ import { buildInvertedIndex } from '../src/core/invindex.js';
 import { TfidfScorer } from '../src/core/tfidf.js';
 import { topK } from '../src/core/scoring.js';
 import { mulberry32 } from '../src/core/random.js';
+import { mix } from './synthetic.js';
 import { resnet50Onnx, RESNET50_FEATURES } from '../test/fixtures/resnet50.js';
 import type { Bag } from '../src/core/types.js';
 
@@ -164,40 +165,6 @@ async function realBags(): Promise<Bag[]> {
   } finally {
     await engine.close();
   }
-}
-
-// Synthetic bags follow the real term and df distribution: each is a random half of one real
-// bag's terms joined with a random half of another's (counts kept), never uniform noise.
-function mix(a: Bag, b: Bag, rand: () => number): Bag {
-  const terms: number[] = [];
-  const tfs: number[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.terms.length || j < b.terms.length) {
-    const ta = i < a.terms.length ? a.terms[i] : Infinity;
-    const tb = j < b.terms.length ? b.terms[j] : Infinity;
-    if (ta === tb) {
-      if (rand() < 0.75) {
-        terms.push(ta);
-        tfs.push(rand() < 0.5 ? a.tfs[i] : b.tfs[j]);
-      }
-      i++;
-      j++;
-    } else if (ta < tb) {
-      if (rand() < 0.5) {
-        terms.push(ta);
-        tfs.push(a.tfs[i]);
-      }
-      i++;
-    } else {
-      if (rand() < 0.5) {
-        terms.push(tb);
-        tfs.push(b.tfs[j]);
-      }
-      j++;
-    }
-  }
-  return { terms: Uint32Array.from(terms), tfs: Float32Array.from(tfs) };
 }
 
 function impactResult(index: ImpactIndex, queries: Bag[], buildSeconds: number, rssBefore: number) {

@@ -142,14 +142,28 @@ program
   .addOption(new Option('--similarity <name>', 'scoring').choices(SIMILARITIES).default('tfidf'))
   .addOption(new Option('--provider <ep>', 'execution provider').choices(['auto', 'cpu', 'cuda', 'dml', 'coreml']).default('auto'))
   .option('--json', 'print JSON')
-  .action(async (image: string, o: { db: string; top: number; similarity: Similarity; json?: boolean; provider: SettingsFlags['provider'] }) => {
+  .option('--engine-query', 'print the OpenSearch/Elasticsearch query for this photo (for an index made by photowords export) instead of searching')
+  .option('--engine <url>', 'search an OpenSearch/Elasticsearch cluster holding an export of this library (docs/ENGINE.md)')
+  .option('--engine-index <name>', 'with --engine: the index name', 'photowords')
+  .option('--engine-stats <file>', "with --engine/--engine-query: the export's stats.json, to weigh the query exactly as the documents were (default: the library's current statistics)")
+  .action(async (image: string, o: { db: string; top: number; similarity: Similarity; json?: boolean; provider: SettingsFlags['provider']; engineQuery?: boolean; engine?: string; engineIndex: string; engineStats?: string }) => {
     if (!fs.existsSync(image)) throw new Error(`no such file: ${image}`);
     const engine = await openExisting(o.db, o.provider);
     try {
+      if (o.engineQuery || o.engine) {
+        const { queryStats, RemoteIndex } = await import('../core/opensearch/client.js');
+        const stats = queryStats(engine.store, o.engineStats);
+        if (o.engineQuery) {
+          const { engineQuery } = await import('../core/opensearch/query.js');
+          console.log(JSON.stringify(engineQuery((await engine.describe(image)).bag, stats, { k: o.top }), null, 2));
+          return;
+        }
+        engine.remote = await RemoteIndex.connect(o.engine!, stats, { index: o.engineIndex });
+      }
       const r = await engine.similar(image, { top: o.top, similarity: o.similarity });
       if (o.json) console.log(JSON.stringify(r, null, 2));
       else {
-        console.log(`Most similar to ${r.query.path}${r.query.indexed ? '' : ' (not in the index)'} by ${r.similarity} (${r.queryMs.toFixed(1)} ms):`);
+        console.log(`Most similar to ${r.query.path}${r.query.indexed ? '' : ' (not in the index)'} by ${r.similarity}${engine.remote ? ` on ${engine.remote.url}` : ''} (${r.queryMs.toFixed(1)} ms):`);
         r.results.forEach((x, i) => console.log(`${String(i + 1).padStart(4)}  ${x.score.toFixed(4)}  ${x.path}`));
       }
     } finally {
@@ -227,6 +241,30 @@ program
           console.log(`  ${mark.padStart(5)}  ${bits.padStart(7)}  ${`${m.width ?? '?'}x${m.height ?? '?'}`.padEnd(10)} ${size(m.size).padStart(8)}  ${m.path}`);
         }
       });
+    } finally {
+      store.close();
+    }
+  });
+
+program
+  .command('export')
+  .description('the index for a search engine cluster: index settings + mapping (index.json), bulk files (bulk-NNNNN.ndjson) and the statistics the weights were computed with (stats.json); docs/ENGINE.md')
+  .option('--db <file>', 'index database', DEFAULT_DB)
+  .addOption(new Option('--engine <name>', 'target engine (both read the same files)').choices(['opensearch', 'elasticsearch']).default('opensearch'))
+  .requiredOption('--out <dir>', 'folder to write into (bulk files already there are replaced)')
+  .option('--shards <n>', 'number_of_shards', int('shards', 1, 1024), 1)
+  .option('--replicas <n>', 'number_of_replicas', int('replicas', 0, 16), 1)
+  .option('--index <name>', 'index name in the bulk files', 'photowords')
+  .action(async (o: { db: string; engine: string; out: string; shards: number; replicas: number; index: string }) => {
+    const { exportForEngine, storeExportSource } = await import('../core/opensearch/export.js');
+    const store = openStoreForDuplicates(o.db);
+    try {
+      const r = exportForEngine(storeExportSource(store), o.out, { index: o.index, shards: o.shards, replicas: o.replicas, meta: { fingerprint: store.fingerprint, settings: store.settings } });
+      const out = path.resolve(o.out);
+      console.log(`Exported ${r.docs} photos (${r.postings} words, ${(r.bulkBytes / 2 ** 20).toFixed(1)} MB in ${r.files.length} bulk files) for ${o.engine} to ${out}`);
+      console.log(`Load it:\n  curl -XPUT "$URL/${o.index}" -H 'Content-Type: application/json' --data-binary @${path.join(out, 'index.json')}`);
+      console.log(`  for f in ${path.join(out, 'bulk-*.ndjson')}; do curl -XPOST "$URL/_bulk" -H 'Content-Type: application/x-ndjson' --data-binary @"$f"; done`);
+      console.log(`Search it: photowords similar PHOTO --db ${o.db} --engine $URL --engine-stats ${path.join(out, 'stats.json')}`);
     } finally {
       store.close();
     }
@@ -347,13 +385,17 @@ program
   .option('--port <n>', 'TCP port (0: any free one)', int('port', 0, 65535), 8618)
   .option('--host <addr>', 'address to listen on; anything but 127.0.0.1 opens your library to the network', '127.0.0.1')
   .addOption(new Option('--provider <ep>', 'execution provider (default: the one chosen in Settings, else auto)').choices(['auto', 'cpu', 'cuda', 'dml', 'coreml']))
-  .action(async (dirs: string[], o: { db: string; port: number; host: string; provider?: SettingsFlags['provider'] }) => {
+  .option('--engine <url>', "answer 'find similar' (TF-IDF) from an OpenSearch/Elasticsearch cluster holding an export of this library")
+  .option('--engine-index <name>', 'with --engine: the index name', 'photowords')
+  .option('--engine-stats <file>', "with --engine: the export's stats.json")
+  .action(async (dirs: string[], o: { db: string; port: number; host: string; provider?: SettingsFlags['provider']; engine?: string; engineIndex: string; engineStats?: string }) => {
     const { Library } = await import('../core/library.js');
     const { startServer } = await import('../server/server.js');
     const staticDir = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../out/renderer');
     if (!fs.existsSync(path.join(staticDir, 'index.html'))) throw new Error(`the UI is not built (${staticDir}); build it with: npm run build:web`);
     const stop = stopSignal();
-    const library = await Library.open(o.db, { provider: o.provider, log, lockKind: 'serve' });
+    const remoteIndex = o.engine ? { url: o.engine, index: o.engineIndex, statsFile: o.engineStats } : undefined;
+    const library = await Library.open(o.db, { provider: o.provider, log, lockKind: 'serve', remoteIndex });
     try {
       await addLibraryFolders(library, dirs);
       const server = await startServer({ library, staticDir, host: o.host, port: o.port, log });

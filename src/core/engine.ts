@@ -21,6 +21,7 @@ import { ImpactIndex } from './impactindex.js';
 import { LiveIndex } from './liveindex.js';
 import { DEFAULT_SETTINGS, fingerprint, kgramSettings, mergeSettings, storedSettings, validateSettings, withOverrides, type EngineSettings } from './settings.js';
 import type { Bag, Similarity, TokenGrid } from './types.js';
+import type { RemoteIndex } from './opensearch/client.js';
 
 export interface OpenEngineOptions {
   /** Settings to use; where left out, those the index was built with (or the defaults for a new one). */
@@ -64,6 +65,11 @@ export class Engine {
   private scorers = new Map<BagSimilarity, BagScorer>();
   private grids?: { ids: number[]; grids: TokenGrid[] };
   private log?: (msg: string) => void;
+  /**
+   * Set by `--engine URL` (similar, serve): 'tfidf' queries go to that OpenSearch/Elasticsearch
+   * index (an export of this library) instead of the in-memory one; the other scorers stay local.
+   */
+  remote?: RemoteIndex;
 
   private constructor(
     readonly store: IndexStore,
@@ -211,7 +217,16 @@ export class Engine {
 
   async similar(file: string, opts: { top?: number; similarity?: Similarity } = {}): Promise<SimilarResponse> {
     const q = await this.describe(file);
-    return { query: { path: path.resolve(file), indexed: q.indexed }, ...this.rank(q, opts) };
+    return { query: { path: path.resolve(file), indexed: q.indexed }, ...(await this.rankAny(q, opts)) };
+  }
+
+  /** rank(), or for 'tfidf' the remote index's ranking when one is set (queryMs then includes the round trip). */
+  async rankAny(q: { grid: TokenGrid; bag: Bag }, opts: { top?: number; similarity?: Similarity } = {}): Promise<Omit<SimilarResponse, 'query'>> {
+    const similarity = opts.similarity ?? 'tfidf';
+    if (!this.remote || similarity !== 'tfidf') return this.rank(q, opts);
+    const { hits, ms } = await this.remote.search(q.bag, opts.top ?? 20);
+    // Ids are the library's own (the export's _id), so paths come from the index as it is now.
+    return { similarity, results: hits.map((h) => ({ id: h.id, score: h.score, path: this.store.getById(h.id)?.path ?? h.path })), queryMs: ms };
   }
 
   /** Ranks the library against a photo's words. */
@@ -279,6 +294,7 @@ export class Engine {
   }
 
   async close(): Promise<void> {
+    await this.remote?.close();
     this.live?.close();
     await this.tokenizer.release();
     this.store.close();

@@ -17,6 +17,8 @@ import { applyChangeSet, emptyChangeSet, mergeChangeSets, reconcileFolders, chan
 import { DEFAULT_SENSITIVITY, findDuplicates, type DuplicateReport } from './duplicates.js';
 import { reportCsv, reportHtml, reportJson } from './duplicates-report.js';
 import { moveToTrash, revealInFolder } from './desktop.js';
+import { DEFAULT_EXPLAIN_TOP, ExplainError, MAX_EXPLAIN_TOP, explainStored } from './explain.js';
+import { kgramSettings } from './settings.js';
 import {
   REPORT_TYPES,
   reportFileName,
@@ -24,6 +26,8 @@ import {
   type DuplicatePhoto,
   type DuplicatesOptions,
   type DuplicatesResult,
+  type ExplainOptions,
+  type PairExplanation,
   type ReportFormat,
   type TrashResult,
   type FolderInfo,
@@ -76,6 +80,8 @@ export interface LibraryOptions {
   pollMs?: number;
   /** What holds the database lock, for the message a second process gets ('daemon', 'serve', 'app'). */
   lockKind?: string;
+  /** Answer "find similar" from an OpenSearch/Elasticsearch export of this library (serve --engine URL). */
+  remoteIndex?: { url: string; index?: string; statsFile?: string };
 }
 
 /** What the library did without a full re-index: counts since it was opened. */
@@ -171,6 +177,15 @@ export class Library implements PhotowordsBackend {
     try {
       const provider = opts.provider ?? Library.storedProvider(abs);
       const engine = await Engine.open(abs, { provider, log: opts.log });
+      if (opts.remoteIndex) {
+        const { RemoteIndex, queryStats } = await import('./opensearch/client.js');
+        try {
+          engine.remote = await RemoteIndex.connect(opts.remoteIndex.url, queryStats(engine.store, opts.remoteIndex.statsFile), { index: opts.remoteIndex.index });
+        } catch (e) {
+          await engine.close();
+          throw e;
+        }
+      }
       lib = new Library(engine, abs, { ...opts, provider });
     } catch (e) {
       lock.release();
@@ -485,7 +500,7 @@ export class Library implements PhotowordsBackend {
     } catch (e) {
       throw userError(e, name);
     }
-    const r = this.engine.rank(q, { top, similarity });
+    const r = await this.engine.rankAny(q, { top, similarity });
     return {
       query: { name, indexed: false },
       results: this.withPhotos(r.results),
@@ -563,6 +578,23 @@ export class Library implements PhotowordsBackend {
       defaultSensitivity: DEFAULT_SENSITIVITY,
       ms: report.ms,
     };
+  }
+
+  // ---- why two photos match -------------------------------------------------------------------
+
+  /** Where the visual words two indexed photos share lie in each, weighed as the index's cosine weighs them (explain.ts). */
+  async explain(a: number, b: number, opts?: ExplainOptions): Promise<PairExplanation> {
+    await this.swapping;
+    const top = opts?.top ?? DEFAULT_EXPLAIN_TOP;
+    if (!Number.isInteger(top) || top < 0 || top > MAX_EXPLAIN_TOP) throw new ApiError('bad-request', `top must be a whole number from 0 to ${MAX_EXPLAIN_TOP}.`);
+    for (const id of [a, b]) if (!Number.isInteger(id)) throw new ApiError('bad-request', `Name each photo by its id (a whole number), not ${JSON.stringify(id)}.`);
+    this.freshQueries();
+    try {
+      return explainStored(this.engine.store, this.engine.impactIndex(), kgramSettings(this.engine.settings), a, b, { top });
+    } catch (e) {
+      if (e instanceof ExplainError) throw new ApiError('not-found', `${e.message}.`);
+      throw new ApiError('internal', `Could not explain the match: ${(e as Error)?.message ?? String(e)}`);
+    }
   }
 
   /** The duplicates report as a file to save: self-contained HTML (thumbnails embedded), CSV or JSON. */

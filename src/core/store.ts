@@ -704,6 +704,13 @@ export class IndexStore {
     return this.stmts.failures.all().map((r) => ({ path: r.path, error: r.error ?? '' }));
   }
 
+  /** Term -> document frequency, as maintained with the bags (what idf is computed from). */
+  documentFrequencies(): Map<number, number> {
+    const m = new Map<number, number>();
+    for (const { term, df } of this.stmts.allDf.iterate()) m.set(term, df);
+    return m;
+  }
+
   getBag(id: number): Bag | undefined {
     const row = this.stmts.getBag.get(id);
     return row && decodeBag(row);

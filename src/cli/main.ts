@@ -11,6 +11,7 @@ import { ensureInceptionBackbone, importOnnxBackbone } from '../core/model/backb
 import { trainCodebook } from '../core/model/train.js';
 import { QUANTIZE_DEFAULTS, quantizeBackbone, type CalibrationMethod } from '../core/model/quantize.js';
 import { progressReporter } from './progress.js';
+import { registerExplain } from './explain.js';
 import { ASPECT_TOLERANCE, DEFAULT_NEIGHBOURS, DEFAULT_SENSITIVITY, PHASH_CONFIRM, PHASH_CONFIRM_COSINE, PHASH_SAME, findDuplicates, openStoreForDuplicates } from '../core/duplicates.js';
 import type { Similarity } from '../core/types.js';
 
@@ -269,6 +270,8 @@ program
       store.close();
     }
   });
+
+registerExplain(program, DEFAULT_DB);
 
 program
   .command('info')

@@ -66,7 +66,7 @@ export function collapseBag(bag: Bag, codes: number, s: KgramSettings): Bag {
  * than the kernel even with padding; sliding would then yield no window at all and the photo an
  * empty bag, so such an axis gets exactly one window, centred on the real cells.
  */
-function axisStarts(len: number, k: number, p: number): [number, number] {
+export function axisStarts(len: number, k: number, p: number): [number, number] {
   if (len + 2 * p >= k) return [-p, len + p - k];
   const start = -Math.floor((k - len) / 2);
   return [start, start];

@@ -7,7 +7,7 @@ import os from 'node:os';
 import { Engine } from './engine.js';
 import { PathGuard, PathRefusedError } from './pathguard.js';
 import { ThumbnailCache } from './thumbnails.js';
-import { DEFAULT_SIMILARITY, SIMILARITIES } from './settings.js';
+import { DEFAULT_SIMILARITY, SIMILARITIES, kgramSettings } from './settings.js';
 import { IndexStore } from './store.js';
 import { DecodeError } from './decode.js';
 import type { IndexProgress, IndexReport } from './indexer.js';
@@ -17,6 +17,7 @@ import { applyChangeSet, emptyChangeSet, mergeChangeSets, reconcileFolders, chan
 import { DEFAULT_SENSITIVITY, findDuplicates, type DuplicateReport } from './duplicates.js';
 import { reportCsv, reportHtml, reportJson } from './duplicates-report.js';
 import { moveToTrash, revealInFolder } from './desktop.js';
+import { DEFAULT_EXPLAIN_TOP, ExplainError, MAX_EXPLAIN_TOP, explainStored } from './explain.js';
 import {
   REPORT_TYPES,
   reportFileName,
@@ -24,6 +25,8 @@ import {
   type DuplicatePhoto,
   type DuplicatesOptions,
   type DuplicatesResult,
+  type ExplainOptions,
+  type PairExplanation,
   type ReportFormat,
   type TrashResult,
   type FolderInfo,
@@ -574,6 +577,23 @@ export class Library implements PhotowordsBackend {
       defaultSensitivity: DEFAULT_SENSITIVITY,
       ms: report.ms,
     };
+  }
+
+  // ---- why two photos match -------------------------------------------------------------------
+
+  /** Where the visual words two indexed photos share lie in each, weighed as the index's cosine weighs them (explain.ts). */
+  async explain(a: number, b: number, opts?: ExplainOptions): Promise<PairExplanation> {
+    await this.swapping;
+    const top = opts?.top ?? DEFAULT_EXPLAIN_TOP;
+    if (!Number.isInteger(top) || top < 0 || top > MAX_EXPLAIN_TOP) throw new ApiError('bad-request', `top must be a whole number from 0 to ${MAX_EXPLAIN_TOP}.`);
+    for (const id of [a, b]) if (!Number.isInteger(id)) throw new ApiError('bad-request', `Name each photo by its id (a whole number), not ${JSON.stringify(id)}.`);
+    this.freshQueries();
+    try {
+      return explainStored(this.engine.store, this.engine.impactIndex(), kgramSettings(this.engine.settings), a, b, { top });
+    } catch (e) {
+      if (e instanceof ExplainError) throw new ApiError('not-found', `${e.message}.`);
+      throw new ApiError('internal', `Could not explain the match: ${(e as Error)?.message ?? String(e)}`);
+    }
   }
 
   /** The duplicates report as a file to save: self-contained HTML (thumbnails embedded), CSV or JSON. */

@@ -194,6 +194,58 @@ export interface TrashResult {
   message: string;
 }
 
+/**
+ * One photo of an explained pair. The token grid covers the whole photo as displayed (EXIF
+ * orientation applied, resized to fill), so cell (y, x) is the rectangle from x/width to
+ * (x+1)/width of the photo's width and y/height to (y+1)/height of its height.
+ */
+export interface ExplainedPhoto extends PhotoSummary {
+  grid: { heads: number; height: number; width: number };
+  /**
+   * Row-major height x width: each cell's share of the cosine, summed over heads. Cells holding
+   * no shared word are 0; the whole map sums to the cosine (less `unplaced`, normally 0).
+   */
+  weights: number[];
+  /** Largest cell weight, for scaling a heat map. */
+  max: number;
+  /** Contribution of shared words no cell of this photo's stored grid holds (an index older than its grid); normally 0. */
+  unplaced: number;
+}
+
+/** A visual word both photos hold. */
+export interface ExplainedWord {
+  term: number;
+  /** Head of the word; null for 3D (channel) k-grams, whose words are shared across heads. */
+  head: number | null;
+  token: number;
+  /** Window offset [dy, dx] of a per-offset word (or [dc, dy, dx] for 3D); null for collapsed words. */
+  offset: number[] | null;
+  /** Its term of the cosine, w_a * w_b. */
+  contribution: number;
+  /** contribution / cosine. */
+  share: number;
+  /** Cells [y, x] of each photo that hold it (heads merged). */
+  cells: { a: number[][]; b: number[][] };
+}
+
+/** Why two photos match: where their shared visual words lie, and which words weigh most. */
+export interface PairExplanation {
+  a: ExplainedPhoto;
+  b: ExplainedPhoto;
+  /** TF-IDF cosine of the pair, as the index scores it (the sum of every shared word's contribution). */
+  cosine: number;
+  /** How many distinct words the two share. */
+  sharedWords: number;
+  /** The words with the largest contributions, largest first. */
+  words: ExplainedWord[];
+  kgrams: { kernel: number; padding: number; collapsed: boolean; channel: boolean };
+}
+
+export interface ExplainOptions {
+  /** How many top words to list (default 20, at most 500). */
+  top?: number;
+}
+
 /** The duplicates report's formats: a self-contained HTML page, or one row per photo. */
 export const REPORT_FORMATS = ['html', 'csv', 'json'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -244,6 +296,8 @@ export interface PhotowordsBackend {
   trashPhoto(path: string): Promise<TrashResult>;
   /** Shows an indexed library photo in the system's file manager (on the machine running the engine). */
   revealPhoto(path: string): Promise<void>;
+  /** Why photos a and b (ids) match: per-cell weight maps of their shared visual words and the top words. */
+  explain(a: number, b: number, opts?: ExplainOptions): Promise<PairExplanation>;
 }
 
 /** Methods that travel as plain JSON calls (similarToFile has its own route for the bytes). */
@@ -262,6 +316,7 @@ export const JSON_METHODS = [
   'duplicates',
   'trashPhoto',
   'revealPhoto',
+  'explain',
 ] as const satisfies readonly (keyof PhotowordsBackend)[];
 export type JsonMethod = (typeof JSON_METHODS)[number];
 

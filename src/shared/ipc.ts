@@ -70,6 +70,7 @@ export const METHOD_ARITY = {
   duplicates: 1,
   trashPhoto: 1,
   revealPhoto: 1,
+  explain: 3,
 } as const satisfies Record<JsonMethod, number>;
 
 /** Checks the shape of a call from the page; the engine validates the values themselves. */

@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PHOTOWORDS_SKIP_ELECTRON=1 bash scripts/install.sh
 bash scripts/install-browser.sh
+bash scripts/install-lucene.sh
 npm run typecheck
 # Main, preload and renderer, as the desktop app ships them; serve and the browser tests use the
 # renderer from this build.

@@ -276,6 +276,22 @@ test('explain: the CLI (--json and text) and the HTTP API give the same explanat
   assert.notEqual(missing.code, 0);
   assert.match(missing.stderr, /not in the index/);
 
+  // The duplicates report draws the match over each near copy and its keeper, as inline SVG
+  // under the report's own CSP (no script, images only as data: URLs). At 0.2 the crops join.
+  const out = path.join(dir, 'report.html');
+  const rep = await run(['duplicates', '--db', db, '--sensitivity', '0.2', '--no-exif', '--out', out, '--json']);
+  assert.equal(rep.code, 0, rep.stderr);
+  const html = fs.readFileSync(out, 'utf8');
+  assert.match(html, /content="default-src 'none'; img-src data:; style-src 'unsafe-inline'"/);
+  assert.doesNotMatch(html, /<script/i);
+  const section = html.split('<section>').find((x) => x.includes(`>${path.basename(p.crop)}<`));
+  assert.ok(section, 'the crop is in a group of the report');
+  assert.ok(section.includes(`>${path.basename(p.original)}<`), 'with its original');
+  const svgs = section.match(/<svg class="match" viewBox="0 0 (\d+) (\d+)"[^>]*>(.*?)<\/svg>/g) ?? [];
+  assert.ok(svgs.length >= 2, `${svgs.length} overlays in the group`);
+  assert.ok(section.includes(`viewBox="0 0 ${cli.a.grid.width} ${cli.a.grid.height}"`), 'the original has an overlay of its grid');
+  assert.ok(svgs.every((x) => /<rect x="\d+" y="\d+" width="1" height="1" fill-opacity="0\.\d+"\/>/.test(x)));
+
   const library = await Library.open(db, { provider: 'cpu', autoIndex: false });
   const staticDir = path.join(dir, 'ui');
   fs.mkdirSync(staticDir, { recursive: true });

@@ -11,7 +11,7 @@ import { ensureInceptionBackbone, importOnnxBackbone } from '../core/model/backb
 import { trainCodebook } from '../core/model/train.js';
 import { QUANTIZE_DEFAULTS, quantizeBackbone, type CalibrationMethod } from '../core/model/quantize.js';
 import { progressReporter } from './progress.js';
-import { registerExplain } from './explain.js';
+import { registerExplain, storeExplainer } from './explain.js';
 import { ASPECT_TOLERANCE, DEFAULT_NEIGHBOURS, DEFAULT_SENSITIVITY, PHASH_CONFIRM, PHASH_CONFIRM_COSINE, PHASH_SAME, findDuplicates, openStoreForDuplicates } from '../core/duplicates.js';
 import type { Similarity } from '../core/types.js';
 
@@ -222,7 +222,20 @@ program
       if (o.jsonOut) write(o.jsonOut, report.reportJson(r));
       if (o.out) {
         const bar = progressReporter('Thumbnails', !!o.json);
-        write(o.out, await report.reportHtml(r, { title: path.resolve(o.db), onProgress: (done, total) => bar.update({ done, total, indexed: done, failed: 0, skipped: 0, imagesPerSecond: 0, etaSeconds: 0 }) }));
+        // Each near copy's thumbnail shows where the words it shares with its keeper lie.
+        const overlays = storeExplainer(store);
+        try {
+          write(
+            o.out,
+            await report.reportHtml(r, {
+              title: path.resolve(o.db),
+              onProgress: (done, total) => bar.update({ done, total, indexed: done, failed: 0, skipped: 0, imagesPerSecond: 0, etaSeconds: 0 }),
+              explain: overlays.explain,
+            }),
+          );
+        } finally {
+          overlays.close();
+        }
         bar.stop();
       }
       if (o.json) {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import PQueue from 'p-queue';
 import type { DuplicateGroup, DuplicateReport } from './duplicates.js';
+import type { PairExplanation } from '../shared/api.js';
 
 /** Longest side of the embedded thumbnails. */
 const THUMB_PX = 200;
@@ -88,6 +89,66 @@ export interface HtmlOptions {
   /** Title line, e.g. the database's path. */
   title?: string;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Why a near copy matches its keeper (explain.ts's explainStored, by photo ids): given, each
+   * near group's thumbnails get the cells their shared visual words lie in drawn over them.
+   * Undefined (or a throw) for a pair leaves its photos plain.
+   */
+  explain?: (keeper: number, member: number) => PairExplanation | undefined;
+}
+
+/** A photo's share of a match, each cell scaled to its heaviest (0..1), row-major. */
+interface Overlay {
+  width: number;
+  height: number;
+  cells: Float64Array;
+}
+
+function scaled(p: PairExplanation['a']): Overlay {
+  return { width: p.grid.width, height: p.grid.height, cells: Float64Array.from(p.weights, (w) => (p.max > 0 ? w / p.max : 0)) };
+}
+
+/**
+ * Overlays of a near group: each near copy shows where the words it shares with the keeper lie in
+ * it, the keeper where any copy's shared words lie in it (the cell-wise largest). Same-byte copies
+ * get none: everything matches.
+ */
+function groupOverlays(g: DuplicateGroup, explain: NonNullable<HtmlOptions['explain']>): Map<number, Overlay> {
+  const out = new Map<number, Overlay>();
+  if (g.tier !== 'near') return out;
+  for (const m of g.members) {
+    if (m.id === g.keeper || m.identical) continue;
+    let r: PairExplanation | undefined;
+    try {
+      r = explain(g.keeper, m.id);
+    } catch {
+      r = undefined;
+    }
+    if (!r || !(r.cosine > 0)) continue;
+    out.set(m.id, scaled(r.b));
+    const k = scaled(r.a);
+    const had = out.get(g.keeper);
+    if (had && had.width === k.width && had.height === k.height) for (let i = 0; i < k.cells.length; i++) had.cells[i] = Math.max(had.cells[i], k.cells[i]);
+    else if (!had) out.set(g.keeper, k);
+  }
+  return out;
+}
+
+/**
+ * Inline SVG over a thumbnail (the report's CSP allows no script and no external image, and needs
+ * neither): one rectangle per cell, its opacity the cell's weight. The grid covers the whole photo,
+ * so a viewBox of grid cells stretched over the thumbnail puts each cell on its part of the photo.
+ */
+function overlaySvg(o: Overlay): string {
+  const rects: string[] = [];
+  for (let y = 0; y < o.height; y++) {
+    for (let x = 0; x < o.width; x++) {
+      const v = o.cells[y * o.width + x];
+      // sqrt: the heaviest cells would otherwise hide the rest of the match.
+      if (v >= 0.02) rects.push(`<rect x="${x}" y="${y}" width="1" height="1" fill-opacity="${(0.7 * Math.sqrt(v)).toFixed(2)}"/>`);
+    }
+  }
+  return `<svg class="match" viewBox="0 0 ${o.width} ${o.height}" preserveAspectRatio="none" aria-hidden="true"><g fill="#ff6a00">${rects.join('')}</g></svg>`;
 }
 
 export async function reportHtml(report: DuplicateReport, opts: HtmlOptions = {}): Promise<string> {
@@ -109,9 +170,21 @@ export async function reportHtml(report: DuplicateReport, opts: HtmlOptions = {}
   const exact = report.groups.filter((g: DuplicateGroup) => g.tier === 'exact').length;
   const wasted = rows.filter((r) => !r.keep).reduce((a, r) => a + r.bytes, 0);
 
+  const overlays = new Map<string, Overlay>();
+  if (opts.explain) {
+    for (const g of report.groups) {
+      for (const [id, o] of groupOverlays(g, opts.explain)) {
+        const m = g.members.find((x) => x.id === id);
+        if (m) overlays.set(m.path, o);
+      }
+    }
+  }
+
   const card = (r: ReportRow) => {
     const t = thumbs.get(r.path);
-    const img = t ? `<img src="${t}" alt="${esc(path.basename(r.path))}">` : `<div class="missing">no preview</div>`;
+    const o = overlays.get(r.path);
+    const plain = t ? `<img src="${t}" alt="${esc(path.basename(r.path))}">` : `<div class="missing">no preview</div>`;
+    const img = t && o ? `<div class="ov">${plain}${overlaySvg(o)}</div>` : plain;
     const badge = r.keep ? '<span class="keep">keep</span>' : r.identical ? '<span class="same">same bytes</span>' : `<span class="score">similarity ${r.similarity.toFixed(3)}${r.phashBits !== null ? ` · hash ${r.phashBits}/64 bits apart` : ''}</span>`;
     return `<figure class="${r.keep ? 'keeper' : ''}">${img}<figcaption>${badge}
 <div class="name">${esc(path.basename(r.path))}</div>
@@ -123,7 +196,7 @@ export async function reportHtml(report: DuplicateReport, opts: HtmlOptions = {}
     .map(([g, rs]) => {
       const keeper = rs.find((r) => r.keep)!;
       return `<section><h2>Group ${g} · ${rs[0].tier === 'exact' ? 'same photo, same bytes' : 'near duplicates'} · ${rs.length} photos</h2>
-<p class="why">Suggested keeper: <b>${esc(path.basename(keeper.path))}</b>, ${esc(keeper.reason)}.</p>
+<p class="why">Suggested keeper: <b>${esc(path.basename(keeper.path))}</b>, ${esc(keeper.reason)}.${rs.some((r) => overlays.has(r.path)) ? ' <span class="hint">Shaded: where the visual words each copy shares with the keeper lie (darker weighs more in their similarity).</span>' : ''}</p>
 <div class="row">${rs.map(card).join('\n')}</div></section>`;
     })
     .join('\n');
@@ -138,7 +211,7 @@ h1{font-size:1.4rem;margin:0 0 .3rem}h2{font-size:1rem;margin:0 0 .3rem}
 .why{margin:.2rem 0 .8rem;color:#444}.row{display:flex;gap:1rem;flex-wrap:wrap}
 figure{margin:0;width:220px;border:2px solid transparent;border-radius:6px;padding:6px}figure.keeper{border-color:#2f7d32;background:#f3faf3}
 img{max-width:200px;max-height:200px;display:block;margin:0 auto 6px}.missing{height:120px;display:flex;align-items:center;justify-content:center;background:#eee;color:#777}
-figcaption{font-size:12px;line-height:1.4}.name{font-weight:600;word-break:break-all}.path{color:#777;word-break:break-all}
+figcaption{font-size:12px;line-height:1.4}.ov{position:relative;width:fit-content;margin:0 auto 6px}.ov img{margin:0}.ov svg{position:absolute;inset:0;width:100%;height:100%}.hint{color:#777}.name{font-weight:600;word-break:break-all}.path{color:#777;word-break:break-all}
 .keep{background:#2f7d32;color:#fff;border-radius:3px;padding:0 4px}.same{background:#555;color:#fff;border-radius:3px;padding:0 4px}.score{color:#1a56b0}
 </style></head><body>
 <h1>Duplicates${opts.title ? ` in ${esc(opts.title)}` : ''}</h1>

@@ -596,6 +596,14 @@ export class Library implements PhotowordsBackend {
     }
   }
 
+  /** explainStored over the library's query snapshot, for the report's overlays (no word list). */
+  private explainer(): (a: number, b: number) => PairExplanation {
+    const store = this.engine.store;
+    const snap = this.engine.impactIndex();
+    const s = kgramSettings(this.engine.settings);
+    return (a, b) => explainStored(store, snap, s, a, b, { top: 0 });
+  }
+
   /** The duplicates report as a file to save: self-contained HTML (thumbnails embedded), CSV or JSON. */
   async duplicatesReport(format: ReportFormat, opts?: DuplicatesOptions): Promise<{ name: string; type: string; text: string }> {
     if (format !== 'html' && format !== 'csv' && format !== 'json') throw new ApiError('bad-request', `A report is html, csv or json, not ${String(format)}.`);
@@ -603,7 +611,7 @@ export class Library implements PhotowordsBackend {
     const folders = this.folderRows().map((f) => f.path);
     const text =
       format === 'html'
-        ? await reportHtml(report, { title: folders.length ? folders.join(', ') : this.dbPath })
+        ? await reportHtml(report, { title: folders.length ? folders.join(', ') : this.dbPath, explain: this.explainer() })
         : format === 'csv'
           ? reportCsv(report)
           : reportJson(report);

@@ -502,6 +502,7 @@ function logLibraryStatus(library: import('../core/library.js').Library, everyMs
       for (const f of e.folders) if (!f.online) log(`Offline: ${f.path} (${f.photos} photos kept).`);
       return;
     }
+    if (e.type !== 'status') return; // a duplicates search's progress is the UI's to show
     const s = e.status;
     const now = Date.now();
     if (s.state === lastState && (s.state !== 'indexing' || !everyMs || now - lastLine < everyMs)) return;

@@ -8,13 +8,13 @@ import { Engine } from './engine.js';
 import { PathGuard, PathRefusedError } from './pathguard.js';
 import { ThumbnailCache } from './thumbnails.js';
 import { DEFAULT_SIMILARITY, SIMILARITIES, kgramSettings } from './settings.js';
-import { IndexStore } from './store.js';
+import { IndexStore, type Decision } from './store.js';
 import { DecodeError } from './decode.js';
 import type { IndexProgress, IndexReport } from './indexer.js';
 import { DbLock } from './dblock.js';
 import { FolderWatcher, type WatcherOptions, type WatcherStats } from './watcher.js';
 import { applyChangeSet, emptyChangeSet, mergeChangeSets, reconcileFolders, changeSetSize, type ChangeSet, type SyncPlan } from './sync.js';
-import { DEFAULT_SENSITIVITY, findDuplicates, type DuplicateReport } from './duplicates.js';
+import { DEFAULT_BURST_SECONDS, DEFAULT_SENSITIVITY, DEFAULT_SIMILAR_SHOTS, findDuplicates, whyLinked, type DuplicateGroup, type DuplicateReport } from './duplicates.js';
 import { reportCsv, reportHtml, reportJson } from './duplicates-report.js';
 import { moveToTrash, revealInFolder } from './desktop.js';
 import { DEFAULT_EXPLAIN_TOP, ExplainError, MAX_EXPLAIN_TOP, explainStored } from './explain.js';
@@ -22,6 +22,10 @@ import {
   REPORT_TYPES,
   reportFileName,
   type BackendEvent,
+  type DecisionKind,
+  type DecisionRequest,
+  type DecisionView,
+  type DuplicateGroupView,
   type DuplicatePhoto,
   type DuplicatesOptions,
   type DuplicatesResult,
@@ -150,9 +154,11 @@ export class Library implements PhotowordsBackend {
   private pollTimer?: NodeJS.Timeout;
   private onlineState = new Map<string, boolean>();
   private lock?: DbLock;
-  /** The last duplicate search, and the one running (see duplicateReport). */
-  private dupCache?: { engine: Engine; changes: number; sensitivity: number; report: DuplicateReport };
-  private dupRunning?: { engine: Engine; changes: number; sensitivity: number; promise: Promise<DuplicateReport> };
+  /** The last duplicate search, and the one running (see duplicateReport); `key` names its options and the decisions it saw. */
+  private dupCache?: { engine: Engine; changes: number; key: string; report: DuplicateReport };
+  private dupRunning?: { engine: Engine; changes: number; key: string; promise: Promise<DuplicateReport> };
+  /** Bumped by every decision made or undone: the store's change count does not see them. */
+  private decisionsVersion = 0;
   readonly activity: LibraryActivity = { reconciles: 0, changeSets: 0, modelPhotos: 0, reused: 0, moved: 0, touched: 0, removed: 0 };
 
   private constructor(
@@ -511,33 +517,51 @@ export class Library implements PhotowordsBackend {
 
   // ---- duplicates ------------------------------------------------------------------------------
 
-  private sensitivityOf(opts?: DuplicatesOptions): number {
-    const s = opts?.sensitivity ?? DEFAULT_SENSITIVITY;
+  private thresholdOf(name: string, value: unknown, fallback: number): number {
+    const s = value ?? fallback;
     if (typeof s !== 'number' || !(s > 0 && s <= 1)) {
-      throw new ApiError('bad-request', `The sensitivity is a number above 0 and at most 1, not ${JSON.stringify(s)}.`);
+      throw new ApiError('bad-request', `The ${name} is a number above 0 and at most 1, not ${JSON.stringify(s)}.`);
     }
     return s;
   }
 
+  private duplicateOptions(opts?: DuplicatesOptions): { sensitivity: number; similarShots: number; burstSeconds: number } {
+    const burstSeconds = opts?.burstSeconds ?? DEFAULT_BURST_SECONDS;
+    if (typeof burstSeconds !== 'number' || !(burstSeconds >= 0 && burstSeconds <= 86_400)) {
+      throw new ApiError('bad-request', `A burst is photos taken within 0 to 86,400 seconds of each other, not ${JSON.stringify(burstSeconds)}.`);
+    }
+    return {
+      sensitivity: this.thresholdOf('sensitivity', opts?.sensitivity, DEFAULT_SENSITIVITY),
+      similarShots: this.thresholdOf('similar-shots threshold', opts?.similarShots, DEFAULT_SIMILAR_SHOTS),
+      burstSeconds,
+    };
+  }
+
   /**
-   * The groups at this sensitivity. A search looks at every photo's neighbours (seconds for a few
+   * The groups at these settings. A search looks at every photo's neighbours (seconds for a few
    * thousand photos), so the view, a report export right after it and a second window share one
-   * answer while the index has not changed since.
+   * answer while neither the index nor the person's decisions have changed since.
    */
-  private async duplicateReport(sensitivity: number): Promise<DuplicateReport> {
+  private async duplicateReport(o: { sensitivity: number; similarShots: number; burstSeconds: number }): Promise<DuplicateReport> {
     await this.swapping;
     const engine = this.engine;
     const store = engine.store;
+    const key = `${o.sensitivity}|${o.similarShots}|${o.burstSeconds}|${this.decisionsVersion}`;
     const cached = this.dupCache;
-    if (cached && cached.engine === engine && cached.changes === store.changeCount && cached.sensitivity === sensitivity) return cached.report;
+    if (cached && cached.engine === engine && cached.changes === store.changeCount && cached.key === key) return cached.report;
     const running = this.dupRunning;
-    if (running && running.engine === engine && running.changes === store.changeCount && running.sensitivity === sensitivity) return running.promise;
+    if (running && running.engine === engine && running.changes === store.changeCount && running.key === key) return running.promise;
     this.freshQueries();
     // Counted before the search: a photo indexed while it runs makes the next ask search again.
     const changes = store.changeCount;
-    const promise = findDuplicates(store, { sensitivity, live: engine.liveIndex() })
+    const promise = findDuplicates(store, {
+      ...o,
+      live: engine.liveIndex(),
+      // Only an older index's missing perceptual hashes take long enough to need a bar.
+      onProgress: (p) => this.emit({ type: 'duplicates-progress', phase: p.phase, done: p.done, total: p.total }),
+    })
       .then((report) => {
-        this.dupCache = { engine, changes, sensitivity, report };
+        this.dupCache = { engine, changes, key, report };
         return report;
       })
       .catch((e: unknown) => {
@@ -546,37 +570,142 @@ export class Library implements PhotowordsBackend {
       .finally(() => {
         if (this.dupRunning?.promise === promise) this.dupRunning = undefined;
       });
-    this.dupRunning = { engine, changes, sensitivity, promise };
+    this.dupRunning = { engine, changes, key, promise };
     return promise;
   }
 
-  async duplicates(opts?: DuplicatesOptions): Promise<DuplicatesResult> {
-    const sensitivity = this.sensitivityOf(opts);
-    const report = await this.duplicateReport(sensitivity);
+  private groupView(g: DuplicateGroup): DuplicateGroupView {
     const store = this.engine.store;
+    const view: DuplicateGroupView = {
+      tier: g.tier,
+      keeper: g.keeper,
+      reason: g.reason,
+      key: g.key,
+      members: g.members.map((m): DuplicatePhoto => {
+        const p: DuplicatePhoto = {
+          ...summary(m),
+          size: m.size,
+          mtimeMs: store.getById(m.id)?.mtimeMs ?? 0,
+          captureDate: m.captureDate,
+          hash: m.hash,
+          score: m.score,
+          identical: m.identical,
+          keep: m.id === g.keeper,
+        };
+        if (m.link) {
+          p.link = { ...m.link };
+          p.why = whyLinked(m);
+        }
+        if (m.phashDistance !== undefined) p.phashDistance = m.phashDistance;
+        if (m.transform) p.transform = m.transform;
+        if (m.protect) p.protect = m.protect;
+        return p;
+      }),
+    };
+    if (g.related?.length) view.related = g.related.map((r) => ({ ...r }));
+    if (g.decision) view.decision = { ...g.decision };
+    return view;
+  }
+
+  async duplicates(opts?: DuplicatesOptions): Promise<DuplicatesResult> {
+    const o = this.duplicateOptions(opts);
+    const report = await this.duplicateReport(o);
+    const keyOf = new Map(report.groups.map((g, i) => [i, g.key]));
     return {
-      groups: report.groups.map((g) => ({
-        tier: g.tier,
-        keeper: g.keeper,
-        reason: g.reason,
-        members: g.members.map(
-          (m): DuplicatePhoto => ({
-            ...summary(m),
-            size: m.size,
-            mtimeMs: store.getById(m.id)?.mtimeMs ?? 0,
-            captureDate: m.captureDate,
-            hash: m.hash,
-            score: m.score,
-            identical: m.identical,
-            keep: m.id === g.keeper,
-          }),
-        ),
+      groups: report.groups.map((g) => this.groupView(g)),
+      similar: report.similar.map((g) => ({
+        kind: g.kind,
+        key: g.key,
+        members: g.members.map((m) => {
+          const p = { ...summary(m), size: m.size, hash: m.hash, score: m.score } as DuplicatesResult['similar'][number]['members'][number];
+          if (m.captureDate) p.captureDate = m.captureDate;
+          const dg = m.duplicateGroup === undefined ? undefined : keyOf.get(m.duplicateGroup);
+          if (dg) p.duplicateGroup = dg;
+          return p;
+        }),
       })),
+      keptAll: report.keptAll.map((g) => this.groupView(g)),
+      decisions: report.decisions,
       photos: report.photos,
       sensitivity: report.sensitivity,
       defaultSensitivity: DEFAULT_SENSITIVITY,
+      similarShots: report.similarShots,
+      defaultSimilarShots: DEFAULT_SIMILAR_SHOTS,
+      burstSeconds: o.burstSeconds,
       ms: report.ms,
     };
+  }
+
+  // ---- decisions about duplicates ----------------------------------------------------------------
+
+  private decisionView(d: Decision): DecisionView {
+    const store = this.engine.store;
+    const photo = (p: { id: number; path: string }) => summary(store.getById(p.id) ?? { id: p.id, path: p.path });
+    return {
+      id: d.id,
+      kind: d.kind,
+      createdAt: d.createdAt,
+      photos: d.photos.flatMap((h) => h.photos.map(photo)),
+      keeper: d.kind === 'keeper' ? (d.photos.find((h) => h.hash === d.keeper)?.photos.map(photo) ?? []) : null,
+      missing: d.photos.filter((h) => h.photos.length === 0).length,
+      stale: d.stale,
+    };
+  }
+
+  /** Decisions change what a search answers without changing the index: the cached search goes. */
+  private decisionsChanged(): void {
+    this.decisionsVersion++;
+    this.dupCache = undefined;
+  }
+
+  async decideDuplicates(d: DecisionRequest): Promise<DecisionView> {
+    await this.swapping;
+    const kinds: DecisionKind[] = ['not-duplicates', 'keep-all', 'keeper'];
+    if (!d || typeof d !== 'object' || !kinds.includes(d.kind)) throw new ApiError('bad-request', `A decision is one of ${kinds.join(', ')}.`);
+    if (!Array.isArray(d.ids) || d.ids.length < 2 || d.ids.length > 10_000 || !d.ids.every((id) => Number.isInteger(id))) {
+      throw new ApiError('bad-request', 'A decision names at least two photos by their ids (whole numbers).');
+    }
+    const store = this.engine.store;
+    const hashOf = new Map<number, string>();
+    for (const id of new Set(d.ids)) {
+      const rec = store.getById(id);
+      if (!rec || rec.status !== 'indexed') throw new ApiError('not-found', `Photo ${id} is not in the library (any more). Look for duplicates again.`);
+      if (!rec.hash) throw new ApiError('bad-request', `${path.basename(rec.path)} has no content hash yet; wait until it is indexed.`);
+      hashOf.set(id, rec.hash);
+    }
+    let keeper: string | undefined;
+    if (d.kind === 'keeper') {
+      if (d.keeper === undefined || !hashOf.has(d.keeper)) throw new ApiError('bad-request', 'The photo to keep must be one of the group.');
+      keeper = hashOf.get(d.keeper);
+    }
+    const hashes = [...new Set(hashOf.values())];
+    // Decisions are kept by content: copies with the very same bytes cannot be told apart by one.
+    if (hashes.length < 2 || (keeper && hashes.every((h) => h === keeper))) {
+      throw new ApiError('bad-request', 'These photos have the very same bytes; a decision is kept by content, so it cannot tell them apart.');
+    }
+    let id: number;
+    try {
+      id = store.addDecision(d.kind, hashes, keeper);
+    } catch (e) {
+      throw new ApiError('bad-request', `The decision was not stored: ${(e as Error)?.message ?? String(e)}.`);
+    }
+    this.decisionsChanged();
+    const stored = store.listDecisions().find((x) => x.id === id);
+    if (!stored) throw new ApiError('internal', 'The decision was stored but cannot be read back.');
+    return this.decisionView(stored);
+  }
+
+  async listDecisions(): Promise<DecisionView[]> {
+    await this.swapping;
+    return this.engine.store.listDecisions().map((d) => this.decisionView(d));
+  }
+
+  async undoDecision(id: number): Promise<{ undone: boolean }> {
+    await this.swapping;
+    if (!Number.isInteger(id)) throw new ApiError('bad-request', `Name the decision by its id (a whole number), not ${JSON.stringify(id)}.`);
+    if (!this.engine.store.deleteDecision(id)) throw new ApiError('not-found', 'That decision is not stored (any more).');
+    this.decisionsChanged();
+    return { undone: true };
   }
 
   // ---- why two photos match -------------------------------------------------------------------
@@ -607,7 +736,7 @@ export class Library implements PhotowordsBackend {
   /** The duplicates report as a file to save: self-contained HTML (thumbnails embedded), CSV or JSON. */
   async duplicatesReport(format: ReportFormat, opts?: DuplicatesOptions): Promise<{ name: string; type: string; text: string }> {
     if (format !== 'html' && format !== 'csv' && format !== 'json') throw new ApiError('bad-request', `A report is html, csv or json, not ${String(format)}.`);
-    const report = await this.duplicateReport(this.sensitivityOf(opts));
+    const report = await this.duplicateReport(this.duplicateOptions(opts));
     const folders = this.folderRows().map((f) => f.path);
     const text =
       format === 'html'

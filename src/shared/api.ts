@@ -146,7 +146,30 @@ export interface DuplicatesOptions {
    * finds fewer, closer copies; exact copies (same bytes) are found whatever the value.
    */
   sensitivity?: number;
+  /**
+   * How alike two different photos of one scene must be to be listed as "similar shots" (the
+   * least TF-IDF cosine, above 0 and at most 1; the engine's DEFAULT_SIMILAR_SHOTS when left out).
+   */
+  similarShots?: number;
+  /** Similar shots taken within this many seconds of each other (EXIF) are a burst (default: the engine's). */
+  burstSeconds?: number;
 }
+
+/** How a photo came into its "same photo" group: its strongest link to another member. */
+export interface DuplicateLinkView {
+  /** Id of the member it is linked to. */
+  to: number;
+  /** 'bytes': same file content; 'phash' / 'phash+words': perceptual hash (and visual words); 'words': visual words; 'turned': a mirrored or turned copy. */
+  by: 'bytes' | 'phash' | 'phash+words' | 'words' | 'turned';
+  /** Cosine for word links, 1 - bits/64 for hash links, 1 for bytes. */
+  score: number;
+  /** Perceptual-hash bits apart (of 64), for hash links. */
+  distance?: number;
+  transform?: PhotoTransform;
+}
+
+/** A flip or quarter turn that makes one photo (nearly) the other. */
+export type PhotoTransform = 'identity' | 'mirror' | 'flip' | 'rot90' | 'rot180' | 'rot270' | 'transpose' | 'transverse';
 
 export interface DuplicatePhoto extends PhotoSummary {
   /** File size in bytes as indexed. */
@@ -162,6 +185,15 @@ export interface DuplicatePhoto extends PhotoSummary {
   identical: boolean;
   /** The suggested copy to keep. */
   keep: boolean;
+  /** How it joined the group, and the same in words ("mirrored copy, hash 2 bits apart", "visual words 0.62"). */
+  link?: DuplicateLinkView;
+  why?: string;
+  /** Bits (of 64) between its perceptual hash and the keeper's, when both have one. */
+  phashDistance?: number;
+  /** A flip or quarter turn of the keeper, when this copy is one. */
+  transform?: PhotoTransform;
+  /** Why it is never offered for the trash though it is in the group ("raw+jpeg pair"). */
+  protect?: string;
 }
 
 export interface DuplicateGroupView {
@@ -173,16 +205,78 @@ export interface DuplicateGroupView {
   keeper: number;
   /** Why that one, in words ("largest pixel count (4000×3000)"). */
   reason: string;
+  /** Stable for the same contents: names the group across searches. */
+  key: string;
+  /** RAW + JPEG siblings, and copies named like an edit of another ("(1)", "-edited"): a note, not clutter. */
+  related?: { a: number; b: number; kind: 'raw+jpeg' | 'edited-copy' }[];
+  /** The person's decision that shaped it: a chosen keeper, or "keep all" (then it is in keptAll). */
+  decision?: { id: number; kind: 'keeper' | 'keep-all' };
+}
+
+/** A photo of a "similar shots" group. */
+export interface SimilarShotPhoto extends PhotoSummary {
+  size: number;
+  hash: string | null;
+  /** TF-IDF cosine to the group's first photo (1 for that one). */
+  score: number;
+  captureDate?: string;
+  /** Key of its "same photo" group, when it also has copies of itself. */
+  duplicateGroup?: string;
+}
+
+/** "Similar shots": different photos of one scene (look-alikes, bursts). Never offered for the trash. */
+export interface SimilarShotGroup {
+  /** 'burst': all taken within burstSeconds by EXIF; else 'look-alike'. */
+  kind: 'burst' | 'look-alike';
+  key: string;
+  members: SimilarShotPhoto[];
 }
 
 export interface DuplicatesResult {
+  /** "Same photo": exact and near copies, each group with a suggested keeper. */
   groups: DuplicateGroupView[];
+  /** "Similar shots": look-alikes and bursts. */
+  similar: SimilarShotGroup[];
+  /** Groups the person chose to keep whole, hidden from `groups` while their photos are unchanged. */
+  keptAll: DuplicateGroupView[];
+  /** Decisions stored in the index. */
+  decisions: number;
   /** Indexed photos compared. */
   photos: number;
   sensitivity: number;
   /** The engine's default sensitivity, for the control's reset. */
   defaultSensitivity: number;
+  similarShots: number;
+  defaultSimilarShots: number;
+  burstSeconds: number;
   ms: number;
+}
+
+/** What a person decided about a group: 'not-duplicates' (dismissed), 'keep-all', or 'keeper' (this one is the copy to keep). */
+export type DecisionKind = 'not-duplicates' | 'keep-all' | 'keeper';
+
+export interface DecisionRequest {
+  kind: DecisionKind;
+  /** The photos (ids) it covers: a group's members. */
+  ids: number[];
+  /** For 'keeper': the id of the photo to keep, one of `ids`. */
+  keeper?: number;
+}
+
+/** A stored decision, as the Decisions list shows it. Stored by content, so renames and moves keep it. */
+export interface DecisionView {
+  id: number;
+  kind: DecisionKind;
+  /** When it was made (ms since 1970). */
+  createdAt: number;
+  /** The photos that hold its contents now (a content held by none: `missing` counts it). */
+  photos: PhotoSummary[];
+  /** The chosen keeper's photos now, for 'keeper'. */
+  keeper: PhotoSummary[] | null;
+  /** Contents no photo holds any more (changed or removed). */
+  missing: number;
+  /** A photo changed or is gone: the decision no longer covers it, and its new content is judged afresh. */
+  stale: boolean;
 }
 
 /** What "Move to trash" did: the file is in the system's trash and the library has forgotten it. */
@@ -298,6 +392,16 @@ export interface PhotowordsBackend {
   revealPhoto(path: string): Promise<void>;
   /** Why photos a and b (ids) match: per-cell weight maps of their shared visual words and the top words. */
   explain(a: number, b: number, opts?: ExplainOptions): Promise<PairExplanation>;
+  /**
+   * Stores a decision about photos of a duplicate group (by their contents, so it survives renames,
+   * moves and re-indexing); the next duplicates() follows it. Errors: an id that is not an indexed
+   * photo, a keeper not among the ids, fewer than two different contents.
+   */
+  decideDuplicates(d: DecisionRequest): Promise<DecisionView>;
+  /** Every stored decision, newest first. */
+  listDecisions(): Promise<DecisionView[]>;
+  /** Removes a decision; the groups it shaped come back as the engine finds them. */
+  undoDecision(id: number): Promise<{ undone: boolean }>;
 }
 
 /** Methods that travel as plain JSON calls (similarToFile has its own route for the bytes). */
@@ -317,6 +421,9 @@ export const JSON_METHODS = [
   'trashPhoto',
   'revealPhoto',
   'explain',
+  'decideDuplicates',
+  'listDecisions',
+  'undoDecision',
 ] as const satisfies readonly (keyof PhotowordsBackend)[];
 export type JsonMethod = (typeof JSON_METHODS)[number];
 
@@ -324,7 +431,11 @@ export type BackendArgs<M extends keyof PhotowordsBackend> = Parameters<Photowor
 export type BackendResult<M extends keyof PhotowordsBackend> = Awaited<ReturnType<PhotowordsBackend[M]>>;
 
 /** Pushed from the engine to every open window. */
-export type BackendEvent = { type: 'status'; status: IndexStatus } | { type: 'library'; folders: FolderInfo[] };
+export type BackendEvent =
+  | { type: 'status'; status: IndexStatus }
+  | { type: 'library'; folders: FolderInfo[] }
+  /** A duplicates search filling in perceptual hashes an older index lacks (the only slow part worth a bar). */
+  | { type: 'duplicates-progress'; phase: 'phash'; done: number; total: number };
 
 /** The renderer's view: the backend plus what differs by transport (URLs, native dialogs, events). */
 export interface PhotowordsApi extends PhotowordsBackend {

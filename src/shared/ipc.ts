@@ -71,6 +71,9 @@ export const METHOD_ARITY = {
   trashPhoto: 1,
   revealPhoto: 1,
   explain: 3,
+  decideDuplicates: 1,
+  listDecisions: 0,
+  undoDecision: 1,
 } as const satisfies Record<JsonMethod, number>;
 
 /** Checks the shape of a call from the page; the engine validates the values themselves. */
@@ -196,7 +199,7 @@ export function isIndexerMessage(x: unknown): x is IndexerMessage {
     case 'reply':
       return Number.isInteger(x.id) && ('result' in x || isErrorShape(x.error));
     case 'event':
-      return isRecord(x.event) && (x.event.type === 'status' || x.event.type === 'library');
+      return isRecord(x.event) && (x.event.type === 'status' || x.event.type === 'library' || x.event.type === 'duplicates-progress');
     case 'ready':
       return typeof x.dbPath === 'string';
     case 'fatal':

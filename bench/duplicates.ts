@@ -92,6 +92,11 @@ export const EDITS: Record<string, Edit> = {
   greyscale: (src) => sharp(src).greyscale().jpeg({ quality: 90 }).toBuffer(),
   blur: (src) => sharp(src).blur(2.5).jpeg({ quality: 90 }).toBuffer(),
   text: (src, w, h) => sharp(src).composite([{ input: textSvg(w, h) }]).jpeg({ quality: 90 }).toBuffer(),
+  // Issue 7: mirrored and turned copies (the pixels turned, no EXIF orientation left to undo).
+  mirror: (src) => sharp(src).flop().jpeg({ quality: 90 }).toBuffer(),
+  rot90: (src) => sharp(src).rotate(90).jpeg({ quality: 90 }).toBuffer(),
+  rot180: (src) => sharp(src).rotate(180).jpeg({ quality: 90 }).toBuffer(),
+  rot270: (src) => sharp(src).rotate(270).jpeg({ quality: 90 }).toBuffer(),
 };
 
 interface Photo {
@@ -129,7 +134,7 @@ function shuffled<T>(xs: T[], rand: () => number): T[] {
 /** Makes the set under WORK/photos (once; --fresh remakes it) and returns its manifest. */
 async function makeSet(): Promise<Photo[]> {
   const manifestPath = path.join(WORK, 'manifest.json');
-  const key = JSON.stringify({ ORIGINALS, NEGATIVES, DISTRACTORS, edits: Object.keys(EDITS), v: 2 });
+  const key = JSON.stringify({ ORIGINALS, NEGATIVES, DISTRACTORS, edits: Object.keys(EDITS), v: 3 });
   if (!args.includes('--fresh') && fs.existsSync(manifestPath)) {
     const m = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as { key: string; photos: Photo[] };
     if (m.key === key) return m.photos;
@@ -256,6 +261,32 @@ function score(photos: Photo[], groups: number[][]): Score {
   return { precision, recall, f1: f1(precision, recall), implied, correct, sameClassFalse, distractorFalse, perKind };
 }
 
+/** Where the similar-shots tier puts pairs: of the same family (copies the first tier missed), two photos of one class, or neither. */
+function scoreSimilar(photos: Photo[], groups: number[][], sameGroups: number[][]) {
+  const g1 = new Int32Array(photos.length).fill(-1);
+  sameGroups.forEach((g, gi) => g.forEach((i) => (g1[i] = gi)));
+  let pairs = 0;
+  let sameFamily = 0;
+  let sameClass = 0;
+  const perKind: Record<string, number> = {};
+  for (const g of groups) {
+    for (let x = 0; x < g.length; x++) {
+      for (let y = x + 1; y < g.length; y++) {
+        const a = photos[g[x]];
+        const b = photos[g[y]];
+        if (g1[g[x]] >= 0 && g1[g[x]] === g1[g[y]]) continue; // already one photo
+        pairs++;
+        if (a.family !== null && a.family === b.family) {
+          sameFamily++;
+          const k = a.kind === 'original' ? b.kind : b.kind === 'original' ? a.kind : undefined;
+          if (k) perKind[k] = (perKind[k] ?? 0) + 1;
+        } else if (a.cls === b.cls) sameClass++;
+      }
+    }
+  }
+  return { pairs, sameFamily, sameClass, other: pairs - sameFamily - sameClass, perKind };
+}
+
 /** Groups of the pairs (i, j) given, by union-find; singletons left out. */
 function groupPairs(n: number, pairs: [number, number][]): number[][] {
   const parent = Int32Array.from({ length: n }, (_, i) => i);
@@ -302,7 +333,7 @@ async function main() {
   });
   if (indexed.failed > 0) throw new Error(`${indexed.failed} photos failed to index: ${JSON.stringify(indexed.failures.slice(0, 3))}`);
   const byPath = new Map(photos.map((p, i) => [path.join(dir, p.file), i]));
-  const sweepOurs: { threshold: number; ms: number; score: Score }[] = [];
+  const sweepOurs: { threshold: number; ms: number; score: Score; similar: ReturnType<typeof scoreSimilar> }[] = [];
   let wordsOnly: { ms: number; score: Score };
   try {
     const live = engine.liveIndex();
@@ -317,10 +348,16 @@ async function main() {
       wordsOnly = { ms: r.ms, score: score(photos, r.groups.map((g) => g.members.map((m) => byPath.get(m.path)!))) };
       log(`  visual words alone ${DEFAULT_SENSITIVITY}: ${JSON.stringify({ ...wordsOnly.score, perKind: undefined })} ${r.ms.toFixed(0)} ms`);
     }
+    for (const phashSame of [4, 6, 10]) {
+      const r = await findDuplicates(engine.store, { live, exif: false, phashSame });
+      const sc = score(photos, r.groups.map((g) => g.members.map((m) => byPath.get(m.path)!)));
+      log(`  perceptual hash alone within ${phashSame} bits: P ${fmt(sc.precision)} R ${fmt(sc.recall)} F1 ${fmt(sc.f1)}`);
+    }
     for (const threshold of [...new Set([0.3, 0.35, 0.4, 0.45, 0.46, 0.48, 0.5, 0.55, 0.6, DEFAULT_SENSITIVITY])].sort()) {
       const r = await findDuplicates(engine.store, { live, sensitivity: threshold, exif: false });
       const groups = r.groups.map((g) => g.members.map((m) => byPath.get(m.path)!));
-      sweepOurs.push({ threshold, ms: r.ms, score: score(photos, groups) });
+      const similar = r.similar.map((g) => g.members.map((m) => byPath.get(m.path)!));
+      sweepOurs.push({ threshold, ms: r.ms, score: score(photos, groups), similar: scoreSimilar(photos, similar, groups) });
       log(`  photowords ${threshold}: ${JSON.stringify({ ...sweepOurs.at(-1)!.score, perKind: undefined })} ${r.ms.toFixed(0)} ms`);
     }
   } finally {
@@ -360,6 +397,7 @@ async function main() {
     families,
     edits: Object.keys(EDITS),
     photowords: { sensitivity: DEFAULT_SENSITIVITY, ms: Math.round(ours.ms), indexSeconds: Number((indexed.timings.wallMs / 1000).toFixed(1)), ...ours.score },
+    similarShots: ours.similar,
     wordsOnly: { ms: Math.round(wordsOnly.ms), ...wordsOnly.score },
     peer: { name: 'sharp-phash (64-bit DCT pHash), Hamming distance', threshold: peer.threshold, hashMs: Math.round(hashMs), pairMs: Math.round(pairMs), ...peer.score },
     peerBestF1: { threshold: peerBest.threshold, precision: peerBest.score.precision, recall: peerBest.score.recall, f1: peerBest.score.f1 },
@@ -387,6 +425,11 @@ async function main() {
   }
   console.log(`same-class-but-different pairs called duplicates: photowords ${o.sameClassFalse}, words alone ${w.sameClassFalse}, pHash peer ${q.sameClassFalse}; distractor pairs: ${o.distractorFalse}, ${w.distractorFalse}, ${q.distractorFalse}`);
   console.log(`runtime: photowords finder ${o.ms} ms over the index (words alone ${w.ms} ms; indexing this run ${o.indexSeconds} s); pHash peer hashing ${q.hashMs} ms + all-pairs ${q.pairMs} ms`);
+  const sim = result.similarShots;
+  console.log(
+    `"similar shots" tier (pairs not already one photo): ${sim.pairs} pairs: ${sim.sameFamily} of one family (copies the first tier missed: ${JSON.stringify(sim.perKind)}), ` +
+      `${sim.sameClass} different photos of one class (look-alikes, the tier's purpose), ${sim.other} other`,
+  );
   console.log(`pHash's best F1 at any threshold: ${fmt(peerBest.score.f1)} (d <= ${peerBest.threshold}, precision ${fmt(peerBest.score.precision)})`);
   console.log('\nsweep, photowords (cosine):', result.sweep.photowords.map((s) => `${s.threshold}: P ${fmt(s.precision)} R ${fmt(s.recall)} F1 ${fmt(s.f1)} sameClass ${s.sameClassFalse}`).join('; '));
   console.log('sweep, pHash (Hamming):', result.sweep.peer.map((s) => `${s.threshold}: P ${fmt(s.precision)} R ${fmt(s.recall)} F1 ${fmt(s.f1)} sameClass ${s.sameClassFalse}`).join('; '));

@@ -247,6 +247,36 @@ async function readOnce(path: string, opts: ReadOptions): Promise<ImageFile | un
   }
 }
 
+/** Camera RAW formats: read through the JPEG preview the camera embeds, where one can be found. */
+export const RAW_EXTENSIONS: ReadonlySet<string> = new Set(['cr2', 'cr3', 'crw', 'nef', 'nrw', 'arw', 'srf', 'sr2', 'dng', 'raf', 'orf', 'rw2', 'pef', 'srw', 'x3f', '3fr', 'iiq', 'rwl']);
+
+export function isRaw(path: string): boolean {
+  const dot = path.lastIndexOf('.');
+  return dot >= 0 && RAW_EXTENSIONS.has(path.slice(dot + 1).toLowerCase());
+}
+
+/**
+ * The bytes to decode for a file: a RAW file's embedded JPEG preview (exifr finds it in the TIFF
+ * structure most RAW formats share), other files as they are. No RAW developer ships as a
+ * maintained npm package, and for finding similar photos and a RAW's JPEG sibling the preview is
+ * what matters. A RAW without a readable preview is refused with that reason.
+ */
+export async function decodableBytes(path: string, buffer: Buffer): Promise<Buffer> {
+  if (!isRaw(path)) return buffer;
+  const ext = path.slice(path.lastIndexOf('.')).toUpperCase();
+  let preview: Uint8Array | undefined;
+  try {
+    const { default: exifr } = await import('exifr');
+    preview = (await exifr.thumbnail(buffer)) ?? undefined;
+  } catch {
+    preview = undefined;
+  }
+  if (!preview || preview.length === 0) {
+    throw new DecodeError('unsupported', `camera RAW (${ext}) without an embedded preview this version can read; its JPEG, if you keep one, is indexed`);
+  }
+  return Buffer.from(preview.buffer, preview.byteOffset, preview.byteLength);
+}
+
 /** readImageFile + decodeForModel, for callers that do not keep the buffer. */
 export async function loadForModel(
   path: string,
@@ -254,7 +284,7 @@ export async function loadForModel(
   opts: DecodeOptions & ReadOptions = {},
 ): Promise<DecodedImage & Omit<ImageFile, 'buffer'>> {
   const { buffer, ...file } = await readImageFile(path, opts);
-  const decoded = await decodeForModel(buffer, maxSide, opts);
+  const decoded = await decodeForModel(await decodableBytes(path, buffer), maxSide, opts);
   return { ...file, ...decoded };
 }
 

@@ -3,7 +3,7 @@
 // both overlap; backpressure keeps at most a few decoded photos in memory.
 import PQueue from 'p-queue';
 import { scanFolders, type ScanResult } from './scan.js';
-import { readImageFile, decodeForModel, DecodeError, classifyError, TRANSIENT_FAILURES, type DecodedImage, type DecodeFailureCode } from './decode.js';
+import { readImageFile, decodeForModel, decodableBytes, DecodeError, classifyError, TRANSIENT_FAILURES, type DecodedImage, type DecodeFailureCode } from './decode.js';
 import { ShapeBatcher, type Batch } from './batcher.js';
 import { bagFromGrid } from './kgrams.js';
 import { lowFrequencyDct } from './phash.js';
@@ -263,7 +263,7 @@ async function runPipeline(
         }
       }
       t = performance.now();
-      const img = await decodeForModel(f.buffer, settings.resolution, { minSide });
+      const img = await decodeForModel(await decodableBytes(file.path, f.buffer), settings.resolution, { minSide });
       // The perceptual hash comes from the pixels the model reads: no second decode.
       const phash = lowFrequencyDct(img.pixels, img.width, img.height);
       timings.decodeMs += performance.now() - t;

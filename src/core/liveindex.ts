@@ -244,6 +244,19 @@ export class LiveIndex {
     this.stale = true;
   }
 
+  /**
+   * Exact cosine of two photos from the snapshot's forward index when both are in it unchanged;
+   * undefined when either was added, re-indexed or removed since (the caller reads the bags).
+   */
+  cosine(a: number, b: number): number | undefined {
+    this.ensure();
+    const i = this.snapIndex(a);
+    const j = this.snapIndex(b);
+    if (i < 0 || j < 0) return undefined;
+    if (this.skip.length > 0 && (this.skip.includes(i) || this.skip.includes(j))) return undefined;
+    return this.snap!.cosineBetween(i, j);
+  }
+
   /** Index of a photo id in the snapshot (ids ascending), or -1. */
   private snapIndex(id: number): number {
     const ids = this.snap!.ids;

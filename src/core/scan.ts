@@ -5,6 +5,7 @@
 import type { Dirent, Stats } from 'node:fs';
 import { opendir, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
+import { RAW_EXTENSIONS } from './decode.js';
 import sharp from 'sharp';
 
 export interface ScanEntry {
@@ -47,6 +48,9 @@ export function imageExtensions(): Set<string> {
   const exts = new Set(BASE_EXTENSIONS);
   const heifSuffixes: string[] = (sharp.format.heif?.input as { fileSuffix?: string[] } | undefined)?.fileSuffix ?? [];
   for (const suffix of heifSuffixes) exts.add(suffix.replace(/^\./, '').toLowerCase());
+  // Camera RAW files are read through their embedded preview (decode.ts decodableBytes), or
+  // listed as unsupported with the reason: never silently left out.
+  for (const ext of RAW_EXTENSIONS) exts.add(ext);
   return exts;
 }
 

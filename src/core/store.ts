@@ -27,7 +27,7 @@ if (endianness() !== 'LE') throw new Error('Photowords index files are little-en
  * is migrated at open (MIGRATIONS, one transaction), a newer one or a foreign SQLite file is
  * refused without being changed, so no build ever misreads a file laid out differently.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 // Optional pooled (pre-quantisation) feature vectors, written only when a caller asks for them
 // (evaluation's no-quantisation baseline); normal indexing leaves this table empty. IF NOT EXISTS
@@ -51,6 +51,17 @@ const FOLDERS_TABLE = `CREATE TABLE IF NOT EXISTS folders (
 const PHASH_TABLE = `CREATE TABLE IF NOT EXISTS phash (
   image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
   dct      BLOB NOT NULL            -- 64 x Float32 LE
+);`;
+
+// A person's decisions about duplicate groups (duplicates.ts), keyed by content hash so that
+// they survive renames, moves, re-indexing and a rebuild with other settings (which keeps this
+// table), and stop applying to a photo whose content changed (its hash is no longer in it).
+const DECISIONS_TABLE = `CREATE TABLE IF NOT EXISTS decisions (
+  id         INTEGER PRIMARY KEY,
+  kind       TEXT NOT NULL CHECK (kind IN ('not-duplicates', 'keep-all', 'keeper')),
+  hashes     TEXT NOT NULL,         -- JSON array of sha256, sorted, at least 2
+  keeper     TEXT,                  -- for 'keeper': the sha256 to keep
+  created_at INTEGER NOT NULL
 );`;
 
 const SCHEMA = `
@@ -94,6 +105,7 @@ CREATE TABLE df (
 ${DENSE_TABLE}
 ${FOLDERS_TABLE}
 ${PHASH_TABLE}
+${DECISIONS_TABLE}
 `;
 
 /**
@@ -126,6 +138,13 @@ const MIGRATIONS: { to: number; what: string; up: (db: Database.Database) => voi
     what: 'perceptual hashes for duplicate finding (filled in for older photos when duplicates are first asked for)',
     up: (db) => {
       db.exec(PHASH_TABLE);
+    },
+  },
+  {
+    to: 4,
+    what: 'decisions about duplicates (not duplicates, keep all, chosen keeper) kept by content hash',
+    up: (db) => {
+      db.exec(DECISIONS_TABLE);
     },
   },
 ];
@@ -172,6 +191,22 @@ export interface IndexedFileInfo extends FileInfo {
 }
 
 export type ImageStatus = 'indexed' | 'failed';
+
+export type DecisionKind = 'not-duplicates' | 'keep-all' | 'keeper';
+
+export interface Decision {
+  id: number;
+  kind: DecisionKind;
+  /** Content sha256s the decision covers, sorted. */
+  hashes: string[];
+  /** For 'keeper': the hash to keep. */
+  keeper: string | null;
+  createdAt: number;
+  /** The indexed photos that hold each hash now (any paths: renames and moves keep the hash). */
+  photos: { hash: string; photos: { id: number; path: string }[] }[];
+  /** Some hash is held by no photo now (changed or removed): the decision no longer covers it. */
+  stale: boolean;
+}
 
 export interface ImageRecord {
   id: number;
@@ -798,6 +833,42 @@ export class IndexStore {
   /** Indexed photos without a perceptual hash (indexed before schema 3). */
   missingPhash(): { id: number; path: string }[] {
     return this.stmts.missingPhash.all();
+  }
+
+  /** Records a decision about duplicates; `hashes` are content sha256s (at least two distinct). */
+  addDecision(kind: DecisionKind, hashes: string[], keeper?: string): number {
+    const set = [...new Set(hashes)].sort();
+    if (set.length < 2 && kind !== 'keeper') throw new Error('a decision needs at least two different photos');
+    if (kind === 'keeper' && (!keeper || !set.includes(keeper))) throw new Error('the chosen keeper must be one of the photos');
+    return Number(
+      this.db.prepare('INSERT INTO decisions (kind, hashes, keeper, created_at) VALUES (?, ?, ?, ?)').run(kind, JSON.stringify(set), keeper ?? null, Date.now()).lastInsertRowid,
+    );
+  }
+
+  /** Every decision, newest first, with the photos that now hold its hashes and whether any hash is gone. */
+  listDecisions(): Decision[] {
+    const rows = this.db.prepare<[], { id: number; kind: DecisionKind; hashes: string; keeper: string | null; created_at: number }>('SELECT * FROM decisions ORDER BY id DESC').all();
+    const byHash = this.db.prepare<[string], { id: number; path: string }>("SELECT id, path FROM images WHERE hash = ? AND status = 'indexed' ORDER BY id");
+    return rows.map((r) => {
+      const hashes = JSON.parse(r.hashes) as string[];
+      const photos = hashes.map((h) => ({ hash: h, photos: byHash.all(h) }));
+      return {
+        id: r.id,
+        kind: r.kind,
+        hashes,
+        keeper: r.keeper,
+        createdAt: r.created_at,
+        photos,
+        // A hash no photo holds any more: that photo changed or is gone, so the decision no
+        // longer covers it (its new content is judged afresh).
+        stale: photos.some((p) => p.photos.length === 0),
+      };
+    });
+  }
+
+  /** Undoes a decision; returns whether it existed. */
+  deleteDecision(id: number): boolean {
+    return this.db.prepare('DELETE FROM decisions WHERE id = ?').run(id).changes > 0;
   }
 
   /** Stored pooled vectors in id order. */

@@ -5,6 +5,7 @@ import { mkdir, readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import PQueue from 'p-queue';
 import sharp from 'sharp';
+import { decodableBytes, isRaw } from './decode.js';
 import { THUMB_SIZES } from '../shared/api.js';
 
 export class ThumbnailCache {
@@ -37,7 +38,9 @@ export class ThumbnailCache {
         await mkdir(join(this.dir, key.slice(0, 2)), { recursive: true });
         // Written beside and renamed, so a crash never leaves a half thumbnail that looks whole.
         const tmp = `${out}.${process.pid}.tmp`;
-        await sharp(file, { failOn: 'none' })
+        // A RAW file shows its embedded preview, as indexing reads it.
+        const input = isRaw(file) ? await decodableBytes(file, await readFile(file)) : file;
+        await sharp(input, { failOn: 'none' })
           .rotate() // EXIF orientation, as people expect to see the photo
           .resize(side, side, { fit: 'inside', withoutEnlargement: true })
           .jpeg({ quality: 78 })

@@ -335,6 +335,7 @@ async function main() {
   const byPath = new Map(photos.map((p, i) => [path.join(dir, p.file), i]));
   const sweepOurs: { threshold: number; ms: number; score: Score; similar: ReturnType<typeof scoreSimilar> }[] = [];
   let wordsOnly: { ms: number; score: Score };
+  let turnedCost = '';
   try {
     const live = engine.liveIndex();
     live.snapshot(); // built once here, so the timings below are the finder's own
@@ -347,6 +348,14 @@ async function main() {
       const r = await findDuplicates(engine.store, { live, exif: false, phash: false });
       wordsOnly = { ms: r.ms, score: score(photos, r.groups.map((g) => g.members.map((m) => byPath.get(m.path)!))) };
       log(`  visual words alone ${DEFAULT_SENSITIVITY}: ${JSON.stringify({ ...wordsOnly.score, perKind: undefined })} ${r.ms.toFixed(0)} ms`);
+    }
+    // What looking for mirrored and turned copies costs at query time (indexing: nothing; the
+    // coefficients are stored for the perceptual hash anyway).
+    {
+      const on = await findDuplicates(engine.store, { live, exif: false });
+      const off = await findDuplicates(engine.store, { live, exif: false, transforms: false });
+      turnedCost = `perceptual-hash stage ${on.timings.phashMs.toFixed(0)} ms with flips and turns, ${off.timings.phashMs.toFixed(0)} ms without (whole finder ${on.ms.toFixed(0)} vs ${off.ms.toFixed(0)} ms); ${on.pairs.transformed} turned pairs`;
+      log(`  ${turnedCost}`);
     }
     for (const phashSame of [4, 6, 10]) {
       const r = await findDuplicates(engine.store, { live, exif: false, phashSame });
@@ -425,6 +434,7 @@ async function main() {
   }
   console.log(`same-class-but-different pairs called duplicates: photowords ${o.sameClassFalse}, words alone ${w.sameClassFalse}, pHash peer ${q.sameClassFalse}; distractor pairs: ${o.distractorFalse}, ${w.distractorFalse}, ${q.distractorFalse}`);
   console.log(`runtime: photowords finder ${o.ms} ms over the index (words alone ${w.ms} ms; indexing this run ${o.indexSeconds} s); pHash peer hashing ${q.hashMs} ms + all-pairs ${q.pairMs} ms`);
+  console.log(`mirrored and turned copies: ${turnedCost}`);
   const sim = result.similarShots;
   console.log(
     `"similar shots" tier (pairs not already one photo): ${sim.pairs} pairs: ${sim.sameFamily} of one family (copies the first tier missed: ${JSON.stringify(sim.perKind)}), ` +

@@ -150,7 +150,7 @@ test('export: the HTML report as a download (its own CSP), CSV and JSON; other s
 
   const csv = await (await fetch(`${server.url}api/duplicates-report?format=csv`)).text();
   const lines = csv.trim().split('\r\n');
-  assert.equal(lines[0], 'group,tier,keep,path,width,height,bytes,modified,captureDate,similarity,phashBits,identical,reason');
+  assert.equal(lines[0], 'group,tier,keep,path,width,height,bytes,modified,captureDate,similarity,phashBits,identical,joinedBy,reason');
   assert.equal(lines.length, 6);
   const json = (await (await fetch(`${server.url}api/duplicates-report?format=json&sensitivity=0.45`)).json()) as { groups: number; rows: { path: string; keep: boolean }[] };
   assert.equal(json.groups, 2);

@@ -48,7 +48,7 @@ test('CSV and JSON: one row per photo, keeper first, quoted safely', () => {
     assert.deepEqual(rows.map((r) => [r.group, r.keep]), [[1, true], [1, false], [2, true], [2, false]]);
     assert.equal(rows[3].modified, null, 'a vanished file has no date, and no crash');
     const csv = reportCsv(report).split('\r\n');
-    assert.equal(csv[0], 'group,tier,keep,path,width,height,bytes,modified,captureDate,similarity,phashBits,identical,reason');
+    assert.equal(csv[0], 'group,tier,keep,path,width,height,bytes,modified,captureDate,similarity,phashBits,identical,joinedBy,reason');
     assert.ok(csv[2].includes(`"${path.join(tmp, '=cmd,""x"" <b>.jpg')}"`), 'commas and quotes are quoted');
     assert.ok(csv.slice(1).every((l) => !l.startsWith('=')), 'nothing a spreadsheet would run as a formula');
     const json = JSON.parse(reportJson(report));

@@ -301,7 +301,7 @@ program
         for (const m of g.members) {
           const mark = m.id === g.keeper ? 'keep' : m.identical ? 'same' : m.score.toFixed(3);
           const bits = m.id === g.keeper || m.identical || m.phashDistance === undefined ? '' : `${m.phashDistance} bits`;
-          const why = m.id === g.keeper ? '' : whyLinked(m);
+          const why = m.id === g.keeper ? '' : whyLinked(m, (id) => { const o = g.members.find((x) => x.id === id); return o && path.basename(o.path); });
           console.log(`  ${mark.padStart(5)}  ${bits.padStart(7)}  ${`${m.width ?? '?'}x${m.height ?? '?'}`.padEnd(10)} ${size(m.size).padStart(8)}  ${m.path}${why ? `  (${why})` : ''}`);
         }
         for (const rel of g.related ?? []) if (rel.kind === 'raw+jpeg') console.log(`  note: RAW and its JPEG: keep both (${g.members.find((m) => m.id === rel.a)?.path})`);

@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import PQueue from 'p-queue';
-import type { DuplicateGroup, DuplicateReport } from './duplicates.js';
+import { whyLinked, type DuplicateGroup, type DuplicateReport } from './duplicates.js';
+import { decodableBytes, isRaw } from './decode.js';
 import type { PairExplanation } from '../shared/api.js';
 
 /** Longest side of the embedded thumbnails. */
@@ -25,13 +26,17 @@ export interface ReportRow {
   /** Bits (of 64) between its perceptual hash and the keeper's; null where either has none. */
   phashBits: number | null;
   identical: boolean;
+  /** How it joined its group (same bytes, hash bits, words, a turn); empty for the keeper. */
+  joinedBy: string;
   reason: string;
 }
+
+const plural = (n: number, word: string) => `${n.toLocaleString('en')} ${word}${n === 1 ? '' : 's'}`;
 
 /** One row per photo in a group, the keeper first, as the CSV and JSON give them. */
 export function reportRows(report: DuplicateReport): ReportRow[] {
   return report.groups.flatMap((g, i) =>
-    g.members.map((m) => {
+    g.members.map((m, _, all) => {
       const st = fs.statSync(m.path, { throwIfNoEntry: false });
       return {
         group: i + 1,
@@ -46,13 +51,14 @@ export function reportRows(report: DuplicateReport): ReportRow[] {
         similarity: Number(m.score.toFixed(4)),
         phashBits: m.phashDistance ?? null,
         identical: m.identical,
+        joinedBy: m.id === g.keeper ? '' : whyLinked(m, (id) => { const o = all.find((x) => x.id === id); return o && path.basename(o.path); }),
         reason: m.id === g.keeper ? g.reason : '',
       };
     }),
   );
 }
 
-const CSV_COLUMNS: (keyof ReportRow)[] = ['group', 'tier', 'keep', 'path', 'width', 'height', 'bytes', 'modified', 'captureDate', 'similarity', 'phashBits', 'identical', 'reason'];
+const CSV_COLUMNS: (keyof ReportRow)[] = ['group', 'tier', 'keep', 'path', 'width', 'height', 'bytes', 'modified', 'captureDate', 'similarity', 'phashBits', 'identical', 'joinedBy', 'reason'];
 
 function csvCell(v: unknown): string {
   const s = v === null || v === undefined ? '' : String(v);
@@ -78,7 +84,8 @@ const size = (n: number) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MB` :
 /** A data: URL of a small JPEG of the photo, or null when it cannot be read (gone, corrupt). */
 async function thumbnail(file: string): Promise<string | null> {
   try {
-    const buf = await sharp(file, { failOn: 'none' }).rotate().resize(THUMB_PX, THUMB_PX, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 70 }).toBuffer();
+    const input = isRaw(file) ? await decodableBytes(file, fs.readFileSync(file)) : file;
+    const buf = await sharp(input, { failOn: 'none' }).rotate().resize(THUMB_PX, THUMB_PX, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 70 }).toBuffer();
     return `data:image/jpeg;base64,${buf.toString('base64')}`;
   } catch {
     return null;
@@ -153,7 +160,7 @@ function overlaySvg(o: Overlay): string {
 
 export async function reportHtml(report: DuplicateReport, opts: HtmlOptions = {}): Promise<string> {
   const rows = reportRows(report);
-  const files = [...new Set(rows.map((r) => r.path))];
+  const files = [...new Set([...rows.map((r) => r.path), ...report.similar.flatMap((g) => g.members.map((m) => m.path))])];
   const thumbs = new Map<string, string | null>();
   const queue = new PQueue({ concurrency: 4 });
   let done = 0;
@@ -185,7 +192,7 @@ export async function reportHtml(report: DuplicateReport, opts: HtmlOptions = {}
     const o = overlays.get(r.path);
     const plain = t ? `<img src="${t}" alt="${esc(path.basename(r.path))}">` : `<div class="missing">no preview</div>`;
     const img = t && o ? `<div class="ov">${plain}${overlaySvg(o)}</div>` : plain;
-    const badge = r.keep ? '<span class="keep">keep</span>' : r.identical ? '<span class="same">same bytes</span>' : `<span class="score">similarity ${r.similarity.toFixed(3)}${r.phashBits !== null ? ` · hash ${r.phashBits}/64 bits apart` : ''}</span>`;
+    const badge = r.keep ? '<span class="keep">keep</span>' : r.identical ? '<span class="same">same bytes</span>' : `<span class="score">similarity ${r.similarity.toFixed(3)}${r.joinedBy ? ` · ${esc(r.joinedBy)}` : ''}</span>`;
     return `<figure class="${r.keep ? 'keeper' : ''}">${img}<figcaption>${badge}
 <div class="name">${esc(path.basename(r.path))}</div>
 <div>${r.width ?? '?'} × ${r.height ?? '?'} · ${size(r.bytes)}</div>
@@ -195,10 +202,25 @@ export async function reportHtml(report: DuplicateReport, opts: HtmlOptions = {}
   const sections = [...byGroup.entries()]
     .map(([g, rs]) => {
       const keeper = rs.find((r) => r.keep)!;
-      return `<section><h2>Group ${g} · ${rs[0].tier === 'exact' ? 'same photo, same bytes' : 'near duplicates'} · ${rs.length} photos</h2>
+      return `<section><h2>Group ${g} · same photo: ${rs[0].tier === 'exact' ? 'same bytes' : 'near copies'} · ${rs.length} photos</h2>
 <p class="why">Suggested keeper: <b>${esc(path.basename(keeper.path))}</b>, ${esc(keeper.reason)}.${rs.some((r) => overlays.has(r.path)) ? ' <span class="hint">Shaded: where the visual words each copy shares with the keeper lie (darker weighs more in their similarity).</span>' : ''}</p>
 <div class="row">${rs.map(card).join('\n')}</div></section>`;
     })
+    .join('\n');
+  const shot = (m: DuplicateReport['similar'][number]['members'][number], first: boolean) => {
+    const t = thumbs.get(m.path);
+    const img = t ? `<img src="${t}" alt="${esc(path.basename(m.path))}">` : `<div class="missing">no preview</div>`;
+    return `<figure>${img}<figcaption>${first ? '' : `<span class="score">visual words ${m.score.toFixed(3)}</span>`}
+<div class="name">${esc(path.basename(m.path))}</div>
+<div>${m.width ?? '?'} × ${m.height ?? '?'} · ${size(m.size)}${m.captureDate ? ` · taken ${esc(m.captureDate.slice(0, 19).replace('T', ' '))}` : ''}</div>
+<div class="path">${esc(m.path)}</div></figcaption></figure>`;
+  };
+  const similar = report.similar
+    .map(
+      (g, i) => `<section class="similar"><h2>Similar shots ${i + 1} · ${g.kind === 'burst' ? 'a burst (taken within seconds)' : 'look-alikes'} · ${g.members.length} photos</h2>
+<p class="why">Different photos of one scene: alike (visual words ${report.similarShots} and up) but not the same photo. Nothing to delete here; keep the best, if you like.</p>
+<div class="row">${g.members.map((m, j) => shot(m, j === 0)).join('\n')}</div></section>`,
+    )
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -212,13 +234,17 @@ h1{font-size:1.4rem;margin:0 0 .3rem}h2{font-size:1rem;margin:0 0 .3rem}
 figure{margin:0;width:220px;border:2px solid transparent;border-radius:6px;padding:6px}figure.keeper{border-color:#2f7d32;background:#f3faf3}
 img{max-width:200px;max-height:200px;display:block;margin:0 auto 6px}.missing{height:120px;display:flex;align-items:center;justify-content:center;background:#eee;color:#777}
 figcaption{font-size:12px;line-height:1.4}.ov{position:relative;width:fit-content;margin:0 auto 6px}.ov img{margin:0}.ov svg{position:absolute;inset:0;width:100%;height:100%}.hint{color:#777}.name{font-weight:600;word-break:break-all}.path{color:#777;word-break:break-all}
+h1.tier{font-size:1.15rem;margin:1.5rem 0 .6rem}section.similar{background:#fcfcff}
 .keep{background:#2f7d32;color:#fff;border-radius:3px;padding:0 4px}.same{background:#555;color:#fff;border-radius:3px;padding:0 4px}.score{color:#1a56b0}
 </style></head><body>
 <h1>Duplicates${opts.title ? ` in ${esc(opts.title)}` : ''}</h1>
-<p class="summary">${report.groups.length} groups (${exact} of identical files, ${report.groups.length - exact} of near duplicates) among ${report.photos} photos;
-${rows.length - report.groups.length} photos beyond the suggested keepers take ${size(wasted)}. Sensitivity ${report.sensitivity}.
-Nothing has been moved or deleted: this report only suggests.</p>
+<p class="summary">${plural(report.groups.length, 'group')} (${exact} of identical files, ${report.groups.length - exact} of near duplicates) among ${plural(report.photos, 'photo')};
+${plural(rows.length - report.groups.length, 'photo')} beyond the suggested keepers take ${size(wasted)}. Sensitivity ${report.sensitivity}.
+${report.keptAll.length ? `${plural(report.keptAll.length, 'group')} you chose to keep whole ${report.keptAll.length === 1 ? 'is' : 'are'} left out. ` : ''}Nothing has been moved or deleted: this report only suggests.</p>
+<h1 class="tier">Same photo</h1>
 ${sections || '<p>No duplicates found.</p>'}
+<h1 class="tier">Similar shots</h1>
+${similar || `<p>No similar shots at ${report.similarShots}.</p>`}
 </body></html>
 `;
 }

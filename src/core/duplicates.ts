@@ -98,6 +98,12 @@ export const PHASH_TURNED = 6;
  * (bench/duplicates.ts: at 0.4 most pairs above it are different photos of the same species).
  */
 export const DEFAULT_SIMILAR_SHOTS = 0.4;
+/**
+ * Perceptual-hash bits within which a look-alike pair must lie to be "similar shots" (unless its
+ * words reach the same-photo threshold). Different photos lie 32 bits apart at the median and
+ * within 22 one pair in 100 (bench/experiments/phash-pairs.ts).
+ */
+export const SIMILAR_SHOTS_PHASH = 22;
 /** Default window for bursts: taken within this many seconds of each other by EXIF. */
 export const DEFAULT_BURST_SECONDS = 10;
 
@@ -121,6 +127,8 @@ export interface DuplicateOptions {
   burstSeconds?: number;
   /** Perceptual-hash bits within which a pair is the same photo without the words' agreement (default PHASH_SAME). */
   phashSame?: number;
+  /** Perceptual-hash bits within which a pair is the same photo when the words agree too (default PHASH_CONFIRM). */
+  phashConfirm?: number;
   /** Look for mirrored and turned copies (default true). */
   transforms?: boolean;
   /** Apply the person's stored decisions (default true). */
@@ -419,6 +427,7 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
   const similarShots = opts.similarShots ?? DEFAULT_SIMILAR_SHOTS;
   const burstSeconds = opts.burstSeconds ?? DEFAULT_BURST_SECONDS;
   const phashSame = opts.phashSame ?? PHASH_SAME;
+  const phashConfirm = opts.phashConfirm ?? PHASH_CONFIRM;
   const neighbours = opts.neighbours ?? DEFAULT_NEIGHBOURS;
   const tolerance = opts.aspectTolerance ?? ASPECT_TOLERANCE;
   if (!(sensitivity > 0 && sensitivity <= 1)) throw new Error(`sensitivity must be above 0 and at most 1, not ${sensitivity}`);
@@ -505,7 +514,7 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
       }
       const index = new HashIndex(hashes);
       hashes.forEach((h, i) => {
-        index.near(h, PHASH_CONFIRM, (j, d) => {
+        index.near(h, phashConfirm, (j, d) => {
           if (j <= i) return;
           const a = recs.get(ids[i])!;
           const b = recs.get(ids[j])!;
@@ -667,6 +676,13 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
     const sameGroup = (a: number, b: number) => uf.find(a) === uf.find(b);
     for (const p of lookAlikes) {
       if (sameGroup(p.a, p.b)) continue;
+      // One scene keeps its composition, so its photos' perceptual hashes stay nearer than
+      // chance; without this, photos that lost their texture (blurred, heavily compressed) look
+      // alike in words whatever they show. Pairs as alike as the same-photo threshold (turned
+      // down by shape or by a decision) need no such check.
+      const ha = phashes.get(p.a);
+      const hb = phashes.get(p.b);
+      if (p.score < sensitivity && ha && hb && hamming(ha, hb) > SIMILAR_SHOTS_PHASH) continue;
       pairs.similarShots++;
       suf.union(p.a, p.b);
       for (const x of [p.a, p.b]) similarScore.set(x, Math.max(similarScore.get(x) ?? 0, p.score));
@@ -764,20 +780,27 @@ export function openStoreForDuplicates(dbPath: string): IndexStore {
   return IndexStore.open(dbPath, { fingerprint, settings: (IndexStore.readSettings(dbPath) as object) ?? {} });
 }
 
-/** A member's link in words: how it came into its group. */
-export function whyLinked(m: DuplicateMember): string {
+/**
+ * A member's link in words: how it came into its group, and with `nameOf`, to which member
+ * (links join any two members, not always a member and the keeper).
+ */
+export function whyLinked(m: DuplicateMember, nameOf?: (id: number) => string | undefined): string {
   const l = m.link;
   if (!l) return '';
+  const to = nameOf?.(l.to);
+  const suffix = to ? ` to ${to}` : '';
   switch (l.by) {
     case 'bytes':
-      return 'same bytes';
+      return `same bytes as ${to ?? 'another copy'}`;
     case 'phash':
-      return `perceptual hash ${l.distance} of 64 bits apart`;
+      return `perceptual hash ${l.distance} of 64 bits${suffix}`;
     case 'phash+words':
-      return `perceptual hash ${l.distance} bits apart, visual words ${l.score.toFixed(2)}`;
+      return `perceptual hash ${l.distance} bits and visual words ${l.score.toFixed(2)}${suffix}`;
     case 'words':
-      return `visual words ${l.score.toFixed(2)}`;
-    case 'turned':
-      return `${l.transform === 'mirror' ? 'mirrored' : l.transform === 'flip' ? 'flipped upside down' : l.transform === 'rot90' ? 'turned 90°' : l.transform === 'rot180' ? 'turned 180°' : l.transform === 'rot270' ? 'turned 270°' : `${l.transform}`} copy, hash ${l.distance} bits apart`;
+      return `visual words ${l.score.toFixed(2)}${suffix}`;
+    case 'turned': {
+      const t = l.transform === 'mirror' ? 'mirrored' : l.transform === 'flip' ? 'upside-down' : l.transform === 'rot90' ? 'turned 90°' : l.transform === 'rot180' ? 'turned 180°' : l.transform === 'rot270' ? 'turned 270°' : l.transform;
+      return `${t} copy (hash ${l.distance} bits after the turn)${suffix}`;
+    }
   }
 }

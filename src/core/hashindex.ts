@@ -9,7 +9,7 @@
 //
 // Each chunk is itself a word (chunk number, 16-bit value): the same lookup runs in any text
 // search engine as 4 x (probes) term queries.
-import { hamming, type Hash64 } from './phash.js';
+import { popcount32, type Hash64 } from './phash.js';
 
 const CHUNKS = 4;
 const BITS = 16;
@@ -44,7 +44,8 @@ const MASKS_UPTO = (() => {
 
 export class HashIndex {
   readonly n: number;
-  private readonly hashes: Hash64[];
+  // hi, lo per hash, side by side: a typed array stays in cache where 100,000 objects do not.
+  private readonly words: Uint32Array;
   // Per chunk, a bucket array in CSR form: members of value v are rows[c][start[c][v] .. start[c][v + 1]).
   private readonly start: Int32Array[] = [];
   private readonly rows: Int32Array[] = [];
@@ -53,7 +54,11 @@ export class HashIndex {
 
   constructor(hashes: Hash64[]) {
     this.n = hashes.length;
-    this.hashes = hashes;
+    this.words = new Uint32Array(hashes.length * 2);
+    hashes.forEach((h, i) => {
+      this.words[2 * i] = h.hi;
+      this.words[2 * i + 1] = h.lo;
+    });
     for (let c = 0; c < CHUNKS; c++) {
       const start = new Int32Array(BUCKETS + 1);
       for (const h of hashes) start[chunk(h, c) + 1]++;
@@ -75,6 +80,9 @@ export class HashIndex {
     const r = Math.min(BITS, Math.floor(maxDistance / CHUNKS));
     const probes = MASKS_UPTO[r];
     const q = ++this.query;
+    const { words, stamp } = this;
+    const hi = h.hi;
+    const lo = h.lo;
     for (let c = 0; c < CHUNKS; c++) {
       const v = chunk(h, c);
       const start = this.start[c];
@@ -83,9 +91,9 @@ export class HashIndex {
         const key = v ^ MASKS[p];
         for (let k = start[key], end = start[key + 1]; k < end; k++) {
           const j = rows[k];
-          if (this.stamp[j] === q) continue;
-          this.stamp[j] = q;
-          const d = hamming(h, this.hashes[j]);
+          if (stamp[j] === q) continue;
+          stamp[j] = q;
+          const d = popcount32((words[2 * j] ^ hi) >>> 0) + popcount32((words[2 * j + 1] ^ lo) >>> 0);
           if (d <= maxDistance) visit(j, d);
         }
       }

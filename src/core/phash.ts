@@ -82,7 +82,7 @@ export function hashOf(coeffs: Float32Array): Hash64 {
   return { hi: hi >>> 0, lo: lo >>> 0 };
 }
 
-function popcount32(x: number): number {
+export function popcount32(x: number): number {
   x -= (x >>> 1) & 0x55555555;
   x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
   x = (x + (x >>> 4)) & 0x0f0f0f0f;

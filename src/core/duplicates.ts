@@ -561,9 +561,7 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
     const seen = new Set<number>();
     const floor = Math.min(sensitivity, similarShots);
     for (const id of recs.keys()) {
-      const bag = store.getBag(id);
-      if (!bag) continue;
-      for (const n of live.search(bag, neighbours + 1, { candidates: DUPLICATE_CANDIDATES, budget: DUPLICATE_BUDGET })) {
+      for (const n of live.searchById(id, neighbours + 1, () => store.getBag(id), { candidates: DUPLICATE_CANDIDATES, budget: DUPLICATE_BUDGET })) {
         if (n.id === id || n.score < floor) continue;
         const key = Math.min(id, n.id) * 2 ** 26 + Math.max(id, n.id);
         if (seen.has(key)) continue;

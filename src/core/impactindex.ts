@@ -550,6 +550,26 @@ export class ImpactIndex {
   }
 
   /**
+   * The k documents most similar to indexed document `d`, weighed from the forward index: what
+   * search() gives for its bag, without reading or weighing the bag (duplicate finding asks this
+   * for every photo of the library).
+   */
+  searchDoc(d: number, opts: ImpactSearchOptions): ScoredIndex[] {
+    const { fwdOffsets, fwdSlots, fwdTf, tfTable, idf } = this;
+    const from = fwdOffsets[d];
+    const n = fwdOffsets[d + 1] - from;
+    const slots = new Int32Array(n);
+    const qw = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const sl = fwdSlots[from + i];
+      slots[i] = sl;
+      qw[i] = tfTable[fwdTf[from + i]] * idf[sl];
+    }
+    const R = Math.max(opts.k, opts.candidates ?? DEFAULT_CANDIDATES);
+    return this.run(slots, qw, this.invDocNorm[d], R, opts).slice(0, opts.k);
+  }
+
+  /**
    * A score for every document, for evaluation: the stage-2 candidates get 1 + their exact cosine,
    * so they rank first in exact order, and the rest keep their stage-1 estimate (below 1), which
    * is the order a user scrolling past the candidates would see.

@@ -176,6 +176,23 @@ export class LiveIndex {
     return out.slice(0, k);
   }
 
+  /**
+   * The k photos most similar to indexed photo `id`: from the snapshot's forward index when the
+   * photo is in it unchanged and nothing was added since, else through search() with its bag.
+   */
+  searchById(id: number, k: number, bag: () => Bag | undefined, opts: Pick<ImpactSearchOptions, 'budget' | 'candidates'> = {}): LiveSearchResult[] {
+    this.ensure();
+    const snap = this.snap!;
+    const i = this.snapIndex(id);
+    if (i >= 0 && this.delta.length === 0 && !(this.skip.length > 0 && this.skip.includes(i))) {
+      const out = snap.searchDoc(i, { ...opts, k, skip: this.skip }).map((r) => ({ id: snap.ids[r.index], score: r.score }));
+      this.maybeRebuild();
+      return out;
+    }
+    const b = bag();
+    return b ? this.search(b, k, opts) : [];
+  }
+
   /** Stops a background rebuild; later queries build on the calling thread. */
   close(): void {
     this.closed = true;

@@ -9,7 +9,8 @@
 //   construction), and the text-field alternative with per-shard statistics (query_then_fetch)
 //   against global ones (dfs_query_then_fetch);
 // - postings and bytes a photo for both representations.
-// A benchmark, not a test (a few minutes); needs the eval cache (bench/devset.ts) and liblucene8-java.
+// A benchmark, not a test (tens of minutes on 2 cores; `--parts default,exhaustive,text` runs some);
+// needs the eval cache (bench/devset.ts) and liblucene8-java.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +23,10 @@ import { harness, readRankings } from '../test/lucene/lucene.js';
 import { loadDevSet } from './devset.js';
 
 const json = process.argv.includes('--json');
+const parts = (() => {
+  const i = process.argv.indexOf('--parts');
+  return new Set((i >= 0 ? process.argv[i + 1] : 'default,exhaustive,text').split(','));
+})();
 const log = (m: string) => process.stderr.write(`${m}\n`);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-engine-parity-'));
 const K = 10;
@@ -101,31 +106,6 @@ const rf1 = await luceneIndex(rf.dir, 'rf-1', 1);
 const rf4 = await luceneIndex(rf.dir, 'rf-4', 4);
 log(`rank_features export: ${rf.report.bulkBytes} bulk bytes, Lucene ${rf1.built.bytes} bytes (${((performance.now() - t) / 1000).toFixed(0)} s)`);
 
-const qDefault = writeQueries('rf-default', (i) => engineQuery(bags[i], stats, { k: K }));
-const qExhaustive = writeQueries('rf-exhaustive', (i) => engineQuery(bags[i], stats, { k: K, firstStageWords: 0 }));
-const lDefault = await search(rf1.dir, qDefault, 'single', true);
-const lExhaustive = await search(rf1.dir, qExhaustive, 'single', true);
-const lDefault4 = await search(rf4.dir, qDefault, 'local', false);
-const lExhaustive4 = await search(rf4.dir, qExhaustive, 'local', false);
-log(`rank_features searched (${((performance.now() - t) / 1000).toFixed(0)} s)`);
-
-// FeatureField keeps 9 significant bits of each weight (truncated): the score error it causes.
-let relErr = 0;
-let relMax = 0;
-let cnt = 0;
-{
-  const ranked = readRankings(lExhaustive.out);
-  for (let q = 0; q < n; q += 10) {
-    for (const h of ranked[q]) {
-      const d = posOfId.get(h.id)!;
-      const exact = exactCosine(q, d);
-      const e = Math.abs(h.score - exact) / exact;
-      relErr += e;
-      relMax = Math.max(relMax, e);
-      cnt++;
-    }
-  }
-}
 /** The cosine of one pair from the exported weights at full float32 precision (weights.ts). */
 function exactCosine(q: number, d: number): number {
   const qw = queryWeights(bags[q], stats);
@@ -137,56 +117,80 @@ function exactCosine(q: number, d: number): number {
   return s;
 }
 
+/** One engine query per photo on 1 shard (rankings + full score rows) and on 4 (merged top 10). */
+async function rankFeatures(name: string, firstStageWords?: number) {
+  t = performance.now();
+  const queries = writeQueries(`rf-${name}`, (i) => engineQuery(bags[i], stats, { k: K, firstStageWords }));
+  const one = await search(rf1.dir, queries, 'single', true);
+  const four = await search(rf4.dir, queries, 'local', false);
+  log(`rank_features ${name} searched (${((performance.now() - t) / 1000).toFixed(0)} s)`);
+  // FeatureField keeps 9 significant bits of each weight (truncated): the score error against the
+  // float32 cosine, on every 10th query's top 10.
+  let relErr = 0;
+  let relMax = 0;
+  let cnt = 0;
+  const ranked = readRankings(one.out);
+  for (let q = 0; q < n; q += 10) {
+    for (const h of ranked[q]) {
+      const exact = exactCosine(q, posOfId.get(h.id)!);
+      const e = Math.abs(h.score - exact) / exact;
+      relErr += e;
+      relMax = Math.max(relMax, e);
+      cnt++;
+    }
+  }
+  return {
+    firstStageWords: firstStageWords ?? DEFAULT_FIRST_STAGE_WORDS,
+    top10OverlapWithPhotowords: f4(overlap(one.ranked, pwTop)),
+    top10OverlapWithExactCosine: f4(overlap(one.ranked, exactTop)),
+    ...mapOf(one.rows!),
+    scoreErrorVsFloat32Cosine: { meanRelative: Number((relErr / cnt).toExponential(2)), maxRelative: Number(relMax.toExponential(2)), pairs: cnt },
+    shards4: { identicalTop10Share: f4(identical(four.ranked, one.ranked)), top10Overlap: f4(overlap(four.ranked, one.ranked)) },
+  };
+}
+
+const rankFeaturesResult: Record<string, unknown> = {
+  bulkBytesAPhoto: Math.round(rf.report.bulkBytes / n),
+  luceneBytesAPhoto: Math.round(rf1.built.bytes / n),
+  postingsAPhoto: f4(rf1.built.postings / n),
+  photowordsDefaultVsExactCosineTop10Overlap: f4(overlap(pwTop, exactTop)),
+};
+if (parts.has('default')) rankFeaturesResult.default = await rankFeatures('default');
+if (parts.has('exhaustive')) rankFeaturesResult.exhaustive = await rankFeatures('exhaustive', 0);
+
 // ---- the text-field alternative ------------------------------------------------------------------
-t = performance.now();
-const tx = exportDir('text');
-const tx1 = await luceneIndex(tx.dir, 'text-1', 1);
-const tx4 = await luceneIndex(tx.dir, 'text-4', 4);
-const qText = writeQueries('text', (i) => engineTextQuery(bags[i], stats, { k: K }));
-const tText = await search(tx1.dir, qText, 'single', true);
-const tLocal = await search(tx4.dir, qText, 'local', true);
-const tGlobal = await search(tx4.dir, qText, 'global', true);
-log(`text field: ${tx.report.bulkBytes} bulk bytes, Lucene ${tx1.built.bytes} bytes (${((performance.now() - t) / 1000).toFixed(0)} s)`);
+let text: object | undefined;
+if (parts.has('text')) {
+  t = performance.now();
+  const tx = exportDir('text');
+  const tx1 = await luceneIndex(tx.dir, 'text-1', 1);
+  const tx4 = await luceneIndex(tx.dir, 'text-4', 4);
+  const qText = writeQueries('text', (i) => engineTextQuery(bags[i], stats, { k: K }));
+  const tText = await search(tx1.dir, qText, 'single', true);
+  const tLocal = await search(tx4.dir, qText, 'local', true);
+  const tGlobal = await search(tx4.dir, qText, 'global', true);
+  log(`text field: ${tx.report.bulkBytes} bulk bytes, Lucene ${tx1.built.bytes} bytes (${((performance.now() - t) / 1000).toFixed(0)} s)`);
+  text = {
+    bulkBytesAPhoto: Math.round(tx.report.bulkBytes / n),
+    luceneBytesAPhoto: Math.round(tx1.built.bytes / n),
+    singleIndex: { top10OverlapWithPhotowords: f4(overlap(tText.ranked, pwTop)), ...mapOf(tText.rows!) },
+    shards4Global: { top10OverlapWithSingle: f4(overlap(tGlobal.ranked, tText.ranked)), ...mapOf(tGlobal.rows!) },
+    shards4Local: { top10OverlapWithSingle: f4(overlap(tLocal.ranked, tText.ranked)), top10OverlapWithPhotowords: f4(overlap(tLocal.ranked, pwTop)), ...mapOf(tLocal.rows!) },
+  };
+}
 
 const result = {
   photos: n,
   wordsAPhoto: f4(rf.report.postings / n),
   photosOverMaxClauses: overLimit,
   photowords: { tfidf: { map: f4(pwEval.map), mapQueryRemoved: f4(pwEval.mapQueryRemoved), domains: pwEval.domains } },
-  rankFeatures: {
-    bulkBytesAPhoto: Math.round(rf.report.bulkBytes / n),
-    luceneBytesAPhoto: Math.round(rf1.built.bytes / n),
-    postingsAPhoto: f4(rf1.built.postings / n),
-    [`default (first stage ${DEFAULT_FIRST_STAGE_WORDS} words + rescore 500)`]: {
-      top10OverlapWithPhotowords: f4(overlap(lDefault.ranked, pwTop)),
-      ...mapOf(lDefault.rows!),
-    },
-    exhaustive: {
-      top10OverlapWithPhotowords: f4(overlap(lExhaustive.ranked, pwTop)),
-      top10OverlapWithExactCosine: f4(overlap(lExhaustive.ranked, exactTop)),
-      ...mapOf(lExhaustive.rows!),
-    },
-    photowordsDefaultVsExactCosineTop10Overlap: f4(overlap(pwTop, exactTop)),
-    featureFieldScoreError: { meanRelative: Number((relErr / cnt).toExponential(2)), maxRelative: Number(relMax.toExponential(2)), pairs: cnt },
-    shards4: {
-      defaultQueryIdenticalTop10Share: f4(identical(lDefault4.ranked, lDefault.ranked)),
-      defaultQueryTop10Overlap: f4(overlap(lDefault4.ranked, lDefault.ranked)),
-      exhaustiveIdenticalTop10Share: f4(identical(lExhaustive4.ranked, lExhaustive.ranked)),
-      exhaustiveTop10Overlap: f4(overlap(lExhaustive4.ranked, lExhaustive.ranked)),
-    },
-  },
-  text: {
-    bulkBytesAPhoto: Math.round(tx.report.bulkBytes / n),
-    luceneBytesAPhoto: Math.round(tx1.built.bytes / n),
-    singleIndex: { top10OverlapWithPhotowords: f4(overlap(tText.ranked, pwTop)), ...mapOf(tText.rows!) },
-    shards4Global: { top10OverlapWithSingle: f4(overlap(tGlobal.ranked, tText.ranked)), ...mapOf(tGlobal.rows!) },
-    shards4Local: { top10OverlapWithSingle: f4(overlap(tLocal.ranked, tText.ranked)), top10OverlapWithPhotowords: f4(overlap(tLocal.ranked, pwTop)), ...mapOf(tLocal.rows!) },
-  },
+  rankFeatures: rankFeaturesResult,
+  text,
 };
 fs.rmSync(tmp, { recursive: true, force: true });
 if (json) console.log(JSON.stringify(result, null, 2));
 else {
-  const d = result.rankFeatures[`default (first stage ${DEFAULT_FIRST_STAGE_WORDS} words + rescore 500)`] as { top10OverlapWithPhotowords: number; map: number };
-  console.log(`Photowords tfidf mAP ${result.photowords.tfidf.map}; Lucene (rank_features, default query) mAP ${d.map}, top-10 overlap ${d.top10OverlapWithPhotowords}`);
+  const d = rankFeaturesResult.default as { top10OverlapWithPhotowords: number; map: number } | undefined;
+  if (d) console.log(`Photowords tfidf mAP ${result.photowords.tfidf.map}; Lucene (rank_features, the exported query) mAP ${d.map}, top-10 overlap ${d.top10OverlapWithPhotowords}`);
   console.log(JSON.stringify(result, null, 2));
 }

@@ -333,7 +333,7 @@ async function main() {
   });
   if (indexed.failed > 0) throw new Error(`${indexed.failed} photos failed to index: ${JSON.stringify(indexed.failures.slice(0, 3))}`);
   const byPath = new Map(photos.map((p, i) => [path.join(dir, p.file), i]));
-  const sweepOurs: { threshold: number; ms: number; score: Score; similar: ReturnType<typeof scoreSimilar> }[] = [];
+  const sweepOurs: { threshold: number; ms: number; score: Score; similar: ReturnType<typeof scoreSimilar> & { bothTiers: Score } }[] = [];
   let wordsOnly: { ms: number; score: Score };
   let turnedCost = '';
   try {
@@ -366,7 +366,13 @@ async function main() {
       const r = await findDuplicates(engine.store, { live, sensitivity: threshold, exif: false });
       const groups = r.groups.map((g) => g.members.map((m) => byPath.get(m.path)!));
       const similar = r.similar.map((g) => g.members.map((m) => byPath.get(m.path)!));
-      sweepOurs.push({ threshold, ms: r.ms, score: score(photos, groups), similar: scoreSimilar(photos, similar, groups) });
+      // Both tiers as one prediction: every pair either tier puts together (what a person is
+      // shown at all), grouped again.
+      const both = groupPairs(
+        photos.length,
+        [...groups, ...similar].flatMap((g) => g.flatMap((a, x) => g.slice(x + 1).map((b) => [a, b] as [number, number]))),
+      );
+      sweepOurs.push({ threshold, ms: r.ms, score: score(photos, groups), similar: { ...scoreSimilar(photos, similar, groups), bothTiers: score(photos, both) } });
       log(`  photowords ${threshold}: ${JSON.stringify({ ...sweepOurs.at(-1)!.score, perKind: undefined })} ${r.ms.toFixed(0)} ms`);
     }
   } finally {
@@ -440,6 +446,8 @@ async function main() {
     `"similar shots" tier (pairs not already one photo): ${sim.pairs} pairs: ${sim.sameFamily} of one family (copies the first tier missed: ${JSON.stringify(sim.perKind)}), ` +
       `${sim.sameClass} different photos of one class (look-alikes, the tier's purpose), ${sim.other} other`,
   );
+  const bt = sim.bothTiers;
+  console.log(`both tiers together (pairs shown at all): P ${fmt(bt.precision)} R ${fmt(bt.recall)} F1 ${fmt(bt.f1)}; per kind recall: ${result.edits.map((k) => `${k} ${fmt(bt.perKind[k].recall)}`).join(', ')}`);
   console.log(`pHash's best F1 at any threshold: ${fmt(peerBest.score.f1)} (d <= ${peerBest.threshold}, precision ${fmt(peerBest.score.precision)})`);
   console.log('\nsweep, photowords (cosine):', result.sweep.photowords.map((s) => `${s.threshold}: P ${fmt(s.precision)} R ${fmt(s.recall)} F1 ${fmt(s.f1)} sameClass ${s.sameClassFalse}`).join('; '));
   console.log('sweep, pHash (Hamming):', result.sweep.peer.map((s) => `${s.threshold}: P ${fmt(s.precision)} R ${fmt(s.recall)} F1 ${fmt(s.f1)} sameClass ${s.sameClassFalse}`).join('; '));

@@ -52,7 +52,7 @@ test('weights: unit document vectors; unseen words only lower the query norm; th
   const body = engineQuery(many, big, { k: 5, firstStageWords: 0 });
   assert.equal(body.query.bool.should.length, DEFAULT_MAX_CLAUSES);
   const two = engineQuery(many, big, { k: 5 });
-  assert.equal(two.query.bool.should.length, 64);
+  assert.equal(two.query.bool.should.length, 256);
   assert.equal(two.rescore!.query.rescore_query.bool.should.length, DEFAULT_MAX_CLAUSES);
   assert.equal(two.rescore!.window_size, 500);
 });

@@ -104,6 +104,12 @@ export const DEFAULT_SIMILAR_SHOTS = 0.4;
  * within 22 one pair in 100 (bench/experiments/phash-pairs.ts).
  */
 export const SIMILAR_SHOTS_PHASH = 22;
+/**
+ * Least cosine for two photos taken within the burst window to be a burst: well below the
+ * look-alike threshold (a burst pans and moves), well above two unrelated photos' typical 0.24
+ * (bench/experiments/dup-signals.ts: median of each photo's 5 best non-copies).
+ */
+export const BURST_COSINE = 0.3;
 /** Default window for bursts: taken within this many seconds of each other by EXIF. */
 export const DEFAULT_BURST_SECONDS = 10;
 
@@ -494,6 +500,8 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
     };
     // Pairs above the similar-shots threshold that did not pass as the same photo.
     const lookAlikes: { a: number; b: number; score: number }[] = [];
+    // Pairs less alike than that but alike enough to be one scene if taken seconds apart.
+    const burstCandidates: { a: number; b: number; score: number }[] = [];
 
     // Near copies by perceptual hash: every pair within PHASH_CONFIRM bits, by lookup; mirrored
     // and turned copies by looking up the hashes of the photo's flips and quarter turns, which
@@ -559,7 +567,7 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
 
     // Near copies by visual words: each photo's few nearest neighbours, checked.
     const seen = new Set<number>();
-    const floor = Math.min(sensitivity, similarShots);
+    const floor = Math.min(sensitivity, similarShots, burstSeconds > 0 && opts.exif !== false ? BURST_COSINE : 1);
     for (const id of recs.keys()) {
       for (const n of live.searchById(id, neighbours + 1, () => store.getBag(id), { candidates: DUPLICATE_CANDIDATES, budget: DUPLICATE_BUDGET })) {
         if (n.id === id || n.score < floor) continue;
@@ -572,6 +580,7 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
         const cos = pairCosine(id, n.id);
         if (cos < sensitivity - 1e-4) {
           if (cos >= similarShots - 1e-4) lookAlikes.push({ a: id, b: n.id, score: cos });
+          else if (cos >= BURST_COSINE && burstSeconds > 0 && opts.exif !== false) burstCandidates.push({ a: id, b: n.id, score: cos });
           continue;
         }
         pairs.candidates++;
@@ -680,16 +689,35 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
       // down by shape or by a decision) need no such check.
       const ha = phashes.get(p.a);
       const hb = phashes.get(p.b);
-      if (p.score < sensitivity && ha && hb && hamming(ha, hb) > SIMILAR_SHOTS_PHASH) continue;
+      if (p.score < sensitivity && ha && hb && hamming(ha, hb) > SIMILAR_SHOTS_PHASH) {
+        // Still a burst if taken seconds apart.
+        if (burstSeconds > 0 && opts.exif !== false) burstCandidates.push(p);
+        continue;
+      }
       pairs.similarShots++;
       suf.union(p.a, p.b);
       for (const x of [p.a, p.b]) similarScore.set(x, Math.max(similarScore.get(x) ?? 0, p.score));
+    }
+    // Bursts: capture dates (EXIF, read once a photo and only for photos in a candidate pair)
+    // within burstSeconds. The time says "one scene", so no hash check.
+    const dateOf = new Map<number, Date | null>();
+    const dated = async (id: number) => {
+      if (!dateOf.has(id)) dateOf.set(id, await captureDate(recs.get(id)!.path));
+      return dateOf.get(id)!;
+    };
+    for (const p of burstCandidates) {
+      if (sameGroup(p.a, p.b)) continue;
+      const da = await dated(p.a);
+      const db = da && (await dated(p.b));
+      if (!da || !db || Math.abs(da.getTime() - db.getTime()) > burstSeconds * 1000) continue;
+      pairs.similarShots++;
+      suf.union(p.a, p.b);
     }
     const similar: SimilarGroup[] = [];
     for (const ids of suf.members().values()) {
       if (ids.length < 2) continue;
       const members = ids.map((id) => recs.get(id)!).filter(Boolean);
-      const dates = opts.exif === false ? new Map<number, Date | null>() : new Map(await Promise.all(members.map(async (m) => [m.id, await captureDate(m.path)] as const)));
+      const dates = opts.exif === false ? new Map<number, Date | null>() : new Map(await Promise.all(members.map(async (m) => [m.id, await dated(m.id)] as const)));
       const times = [...dates.values()].filter((d): d is Date => !!d).map((d) => d.getTime());
       const burst = times.length === members.length && times.length > 1 && Math.max(...times) - Math.min(...times) <= burstSeconds * 1000;
       const first = members.reduce((a, b) => (b.id < a.id ? b : a));

@@ -23,7 +23,7 @@ const SHOTS = path.resolve(process.env.PHOTOWORDS_SCREENSHOTS ?? 'test-results/s
 const INDEX_TIMEOUT_MS = 10 * 60_000;
 const UNRELATED = ['Leopards', 'Motorbikes', 'watch', 'chair'];
 /** The lily, its two copies and the other lily; the rose and its crop; the unrelated photos. */
-const N = 4 + 2 + UNRELATED.length;
+const N = 4 + 2 + 2 + UNRELATED.length;
 
 let tmp: string;
 let photos: string;
@@ -33,6 +33,8 @@ let url: string;
 let browser: Browser;
 let page: Page;
 let lily: string;
+let burst1: string;
+let burst2: string;
 let lilySmall: string;
 let lilyMirrored: string;
 let otherLily: string;
@@ -110,7 +112,7 @@ before(async () => {
   assert.ok(fs.existsSync(CHROMIUM), `chromium at ${CHROMIUM} (scripts/test.sh installs Debian's)`);
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-e2e-tiers-'));
   photos = path.join(tmp, 'photos');
-  for (const d of ['flowers', 'copies', 'garden', 'misc']) fs.mkdirSync(path.join(photos, d), { recursive: true });
+  for (const d of ['flowers', 'copies', 'garden', 'misc', 'burst']) fs.mkdirSync(path.join(photos, d), { recursive: true });
   const lilies = jpegs(path.join(DATA, 'flowers17', 'c07'));
   lily = path.join(photos, 'flowers', 'lily.jpg');
   fs.copyFileSync(lilies[11], lily);
@@ -137,6 +139,21 @@ before(async () => {
     .extract({ left: Math.round((m.width! - cw) / 2), top: Math.round((m.height! - ch) / 2), width: cw, height: ch })
     .jpeg({ quality: 90 })
     .toFile(roseCrop);
+  // A burst: two frames of one scene two seconds apart (the camera panned: each keeps 80% x 90%
+  // of the scene, from opposite corners), with their capture times in EXIF.
+  const scene = jpegs(path.join(DATA, 'flowers17', 'c12'))[0];
+  const sm = await sharp(scene).metadata();
+  const bw = Math.round(sm.width! * 0.8);
+  const bh = Math.round(sm.height! * 0.9);
+  burst1 = path.join(photos, 'burst', 'IMG_2001.jpg');
+  burst2 = path.join(photos, 'burst', 'IMG_2002.jpg');
+  await sharp(scene).extract({ left: 0, top: 0, width: bw, height: bh }).jpeg({ quality: 90 }).withExif({ IFD2: { DateTimeOriginal: '2024:06:01 10:00:01' } }).toFile(burst1);
+  await sharp(scene)
+    .extract({ left: sm.width! - bw, top: sm.height! - bh, width: bw, height: bh })
+    .modulate({ brightness: 1.05 })
+    .jpeg({ quality: 90 })
+    .withExif({ IFD2: { DateTimeOriginal: '2024:06:01 10:00:03' } })
+    .toFile(burst2);
   for (const c of UNRELATED) fs.copyFileSync(jpegs(path.join(DATA, 'caltech101', c))[4], path.join(photos, 'misc', `${c.toLowerCase()}.jpg`));
 
   url = await startServe(path.join(tmp, 'library.db'));
@@ -198,10 +215,14 @@ test('two tiers: "Same photo" holds the original with its resized and mirrored c
     .locator('[data-testid=similar-group]')
     .evaluateAll((els) => els.map((e) => ({ kind: e.getAttribute('data-kind'), paths: (e.getAttribute('data-paths') ?? '').split('\n').sort() })));
   console.log(`e2e tiers: similar shots: ${similar.map((s) => `${s.kind} [${s.paths.map((p) => path.basename(p)).join(', ')}]`).join('; ') || 'none'}`);
-  if (similar.length === 0) {
-    assert.match((await page.locator('[data-testid=similar-empty]').textContent()) ?? '', /No similar shots found/);
-    await shot('tiers-02-similar-shots-empty');
-  }
+  // The burst is there at the default threshold, as a burst, with no trash button.
+  assert.ok(
+    similar.some((x) => x.kind === 'burst' && x.paths.includes(burst1) && x.paths.includes(burst2)),
+    `the burst is a similar-shots group: ${JSON.stringify(similar)}`,
+  );
+  assert.equal(await page.locator('[data-testid=similar-group] [data-testid=member-trash]').count(), 0, 'similar shots are never offered for the trash');
+  await imagesLoaded('[data-testid=duplicates-view] .groups img');
+  await shot('tiers-02-similar-shots-burst');
   // Looser: look-alikes (here the rose and its crop) come in as similar shots, never as the same
   // photo, and never with a trash button.
   await page.locator('[data-testid=similar-shots-threshold]').evaluate((el) => {

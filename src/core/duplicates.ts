@@ -621,13 +621,11 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
       } else {
         ({ keeper, reason, dates } = await chooseKeeper(members, { exif: opts.exif }));
       }
-      const kv = weigh(snap, store.getBag(keeper.id) ?? { terms: new Uint32Array(0), tfs: new Float32Array(0) });
       const kh = phashes.get(keeper.id);
       const kt = kh && opts.transforms !== false ? dihedralHashes(store.getPhash(keeper.id)!) : undefined;
       const out: DuplicateMember[] = members.map((r) => {
         const identical = r.id === keeper.id || (r.hash !== null && r.hash === keeper.hash);
-        const bag = identical ? undefined : store.getBag(r.id);
-        const score = identical ? 1 : bag ? Math.min(1, dot(kv, weigh(snap, bag))) : 0;
+        const score = identical ? 1 : Math.min(1, pairCosine(keeper.id, r.id));
         const m: DuplicateMember = { id: r.id, path: r.path, width: r.width, height: r.height, size: r.size, hash: r.hash, score, identical };
         const hr = phashes.get(r.id);
         if (kh && hr) {

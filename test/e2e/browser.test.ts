@@ -6,16 +6,16 @@
 // test-results/screenshots (not committed) for a person to look at.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { screenshot, spawnServe } from './kit.js';
 
 const FLOWERS = path.resolve('../shared/datasets/flowers17');
 const CHROMIUM = process.env.PHOTOWORDS_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = path.resolve(process.env.PHOTOWORDS_SCREENSHOTS ?? 'test-results/screenshots');
 const INDEX_TIMEOUT_MS = 10 * 60_000;
 
 let tmp: string;
@@ -28,25 +28,12 @@ let page: Page;
 const classOf = (p: string) => path.basename(path.dirname(p));
 
 async function startServe(db: string): Promise<string> {
-  serve = spawn(process.execPath, ['bin/photowords.js', 'serve', '--db', db, '--port', '0', '--provider', 'cpu'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  serve.stderr!.on('data', (d) => (serveLog += d));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    serve.stdout!.on('data', (d) => {
-      out += d;
-      const m = /serving .* at (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    serve.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${serveLog}`)));
-  });
+  const s = spawnServe(['--db', db], { onLog: (d) => (serveLog += d), log: () => serveLog });
+  serve = s.child;
+  return s.url;
 }
 
-async function shot(name: string): Promise<void> {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
-}
+const shot = (name: string) => screenshot(page, name);
 
 /** Scrolls the library grid until the photo at `index` (path order) is rendered; returns its cell. */
 async function scrollToPhoto(index: number, expectedPath: string) {

@@ -10,16 +10,16 @@
 // in "Find similar", and on a pair in the compare view. Screenshots go to test-results/screenshots.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { imagesLoaded, screenshot, spawnServe } from './kit.js';
 
 const DATA = path.resolve('../shared/datasets');
 const CHROMIUM = process.env.PHOTOWORDS_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = path.resolve(process.env.PHOTOWORDS_SCREENSHOTS ?? 'test-results/screenshots');
 const INDEX_TIMEOUT_MS = 10 * 60_000;
 const UNRELATED = ['Leopards', 'Motorbikes', 'watch', 'chair'];
 /** The lily, its two copies and the other lily; the rose and its crop; the unrelated photos. */
@@ -46,20 +46,9 @@ function jpegs(dir: string): string[] {
 }
 
 async function startServe(db: string): Promise<string> {
-  serve = spawn(process.execPath, ['bin/photowords.js', 'serve', photos, '--db', db, '--port', '0', '--provider', 'cpu'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, XDG_DATA_HOME: path.join(tmp, 'xdg-data') },
-  });
-  serve.stderr!.on('data', (d) => (serveLog += d));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    serve.stdout!.on('data', (d) => {
-      out += d;
-      const m = /serving .* at (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    serve.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${serveLog}`)));
-  });
+  const s = spawnServe([photos, '--db', db], { env: { ...process.env, XDG_DATA_HOME: path.join(tmp, 'xdg-data') }, onLog: (d) => (serveLog += d), log: () => serveLog });
+  serve = s.child;
+  return s.url;
 }
 
 /** A call to serve's API from the test itself (no Origin: what a local script may do). */
@@ -70,18 +59,9 @@ async function call<T>(method: string, ...args: unknown[]): Promise<T> {
   return body.result as T;
 }
 
-async function shot(name: string): Promise<void> {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
-}
+const shot = (name: string) => screenshot(page, name);
 
-async function imagesLoaded(selector: string): Promise<void> {
-  await page.waitForFunction(
-    (sel) => Array.from(document.querySelectorAll(sel)).every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0),
-    selector,
-    { timeout: 60_000 },
-  );
-}
+const waitImages = (selector: string) => imagesLoaded(page, selector);
 
 /** The search started after `since` (the view's data-started, ms) is done. */
 async function searchDone(since = 0): Promise<void> {
@@ -205,7 +185,7 @@ test('two tiers: "Same photo" holds the original with its resized and mirrored c
   assert.equal(await group.locator('[data-testid=group-not-duplicates]').count(), 1);
   assert.equal(await group.locator('[data-testid=group-keep-all]').count(), 1);
   assert.equal(await group.locator('[data-testid=member-keep]').count(), 2);
-  await imagesLoaded('[data-testid=duplicates-view] .groups img');
+  await waitImages('[data-testid=duplicates-view] .groups img');
   await shot('tiers-01-same-photo');
 
   await page.locator('[data-testid=tab-similar]').click();
@@ -221,7 +201,7 @@ test('two tiers: "Same photo" holds the original with its resized and mirrored c
     `the burst is a similar-shots group: ${JSON.stringify(similar)}`,
   );
   assert.equal(await page.locator('[data-testid=similar-group] [data-testid=member-trash]').count(), 0, 'similar shots are never offered for the trash');
-  await imagesLoaded('[data-testid=duplicates-view] .groups img');
+  await waitImages('[data-testid=duplicates-view] .groups img');
   await shot('tiers-02-similar-shots-burst');
   // Looser: look-alikes (here the rose and its crop) come in as similar shots, never as the same
   // photo, and never with a trash button.
@@ -243,7 +223,7 @@ test('two tiers: "Same photo" holds the original with its resized and mirrored c
     assert.equal(await page.locator('[data-testid=similar-group] [data-testid=member-trash]').count(), 0, 'similar shots are never offered for the trash');
     assert.match((await page.locator('[data-testid=similar-member] [data-testid=member-why]').first().textContent()) ?? '', /Similar shot/);
     assert.ok(!loose.some((x) => x.paths.includes(lilySmall) && x.paths.includes(lily)), 'copies of one photo are not "similar shots" of it');
-    await imagesLoaded('[data-testid=duplicates-view] .groups img');
+    await waitImages('[data-testid=duplicates-view] .groups img');
   } else {
     assert.match((await page.locator('[data-testid=similar-empty]').textContent()) ?? '', /No similar shots found/);
   }
@@ -268,7 +248,7 @@ test('the compare view shows why two copies match: heat cells on both photos and
     return layers.length === 2 && layers.every((l) => Number(l.getAttribute('data-cells')) > 0);
   }, undefined, { timeout: 60_000 });
   assert.ok((await overlay.locator('[data-testid=why-word]').count()) > 0);
-  await imagesLoaded('[data-testid=compare-overlay] img');
+  await waitImages('[data-testid=compare-overlay] img');
   await shot('tiers-03-compare-why');
   await overlay.locator('[data-testid=compare-close]').click();
   await overlay.waitFor({ state: 'detached' });
@@ -312,7 +292,7 @@ test('"Not duplicates": the group goes at once and is listed; Undo brings it bac
   await decision.waitFor();
   assert.equal(await decision.getAttribute('data-stale'), 'false', 'a rename keeps the content: the decision still applies');
   assert.deepEqual(((await decision.getAttribute('data-paths')) ?? '').split('\n').sort(), [lily, lilyMirrored, renamed].sort(), 'listed under the new name');
-  await imagesLoaded('[data-testid=decisions-panel] img');
+  await waitImages('[data-testid=decisions-panel] img');
   await shot('tiers-04-decisions');
 
   const t1 = await started();
@@ -341,7 +321,7 @@ test('"Why?" on a Find similar result: the crop and its original side by side wi
     const layers = Array.from(document.querySelectorAll('[data-testid=why-overlay] [data-testid=why-layer]'));
     return layers.length === 2 && layers.every((l) => Number(l.getAttribute('data-cells')) > 0);
   }, undefined, { timeout: 60_000 });
-  await imagesLoaded('[data-testid=why-overlay] img');
+  await waitImages('[data-testid=why-overlay] img');
   // The heat lies on the part both photos show: on the original, the centre holds more of the
   // weight than the border that the crop cut away.
   const cells = await overlay.locator('[data-testid=why-pane]').first().locator('[data-testid=why-cell]').evaluateAll((els) =>

@@ -8,7 +8,7 @@
 // the HTML report as a download, and open that report. Screenshots go to test-results/screenshots.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,10 +16,10 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { SHOTS, imagesLoaded, screenshot, spawnServe } from './kit.js';
 
 const DATA = path.resolve('../shared/datasets');
 const CHROMIUM = process.env.PHOTOWORDS_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = path.resolve(process.env.PHOTOWORDS_SCREENSHOTS ?? 'test-results/screenshots');
 const INDEX_TIMEOUT_MS = 10 * 60_000;
 const UNRELATED = ['Leopards', 'Motorbikes', 'butterfly', 'watch', 'chair', 'sunflower', 'camera', 'lotus'];
 /** The pair, the byte copies, the unrelated photos. */
@@ -46,35 +46,14 @@ function jpegs(dir: string): string[] {
 }
 
 async function startServe(db: string): Promise<string> {
-  serve = spawn(process.execPath, ['bin/photowords.js', 'serve', photos, '--db', db, '--port', '0', '--provider', 'cpu'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, XDG_DATA_HOME: xdg, PHOTOWORDS_OPENER: path.join(tmp, 'opener.sh') },
-  });
-  serve.stderr!.on('data', (d) => (serveLog += d));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    serve.stdout!.on('data', (d) => {
-      out += d;
-      const m = /serving .* at (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    serve.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${serveLog}`)));
-  });
+  const s = spawnServe([photos, '--db', db], { env: { ...process.env, XDG_DATA_HOME: xdg, PHOTOWORDS_OPENER: path.join(tmp, 'opener.sh') }, onLog: (d) => (serveLog += d), log: () => serveLog });
+  serve = s.child;
+  return s.url;
 }
 
-async function shot(name: string): Promise<void> {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
-}
+const shot = (name: string) => screenshot(page, name);
 
-/** Every image on the page has loaded (thumbnails come from the server's cache as they are made). */
-async function imagesLoaded(selector: string): Promise<void> {
-  await page.waitForFunction(
-    (sel) => Array.from(document.querySelectorAll(sel)).every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0),
-    selector,
-    { timeout: 60_000 },
-  );
-}
+const waitImages = (selector: string) => imagesLoaded(page, selector);
 
 before(async () => {
   assert.ok(fs.existsSync('out/renderer/index.html'), 'the UI is built (npm run build:app)');
@@ -142,7 +121,7 @@ test('Duplicates view: finds the resized copy, compares it side by side, moves i
   assert.equal(await pairGroup.locator('[data-testid=duplicate-member][data-keep=true]').getAttribute('data-path'), original, 'the larger original is the suggested keeper');
   assert.match((await pairGroup.textContent()) ?? '', /Suggested keeper: lily\.jpg, largest pixel count/);
   assert.match((await view.locator('#dup-sensitivity-help').textContent()) ?? '', /Copies with the very same bytes are always found/);
-  await imagesLoaded('[data-testid=duplicates-view] img');
+  await waitImages('[data-testid=duplicates-view] img');
   await shot('dup-01-duplicates-view');
 
   // Side by side: the keeper on the left, the copy on the right, large.
@@ -151,7 +130,7 @@ test('Duplicates view: finds the resized copy, compares it side by side, moves i
   await overlay.waitFor();
   assert.deepEqual(await overlay.locator('[data-testid=compare-pane]').evaluateAll((els) => els.map((e) => e.getAttribute('data-path'))), [original, copy]);
   assert.match((await overlay.locator('[data-testid=compare-difference]').textContent()) ?? '', /Right against left: 36% of the pixels/);
-  await imagesLoaded('[data-testid=compare-overlay] img');
+  await waitImages('[data-testid=compare-overlay] img');
   const sizes = await overlay.locator('img').evaluateAll((els) => els.map((e) => Math.round(e.getBoundingClientRect().width)));
   assert.ok(sizes.every((w) => w > 300), `large images side by side: ${sizes.join(', ')} px wide`);
   await shot('dup-02-compare-side-by-side');

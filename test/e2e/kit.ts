@@ -1,0 +1,46 @@
+// What the browser tests share (not a test itself: the e2e glob runs *.test.ts only): `photowords
+// serve` started on a temp database with its URL read from its first line, and page helpers.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+
+/** Where screenshots go (looked at by people, so kept between runs). */
+export const SHOTS = path.resolve(process.env.PHOTOWORDS_SCREENSHOTS ?? 'test-results/screenshots');
+
+/**
+ * Starts `photowords serve ARGS --port 0` (a free port) with the CPU provider; `onLog` gets its
+ * stderr as it comes. `url` resolves once it says where it serves, and rejects with what it
+ * logged if it exits first.
+ */
+export function spawnServe(args: string[], opts: { env?: NodeJS.ProcessEnv; onLog: (text: string) => void; log: () => string }): { child: ChildProcess; url: Promise<string> } {
+  const child = spawn(process.execPath, ['bin/photowords.js', 'serve', ...args, '--port', '0', '--provider', 'cpu'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: opts.env ?? process.env,
+  });
+  child.stderr!.on('data', (d) => opts.onLog(String(d)));
+  const url = new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /serving .* at (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${opts.log()}`)));
+  });
+  return { child, url };
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+}
+
+/** Every image matching `selector` has loaded (thumbnails come from the server's cache as they are made). */
+export async function imagesLoaded(page: Page, selector: string): Promise<void> {
+  await page.waitForFunction(
+    (sel) => Array.from(document.querySelectorAll(sel)).every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0),
+    selector,
+    { timeout: 60_000 },
+  );
+}

@@ -31,7 +31,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import exifr from 'exifr';
-import { RAW_EXTENSIONS, decodableBytes, decodeForModel, readImageFile } from './decode.js';
+import { decodableBytes, decodeForModel, isRaw, readImageFile } from './decode.js';
 import { HashIndex } from './hashindex.js';
 import { storedTf, type ImpactIndex } from './impactindex.js';
 import { TRANSFORMS, dihedralHashes, hamming, hashOf, lowFrequencyDct, type Hash64, type Transform } from './phash.js';
@@ -156,7 +156,8 @@ export interface DuplicateLink {
   transform?: Transform;
 }
 
-export interface DuplicateMember {
+/** A photo as both tiers list it. */
+export interface GroupPhoto {
   id: number;
   path: string;
   width: number | null;
@@ -164,6 +165,9 @@ export interface DuplicateMember {
   /** File size in bytes as indexed. */
   size: number;
   hash: string | null;
+}
+
+export interface DuplicateMember extends GroupPhoto {
   /** TF-IDF cosine to the group's keeper (1 for the keeper and its byte-for-byte copies). */
   score: number;
   /** Same bytes as the keeper. */
@@ -195,13 +199,7 @@ export interface DuplicateGroup {
   decision?: { id: number; kind: 'keeper' | 'keep-all' };
 }
 
-export interface SimilarMember {
-  id: number;
-  path: string;
-  width: number | null;
-  height: number | null;
-  size: number;
-  hash: string | null;
+export interface SimilarMember extends GroupPhoto {
   /** Cosine to the group's first photo. */
   score: number;
   captureDate?: string;
@@ -408,8 +406,7 @@ class Decisions {
 
 /** A RAW file's base name, or undefined for other files. */
 function rawBase(p: string): string | undefined {
-  const m = /^(.*)\.([^./\\]+)$/.exec(p);
-  return m && RAW_EXTENSIONS.has(m[2].toLowerCase()) ? m[1].toLowerCase() : undefined;
+  return isRaw(p) ? p.slice(0, p.lastIndexOf('.')).toLowerCase() : undefined;
 }
 
 /** What makes `p` look like a derived copy of `other` by name: "IMG_1 (1).jpg", "IMG_1-edited.jpg", "IMG_1 copy.jpg". */

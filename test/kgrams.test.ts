@@ -138,26 +138,28 @@ test('matches brute force over all window positions on random grids', () => {
 
 test('collapsed k-grams sum each (head, token) over the window offsets', () => {
   const r = rng(5);
+  // Padding and grids smaller than the window too: 2D collapsed bags take their own, direct path.
   for (const channel of [false, true])
     for (const kernel of [1, 2, 3])
-      for (let rep = 0; rep < 5; rep++) {
-        const heads = 1 + Math.floor(r() * 4);
-        const height = 1 + Math.floor(r() * 6);
-        const width = 1 + Math.floor(r() * 6);
-        const codes = 2 + Math.floor(r() * 5);
-        const g = grid(heads, height, width, codes, Array.from({ length: heads * height * width }, () => Math.floor(r() * codes)));
-        const s = { kernel, padding: 0, channel };
-        const expected = new Map<number, number>();
-        for (const [t, tf] of bruteForce(g, s)) {
-          const outer = Math.floor(t / (kernel * kernel * codes));
-          const id = channel ? t % codes : outer * codes + (t % codes);
-          expected.set(id, (expected.get(id) ?? 0) + tf);
+      for (const padding of [0, 1])
+        for (let rep = 0; rep < 5; rep++) {
+          const heads = 1 + Math.floor(r() * 4);
+          const height = 1 + Math.floor(r() * 6);
+          const width = 1 + Math.floor(r() * 6);
+          const codes = 2 + Math.floor(r() * 5);
+          const g = grid(heads, height, width, codes, Array.from({ length: heads * height * width }, () => Math.floor(r() * codes)));
+          const s = { kernel, padding, channel };
+          const expected = new Map<number, number>();
+          for (const [t, tf] of bruteForce(g, s)) {
+            const outer = Math.floor(t / (kernel * kernel * codes));
+            const id = channel ? t % codes : outer * codes + (t % codes);
+            expected.set(id, (expected.get(id) ?? 0) + tf);
+          }
+          const bag = bagFromGrid(g, { ...s, collapse: true });
+          assertWellFormed(bag);
+          assert.deepEqual(asMap(bag), expected);
+          assert.ok(bag.terms[bag.terms.length - 1] < termSpaceSize(heads, codes, { ...s, collapse: true }));
         }
-        const bag = bagFromGrid(g, { ...s, collapse: true });
-        assertWellFormed(bag);
-        assert.deepEqual(asMap(bag), expected);
-        assert.ok(bag.terms[bag.terms.length - 1] < termSpaceSize(heads, codes, { ...s, collapse: true }));
-      }
   // k=3 without padding on a 3x3 grid: the centre cell is in all 9 offsets of the one window.
   const centre = bagFromGrid(grid(1, 3, 3, 2, [0, 0, 0, 0, 1, 0, 0, 0, 0]), { kernel: 3, padding: 0, channel: false, collapse: true });
   assert.deepEqual(asMap(centre), new Map([[0, 8], [1, 1]]));

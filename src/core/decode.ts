@@ -195,7 +195,7 @@ export interface ImageFile {
 /**
  * Reads the file once; the same buffer is hashed and decoded (no second read that could race an
  * edit), and size/mtime are those of the version read: the file is stat'ed before and after the
- * read, through the open handle and by path, and a file that changed, was replaced or deleted in
+ * read (through the open handle, then by path), and a file that changed, was replaced or deleted in
  * between is read again (up to READ_ATTEMPTS), else refused as 'changed' or 'vanished'. So the
  * hash, the pixels and the stored size/mtime always describe one version, and a later edit shows
  * as a size/mtime change that the next run picks up.
@@ -224,11 +224,18 @@ async function readOnce(path: string, opts: ReadOptions): Promise<ImageFile | un
     if (!before.isFile()) throw new DecodeError('not-a-file', 'not a regular file');
     if (before.size > maxBytes) throw fileTooLarge(before.size, maxBytes);
     await opts.onOpen?.();
-    const buffer = await handle.readFile();
-    // The file may have grown between stat and read (a copy still in progress).
-    if (buffer.length > maxBytes) throw fileTooLarge(buffer.length, maxBytes);
-    const after = await handle.stat();
-    // By path too: an unlink, or a save that replaced the file (new inode), leaves the handle's view as it was.
+    // Exactly the size stat'ed, in one read where the OS allows (readFile would stat again and
+    // read once more to find the end): growth shows in the stat by path below, shrinking here.
+    const buffer = Buffer.allocUnsafe(before.size);
+    let got = 0;
+    while (got < before.size) {
+      const { bytesRead } = await handle.read(buffer, got, before.size - got, got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    if (got !== before.size) return undefined;
+    // By path: it sees an edit in place (the same inode's size and mtime) as the handle would,
+    // and also an unlink, or a save that replaced the file (new inode), which the handle does not.
     let now;
     try {
       now = await stat(path);
@@ -237,7 +244,7 @@ async function readOnce(path: string, opts: ReadOptions): Promise<ImageFile | un
       throw err;
     }
     const same = (s: { size: number; mtimeMs: number }) => s.size === before.size && s.mtimeMs === before.mtimeMs;
-    if (buffer.length !== before.size || !same(after) || !same(now) || now.ino !== before.ino || now.dev !== before.dev) return undefined;
+    if (!same(now) || now.ino !== before.ino || now.dev !== before.dev) return undefined;
     const hash = createHash('sha256').update(buffer).digest('hex');
     return { buffer, size: buffer.length, mtimeMs: before.mtimeMs, hash };
   } catch (err) {

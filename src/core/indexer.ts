@@ -7,7 +7,7 @@ import { readImageFile, decodeForModel, decodableBytes, DecodeError, classifyErr
 import { ShapeBatcher, type Batch } from './batcher.js';
 import { bagFromGrid } from './kgrams.js';
 import { lowFrequencyDct } from './phash.js';
-import type { FileInfo, IndexStore } from './store.js';
+import type { FileInfo, IndexedEntry, IndexStore } from './store.js';
 import { ModelStoppedError, type TokenizerApi, type TokenizedImage } from './model/tokenizer.js';
 import type { KgramSettings } from './types.js';
 import type { IndexStatus } from '../shared/api.js';
@@ -69,6 +69,10 @@ export interface IndexOptions {
     duringRead?: (path: string) => void | Promise<void>;
   };
 }
+
+/** Finished photos written to SQLite in one transaction, or after WRITE_DELAY_MS when fewer come. */
+const WRITE_BATCH = 32;
+const WRITE_DELAY_MS = 1000;
 
 interface Pending extends DecodedImage {
   phash: Float32Array;
@@ -144,7 +148,10 @@ async function runPipeline(
   const minSide = tokenizer.info.minSide;
   const batcher = new ShapeBatcher<Pending>({ maxBatch: settings.batchSize });
   const decodeQueue = new PQueue({ concurrency: settings.decodeConcurrency });
-  const modelQueue = new PQueue({ concurrency: tokenizer.slots });
+  // Two batches in flight per model slot: the second waits in the worker's own message queue and
+  // starts the moment the first is done. With one, the worker sat idle after every photo until
+  // this thread, busy with SQLite or GC, got round to handing it the next (about 4% of the time).
+  const modelQueue = new PQueue({ concurrency: tokenizer.slots * 2 });
   let processedSinceStart = 0;
   const startedAt = performance.now();
 
@@ -175,7 +182,7 @@ async function runPipeline(
     report();
   };
 
-  // k-grams and SQLite for one batch. Queued rather than awaited by the model stage, so the next
+  // k-grams for one batch, then SQLite. Queued rather than awaited by the model stage, so the next
   // model call starts at once and this runs on the main thread while onnxruntime computes in its
   // own threads: back to back, the model sat idle for this long after every photo.
   const storeQueue = new PQueue({ concurrency: 1 });
@@ -186,30 +193,58 @@ async function runPipeline(
   const stop = (err: unknown) => {
     fatal ??= err instanceof Error ? err : new Error(String(err));
   };
+
+  // Finished photos wait here to be written together, up to WRITE_BATCH of them or WRITE_DELAY_MS:
+  // one transaction with summed df increments instead of one per photo. A photo waiting here is
+  // as good as stored for copies of it (reuseByHash); a crash loses only these, which stay
+  // unindexed and are read again next run.
+  const unwritten: { entry: IndexedEntry; pooled?: Float32Array; reused: boolean }[] = [];
+  const unwrittenByHash = new Map<string, IndexedEntry>();
+  let writeTimer: NodeJS.Timeout | undefined;
+  const writeUnwritten = () => {
+    clearTimeout(writeTimer);
+    writeTimer = undefined;
+    if (fatal || unwritten.length === 0) return;
+    const t = performance.now();
+    const writing = unwritten.splice(0);
+    unwrittenByHash.clear();
+    // The pooled vector (the no-quantization baseline), when asked for, goes with the bag, atomically.
+    store.transaction(() => {
+      const ids = store.putIndexedMany(writing.map((w) => w.entry));
+      writing.forEach((w, i) => w.pooled && store.putDense(ids[i], w.pooled));
+    });
+    timings.sqliteMs += performance.now() - t;
+    for (const w of writing) if (w.reused) reused++;
+    progress.indexed += writing.length;
+    progress.done += writing.length;
+    processedSinceStart += writing.length;
+    progress.current = writing[writing.length - 1].entry.file.path;
+    report();
+  };
+  const stage = (entry: IndexedEntry, pooled: Float32Array | undefined, reused: boolean) => {
+    unwritten.push({ entry, pooled, reused });
+    if (entry.file.hash) unwrittenByHash.set(entry.file.hash, entry);
+    if (unwritten.length >= WRITE_BATCH) writeUnwritten();
+    else writeTimer ??= setTimeout(() => storeQueue.add(writeUnwritten).catch(stop), WRITE_DELAY_MS);
+  };
+
   const storeBatch = (batch: Batch<Pending>, results: TokenizedImage[]) => {
     if (fatal) return;
-    let t = performance.now();
+    const t = performance.now();
     const bags = results.map((r) => bagFromGrid(r.grid, settings.kgrams));
     timings.kgramsMs += performance.now() - t;
-    t = performance.now();
-    // The pooled vector (the no-quantization baseline), when asked for, goes with the bag, atomically.
-    store.transaction(() =>
-      batch.items.forEach((item, i) => {
-        const id = store.putIndexed(
-          { path: item.path, size: item.size, mtimeMs: item.mtimeMs, hash: item.hash, width: item.srcWidth, height: item.srcHeight },
-          results[i].grid,
-          bags[i],
-          item.phash,
-        );
-        if (settings.dense) store.putDense(id, results[i].pooled);
-      }),
+    batch.items.forEach((item, i) =>
+      stage(
+        {
+          file: { path: item.path, size: item.size, mtimeMs: item.mtimeMs, hash: item.hash, width: item.srcWidth, height: item.srcHeight },
+          grid: results[i].grid,
+          bag: bags[i],
+          phash: item.phash,
+        },
+        settings.dense ? results[i].pooled : undefined,
+        false,
+      ),
     );
-    timings.sqliteMs += performance.now() - t;
-    progress.indexed += batch.items.length;
-    progress.done += batch.items.length;
-    processedSinceStart += batch.items.length;
-    progress.current = batch.items[batch.items.length - 1].path;
-    report();
   };
 
   const runBatch = async (batch: Batch<Pending>) => {
@@ -232,6 +267,18 @@ async function runPipeline(
     storeQueue.add(() => storeBatch(batch, results)).catch(stop);
   };
 
+  // An indexed or finished photo with these bytes at another path, whose words a copy can take.
+  const twinOf = (hash: string, path: string): IndexedEntry | undefined => {
+    const waiting = unwrittenByHash.get(hash);
+    if (waiting) return waiting.file.path === path ? undefined : waiting;
+    const twin = store.findIndexedByHash(hash);
+    if (!twin || twin.path === path) return undefined;
+    const grid = store.getGrid(twin.id);
+    const bag = store.getBag(twin.id);
+    if (!grid || !bag) return undefined;
+    return { file: { path: twin.path, size: twin.size, mtimeMs: twin.mtimeMs, hash, width: twin.width ?? 0, height: twin.height ?? 0 }, grid, bag, phash: store.getPhash(twin.id) };
+  };
+
   const decodeOne = async (file: { path: string; size: number; mtimeMs: number }) => {
     let t = performance.now();
     try {
@@ -239,26 +286,12 @@ async function runPipeline(
       await hooks?.beforeRead?.(file.path);
       const f = await readImageFile(file.path, hooks?.duringRead && { onOpen: () => hooks.duringRead!(file.path) });
       timings.readMs += performance.now() - t;
-      const twin = opts.reuseByHash && !settings.dense ? store.findIndexedByHash(f.hash) : undefined;
-      if (twin && twin.path !== file.path) {
+      if (opts.reuseByHash && !settings.dense) {
         // The same bytes give the same words: copy them, in the store queue's order.
-        const grid = store.getGrid(twin.id);
-        const bag = store.getBag(twin.id);
-        const phash = store.getPhash(twin.id);
-        if (grid && bag) {
-          const info = { path: file.path, size: f.size, mtimeMs: f.mtimeMs, hash: f.hash, width: twin.width ?? 0, height: twin.height ?? 0 };
-          storeQueue.add(() => {
-            if (fatal) return;
-            const t1 = performance.now();
-            store.putIndexed(info, grid, bag, phash);
-            timings.sqliteMs += performance.now() - t1;
-            reused++;
-            progress.indexed++;
-            progress.done++;
-            processedSinceStart++;
-            progress.current = file.path;
-            report();
-          }).catch(stop);
+        const copy = twinOf(f.hash, file.path);
+        if (copy) {
+          const entry = { ...copy, file: { path: file.path, size: f.size, mtimeMs: f.mtimeMs, hash: f.hash, width: copy.file.width, height: copy.file.height } };
+          storeQueue.add(() => !fatal && stage(entry, undefined, true)).catch(stop);
           return;
         }
       }
@@ -286,6 +319,11 @@ async function runPipeline(
   for (const batch of batcher.flush()) void modelQueue.add(() => runBatch(batch));
   await modelQueue.onIdle();
   await storeQueue.onIdle();
+  try {
+    writeUnwritten();
+  } catch (err) {
+    stop(err);
+  }
   if (fatal) throw fatal;
   timings.wallMs = performance.now() - t0;
   report();

@@ -72,6 +72,16 @@ export function axisStarts(len: number, k: number, p: number): [number, number] 
   return [start, start];
 }
 
+function checkGrid({ heads: C, height: H, width: W, codes: n, tokens }: TokenGrid): void {
+  if (C < 1 || H < 1 || W < 1) throw new Error(`token grid must be non-empty, got ${C}x${H}x${W}`);
+  if (tokens.length !== C * H * W) throw new Error(`token grid has ${tokens.length} tokens, expected ${C}*${H}*${W}`);
+  if (!Number.isInteger(n) || n < 1 || n > 65536) throw new Error(`codebook size must be in [1, 65536], got ${n}`);
+  // One bad token would silently alias into the next block's term ids; check once up front.
+  for (let i = 0; i < tokens.length; i++) {
+    if (tokens[i] >= n) throw new Error(`token ${tokens[i]} at ${i} is outside codebook of size ${n}`);
+  }
+}
+
 function checkSettings(s: KgramSettings): void {
   if (!Number.isInteger(s.kernel) || s.kernel < 1) throw new Error(`k-gram kernel must be a positive integer, got ${s.kernel}`);
   if (!Number.isInteger(s.padding) || s.padding < 0) throw new Error(`k-gram padding must be a non-negative integer, got ${s.padding}`);
@@ -92,8 +102,65 @@ let touched = new Uint16Array(0);
  */
 export function bagFromGrid(grid: TokenGrid, s: KgramSettings): Bag {
   if (s.soft) return softKgramBag(grid, s);
+  if (s.collapse && !s.channel) return collapsedKgramBag(grid, s);
   const bag = kgramBag(grid, s);
   return s.collapse ? collapseBag(bag, grid.codes, s) : bag;
+}
+
+/**
+ * collapseBag(kgramBag(grid)) for 2D k-grams without the per-offset bag in between: a cell
+ * counts, for its head and token, once per window that holds it, which is how many window
+ * starts cover its row times how many cover its column. The default settings index this way,
+ * on the main thread beside the model, at a fraction of the detour's cost.
+ */
+function collapsedKgramBag(grid: TokenGrid, s: KgramSettings): Bag {
+  checkSettings(s);
+  const { heads: C, height: H, width: W, codes: n, tokens } = grid;
+  checkGrid(grid);
+  const k = s.kernel;
+  const cover = (len: number): Uint32Array => {
+    const [lo, hi] = axisStarts(len, k, s.padding);
+    // Windows starting at pos - d, for offsets d inside the window, that are valid starts.
+    return Uint32Array.from({ length: len }, (_, pos) => {
+      let c = 0;
+      for (let d = 0; d < k; d++) if (pos - d >= lo && pos - d <= hi) c++;
+      return c;
+    });
+  };
+  const coverY = cover(H);
+  const coverX = cover(W);
+  const cells = H * W;
+  if (counts.length < n) counts = new Uint32Array(n);
+  if (touched.length < cells) touched = new Uint16Array(cells);
+  const cnt = counts;
+  const seen = touched;
+  const terms = new Uint32Array(C * Math.min(n, cells));
+  const tfs = new Float32Array(terms.length);
+  let m = 0;
+  for (let c = 0; c < C; c++) {
+    let nt = 0;
+    for (let y = 0; y < H; y++) {
+      const wy = coverY[y];
+      if (wy === 0) continue;
+      const row = (c * H + y) * W;
+      for (let x = 0; x < W; x++) {
+        const w = wy * coverX[x];
+        if (w === 0) continue;
+        const t = tokens[row + x];
+        if (cnt[t] === 0) seen[nt++] = t;
+        cnt[t] += w;
+      }
+    }
+    const headTokens = seen.subarray(0, nt);
+    headTokens.sort();
+    for (let i = 0; i < nt; i++) {
+      const t = headTokens[i];
+      terms[m] = c * n + t;
+      tfs[m++] = cnt[t];
+      cnt[t] = 0;
+    }
+  }
+  return { terms: terms.slice(0, m), tfs: tfs.slice(0, m) };
 }
 
 // Scratch for soft bags: per term, its summed weight (left zeroed between calls), and the terms touched.
@@ -189,13 +256,7 @@ function softKgramBag(grid: TokenGrid, s: KgramSettings): Bag {
 function kgramBag(grid: TokenGrid, s: KgramSettings): Bag {
   checkSettings(s);
   const { heads: C, height: H, width: W, codes: n, tokens } = grid;
-  if (C < 1 || H < 1 || W < 1) throw new Error(`token grid must be non-empty, got ${C}x${H}x${W}`);
-  if (tokens.length !== C * H * W) throw new Error(`token grid has ${tokens.length} tokens, expected ${C}*${H}*${W}`);
-  if (!Number.isInteger(n) || n < 1 || n > 65536) throw new Error(`codebook size must be in [1, 65536], got ${n}`);
-  // One bad token would silently alias into the next block's term ids; check once up front.
-  for (let i = 0; i < tokens.length; i++) {
-    if (tokens[i] >= n) throw new Error(`token ${tokens[i]} at ${i} is outside codebook of size ${n}`);
-  }
+  checkGrid(grid);
 
   const k = s.kernel;
   const p = s.padding;

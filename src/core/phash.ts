@@ -27,20 +27,42 @@ const COS = Float64Array.from({ length: K * N }, (_, i) => Math.cos(((2 * (i % N
  */
 export function lowFrequencyDct(pixels: Uint8Array, width: number, height: number): Float32Array {
   // Box-average into 32 x 32 cells (each source pixel weighs into the cell that holds its centre).
-  const grey = new Float64Array(N * N);
-  const count = new Float64Array(N * N);
-  const cx = Int32Array.from({ length: width }, (_, x) => Math.min(N - 1, Math.floor(((x + 0.5) * N) / width)));
+  // Channel sums over each row's run of pixels in one cell, luma after (it is linear): this loop
+  // over every pixel runs on the indexer's main thread beside the model.
+  const sums = new Float64Array(N * N * 3);
+  const cx = new Int32Array(width);
+  const perCol = new Float64Array(N);
+  for (let x = 0; x < width; x++) {
+    cx[x] = Math.min(N - 1, Math.floor(((x + 0.5) * N) / width));
+    perCol[cx[x]]++;
+  }
+  const perRow = new Float64Array(N);
   for (let y = 0; y < height; y++) {
-    const row = Math.min(N - 1, Math.floor(((y + 0.5) * N) / height)) * N;
+    const cy = Math.min(N - 1, Math.floor(((y + 0.5) * N) / height));
+    perRow[cy]++;
     let p = y * width * 3;
-    for (let x = 0; x < width; x++, p += 3) {
-      const c = row + cx[x];
-      // ITU-R BT.601 luma, as libvips' and most pHash ports' greyscale.
-      grey[c] += 0.299 * pixels[p] + 0.587 * pixels[p + 1] + 0.114 * pixels[p + 2];
-      count[c]++;
+    for (let x = 0; x < width; ) {
+      const cell = cx[x];
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      for (; x < width && cx[x] === cell; x++, p += 3) {
+        r += pixels[p];
+        g += pixels[p + 1];
+        b += pixels[p + 2];
+      }
+      const c = (cy * N + cell) * 3;
+      sums[c] += r;
+      sums[c + 1] += g;
+      sums[c + 2] += b;
     }
   }
-  for (let i = 0; i < N * N; i++) grey[i] = count[i] > 0 ? grey[i] / count[i] : 0;
+  const grey = new Float64Array(N * N);
+  for (let i = 0; i < N * N; i++) {
+    const count = perRow[Math.floor(i / N)] * perCol[i % N];
+    // ITU-R BT.601 luma, as libvips' and most pHash ports' greyscale.
+    grey[i] = count > 0 ? (0.299 * sums[3 * i] + 0.587 * sums[3 * i + 1] + 0.114 * sums[3 * i + 2]) / count : 0;
+  }
   // Separable DCT-II: rows first (grey[y][x] -> R[y][u]), then columns (R[y][u] -> D[v][u]).
   const rows = new Float64Array(N * K);
   for (let y = 0; y < N; y++) {

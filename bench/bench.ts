@@ -142,6 +142,113 @@ async function indexSpeed(resolution: number, files: string[], precision: 'fp32'
   }
 }
 
+async function resnetSpeed() {
+  const file = path.join(tmp, 'resnet50.onnx');
+  fs.writeFileSync(file, resnet50Onnx(0));
+  const info = importOnnxBackbone(file, { output: RESNET50_FEATURES, channels: 2048, outDir: tmp });
+  const s = await BackboneSession.open(info, { provider: 'cpu' });
+  const out: Record<string, number> = {};
+  try {
+    for (const [w, h] of [
+      [224, 224],
+      [299, 299],
+      [512, 384],
+    ]) {
+      const px = new Uint8Array(w * h * 3).map((_, i) => (i * 31) & 255);
+      await s.features([{ pixels: px, width: w, height: h }]);
+      const n = 10;
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) await s.features([{ pixels: px, width: w, height: h }]);
+      out[`${w}x${h}`] = Number((n / ((performance.now() - t0) / 1000)).toFixed(2));
+    }
+  } finally {
+    await s.release();
+  }
+  return out;
+}
+
+function timeQueries(run: (q: Bag) => void, queries: Bag[]) {
+  for (const q of queries.slice(0, 5)) run(q); // warm-up: JIT and first-touch page faults
+  const times: number[] = [];
+  for (const q of queries) {
+    const t = performance.now();
+    run(q);
+    times.push(performance.now() - t);
+  }
+  return { medianMs: Number(percentile(times, 50).toFixed(2)), p95Ms: Number(percentile(times, 95).toFixed(2)) };
+}
+
+/** The dev set's bags with the default settings, from the eval cache (made here if missing). */
+async function realBags(): Promise<Bag[]> {
+  // The eval cache holds model output (grids); bags are derived from them, as eval does.
+  const settings = mergeSettings(SETTINGS, { collapseKgrams: false });
+  const db = defaultEvalCache(DATASETS, settings);
+  fs.mkdirSync(path.dirname(db), { recursive: true });
+  const engine = await Engine.open(db, { settings, log });
+  try {
+    await engine.index([DATASETS], {});
+    const ks = kgramSettings(SETTINGS);
+    return [...engine.store.iterGrids()].map((g) => bagFromGrid(g.grid, ks));
+  } finally {
+    await engine.close();
+  }
+}
+
+function impactResult(index: ImpactIndex, queries: Bag[], buildSeconds: number, rssBefore: number) {
+  const stats = { queryPostings: 0, visited: 0 };
+  let visited = 0;
+  let touched = 0;
+  const timing = timeQueries((q) => {
+    index.search(q, { k: 20 }, stats);
+    visited += stats.visited;
+    touched += stats.queryPostings;
+  }, queries);
+  return {
+    images: index.n,
+    postings: index.postings,
+    termsPerImage: Number((index.postings / index.n).toFixed(0)),
+    buildSeconds: Number(buildSeconds.toFixed(1)),
+    indexMemoryMB: Math.round(index.memoryBytes / 2 ** 20),
+    rssGrowthMB: Math.round((process.memoryUsage().rss - rssBefore) / 2 ** 20),
+    // Share of all postings the query's words own (what an exhaustive scan visits), and the
+    // share of those stage 1 visited.
+    queryPostingsShare: Number((touched / (queries.length + 5) / index.postings).toFixed(3)),
+    visitedShareOfQueryPostings: Number((visited / touched).toFixed(3)),
+    ...timing,
+  };
+}
+
+async function queryBench() {
+  const bags = await realBags();
+  const rand = mulberry32(42);
+  const pickQueries = () => Array.from({ length: QUERIES }, () => bags[Math.floor(rand() * bags.length)]);
+  let t0 = performance.now();
+  const real = ImpactIndex.build(bags.map((bag, id) => ({ id, bag })));
+  const realResult = impactResult(real, pickQueries(), (performance.now() - t0) / 1000, process.memoryUsage().rss);
+  // The exhaustive scan of the same cosine, for comparison.
+  const inv = buildInvertedIndex(bags.map((bag, id) => ({ id, bag })));
+  const exact = new TfidfScorer(inv);
+  const buf = new Float32Array(inv.n);
+  const realExhaustive = timeQueries((q) => topK(exact.scoreAll(q, buf), 20), pickQueries());
+
+  const synthetic: Record<string, ReturnType<typeof impactResult>> = {};
+  for (const size of SYNTHETIC) {
+    const rssBefore = process.memoryUsage().rss;
+    // Two passes over a generator that replays the same sequence (its own seeded RNG): the build
+    // streams, it never holds all bags.
+    const synth = function* () {
+      const r = mulberry32(7);
+      for (let id = 0; id < size; id++) yield { id, bag: mix(bags[Math.floor(r() * bags.length)], bags[Math.floor(r() * bags.length)], r) };
+    };
+    log(`  building the query index over ${size} synthetic bags ...`);
+    t0 = performance.now();
+    const index = ImpactIndex.build(() => synth());
+    synthetic[String(size)] = impactResult(index, pickQueries(), (performance.now() - t0) / 1000, rssBefore);
+    log(`  ${JSON.stringify(synthetic[String(size)])}`);
+  }
+  return { real: { ...realResult, exhaustiveScan: realExhaustive }, synthetic };
+}
+
 // --only index|query runs one half (the other is left out of the JSON).
 const only = (() => {
   const i = args.indexOf('--only');

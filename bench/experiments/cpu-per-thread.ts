@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Engine } from '../../src/core/engine.js';
 import { discoverDataset } from '../../src/core/evalsuite.js';
-import { loadForModel } from '../../src/core/decode.js';
+import { loadForModel, type DecodedImage } from '../../src/core/decode.js';
 const N = Number(process.env.N ?? 600);
 const all = discoverDataset(path.resolve('../shared/datasets')).map((x) => x.path);
 const files = Array.from({ length: N }, (_, i) => all[Math.floor((i * all.length) / N)]);
@@ -40,7 +40,7 @@ const byComm = new Map<string, number>();
 for (const [k, v] of after) { const d = v - (before.get(k) ?? 0); if (d > 0) console.log(k, (d / r.indexed).toFixed(2)); const c = k.split(':')[1]; byComm.set(c, (byComm.get(c) ?? 0) + d); }
 console.log('by name', [...byComm].map(([k, v]) => `${k} ${(v / r.indexed).toFixed(2)}`).join(', '));
 console.log('img/s', (r.indexed / (wall / 1000)).toFixed(2), 'total ms/photo', ([...byComm.values()].reduce((a, b) => a + b, 0) / r.indexed).toFixed(2), 'wall', (wall / r.indexed).toFixed(2));
-const decoded = [];
+const decoded: DecodedImage[] = [];
 for (const f of files) decoded.push(await loadForModel(f, 299, { minSide: e.backbone.minSide }));
 const b2 = threads();
 const t1 = performance.now();

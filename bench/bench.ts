@@ -186,7 +186,9 @@ async function realBags(): Promise<Bag[]> {
   fs.mkdirSync(path.dirname(db), { recursive: true });
   const engine = await Engine.open(db, { settings, log });
   try {
-    await engine.index([DATASETS], {});
+    // With the pooled vectors, as eval keeps them in this shared cache: without, eval's dense
+    // baseline would have to read the photos again.
+    await engine.index([DATASETS], { pipeline: { dense: true } });
     const ks = kgramSettings(SETTINGS);
     return [...engine.store.iterGrids()].map((g) => bagFromGrid(g.grid, ks));
   } finally {

@@ -151,6 +151,19 @@ export async function runEval(dataset: string, opts: EvalOptions = {}): Promise<
   try {
     log(`Indexing ${items.length} photos of ${dataset} into ${cacheDb} (cached between runs) ...`);
     await engine.index([path.resolve(dataset)], { onProgress: opts.onProgress, pipeline: { dense: true } });
+    if ((opts.similarities ?? EVAL_SIMILARITIES).some((s) => s.startsWith('dense'))) {
+      // A cache filled by something that keeps no pooled vectors (the bench's pass over the dev
+      // set, an older build) has photos the dense baseline cannot score: they go through the
+      // model again, this time keeping them.
+      const withDense = new Set<number>();
+      for (const d of engine.store.iterDense()) withDense.add(d.id);
+      const lacking = engine.store.listImages().filter((r) => r.status === 'indexed' && !withDense.has(r.id));
+      if (lacking.length > 0) {
+        log(`${lacking.length} photos in the cache have no pooled vector (the dense baseline's); reading them again ...`);
+        engine.store.transaction(() => lacking.forEach((r) => engine.store.remove(r.path)));
+        await engine.index([path.resolve(dataset)], { onProgress: opts.onProgress, pipeline: { dense: true } });
+      }
+    }
     const byPath = new Map(items.map((it, i) => [it.path, i]));
     const grids: TokenGrid[] = [];
     const order: number[] = [];
@@ -213,7 +226,8 @@ export async function runEval(dataset: string, opts: EvalOptions = {}): Promise<
       const buf = new Float32Array(n);
       let scoreRow: (q: number) => Float32Array;
       if (similarity === 'dense' || similarity === 'dense-aqe') {
-        if (dense.some((v) => v === undefined)) throw new Error('pooled features missing from the cache; rebuild it with --rebuild');
+        // A loop, not some(): the array has holes where vectors are missing, and some() skips holes.
+        for (let i = 0; i < n; i++) if (!dense[i]) throw new Error(`no pooled vector for ${items[order[i]].path} in the cache ${cacheDb}; delete that file to rebuild it`);
         const di = new DenseIndex(dense);
         scoreRow =
           similarity === 'dense'

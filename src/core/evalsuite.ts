@@ -155,9 +155,7 @@ export async function runEval(dataset: string, opts: EvalOptions = {}): Promise<
       // A cache filled by something that keeps no pooled vectors (the bench's pass over the dev
       // set, an older build) has photos the dense baseline cannot score: they go through the
       // model again, this time keeping them.
-      const withDense = new Set<number>();
-      for (const d of engine.store.iterDense()) withDense.add(d.id);
-      const lacking = engine.store.listImages().filter((r) => r.status === 'indexed' && !withDense.has(r.id));
+      const lacking = engine.store.missingDense();
       if (lacking.length > 0) {
         log(`${lacking.length} photos in the cache have no pooled vector (the dense baseline's); reading them again ...`);
         engine.store.transaction(() => lacking.forEach((r) => engine.store.remove(r.path)));

@@ -72,6 +72,20 @@ export function axisStarts(len: number, k: number, p: number): [number, number] 
   return [start, start];
 }
 
+/**
+ * For each position along an axis of length `len`, how many windows cover it: the offsets d
+ * inside the window whose start pos - d is one of axisStarts. A cell at (y, x) sits in
+ * cover[y] * cover[x] windows, which is its count in a collapsed bag.
+ */
+function axisCover(len: number, k: number, p: number): Uint32Array {
+  const [lo, hi] = axisStarts(len, k, p);
+  return Uint32Array.from({ length: len }, (_, pos) => {
+    let c = 0;
+    for (let d = 0; d < k; d++) if (pos - d >= lo && pos - d <= hi) c++;
+    return c;
+  });
+}
+
 function checkGrid({ heads: C, height: H, width: W, codes: n, tokens }: TokenGrid): void {
   if (C < 1 || H < 1 || W < 1) throw new Error(`token grid must be non-empty, got ${C}x${H}x${W}`);
   if (tokens.length !== C * H * W) throw new Error(`token grid has ${tokens.length} tokens, expected ${C}*${H}*${W}`);
@@ -117,18 +131,8 @@ function collapsedKgramBag(grid: TokenGrid, s: KgramSettings): Bag {
   checkSettings(s);
   const { heads: C, height: H, width: W, codes: n, tokens } = grid;
   checkGrid(grid);
-  const k = s.kernel;
-  const cover = (len: number): Uint32Array => {
-    const [lo, hi] = axisStarts(len, k, s.padding);
-    // Windows starting at pos - d, for offsets d inside the window, that are valid starts.
-    return Uint32Array.from({ length: len }, (_, pos) => {
-      let c = 0;
-      for (let d = 0; d < k; d++) if (pos - d >= lo && pos - d <= hi) c++;
-      return c;
-    });
-  };
-  const coverY = cover(H);
-  const coverX = cover(W);
+  const coverY = axisCover(H, s.kernel, s.padding);
+  const coverX = axisCover(W, s.kernel, s.padding);
   const cells = H * W;
   if (counts.length < n) counts = new Uint32Array(n);
   if (touched.length < cells) touched = new Uint16Array(cells);
@@ -205,20 +209,16 @@ function softKgramBag(grid: TokenGrid, s: KgramSettings): Bag {
   };
   // Window starts covering a cell at offset d along an axis: start = pos - d within [lo, hi].
   const covers = (pos: number, d: number, lo: number, hi: number) => pos - d >= lo && pos - d <= hi;
+  const coverY = s.collapse ? axisCover(H, k, s.padding) : undefined;
+  const coverX = s.collapse ? axisCover(W, k, s.padding) : undefined;
   for (let c = 0; c < C; c++) {
     for (let y = 0; y < H; y++) {
       for (let x = 0; x < W; x++) {
         const i = (c * H + y) * W + x;
         const t1 = tokens[i];
         const t2 = soft.second[i];
-        if (s.collapse) {
-          let ny = 0;
-          let nx = 0;
-          for (let d = 0; d < k; d++) {
-            if (covers(y, d, ylo, yhi)) ny++;
-            if (covers(x, d, xlo, xhi)) nx++;
-          }
-          const cover = ny * nx;
+        if (coverY && coverX) {
+          const cover = coverY[y] * coverX[x];
           if (cover === 0) continue;
           add(c * n + t1, cover);
           if (w2 > 0) add(c * n + t2, cover * w2);

@@ -374,6 +374,9 @@ function prepareStatements(db_: Database.Database) {
     missingPhash: db_.prepare<[], { id: number; path: string }>(
       "SELECT i.id, i.path FROM images i LEFT JOIN phash p ON p.image_id = i.id WHERE i.status = 'indexed' AND p.image_id IS NULL ORDER BY i.id",
     ),
+    missingDense: db_.prepare<[], { id: number; path: string }>(
+      "SELECT i.id, i.path FROM images i LEFT JOIN dense d ON d.image_id = i.id WHERE i.status = 'indexed' AND d.image_id IS NULL ORDER BY i.id",
+    ),
     iterDense: db_.prepare<[], { id: number; dim: number; vector: Buffer }>(
       'SELECT image_id AS id, dim, vector FROM dense ORDER BY image_id',
     ),
@@ -567,19 +570,23 @@ export class IndexStore {
       };
       const ids = encoded.map((e) => {
         // Replacing a stored photo takes its old terms out of df: the sums so far must be in first.
-        if (this.stmts.byPath.get(e.file.path)) flushDf();
-        const id = this.upsertImage({
-          path: e.file.path,
-          size: e.file.size,
-          mtimeMs: e.file.mtimeMs,
-          hash: e.file.hash ?? null,
-          width: e.file.width,
-          height: e.file.height,
-          status: 'indexed',
-          error: null,
-          indexedAt: Date.now(),
-          failureCode: null,
-        });
+        const existing = this.stmts.byPath.get(e.file.path);
+        if (existing) flushDf();
+        const id = this.upsertImage(
+          {
+            path: e.file.path,
+            size: e.file.size,
+            mtimeMs: e.file.mtimeMs,
+            hash: e.file.hash ?? null,
+            width: e.file.width,
+            height: e.file.height,
+            status: 'indexed',
+            error: null,
+            indexedAt: Date.now(),
+            failureCode: null,
+          },
+          existing,
+        );
         this.stmts.putGrid.run(id, e.grid.heads, e.grid.height, e.grid.width, e.grid.codes, e.tokens);
         this.stmts.putBag.run(id, e.bag.terms.length, e.terms, e.tfs);
         if (e.phash) this.stmts.putPhash.run(id, encodePhash(e.phash));
@@ -600,18 +607,21 @@ export class IndexStore {
   putFailed(file: FileInfo, reason: string, code?: string): number {
     this.changes++;
     return this.transaction(() =>
-      this.upsertImage({
-        path: file.path,
-        size: file.size,
-        mtimeMs: file.mtimeMs,
-        hash: null,
-        width: null,
-        height: null,
-        status: 'failed',
-        error: reason,
-        indexedAt: Date.now(),
-        failureCode: code ?? null,
-      }),
+      this.upsertImage(
+        {
+          path: file.path,
+          size: file.size,
+          mtimeMs: file.mtimeMs,
+          hash: null,
+          width: null,
+          height: null,
+          status: 'failed',
+          error: reason,
+          indexedAt: Date.now(),
+          failureCode: code ?? null,
+        },
+        this.stmts.byPath.get(file.path),
+      ),
     );
   }
 
@@ -865,6 +875,11 @@ export class IndexStore {
     return this.stmts.missingPhash.all();
   }
 
+  /** Indexed photos without a pooled vector (indexed by something that did not ask for them). */
+  missingDense(): { id: number; path: string }[] {
+    return this.stmts.missingDense.all();
+  }
+
   /** Records a decision about duplicates; `hashes` are content sha256s (at least two distinct). */
   addDecision(kind: DecisionKind, hashes: string[], keeper?: string): number {
     const set = [...new Set(hashes)].sort();
@@ -952,8 +967,8 @@ export class IndexStore {
   }
 
   /** Insert or update the image row for row.path (dropping any old bag/grid); returns its id. Caller holds a transaction. */
-  private upsertImage(row: Omit<ImageRecord, 'id'>): number {
-    const existing = this.stmts.byPath.get(row.path);
+  /** `existing` is what is stored for row.path (callers look it up; putIndexedMany needs it first). */
+  private upsertImage(row: Omit<ImageRecord, 'id'>, existing: ImageRow | undefined): number {
     if (!existing) return Number(this.stmts.insertImage.run({ ...row, failureCode: row.failureCode ?? null }).lastInsertRowid);
     this.dropBag(existing.id);
     this.stmts.deleteGrid.run(existing.id);

@@ -12,11 +12,10 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { screenshot, spawnServe } from './kit.js';
+import { INDEX_TIMEOUT_MS, libraryIndexed, screenshot, spawnServe, stopServe } from './kit.js';
 
 const FLOWERS = path.resolve('../shared/datasets/flowers17');
 const CHROMIUM = process.env.PHOTOWORDS_CHROMIUM ?? '/usr/bin/chromium';
-const INDEX_TIMEOUT_MS = 10 * 60_000;
 
 let tmp: string;
 let serve: ChildProcess;
@@ -73,10 +72,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  if (serve && serve.exitCode === null) {
-    serve.kill('SIGTERM');
-    await new Promise((r) => serve.once('exit', r));
-  }
+  await stopServe(serve);
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -102,14 +98,7 @@ test('add flowers17, index it through the UI, right-click "Find similar": most o
   await shot('02-indexing-progress');
   // Done: the status is back to idle and counts every photo in the library (a last quick
   // reconcile after the run may leave the run's own counters at zero).
-  await page.waitForFunction(
-    (n) => {
-      const el = document.querySelector('[data-testid=index-status]');
-      return el?.getAttribute('data-state') === 'idle' && Number(el?.getAttribute('data-library-photos')) === n;
-    },
-    17 * 80,
-    { timeout: INDEX_TIMEOUT_MS, polling: 500 },
-  );
+  await libraryIndexed(page, 17 * 80);
   assert.equal(Number(await status.getAttribute('data-library-photos')), 17 * 80, 'every flowers17 photo indexed');
   await page.locator(`[data-testid=folder][data-path="${FLOWERS}"][data-photos="${17 * 80}"]`).waitFor();
   await page.locator('[data-testid=photo]').nth(20).waitFor();

@@ -16,11 +16,10 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { imagesLoaded, screenshot, spawnServe } from './kit.js';
+import { imagesLoaded, libraryIndexed, screenshot, spawnServe, stopServe } from './kit.js';
 
 const DATA = path.resolve('../shared/datasets');
 const CHROMIUM = process.env.PHOTOWORDS_CHROMIUM ?? '/usr/bin/chromium';
-const INDEX_TIMEOUT_MS = 10 * 60_000;
 const UNRELATED = ['Leopards', 'Motorbikes', 'watch', 'chair'];
 /** The lily, its two copies and the other lily; the rose and its crop; the unrelated photos. */
 const N = 4 + 2 + 2 + UNRELATED.length;
@@ -143,22 +142,12 @@ before(async () => {
   await page.addInitScript('window.__name = (f) => f');
   page.on('pageerror', (e) => (serveLog += `\n[page error] ${e.message}`));
   await page.goto(url);
-  await page.waitForFunction(
-    (n) => {
-      const el = document.querySelector('[data-testid=index-status]');
-      return el?.getAttribute('data-state') === 'idle' && Number(el?.getAttribute('data-library-photos')) === n;
-    },
-    N,
-    { timeout: INDEX_TIMEOUT_MS, polling: 500 },
-  );
+  await libraryIndexed(page, N);
 });
 
 after(async () => {
   await browser?.close();
-  if (serve && serve.exitCode === null) {
-    serve.kill('SIGTERM');
-    await new Promise((r) => serve.once('exit', r));
-  }
+  await stopServe(serve);
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 

@@ -16,11 +16,10 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { SHOTS, imagesLoaded, screenshot, spawnServe } from './kit.js';
+import { INDEX_TIMEOUT_MS, SHOTS, imagesLoaded, libraryIndexed, screenshot, spawnServe, stopServe } from './kit.js';
 
 const DATA = path.resolve('../shared/datasets');
 const CHROMIUM = process.env.PHOTOWORDS_CHROMIUM ?? '/usr/bin/chromium';
-const INDEX_TIMEOUT_MS = 10 * 60_000;
 const UNRELATED = ['Leopards', 'Motorbikes', 'butterfly', 'watch', 'chair', 'sunflower', 'camera', 'lotus'];
 /** The pair, the byte copies, the unrelated photos. */
 const N = 2 + 2 + UNRELATED.length;
@@ -86,23 +85,13 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  if (serve && serve.exitCode === null) {
-    serve.kill('SIGTERM');
-    await new Promise((r) => serve.once('exit', r));
-  }
+  await stopServe(serve);
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
 test('Duplicates view: finds the resized copy, compares it side by side, moves it to the trash, the library follows, the report downloads', { timeout: INDEX_TIMEOUT_MS + 180_000 }, async () => {
   await page.goto(url);
-  await page.waitForFunction(
-    (n) => {
-      const el = document.querySelector('[data-testid=index-status]');
-      return el?.getAttribute('data-state') === 'idle' && Number(el?.getAttribute('data-library-photos')) === n;
-    },
-    N,
-    { timeout: INDEX_TIMEOUT_MS, polling: 500 },
-  );
+  await libraryIndexed(page, N);
 
   // From the sidebar; the search starts by itself and shows its progress.
   await page.locator('[data-testid=nav-duplicates]').click();

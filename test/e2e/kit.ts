@@ -44,3 +44,25 @@ export async function imagesLoaded(page: Page, selector: string): Promise<void> 
     { timeout: 60_000 },
   );
 }
+
+/** How long a browser test waits for its library to be indexed (the model on 2 CPU cores). */
+export const INDEX_TIMEOUT_MS = 10 * 60_000;
+
+/** The status bar says indexing is idle with `n` photos in the library. */
+export async function libraryIndexed(page: Page, n: number): Promise<void> {
+  await page.waitForFunction(
+    (want) => {
+      const el = document.querySelector('[data-testid=index-status]');
+      return el?.getAttribute('data-state') === 'idle' && Number(el?.getAttribute('data-library-photos')) === want;
+    },
+    n,
+    { timeout: INDEX_TIMEOUT_MS, polling: 500 },
+  );
+}
+
+/** Stops a `photowords serve` started by spawnServe, if it still runs, and waits for it to exit. */
+export async function stopServe(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+}

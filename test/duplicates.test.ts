@@ -11,20 +11,9 @@ import sharp from 'sharp';
 import { Engine } from '../src/core/engine.js';
 import { DEFAULT_SENSITIVITY, chooseKeeper, exactDuplicateGroups, findDuplicates } from '../src/core/duplicates.js';
 import type { ImageRecord } from '../src/core/store.js';
+import { listJpegs, spread } from './fixtures/photos.js';
 
 const DATA = path.resolve('../shared/datasets');
-
-function spread<T>(xs: T[], n: number): T[] {
-  return Array.from({ length: n }, (_, i) => xs[Math.floor((i * xs.length) / n)]);
-}
-
-function listJpegs(root: string): string[] {
-  return fs
-    .readdirSync(root)
-    .sort()
-    .flatMap((c) => fs.readdirSync(path.join(root, c)).sort().map((f) => path.join(root, c, f)))
-    .filter((f) => /\.jpe?g$/i.test(f));
-}
 
 test('duplicates: exact copies group, edits join their original, unrelated photos stay out, keeper is the largest', { timeout: 120_000 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-dups-'));

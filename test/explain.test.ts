@@ -22,23 +22,12 @@ import { Library } from '../src/core/library.js';
 import { startServer } from '../src/server/server.js';
 import type { KgramSettings, TokenGrid } from '../src/core/types.js';
 import type { PairExplanation } from '../src/shared/api.js';
+import { listJpegs, spread } from './fixtures/photos.js';
 
 const DATA = path.resolve('../shared/datasets');
 const CLI = path.resolve('bin/photowords.js');
 /** The crop, as fractions of the original's width and height: 65% of each side, off centre. */
 const CROP = { left: 0.3, top: 0.1, width: 0.65, height: 0.65 };
-
-function listJpegs(root: string): string[] {
-  return fs
-    .readdirSync(root)
-    .sort()
-    .flatMap((c) => fs.readdirSync(path.join(root, c)).sort().map((f) => path.join(root, c, f)))
-    .filter((f) => /\.jpe?g$/i.test(f));
-}
-
-function spread<T>(xs: T[], n: number): T[] {
-  return Array.from({ length: n }, (_, i) => xs[Math.floor((i * xs.length) / n)]);
-}
 
 let dir: string;
 let db: string;

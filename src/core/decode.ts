@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import sharp, { type OutputInfo } from 'sharp';
+import { jpegHeaderSize } from './imageheader.js';
 
 /** sharp's own default (0x3FFF x 0x3FFF): big enough for any camera or stitched panorama we expect. */
 export const DEFAULT_PIXEL_LIMIT = 268_402_689;
@@ -115,24 +116,28 @@ export async function decodeForModel(input: Buffer, maxSide: number, opts: Decod
   // Animated GIF/WebP and multi-page TIFF: the first frame stands for the file.
   const frame = { pages: 1, page: 0 };
 
+  // A JPEG's header gives its size without opening it in libvips; other formats, and JPEGs whose
+  // header this reader is unsure of, ask sharp (imageheader.ts says why).
+  const header = jpegHeaderSize(input);
   let srcWidth: number;
   let srcHeight: number;
-  try {
-    // metadata() reads only the header, so a giant image is refused before gigabytes are
-    // allocated. sharp's own limit is lifted for this read only: it would refuse without
-    // saying how large the image is, and the user deserves the numbers.
-    const meta = await sharp(input, { failOn, limitInputPixels: false, ...frame }).metadata();
-    if (limit !== false && meta.width * meta.height > limit) {
-      throw new DecodeError(
-        'too-many-pixels',
-        `image too large: ${meta.width} x ${meta.height} pixels exceeds the limit of ${limit} pixels`,
-      );
+  if (header) {
+    if (limit !== false && header.width * header.height > limit) throw tooManyPixels(header.width, header.height, limit);
+    srcWidth = header.displayWidth;
+    srcHeight = header.displayHeight;
+  } else {
+    try {
+      // metadata() reads only the header, so a giant image is refused before gigabytes are
+      // allocated. sharp's own limit is lifted for this read only: it would refuse without
+      // saying how large the image is, and the user deserves the numbers.
+      const meta = await sharp(input, { failOn, limitInputPixels: false, ...frame }).metadata();
+      if (limit !== false && meta.width * meta.height > limit) throw tooManyPixels(meta.width, meta.height, limit);
+      srcWidth = meta.autoOrient?.width ?? meta.width;
+      srcHeight = meta.autoOrient?.height ?? meta.height;
+      if (!(srcWidth > 0 && srcHeight > 0)) throw new DecodeError('corrupt', 'truncated or corrupt image data', 'no image size in header');
+    } catch (err) {
+      throw classifyError(err);
     }
-    srcWidth = meta.autoOrient?.width ?? meta.width;
-    srcHeight = meta.autoOrient?.height ?? meta.height;
-    if (!(srcWidth > 0 && srcHeight > 0)) throw new DecodeError('corrupt', 'truncated or corrupt image data', 'no image size in header');
-  } catch (err) {
-    throw classifyError(err);
   }
 
   const shape = targetShape(srcWidth, srcHeight, maxSide, opts);
@@ -293,6 +298,10 @@ export async function loadForModel(
   const { buffer, ...file } = await readImageFile(path, opts);
   const decoded = await decodeForModel(await decodableBytes(path, buffer), maxSide, opts);
   return { ...file, ...decoded };
+}
+
+function tooManyPixels(width: number, height: number, limit: number): DecodeError {
+  return new DecodeError('too-many-pixels', `image too large: ${width} x ${height} pixels exceeds the limit of ${limit} pixels`);
 }
 
 function fileTooLarge(size: number, maxBytes: number): DecodeError {

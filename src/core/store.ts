@@ -165,6 +165,29 @@ export interface OpenOptions {
  * its folder became read-only, an I/O error): indexing stops with this message, and everything
  * committed before stays as it was.
  */
+/**
+ * The index was built by another model or other settings than it is opened with: its words are
+ * not comparable with new ones. Typed so that callers which know the stored settings are the
+ * ones wanted (the app's library, eval's cache) can rebuild instead of failing.
+ */
+export class FingerprintMismatchError extends Error {
+  constructor(
+    readonly path: string,
+    readonly stored: string,
+    readonly current: string,
+    readonly storedSettings: string,
+    readonly currentSettings: string,
+  ) {
+    super(
+      `Index at ${path} was built with other settings (fingerprint ${stored}, settings ${storedSettings}); ` +
+        `the current ones are fingerprint ${current}, settings ${currentSettings}. ` +
+        'Its visual words are not comparable with new ones. Re-index from scratch with --rebuild ' +
+        '(rebuild: true in the API; this clears the stored photos), or use another index path.',
+    );
+    this.name = 'FingerprintMismatchError';
+  }
+}
+
 export class IndexWriteError extends Error {
   constructor(
     message: string,
@@ -1060,12 +1083,7 @@ function initOrCheck(db: Database.Database, path: string, opts: OpenOptions): vo
     if (stored !== opts.fingerprint) {
       const storedSettings = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'settings'").get()?.value;
       // Thrown inside the transaction: a migration that ran above is rolled back with it.
-      throw new Error(
-        `Index at ${path} was built with other settings (fingerprint ${stored}, settings ${storedSettings}); ` +
-          `the current ones are fingerprint ${opts.fingerprint}, settings ${settingsJson}. ` +
-          'Its visual words are not comparable with new ones. Re-index from scratch with --rebuild ' +
-          '(rebuild: true in the API; this clears the stored photos), or use another index path.',
-      );
+      throw new FingerprintMismatchError(path, stored ?? '', opts.fingerprint, storedSettings ?? '', settingsJson);
     }
   }).immediate();
   if (migratedFrom !== undefined) {

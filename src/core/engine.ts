@@ -2,7 +2,7 @@
 // process: settings -> model -> store -> pipeline -> queries. Nothing here knows about Electron.
 import fs from 'node:fs';
 import path from 'node:path';
-import { IndexStore } from './store.js';
+import { FingerprintMismatchError, IndexStore } from './store.js';
 import { ensureInceptionBackbone, type BackboneInfo } from './model/backbone.js';
 import { codebookName, loadCodebook, type CodebookManifest } from './model/codebook.js';
 import { ensureInt8Backbone } from './model/quantize.js';
@@ -27,6 +27,13 @@ export interface OpenEngineOptions {
   /** Settings to use; where left out, those the index was built with (or the defaults for a new one). */
   settings?: Partial<EngineSettings>;
   rebuild?: boolean;
+  /**
+   * An index built by another model (another backbone or codebook checksum under the same
+   * settings): 'refuse' (default) throws FingerprintMismatchError, naming --rebuild; 'rebuild'
+   * starts it again on the same settings, as the app's library and eval's caches do (clearing
+   * only what the model made: folders, decisions and preferences stay).
+   */
+  otherModel?: 'refuse' | 'rebuild';
   provider?: ProviderChoice;
   log?: (msg: string) => void;
 }
@@ -96,7 +103,16 @@ export class Engine {
       );
     }
     const fp = fingerprint(settings, backbone.sha256, manifest.sha256);
-    const store = IndexStore.open(dbPath, { fingerprint: fp, settings, rebuild: opts.rebuild, log: opts.log });
+    let store: IndexStore;
+    try {
+      store = IndexStore.open(dbPath, { fingerprint: fp, settings, rebuild: opts.rebuild, log: opts.log });
+    } catch (e) {
+      if (opts.otherModel !== 'rebuild' || !(e instanceof FingerprintMismatchError)) throw e;
+      (opts.log ?? ((m: string) => process.stderr.write(`${m}\n`)))(
+        `the index ${dbPath} was built by another model (fingerprint ${e.stored}, now ${fp}); its words are not comparable with new ones, so every photo is indexed again (folders and duplicate decisions are kept)`,
+      );
+      store = IndexStore.open(dbPath, { fingerprint: fp, settings, rebuild: true, log: opts.log });
+    }
     try {
       // The model runs in worker threads so that this thread stays free for the pipeline's own
       // work; up to 4 single-session workers share the cores (tokenizer-worker.ts says why).

@@ -5,7 +5,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { Engine } from './engine.js';
-import { FingerprintMismatchError } from './store.js';
 import { appendField, bagFromGrid, pairBag, termSpaceSize, PAIR_OFFSETS, type PairOffsets } from './kgrams.js';
 import { buildInvertedIndex, type InvertedIndex } from './invindex.js';
 import { ImpactIndex } from './impactindex.js';
@@ -148,7 +147,8 @@ export async function runEval(dataset: string, opts: EvalOptions = {}): Promise<
   };
   const cacheDb = opts.cacheDb ?? defaultEvalCache(dataset, requested);
   fs.mkdirSync(path.dirname(cacheDb), { recursive: true });
-  const engine = await openCache(cacheDb, cacheSettings, opts.provider, log);
+  // A cache filled by another model (a retrained codebook, a rebuilt backbone) is filled again.
+  const engine = await Engine.open(cacheDb, { settings: cacheSettings, provider: opts.provider, log, otherModel: 'rebuild' });
   try {
     log(`Indexing ${items.length} photos of ${dataset} into ${cacheDb} (cached between runs) ...`);
     await engine.index([path.resolve(dataset)], { onProgress: opts.onProgress, pipeline: { dense: true } });
@@ -285,22 +285,11 @@ export async function runEval(dataset: string, opts: EvalOptions = {}): Promise<
   }
 }
 
-/** An eval cache; one filled by another model (a retrained codebook, a rebuilt backbone) is only a cache: it is filled again. */
-async function openCache(cacheDb: string, settings: EngineSettings, provider: EvalOptions['provider'], log?: (m: string) => void): Promise<Engine> {
-  try {
-    return await Engine.open(cacheDb, { settings, provider, log });
-  } catch (e) {
-    if (!(e instanceof FingerprintMismatchError)) throw e;
-    (log ?? ((m: string) => process.stderr.write(`${m}\n`)))(`${cacheDb} holds the output of another model (fingerprint ${e.stored}, now ${e.current}): filling it again`);
-    return Engine.open(cacheDb, { settings, provider, log, rebuild: true });
-  }
-}
-
 /** Token grids by path of another model setting's eval cache (filled on first use, like runEval's own). */
 async function cachedGrids(dataset: string, settings: EngineSettings, opts: EvalOptions): Promise<Map<string, TokenGrid>> {
   const cacheDb = defaultEvalCache(dataset, settings);
   fs.mkdirSync(path.dirname(cacheDb), { recursive: true });
-  const engine = await openCache(cacheDb, settings, opts.provider, opts.log);
+  const engine = await Engine.open(cacheDb, { settings, provider: opts.provider, log: opts.log, otherModel: 'rebuild' });
   try {
     await engine.index([path.resolve(dataset)], { onProgress: opts.onProgress, pipeline: { dense: true } });
     const out = new Map<string, TokenGrid>();

@@ -7,8 +7,8 @@ import os from 'node:os';
 import { Engine } from './engine.js';
 import { PathGuard, PathRefusedError } from './pathguard.js';
 import { ThumbnailCache } from './thumbnails.js';
-import { DEFAULT_SIMILARITY, SIMILARITIES, kgramSettings, storedSettings, type EngineSettings } from './settings.js';
-import { FingerprintMismatchError, IndexStore, type Decision } from './store.js';
+import { DEFAULT_SIMILARITY, SIMILARITIES, kgramSettings } from './settings.js';
+import { IndexStore, type Decision } from './store.js';
 import { DecodeError } from './decode.js';
 import type { IndexProgress, IndexReport } from './indexer.js';
 import { DbLock } from './dblock.js';
@@ -181,7 +181,9 @@ export class Library implements PhotowordsBackend {
     let lib: Library;
     try {
       const provider = opts.provider ?? Library.storedProvider(abs);
-      const engine = await Library.openEngine(abs, provider, opts.log);
+      // An index of another model (an update's backbone or codebook) is rebuilt from the photos
+      // in its folders on the person's settings, rather than locking them out of their library.
+      const engine = await Engine.open(abs, { provider, log: opts.log, otherModel: 'rebuild' });
       if (opts.remoteIndex) {
         const { RemoteIndex, queryStats } = await import('./opensearch/client.js');
         try {
@@ -206,26 +208,6 @@ export class Library implements PhotowordsBackend {
     lib.pollTimer.unref();
     if (opts.autoIndex !== false) lib.kick();
     return lib;
-  }
-
-  /**
-   * The library's engine on its stored settings. An index whose words came from another model
-   * (an update's backbone or codebook, or a changed way of reading pixels) cannot be queried
-   * against new words; every photo is still in its folder, so the index is rebuilt from them, on
-   * the settings the person chose. Folders, duplicate decisions and preferences are not the
-   * model's and are kept; the auto-indexer then reads every photo again, with progress as usual.
-   */
-  private static async openEngine(abs: string, provider: LibraryOptions['provider'], log?: (m: string) => void): Promise<Engine> {
-    try {
-      return await Engine.open(abs, { provider, log });
-    } catch (e) {
-      if (!(e instanceof FingerprintMismatchError)) throw e;
-      const settings = storedSettings(IndexStore.readSettings(abs) as Partial<EngineSettings> | undefined);
-      (log ?? ((m: string) => process.stderr.write(`${m}\n`)))(
-        `the index ${abs} was built by another model (fingerprint ${e.stored}, now ${e.current}); its words are not comparable with new ones, so every photo is indexed again (folders and duplicate decisions are kept)`,
-      );
-      return Engine.open(abs, { provider, log, settings, rebuild: true });
-    }
   }
 
   // ---- watching --------------------------------------------------------------------------------

@@ -109,7 +109,7 @@ export class Engine {
     } catch (e) {
       if (opts.otherModel !== 'rebuild' || !(e instanceof FingerprintMismatchError)) throw e;
       (opts.log ?? ((m: string) => process.stderr.write(`${m}\n`)))(
-        `the index ${dbPath} was built by another model (fingerprint ${e.stored}, now ${fp}); its words are not comparable with new ones, so every photo is indexed again (folders and duplicate decisions are kept)`,
+        `the index ${dbPath} was built by another model (fingerprint ${e.stored}, now ${fp}); its words are not comparable with new ones, so every photo is indexed again (what is not the model's, such as folders and duplicate decisions, is kept)`,
       );
       store = IndexStore.open(dbPath, { fingerprint: fp, settings, rebuild: true, log: opts.log });
     }

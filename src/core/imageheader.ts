@@ -13,12 +13,18 @@ export interface HeaderSize {
   /** Size after the orientation is applied: what sharp's autoOrient gives. */
   displayWidth: number;
   displayHeight: number;
+  /** Colour components of the frame: 1 grey, 3 YCbCr (or RGB), 4 CMYK/YCCK. */
+  components: number;
+  /** An embedded ICC profile (APP2) or an Adobe marker (APP14, which tells CMYK and RGB encodings apart). */
+  colourManaged: boolean;
 }
 
 const SOI = 0xd8;
 const SOS = 0xda;
 const EOI = 0xd9;
 const APP1 = 0xe1;
+const APP2 = 0xe2;
+const APP14 = 0xee;
 
 /** Start-of-frame markers (baseline, progressive, lossless, arithmetic); C4, C8 and CC are not frames. */
 function isFrame(marker: number): boolean {
@@ -29,7 +35,8 @@ function isFrame(marker: number): boolean {
 export function jpegHeaderSize(buf: Uint8Array): HeaderSize | undefined {
   if (buf.length < 4 || buf[0] !== 0xff || buf[1] !== SOI) return undefined;
   let orientation: number | undefined;
-  let frame: { width: number; height: number } | undefined;
+  let frame: { width: number; height: number; components: number } | undefined;
+  let colourManaged = false;
   let p = 2;
   while (p + 4 <= buf.length) {
     if (buf[p] !== 0xff) return undefined; // not on a marker: damaged, let libvips judge it
@@ -52,7 +59,9 @@ export function jpegHeaderSize(buf: Uint8Array): HeaderSize | undefined {
     if (isFrame(marker)) {
       // A second frame header (a multi-frame or hierarchical file) is past what this reader knows.
       if (frame || length < 8) return undefined;
-      frame = { height: (buf[body + 1] << 8) | buf[body + 2], width: (buf[body + 3] << 8) | buf[body + 4] };
+      frame = { height: (buf[body + 1] << 8) | buf[body + 2], width: (buf[body + 3] << 8) | buf[body + 4], components: buf[body + 5] };
+    } else if (marker === APP2 || marker === APP14) {
+      colourManaged = true;
     } else if (marker === APP1 && startsWithExif(buf, body, length - 2)) {
       // libvips keeps the last Exif block it meets; files with several, or one this reader cannot
       // parse, are left to it.
@@ -66,7 +75,7 @@ export function jpegHeaderSize(buf: Uint8Array): HeaderSize | undefined {
   if (!frame || frame.width === 0 || frame.height === 0) return undefined;
   const o = orientation ?? 1;
   const swap = o >= 5;
-  return { ...frame, orientation: o, displayWidth: swap ? frame.height : frame.width, displayHeight: swap ? frame.width : frame.height };
+  return { ...frame, orientation: o, displayWidth: swap ? frame.height : frame.width, displayHeight: swap ? frame.width : frame.height, colourManaged };
 }
 
 /** "Exif": the prefix libvips looks for. */

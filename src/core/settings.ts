@@ -90,7 +90,15 @@ export function validateSettings(s: EngineSettings): void {
   if (s.softAssign > 0 && s.channelKgrams) bad('soft assignment works with 2D k-grams only');
 }
 
-/** Hash of everything that changes a photo's words: model checksums and the settings above. */
+/**
+ * How decode.ts turns a file into the model's pixels. Bump it when those pixels change: indexes
+ * built before no longer match, and libraries rebuild themselves (Engine.open's otherModel).
+ * 2: the triangle filter (resample.ts, and libvips' 'linear' for the photos sharp reads) in
+ * place of libvips' lanczos3.
+ */
+export const PIXEL_PIPELINE: number = 2;
+
+/** Hash of everything that changes a photo's words: model checksums, the settings above and the pixel pipeline. */
 export function fingerprint(s: EngineSettings, backboneSha256: string, codebookSha256: string): string {
   // The codebook's checksum already tells a per-head codebook from a shared one; leaving the flag
   // out keeps the fingerprints of indexes made before it existed. Likewise collapseKgrams when
@@ -102,6 +110,8 @@ export function fingerprint(s: EngineSettings, backboneSha256: string, codebookS
     ...(collapseKgrams ? { collapseKgrams } : {}),
     ...(precision === 'int8' ? { precision } : {}),
     ...(pca > 0 ? { pca, whiten } : {}),
+    // Left out while it was 1, so indexes from before it existed keep their fingerprint then.
+    ...(PIXEL_PIPELINE !== 1 ? { pixels: PIXEL_PIPELINE } : {}),
   };
   return crypto
     .createHash('sha256')

@@ -544,10 +544,9 @@ export class ImpactIndex {
    */
   private candidates(R: number, exclude: number): ScoredIndex[] {
     const { acc, histogram, n } = this;
-    const saved = exclude >= 0 && exclude < n ? acc[exclude] : 0;
-    if (exclude >= 0 && exclude < n) acc[exclude] = 0;
     histogram.fill(0);
     for (let d = 0; d < n; d++) histogram[acc[d]]++;
+    if (exclude >= 0 && exclude < n) histogram[acc[exclude]]--;
     // The threshold t: documents above it are fewer than R, with it R or more (or all there are).
     let above = 0;
     let t = ACC_MAX;
@@ -556,9 +555,8 @@ export class ImpactIndex {
     const out: ScoredIndex[] = [];
     for (let d = 0; d < n && out.length < R; d++) {
       const v = acc[d];
-      if (v > t || (v === t && v > 0 && ties-- > 0)) out.push({ index: d, score: v });
+      if (d !== exclude && (v > t || (v === t && v > 0 && ties-- > 0))) out.push({ index: d, score: v });
     }
-    if (exclude >= 0 && exclude < n) acc[exclude] = saved;
     return out;
   }
 

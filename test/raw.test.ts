@@ -82,7 +82,7 @@ test('RAW: indexed through its embedded preview, grouped with its JPEG as relate
       assert.equal(raw.width, 400, "the preview's size");
       const bad = engine.store.getByPath(path.join(lib, 'IMG_0043.NEF'))!;
       assert.equal(bad.status, 'failed');
-      assert.match(bad.error ?? '', /camera RAW \(\.NEF\) without an embedded preview/);
+      assert.match(bad.error ?? '', /camera RAW \(NEF\) with no embedded preview/);
       assert.ok(report.failures.some((f) => f.path.endsWith('IMG_0043.NEF')));
 
       const r = await findDuplicates(engine.store, { live: engine.liveIndex(), exif: false });

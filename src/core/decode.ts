@@ -4,10 +4,11 @@
 
 import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
-import sharp, { type OutputInfo } from 'sharp';
+import sharp, { type OutputInfo, type Sharp } from 'sharp';
 import jpegTurbo from '@julusian/jpeg-turbo';
 import { jpegHeaderSize, type HeaderSize } from './imageheader.js';
 import { resizeRgb } from './resample.js';
+import { photoSource } from './source.js';
 
 /** sharp's own default (0x3FFF x 0x3FFF): big enough for any camera or stitched panorama we expect. */
 export const DEFAULT_PIXEL_LIMIT = 268_402_689;
@@ -16,40 +17,8 @@ export const DEFAULT_MAX_BYTES = 512 * 1024 * 1024;
 export const DEFAULT_MIN_SIDE = 75;
 export const DEFAULT_STEP = 16;
 
-export type DecodeFailureCode =
-  | 'empty'
-  | 'unsupported'
-  | 'corrupt'
-  | 'too-many-pixels'
-  | 'file-too-large'
-  | 'not-a-file'
-  | 'permission'
-  | 'vanished'
-  | 'changed'
-  | 'io'
-  | 'unknown';
-
-/**
- * Failures that say nothing about the file's content, only about the moment it was read: a fixed
- * permission (chmod leaves the mtime alone), a disk or memory hiccup, a file caught mid-write or
- * mid-delete. The indexer reads these again next run even when size and mtime are unchanged.
- */
-export const TRANSIENT_FAILURES: ReadonlySet<DecodeFailureCode> = new Set(['permission', 'io', 'vanished', 'changed']);
-
-/** A failure the user can act on; `reason` is shown as-is, `detail` keeps the raw cause for logs. */
-export class DecodeError extends Error {
-  readonly code: DecodeFailureCode;
-  readonly reason: string;
-  readonly detail?: string;
-
-  constructor(code: DecodeFailureCode, reason: string, detail?: string) {
-    super(detail ? `${reason} (${detail})` : reason);
-    this.name = 'DecodeError';
-    this.code = code;
-    this.reason = reason;
-    this.detail = detail;
-  }
-}
+export { DecodeError, TRANSIENT_FAILURES, type DecodeFailureCode } from './decode-error.js';
+import { DecodeError, type DecodeFailureCode } from './decode-error.js';
 
 export interface ShapeOptions {
   /** The short side is rounded to a multiple of this so similar aspect ratios share one shape. */
@@ -95,8 +64,9 @@ export interface DecodeOptions extends ShapeOptions {
   limitInputPixels?: number | false;
   /**
    * How strict libvips is with damaged data. 'truncated' (default) rejects cut-off files, which
-   * would otherwise decode with a grey bottom and give wrong visual words, while tolerating the
-   * harmless warnings (odd EXIF, extraneous bytes) that real cameras and editors produce.
+   * would otherwise decode with a flat bottom and give wrong visual words, while tolerating the
+   * harmless warnings (odd EXIF, extraneous bytes) that real cameras and editors produce. A
+   * cut-off JPEG is then read again by readCutOffJpeg's rule.
    */
   failOn?: 'none' | 'truncated' | 'error' | 'warning';
 }
@@ -109,9 +79,35 @@ export interface DecodedImage {
   /** Size after EXIF orientation, before resizing. */
   srcWidth: number;
   srcHeight: number;
+  /** Set when less than the whole picture was read (a small embedded thumbnail, a cut-off file). */
+  note?: string;
 }
 
-export async function decodeForModel(input: Buffer, maxSide: number, opts: DecodeOptions = {}): Promise<DecodedImage> {
+/** RGB pixels a reader has decoded already (HEIF, BMP). */
+export interface RgbImage {
+  pixels: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/** What a file's reader hands the decoder: bytes for libvips, or pixels it decoded itself. */
+export interface PhotoSource {
+  input: Buffer | RgbImage;
+  /** EXIF orientation (1-8) to apply instead of the bytes' own: a RAW's preview is stored unturned. */
+  orientation?: number;
+  /** Size of the whole picture as displayed, when the input is a smaller rendering of it. */
+  fullWidth?: number;
+  fullHeight?: number;
+  note?: string;
+}
+
+/** Images whose longer side is below this are icons, spacers and tracking pixels, not photos. */
+export const MIN_PHOTO_SIDE = 32;
+
+export async function decodeForModel(source: Buffer | PhotoSource, maxSide: number, opts: DecodeOptions = {}): Promise<DecodedImage> {
+  const src: PhotoSource = Buffer.isBuffer(source) ? { input: source } : source;
+  if (!Buffer.isBuffer(src.input)) return decodePixels(src, src.input, maxSide, opts);
+  const input = src.input;
   if (input.length === 0) throw new DecodeError('empty', 'empty file (0 bytes)');
   const limit = opts.limitInputPixels ?? DEFAULT_PIXEL_LIMIT;
   const failOn = opts.failOn ?? 'truncated';
@@ -121,52 +117,95 @@ export async function decodeForModel(input: Buffer, maxSide: number, opts: Decod
   // A JPEG's header gives its size without opening it in libvips; other formats, and JPEGs whose
   // header this reader is unsure of, ask sharp (imageheader.ts says why).
   const header = jpegHeaderSize(input);
-  let srcWidth: number;
-  let srcHeight: number;
+  let storedWidth: number;
+  let storedHeight: number;
+  let orientation: number;
   if (header) {
-    if (limit !== false && header.width * header.height > limit) throw tooManyPixels(header.width, header.height, limit);
-    srcWidth = header.displayWidth;
-    srcHeight = header.displayHeight;
+    storedWidth = header.width;
+    storedHeight = header.height;
+    orientation = header.orientation;
   } else {
     try {
       // metadata() reads only the header, so a giant image is refused before gigabytes are
       // allocated. sharp's own limit is lifted for this read only: it would refuse without
       // saying how large the image is, and the user deserves the numbers.
       const meta = await sharp(input, { failOn, limitInputPixels: false, ...frame }).metadata();
-      if (limit !== false && meta.width * meta.height > limit) throw tooManyPixels(meta.width, meta.height, limit);
-      srcWidth = meta.autoOrient?.width ?? meta.width;
-      srcHeight = meta.autoOrient?.height ?? meta.height;
-      if (!(srcWidth > 0 && srcHeight > 0)) throw new DecodeError('corrupt', 'truncated or corrupt image data', 'no image size in header');
+      storedWidth = meta.width;
+      storedHeight = meta.height;
+      orientation = meta.orientation ?? 1;
+      if (!(storedWidth > 0 && storedHeight > 0)) throw new DecodeError('corrupt', 'truncated or corrupt image data', 'no image size in header');
     } catch (err) {
       throw classifyError(err);
     }
   }
+  if (limit !== false && storedWidth * storedHeight > limit) throw tooManyPixels(storedWidth, storedHeight, limit);
+  orientation = src.orientation ?? orientation;
+  const turned = orientation >= 5 && orientation <= 8;
+  const srcWidth = turned ? storedHeight : storedWidth;
+  const srcHeight = turned ? storedWidth : storedHeight;
+  checkPhotoSize(srcWidth, srcHeight);
+  const full = { srcWidth: src.fullWidth ?? srcWidth, srcHeight: src.fullHeight ?? srcHeight };
 
   const shape = targetShape(srcWidth, srcHeight, maxSide, opts);
-  if (header && fastPathFits(header, maxSide)) {
+  if (header && orientation === 1 && fastPathFits(header, maxSide)) {
     const fast = decodeJpegInThread(input, shape);
-    if (fast) return { pixels: fast, width: shape.width, height: shape.height, srcWidth, srcHeight };
+    if (fast) return { pixels: fast, width: shape.width, height: shape.height, ...full, note: src.note };
   }
-  let data: Buffer;
-  let info: OutputInfo;
   try {
     // The limit applies again here, as a second guard in case a header understated the size.
-    const image = sharp(input, { failOn, limitInputPixels: limit, autoOrient: true, ...frame });
-    ({ data, info } = await image
-      // White, not black: transparent areas of logos and screenshots are meant to look like paper.
-      .flatten({ background: '#ffffff' })
-      // Greyscale, CMYK and 16-bit inputs all become 8-bit sRGB, so the model sees one layout.
-      .toColourspace('srgb')
-      // The shape is already aspect-correct up to the rounding, so 'fill' distorts by < step/2 px.
-      // 'linear', the filter of the in-thread path (resample.ts): photos too big or too unusual
-      // for that path are read the same way, only through libvips.
-      .resize(shape.width, shape.height, { fit: 'fill', kernel: 'linear' })
-      .removeAlpha()
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true }));
+    const image = oriented(sharp(input, { failOn, limitInputPixels: limit, autoOrient: false, ...frame }), orientation);
+    return { ...(await toModelPixels(image, shape)), ...full, note: src.note };
   } catch (err) {
-    throw classifyError(err);
+    const e = classifyError(err);
+    // A cut-off JPEG that every image viewer shows is read by the rule in readCutOffJpeg.
+    if (header && e.code === 'corrupt' && failOn !== 'none') {
+      const cut = await readCutOffJpeg(input, orientation, maxSide, opts);
+      return { ...cut, srcWidth: src.fullWidth ?? cut.srcWidth, srcHeight: src.fullHeight ?? cut.srcHeight, note: [src.note, cut.note].filter(Boolean).join('; ') };
+    }
+    throw e;
   }
+}
+
+function checkPhotoSize(width: number, height: number): void {
+  if (Math.max(width, height) < MIN_PHOTO_SIDE) {
+    throw new DecodeError('too-small', `too small to be a photo (${width} x ${height} pixels; photos need a side of at least ${MIN_PHOTO_SIDE})`);
+  }
+}
+
+/**
+ * sharp's operations for an EXIF orientation, applied explicitly so that an orientation given
+ * from outside the bytes (a RAW's) is honoured the same way as the file's own. sharp mirrors
+ * before it rotates, hence 5 = mirror + 270 and 7 = mirror + 90.
+ */
+export function oriented(image: Sharp, orientation: number): Sharp {
+  switch (orientation) {
+    case 2: return image.flop();
+    case 3: return image.rotate(180);
+    case 4: return image.flip();
+    case 5: return image.flop().rotate(270);
+    case 6: return image.rotate(90);
+    case 7: return image.flop().rotate(90);
+    case 8: return image.rotate(270);
+    default: return image;
+  }
+}
+
+/** The model's pixels from a sharp pipeline: flattened on white, 8-bit sRGB, the filter of resample.ts. */
+async function toModelPixels(image: Sharp, shape: Shape): Promise<{ pixels: Uint8Array; width: number; height: number }> {
+  let data: Buffer;
+  let info: OutputInfo;
+  ({ data, info } = await image
+    // White, not black: transparent areas of logos and screenshots are meant to look like paper.
+    .flatten({ background: '#ffffff' })
+    // Greyscale, CMYK and 16-bit inputs all become 8-bit sRGB, so the model sees one layout.
+    .toColourspace('srgb')
+    // The shape is already aspect-correct up to the rounding, so 'fill' distorts by < step/2 px.
+    // 'linear', the filter of the in-thread path (resample.ts): photos too big or too unusual
+    // for that path are read the same way, only through libvips.
+    .resize(shape.width, shape.height, { fit: 'fill', kernel: 'linear' })
+    .removeAlpha()
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true }));
   if (info.width !== shape.width || info.height !== shape.height || info.channels !== 3) {
     throw new DecodeError(
       'unknown',
@@ -174,13 +213,93 @@ export async function decodeForModel(input: Buffer, maxSide: number, opts: Decod
       `got ${info.width} x ${info.height} x ${info.channels}, wanted ${shape.width} x ${shape.height} x 3`,
     );
   }
+  return { pixels: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
+}
+
+/** Pixels a reader decoded (already turned as displayed), resized by the same filter. */
+function decodePixels(src: PhotoSource, img: RgbImage, maxSide: number, opts: ShapeOptions): DecodedImage {
+  checkPhotoSize(src.fullWidth ?? img.width, src.fullHeight ?? img.height);
+  const shape = targetShape(img.width, img.height, maxSide, opts);
   return {
-    pixels: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-    width: info.width,
-    height: info.height,
-    srcWidth,
-    srcHeight,
+    pixels: resizeRgb(img.pixels, img.width, img.height, shape.width, shape.height),
+    width: shape.width,
+    height: shape.height,
+    srcWidth: src.fullWidth ?? img.width,
+    srcHeight: src.fullHeight ?? img.height,
+    note: src.note,
   };
+}
+
+/**
+ * The share of a cut-off JPEG's rows that must have been read for it to be indexed. Below it the
+ * words would describe a fragment, and the file is failed with the share that was there. 0.7:
+ * "most of the picture", with a margin for the block rows a partial download cuts mid-way.
+ */
+export const CUT_OFF_MIN_SHARE = 0.7;
+
+/**
+ * A JPEG that ends early (an interrupted copy or download) decodes in libjpeg with every block
+ * after the cut set to the last one's DC value: a flat band at the bottom of the stored picture.
+ * The rows above it are the photo as the camera wrote it, so they are indexed, with a note, when
+ * they are at least CUT_OFF_MIN_SHARE of the picture. A progressive JPEG cut in a later scan has
+ * no flat band: the whole picture is there at lower detail, which is what the note then says.
+ */
+async function readCutOffJpeg(input: Buffer, orientation: number, maxSide: number, opts: DecodeOptions): Promise<DecodedImage> {
+  const limit = opts.limitInputPixels ?? DEFAULT_PIXEL_LIMIT;
+  let rows: number;
+  let storedWidth: number;
+  let storedHeight: number;
+  try {
+    // A small copy of the stored picture (libjpeg's DCT scaling keeps this cheap) is enough to
+    // find where the flat band starts.
+    const probe = await sharp(input, { failOn: 'none', limitInputPixels: limit, autoOrient: false })
+      .resize({ width: 256, height: 256, fit: 'inside', kernel: 'nearest' })
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const meta = await sharp(input, { failOn: 'none', limitInputPixels: false }).metadata();
+    storedWidth = meta.width;
+    storedHeight = meta.height;
+    const { data, info } = probe;
+    rows = info.height;
+    const rowFlat = (y: number, r: number, g: number, b: number) => {
+      for (let x = 0; x < info.width; x++) {
+        const o = (y * info.width + x) * info.channels;
+        if (Math.abs(data[o] - r) > 2 || Math.abs(data[o + 1] - g) > 2 || Math.abs(data[o + 2] - b) > 2) return false;
+      }
+      return true;
+    };
+    const last = ((info.height - 1) * info.width + info.width - 1) * info.channels;
+    const [r, g, b] = [data[last], data[last + 1], data[last + 2]];
+    // Rows wholly the fill colour, from the bottom up; the row the cut went through keeps some.
+    while (rows > 0 && rowFlat(rows - 1, r, g, b)) rows--;
+    const share = rows / info.height;
+    if (share < CUT_OFF_MIN_SHARE) {
+      throw new DecodeError(
+        'corrupt',
+        `truncated JPEG: only ${Math.round(share * 100)}% of the picture is in the file (photos are indexed from ${Math.round(CUT_OFF_MIN_SHARE * 100)}%)`,
+      );
+    }
+    const keep = Math.max(1, Math.floor((storedHeight * rows) / info.height));
+    const turned = orientation >= 5 && orientation <= 8;
+    const width = turned ? keep : storedWidth;
+    const height = turned ? storedWidth : keep;
+    const shape = targetShape(width, height, maxSide, opts);
+    const image = oriented(
+      sharp(input, { failOn: 'none', limitInputPixels: limit, autoOrient: false }).extract({ left: 0, top: 0, width: storedWidth, height: keep }),
+      orientation,
+    );
+    const pixels = await toModelPixels(image, shape);
+    const missing = Math.round((1 - share) * 100);
+    const note = missing > 0
+      ? `cut-off file: the bottom ${missing}% of the picture is missing; indexed from the ${Math.round(share * 100)}% that is there`
+      : 'cut-off file: the picture is whole but at lower detail (progressive JPEG)';
+    // The file's own size, as for any photo: a cut-off copy ties an original on pixels, and the
+    // keeper rule's next criterion (the larger file) then prefers the whole one.
+    return { ...pixels, srcWidth: turned ? storedHeight : storedWidth, srcHeight: turned ? storedWidth : storedHeight, note };
+  } catch (err) {
+    throw classifyError(err);
+  }
 }
 
 /**
@@ -262,7 +381,10 @@ async function readOnce(path: string, opts: ReadOptions): Promise<ImageFile | un
     await opts.onOpen?.();
     // Exactly the size stat'ed, in one read where the OS allows (readFile would stat again and
     // read once more to find the end): growth shows in the stat by path below, shrinking here.
-    const buffer = Buffer.allocUnsafe(before.size);
+    // Never from Node's shared pool (allocUnsafe hands out slices of one 8 KiB block for small
+    // files): a reader that follows an offset past the file's end (exifr did, on a 368-byte RAW)
+    // must meet the end of the memory, not another file's bytes.
+    const buffer = Buffer.allocUnsafeSlow(before.size);
     let got = 0;
     while (got < before.size) {
       const { bytesRead } = await handle.read(buffer, got, before.size - got, got);
@@ -290,44 +412,14 @@ async function readOnce(path: string, opts: ReadOptions): Promise<ImageFile | un
   }
 }
 
-/** Camera RAW formats: read through the JPEG preview the camera embeds, where one can be found. */
-export const RAW_EXTENSIONS: ReadonlySet<string> = new Set(['cr2', 'cr3', 'crw', 'nef', 'nrw', 'arw', 'srf', 'sr2', 'dng', 'raf', 'orf', 'rw2', 'pef', 'srw', 'x3f', '3fr', 'iiq', 'rwl']);
-
-export function isRaw(path: string): boolean {
-  const dot = path.lastIndexOf('.');
-  return dot >= 0 && RAW_EXTENSIONS.has(path.slice(dot + 1).toLowerCase());
-}
-
-/**
- * The bytes to decode for a file: a RAW file's embedded JPEG preview (exifr finds it in the TIFF
- * structure most RAW formats share), other files as they are. No RAW developer ships as a
- * maintained npm package, and for finding similar photos and a RAW's JPEG sibling the preview is
- * what matters. A RAW without a readable preview is refused with that reason.
- */
-export async function decodableBytes(path: string, buffer: Buffer): Promise<Buffer> {
-  if (!isRaw(path)) return buffer;
-  const ext = path.slice(path.lastIndexOf('.')).toUpperCase();
-  let preview: Uint8Array | undefined;
-  try {
-    const { default: exifr } = await import('exifr');
-    preview = (await exifr.thumbnail(buffer)) ?? undefined;
-  } catch {
-    preview = undefined;
-  }
-  if (!preview || preview.length === 0) {
-    throw new DecodeError('unsupported', `camera RAW (${ext}) without an embedded preview this version can read; its JPEG, if you keep one, is indexed`);
-  }
-  return Buffer.from(preview.buffer, preview.byteOffset, preview.byteLength);
-}
-
-/** readImageFile + decodeForModel, for callers that do not keep the buffer. */
+/** readImageFile + photoSource + decodeForModel, for callers that do not keep the buffer. */
 export async function loadForModel(
   path: string,
   maxSide: number,
   opts: DecodeOptions & ReadOptions = {},
 ): Promise<DecodedImage & Omit<ImageFile, 'buffer'>> {
   const { buffer, ...file } = await readImageFile(path, opts);
-  const decoded = await decodeForModel(await decodableBytes(path, buffer), maxSide, opts);
+  const decoded = await decodeForModel(await photoSource(path, { buffer, ...file }, maxSide), maxSide, opts);
   return { ...file, ...decoded };
 }
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import PQueue from 'p-queue';
 import { whyLinked, type DuplicateGroup, type DuplicateReport } from './duplicates.js';
-import { decodableBytes, isRaw } from './decode.js';
+import { openPathForDisplay } from './source.js';
 import type { PairExplanation } from '../shared/api.js';
 
 /** Longest side of the embedded thumbnails. */
@@ -84,8 +84,7 @@ const size = (n: number) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MB` :
 /** A data: URL of a small JPEG of the photo, or null when it cannot be read (gone, corrupt). */
 async function thumbnail(file: string): Promise<string | null> {
   try {
-    const input = isRaw(file) ? await decodableBytes(file, fs.readFileSync(file)) : file;
-    const buf = await sharp(input, { failOn: 'none' }).rotate().resize(THUMB_PX, THUMB_PX, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 70 }).toBuffer();
+    const buf = await (await openPathForDisplay(file, THUMB_PX)).resize(THUMB_PX, THUMB_PX, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 70 }).toBuffer();
     return `data:image/jpeg;base64,${buf.toString('base64')}`;
   } catch {
     return null;

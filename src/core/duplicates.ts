@@ -31,7 +31,9 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import exifr from 'exifr';
-import { decodableBytes, decodeForModel, isRaw, readImageFile } from './decode.js';
+import { decodeForModel, readImageFile } from './decode.js';
+import { isRaw } from './formats.js';
+import { photoSource } from './source.js';
 import { HashIndex } from './hashindex.js';
 import { storedTf, type ImpactIndex } from './impactindex.js';
 import { TRANSFORMS, dihedralHashes, hamming, hashOf, lowFrequencyDct, type Hash64, type Transform } from './phash.js';
@@ -781,7 +783,7 @@ export async function fillMissingPhashes(
   for (const { id, path: file } of missing) {
     try {
       const f = await readImageFile(file);
-      const img = await decodeForModel(await decodableBytes(file, f.buffer), resolution);
+      const img = await decodeForModel(await photoSource(file, f, resolution), resolution);
       store.putPhash(id, lowFrequencyDct(img.pixels, img.width, img.height));
       filled++;
     } catch {

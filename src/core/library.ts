@@ -7,6 +7,7 @@ import os from 'node:os';
 import { Engine } from './engine.js';
 import { PathGuard, PathRefusedError } from './pathguard.js';
 import { ThumbnailCache } from './thumbnails.js';
+import { needsRendering } from './formats.js';
 import { DEFAULT_SIMILARITY, SIMILARITIES, kgramSettings } from './settings.js';
 import { IndexStore, type Decision } from './store.js';
 import { DecodeError } from './decode.js';
@@ -847,16 +848,35 @@ export class Library implements PhotowordsBackend {
 
   /** A cached JPEG thumbnail of a library photo, made on first request. */
   async thumbnailFile(photoPath: string, size?: number): Promise<string> {
-    const real = await this.checkedFile(photoPath);
-    const rec = this.engine.store.getByPath(photoPath) ?? this.engine.store.getByPath(real);
-    const st = fs.statSync(real, { throwIfNoEntry: false });
-    // The stored hash names the thumbnail only while the file is the one that was hashed.
-    const hash = rec?.hash && st && st.size === rec.size && st.mtimeMs === rec.mtimeMs ? rec.hash : undefined;
+    const { real, hash } = await this.cacheKeyOf(photoPath);
     try {
       return await this.thumbs.get(real, size ?? 320, hash);
     } catch (e) {
       throw new ApiError('bad-request', `No thumbnail for ${path.basename(photoPath)}: ${(e as Error).message}`);
     }
+  }
+
+  /**
+   * The file a window shows for a library photo: the photo itself where browsers read its
+   * format, else a cached JPEG rendering of it (HEIC, RAW, BMP, TIFF).
+   */
+  async displayFile(photoPath: string): Promise<string> {
+    if (!needsRendering(photoPath)) return this.checkedFile(photoPath);
+    const { real, hash } = await this.cacheKeyOf(photoPath);
+    try {
+      return await this.thumbs.preview(real, hash);
+    } catch (e) {
+      throw new ApiError('bad-request', `No preview for ${path.basename(photoPath)}: ${(e as Error).message}`);
+    }
+  }
+
+  private async cacheKeyOf(photoPath: string): Promise<{ real: string; hash: string | undefined }> {
+    const real = await this.checkedFile(photoPath);
+    const rec = this.engine.store.getByPath(photoPath) ?? this.engine.store.getByPath(real);
+    const st = fs.statSync(real, { throwIfNoEntry: false });
+    // The stored hash names the rendering only while the file is the one that was hashed.
+    const hash = rec?.hash && st && st.size === rec.size && st.mtimeMs === rec.mtimeMs ? rec.hash : undefined;
+    return { real, hash };
   }
 
   // ---- indexing --------------------------------------------------------------------------------

@@ -5,8 +5,11 @@ import { mkdir, readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import PQueue from 'p-queue';
 import sharp from 'sharp';
-import { decodableBytes, isRaw } from './decode.js';
+import { openPathForDisplay } from './source.js';
 import { THUMB_SIZES } from '../shared/api.js';
+
+/** Long side of the preview rendering: sharp on a large screen, a fraction of a camera's 24 MP. */
+export const PREVIEW_SIDE = 2560;
 
 export class ThumbnailCache {
   private readonly inflight = new Map<string, Promise<string>>();
@@ -27,7 +30,18 @@ export class ThumbnailCache {
    * the index knows it, else the file is hashed here.
    */
   async get(file: string, size: number, hash?: string | null): Promise<string> {
-    const side = ThumbnailCache.sizeFor(size);
+    return this.make(file, ThumbnailCache.sizeFor(size), 78, hash);
+  }
+
+  /**
+   * Path of a large JPEG rendering of a photo the browser cannot show itself (HEIC, RAW, BMP,
+   * TIFF): the preview's picture, made once and cached like the thumbnails.
+   */
+  async preview(file: string, hash?: string | null): Promise<string> {
+    return this.make(file, PREVIEW_SIDE, 88, hash);
+  }
+
+  private async make(file: string, side: number, quality: number, hash?: string | null): Promise<string> {
     const key = hash ?? createHash('sha256').update(await readFile(file)).digest('hex');
     const out = join(this.dir, key.slice(0, 2), `${key}-${side}.jpg`);
     const existing = this.inflight.get(out);
@@ -38,12 +52,11 @@ export class ThumbnailCache {
         await mkdir(join(this.dir, key.slice(0, 2)), { recursive: true });
         // Written beside and renamed, so a crash never leaves a half thumbnail that looks whole.
         const tmp = `${out}.${process.pid}.tmp`;
-        // A RAW file shows its embedded preview, as indexing reads it.
-        const input = isRaw(file) ? await decodableBytes(file, await readFile(file)) : file;
-        await sharp(input, { failOn: 'none' })
-          .rotate() // EXIF orientation, as people expect to see the photo
+        // Every format as people see it: a RAW's embedded preview (as indexing reads it), a
+        // HEIC's picture or its thumbnail item when that is large enough, turned as displayed.
+        await (await openPathForDisplay(file, side))
           .resize(side, side, { fit: 'inside', withoutEnlargement: true })
-          .jpeg({ quality: 78 })
+          .jpeg({ quality })
           .toFile(tmp);
         await rename(tmp, out);
         return out;

@@ -76,7 +76,7 @@ function dispatch(lib: Library, m: Exclude<IndexerRequest, { type: 'open' } | { 
     case 'thumbnail':
       return lib.thumbnailFile(m.path, m.size);
     case 'file':
-      return lib.checkedFile(m.path);
+      return lib.displayFile(m.path);
     case 'photoTarget':
       return lib.photoTarget(m.path, m.action);
     case 'forgetTrashed':

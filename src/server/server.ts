@@ -224,7 +224,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (p === HTTP.thumb || p === HTTP.file) {
       const file = url.searchParams.get('path') ?? '';
       const resolved =
-        p === HTTP.thumb ? await library.thumbnailFile(file, Number(url.searchParams.get('size')) || undefined) : await library.checkedFile(file);
+        p === HTTP.thumb ? await library.thumbnailFile(file, Number(url.searchParams.get('size')) || undefined) : await library.displayFile(file);
       return sendFile(req, res, resolved, 'private, max-age=300');
     }
     if (p === HTTP.duplicatesReport) {

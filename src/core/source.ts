@@ -1,0 +1,130 @@
+// What each kind of photo file hands the decoder: the file's own bytes for the formats libvips
+// reads, a RAW's largest embedded preview with the RAW's orientation, or pixels that a reader of
+// its own decoded (HEIF through libheif, BMP through bmp-js). formats.ts says which reader a file
+// gets; decode.ts turns any of these into the model's pixels.
+
+import { extname } from 'node:path';
+import sharp, { type Sharp } from 'sharp';
+import { createRequire } from 'node:module';
+import { DecodeError } from './decode-error.js';
+import { oriented, readImageFile, type PhotoSource } from './decode.js';
+import { photoReader } from './formats.js';
+import { decodeHeif } from './heic.js';
+import { jpegHeaderSize } from './imageheader.js';
+import { readRawPreviews } from './raw.js';
+
+/** The version of a file that was read and hashed. */
+export interface FileBytes {
+  buffer: Buffer;
+  size: number;
+  mtimeMs: number;
+}
+
+/**
+ * The source of `path`'s pixels. `longSide` is the longest side the caller will use (the model's
+ * side, a thumbnail's): a HEIF thumbnail item or a RAW preview at least that large stands for the
+ * whole picture, and a RAW whose largest preview is smaller gets a note saying so.
+ */
+export async function photoSource(path: string, file: FileBytes, longSide: number): Promise<PhotoSource> {
+  switch (photoReader(path)) {
+    case 'heif':
+      return heifSource(file.buffer, longSide);
+    case 'bmp':
+      return { input: decodeBmp(file.buffer) };
+    case 'raw':
+      return rawSource(path, file, longSide);
+    default:
+      return { input: file.buffer };
+  }
+}
+
+function heifSource(buffer: Buffer, longSide: number): PhotoSource {
+  const img = decodeHeif(buffer, longSide);
+  return { input: img, fullWidth: img.fullWidth, fullHeight: img.fullHeight };
+}
+
+/** bmp-js gives ABGR bytes whatever the file's depth (1 to 32 bits, palettes, bottom-up rows). */
+function decodeBmp(buffer: Buffer): { pixels: Uint8Array; width: number; height: number } {
+  const bmp = createRequire(import.meta.url)('bmp-js') as { decode(b: Buffer): { data: Buffer; width: number; height: number } };
+  let decoded;
+  try {
+    decoded = bmp.decode(buffer);
+  } catch (err) {
+    throw new DecodeError('corrupt', 'truncated or corrupt BMP image data', err instanceof Error ? err.message : String(err));
+  }
+  const { width, height, data } = decoded;
+  if (!(width > 0 && height > 0) || data.length < width * height * 4) {
+    throw new DecodeError('corrupt', 'truncated or corrupt BMP image data', `${width} x ${height}, ${data.length} bytes of pixels`);
+  }
+  const pixels = new Uint8Array(width * height * 3);
+  for (let i = 0, o = 0; o < pixels.length; i += 4, o += 3) {
+    pixels[o] = data[i + 3];
+    pixels[o + 1] = data[i + 2];
+    pixels[o + 2] = data[i + 1];
+  }
+  return { pixels, width, height };
+}
+
+async function rawSource(path: string, file: FileBytes, longSide: number): Promise<PhotoSource> {
+  const ext = extname(path).slice(1).toUpperCase();
+  const { candidates, orientation, extract } = await readRawPreviews(path, file);
+  const problems: string[] = [];
+  // Largest first; the first one libvips can open is the camera's best rendering in the file.
+  for (const c of candidates) {
+    const bytes = await extract(c.tag);
+    let width: number;
+    let height: number;
+    const header = jpegHeaderSize(bytes);
+    if (header) {
+      width = header.width;
+      height = header.height;
+    } else {
+      try {
+        const meta = await sharp(bytes, { failOn: 'truncated' }).metadata();
+        width = meta.width;
+        height = meta.height;
+      } catch (err) {
+        problems.push(`${c.tag}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+        continue;
+      }
+    }
+    if (!(width > 0 && height > 0)) {
+      problems.push(`${c.tag}: no size`);
+      continue;
+    }
+    const turned = orientation >= 5 && orientation <= 8;
+    const [w, h] = turned ? [height, width] : [width, height];
+    const note = Math.max(w, h) < longSide
+      ? `camera RAW (${ext}) read from its embedded ${w} x ${h} thumbnail: the file holds no larger preview`
+      : undefined;
+    return { input: bytes, orientation, note };
+  }
+  throw new DecodeError(
+    'unsupported',
+    candidates.length === 0
+      ? `camera RAW (${ext}) with no embedded preview; its JPEG, if you keep one, is indexed`
+      : `camera RAW (${ext}) whose embedded previews cannot be decoded; its JPEG, if you keep one, is indexed`,
+    problems.join('; ') || undefined,
+  );
+}
+
+/**
+ * A sharp pipeline over `path`'s picture as people see it (turned by its orientation), for
+ * thumbnails, previews and reports: every format the engine reads, the browser's or not.
+ * `longSide` as for photoSource.
+ */
+export async function openForDisplay(path: string, file: FileBytes, longSide: number): Promise<Sharp> {
+  const src = await photoSource(path, file, longSide);
+  if (!Buffer.isBuffer(src.input)) {
+    const { pixels, width, height } = src.input;
+    return sharp(pixels, { raw: { width, height, channels: 3 } });
+  }
+  // failOn 'none': a cut-off file shows what it has, as image viewers do.
+  const image = sharp(src.input, { failOn: 'none', autoOrient: src.orientation === undefined });
+  return src.orientation === undefined ? image : oriented(image, src.orientation);
+}
+
+/** openForDisplay on the file at `path`, read once. */
+export async function openPathForDisplay(path: string, longSide: number): Promise<Sharp> {
+  return openForDisplay(path, await readImageFile(path), longSide);
+}

@@ -8,6 +8,7 @@ import sharp, { type OutputInfo, type Sharp } from 'sharp';
 import jpegTurbo from '@julusian/jpeg-turbo';
 import { jpegHeaderSize, type HeaderSize } from './imageheader.js';
 import { resizeRgb } from './resample.js';
+import { turnedForShrinkOnLoad, scaledJpegPixels } from './jpegscale.js';
 import { photoSource } from './source.js';
 
 /** sharp's own default (0x3FFF x 0x3FFF): big enough for any camera or stitched panorama we expect. */
@@ -152,6 +153,8 @@ export async function decodeForModel(source: Buffer | PhotoSource, maxSide: numb
     if (fast) return { pixels: fast, width: shape.width, height: shape.height, ...full, note: src.note };
   }
   try {
+    // A turned camera JPEG keeps libjpeg's DCT scaling only if it is resized before the turn (jpegscale.ts).
+    if (header && turnedForShrinkOnLoad(storedWidth, storedHeight, orientation, shape)) return { ...(await scaledJpegPixels(input, orientation, shape, { failOn, limitInputPixels: limit })), ...full, note: src.note };
     // The limit applies again here, as a second guard in case a header understated the size.
     const image = oriented(sharp(input, { failOn, limitInputPixels: limit, autoOrient: false, ...frame }), orientation);
     return { ...(await toModelPixels(image, shape)), ...full, note: src.note };

@@ -11,53 +11,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { Engine } from '../src/core/engine.js';
 import { findDuplicates } from '../src/core/duplicates.js';
-
-/** A little-endian TIFF whose IFD0 is a 1 x 1 placeholder and whose IFD1 carries `jpeg` as the preview. */
-function tiffWithPreview(jpeg: Buffer): Buffer {
-  const entries0: [number, number, number][] = [
-    [0x0100, 3, 1], // ImageWidth
-    [0x0101, 3, 1], // ImageLength
-    [0x0102, 3, 8], // BitsPerSample
-    [0x0103, 3, 1], // Compression: none
-    [0x0106, 3, 1], // PhotometricInterpretation
-    [0x0111, 4, 0], // StripOffsets (filled in below)
-    [0x0115, 3, 1], // SamplesPerPixel
-    [0x0116, 3, 1], // RowsPerStrip
-    [0x0117, 4, 1], // StripByteCounts
-  ];
-  const ifd0 = 8;
-  const ifd1 = ifd0 + 2 + entries0.length * 12 + 4;
-  const pixel = ifd1 + 2 + 3 * 12 + 4;
-  const jpegAt = pixel + 2;
-  const buf = Buffer.alloc(jpegAt + jpeg.length);
-  buf.write('II', 0, 'ascii');
-  buf.writeUInt16LE(42, 2);
-  buf.writeUInt32LE(ifd0, 4);
-  const entry = (o: number, tag: number, type: number, value: number) => {
-    buf.writeUInt16LE(tag, o);
-    buf.writeUInt16LE(type, o + 2);
-    buf.writeUInt32LE(1, o + 4);
-    if (type === 3) buf.writeUInt16LE(value, o + 8);
-    else buf.writeUInt32LE(value, o + 8);
-  };
-  let o = ifd0;
-  buf.writeUInt16LE(entries0.length, o);
-  o += 2;
-  for (const [tag, type, value] of entries0) {
-    entry(o, tag, type, tag === 0x0111 ? pixel : value);
-    o += 12;
-  }
-  buf.writeUInt32LE(ifd1, o);
-  o = ifd1;
-  buf.writeUInt16LE(3, o);
-  o += 2;
-  entry(o, 0x0103, 3, 6); // Compression: JPEG
-  entry(o + 12, 0x0201, 4, jpegAt); // JPEGInterchangeFormat
-  entry(o + 24, 0x0202, 4, jpeg.length); // JPEGInterchangeFormatLength
-  buf.writeUInt32LE(0, o + 36);
-  jpeg.copy(buf, jpegAt);
-  return buf;
-}
+import { tiffWithPreview } from './fixtures/rawfile.js';
 
 test('RAW: indexed through its embedded preview, grouped with its JPEG as related and protected; no preview: unsupported with a reason', { timeout: 180_000 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-raw-'));

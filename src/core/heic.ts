@@ -31,7 +31,6 @@ interface LibHeif {
   _heif_image_get_width(image: number, channel: number): number;
   _heif_image_get_height(image: number, channel: number): number;
   _heif_image_release(image: number): void;
-  UTF8ToString?(ptr: number): string;
 }
 
 // libheif's enum values (heif.h): RGB colour space, interleaved 8-bit RGB, its one plane.
@@ -80,12 +79,13 @@ export function decodeHeif(input: Uint8Array, minLongSide: number): HeifPixels {
   const check = (what: string) => {
     const code = h.HEAP32[err >> 2];
     if (code === 0) return;
-    const msgPtr = h.HEAPU32[(err + 8) >> 2];
-    const message = msgPtr && h.UTF8ToString ? h.UTF8ToString(msgPtr) : `libheif error ${code}`;
+    // heif_error_code: 3 unsupported file type, 4 unsupported feature (a codec or layout this
+    // build lacks); 2 invalid input and the rest mean the data is damaged or cut off.
+    const unsupported = code === 3 || code === 4;
     throw new DecodeError(
-      code === 2 || code === 4 ? 'unsupported' : 'corrupt',
-      code === 4 ? 'HEIF file in a compression this version cannot decode' : 'truncated or corrupt HEIF image data',
-      `${what}: ${message}`,
+      unsupported ? 'unsupported' : 'corrupt',
+      unsupported ? 'HEIF file with a compression or layout this version cannot decode' : 'truncated or corrupt HEIF image data',
+      `${what}: ${cString(h, h.HEAPU32[(err + 8) >> 2]) || `libheif error ${code}`}`,
     );
   };
   try {
@@ -122,6 +122,11 @@ export function decodeHeif(input: Uint8Array, minLongSide: number): HeifPixels {
     }
 
     h._heif_decode_image(err, chosen, out, COLORSPACE_RGB, CHROMA_INTERLEAVED_RGB, 0);
+    if (h.HEAP32[err >> 2] !== 0 && chosen !== primary) {
+      // A thumbnail libheif cannot decode (seen in 10-bit HIF files): the full picture still can.
+      chosen = primary;
+      h._heif_decode_image(err, chosen, out, COLORSPACE_RGB, CHROMA_INTERLEAVED_RGB, 0);
+    }
     check('decode');
     image = h.HEAPU32[out >> 2];
     const width = h._heif_image_get_width(image, CHANNEL_INTERLEAVED);
@@ -150,4 +155,11 @@ export function decodeHeif(input: Uint8Array, minLongSide: number): HeifPixels {
     if (data) h._free(data);
     h._free(scratch);
   }
+}
+
+/** A NUL-terminated string in the wasm heap (libheif's error messages are static ASCII). */
+function cString(h: LibHeif, ptr: number): string {
+  let s = '';
+  for (let i = ptr; ptr && i < ptr + 300 && h.HEAPU8[i]; i++) s += String.fromCharCode(h.HEAPU8[i]);
+  return s;
 }

@@ -3,11 +3,13 @@
 // its own decoded (HEIF through libheif, BMP through bmp-js). formats.ts says which reader a file
 // gets; decode.ts turns any of these into the model's pixels.
 
-import { extname } from 'node:path';
+import { mkdtemp, rm, stat as fsStat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { extname, join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { createRequire } from 'node:module';
 import { DecodeError } from './decode-error.js';
-import { oriented, readImageFile, type PhotoSource } from './decode.js';
+import { MIN_PHOTO_SIDE, oriented, readImageFile, type PhotoSource } from './decode.js';
 import { photoReader } from './formats.js';
 import { decodeHeif } from './heic.js';
 import { jpegHeaderSize } from './imageheader.js';
@@ -70,8 +72,18 @@ async function rawSource(path: string, file: FileBytes, longSide: number): Promi
   const { candidates, orientation, extract } = await readRawPreviews(path, file);
   const problems: string[] = [];
   // Largest first; the first one libvips can open is the camera's best rendering in the file.
+  let largest: { tag: string; width: number; height: number } | undefined;
   for (const c of candidates) {
-    const bytes = await extract(c.tag);
+    // A tag that exiftool lists may still point past the end of a cut-off file, or hold a
+    // placeholder: each is tried in turn, and what went wrong is kept for the reason.
+    let bytes: Buffer;
+    try {
+      bytes = await extract(c.tag);
+    } catch (err) {
+      if (err instanceof DecodeError && (err.code === 'changed' || err.code === 'vanished')) throw err;
+      problems.push(`${c.tag}: ${err instanceof DecodeError ? err.detail ?? err.reason : String(err)}`);
+      continue;
+    }
     let width: number;
     let height: number;
     const header = jpegHeaderSize(bytes);
@@ -94,10 +106,22 @@ async function rawSource(path: string, file: FileBytes, longSide: number): Promi
     }
     const turned = orientation >= 5 && orientation <= 8;
     const [w, h] = turned ? [height, width] : [width, height];
+    if (Math.max(w, h) < MIN_PHOTO_SIDE) {
+      // Stubs and some old cameras keep an 8 x 8 placeholder: not a picture of the photo.
+      if (!largest || w * h > largest.width * largest.height) largest = { tag: c.tag, width: w, height: h };
+      continue;
+    }
     const note = Math.max(w, h) < longSide
       ? `camera RAW (${ext}) read from its embedded ${w} x ${h} thumbnail: the file holds no larger preview`
       : undefined;
     return { input: bytes, orientation, note };
+  }
+  if (largest) {
+    throw new DecodeError(
+      'unsupported',
+      `camera RAW (${ext}) whose only embedded preview is ${largest.width} x ${largest.height} pixels, too small to index; its JPEG, if you keep one, is indexed`,
+      problems.join('; ') || undefined,
+    );
   }
   throw new DecodeError(
     'unsupported',
@@ -127,4 +151,22 @@ export async function openForDisplay(path: string, file: FileBytes, longSide: nu
 /** openForDisplay on the file at `path`, read once. */
 export async function openPathForDisplay(path: string, longSide: number): Promise<Sharp> {
   return openForDisplay(path, await readImageFile(path), longSide);
+}
+
+/**
+ * photoSource for a photo held in memory under a file name (one dropped on the window, or sent
+ * to the server): the name picks the reader. exiftool reads files, so a RAW is written to a
+ * private temporary file for the read and removed after.
+ */
+export async function photoSourceFromBytes(name: string, buffer: Buffer, longSide: number): Promise<PhotoSource> {
+  if (photoReader(name) !== 'raw') return photoSource(name, { buffer, size: buffer.length, mtimeMs: 0 }, longSide);
+  const dir = await mkdtemp(join(tmpdir(), 'photowords-raw-'));
+  const file = join(dir, `photo.${extname(name).slice(1).toLowerCase()}`);
+  try {
+    await writeFile(file, buffer, { mode: 0o600 });
+    const st = await fsStat(file);
+    return await photoSource(file, { buffer, size: st.size, mtimeMs: st.mtimeMs }, longSide);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

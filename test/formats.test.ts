@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -105,7 +106,7 @@ test('RAW: previews by exiftool, the RAW orientation applied, the largest previe
 test('BMP and cut-off JPEGs: a BMP reads as its PNG twin; a JPEG with 80% of its bytes is indexed from the part read with a note, one with 30% fails with the share', { timeout: 60_000 }, async () => {
   const src = flower('c03', 1);
   const { data, info } = await sharp(src).resize(300, 220, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
-  const bmp = (await import('bmp-js')).default as { encode(img: { data: Buffer; width: number; height: number }): { data: Buffer } };
+  const bmp = createRequire(import.meta.url)('bmp-js') as { encode(img: { data: Buffer; width: number; height: number }): { data: Buffer } };
   const abgr = Buffer.alloc(info.width * info.height * 4);
   for (let i = 0; i < info.width * info.height; i++) {
     abgr[i * 4] = 255;

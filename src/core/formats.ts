@@ -3,6 +3,7 @@
 // Every other stage asks here, so a format is added in one place and never silently ignored.
 
 import { extname } from 'node:path';
+import { BMP_EXTENSIONS, HEIF_EXTENSIONS, RAW_PHOTO_EXTENSIONS, SHARP_EXTENSIONS } from '../shared/formats.js';
 
 /** How a photo's pixels are reached. */
 export type PhotoReader =
@@ -30,18 +31,11 @@ export const NOT_READ_LABELS: Record<NotReadKind, string> = {
   'too-small': 'too small to be a photo',
 };
 
-const SHARP_EXTENSIONS = ['jpg', 'jpeg', 'jpe', 'jfif', 'png', 'webp', 'avif', 'tif', 'tiff', 'gif', 'svg'];
-const HEIF_EXTENSIONS = ['heic', 'heif', 'hif', 'heics', 'heifs'];
-const BMP_EXTENSIONS = ['bmp', 'dib'];
-
 /**
  * Camera RAW formats (issue 17's list plus their close kin). exiftool reads the previews of all
  * of them; the few that hold none are failed with that reason, never skipped.
  */
-export const RAW_EXTENSIONS: ReadonlySet<string> = new Set([
-  'cr2', 'cr3', 'crw', 'nef', 'nrw', 'arw', 'srf', 'sr2', 'orf', 'rw2', 'raf', 'pef', 'dng', 'srw',
-  '3fr', 'fff', 'iiq', 'x3f', 'kdc', 'dcr', 'mrw', 'gpr', 'rwl', 'erf', 'mef', 'mos', 'raw', 'k25',
-]);
+export const RAW_EXTENSIONS: ReadonlySet<string> = new Set(RAW_PHOTO_EXTENSIONS);
 
 const VIDEO_EXTENSIONS: ReadonlySet<string> = new Set([
   'mov', 'mp4', 'm4v', 'avi', 'mkv', 'webm', '3gp', '3g2', 'mts', 'm2ts', 'mpg', 'mpeg', 'wmv',
@@ -55,7 +49,7 @@ const READERS = new Map<string, PhotoReader>([
   ...SHARP_EXTENSIONS.map((e) => [e, 'sharp'] as const),
   ...HEIF_EXTENSIONS.map((e) => [e, 'heif'] as const),
   ...BMP_EXTENSIONS.map((e) => [e, 'bmp'] as const),
-  ...[...RAW_EXTENSIONS].map((e) => [e, 'raw'] as const),
+  ...RAW_PHOTO_EXTENSIONS.map((e) => [e, 'raw'] as const),
 ]);
 
 /** Lower-case extension without the dot ('' for none). */

@@ -247,8 +247,18 @@ describe('scanFolders', () => {
       'sub/g.avif',
     ].map((rel) => join(root, rel));
 
-  test('finds images case-insensitively, in path order, skipping hidden, surviving a symlink loop', async () => {
-    const { files, failures } = await scanToLists([root]);
+  test('finds images case-insensitively, in path order, counting hidden and other files as not read, surviving a symlink loop', async () => {
+    const { files, failures, notRead } = await scanToLists([root]);
+    assert.deepEqual(
+      notRead.map((n) => [n.path.slice(root.length + 1), n.notRead, n.files]),
+      [
+        ['.hidden.jpg', 'hidden', 1],
+        ['.thumbs', 'hidden', 1],
+        ['movie.mp4', 'video', 1],
+        ['readme.txt', 'unsupported', 1],
+        ['sub/.cache', 'hidden', 1],
+      ],
+    );
     const asRoot = unprivilegedPrefix()?.length !== 0;
     assert.deepEqual(
       files.map((f) => f.path),
@@ -289,11 +299,10 @@ describe('scanFolders', () => {
     ]);
   });
 
-  test('extension list matches what sharp can decode', () => {
+  test('extension list is formats.ts: what sharp decodes plus HEIC, BMP and camera RAW', () => {
     const exts = imageExtensions();
-    for (const e of ['jpg', 'jpeg', 'jpe', 'png', 'webp', 'avif', 'tif', 'tiff', 'gif']) assert.ok(exts.has(e), e);
-    const heic = (sharp.format.heif.input as { fileSuffix?: string[] }).fileSuffix?.includes('.heic') ?? false;
-    assert.equal(exts.has('heic'), heic);
+    for (const e of ['jpg', 'jpeg', 'jpe', 'png', 'webp', 'avif', 'tif', 'tiff', 'gif', 'heic', 'bmp', 'cr2', 'dng']) assert.ok(exts.has(e), e);
+    for (const e of ['mov', 'mp4', 'xmp', 'txt']) assert.ok(!exts.has(e), e);
   });
 });
 

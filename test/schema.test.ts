@@ -117,6 +117,11 @@ test(`a schema-1 index opens, is migrated to schema ${SCHEMA_VERSION} with a mes
     );
     store.putDense(id, Float32Array.from([1, 2]));
     assert.ok(store.recomputeDf().ok);
+    // Schema 6's not_read table: a hidden folder's entry forgets a photo indexed under it.
+    store.putNotRead({ path: '/photos', kind: 'hidden', files: 4 });
+    assert.equal(store.getByPath('/photos/new.jpg'), undefined);
+    assert.deepEqual(store.notReadSummary(), [{ kind: 'hidden', files: 4, examples: ['/photos'] }]);
+    assert.ok(store.recomputeDf().ok);
   } finally {
     store.close();
   }

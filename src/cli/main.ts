@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import { Engine } from '../core/engine.js';
+import { NOT_READ_LABELS } from '../core/formats.js';
 import { runEval, parseEvalField, EVAL_SIMILARITIES, type EvalRow, type EvalSimilarity } from '../core/evalsuite.js';
 import { DEFAULT_SETTINGS, SIMILARITIES, type EngineSettings } from '../core/settings.js';
 import { ensureInceptionBackbone, importOnnxBackbone } from '../core/model/backbone.js';
@@ -103,6 +104,16 @@ function settingsFrom(o: SettingsFlags): Partial<EngineSettings> {
 
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
+/** How many failure reasons `index` prints; the rest are summed in one line. */
+const TOP_REASONS = 5;
+
+/** Failures grouped by reason, most frequent first. */
+function failureReasons(failures: { reason: string }[]): { reason: string; files: number }[] {
+  const n = new Map<string, number>();
+  for (const f of failures) n.set(f.reason, (n.get(f.reason) ?? 0) + 1);
+  return [...n].map(([reason, files]) => ({ reason, files })).sort((a, b) => b.files - a.files || (a.reason < b.reason ? -1 : 1));
+}
+
 const program = new Command();
 program
   .name('photowords')
@@ -117,30 +128,42 @@ settingsOptions(
     .option('--db <file>', 'index database', DEFAULT_DB)
     .option('--rebuild', 'discard an index built with other settings and start over')
     .option('--batch-size <n>', 'photos per model call (default: 1 on CPU, 8 on GPU)', int('batch-size', 1, 256))
+    .option('--include-hidden', 'also read dot-named files and folders (kept with the index for later runs and the app)')
+    .option('--no-include-hidden', 'count dot-named files and folders as not read (the default)')
     .option('--json', 'print the summary as JSON')
     .option('--quiet', 'no progress output'),
-).action(async (dirs: string[], o: SettingsFlags & { db: string; rebuild?: boolean; batchSize?: number; json?: boolean; quiet?: boolean }) => {
+).action(async (dirs: string[], o: SettingsFlags & { db: string; rebuild?: boolean; batchSize?: number; json?: boolean; quiet?: boolean; includeHidden?: boolean }) => {
   fs.mkdirSync(path.dirname(path.resolve(o.db)), { recursive: true });
   const engine = await Engine.open(o.db, { settings: settingsFrom(o), rebuild: o.rebuild, provider: o.provider, log });
   try {
+    if (o.includeHidden !== undefined) engine.includeHidden = o.includeHidden;
     const bar = progressReporter('Indexing', o.quiet || o.json);
     if (!o.quiet && !o.json) log(`Model ${engine.backbone.name}/${engine.backbone.output}, ${engine.codebook.name}, on ${engine.tokenizer.provider}`);
     const r = await engine.index(dirs, { onProgress: bar.update, pipeline: { batchSize: o.batchSize } });
     bar.stop();
+    const notRead = r.notRead.map((k) => ({ kind: k.kind, label: NOT_READ_LABELS[k.kind], files: k.files, examples: k.examples }));
+    const notReadFiles = notRead.reduce((n, k) => n + k.files, 0);
     const summary = {
       indexed: r.indexed,
       failed: r.failed,
+      notRead: notReadFiles,
       unchanged: r.skipped,
       seconds: r.timings.wallMs / 1000,
       imagesPerSecond: r.imagesPerSecond,
       executionProvider: r.provider,
+      failureReasons: failureReasons(r.failures),
+      notReadByKind: notRead,
       failures: r.failures,
     };
     if (o.json) console.log(JSON.stringify(summary, null, 2));
     else {
       console.log(
-        `Indexed ${r.indexed} photos, ${r.failed} failed, ${r.skipped} unchanged, in ${summary.seconds.toFixed(1)} s (${r.imagesPerSecond.toFixed(1)} img/s on ${r.provider}).`,
+        `Indexed ${r.indexed} photos, ${r.failed} failed, ${notReadFiles} not read, ${r.skipped} unchanged, in ${summary.seconds.toFixed(1)} s (${r.imagesPerSecond.toFixed(1)} img/s on ${r.provider}).`,
       );
+      const reasons = summary.failureReasons;
+      for (const f of reasons.slice(0, TOP_REASONS)) console.log(`  failed: ${f.files} ${f.reason}`);
+      if (reasons.length > TOP_REASONS) console.log(`  failed: ${reasons.slice(TOP_REASONS).reduce((n, f) => n + f.files, 0)} for ${reasons.length - TOP_REASONS} other reasons`);
+      for (const k of notRead) console.log(`  not read: ${k.files} ${k.label}`);
       for (const f of r.failures) console.log(`  failed: ${f.path}: ${f.reason}`);
     }
   } finally {
@@ -399,7 +422,7 @@ registerExplain(program, DEFAULT_DB);
 
 program
   .command('info')
-  .description('counts, settings, model, and every file that failed with its reason')
+  .description('counts, settings, model, every file that failed with its reason, and the files not read by kind with examples')
   .option('--db <file>', 'index database', DEFAULT_DB)
   .option('--json', 'print JSON')
   .action(async (o: { db: string; json?: boolean }) => {
@@ -409,10 +432,15 @@ program
       if (o.json) console.log(JSON.stringify(info, null, 2));
       else {
         console.log(`Index ${info.db}`);
-        console.log(`  photos: ${info.photos.indexed} indexed, ${info.photos.failed} failed; ${info.terms} distinct visual words`);
+        console.log(`  photos: ${info.photos.indexed} indexed, ${info.photos.failed} failed, ${info.photos.notRead} files not read; ${info.terms} distinct visual words`);
         const s = info.settings;
         console.log(`  model: ${info.model.backbone}/${info.model.block}, codebook ${info.model.codebook}`);
         console.log(`  settings: resolution ${s.resolution}, kernel ${s.kernel}, padding ${s.padding}, channel k-grams ${s.channelKgrams ? 'on' : 'off'}, ${s.collapseKgrams ? 'collapsed' : 'per-offset'} words`);
+        console.log(`  hidden files and folders: ${info.includeHidden ? 'read' : 'not read (index --include-hidden reads them)'}`);
+        for (const k of info.notRead) {
+          console.log(`  not read: ${k.files} ${k.label}, e.g.`);
+          for (const p of k.examples) console.log(`    ${p}`);
+        }
         for (const f of info.failures) console.log(`  failed: ${f.path}: ${f.error}`);
       }
     } finally {

@@ -11,7 +11,9 @@ import { TokenizerPool } from './model/tokenizer-worker.js';
 import os from 'node:os';
 import { indexFiles, indexFolders, type IndexOptions, type IndexReport, type PipelineSettings } from './indexer.js';
 import type { FileInfo } from './store.js';
-import { readImageFile, decodeForModel } from './decode.js';
+import { NOT_READ_LABELS } from './formats.js';
+import { readImageFile, decodeForModel, type PhotoSource } from './decode.js';
+import { photoSource, photoSourceFromBytes } from './source.js';
 import { bagFromGrid } from './kgrams.js';
 import { buildInvertedIndex, type InvertedIndex } from './invindex.js';
 import { createBagScorer, type BagSimilarity } from './scorers.js';
@@ -156,7 +158,7 @@ export class Engine {
       this.store,
       this.tokenizer,
       this.pipelineSettings(opts.pipeline),
-      opts,
+      { ...opts, includeHidden: opts.includeHidden ?? this.includeHidden },
     );
     this.refreshQueries();
     return report;
@@ -221,12 +223,19 @@ export class Engine {
       }
     }
     const f = await readImageFile(abs);
-    return { ...(await this.describeBytes(f.buffer)), indexed: false };
+    return { ...(await this.describeSource(await photoSource(abs, f, this.settings.resolution))), indexed: false };
   }
 
-  /** Words of an image held in memory (a photo dropped into the app from outside the library). */
-  async describeBytes(buffer: Buffer): Promise<{ grid: TokenGrid; bag: Bag }> {
-    const img = await decodeForModel(buffer, this.settings.resolution, { minSide: this.backbone.minSide });
+  /**
+   * Words of an image held in memory (a photo dropped into the app from outside the library);
+   * `name` is its file name, which picks the reader (HEIC, RAW ...).
+   */
+  async describeBytes(buffer: Buffer, name: string): Promise<{ grid: TokenGrid; bag: Bag }> {
+    return this.describeSource(await photoSourceFromBytes(name, buffer, this.settings.resolution));
+  }
+
+  private async describeSource(source: PhotoSource): Promise<{ grid: TokenGrid; bag: Bag }> {
+    const img = await decodeForModel(source, this.settings.resolution, { minSide: this.backbone.minSide });
     const [r] = await this.tokenizer.run([img]);
     return { grid: r.grid, bag: bagFromGrid(r.grid, kgramSettings(this.settings)) };
   }
@@ -289,11 +298,27 @@ export class Engine {
     this.grids = undefined;
   }
 
+  /**
+   * Whether dot-named files and folders are read as photos (else counted as not read, kind
+   * 'hidden'): kept with the index, so `photowords index --include-hidden`, `serve` and the app
+   * share one setting. Off by default: hidden folders are mostly caches, trash and app data.
+   */
+  get includeHidden(): boolean {
+    return this.store.getPref('includeHidden') === 'true';
+  }
+
+  set includeHidden(on: boolean) {
+    this.store.setPref('includeHidden', String(on));
+  }
+
   info() {
     const stats = this.store.stats();
+    const notRead = this.store.notReadSummary(undefined, 3).map((k) => ({ ...k, label: NOT_READ_LABELS[k.kind] }));
     return {
       db: this.store.path,
-      photos: { indexed: stats.indexed, failed: stats.failed },
+      photos: { indexed: stats.indexed, failed: stats.failed, notRead: notRead.reduce((n, k) => n + k.files, 0) },
+      includeHidden: this.includeHidden,
+      notRead,
       terms: stats.terms,
       settings: this.settings,
       model: {

@@ -3,11 +3,13 @@
 // both overlap; backpressure keeps at most a few decoded photos in memory.
 import PQueue from 'p-queue';
 import { scanFolders, type ScanResult } from './scan.js';
-import { readImageFile, decodeForModel, decodableBytes, DecodeError, classifyError, TRANSIENT_FAILURES, type DecodedImage, type DecodeFailureCode } from './decode.js';
+import { readImageFile, decodeForModel, DecodeError, classifyError, TRANSIENT_FAILURES, type DecodedImage, type DecodeFailureCode } from './decode.js';
+import { photoSource } from './source.js';
 import { ShapeBatcher, type Batch } from './batcher.js';
 import { bagFromGrid } from './kgrams.js';
 import { lowFrequencyDct } from './phash.js';
-import type { FileInfo, IndexedEntry, IndexStore } from './store.js';
+import type { FileInfo, IndexedEntry, IndexStore, NotReadCount, NotReadEntry } from './store.js';
+import { NOT_READ_KINDS, type NotReadKind } from './formats.js';
 import { ModelStoppedError, type TokenizerApi, type TokenizedImage } from './model/tokenizer.js';
 import type { KgramSettings } from './types.js';
 import type { IndexStatus } from '../shared/api.js';
@@ -49,10 +51,17 @@ export interface IndexReport extends IndexProgress {
   modelPhotos: number;
   /** Photos whose words were copied from an indexed photo with the same bytes (reuseByHash). */
   reused: number;
+  /**
+   * Files this run found and did not read as photos, by kind, with a few examples each (the
+   * scan's videos, sidecars, hidden folders ... and the files the decoder found too small).
+   */
+  notRead: NotReadCount[];
 }
 
 export interface IndexOptions {
   onProgress?: (p: IndexProgress) => void;
+  /** Read dot-named files and folders too (else counted as 'hidden'); the library's setting. */
+  includeHidden?: boolean;
   signal?: AbortSignal;
   /**
    * A file whose bytes (sha256) equal an indexed photo's gets that photo's grid and bag without
@@ -89,7 +98,7 @@ export async function indexFolders(
   settings: PipelineSettings,
   opts: IndexOptions = {},
 ): Promise<IndexReport> {
-  return runPipeline(scanFolders(dirs, { signal: opts.signal }), store, tokenizer, settings, opts);
+  return runPipeline(scanFolders(dirs, { signal: opts.signal, includeHidden: opts.includeHidden }), store, tokenizer, settings, opts, dirs);
 }
 
 /**
@@ -115,6 +124,8 @@ async function runPipeline(
   tokenizer: TokenizerApi,
   settings: PipelineSettings,
   opts: IndexOptions,
+  /** The folders `scan` walks: a scan that ends unaborted drops their not-read rows it did not find. */
+  scannedRoots?: string[],
 ): Promise<IndexReport> {
   const t0 = performance.now();
   const timings: StageTimings = { readMs: 0, decodeMs: 0, modelMs: 0, kgramsMs: 0, sqliteMs: 0, wallMs: 0 };
@@ -123,6 +134,13 @@ async function runPipeline(
   let modelPhotos = 0;
   let reused = 0;
 
+  const notRead = new NotReadTally();
+  const notReadMark = scannedRoots ? store.notReadMark() : 0;
+  const unreadRoots = new Set<string>();
+  // Written a few hundred at a time: a folder of sidecars is thousands of rows.
+  const notReadRows: NotReadEntry[] = [];
+  const writeNotRead = () => store.putNotReadMany(notReadRows.splice(0));
+
   const todo: { path: string; size: number; mtimeMs: number }[] = [];
   for await (const entry of scan) {
     if (entry.kind === 'failure') {
@@ -130,10 +148,26 @@ async function runPipeline(
       if (!entry.folder) {
         store.putFailed({ path: entry.path, size: 0, mtimeMs: 0 }, entry.reason);
         progress.failed++;
-      }
+      } else unreadRoots.add(entry.path);
+      continue;
+    }
+    if (entry.kind === 'not-read') {
+      notRead.add(entry.notRead, entry.files, entry.path);
+      notReadRows.push({ path: entry.path, kind: entry.notRead, files: entry.files });
+      if (notReadRows.length >= 256) writeNotRead();
       continue;
     }
     const known = store.getByPath(entry.path);
+    if (!known) {
+      // A file the decoder found too small is not read again until it changes.
+      const was = store.getNotRead(entry.path);
+      if (was?.kind === 'too-small' && was.size === entry.size && was.mtimeMs === entry.mtimeMs) {
+        store.markNotRead(entry.path);
+        notRead.add('too-small', 1, entry.path);
+        continue;
+      }
+      if (was) store.forgetNotRead(entry.path);
+    }
     // Unchanged since last time (indexed or failed): no work at all. A transient failure (a
     // permission since fixed, a file caught mid-write) is read again, as chmod keeps the mtime.
     const transient = known?.status === 'failed' && TRANSIENT_FAILURES.has(known.failureCode as DecodeFailureCode);
@@ -144,6 +178,11 @@ async function runPipeline(
     todo.push(entry);
   }
   progress.total = todo.length;
+  writeNotRead();
+  // Only a whole scan knows what is gone; a root it could not read keeps what it had.
+  if (scannedRoots && !opts.signal?.aborted) {
+    for (const root of scannedRoots) if (!unreadRoots.has(root)) store.sweepNotRead(root, notReadMark);
+  }
 
   const minSide = tokenizer.info.minSide;
   const batcher = new ShapeBatcher<Pending>({ maxBatch: settings.batchSize });
@@ -164,9 +203,20 @@ async function runPipeline(
 
   const fail = (file: { path: string; size: number; mtimeMs: number }, err: unknown) => {
     const e = classifyError(err);
-    failures.push({ path: file.path, reason: e.reason });
+    const tooSmall = (e.code as string) === 'too-small';
+    if (!tooSmall) failures.push({ path: file.path, reason: e.reason });
     const t = performance.now();
     try {
+      if (tooSmall) {
+        // An icon or a tracking pixel, not a photo: counted as not read, not as failed.
+        store.putNotRead({ path: file.path, kind: 'too-small', files: 1, size: file.size, mtimeMs: file.mtimeMs });
+        notRead.add('too-small', 1, file.path);
+        timings.sqliteMs += performance.now() - t;
+        progress.done++;
+        processedSinceStart++;
+        report();
+        return;
+      }
       // A file deleted since the scan is not kept as a failed photo: the run reports it, and the
       // index forgets whatever it knew of that path, as it would for any deleted file.
       if (e.code === 'vanished' && e.detail === 'ENOENT') store.remove(file.path);
@@ -236,7 +286,7 @@ async function runPipeline(
     batch.items.forEach((item, i) =>
       stage(
         {
-          file: { path: item.path, size: item.size, mtimeMs: item.mtimeMs, hash: item.hash, width: item.srcWidth, height: item.srcHeight },
+          file: { path: item.path, size: item.size, mtimeMs: item.mtimeMs, hash: item.hash, width: item.srcWidth, height: item.srcHeight, note: item.note },
           grid: results[i].grid,
           bag: bags[i],
           phash: item.phash,
@@ -290,13 +340,13 @@ async function runPipeline(
         // The same bytes give the same words: copy them, in the store queue's order.
         const copy = twinOf(f.hash, file.path);
         if (copy) {
-          const entry = { ...copy, file: { path: file.path, size: f.size, mtimeMs: f.mtimeMs, hash: f.hash, width: copy.file.width, height: copy.file.height } };
+          const entry = { ...copy, file: { path: file.path, size: f.size, mtimeMs: f.mtimeMs, hash: f.hash, width: copy.file.width, height: copy.file.height, note: copy.file.note } };
           storeQueue.add(() => !fatal && stage(entry, undefined, true)).catch(stop);
           return;
         }
       }
       t = performance.now();
-      const img = await decodeForModel(await decodableBytes(file.path, f.buffer), settings.resolution, { minSide });
+      const img = await decodeForModel(await photoSource(file.path, f, settings.resolution), settings.resolution, { minSide });
       // The perceptual hash comes from the pixels the model reads: no second decode.
       const phash = lowFrequencyDct(img.pixels, img.width, img.height);
       timings.decodeMs += performance.now() - t;
@@ -327,5 +377,22 @@ async function runPipeline(
   if (fatal) throw fatal;
   timings.wallMs = performance.now() - t0;
   report();
-  return { ...progress, timings, provider: tokenizer.provider, failures, modelPhotos, reused };
+  return { ...progress, timings, provider: tokenizer.provider, failures, modelPhotos, reused, notRead: notRead.counts() };
+}
+
+/** A run's not-read files by kind, with the first few paths of each. */
+class NotReadTally {
+  private readonly byKind = new Map<NotReadKind, { files: number; examples: string[] }>();
+  constructor(private readonly examples = 3) {}
+
+  add(kind: NotReadKind, files: number, path: string): void {
+    let k = this.byKind.get(kind);
+    if (!k) this.byKind.set(kind, (k = { files: 0, examples: [] }));
+    k.files += files;
+    if (k.examples.length < this.examples) k.examples.push(path);
+  }
+
+  counts(): NotReadCount[] {
+    return NOT_READ_KINDS.filter((k) => this.byKind.has(k)).map((kind) => ({ kind, ...this.byKind.get(kind)! }));
+  }
 }

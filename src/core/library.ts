@@ -7,7 +7,7 @@ import os from 'node:os';
 import { Engine } from './engine.js';
 import { PathGuard, PathRefusedError } from './pathguard.js';
 import { ThumbnailCache } from './thumbnails.js';
-import { needsRendering } from './formats.js';
+import { NOT_READ_LABELS, needsRendering } from './formats.js';
 import { DEFAULT_SIMILARITY, SIMILARITIES, kgramSettings } from './settings.js';
 import { IndexStore, type Decision } from './store.js';
 import { DecodeError } from './decode.js';
@@ -35,6 +35,7 @@ import {
   type ReportFormat,
   type TrashResult,
   type FolderInfo,
+  type NotReadGroup,
   type IndexFailure,
   type IndexStatus,
   type ListPhotosQuery,
@@ -109,6 +110,8 @@ export interface LibraryActivity {
 const MAX_PAGE = 5000;
 const MAX_TOP = 500;
 const MAX_FAILURES = 200;
+/** Example paths per kind of file not read, in each folder's counts. */
+const NOT_READ_EXAMPLES = 3;
 const PROVIDERS: ProviderName[] = ['auto', 'cpu', 'cuda', 'dml', 'coreml'];
 const REINDEX_KEYS: (keyof UserSettings)[] = ['resolution', 'kernel', 'padding'];
 /** Status events at most this often while indexing; state changes go out at once. */
@@ -202,7 +205,7 @@ export class Library implements PhotowordsBackend {
     lib.lock = lock;
     for (const f of lib.folderRows()) lib.onlineState.set(f.path, lib.isOnline(f.path));
     if (opts.watch ?? opts.autoIndex !== false) {
-      lib.watcher = new FolderWatcher({ ...opts.watcher, onBatch: (c) => lib.onChanges(c), log: opts.log });
+      lib.watcher = new FolderWatcher({ ...opts.watcher, onBatch: (c) => lib.onChanges(c), log: opts.log, includeHidden: lib.engine.includeHidden });
       lib.watchFolders();
     }
     lib.pollTimer = setInterval(() => lib.pollFolders(), opts.pollMs ?? 3000);
@@ -339,7 +342,18 @@ export class Library implements PhotowordsBackend {
 
   private folderInfo(row: { id: number; path: string }): FolderInfo {
     const c = this.engine.store.countUnder(row.path);
-    return { id: row.id, path: row.path, photos: c.indexed, failed: c.failed, online: this.onlineState.get(row.path) ?? this.isOnline(row.path) };
+    const notReadKinds = this.engine.store
+      .notReadSummary(row.path, NOT_READ_EXAMPLES)
+      .map((k): NotReadGroup => ({ kind: k.kind, label: NOT_READ_LABELS[k.kind], files: k.files, examples: k.examples }));
+    return {
+      id: row.id,
+      path: row.path,
+      photos: c.indexed,
+      failed: c.failed,
+      notRead: notReadKinds.reduce((n, k) => n + k.files, 0),
+      notReadKinds,
+      online: this.onlineState.get(row.path) ?? this.isOnline(row.path),
+    };
   }
 
   async listFolders(): Promise<FolderInfo[]> {
@@ -390,6 +404,8 @@ export class Library implements PhotowordsBackend {
       for (const p of store.pathsUnder(row.path)) {
         if (!others.some((o) => p.startsWith(o.path + path.sep))) store.remove(p);
       }
+      // Library folders never nest (addFolder refuses a folder inside another), so all of these go.
+      store.forgetNotReadUnder(row.path);
     });
     this.engine.refreshQueries();
     this.foldersChanged();
@@ -504,7 +520,7 @@ export class Library implements PhotowordsBackend {
     this.freshQueries();
     let q;
     try {
-      q = await this.engine.describeBytes(Buffer.from(file.bytes.buffer, file.bytes.byteOffset, file.bytes.byteLength));
+      q = await this.engine.describeBytes(Buffer.from(file.bytes.buffer, file.bytes.byteOffset, file.bytes.byteLength), file.name);
     } catch (e) {
       throw userError(e, name);
     }
@@ -994,10 +1010,15 @@ export class Library implements PhotowordsBackend {
           let plan: SyncPlan | undefined;
           if (full) {
             // A full reconcile also covers whatever the watcher had queued.
-            if (folders.length > 0) plan = await reconcileFolders(this.engine.store, folders, { signal: abort.signal, online });
+            if (folders.length > 0) plan = await reconcileFolders(this.engine.store, folders, { signal: abort.signal, online, includeHidden: this.engine.includeHidden });
             this.activity.reconciles++;
           } else {
-            plan = await applyChangeSet(this.engine.store, changes, { signal: abort.signal, online, inLibrary: (p) => this.folderOf(p) !== undefined });
+            plan = await applyChangeSet(this.engine.store, changes, {
+              signal: abort.signal,
+              online,
+              inLibrary: (p) => this.folderOf(p) !== undefined,
+              includeHidden: this.engine.includeHidden,
+            });
             this.activity.changeSets++;
           }
           if (plan) {
@@ -1065,6 +1086,7 @@ export class Library implements PhotowordsBackend {
       padding: s.padding,
       similarity: this.similarity(),
       provider: this.opts.provider ?? 'auto',
+      includeHidden: this.engine.includeHidden,
     };
   }
 
@@ -1078,6 +1100,7 @@ export class Library implements PhotowordsBackend {
         padding: [0, 1, 2],
         similarity: [...SIMILARITIES],
         provider: PROVIDERS,
+        includeHidden: [false, true],
       },
       reindexKeys: REINDEX_KEYS,
       unavailableProviders: this.engine.tokenizer.unavailable,
@@ -1102,6 +1125,14 @@ export class Library implements PhotowordsBackend {
     const reopen = reindex || next.provider !== cur.provider;
     const messages: string[] = [];
     if (next.similarity !== cur.similarity) messages.push(`Scoring is now ${next.similarity}.`);
+    if (next.includeHidden !== cur.includeHidden) {
+      // Stored with the index (the CLI's --include-hidden is the same setting), then a full
+      // reconcile reads the hidden folders' photos, or forgets them and counts them as not read.
+      this.engine.includeHidden = next.includeHidden;
+      await this.watcher?.setIncludeHidden(next.includeHidden);
+      if (!reopen) this.kick();
+      messages.push(next.includeHidden ? 'Photos in hidden folders are read from now on.' : 'Hidden folders are counted as not read from now on.');
+    }
     if (reopen) {
       this.swapping = this.reopen(next, reindex);
       await this.swapping;
@@ -1170,7 +1201,7 @@ function progressOf(p: IndexProgress): Omit<ReturnType<typeof idle>, 'state'> & 
 function pick(change: Partial<UserSettings>): Partial<UserSettings> {
   const out: Partial<UserSettings> = {};
   if (!change || typeof change !== 'object') return out;
-  for (const k of ['resolution', 'kernel', 'padding', 'similarity', 'provider'] as const) {
+  for (const k of ['resolution', 'kernel', 'padding', 'similarity', 'provider', 'includeHidden'] as const) {
     if (change[k] !== undefined) (out as Record<string, unknown>)[k] = change[k];
   }
   return out;

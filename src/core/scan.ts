@@ -1,12 +1,13 @@
 // Finds the image files under the library folders. Streams results so a library of a million
 // photos never has to be listed in memory at once, and never throws for a bad file or folder:
 // one unreadable corner of a disk must not stop the rest of the library from being indexed.
+// Nothing is left out in silence: every file under a folder comes out as a photo to read, a
+// failure with its reason, or a file not read with its kind (formats.ts decides by name).
 
 import type { Dirent, Stats } from 'node:fs';
 import { opendir, stat } from 'node:fs/promises';
-import { basename, extname, join, resolve } from 'node:path';
-import { RAW_EXTENSIONS } from './decode.js';
-import sharp from 'sharp';
+import { basename, extname, join, resolve, sep } from 'node:path';
+import { isVideo, notReadKindOf, photoExtensions, type NotReadKind } from './formats.js';
 
 export interface ScanEntry {
   kind: 'file';
@@ -25,33 +26,63 @@ export interface ScanFailure {
   folder: boolean;
 }
 
-export type ScanResult = ScanEntry | ScanFailure;
+/** A file that is not read as a photo, or a hidden folder standing for every file in it. */
+export interface ScanNotRead {
+  kind: 'not-read';
+  path: string;
+  notRead: NotReadKind;
+  /** 1 for a file; a hidden folder's file count (its files are counted, never stat'ed or read). */
+  files: number;
+}
+
+export type ScanResult = ScanEntry | ScanFailure | ScanNotRead;
 
 export interface ScanOptions {
   /** Lower-case, without the dot; defaults to imageExtensions(). */
   extensions?: Iterable<string>;
   /** Follow symlinks to files and folders (folders are never entered twice). Default true. */
   followSymlinks?: boolean;
-  /** Dot-named files and folders are skipped unless this is true. */
+  /**
+   * Dot-named files and folders are read like any other when true; else each is one 'hidden'
+   * not-read entry (a folder with its file count). The library's setting (Library prefs
+   * `includeHidden`, `photowords index --include-hidden`).
+   */
   includeHidden?: boolean;
   /** Stops the scan between entries. */
   signal?: AbortSignal;
 }
 
-const BASE_EXTENSIONS = ['jpg', 'jpeg', 'jpe', 'jfif', 'png', 'webp', 'avif', 'tif', 'tiff', 'gif'];
+/** Extensions read as photos (formats.ts is the one table). */
+export function imageExtensions(): Set<string> {
+  return photoExtensions();
+}
+
+/** A file name without its extension, lower-case: a Live Photo's video shares it with its photo. */
+function stem(name: string): string {
+  return name.slice(0, name.length - extname(name).length).toLowerCase();
+}
 
 /**
- * Extensions sharp can decode here. HEIC needs a HEVC decoder that sharp's prebuilt libvips
- * leaves out for patent reasons, so it is only listed when this build reports it.
+ * Files in a folder that is not entered (a hidden one), counted from its listings alone: no
+ * stat per file, no link followed (so no loop), an unreadable subfolder counts what was seen.
+ * Paths as bytes, as in the walk.
  */
-export function imageExtensions(): Set<string> {
-  const exts = new Set(BASE_EXTENSIONS);
-  const heifSuffixes: string[] = (sharp.format.heif?.input as { fileSuffix?: string[] } | undefined)?.fileSuffix ?? [];
-  for (const suffix of heifSuffixes) exts.add(suffix.replace(/^\./, '').toLowerCase());
-  // Camera RAW files are read through their embedded preview (decode.ts decodableBytes), or
-  // listed as unsupported with the reason: never silently left out.
-  for (const ext of RAW_EXTENSIONS) exts.add(ext);
-  return exts;
+async function countFiles(dir: Buffer): Promise<number> {
+  let n = 0;
+  const stack = [dir];
+  while (stack.length > 0) {
+    const d = stack.pop()!;
+    try {
+      for await (const e of await opendir(d as unknown as string, { encoding: 'buffer' as BufferEncoding })) {
+        const name = (e as unknown as Dirent<Buffer>).name;
+        if (e.isDirectory()) stack.push(Buffer.concat([d, Buffer.from(sep), name]));
+        else n++;
+      }
+    } catch {
+      // Unreadable: what could be counted is counted.
+    }
+  }
+  return n;
 }
 
 /** Stats of one folder's files in flight at once: enough to hide disk latency, few enough for a NAS. */
@@ -69,6 +100,12 @@ export async function* scanFolders(dirs: string[], opts: ScanOptions = {}): Asyn
   // nested inside another root.
   const visited = new Set<string>();
   const isImage = (name: string) => exts.has(extname(name).slice(1).toLowerCase());
+  // A video named like a photo beside it is a Live Photo's motion part (IMG_0001.HEIC +
+  // IMG_0001.MOV): counted with that photo, not as a video of its own.
+  const notReadKind = (name: string, photoStems: Set<string>): NotReadKind =>
+    isVideo(name) && photoStems.has(stem(name)) ? 'live-photo-video' : notReadKindOf(name);
+
+  type Child = { name: string; key: string; dirent: Dirent<Buffer>; st?: Stats; error?: unknown; badName?: boolean; hidden?: boolean; notRead?: boolean };
 
   async function* walk(dir: string, dirStat: Stats): AsyncGenerator<ScanResult> {
     const id = `${dirStat.dev}:${dirStat.ino}`;
@@ -86,32 +123,42 @@ export async function* scanFolders(dirs: string[], opts: ScanOptions = {}): Asyn
       return;
     }
 
-    const children: { name: string; key: string; dirent: Dirent<Buffer>; st?: Stats; error?: unknown; badName?: boolean }[] = [];
+    const photoStems = new Set<string>();
+    const children: Child[] = [];
     for (const dirent of dirents) {
       const name = dirent.name.toString('utf8');
       const badName = !Buffer.from(name, 'utf8').equals(dirent.name);
-      if (!includeHidden && name.startsWith('.')) continue;
+      const shown = badName ? escapeNonUtf8(dirent.name) : name;
+      if (!includeHidden && name.startsWith('.')) {
+        // Not entered and not stat'ed: one entry for the whole folder (or the dot-file).
+        children.push({ name: shown, key: dirent.isDirectory() ? `${shown}/` : shown, dirent, hidden: true });
+        continue;
+      }
       if (dirent.isSymbolicLink() && !follow) continue;
       // Some filesystems (older NFS, FUSE) report no type at all; stat() below decides for those.
       const untyped = !dirent.isFile() && !dirent.isDirectory() && !dirent.isSymbolicLink() && !dirent.isFIFO() &&
         !dirent.isSocket() && !dirent.isCharacterDevice() && !dirent.isBlockDevice();
       const maybeDir = dirent.isDirectory() || dirent.isSymbolicLink() || untyped;
-      if (!maybeDir && !(dirent.isFile() && isImage(name))) continue;
+      // Pipes, sockets and devices are not files.
+      if (!maybeDir && !dirent.isFile()) continue;
+      if (!dirent.isDirectory() && isImage(shown)) photoStems.add(stem(shown));
       if (badName) {
         // The rest of the engine (SQLite TEXT, the UI, the path guard) speaks strings; such a
-        // file is listed as failed under a readable spelling of its name instead.
-        const shown = escapeNonUtf8(dirent.name);
-        if (dirent.isDirectory() || isImage(shown)) children.push({ name: shown, key: dirent.isDirectory() ? `${shown}/` : shown, dirent, badName });
+        // photo or folder is listed as failed under a readable spelling of its name instead,
+        // any other file as not read under that spelling.
+        const failed = dirent.isDirectory() || isImage(shown);
+        children.push({ name: shown, key: dirent.isDirectory() ? `${shown}/` : shown, dirent, badName: failed, notRead: !failed });
         continue;
       }
-      children.push({ name, key: name, dirent });
+      // A plain file that is not a photo needs no stat: its name says all that is counted.
+      children.push({ name, key: name, dirent, notRead: dirent.isFile() && !isImage(name) });
     }
 
     // stat() follows symlinks, which both resolves what a link points at and gives size/mtime.
     for (let i = 0; i < children.length; i += STAT_PARALLELISM) {
       await Promise.all(
         children.slice(i, i + STAT_PARALLELISM).map(async (c) => {
-          if (c.badName) return;
+          if (c.badName || c.hidden || c.notRead) return;
           try {
             c.st = await stat(join(dir, c.name));
           } catch (err) {
@@ -124,11 +171,11 @@ export async function* scanFolders(dirs: string[], opts: ScanOptions = {}): Asyn
     // A folder sorts as "name/" so that a depth-first walk yields exactly the global path order
     // ("a.jpg" < "a/b.jpg", because '.' < '/').
     const kept = children.filter((c) => {
-      if (c.badName) return true;
       if (c.st?.isDirectory()) c.key = `${c.name}/`;
-      else if (c.st && !(c.st.isFile() && isImage(c.name))) return false;
-      // A link or untyped entry we cannot stat only matters if it looked like a photo.
-      else if (c.error && !c.dirent.isDirectory() && !isImage(c.name)) return false;
+      else if (c.st && !c.st.isFile()) return false; // a link to a pipe or device
+      // A link or untyped entry we cannot stat is a failure if it looked like a photo, else
+      // not read by its name (a broken link to a video is still "a video").
+      else if (c.error && !c.dirent.isDirectory() && !isImage(c.name)) c.notRead = true;
       return true;
     });
     kept.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -136,7 +183,12 @@ export async function* scanFolders(dirs: string[], opts: ScanOptions = {}): Asyn
     for (const c of kept) {
       if (opts.signal?.aborted) return;
       const path = join(dir, c.name);
-      if (c.badName) {
+      if (c.hidden) {
+        const files = c.dirent.isDirectory() ? await countFiles(Buffer.concat([Buffer.from(dir + sep), c.dirent.name])) : 1;
+        if (files > 0) yield { kind: 'not-read', path, notRead: 'hidden', files };
+      } else if (c.notRead) {
+        yield { kind: 'not-read', path, notRead: notReadKind(c.name, photoStems), files: 1 };
+      } else if (c.badName) {
         const folder = c.dirent.isDirectory();
         yield {
           kind: 'failure',
@@ -156,8 +208,10 @@ export async function* scanFolders(dirs: string[], opts: ScanOptions = {}): Asyn
         };
       } else if (c.st!.isDirectory()) {
         yield* walk(path, c.st!);
-      } else {
+      } else if (isImage(c.name)) {
         yield { kind: 'file', path, size: c.st!.size, mtimeMs: c.st!.mtimeMs };
+      } else {
+        yield { kind: 'not-read', path, notRead: notReadKind(c.name, photoStems), files: 1 };
       }
     }
   }
@@ -179,14 +233,16 @@ export async function* scanFolders(dirs: string[], opts: ScanOptions = {}): Asyn
 }
 
 /** Collects a whole scan, for callers (tests, small libraries) that want two lists. */
-export async function scanToLists(dirs: string[], opts: ScanOptions = {}): Promise<{ files: ScanEntry[]; failures: ScanFailure[] }> {
+export async function scanToLists(dirs: string[], opts: ScanOptions = {}): Promise<{ files: ScanEntry[]; failures: ScanFailure[]; notRead: ScanNotRead[] }> {
   const files: ScanEntry[] = [];
   const failures: ScanFailure[] = [];
+  const notRead: ScanNotRead[] = [];
   for await (const r of scanFolders(dirs, opts)) {
     if (r.kind === 'file') files.push(r);
+    else if (r.kind === 'not-read') notRead.push(r);
     else failures.push(r);
   }
-  return { files, failures };
+  return { files, failures, notRead };
 }
 
 /**

@@ -17,6 +17,7 @@ import { sep } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Bag, TokenGrid } from './types.js';
 import { decodePhash, encodePhash } from './phash.js';
+import { NOT_READ_KINDS, type NotReadKind } from './formats.js';
 
 // BLOBs are typed-array bytes written as-is and documented as little-endian. Every platform
 // Photowords ships on is LE; refuse rather than write files other machines would misread.
@@ -27,7 +28,7 @@ if (endianness() !== 'LE') throw new Error('Photowords index files are little-en
  * is migrated at open (MIGRATIONS, one transaction), a newer one or a foreign SQLite file is
  * refused without being changed, so no build ever misreads a file laid out differently.
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 6;
 
 // Optional pooled (pre-quantisation) feature vectors, written only when a caller asks for them
 // (evaluation's no-quantisation baseline); normal indexing leaves this table empty. IF NOT EXISTS
@@ -64,6 +65,26 @@ const DECISIONS_TABLE = `CREATE TABLE IF NOT EXISTS decisions (
   created_at INTEGER NOT NULL
 );`;
 
+// Files under the library folders that are not read as photos (formats.ts NotReadKind): videos,
+// sidecars, hidden folders, unsupported formats, photos too small to read. One row per file (a
+// hidden folder is one row with its file count, as the walk never enters it), not per-folder
+// totals: the scan and the watcher add and drop single paths, and a row per path is what lets
+// them do that without recounting a folder, and what names the examples the UI and `info` show.
+// At a million files this stays small next to images (a path, a word, three numbers, no
+// ROWID: the path is the key, so a folder's counts are one range scan of the table itself).
+// `seen` is the scan generation that last found the file: a complete scan of a folder drops the
+// rows under it that it did not find (mark and sweep), so nothing has to hold the folder's
+// list in memory. Kept through --rebuild: it describes files, not words.
+const NOT_READ_TABLE = `CREATE TABLE IF NOT EXISTS not_read (
+  path     TEXT PRIMARY KEY,
+  kind     TEXT NOT NULL,           -- formats.ts NotReadKind
+  files    INTEGER NOT NULL,        -- 1, or a hidden folder's file count
+  size     INTEGER,                 -- for a file read and found too small: skipped until it changes
+  mtime_ms REAL,
+  seen     INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS not_read_kind ON not_read(kind, path);`;
+
 const SCHEMA = `
 CREATE TABLE meta (
   key   TEXT PRIMARY KEY,
@@ -80,7 +101,8 @@ CREATE TABLE images (
   status     TEXT NOT NULL CHECK (status IN ('indexed', 'failed')),
   error      TEXT,
   indexed_at INTEGER NOT NULL,
-  failure_code TEXT                 -- schema 2: DecodeFailureCode of a failed file (transient ones are retried)
+  failure_code TEXT,                -- schema 2: DecodeFailureCode of a failed file (transient ones are retried)
+  note       TEXT                   -- schema 5: how an indexed photo was read when not whole (a RAW's small thumbnail, a cut-off JPEG)
 );
 CREATE INDEX images_status ON images(status);
 CREATE INDEX images_hash ON images(hash);
@@ -106,6 +128,7 @@ ${DENSE_TABLE}
 ${FOLDERS_TABLE}
 ${PHASH_TABLE}
 ${DECISIONS_TABLE}
+${NOT_READ_TABLE}
 `;
 
 /**
@@ -145,6 +168,20 @@ const MIGRATIONS: { to: number; what: string; up: (db: Database.Database) => voi
     what: 'decisions about duplicates (not duplicates, keep all, chosen keeper) kept by content hash',
     up: (db) => {
       db.exec(DECISIONS_TABLE);
+    },
+  },
+  {
+    to: 5,
+    what: "a note on photos read from less than the whole picture (a RAW's small thumbnail, a cut-off JPEG)",
+    up: (db) => {
+      db.exec('ALTER TABLE images ADD COLUMN note TEXT');
+    },
+  },
+  {
+    to: 6,
+    what: 'files not read as photos (videos, sidecars, hidden folders, unsupported formats, too small), by kind',
+    up: (db) => {
+      db.exec(NOT_READ_TABLE);
     },
   },
 ];
@@ -211,6 +248,8 @@ export interface IndexedFileInfo extends FileInfo {
   hash?: string | null;
   width: number;
   height: number;
+  /** How the photo was read when not from the whole picture, for `info` and the UI. */
+  note?: string | null;
 }
 
 /** One photo for IndexStore.putIndexedMany. */
@@ -252,6 +291,35 @@ export interface ImageRecord {
   indexedAt: number;
   /** For a failed file, the kind of failure (a DecodeFailureCode) when known; null for indexed ones. */
   failureCode?: string | null;
+  /** For an indexed photo read from less than the whole picture: how (a RAW's small thumbnail, a cut-off JPEG). */
+  note?: string | null;
+}
+
+/** A file (or a hidden folder) under a library folder that is not read as a photo. */
+export interface NotReadEntry {
+  path: string;
+  kind: NotReadKind;
+  /** 1 for a file; a hidden folder's count of files. */
+  files: number;
+  /** For 'too-small': the file as read, so it is not decoded again until it changes. */
+  size?: number;
+  mtimeMs?: number;
+}
+
+/** Files not read of one kind, with a few example paths. */
+export interface NotReadCount {
+  kind: NotReadKind;
+  files: number;
+  examples: string[];
+}
+
+interface NotReadRow {
+  path: string;
+  kind: string;
+  files: number;
+  size: number | null;
+  mtime_ms: number | null;
+  seen: number;
 }
 
 export interface StoredBag {
@@ -302,6 +370,7 @@ interface ImageRow {
   error: string | null;
   indexed_at: number;
   failure_code: string | null;
+  note: string | null;
 }
 
 interface BagRow {
@@ -368,12 +437,12 @@ function prepareStatements(db_: Database.Database) {
     byId: db_.prepare<[number], ImageRow>('SELECT * FROM images WHERE id = ?'),
     listImages: db_.prepare<[], ImageRow>('SELECT * FROM images ORDER BY id'),
     insertImage: db_.prepare(
-      `INSERT INTO images (path, size, mtime_ms, hash, width, height, status, error, indexed_at, failure_code)
-       VALUES (@path, @size, @mtimeMs, @hash, @width, @height, @status, @error, @indexedAt, @failureCode)`,
+      `INSERT INTO images (path, size, mtime_ms, hash, width, height, status, error, indexed_at, failure_code, note)
+       VALUES (@path, @size, @mtimeMs, @hash, @width, @height, @status, @error, @indexedAt, @failureCode, @note)`,
     ),
     updateImage: db_.prepare(
       `UPDATE images SET size = @size, mtime_ms = @mtimeMs, hash = @hash, width = @width, height = @height,
-         status = @status, error = @error, indexed_at = @indexedAt, failure_code = @failureCode WHERE id = @id`,
+         status = @status, error = @error, indexed_at = @indexedAt, failure_code = @failureCode, note = @note WHERE id = @id`,
     ),
     deleteImage: db_.prepare<[number]>('DELETE FROM images WHERE id = ?'),
     putGrid: db_.prepare(
@@ -607,6 +676,7 @@ export class IndexStore {
             error: null,
             indexedAt: Date.now(),
             failureCode: null,
+            note: e.file.note ?? null,
           },
           existing,
         );
@@ -802,6 +872,122 @@ export class IndexStore {
     return this.stmts.failures.all().map((r) => ({ path: r.path, error: r.error ?? '' }));
   }
 
+  // ---- files not read as photos (schema 6) ----------------------------------------------------
+
+  private nrStmts?: {
+    put: Database.Statement<[string, string, number, number | null, number | null, number]>;
+    get: Database.Statement<[string], NotReadRow>;
+    del: Database.Statement<[string]>;
+    mark: Database.Statement<[number, string]>;
+    sweep: Database.Statement<[string, string, number]>;
+    sweepAt: Database.Statement<[string, number]>;
+    delUnder: Database.Statement<[string, string]>;
+    delAt: Database.Statement<[string]>;
+    countUnder: Database.Statement<[string, string], { kind: string; files: number }>;
+    countAll: Database.Statement<[], { kind: string; files: number }>;
+    examplesUnder: Database.Statement<[string, string, string, number], { path: string }>;
+    examplesAll: Database.Statement<[string, number], { path: string }>;
+    maxSeen: Database.Statement<[], number | null>;
+  };
+  private notReadGen?: number;
+
+  private nr() {
+    this.nrStmts ??= {
+      put: this.db.prepare('INSERT OR REPLACE INTO not_read (path, kind, files, size, mtime_ms, seen) VALUES (?, ?, ?, ?, ?, ?)'),
+      get: this.db.prepare('SELECT * FROM not_read WHERE path = ?'),
+      del: this.db.prepare('DELETE FROM not_read WHERE path = ?'),
+      mark: this.db.prepare('UPDATE not_read SET seen = ? WHERE path = ?'),
+      sweep: this.db.prepare('DELETE FROM not_read WHERE path >= ? AND path < ? AND seen < ?'),
+      sweepAt: this.db.prepare('DELETE FROM not_read WHERE path = ? AND seen < ?'),
+      delUnder: this.db.prepare('DELETE FROM not_read WHERE path >= ? AND path < ?'),
+      delAt: this.db.prepare('DELETE FROM not_read WHERE path = ?'),
+      countUnder: this.db.prepare('SELECT kind, SUM(files) AS files FROM not_read WHERE path >= ? AND path < ? GROUP BY kind'),
+      countAll: this.db.prepare('SELECT kind, SUM(files) AS files FROM not_read GROUP BY kind'),
+      examplesUnder: this.db.prepare('SELECT path FROM not_read WHERE kind = ? AND path >= ? AND path < ? ORDER BY path LIMIT ?'),
+      examplesAll: this.db.prepare('SELECT path FROM not_read WHERE kind = ? ORDER BY path LIMIT ?'),
+      maxSeen: this.db.prepare<[], number | null>('SELECT MAX(seen) FROM not_read').pluck(),
+    };
+    this.notReadGen ??= (this.nrStmts.maxSeen.get() ?? 0) + 1;
+    return this.nrStmts;
+  }
+
+  /**
+   * Starts a scan generation: rows written or re-marked from now on are newer than the returned
+   * mark, so a scan that ran to the end can drop what it did not find (sweepNotRead).
+   */
+  notReadMark(): number {
+    this.nr();
+    return ++this.notReadGen!;
+  }
+
+  /**
+   * Records a file (or a hidden folder, with its file count) that is not read as a photo. A path
+   * is either an image row or a not-read one, never both: a photo stored for this path (or, for
+   * a hidden folder, under it: the setting was turned off) is forgotten. Returns how many photos
+   * were forgotten.
+   */
+  putNotRead(e: NotReadEntry): number {
+    const s = this.nr();
+    return this.transaction(() => {
+      s.put.run(e.path, e.kind, e.files, e.size ?? null, e.mtimeMs ?? null, this.notReadGen!);
+      let removed = this.stmts.byPath.get(e.path) && this.remove(e.path) ? 1 : 0;
+      if (e.kind === 'hidden') for (const p of this.pathsUnder(e.path)) if (this.remove(p)) removed++;
+      return removed;
+    });
+  }
+
+  /** Several at once, in one transaction (a scan finds them by the thousand). */
+  putNotReadMany(entries: readonly NotReadEntry[]): number {
+    if (entries.length === 0) return 0;
+    return this.transaction(() => entries.reduce((n, e) => n + this.putNotRead(e), 0));
+  }
+
+  getNotRead(path: string): NotReadEntry | undefined {
+    const r = this.nr().get.get(path);
+    return r && { path: r.path, kind: r.kind as NotReadKind, files: r.files, size: r.size ?? undefined, mtimeMs: r.mtime_ms ?? undefined };
+  }
+
+  /** Found again by the scan in progress (a too-small file skipped as unchanged). */
+  markNotRead(path: string): void {
+    const s = this.nr();
+    s.mark.run(this.notReadGen!, path);
+  }
+
+  forgetNotRead(path: string): boolean {
+    return this.nr().del.run(path).changes > 0;
+  }
+
+  /** Drops the rows at or under `dir` that no scan found since `mark`. Returns how many went. */
+  sweepNotRead(dir: string, mark: number): number {
+    const s = this.nr();
+    return this.transaction(() => s.sweep.run(...underRange(dir), mark).changes + s.sweepAt.run(dir, mark).changes);
+  }
+
+  /** Forgets every row at or under `dir` (a folder removed from the library, or gone from disk). */
+  forgetNotReadUnder(dir: string): number {
+    const s = this.nr();
+    return this.transaction(() => s.delUnder.run(...underRange(dir)).changes + s.delAt.run(dir).changes);
+  }
+
+  /**
+   * Files not read under `dir` (every folder when left out), by kind in NOT_READ_KINDS order,
+   * each with up to `examples` paths (the first in path order). Kinds with no file are left out.
+   */
+  notReadSummary(dir?: string, examples = 3): NotReadCount[] {
+    const s = this.nr();
+    const range = dir === undefined ? undefined : underRange(dir);
+    const rows = range ? s.countUnder.all(...range) : s.countAll.all();
+    const files = new Map(rows.map((r) => [r.kind, r.files]));
+    const out: NotReadCount[] = [];
+    for (const kind of NOT_READ_KINDS) {
+      const n = files.get(kind) ?? 0;
+      if (n === 0) continue;
+      const ex = range ? s.examplesUnder.all(kind, ...range, examples) : s.examplesAll.all(kind, examples);
+      out.push({ kind, files: n, examples: ex.map((r) => r.path) });
+    }
+    return out;
+  }
+
   /** Term -> document frequency, as maintained with the bags (what idf is computed from). */
   documentFrequencies(): Map<number, number> {
     const m = new Map<number, number>();
@@ -992,12 +1178,13 @@ export class IndexStore {
   /** Insert or update the image row for row.path (dropping any old bag/grid); returns its id. Caller holds a transaction. */
   /** `existing` is what is stored for row.path (callers look it up; putIndexedMany needs it first). */
   private upsertImage(row: Omit<ImageRecord, 'id'>, existing: ImageRow | undefined): number {
-    if (!existing) return Number(this.stmts.insertImage.run({ ...row, failureCode: row.failureCode ?? null }).lastInsertRowid);
+    const values = { ...row, failureCode: row.failureCode ?? null, note: row.note ?? null };
+    if (!existing) return Number(this.stmts.insertImage.run(values).lastInsertRowid);
     this.dropBag(existing.id);
     this.stmts.deleteGrid.run(existing.id);
     this.stmts.deleteDense.run(existing.id); // it described the old content
     this.stmts.deletePhash.run(existing.id);
-    this.stmts.updateImage.run({ ...row, failureCode: row.failureCode ?? null, id: existing.id });
+    this.stmts.updateImage.run({ ...values, id: existing.id });
     return existing.id;
   }
 
@@ -1129,6 +1316,7 @@ function toRecord(r: ImageRow): ImageRecord {
     error: r.error,
     indexedAt: r.indexed_at,
     failureCode: r.failure_code ?? null,
+    note: r.note ?? null,
   };
 }
 

@@ -12,9 +12,10 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { scanFolders } from './scan.js';
+import { scanFolders, type ScanResult } from './scan.js';
 import { TRANSIENT_FAILURES, type DecodeFailureCode } from './decode.js';
-import type { FileInfo, ImageRecord, IndexStore } from './store.js';
+import type { FileInfo, ImageRecord, IndexStore, NotReadEntry } from './store.js';
+import type { NotReadKind } from './formats.js';
 
 /** Paths the watcher saw change, coalesced (one entry a path however many events). */
 export interface ChangeSet {
@@ -52,6 +53,8 @@ export interface SyncPlan {
   unchanged: number;
   /** Files or folders the scan could not read. */
   failures: { path: string; reason: string; folder: boolean }[];
+  /** Files found that are not read as photos (videos, sidecars, hidden ...), recorded in the store's not_read table. */
+  notRead: number;
   /** Whether it ran to the end (an aborted plan removes nothing). */
   complete: boolean;
 }
@@ -60,6 +63,19 @@ export interface SyncOptions {
   signal?: AbortSignal;
   /** Whether the library folder holding `p` is reachable now; nothing under an offline folder is removed. */
   online: (p: string) => boolean;
+  /** Read dot-named files and folders as photos (the library's setting); else they are counted as hidden. */
+  includeHidden?: boolean;
+}
+
+type Candidate = FileInfo | { path: string; failure: string; folder: boolean } | { path: string; notRead: NotReadKind; files: number };
+
+/** A scan's results as plan() takes them. */
+async function* fromScan(scan: AsyncIterable<ScanResult>): AsyncGenerator<Candidate> {
+  for await (const e of scan) {
+    if (e.kind === 'file') yield { path: e.path, size: e.size, mtimeMs: e.mtimeMs };
+    else if (e.kind === 'not-read') yield { path: e.path, notRead: e.notRead, files: e.files };
+    else yield { path: e.path, failure: e.reason, folder: e.folder };
+  }
 }
 
 /** sha256 of a file's bytes, hex, as decode.ts's readImageFile computes it. */
@@ -103,11 +119,18 @@ async function vanishedUnder(store: IndexStore, dir: string, out: Map<string, Im
  */
 async function plan(
   store: IndexStore,
-  candidates: AsyncIterable<FileInfo | { path: string; failure: string; folder: boolean }>,
+  candidates: AsyncIterable<Candidate>,
   vanished: Map<string, ImageRecord>,
   opts: SyncOptions,
+  /** Folders scanned whole: at the end, their not-read rows the scan did not find are dropped. */
+  scanned: string[] = [],
 ): Promise<SyncPlan> {
-  const out: SyncPlan = { toIndex: [], moved: 0, touched: 0, removed: 0, unchanged: 0, failures: [], complete: false };
+  const out: SyncPlan = { toIndex: [], moved: 0, touched: 0, removed: 0, unchanged: 0, failures: [], notRead: 0, complete: false };
+  const mark = store.notReadMark();
+  const unreadRoots = new Set<string>();
+  const notReadRows: NotReadEntry[] = [];
+  // A hidden folder's entry forgets the photos indexed under it (the setting was turned off).
+  const writeNotRead = () => (out.removed += store.putNotReadMany(notReadRows.splice(0)));
   // Vanished photos by size: a new file is hashed only when a vanished photo has its size.
   const bySize = new Map<number, ImageRecord[]>();
   for (const r of vanished.values()) {
@@ -123,11 +146,28 @@ async function plan(
       out.failures.push({ path: c.path, reason: c.failure, folder: c.folder });
       // As a folder scan does: a file that cannot be read is listed, with why, until it changes.
       if (!c.folder) store.putFailed({ path: c.path, size: 0, mtimeMs: 0 }, c.failure);
+      else unreadRoots.add(c.path);
+      continue;
+    }
+    if ('notRead' in c) {
+      out.notRead += c.files;
+      notReadRows.push({ path: c.path, kind: c.notRead, files: c.files });
+      if (notReadRows.length >= 256) writeNotRead();
       continue;
     }
     if (seen.has(c.path)) continue;
     seen.add(c.path);
     const known = store.getByPath(c.path);
+    if (!known) {
+      // Found too small when it was read: not read again until it changes.
+      const was = store.getNotRead(c.path);
+      if (was?.kind === 'too-small' && was.size === c.size && was.mtimeMs === c.mtimeMs) {
+        store.markNotRead(c.path);
+        out.notRead++;
+        out.unchanged++;
+        continue;
+      }
+    }
     // The same rule as `photowords index`: failures that say nothing about the file (permission
     // fixed by chmod, a flaky disk, a race) are tried again even though size and mtime match.
     const transient = known?.status === 'failed' && TRANSIENT_FAILURES.has(known.failureCode as DecodeFailureCode);
@@ -162,6 +202,8 @@ async function plan(
     out.toIndex.push({ path: c.path, size: c.size, mtimeMs: c.mtimeMs });
   }
   if (opts.signal?.aborted) return out;
+  writeNotRead();
+  for (const root of scanned) if (!unreadRoots.has(root)) store.sweepNotRead(root, mark);
   // What vanished and did not reappear elsewhere is gone, unless its folder is offline (an
   // unmounted disk must not empty the library). Checked again now: a file may be back.
   const gone: string[] = [];
@@ -179,13 +221,7 @@ async function plan(
 export async function reconcileFolders(store: IndexStore, folders: string[], opts: SyncOptions): Promise<SyncPlan> {
   const vanished = new Map<string, ImageRecord>();
   for (const f of folders) await vanishedUnder(store, f, vanished, opts.signal);
-  async function* candidates() {
-    for await (const e of scanFolders(folders, { signal: opts.signal })) {
-      if (e.kind === 'file') yield e as FileInfo;
-      else yield { path: e.path, failure: e.reason, folder: e.folder };
-    }
-  }
-  return plan(store, candidates(), vanished, opts);
+  return plan(store, fromScan(scanFolders(folders, { signal: opts.signal, includeHidden: opts.includeHidden })), vanished, opts, folders);
 }
 
 /** One of the watcher's change sets. `inLibrary` says whether a path is inside a library folder. */
@@ -196,22 +232,20 @@ export async function applyChangeSet(store: IndexStore, changes: ChangeSet, opts
     if (r && (await statFile(p)) === 'gone') vanished.set(p, r);
   }
   for (const d of changes.dirsGone) await vanishedUnder(store, d, vanished, opts.signal);
-  async function* candidates() {
+  // The watcher sees photos only (a watch per file costs memory), so a folder that went is
+  // where its other files are seen to go; the next full reconcile catches the rest.
+  for (const d of changes.dirsGone) if (opts.online(d) && (await statFile(d)) === 'gone') store.forgetNotReadUnder(d);
+  // Folders that appeared: a moved-in or copied-in tree; the scan finds what the events may not have named.
+  const dirs = [...changes.dirsAdded].filter((d) => opts.inLibrary(d));
+  // A folder inside another added folder is scanned with it.
+  const outer = dirs.filter((d) => !dirs.some((o) => o !== d && d.startsWith(o + path.sep)));
+  async function* candidates(): AsyncGenerator<Candidate> {
     for (const p of changes.files) {
       if (!opts.inLibrary(p)) continue;
       const st = await statFile(p);
       if (typeof st === 'object') yield { path: p, ...st };
     }
-    // Folders that appeared: a moved-in or copied-in tree; the scan finds what the events may not have named.
-    const dirs = [...changes.dirsAdded].filter((d) => opts.inLibrary(d));
-    // A folder inside another added folder is scanned with it.
-    const outer = dirs.filter((d) => !dirs.some((o) => o !== d && d.startsWith(o + path.sep)));
-    if (outer.length > 0) {
-      for await (const e of scanFolders(outer, { signal: opts.signal })) {
-        if (e.kind === 'file') yield e as FileInfo;
-        else yield { path: e.path, failure: e.reason, folder: e.folder };
-      }
-    }
+    if (outer.length > 0) yield* fromScan(scanFolders(outer, { signal: opts.signal, includeHidden: opts.includeHidden }));
   }
-  return plan(store, candidates(), vanished, opts);
+  return plan(store, candidates(), vanished, opts, outer);
 }

@@ -6,8 +6,12 @@
 // batch, and the next batch waits until the handler has finished the last one (backpressure:
 // memory is one entry per distinct changed path, however many events arrive).
 //
-// What the watcher sees is filtered like the scanner's walk: image extensions only
-// (scan.ts's imageExtensions()), no dot files or dot folders.
+// What the watcher sees is photos only (scan.ts's imageExtensions()), and no dot files or dot
+// folders unless the library reads hidden ones: chokidar keeps a watch per file, so the files
+// counted as not read (videos, sidecars, hidden folders) are left to the scans. A folder added
+// is scanned whole (its not-read files with it), a folder gone takes its not-read rows along,
+// and the rest (a video added beside photos, a sidecar deleted) shows at the next full
+// reconcile: at open, a folder back online, resume.
 import { watch, type FSWatcher } from 'chokidar';
 import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -25,6 +29,8 @@ export interface WatcherOptions {
   /** A file is complete when its mtime is at least this old and its size and mtime hold still (default 1,000 ms). */
   stableMs?: number;
   log?: (m: string) => void;
+  /** Watch dot-named files and folders too (the library's includeHidden setting). */
+  includeHidden?: boolean;
 }
 
 export interface WatcherStats {
@@ -45,6 +51,7 @@ const STAT_PARALLELISM = 64;
 export class FolderWatcher {
   private fsw?: FSWatcher;
   private roots: string[] = [];
+  private includeHidden: boolean;
   private pending: ChangeSet = emptyChangeSet();
   /** Last look at a file that was not stable yet. */
   private looked = new Map<string, { size: number; mtimeMs: number }>();
@@ -62,6 +69,16 @@ export class FolderWatcher {
     this.debounceMs = opts.debounceMs ?? 300;
     this.maxWaitMs = opts.maxWaitMs ?? 2000;
     this.stableMs = opts.stableMs ?? 1000;
+    this.includeHidden = opts.includeHidden ?? false;
+  }
+
+  /** Follows the library's setting: the folders are watched again with the new filter. */
+  async setIncludeHidden(on: boolean): Promise<void> {
+    if (on === this.includeHidden) return;
+    this.includeHidden = on;
+    const roots = this.roots;
+    this.roots = [];
+    await this.setRoots(roots);
   }
 
   /**
@@ -103,6 +120,7 @@ export class FolderWatcher {
   }
 
   private hiddenBelowRoot(p: string): boolean {
+    if (this.includeHidden) return false;
     const root = this.roots.find((r) => p.startsWith(r + path.sep));
     if (!root) return false;
     return p.slice(root.length + 1).split(path.sep).some((part) => part.startsWith('.'));
@@ -114,7 +132,7 @@ export class FolderWatcher {
 
   private ignored(p: string, st?: Stats): boolean {
     if (this.isRoot(p)) return false;
-    if (path.basename(p).startsWith('.')) return true;
+    if (!this.includeHidden && path.basename(p).startsWith('.')) return true;
     // A file that is not a photo needs no watch at all (chokidar watches every file it keeps).
     if (st?.isFile() && !this.isImage(p)) return true;
     return false;

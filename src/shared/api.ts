@@ -9,6 +9,19 @@
 export type SimilarityName = 'tfidf' | 'tfidf-exact' | 'tfidf-raw' | 'bm25' | 'jaccard' | 'cropjaccard';
 export type ProviderName = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml';
 
+/** Why a file under a library folder is not read as a photo (src/core/formats.ts NotReadKind). */
+export type NotReadKindName = 'video' | 'sidecar' | 'live-photo-video' | 'hidden' | 'unsupported' | 'too-small';
+
+/** Files not read of one kind under a folder. */
+export interface NotReadGroup {
+  kind: NotReadKindName;
+  /** In words, for the UI ("videos", "in hidden folders" ...). */
+  label: string;
+  files: number;
+  /** A few of their paths, first in path order (a hidden folder stands for all its files). */
+  examples: string[];
+}
+
 export interface FolderInfo {
   id: number;
   path: string;
@@ -16,6 +29,13 @@ export interface FolderInfo {
   photos: number;
   /** Files under it that could not be read, with their reasons in IndexStatus.failures. */
   failed: number;
+  /**
+   * Files under it that are not read as photos (videos, sidecars, hidden folders, unsupported
+   * formats, too small), as of the last scan; so photos + failed + notRead is every file.
+   */
+  notRead: number;
+  /** notRead by kind, in a fixed order, kinds with no file left out. */
+  notReadKinds: NotReadGroup[];
   /** False while the folder cannot be reached (an unplugged disk, a removed share). */
   online: boolean;
 }
@@ -114,6 +134,8 @@ export interface UserSettings {
   padding: number;
   similarity: SimilarityName;
   provider: ProviderName;
+  /** Read photos in dot-named (hidden) folders too; off, their files are counted as not read. */
+  includeHidden: boolean;
 }
 
 export interface SettingsView {
@@ -125,6 +147,7 @@ export interface SettingsView {
     padding: number[];
     similarity: SimilarityName[];
     provider: ProviderName[];
+    includeHidden: boolean[];
   };
   /** Settings whose change means reading every photo again. */
   reindexKeys: (keyof UserSettings)[];

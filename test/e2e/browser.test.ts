@@ -130,6 +130,47 @@ test('add flowers17, index it through the UI, right-click "Find similar": most o
 
 });
 
+test('a folder with videos, sidecars and a hidden folder lists them as not read, by kind, with examples', async () => {
+  const mixed = path.join(tmp, 'mixed');
+  fs.mkdirSync(path.join(mixed, '.hidden'), { recursive: true });
+  const flower = path.join(FLOWERS, fs.readdirSync(FLOWERS).sort()[0]);
+  const [a, b] = fs.readdirSync(flower).sort();
+  fs.copyFileSync(path.join(flower, a), path.join(mixed, 'a.jpg'));
+  fs.copyFileSync(path.join(flower, b), path.join(mixed, '.hidden', 'b.jpg'));
+  fs.writeFileSync(path.join(mixed, 'clip.mp4'), 'not read');
+  fs.writeFileSync(path.join(mixed, 'a.xmp'), '<x:xmpmeta/>');
+  await page.goto(url);
+  await page.locator('[data-testid=add-folder-input]').fill(mixed);
+  await page.locator('[data-testid=add-folder-button]').click();
+  const folder = page.locator(`[data-testid=folder][data-path="${mixed}"][data-photos="1"][data-not-read="3"]`);
+  await folder.waitFor({ timeout: INDEX_TIMEOUT_MS });
+  assert.match((await folder.locator('.counts').textContent()) ?? '', /1 photo\s*· 3 not read/);
+  const details = folder.locator('[data-testid=folder-not-read]');
+  await details.locator('summary').click();
+  const kinds = await details.locator('li').evaluateAll((els) =>
+    els.map((e) => [
+      e.getAttribute('data-kind'),
+      e.getAttribute('data-files'),
+      [e.querySelector('.kind'), ...Array.from(e.querySelectorAll('.example'))].map((x) => x?.textContent?.trim()).join(' | '),
+    ]),
+  );
+  assert.deepEqual(
+    kinds.map(([k, n]) => [k, n]),
+    [
+      ['video', '1'],
+      ['sidecar', '1'],
+      ['hidden', '1'],
+    ],
+  );
+  assert.equal(kinds[0][2], '1 videos | clip.mp4');
+  assert.equal(kinds[2][2], '1 in hidden folders | .hidden');
+  await shot('03b-folder-not-read');
+  // The later tests look at flowers17 alone.
+  await folder.locator('[data-testid=folder-remove]').click();
+  await folder.locator('[data-testid=folder-remove-confirm]').click();
+  await page.locator(`[data-testid=folder][data-path="${mixed}"]`).waitFor({ state: 'detached' });
+});
+
 test('a result opens a large preview; "Find similar" again from a result; back and forward', async () => {
   const first = page.locator('[data-testid=photo]').first();
   await first.click({ button: 'right' });

@@ -20,6 +20,8 @@ export default defineConfig({
           'tokenizer-thread': resolve(__dirname, 'src/core/model/tokenizer-thread.ts'),
           // The thread that rebuilds the query index off the main thread (src/core/liveindex.ts).
           'impact-thread': resolve(__dirname, 'src/core/impact-thread.ts'),
+          // The HEIF decoder's thread (src/core/heic-worker.ts), likewise.
+          'heic-thread': resolve(__dirname, 'src/core/heic-thread.ts'),
         },
       },
     },

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -15,6 +16,7 @@ import { decodeHeif } from '../src/core/heic.js';
 import { photoSource } from '../src/core/source.js';
 import { ThumbnailCache } from '../src/core/thumbnails.js';
 import { closeRawReader } from '../src/core/raw.js';
+import { closeHeicThread } from '../src/core/heic-worker.js';
 import { tiffWithPreview } from './fixtures/rawfile.js';
 
 const SAMPLES = path.resolve('test/fixtures/camera-samples');
@@ -30,7 +32,10 @@ function meanDiff(a: Uint8Array, b: Uint8Array): number {
   return s / a.length;
 }
 
-test.after(() => closeRawReader());
+test.after(async () => {
+  await closeRawReader();
+  await closeHeicThread();
+});
 
 test('HEIC/HIF: the iPhone grid image is turned by its irot, its 320 x 240 thumbnail item stands for it at the model side, and 10-bit Canon HIF decodes', { timeout: 120_000 }, async () => {
   const iphone = fs.readFileSync(sample('apple-iphone-xr-orientation6-grid.heic'));
@@ -57,6 +62,22 @@ test('HEIC/HIF: the iPhone grid image is turned by its irot, its 320 x 240 thumb
   // tiles come out dark, with some texture, not as an error or one flat value.
   const mean = canon.pixels.reduce((a, b) => a + b, 0) / canon.pixels.length;
   assert.ok(mean < 30 && new Set(canon.pixels).size > 4, `a dark frame (mean ${mean.toFixed(1)}, ${new Set(canon.pixels).size} values)`);
+});
+
+test("HEIC decoding leaves the engine's thread free: the event loop answers while a 50 MP HIF is decoded", { timeout: 120_000 }, async () => {
+  const file = sample('sony-ilce-1-grid-stub.hif');
+  const f = await readImageFile(file);
+  await photoSource(sample('nikon-d5300-converted-single.heic'), await readImageFile(sample('nikon-d5300-converted-single.heic')), 299); // starts the thread
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  lag.enable();
+  const t = performance.now();
+  const src = await photoSource(file, f, Infinity);
+  const ms = performance.now() - t;
+  lag.disable();
+  assert.ok(!Buffer.isBuffer(src.input) && src.fullWidth === 8640, 'the full 8640 x 5760 picture was decoded');
+  const maxLag = lag.max / 1e6;
+  assert.ok(maxLag < ms / 4, `the event loop waited at most ${maxLag.toFixed(0)} ms during a ${ms.toFixed(0)} ms decode`);
+  console.log(`8640 x 5760 HIF decoded in ${ms.toFixed(0)} ms off the thread; event loop delay at most ${maxLag.toFixed(0)} ms`);
 });
 
 test('RAW: previews by exiftool, the RAW orientation applied, the largest preview chosen, and the reasons when there is none', { timeout: 120_000 }, async () => {

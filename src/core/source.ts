@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { DecodeError } from './decode-error.js';
 import { MIN_PHOTO_SIDE, oriented, readImageFile, type PhotoSource } from './decode.js';
 import { photoReader } from './formats.js';
-import { decodeHeif } from './heic.js';
+import { decodeHeifOffThread } from './heic-worker.js';
 import { jpegHeaderSize } from './imageheader.js';
 import { readRawPreviews } from './raw.js';
 
@@ -40,8 +40,8 @@ export async function photoSource(path: string, file: FileBytes, longSide: numbe
   }
 }
 
-function heifSource(buffer: Buffer, longSide: number): PhotoSource {
-  const img = decodeHeif(buffer, longSide);
+async function heifSource(buffer: Buffer, longSide: number): Promise<PhotoSource> {
+  const img = await decodeHeifOffThread(buffer, longSide);
   return { input: img, fullWidth: img.fullWidth, fullHeight: img.fullHeight };
 }
 

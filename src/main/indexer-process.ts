@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Library } from '../core/library.js';
 import { setTokenizerThreadEntry } from '../core/model/tokenizer-worker.js';
+import { setHeicThreadEntry } from '../core/heic-worker.js';
 import { setImpactThread } from '../core/liveindex.js';
 import { isIndexerRequest, toBytes, toErrorShape, type IndexerMessage, type IndexerRequest, type OpenLibrary } from '../shared/ipc.js';
 import { electronSqliteBindingPath, explainOpenError, useSqliteBinding } from './sqlite-binding.js';
@@ -25,6 +26,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 if (path.extname(fileURLToPath(import.meta.url)) === '.js') {
   setTokenizerThreadEntry(path.join(here, 'tokenizer-thread.js'));
   setImpactThread({ entry: path.join(here, 'impact-thread.js') }); // the query index's rebuild thread, likewise
+  setHeicThreadEntry(path.join(here, 'heic-thread.js')); // and the HEIF decoder's
 }
 
 let resolveLibrary!: (lib: Library) => void;

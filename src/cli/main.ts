@@ -422,7 +422,7 @@ registerExplain(program, DEFAULT_DB);
 
 program
   .command('info')
-  .description('counts, settings, model, every file that failed with its reason, and the files not read by kind with examples')
+  .description('counts, settings, model, every file that failed with its reason, the files not read by kind with examples, and photos read from less than the whole picture')
   .option('--db <file>', 'index database', DEFAULT_DB)
   .option('--json', 'print JSON')
   .action(async (o: { db: string; json?: boolean }) => {
@@ -442,6 +442,7 @@ program
           for (const p of k.examples) console.log(`    ${p}`);
         }
         for (const f of info.failures) console.log(`  failed: ${f.path}: ${f.error}`);
+        for (const n of info.notes) console.log(`  note: ${n.path}: ${n.note}`);
       }
     } finally {
       await engine.close();

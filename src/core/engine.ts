@@ -331,6 +331,7 @@ export class Engine {
         unavailableProviders: this.tokenizer.unavailable,
       },
       failures: this.store.failures(),
+      notes: this.store.notes(),
     };
   }
 

@@ -496,6 +496,9 @@ function prepareStatements(db_: Database.Database) {
     setMeta: db_.prepare<[string, string]>('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
     countStatus: db_.prepare<[], { status: ImageStatus; n: number }>('SELECT status, COUNT(*) AS n FROM images GROUP BY status'),
     countTerms: db_.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM df'),
+    notes: db_.prepare<[], { path: string; note: string }>(
+      "SELECT path, note FROM images WHERE status = 'indexed' AND note IS NOT NULL ORDER BY path",
+    ),
     failures: db_.prepare<[], { path: string; error: string | null }>(
       "SELECT path, error FROM images WHERE status = 'failed' ORDER BY path",
     ),
@@ -870,6 +873,11 @@ export class IndexStore {
 
   failures(): { path: string; error: string }[] {
     return this.stmts.failures.all().map((r) => ({ path: r.path, error: r.error ?? '' }));
+  }
+
+  /** Indexed photos read from less than the whole picture, with how (a RAW's thumbnail, a cut-off file). */
+  notes(): { path: string; note: string }[] {
+    return this.stmts.notes.all();
   }
 
   // ---- files not read as photos (schema 6) ----------------------------------------------------

@@ -22,11 +22,21 @@
 //   3. the two shapes are close: long side / short side of one within ASPECT_TOLERANCE of the
 //      other's (a resize or re-encode keeps it, a centre crop nearly so; a different photo of the
 //      same scene at another aspect does not pass).
-// Pairs and same-hash copies are joined with union-find into groups.
+// A link found so is turned down when the files say the two are different shots (EXIF camera,
+// lens or capture time, both present and different; two lossless files of one size whose pixels
+// differ), or when a hash link's photos differ in fine detail (DETAIL_SAME) and the words do not
+// vouch for them alone. Such pairs, like links that did not make a group, go to "similar shots".
 //
-// The keeper: the most pixels, then the largest file (least compressed), then the earliest capture
-// date (EXIF DateTimeOriginal/CreateDate via exifr, read only for members still tied), then the
-// shortest path.
+// Groups never chain (issue 17: test-chart shots 2 bits apart one to the next made one group of
+// 264 photos). In each set of linked photos the keeper is chosen first, then only photos with
+// their own link to the keeper join it: a link found, words alike enough, a crop of the keeper
+// (some part of it has the photo's hash, CROP_BITS), or links to every member. The rest are
+// grouped again among themselves.
+//
+// The keeper: the most pixels, then the photo linked to the most others (of copies of one size,
+// the one they were made from), then the largest file (least compressed), then the earliest
+// capture date (EXIF DateTimeOriginal/CreateDate via exifr, read only for members still tied),
+// then the shortest path.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -143,15 +153,16 @@ export interface DuplicateOptions {
   decisions?: boolean;
 }
 
-/** How a photo came into its group: its strongest accepted link, to another member. */
+/** How a photo came into its group: its link to the keeper (or, linked to every member, its strongest). */
 export interface DuplicateLink {
   to: number;
   /**
    * 'bytes': the same file content; 'phash': perceptual hashes within PHASH_SAME bits;
    * 'phash+words': within PHASH_CONFIRM bits and the words agree; 'words': visual-word cosine at
-   * or above the sensitivity; 'turned': a flip or quarter turn of one has the other's hash.
+   * or above the sensitivity; 'turned': a flip or quarter turn of one has the other's hash;
+   * 'crop': a part of the keeper has its hash (within CROP_BITS) and the words agree.
    */
-  by: 'bytes' | 'phash' | 'phash+words' | 'words' | 'turned';
+  by: 'bytes' | 'phash' | 'phash+words' | 'words' | 'turned' | 'crop';
   /** Cosine for word links, 1 - bits/64 for hash links, 1 for bytes. */
   score: number;
   distance?: number;
@@ -246,6 +257,15 @@ export interface DuplicateReport {
     dismissed: number;
     /** Pairs put in the similar-shots tier. */
     similarShots: number;
+    /** Links turned down because the files say they are two shots (EXIF camera, lens or capture time; two lossless files whose pixels differ). */
+    differentShots: number;
+    /** Perceptual-hash links turned down because the photos' fine detail differs (DETAIL_SAME). */
+    detailDiffers: number;
+    /** Photos checked as a crop of their group's keeper (its parts searched), and those found to be one. */
+    cropChecks: number;
+    crops: number;
+    /** Links between photos that did not make one group (linked to a member, not to its keeper). */
+    unchained: number;
   };
   ms: number;
   /** Where the time went: the query index, the perceptual-hash lookup, the visual-word queries, the groups. */
@@ -331,14 +351,238 @@ async function captureDate(file: string): Promise<Date | null> {
   }
 }
 
+/** What a photo's EXIF says about the shot itself (not about the file): what took it, and when. */
+export interface ShotFacts {
+  camera?: string;
+  lens?: string;
+  /** DateTimeOriginal in ms, and its sub-second part when the camera wrote one. */
+  taken?: number;
+  subsec?: number;
+}
+
+async function shotFacts(file: string): Promise<ShotFacts> {
+  try {
+    const t = (await exifr.parse(file, { pick: ['Make', 'Model', 'LensModel', 'DateTimeOriginal', 'SubSecTimeOriginal'] })) as
+      | { Make?: unknown; Model?: unknown; LensModel?: unknown; DateTimeOriginal?: unknown; SubSecTimeOriginal?: unknown }
+      | undefined;
+    if (!t) return {};
+    const f: ShotFacts = {};
+    const str = (x: unknown) => (typeof x === 'string' || typeof x === 'number' ? String(x).trim() : '');
+    const camera = [str(t.Make), str(t.Model)].filter(Boolean).join(' ');
+    if (str(t.Model)) f.camera = camera.toLowerCase();
+    if (str(t.LensModel)) f.lens = str(t.LensModel).toLowerCase();
+    if (t.DateTimeOriginal instanceof Date && !Number.isNaN(t.DateTimeOriginal.getTime())) f.taken = t.DateTimeOriginal.getTime();
+    const sub = str(t.SubSecTimeOriginal);
+    if (/^\d+$/.test(sub)) f.subsec = Number(`0.${sub}`);
+    return f;
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Why two photos are different shots by what their files say besides the pixels, or undefined.
+ * A copy, re-save or edit keeps its original's camera, lens and capture time or drops them; it
+ * never gets other ones. So only facts both files carry are compared: a missing one decides
+ * nothing.
+ */
+export function differentShots(a: ShotFacts, b: ShotFacts): string | undefined {
+  if (a.camera && b.camera && a.camera !== b.camera) return 'different cameras';
+  if (a.lens && b.lens && a.lens !== b.lens) return 'different lenses';
+  if (a.taken !== undefined && b.taken !== undefined) {
+    // DateTimeOriginal has whole seconds; a burst's frames share one, and only the sub-second
+    // field (when both have it) tells them apart.
+    if (Math.abs(a.taken - b.taken) >= 1000) return 'taken at different times';
+    if (a.subsec !== undefined && b.subsec !== undefined && a.subsec !== b.subsec) return 'taken at different times';
+  }
+  return undefined;
+}
+
+/** Side of the grey image whose fine detail two hash-linked photos must share. */
+const DETAIL_SIDE = 64;
+/**
+ * Least correlation of two photos' fine detail (DETAIL_SIDE x DETAIL_SIDE grey, less each
+ * pixel's 3 x 3 mean) for a perceptual-hash link whose words do not reach the sensitivity: the
+ * hash sees 32 x 32 and nothing finer, so different photos shot alike (catalogue motorbikes on
+ * white) pass it. Measured (docs/DUPLICATES.md): re-encodes, greyscale, blurred and brightened
+ * copies 0.86 and up, text overlays 0.48 and up; 9 in 10 hash-linked caltech101 look-alikes
+ * below 0.44. A crop or turn fails it too, and comes back through the crop test.
+ */
+export const DETAIL_SAME = 0.45;
+
+/**
+ * A photo's fine detail as a unit vector: the pixels the model reads (decode.ts, EXIF-oriented),
+ * box-averaged to DETAIL_SIDE squared grey cells whatever the aspect (as the hash squeezes them),
+ * less each cell's 3 x 3 mean. The dot product of two is their detail's correlation.
+ */
+function fineDetail(pixels: Uint8Array, width: number, height: number): Float32Array {
+  const N = DETAIL_SIDE;
+  const sum = new Float64Array(N * N);
+  const count = new Float64Array(N * N);
+  for (let y = 0; y < height; y++) {
+    const cy = Math.min(N - 1, Math.floor(((y + 0.5) * N) / height));
+    for (let x = 0; x < width; x++) {
+      const p = (y * width + x) * 3;
+      const c = cy * N + Math.min(N - 1, Math.floor(((x + 0.5) * N) / width));
+      sum[c] += 0.299 * pixels[p] + 0.587 * pixels[p + 1] + 0.114 * pixels[p + 2];
+      count[c]++;
+    }
+  }
+  const grey = sum.map((v, i) => (count[i] > 0 ? v / count[i] : 0));
+  const out = new Float32Array(N * N);
+  let mean = 0;
+  for (let y = 0; y < N; y++) {
+    for (let x = 0; x < N; x++) {
+      let s = 0;
+      let n = 0;
+      for (let yy = Math.max(0, y - 1); yy <= Math.min(N - 1, y + 1); yy++) {
+        for (let xx = Math.max(0, x - 1); xx <= Math.min(N - 1, x + 1); xx++) {
+          s += grey[yy * N + xx];
+          n++;
+        }
+      }
+      out[y * N + x] = grey[y * N + x] - s / n;
+      mean += out[y * N + x];
+    }
+  }
+  mean /= N * N;
+  let norm = 0;
+  for (let i = 0; i < out.length; i++) norm += (out[i] -= mean) ** 2;
+  const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+  for (let i = 0; i < out.length; i++) out[i] *= inv;
+  return out;
+}
+
+/**
+ * Bits within which a photo's hash must lie of the hash of some part of the keeper (a window of
+ * the member's shape, at least its size) for the photo to be a crop of the keeper. Measured
+ * (docs/DUPLICATES.md): crops to 70% and 50% of the surface lie within 11 bits of their window,
+ * turns by 5 degrees within 15 (12 for 4 in 5); for other photos, flowers17's nearest
+ * neighbours, the nearest window is 13 bits away or more.
+ */
+export const CROP_BITS = 12;
+/** Most photos near a group checked as crops of its keeper (each check searches the keeper's parts). */
+const CROP_CANDIDATES = 200;
+/**
+ * Least cosine of a crop's words to its keeper's: a crop to half the surface shares few words
+ * with the whole (0.18 to 0.45), so the window's hash decides and the words only rule out photos
+ * with nothing in common.
+ */
+export const CROP_COSINE = 0.2;
+
+/** A grey image (ITU-R BT.601 luma) with its summed-area table, for box averages of any window. */
+interface GreyTable {
+  width: number;
+  height: number;
+  /** (width + 1) x (height + 1): sum of the pixels above and left of each corner. */
+  sat: Float64Array;
+}
+
+function greyTable(pixels: Uint8Array, width: number, height: number): GreyTable {
+  const W = width + 1;
+  const sat = new Float64Array(W * (height + 1));
+  for (let y = 0; y < height; y++) {
+    let row = 0;
+    for (let x = 0; x < width; x++) {
+      const p = (y * width + x) * 3;
+      row += 0.299 * pixels[p] + 0.587 * pixels[p + 1] + 0.114 * pixels[p + 2];
+      sat[(y + 1) * W + x + 1] = sat[y * W + x + 1] + row;
+    }
+  }
+  return { width, height, sat };
+}
+
+// DCT basis for the hash of a window: WCOS[u][x] = cos((2x + 1) u pi / 64), u = 1..8 (phash.ts's).
+const WCOS = Float64Array.from({ length: 8 * 32 }, (_, i) => Math.cos(((2 * (i % 32) + 1) * (Math.floor(i / 32) + 1) * Math.PI) / 64));
+
+/** The perceptual hash (phash.ts's construction) of the window [x0, x0 + w) x [y0, y0 + h) of a grey image. */
+function windowHash(g: GreyTable, x0: number, y0: number, w: number, h: number): Hash64 {
+  const W = g.width + 1;
+  const cell = new Float64Array(32 * 32);
+  const xs = Int32Array.from({ length: 33 }, (_, i) => Math.round(x0 + (i * w) / 32));
+  const ys = Int32Array.from({ length: 33 }, (_, i) => Math.round(y0 + (i * h) / 32));
+  for (let cy = 0; cy < 32; cy++) {
+    for (let cx = 0; cx < 32; cx++) {
+      const a = ys[cy] * W + xs[cx];
+      const b = ys[cy] * W + xs[cx + 1];
+      const c = ys[cy + 1] * W + xs[cx];
+      const d = ys[cy + 1] * W + xs[cx + 1];
+      const n = (xs[cx + 1] - xs[cx]) * (ys[cy + 1] - ys[cy]);
+      cell[cy * 32 + cx] = n > 0 ? (g.sat[d] - g.sat[b] - g.sat[c] + g.sat[a]) / n : 0;
+    }
+  }
+  const rows = new Float64Array(32 * 8);
+  for (let y = 0; y < 32; y++) {
+    for (let u = 0; u < 8; u++) {
+      let s = 0;
+      for (let x = 0; x < 32; x++) s += WCOS[u * 32 + x] * cell[y * 32 + x];
+      rows[y * 8 + u] = s;
+    }
+  }
+  const out = new Float32Array(64);
+  for (let v = 0; v < 8; v++) {
+    for (let u = 0; u < 8; u++) {
+      let s = 0;
+      for (let y = 0; y < 32; y++) s += WCOS[v * 32 + y] * rows[y * 8 + u];
+      out[v * 8 + u] = s;
+    }
+  }
+  return hashOf(out);
+}
+
+/**
+ * The nearest hash (bits) of any window of `g` shaped like the member (`mw` x `mh` in g's pixels,
+ * or larger, as a crop made smaller again), every 2.5% of the keeper's side and 6% of size.
+ */
+function nearestWindow(g: GreyTable, target: Hash64, mw: number, mh: number): number {
+  let best = 64;
+  const step = Math.max(1, Math.round(0.025 * Math.max(g.width, g.height)));
+  for (let f = 1; mw * f <= g.width + 0.5 && mh * f <= g.height + 0.5; f *= 1.06) {
+    const w = Math.min(g.width, Math.round(mw * f));
+    const h = Math.min(g.height, Math.round(mh * f));
+    if (w < 32 || h < 32) continue;
+    for (let y0 = 0; ; y0 = Math.min(y0 + step, g.height - h)) {
+      for (let x0 = 0; ; x0 = Math.min(x0 + step, g.width - w)) {
+        best = Math.min(best, hamming(windowHash(g, x0, y0, w, h), target));
+        if (x0 >= g.width - w) break;
+      }
+      if (y0 >= g.height - h) break;
+    }
+  }
+  return best;
+}
+
+/** Lossless formats: a re-save keeps every pixel. */
+const LOSSLESS = /\.(png|gif|bmp|tiff?)$/i;
+
+type Link = Omit<DuplicateLink, 'to'>;
+/** Which of two links between one pair to keep (and show): bytes, then hash alone, then turned, then words. */
+const strength = (l: Link) =>
+  l.by === 'bytes' ? 3 : l.by === 'words' || l.by === 'phash+words' ? 1 + l.score : l.by === 'phash' ? 2 - (l.distance ?? 0) / 64 : l.by === 'turned' ? 1.5 - (l.distance ?? 0) / 64 : 0.5 + l.score;
+
+/**
+ * Largest set of linked photos in which each photo's link to the keeper is checked on its own
+ * (the words' cosine computed for pairs the nearest-neighbour search did not bring); above it only
+ * the links found are used, so one huge look-alike cluster costs linear time, not quadratic.
+ */
+const DIRECT_CHECKS_UP_TO = 2000;
+/**
+ * Largest difference (grey levels) between two lossless files' low DCT coefficients for them to
+ * hold the same pixels: a lossless re-save or format change gives equal ones, rounding aside.
+ */
+const LOSSLESS_SLACK = 0.5;
+
 const mp = (r: ImageRecord) => `${r.width}×${r.height}`;
 const kb = (n: number) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MB` : `${Math.round(n / 1024)} KB`);
 const pixels = (r: ImageRecord) => (r.width ?? 0) * (r.height ?? 0);
 
-/** The copy to keep and why: most pixels, then largest file, then earliest capture date, then shortest path. */
+/**
+ * The copy to keep and why: most pixels, then (given `links`, each photo's copies among them) the
+ * one linked to the most copies, then largest file, then earliest capture date, then shortest path.
+ */
 export async function chooseKeeper(
   recs: ImageRecord[],
-  opts: { exif?: boolean } = {},
+  opts: { exif?: boolean; links?: (r: ImageRecord) => number } = {},
 ): Promise<{ keeper: ImageRecord; reason: string; dates: Map<number, Date | null> }> {
   const dates = new Map<number, Date | null>();
   let pool = recs;
@@ -349,6 +593,18 @@ export async function chooseKeeper(
     return { keeper: k, reason: `largest pixel count (${mp(k)})`, dates };
   }
   pool = byPixels;
+  if (opts.links) {
+    // Copies of one size are edits or re-saves of one of them, the one each links to; an edit
+    // re-saved at a higher quality is a larger file than its original.
+    const count = new Map(pool.map((r) => [r.id, opts.links!(r)]));
+    const most = Math.max(...count.values());
+    const byLinks = pool.filter((r) => count.get(r.id) === most);
+    if (byLinks.length === 1) {
+      const k = byLinks[0];
+      return { keeper: k, reason: `same pixel count; linked to the most copies (${most})`, dates };
+    }
+    pool = byLinks;
+  }
   const big = Math.max(...pool.map((r) => r.size));
   const bySize = pool.filter((r) => r.size === big);
   if (bySize.length === 1) {
@@ -439,20 +695,25 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
   if (!(similarShots > 0 && similarShots <= 1)) throw new Error(`similar-shots threshold must be above 0 and at most 1, not ${similarShots}`);
   const live = opts.live ?? new LiveIndex(store, { background: false });
   try {
-    const uf = new UnionFind();
     const recs = new Map<number, ImageRecord>();
     for (const r of store.listImages()) if (r.status === 'indexed') recs.set(r.id, r);
     const decisions = new Decisions(store, opts.decisions !== false);
-    // How each photo came into its group: the strongest accepted link it has.
-    const links = new Map<number, DuplicateLink>();
-    const strength = (l: DuplicateLink) => (l.by === 'bytes' ? 3 : l.by === 'words' || l.by === 'phash+words' ? 1 + l.score : l.by === 'phash' ? 2 - (l.distance ?? 0) / 64 : 1.5 - (l.distance ?? 0) / 64);
-    const link = (a: number, b: number, l: Omit<DuplicateLink, 'to'>) => {
+    // Accepted links, the strongest for each pair, both ways. Groups are not their connected
+    // parts: a photo joins a group only by its own link to the group's keeper (below).
+    const edges = new Map<number, Map<number, Link>>();
+    const edgeOf = (a: number, b: number) => edges.get(a)?.get(b);
+    const link = (a: number, b: number, l: Link) => {
+      const cur = edgeOf(a, b);
+      if (cur && strength(cur) >= strength(l)) return;
       for (const [x, y] of [[a, b], [b, a]]) {
-        const cur = links.get(x);
-        const next = { ...l, to: y };
-        if (!cur || strength(next) > strength(cur)) links.set(x, next);
+        let m = edges.get(x);
+        if (!m) edges.set(x, (m = new Map()));
+        m.set(y, l);
       }
-      uf.union(a, b);
+    };
+    const unlink = (a: number, b: number) => {
+      edges.get(a)?.delete(b);
+      edges.get(b)?.delete(a);
     };
 
     // Exact copies: one SQL GROUP BY over the hash index.
@@ -475,6 +736,11 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
       transformed: 0,
       dismissed: 0,
       similarShots: 0,
+      differentShots: 0,
+      detailDiffers: 0,
+      cropChecks: 0,
+      crops: 0,
+      unchained: 0,
     };
     // Weighed bags, kept for the photos of the last few thousand checks only: all of them would
     // be 6 KB a photo.
@@ -601,25 +867,273 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
     timings.wordsMs = performance.now() - t;
     t = performance.now();
 
+    // What the files say about the shots (EXIF camera, lens, capture time), read once a photo
+    // and only for photos in a link: two different cameras' shots of one test chart, or two
+    // frames of a burst, look alike at 32 x 32 but are not one photo.
+    const facts = new Map<number, Promise<ShotFacts>>();
+    const factsOf = (id: number) => {
+      let f = facts.get(id);
+      if (!f) facts.set(id, (f = opts.exif === false ? Promise.resolve({}) : shotFacts(recs.get(id)!.path)));
+      return f;
+    };
+    const sameBytes = (a: ImageRecord, b: ImageRecord) => a.hash !== null && a.hash === b.hash;
+    /** Why a pair that passed the pixels' and words' checks is still two photos, or undefined. */
+    const apart = async (a: ImageRecord, b: ImageRecord): Promise<string | undefined> => {
+      if (sameBytes(a, b)) return undefined;
+      // A lossless file re-saved losslessly keeps every pixel, so two lossless files of one size
+      // whose pixels differ (screenshots of one program in two states) are not copies.
+      if (LOSSLESS.test(a.path) && LOSSLESS.test(b.path) && a.width === b.width && a.height === b.height && a.width) {
+        const ca = store.getPhash(a.id);
+        const cb = store.getPhash(b.id);
+        if (ca && cb && ca.some((x, i) => Math.abs(x - cb[i]) > LOSSLESS_SLACK)) return 'different pixels in two lossless files';
+      }
+      return differentShots(await factsOf(a.id), await factsOf(b.id));
+    };
+    // Fine detail, decoded only for photos in a perceptual-hash link, kept for the last few
+    // thousand (16 KB each).
+    const resolution = opts.resolution ?? storeResolution(store);
+    const pixelsOf = async (id: number) => {
+      const file = recs.get(id)!.path;
+      try {
+        return await decodeForModel(await photoSource(file, await readImageFile(file), resolution), resolution);
+      } catch {
+        return null; // unreadable now: the other signals decide alone, as before
+      }
+    };
+    let details = new Map<number, Promise<Float32Array | null>>();
+    const detailOf = (id: number) => {
+      let d = details.get(id);
+      if (!d) {
+        d = pixelsOf(id).then((img) => img && fineDetail(img.pixels, img.width, img.height));
+        if (details.size >= 4096) details = new Map();
+        details.set(id, d);
+      }
+      return d;
+    };
+    // Keepers' grey images, for the crop test (0.5 MB each at 299 px: only a few kept).
+    let greys = new Map<number, Promise<GreyTable | null>>();
+    const greyOf = (id: number) => {
+      let g = greys.get(id);
+      if (!g) {
+        g = pixelsOf(id).then((img) => img && greyTable(img.pixels, img.width, img.height));
+        if (greys.size >= 16) greys = new Map();
+        greys.set(id, g);
+      }
+      return g;
+    };
+    /**
+     * Whether `r` is a crop (or a crop of a small turn) of `keeper`, linked to it on its own: some
+     * part of the keeper of r's shape, at least r's size, has r's hash within CROP_BITS, and their
+     * words agree. A crop's own hash, of less of the scene, is far from the whole keeper's.
+     */
+    const cropOf = async (keeper: ImageRecord, r: ImageRecord): Promise<Link | undefined> => {
+      const hr = phashes.get(r.id);
+      if (!hr || !keeper.width || !keeper.height || !r.width || !r.height || pixels(r) >= pixels(keeper)) return undefined;
+      const cos = pairCosine(keeper.id, r.id);
+      if (cos < CROP_COSINE || decisions.blocked(keeper.hash, r.hash) || (await apart(keeper, r))) return undefined;
+      const g = await greyOf(keeper.id);
+      if (!g) return undefined;
+      const k = Math.max(g.width, g.height) / Math.max(keeper.width, keeper.height);
+      const mw = r.width * k;
+      const mh = r.height * k;
+      if (mw > g.width + 0.5 || mh > g.height + 0.5) return undefined;
+      const d = nearestWindow(g, hr, mw, mh);
+      pairs.cropChecks++;
+      return d <= CROP_BITS ? { by: 'crop', score: cos, distance: d } : undefined;
+    };
+    /** Whether two hash-linked photos' fine detail disagrees: alike at 32 x 32, different below. */
+    const detailDiffers = async (a: number, b: number) => {
+      const da = await detailOf(a);
+      const db = da && (await detailOf(b));
+      if (!da || !db) return false;
+      let s = 0;
+      for (let i = 0; i < da.length; i++) s += da[i] * db[i];
+      return s < DETAIL_SAME;
+    };
+    // Where to look for a group's members, and how central each photo is among its look-alikes:
+    // every link found, before the checks below turn some down (a crop whose only links were to
+    // other crops is still checked against the keeper).
+    const reach = new UnionFind();
+    for (const g of exact) for (const id of g.slice(1)) reach.union(g[0], id);
+    const degree = new Map<number, number>();
+    const nearby = new Map<number, Set<number>>();
+    const near = (a: number, b: number) => {
+      for (const [x, y] of [[a, b], [b, a]]) {
+        let n = nearby.get(x);
+        if (!n) nearby.set(x, (n = new Set()));
+        n.add(y);
+      }
+    };
+    for (const [a, m] of edges) {
+      degree.set(a, m.size);
+      for (const b of m.keys()) {
+        reach.union(a, b);
+        near(a, b);
+      }
+    }
+    // Look-alikes too, as places to look for crops: a crop to half the surface is alike in
+    // words only to the wider crops.
+    for (const p of lookAlikes) near(p.a, p.b);
+    const cosineOf = (l: Link, a: number, b: number) => (l.by === 'words' || l.by === 'phash+words' ? l.score : pairCosine(a, b));
+    for (const [a, m] of edges) {
+      for (const [b, l] of m) {
+        if (b < a || l.by === 'bytes') continue;
+        const ra = recs.get(a)!;
+        const rb = recs.get(b)!;
+        const why = await apart(ra, rb);
+        if (!why) {
+          if (l.by !== 'phash' && l.by !== 'phash+words') continue;
+          // Words alike enough pass on their own, whatever the detail (a crop): no need to look.
+          const cos = cosineOf(l, a, b);
+          if (cos >= sensitivity - 1e-4 || !(await detailDiffers(a, b))) continue;
+          pairs.detailDiffers++;
+          unlink(a, b);
+          lookAlikes.push({ a, b, score: cos });
+          continue;
+        }
+        unlink(a, b);
+        pairs.differentShots++;
+        lookAlikes.push({ a, b, score: cosineOf(l, a, b) });
+      }
+    }
+
+    /**
+     * The link between a group's keeper and another photo of its linked set, checked on its own:
+     * same bytes, a link the searches found, or (for sets small enough) words alike enough though
+     * neither photo had the other among its nearest neighbours.
+     */
+    const direct = async (a: ImageRecord, b: ImageRecord, checkWords: boolean): Promise<Link | undefined> => {
+      if (sameBytes(a, b)) return { by: 'bytes', score: 1 };
+      const l = edgeOf(a.id, b.id);
+      if (l || !checkWords) return l;
+      const cos = pairCosine(a.id, b.id);
+      if (cos < sensitivity - 1e-4 || !shapesAgree(a, b) || decisions.blocked(a.hash, b.hash) || (await apart(a, b))) return undefined;
+      return { by: 'words', score: cos };
+    };
+
+    // "Same photo" groups, dupeGuru's way: in each set of linked photos the keeper is chosen
+    // first, and only photos with their own link to it (or to every member) join it. Linking
+    // members to members would chain: test-chart shots each 2 bits from the next made one group
+    // of 264 different photos. Photos linked to a member but not to the keeper are grouped again
+    // among themselves, and their links to this group go to "Similar shots".
+    const found: { members: ImageRecord[]; keeper: ImageRecord; reason: string; dates: Map<number, Date | null>; via: Map<number, DuplicateLink>; chosen?: Decision }[] = [];
+    const assigned = new Set<number>();
+    // Sets holding the largest photos first: a crop linked only to other crops, in a set of its
+    // own, waits for its original's set to be checked against.
+    const sets = [...reach.members().values()].map((ids) => ({ ids, top: Math.max(...ids.map((id) => pixels(recs.get(id) ?? ({} as ImageRecord)) || 0)) }));
+    sets.sort((a, b) => b.top - a.top || Math.min(...a.ids) - Math.min(...b.ids));
+    for (const { ids } of sets) {
+      let remaining = ids.filter((id) => !assigned.has(id)).map((id) => recs.get(id)!).filter(Boolean);
+      const checkWords = remaining.length <= DIRECT_CHECKS_UP_TO;
+      while (remaining.length >= 2) {
+        const left = new Set(remaining.map((r) => r.id));
+        const hashesLeft = new Map<string, number>();
+        for (const r of remaining) if (r.hash) hashesLeft.set(r.hash, (hashesLeft.get(r.hash) ?? 0) + 1);
+        // Only photos still linked to another one can keep anything.
+        const linked = remaining.filter((r) => (r.hash !== null && hashesLeft.get(r.hash)! > 1) || [...(edges.get(r.id)?.keys() ?? [])].some((o) => left.has(o)));
+        if (linked.length < 2) break;
+        const hashesIn = new Set(linked.map((m) => m.hash).filter((h): h is string => !!h));
+        // A keeper the person chose wins over the suggestion while that content is linked here.
+        const chosen = decisions.list.find((d) => d.kind === 'keeper' && d.keeper && hashesIn.has(d.keeper) && d.hashes.some((h) => h !== d.keeper && hashesIn.has(h)));
+        const chosenRec = chosen && linked.find((m) => m.hash === chosen.keeper);
+        let keeper: ImageRecord;
+        let reason: string;
+        let dates = new Map<number, Date | null>();
+        if (chosenRec) {
+          keeper = chosenRec;
+          reason = 'chosen by you';
+        } else {
+          ({ keeper, reason, dates } = await chooseKeeper(linked, { exif: opts.exif, links: (r) => degree.get(r.id) ?? 0 }));
+        }
+        const members = [keeper];
+        const via = new Map<number, DuplicateLink>();
+        // Nearer to a photo it could have been made from (at least its size) that is no copy of
+        // this keeper's (a copy without EXIF links to two cameras' shots of one chart): a copy of
+        // that one, if of either, so it waits for it.
+        const nearerElsewhere = (r: ImageRecord, l: Link) =>
+          [...(edges.get(r.id) ?? [])].some(
+            ([o, lo]) => o !== keeper.id && left.has(o) && strength(lo) > strength(l) && pixels(recs.get(o)!) >= pixels(r) && !sameBytes(keeper, recs.get(o)!) && !edgeOf(keeper.id, o),
+          );
+        // Two photos the files say are two shots never share a group, even when a keeper without
+        // EXIF links to both.
+        const fits = async (r: ImageRecord) => {
+          for (const m of members) if (m !== keeper && (await apart(m, r))) return false;
+          return true;
+        };
+        for (const r of remaining) {
+          if (r === keeper) continue;
+          const l = await direct(keeper, r, checkWords);
+          if (l && !nearerElsewhere(r, l) && (await fits(r))) {
+            members.push(r);
+            via.set(r.id, { ...l, to: keeper.id });
+          }
+        }
+        // Crops of the keeper: linked to one of its copies (a wider crop) but too little of the
+        // scene for their words or whole hash to match the keeper's, checked against the part of
+        // the keeper they show.
+        if (checkWords) {
+          const tried = new Set(members.map((m) => m.id));
+          // Candidates: photos near a member, and photos near those (a crop of a crop), at most
+          // CROP_CANDIDATES; each is checked against the keeper itself.
+          const queue = members.map((m) => m.id);
+          for (let i = 0, hops = new Map<number, number>(); i < queue.length && tried.size < CROP_CANDIDATES; i++) {
+            const from = queue[i];
+            const hop = hops.get(from) ?? 0;
+            for (const id of nearby.get(from) ?? []) {
+              if (tried.has(id) || assigned.has(id) || tried.size >= CROP_CANDIDATES) continue;
+              tried.add(id);
+              const r = recs.get(id);
+              if (!r) continue;
+              if (hop < 1) {
+                queue.push(id);
+                hops.set(id, hop + 1);
+              }
+              const l = await cropOf(keeper, r);
+              if (l && !nearerElsewhere(r, l) && (await fits(r))) {
+                members.push(r);
+                via.set(r.id, { ...l, to: keeper.id });
+                pairs.crops++;
+              }
+            }
+          }
+        }
+        // A photo linked to every member is no chain either (the keeper's link to it may have
+        // been turned down by shape, say, while each copy's own passed).
+        for (let grew = members.length >= 2; grew; ) {
+          grew = false;
+          for (const r of remaining) {
+            if (members.includes(r)) continue;
+            const ls = members.map((m) => (sameBytes(m, r) ? ({ by: 'bytes', score: 1 } as Link) : edgeOf(m.id, r.id)));
+            if (ls.some((l) => !l)) continue;
+            let best = 0;
+            for (let i = 1; i < ls.length; i++) if (strength(ls[i]!) > strength(ls[best]!)) best = i;
+            if (nearerElsewhere(r, ls[best]!) || !(await fits(r))) continue;
+            members.push(r);
+            via.set(r.id, { ...ls[best]!, to: members[best].id });
+            grew = true;
+          }
+        }
+        if (members.length < 2) {
+          remaining = remaining.filter((r) => r !== keeper);
+          continue;
+        }
+        // The keeper's own line: its strongest link into the group.
+        let top: DuplicateLink | undefined;
+        for (const l of via.values()) if (l.to === keeper.id && (!top || strength(l) > strength(top))) top = l;
+        if (top) {
+          const back = [...via.entries()].find(([, l]) => l === top)![0];
+          via.set(keeper.id, { ...top, to: back });
+        }
+        found.push({ members, keeper, reason, dates, via, chosen: chosenRec ? chosen : undefined });
+        for (const m of members) assigned.add(m.id);
+        remaining = remaining.filter((r) => !assigned.has(r.id));
+      }
+    }
+
     const groups: DuplicateGroup[] = [];
     const keptAll: DuplicateGroup[] = [];
-    const groupOf = new Map<number, number>();
-    for (const memberIds of uf.members().values()) {
-      const members = memberIds.map((id) => recs.get(id)!).filter(Boolean);
-      if (members.length < 2) continue;
+    for (const { members, keeper, reason, dates, via, chosen } of found) {
       const hashesInGroup = new Set(members.map((m) => m.hash).filter((h): h is string => !!h));
-      // A keeper the person chose wins over the suggestion while that content is in the group.
-      const chosen = decisions.list.find((d) => d.kind === 'keeper' && d.keeper && hashesInGroup.has(d.keeper) && d.hashes.some((h) => h !== d.keeper && hashesInGroup.has(h)));
-      let keeper: ImageRecord;
-      let reason: string;
-      let dates = new Map<number, Date | null>();
-      const chosenRec = chosen && members.find((m) => m.hash === chosen.keeper);
-      if (chosenRec) {
-        keeper = chosenRec;
-        reason = 'chosen by you';
-      } else {
-        ({ keeper, reason, dates } = await chooseKeeper(members, { exif: opts.exif }));
-      }
       const kh = phashes.get(keeper.id);
       const kt = kh && opts.transforms !== false ? dihedralHashes(store.getPhash(keeper.id)!) : undefined;
       const out: DuplicateMember[] = members.map((r) => {
@@ -637,7 +1151,7 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
             if (best !== 0 && hamming(kt[best], hr) + 8 <= m.phashDistance) m.transform = TRANSFORMS[best];
           }
         }
-        const l = links.get(r.id);
+        const l = via.get(r.id);
         if (l) m.link = l;
         if (dates.has(r.id)) m.captureDate = dates.get(r.id)?.toISOString() ?? null;
         return m;
@@ -658,7 +1172,7 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
       const tier = members.every((r) => r.hash !== null && r.hash === keeper.hash) ? 'exact' : 'near';
       const group: DuplicateGroup = { tier, members: out, keeper: keeper.id, reason, key: groupKey(out) };
       if (related.length > 0) group.related = related;
-      if (chosen && chosenRec) group.decision = { id: chosen.id, kind: 'keeper' };
+      if (chosen) group.decision = { id: chosen.id, kind: 'keeper' };
       // "Keep all": hidden while the group holds only the contents the person saw; a new copy
       // joining it brings it back.
       const kept = decisions.list.find((d) => d.kind === 'keep-all' && [...hashesInGroup].every((h) => d.hashes.includes(h)));
@@ -666,18 +1180,30 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
         group.decision = { id: kept.id, kind: 'keep-all' };
         keptAll.push(group);
       } else {
-        for (const m of out) groupOf.set(m.id, groups.length);
         groups.push(group);
       }
     }
     groups.sort((a, b) => (a.tier === b.tier ? 0 : a.tier === 'exact' ? -1 : 1) || b.members.length - a.members.length || a.keeper - b.keeper);
+    const groupOf = new Map<number, number>();
+    groups.forEach((g, i) => g.members.forEach((m) => groupOf.set(m.id, i)));
+    const oneGroup = new Map<number, number>();
+    [...groups, ...keptAll].forEach((g, i) => g.members.forEach((m) => oneGroup.set(m.id, i)));
+    const sameGroup = (a: number, b: number) => oneGroup.has(a) && oneGroup.get(a) === oneGroup.get(b);
+    // Links that did not make one group (a photo linked to a member, not to its keeper) are
+    // look-alikes: shown as similar shots, never offered for the trash.
+    for (const [a, m] of edges) {
+      for (const [b, l] of m) {
+        if (b < a || l.by === 'bytes' || sameGroup(a, b)) continue;
+        pairs.unchained++;
+        lookAlikes.push({ a, b, score: cosineOf(l, a, b) });
+      }
+    }
 
     // Similar shots: look-alike pairs (similar, but not verified as one photo) and bursts (taken
     // within burstSeconds of each other by EXIF, and at least BURST_COSINE alike), between photos
     // that are not already one group of the same photo; joined into groups.
     const suf = new UnionFind();
     const similarScore = new Map<number, number>();
-    const sameGroup = (a: number, b: number) => uf.find(a) === uf.find(b);
     for (const p of lookAlikes) {
       if (sameGroup(p.a, p.b)) continue;
       // One scene keeps its composition, so its photos' perceptual hashes stay nearer than
@@ -804,8 +1330,8 @@ export function openStoreForDuplicates(dbPath: string): IndexStore {
 }
 
 /**
- * A member's link in words: how it came into its group, and with `nameOf`, to which member
- * (links join any two members, not always a member and the keeper).
+ * A member's link in words: how it came into its group, and with `nameOf`, to which member (the
+ * keeper, or for a photo linked to every member, the member it is nearest).
  */
 export function whyLinked(m: DuplicateMember, nameOf?: (id: number) => string | undefined): string {
   const l = m.link;
@@ -821,6 +1347,8 @@ export function whyLinked(m: DuplicateMember, nameOf?: (id: number) => string | 
       return `perceptual hash ${l.distance} bits and visual words ${l.score.toFixed(2)}${suffix}`;
     case 'words':
       return `visual words ${l.score.toFixed(2)}${suffix}`;
+    case 'crop':
+      return `a crop of ${to ?? 'the keeper'} (hash ${l.distance} bits from the part it shows, visual words ${l.score.toFixed(2)})`;
     case 'turned': {
       const t = l.transform === 'mirror' ? 'mirrored' : l.transform === 'flip' ? 'upside-down' : l.transform === 'rot90' ? 'turned 90°' : l.transform === 'rot180' ? 'turned 180°' : l.transform === 'rot270' ? 'turned 270°' : l.transform;
       return `${t} copy (hash ${l.distance} bits after the turn)${suffix}`;

@@ -178,12 +178,12 @@ export interface DuplicatesOptions {
   burstSeconds?: number;
 }
 
-/** How a photo came into its "same photo" group: its strongest link to another member. */
+/** How a photo came into its "same photo" group: its link to the keeper (or, linked to every member, its strongest). */
 export interface DuplicateLinkView {
   /** Id of the member it is linked to. */
   to: number;
-  /** 'bytes': same file content; 'phash' / 'phash+words': perceptual hash (and visual words); 'words': visual words; 'turned': a mirrored or turned copy. */
-  by: 'bytes' | 'phash' | 'phash+words' | 'words' | 'turned';
+  /** 'bytes': same file content; 'phash' / 'phash+words': perceptual hash (and visual words); 'words': visual words; 'turned': a mirrored or turned copy; 'crop': a crop of the keeper. */
+  by: 'bytes' | 'phash' | 'phash+words' | 'words' | 'turned' | 'crop';
   /** Cosine for word links, 1 - bits/64 for hash links, 1 for bytes. */
   score: number;
   /** Perceptual-hash bits apart (of 64), for hash links. */

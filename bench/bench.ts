@@ -4,6 +4,7 @@
 // dev-set index and over 100,000 synthetic bags; peak RSS. A benchmark, not a test: it takes minutes.
 // Options: --images N (photos per indexing round, 300), --rounds N (3), --index-runs
 // 299,512,299-int8,resnet (which indexing figures), --only index|query, --synthetic 100000,1000000.
+// Camera-size files (12-48 MP JPEG, HEIC, RAW) against the model alone: bench/camera.ts.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,15 +13,14 @@ import { discoverDataset, defaultEvalCache } from '../src/core/evalsuite.js';
 import { DEFAULT_SETTINGS, kgramSettings, mergeSettings } from '../src/core/settings.js';
 import { bagFromGrid } from '../src/core/kgrams.js';
 import { ImpactIndex } from '../src/core/impactindex.js';
-import { loadForModel, type DecodedImage } from '../src/core/decode.js';
-import { BackboneSession, Tokenizer } from '../src/core/model/tokenizer.js';
-import { loadCodebook } from '../src/core/model/codebook.js';
+import { BackboneSession } from '../src/core/model/tokenizer.js';
 import { importOnnxBackbone } from '../src/core/model/backbone.js';
 import { buildInvertedIndex } from '../src/core/invindex.js';
 import { TfidfScorer } from '../src/core/tfidf.js';
 import { topK } from '../src/core/scoring.js';
 import { mulberry32 } from '../src/core/random.js';
 import { mix } from './synthetic.js';
+import { indexSpeed as indexSpeedOf, percentile } from './indexspeed.js';
 import { resnet50Onnx, RESNET50_FEATURES } from '../test/fixtures/resnet50.js';
 import type { Bag } from '../src/core/types.js';
 
@@ -45,11 +45,6 @@ const SETTINGS = mergeSettings(DEFAULT_SETTINGS, { codes: CODES });
 const log = (m: string) => process.stderr.write(`${m}\n`);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-bench-'));
 
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-}
-
 /** A fixed, spread-out sample of the dev set: every k-th photo by path. */
 function sample(n: number): string[] {
   const all = discoverDataset(DATASETS).map((x) => x.path);
@@ -57,89 +52,9 @@ function sample(n: number): string[] {
   return Array.from({ length: n }, (_, i) => all[Math.floor(i * step)]);
 }
 
-const median = (xs: number[]) => percentile(xs, 50);
-
-/**
- * Indexing throughput against the model alone. Both are measured ROUNDS times, alternating, and
- * the medians compared: on a shared 2-core VM the model's own speed drifts by a few percent over
- * a minute, as much as the overhead being measured, and one run of each taken minutes apart
- * compared that drift as much as the pipeline.
- */
-async function indexSpeed(resolution: number, files: string[], precision: 'fp32' | 'int8' = 'fp32') {
-  // Opening builds (and for int8 calibrates) the backbone if needed, outside the timing.
-  const engine = await Engine.open(path.join(tmp, `bench-${resolution}-${precision}.db`), { settings: { ...SETTINGS, resolution, precision }, log });
-  try {
-    const minSide = engine.backbone.minSide;
-    const pool = engine.tokenizer;
-    // Warm-up outside the timing (first-run allocations in onnxruntime), in every model thread.
-    const warm = await loadForModel(files[0], resolution, { minSide });
-    await Promise.all(Array.from({ length: pool.slots }, () => pool.run([warm])));
-    // Model only (backbone and VQ head, all the onnxruntime work), on the same photos decoded
-    // beforehand, one at a time as the pipeline runs them, with nothing else running: the best
-    // the sessions do alone. Two ways, and the faster one is the reference: one session with a
-    // thread per core in this thread, and the engine's pool of single-threaded sessions kept
-    // busy (tokenizer-worker.ts).
-    const decoded: DecodedImage[] = [];
-    for (const f of files) decoded.push(await loadForModel(f, resolution, { minSide }));
-    const codebook = loadCodebook(engine.codebook.name).codebook;
-    const bare = await Tokenizer.create(engine.backbone, codebook, { provider: 'cpu' });
-    let oneSession = 0;
-    try {
-      await bare.run([decoded[0]]);
-      const t0 = performance.now();
-      for (const d of decoded) await bare.run([d]);
-      oneSession = decoded.length / ((performance.now() - t0) / 1000);
-    } finally {
-      await bare.release();
-    }
-    const pooledOnce = async () => {
-      const t1 = performance.now();
-      let next = 0;
-      // Two photos in flight per thread, as the pipeline keeps them, so that no thread waits for
-      // this one to hand it the next.
-      await Promise.all(
-        Array.from({ length: pool.slots * 2 }, async () => {
-          while (next < decoded.length) await pool.run([decoded[next++]]);
-        }),
-      );
-      return decoded.length / ((performance.now() - t1) / 1000);
-    };
-    // Each end-to-end round indexes the photos under new paths (symlinks), so every round reads,
-    // decodes, runs the model and writes them all, into an index that grows as a library does.
-    const rounds: { endToEnd: number; pooled: number; report: Awaited<ReturnType<typeof engine.index>> }[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      const lib = path.join(tmp, `lib-${resolution}-${precision}-${round}`);
-      fs.mkdirSync(lib);
-      files.forEach((f, i) => fs.symlinkSync(f, path.join(lib, `${String(i).padStart(5, '0')}${path.extname(f)}`)));
-      const report = await engine.index([lib]);
-      const endToEnd = report.indexed / (report.timings.wallMs / 1000);
-      rounds.push({ endToEnd, pooled: await pooledOnce(), report });
-    }
-    const endToEnd = median(rounds.map((r) => r.endToEnd));
-    const pooled = median(rounds.map((r) => r.pooled));
-    const modelOnly = Math.max(oneSession, pooled);
-    // Stage times of the median end-to-end round.
-    const r = [...rounds].sort((a, b) => a.endToEnd - b.endToEnd)[Math.floor(rounds.length / 2)].report;
-    const t = r.timings;
-    const ms = (x: number) => Math.round(x);
-    const two = (x: number) => Number(x.toFixed(2));
-    return {
-      images: r.indexed,
-      imagesPerSecond: two(endToEnd),
-      modelOnlyImagesPerSecond: two(modelOnly),
-      modelOnlyBy: { oneSessionAllThreads: two(oneSession), [`${pool.slots}SessionsOneThreadEach`]: two(pooled) },
-      endToEndOverModelOnly: Number((endToEnd / modelOnly).toFixed(3)),
-      rounds: rounds.map((x) => ({ endToEnd: two(x.endToEnd), modelOnly: two(x.pooled), ratio: Number((x.endToEnd / Math.max(oneSession, x.pooled)).toFixed(3)) })),
-      executionProvider: r.provider,
-      // Busy time per stage; decode runs beside the model, so stages can add up to more than wall.
-      timeMs: { wall: ms(t.wallMs), read: ms(t.readMs), decode: ms(t.decodeMs), model: ms(t.modelMs), kgrams: ms(t.kgramsMs), sqlite: ms(t.sqliteMs) },
-      msPerImage: Object.fromEntries(
-        (['read', 'decode', 'model', 'kgrams', 'sqlite'] as const).map((k) => [k, Number((t[`${k}Ms`] / r.indexed).toFixed(2))]),
-      ),
-    };
-  } finally {
-    await engine.close();
-  }
+/** Indexing throughput against the model alone (indexspeed.ts) at one resolution and precision. */
+function indexSpeed(resolution: number, files: string[], precision: 'fp32' | 'int8' = 'fp32') {
+  return indexSpeedOf({ tmp, name: `${resolution}-${precision}`, settings: { ...SETTINGS, resolution, precision }, files, rounds: ROUNDS, log });
 }
 
 async function resnetSpeed() {

@@ -17,14 +17,15 @@ export const CAMERA_SET_VERSION = 'v1';
 
 export type CameraFormat = 'jpeg12' | 'jpeg24' | 'jpeg48' | 'heic12' | 'heic12full' | 'raw12';
 
-export const CAMERA_FORMATS: Record<CameraFormat, { label: string; width: number; height: number }> = {
+/** `images`: fewer photos than the bench's sample, where each takes seconds to index. */
+export const CAMERA_FORMATS: Record<CameraFormat, { label: string; width: number; height: number; images?: number }> = {
   // 4:3 for phones, 3:2 for APS-C and full-frame cameras.
   jpeg12: { label: 'JPEG 12 MP (4000x3000)', width: 4000, height: 3000 },
   jpeg24: { label: 'JPEG 24 MP (6000x4000)', width: 6000, height: 4000 },
   jpeg48: { label: 'JPEG 48 MP (8000x6000)', width: 8000, height: 6000 },
   heic12: { label: 'HEIC 12 MP (4032x3024), 320 px thumbnail', width: 4032, height: 3024 },
   // The same without a thumbnail item: what a HEIC costs when its whole picture must be decoded.
-  heic12full: { label: 'HEIC 12 MP (4032x3024), no thumbnail', width: 4032, height: 3024 },
+  heic12full: { label: 'HEIC 12 MP (4032x3024), no thumbnail', width: 4032, height: 3024, images: 16 },
   raw12: { label: 'RAW (DNG-like) 12 MP, full-size JPEG preview', width: 4000, height: 3000 },
 };
 

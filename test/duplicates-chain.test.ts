@@ -119,6 +119,15 @@ test('duplicates: a chain of look-alikes never forms one group; a chart shot by 
         r.similar.some((s) => s.members.some((m) => m.path === nikon) && s.members.some((m) => [canon, resaved, stripped].includes(m.path))),
         'the two cameras\' shots are listed as similar shots',
       );
+      // A set of links too large for every check (thousands of look-alikes) is grouped by the
+      // links alone, and still never chains.
+      const big = await findDuplicates(store, { live: engine.liveIndex(), directChecksUpTo: 3 });
+      const bigOf = new Map<string, number>();
+      big.groups.forEach((g, i) => g.members.forEach((m) => bigOf.set(m.path, i)));
+      assert.ok(frames.some((f) => bigOf.has(f)), 'the chain still links');
+      assert.ok(!(bigOf.has(frames[0]) && bigOf.get(frames[0]) === bigOf.get(frames.at(-1)!)), 'the ends of the chain are not one photo');
+      assert.ok(!(bigOf.has(canon) && bigOf.get(canon) === bigOf.get(nikon)), 'nor are the two cameras\' shots');
+      linkedToKeeperOrAll(big);
       console.log(`chain: steps ${steps.join(' ')} bits, ends ${bits(frames[0], frames.at(-1)!)}; groups ${r.groups.map((g) => g.members.map((m) => path.basename(m.path, '.jpg')).join('+')).join(' | ')}; pairs ${JSON.stringify(r.pairs)}`);
     } finally {
       await engine.close();

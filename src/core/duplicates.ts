@@ -151,6 +151,8 @@ export interface DuplicateOptions {
   transforms?: boolean;
   /** Apply the person's stored decisions (default true). */
   decisions?: boolean;
+  /** Largest set of linked photos grouped with every check (DIRECT_CHECKS_UP_TO; lower only to test the path for larger ones). */
+  directChecksUpTo?: number;
 }
 
 /** How a photo came into its group: its link to the keeper (or, linked to every member, its strongest). */
@@ -561,9 +563,10 @@ const strength = (l: Link) =>
   l.by === 'bytes' ? 3 : l.by === 'words' || l.by === 'phash+words' ? 1 + l.score : l.by === 'phash' ? 2 - (l.distance ?? 0) / 64 : l.by === 'turned' ? 1.5 - (l.distance ?? 0) / 64 : 0.5 + l.score;
 
 /**
- * Largest set of linked photos in which each photo's link to the keeper is checked on its own
- * (the words' cosine computed for pairs the nearest-neighbour search did not bring); above it only
- * the links found are used, so one huge look-alike cluster costs linear time, not quadratic.
+ * Largest set of linked photos grouped with every check: the keeper chosen again for what is left
+ * after each group, the words' cosine computed for pairs the nearest-neighbour search did not
+ * bring, crops searched for. Above it, keepers are taken in the keeper rule's order with the
+ * links found only, so one huge look-alike cluster costs its links, not n^2.
  */
 const DIRECT_CHECKS_UP_TO = 2000;
 /**
@@ -950,11 +953,9 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
       for (let i = 0; i < da.length; i++) s += da[i] * db[i];
       return s < DETAIL_SAME;
     };
-    // Where to look for a group's members, and how central each photo is among its look-alikes:
-    // every link found, before the checks below turn some down (a crop whose only links were to
-    // other crops is still checked against the keeper).
-    const reach = new UnionFind();
-    for (const g of exact) for (const id of g.slice(1)) reach.union(g[0], id);
+    // Where to look for crops of a group's keeper, and how central each photo is among its
+    // look-alikes: every link found, before the checks below turn some down (a crop whose only
+    // links were to other crops is still checked against the keeper).
     const degree = new Map<number, number>();
     const nearby = new Map<number, Set<number>>();
     const near = (a: number, b: number) => {
@@ -966,10 +967,7 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
     };
     for (const [a, m] of edges) {
       degree.set(a, m.size);
-      for (const b of m.keys()) {
-        reach.union(a, b);
-        near(a, b);
-      }
+      for (const b of m.keys()) near(a, b);
     }
     // Look-alikes too, as places to look for crops: a crop to half the surface is alike in
     // words only to the wider crops.
@@ -1018,13 +1016,43 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
     // among themselves, and their links to this group go to "Similar shots".
     const found: { members: ImageRecord[]; keeper: ImageRecord; reason: string; dates: Map<number, Date | null>; via: Map<number, DuplicateLink>; chosen?: Decision }[] = [];
     const assigned = new Set<number>();
-    // Sets holding the largest photos first: a crop linked only to other crops, in a set of its
-    // own, waits for its original's set to be checked against.
-    const sets = [...reach.members().values()].map((ids) => ({ ids, top: Math.max(...ids.map((id) => pixels(recs.get(id) ?? ({} as ImageRecord)) || 0)) }));
+    // Sets of photos linked after the checks, those holding the largest photos first: a crop
+    // linked only to other crops, in a set of its own, waits for its original's set to be
+    // checked against.
+    const linkedSets = new UnionFind();
+    for (const g of exact) for (const id of g.slice(1)) linkedSets.union(g[0], id);
+    for (const [a, m] of edges) for (const b of m.keys()) linkedSets.union(a, b);
+    const sets = [...linkedSets.members().values()].map((ids) => ({ ids, top: Math.max(...ids.map((id) => pixels(recs.get(id) ?? ({} as ImageRecord)) || 0)) }));
     sets.sort((a, b) => b.top - a.top || Math.min(...a.ids) - Math.min(...b.ids));
     for (const { ids } of sets) {
       let remaining = ids.filter((id) => !assigned.has(id)).map((id) => recs.get(id)!).filter(Boolean);
-      const checkWords = remaining.length <= DIRECT_CHECKS_UP_TO;
+      const checkWords = remaining.length <= (opts.directChecksUpTo ?? DIRECT_CHECKS_UP_TO);
+      if (!checkWords) {
+        // One huge set of links (thousands of look-alikes): keepers in the keeper rule's order,
+        // each taking the photos its own links reach, so the work is the links', not n^2.
+        const byHash = new Map<string, ImageRecord[]>();
+        for (const r of remaining) if (r.hash) byHash.set(r.hash, [...(byHash.get(r.hash) ?? []), r]);
+        remaining.sort((a, b) => pixels(b) - pixels(a) || (degree.get(b.id) ?? 0) - (degree.get(a.id) ?? 0) || b.size - a.size || a.path.length - b.path.length || (a.path < b.path ? -1 : 1));
+        for (const keeper of remaining) {
+          if (assigned.has(keeper.id)) continue;
+          const members = [keeper];
+          const via = new Map<number, DuplicateLink>();
+          const reached = [...(byHash.get(keeper.hash ?? '') ?? []).filter((r) => r !== keeper).map((r) => [r, { by: 'bytes', score: 1 } as Link] as const)];
+          for (const [o, l] of edges.get(keeper.id) ?? []) reached.push([recs.get(o)!, l]);
+          for (const [r, l] of reached) {
+            if (!r || assigned.has(r.id) || members.includes(r)) continue;
+            let fits = true;
+            for (const m of members) if (m !== keeper && (await apart(m, r))) fits = false;
+            if (!fits) continue;
+            members.push(r);
+            via.set(r.id, { ...l, to: keeper.id });
+          }
+          if (members.length < 2) continue;
+          for (const m of members) assigned.add(m.id);
+          found.push({ members, keeper, reason: `largest pixel count among ${remaining.length} linked look-alikes (${mp(keeper)}); the rest by links`, dates: new Map(), via });
+        }
+        continue;
+      }
       while (remaining.length >= 2) {
         const left = new Set(remaining.map((r) => r.id));
         const hashesLeft = new Map<string, number>();

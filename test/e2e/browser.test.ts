@@ -11,11 +11,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { INDEX_TIMEOUT_MS, libraryIndexed, screenshot, spawnServe, stopServe } from './kit.js';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM, INDEX_TIMEOUT_MS, launchPage, libraryIndexed, screenshot, spawnServe, stopServe } from './kit.js';
 
 const FLOWERS = path.resolve('../shared/datasets/flowers17');
-const CHROMIUM = process.env.PHOTOWORDS_CHROMIUM ?? '/usr/bin/chromium';
 
 let tmp: string;
 let serve: ChildProcess;
@@ -65,9 +64,7 @@ before(async () => {
   assert.ok(fs.existsSync(CHROMIUM), `chromium at ${CHROMIUM} (scripts/test.sh installs Debian's)`);
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-e2e-'));
   url = await startServe(path.join(tmp, 'library.db'));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  page.on('pageerror', (e) => (serveLog += `\n[page error] ${e.message}`));
+  ({ browser, page } = await launchPage((m) => (serveLog += `\n[page error] ${m}`)));
 });
 
 after(async () => {

@@ -8,10 +8,8 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { imagesLoaded, libraryIndexed, screenshot, spawnServe, stopServe } from './kit.js';
-
-const CHROMIUM = '/usr/bin/chromium';
+import type { Browser, Page } from 'playwright-core';
+import { imagesLoaded, launchPage, libraryIndexed, screenshot, spawnServe, stopServe } from './kit.js';
 const SAMPLES = path.resolve('test/fixtures/camera-samples');
 const FLOWERS = path.resolve('../shared/datasets/flowers17');
 const CAMERA = ['apple-iphone-xr-orientation6-grid.heic', 'canon-eos-r6-pruned.cr3', 'nikon-d70s-stripped.nef', 'sony-zv-e10-truncated-100k.arw'];
@@ -37,9 +35,7 @@ before(async () => {
   const s = spawnServe(['--db', path.join(tmp, 'library.db')], { onLog: (d) => (serveLog += d), log: () => serveLog });
   serve = s.child;
   url = await s.url;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  page.on('pageerror', (e) => (serveLog += `\n[page error] ${e.message}`));
+  ({ browser, page } = await launchPage((m) => (serveLog += `\n[page error] ${m}`)));
 });
 
 after(async () => {

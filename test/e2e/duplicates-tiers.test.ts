@@ -15,11 +15,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { imagesLoaded, libraryIndexed, screenshot, spawnServe, stopServe } from './kit.js';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM, imagesLoaded, launchPage, libraryIndexed, screenshot, spawnServe, stopServe } from './kit.js';
 
 const DATA = path.resolve('../shared/datasets');
-const CHROMIUM = process.env.PHOTOWORDS_CHROMIUM ?? '/usr/bin/chromium';
 const UNRELATED = ['Leopards', 'Motorbikes', 'watch', 'chair'];
 /** The lily, its two copies and the other lily; the rose and its crop; the unrelated photos. */
 const N = 4 + 2 + 2 + UNRELATED.length;
@@ -136,11 +135,9 @@ before(async () => {
   for (const c of UNRELATED) fs.copyFileSync(jpegs(path.join(DATA, 'caltech101', c))[4], path.join(photos, 'misc', `${c.toLowerCase()}.jpg`));
 
   url = await startServe(path.join(tmp, 'library.db'));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  ({ browser, page } = await launchPage((m) => (serveLog += `\n[page error] ${m}`)));
   // tsx names the functions it compiles with a __name helper that only Node has.
   await page.addInitScript('window.__name = (f) => f');
-  page.on('pageerror', (e) => (serveLog += `\n[page error] ${e.message}`));
   await page.goto(url);
   await libraryIndexed(page, N);
 });

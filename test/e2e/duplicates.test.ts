@@ -15,11 +15,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { INDEX_TIMEOUT_MS, SHOTS, imagesLoaded, libraryIndexed, screenshot, spawnServe, stopServe } from './kit.js';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM, imagesLoaded, INDEX_TIMEOUT_MS, launchPage, libraryIndexed, screenshot, SHOTS, spawnServe, stopServe } from './kit.js';
 
 const DATA = path.resolve('../shared/datasets');
-const CHROMIUM = process.env.PHOTOWORDS_CHROMIUM ?? '/usr/bin/chromium';
 const UNRELATED = ['Leopards', 'Motorbikes', 'butterfly', 'watch', 'chair', 'sunflower', 'camera', 'lotus'];
 /** The pair, the byte copies, the unrelated photos. */
 const N = 2 + 2 + UNRELATED.length;
@@ -76,11 +75,9 @@ before(async () => {
   for (const c of UNRELATED) fs.copyFileSync(jpegs(path.join(DATA, 'caltech101', c))[2], path.join(photos, 'travel', `${c.toLowerCase()}.jpg`));
 
   url = await startServe(path.join(tmp, 'library.db'));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+  ({ browser, page } = await launchPage((m) => (serveLog += `\n[page error] ${m}`), { acceptDownloads: true }));
   // tsx names the functions it compiles with a __name helper that only Node has.
   await page.addInitScript('window.__name = (f) => f');
-  page.on('pageerror', (e) => (serveLog += `\n[page error] ${e.message}`));
 });
 
 after(async () => {

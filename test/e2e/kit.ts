@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 
 /** Where screenshots go (looked at by people, so kept between runs). */
 export const SHOTS = path.resolve(process.env.PHOTOWORDS_SCREENSHOTS ?? 'test-results/screenshots');
@@ -65,4 +65,15 @@ export async function stopServe(child: ChildProcess | undefined): Promise<void> 
   if (!child || child.exitCode !== null) return;
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
+}
+
+/** Debian's chromium, which scripts/install-browser.sh installs (never a Playwright download). */
+export const CHROMIUM = process.env.PHOTOWORDS_CHROMIUM ?? '/usr/bin/chromium';
+
+/** Chromium with one 1400 x 900 page; the page's errors go to `onPageError` (the tests' log). */
+export async function launchPage(onPageError: (message: string) => void, opts: BrowserContextOptions = {}): Promise<{ browser: Browser; page: Page }> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, ...opts });
+  page.on('pageerror', (e) => onPageError(e.message));
+  return { browser, page };
 }

@@ -1,6 +1,7 @@
 // CPU a file of finding a RAW's embedded preview, on the camera set's DNG-like files (17 MiB,
 // full-size preview; bench/camera-files.ts): exifr on the bytes already read and hashed, against
-// exiftool as src/core/raw.ts calls it (the tags, then the preview), whose perl process and the
+// exiftool as src/core/raw.ts calls it (the tags it uses, then the preview through a temporary
+// file; before 2026-12-06 all tags, then the preview piped as base64), whose perl process and the
 // Node side of its pipe both count. Run `npm run bench:camera -- --formats raw12` once first.
 //   node --import tsx bench/experiments/raw-preview-cost.ts
 import fs from 'node:fs';

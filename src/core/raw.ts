@@ -4,7 +4,10 @@
 // where every maker keeps its previews (CR3's PRVW box, RAF's header, X3F's and IIQ's own
 // layouts, the TIFF IFDs and maker notes of the rest), which a TIFF reader alone does not.
 
-import { stat } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ExifTool as ExifToolType } from 'exiftool-vendored';
 import { DecodeError } from './decode-error.js';
 
@@ -20,11 +23,22 @@ async function tool(): Promise<ExifToolType> {
   return exiftool;
 }
 
+/**
+ * A private folder for the previews exiftool writes: through a file, a preview costs about 4 ms
+ * of CPU in Node, against 93 through extractBinaryTagToBuffer, which pipes it as base64 (a 12 MP
+ * preview; bench/experiments/raw-preview-cost.ts, docs/FORMATS.md).
+ */
+let scratch: Promise<string> | undefined;
+let nextScratch = 0;
+
 /** Ends exiftool's process (the engine calls this on close; a later read starts it again). */
 export async function closeRawReader(): Promise<void> {
   const et = exiftool;
   exiftool = undefined;
+  const dir = scratch;
+  scratch = undefined;
   await et?.end();
+  if (dir) await rm(await dir, { recursive: true, force: true });
 }
 
 export interface RawPreview {
@@ -54,8 +68,8 @@ function orientationOf(value: unknown): number {
   return 1;
 }
 
-/** Tags that hold an embedded image, by exiftool's names; larger ones first where sizes tie. */
-const PREVIEW_TAG = /^(JpgFromRaw\d*|PreviewImage\d*|OtherImage\d*|ThumbnailImage\d*|PreviewTIFF|ThumbnailTIFF)$/;
+/** Tags that hold an embedded image, by exiftool's names. */
+const PREVIEW_TAGS = ['JpgFromRaw', 'PreviewImage', 'OtherImage', 'ThumbnailImage', 'PreviewTIFF', 'ThumbnailTIFF'];
 
 /** The size exiftool reports for a binary tag ("(Binary data 12345 bytes, ...)"), or 0. */
 function binaryBytes(value: unknown): number {
@@ -67,8 +81,8 @@ function binaryBytes(value: unknown): number {
 }
 
 /**
- * The embedded images of the RAW file at `path`, largest first, each only read on demand by the
- * caller (`previews()` then `extract()`): most files' first one is the one used.
+ * The embedded images of the RAW file at `path`, largest first, each read only when the caller
+ * asks for it (`extract`): most files' first one is the one used.
  * `expect` is the size and mtime of the version the caller hashed; the file is stat'ed after
  * exiftool read it, and one that changed in between is refused as 'changed', so the words and
  * the hash always describe one version.
@@ -80,30 +94,41 @@ export async function readRawPreviews(
   const et = await tool();
   let tags: Record<string, unknown>;
   try {
-    tags = (await et.read(path)) as unknown as Record<string, unknown>;
+    // Only the tags used, as exiftool prints them (-n: Orientation as a number): parsing the
+    // hundreds of others a RAW carries is most of a full read's cost.
+    tags = (await et.readRaw(path, { readArgs: ['-fast', '-n', '-Orientation', ...PREVIEW_TAGS.map((t) => `-${t}`)] })) as unknown as Record<string, unknown>;
   } catch (err) {
     throw new DecodeError('corrupt', 'camera RAW file that could not be read', err instanceof Error ? err.message.split('\n')[0] : String(err));
   }
   const candidates = Object.entries(tags)
-    .filter(([name]) => PREVIEW_TAG.test(name))
+    .filter(([name]) => PREVIEW_TAGS.includes(name))
     .map(([tag, value]) => ({ tag, bytes: binaryBytes(value) }))
     .filter((c) => c.bytes > 0)
     .sort((a, b) => b.bytes - a.bytes);
   const orientation = orientationOf(tags.Orientation);
   const extract = async (tag: string): Promise<Buffer> => {
     let bytes: Buffer;
+    scratch ??= mkdtemp(join(tmpdir(), 'photowords-previews-')).then((dir) => {
+      // A run that ends without closeRawReader (a CLI command) leaves no folder behind.
+      process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+      return dir;
+    });
+    const out = join(await scratch, `${process.pid}-${nextScratch++}.bin`);
     try {
-      bytes = await et.extractBinaryTagToBuffer(tag, path);
+      await et.extractBinaryTag(tag, path, out);
+      bytes = await readFile(out);
     } catch (err) {
       throw new DecodeError('corrupt', 'camera RAW file whose preview could not be extracted', err instanceof Error ? err.message.split('\n')[0] : String(err));
+    } finally {
+      await rm(out, { force: true });
     }
     const now = await stat(path).catch(() => undefined);
     if (!now) throw new DecodeError('vanished', 'file deleted while reading', 'ENOENT after exiftool');
     if (now.size !== expect.size || now.mtimeMs !== expect.mtimeMs) {
       throw new DecodeError('changed', 'file changed while being read (still being written?); it is read again next time');
     }
-    // A fresh copy: nothing the caller keeps may share memory with another file's read.
-    return Buffer.from(bytes);
+    // readFile allocates for this file alone: nothing the caller keeps shares memory with another read.
+    return bytes;
   };
   return { candidates, orientation, extract };
 }

@@ -11,6 +11,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { mulberry32 } from '../src/core/random.js';
+import { tiffWithPreview } from '../test/fixtures/rawfile.js';
 
 /** Bump whenever what is written changes, so an old cache is not measured as the new set. */
 export const CAMERA_SET_VERSION = 'v1';
@@ -105,73 +106,6 @@ function addGrain(px: Buffer, channels: number, seed: number): void {
   }
 }
 
-/**
- * A little-endian TIFF laid out as RAW formats share it (DNG, CR2, NEF and ARW are TIFF files):
- * IFD0 the sensor data, IFD1 the camera's JPEG preview behind JPEGInterchangeFormat. `sensorBytes`
- * of filler stand for the mosaic, so the file is as large to read and hash as a real RAW.
- */
-export function tiffWithPreview(jpeg: Buffer, opts: { sensorBytes?: number; width?: number; height?: number; make?: string; model?: string; orientation?: number } = {}): Buffer {
-  const sensorBytes = Math.max(1, opts.sensorBytes ?? 1);
-  const text = (s: string) => Buffer.from(`${s}\0`, 'ascii');
-  const make = opts.make ? text(opts.make) : undefined;
-  const model = opts.model ? text(opts.model) : undefined;
-  const entries0: [number, number, number | Buffer][] = [
-    [0x0100, 4, opts.width ?? 1], // ImageWidth
-    [0x0101, 4, opts.height ?? 1], // ImageLength
-    [0x0102, 3, 8], // BitsPerSample
-    [0x0103, 3, 1], // Compression: none
-    [0x0106, 3, 1], // PhotometricInterpretation
-    ...(make ? [[0x010f, 2, make] as [number, number, Buffer]] : []), // Make
-    ...(model ? [[0x0110, 2, model] as [number, number, Buffer]] : []), // Model
-    [0x0111, 4, 0], // StripOffsets (filled in below)
-    ...(opts.orientation ? [[0x0112, 3, opts.orientation] as [number, number, number]] : []), // Orientation: the RAW's, for its preview too
-    [0x0115, 3, 1], // SamplesPerPixel
-    [0x0116, 4, opts.height ?? 1], // RowsPerStrip
-    [0x0117, 4, sensorBytes], // StripByteCounts
-  ];
-  const ifd0 = 8;
-  const ifd1 = ifd0 + 2 + entries0.length * 12 + 4;
-  const strings = ifd1 + 2 + 3 * 12 + 4;
-  const stringsLength = (make?.length ?? 0) + (model?.length ?? 0);
-  const pixel = strings + stringsLength + (stringsLength % 2);
-  const jpegAt = pixel + sensorBytes + (sensorBytes % 2);
-  const buf = Buffer.alloc(jpegAt + jpeg.length);
-  buf.write('II', 0, 'ascii');
-  buf.writeUInt16LE(42, 2);
-  buf.writeUInt32LE(ifd0, 4);
-  const entry = (o: number, tag: number, type: number, value: number, count = 1) => {
-    buf.writeUInt16LE(tag, o);
-    buf.writeUInt16LE(type, o + 2);
-    buf.writeUInt32LE(count, o + 4);
-    if (type === 3) buf.writeUInt16LE(value, o + 8);
-    else buf.writeUInt32LE(value, o + 8);
-  };
-  let o = ifd0;
-  let s = strings;
-  buf.writeUInt16LE(entries0.length, o);
-  o += 2;
-  for (const [tag, type, value] of entries0) {
-    if (Buffer.isBuffer(value)) {
-      value.copy(buf, s);
-      entry(o, tag, type, s, value.length);
-      s += value.length;
-    } else entry(o, tag, type, tag === 0x0111 ? pixel : value);
-    o += 12;
-  }
-  buf.writeUInt32LE(ifd1, o);
-  o = ifd1;
-  buf.writeUInt16LE(3, o);
-  o += 2;
-  entry(o, 0x0103, 3, 6); // Compression: JPEG
-  entry(o + 12, 0x0201, 4, jpegAt); // JPEGInterchangeFormat
-  entry(o + 24, 0x0202, 4, jpeg.length); // JPEGInterchangeFormatLength
-  buf.writeUInt32LE(0, o + 36);
-  // The mosaic's bytes: incompressible, as a real sensor's noise is to a hash.
-  const rand = mulberry32(jpeg.length);
-  for (let i = pixel; i + 4 <= pixel + sensorBytes; i += 4) buf.writeUInt32LE((rand() * 2 ** 32) >>> 0, i);
-  jpeg.copy(buf, jpegAt);
-  return buf;
-}
 
 export interface CameraSet {
   dir: string;

@@ -132,11 +132,11 @@ test('index: every file is indexed, failed or not read by kind; the summary and 
   const again = await run(['index', lib, '--db', db]);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /^Indexed 0 photos, 0 failed, 11 not read, 8 unchanged, in /m);
-  assert.match(again.stdout, /^ {2}not read: 1 too small to be a photo$/m);
+  assert.match(again.stdout, /^ {2}not read: 1 image too small to be a photo$/m);
   assert.match(again.stdout, /^ {2}not read: 3 sidecar files/m);
   const text = await run(['info', '--db', db]);
   assert.match(text.stdout, /photos: 7 indexed, 1 failed, 11 files not read;/);
-  assert.match(text.stdout, /not read: 1 videos, e\.g\.\n {4}\S+clip\.mp4$/m);
+  assert.match(text.stdout, /not read: 1 video, e\.g\.\n {4}\S+clip\.mp4$/m);
 
   // Read hidden folders: their photos are indexed, the dot-file is an unsupported file.
   const withHidden = await run(['index', lib, '--db', db, '--include-hidden', '--json']);

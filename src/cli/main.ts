@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import { Engine } from '../core/engine.js';
-import { NOT_READ_LABELS } from '../core/formats.js';
+import { notReadLabel } from '../core/formats.js';
 import { runEval, parseEvalField, EVAL_SIMILARITIES, type EvalRow, type EvalSimilarity } from '../core/evalsuite.js';
 import { DEFAULT_SETTINGS, SIMILARITIES, type EngineSettings } from '../core/settings.js';
 import { ensureInceptionBackbone, importOnnxBackbone } from '../core/model/backbone.js';
@@ -141,7 +141,7 @@ settingsOptions(
     if (!o.quiet && !o.json) log(`Model ${engine.backbone.name}/${engine.backbone.output}, ${engine.codebook.name}, on ${engine.tokenizer.provider}`);
     const r = await engine.index(dirs, { onProgress: bar.update, pipeline: { batchSize: o.batchSize } });
     bar.stop();
-    const notRead = r.notRead.map((k) => ({ kind: k.kind, label: NOT_READ_LABELS[k.kind], files: k.files, examples: k.examples }));
+    const notRead = r.notRead.map((k) => ({ kind: k.kind, label: notReadLabel(k.kind, k.files), files: k.files, examples: k.examples }));
     const notReadFiles = notRead.reduce((n, k) => n + k.files, 0);
     const summary = {
       indexed: r.indexed,

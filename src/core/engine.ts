@@ -11,7 +11,7 @@ import { TokenizerPool } from './model/tokenizer-worker.js';
 import os from 'node:os';
 import { indexFiles, indexFolders, type IndexOptions, type IndexReport, type PipelineSettings } from './indexer.js';
 import type { FileInfo } from './store.js';
-import { NOT_READ_LABELS } from './formats.js';
+import { notReadLabel } from './formats.js';
 import { readImageFile, decodeForModel, type PhotoSource } from './decode.js';
 import { photoSource, photoSourceFromBytes } from './source.js';
 import { bagFromGrid } from './kgrams.js';
@@ -313,7 +313,7 @@ export class Engine {
 
   info() {
     const stats = this.store.stats();
-    const notRead = this.store.notReadSummary(undefined, 3).map((k) => ({ ...k, label: NOT_READ_LABELS[k.kind] }));
+    const notRead = this.store.notReadSummary(undefined, 3).map((k) => ({ ...k, label: notReadLabel(k.kind, k.files) }));
     return {
       db: this.store.path,
       photos: { indexed: stats.indexed, failed: stats.failed, notRead: notRead.reduce((n, k) => n + k.files, 0) },

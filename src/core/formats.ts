@@ -21,15 +21,18 @@ export type NotReadKind = 'video' | 'sidecar' | 'live-photo-video' | 'hidden' | 
 
 export const NOT_READ_KINDS: readonly NotReadKind[] = ['video', 'live-photo-video', 'sidecar', 'hidden', 'unsupported', 'too-small'];
 
-/** Words for each kind, as the CLI and the UI show them. */
-export const NOT_READ_LABELS: Record<NotReadKind, string> = {
-  video: 'videos',
-  'live-photo-video': "Live Photos' videos (counted with their photo)",
-  sidecar: 'sidecar files (XMP, AAE, THM ...)',
-  hidden: 'in hidden folders',
-  unsupported: 'unsupported formats',
-  'too-small': 'too small to be a photo',
-};
+/** The words after a count of not-read files of `kind` ("3 videos", "1 sidecar file"), as the CLI and the UI show them. */
+export function notReadLabel(kind: NotReadKind, count: number): string {
+  const one = count === 1;
+  switch (kind) {
+    case 'video': return one ? 'video' : 'videos';
+    case 'live-photo-video': return one ? "Live Photo's video (counted with its photo)" : "Live Photos' videos (counted with their photos)";
+    case 'sidecar': return `sidecar file${one ? '' : 's'} (XMP, AAE, THM ...)`;
+    case 'hidden': return `file${one ? '' : 's'} in hidden folders`;
+    case 'unsupported': return `file${one ? '' : 's'} in formats that are not photos Photowords reads`;
+    case 'too-small': return one ? 'image too small to be a photo' : 'images too small to be photos';
+  }
+}
 
 /**
  * Camera RAW formats (issue 17's list plus their close kin). exiftool reads the previews of all

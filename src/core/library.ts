@@ -7,7 +7,7 @@ import os from 'node:os';
 import { Engine } from './engine.js';
 import { PathGuard, PathRefusedError } from './pathguard.js';
 import { ThumbnailCache } from './thumbnails.js';
-import { NOT_READ_LABELS, needsRendering } from './formats.js';
+import { notReadLabel, needsRendering } from './formats.js';
 import { DEFAULT_SIMILARITY, SIMILARITIES, kgramSettings } from './settings.js';
 import { IndexStore, type Decision } from './store.js';
 import { DecodeError } from './decode.js';
@@ -344,7 +344,7 @@ export class Library implements PhotowordsBackend {
     const c = this.engine.store.countUnder(row.path);
     const notReadKinds = this.engine.store
       .notReadSummary(row.path, NOT_READ_EXAMPLES)
-      .map((k): NotReadGroup => ({ kind: k.kind, label: NOT_READ_LABELS[k.kind], files: k.files, examples: k.examples }));
+      .map((k): NotReadGroup => ({ kind: k.kind, label: notReadLabel(k.kind, k.files), files: k.files, examples: k.examples }));
     return {
       id: row.id,
       path: row.path,

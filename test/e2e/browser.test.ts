@@ -159,8 +159,8 @@ test('a folder with videos, sidecars and a hidden folder lists them as not read,
       ['hidden', '1'],
     ],
   );
-  assert.equal(kinds[0][2], '1 videos | clip.mp4');
-  assert.equal(kinds[2][2], '1 in hidden folders | .hidden');
+  assert.equal(kinds[0][2], '1 video | clip.mp4');
+  assert.equal(kinds[2][2], '1 file in hidden folders | .hidden');
   await shot('03b-folder-not-read');
   // The later tests look at flowers17 alone.
   await folder.locator('[data-testid=folder-remove]').click();

@@ -42,6 +42,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import exifr from 'exifr';
 import { decodeForModel, readImageFile } from './decode.js';
+import { localLook, twoShots, type LocalLook } from './duplicates-local.js';
 import { isRaw } from './formats.js';
 import { photoSource } from './source.js';
 import { HashIndex } from './hashindex.js';
@@ -263,6 +264,8 @@ export interface DuplicateReport {
     differentShots: number;
     /** Perceptual-hash links turned down because the photos' fine detail differs (DETAIL_SAME). */
     detailDiffers: number;
+    /** Links between photos of one size turned down because they differ locally both ways (duplicates-local.ts): two shots, not an edit. */
+    localDiffers: number;
     /** Photos checked as a crop of their group's keeper (its parts searched), and those found to be one. */
     cropChecks: number;
     crops: number;
@@ -421,11 +424,11 @@ function fineDetail(pixels: Uint8Array, width: number, height: number): Float32A
   const N = DETAIL_SIDE;
   const sum = new Float64Array(N * N);
   const count = new Float64Array(N * N);
-  for (let y = 0; y < height; y++) {
-    const cy = Math.min(N - 1, Math.floor(((y + 0.5) * N) / height));
-    for (let x = 0; x < width; x++) {
-      const p = (y * width + x) * 3;
-      const c = cy * N + Math.min(N - 1, Math.floor(((x + 0.5) * N) / width));
+  const col = Int32Array.from({ length: width }, (_, x) => Math.min(N - 1, Math.floor(((x + 0.5) * N) / width)));
+  for (let y = 0, p = 0; y < height; y++) {
+    const row = Math.min(N - 1, Math.floor(((y + 0.5) * N) / height)) * N;
+    for (let x = 0; x < width; x++, p += 3) {
+      const c = row + col[x];
       sum[c] += 0.299 * pixels[p] + 0.587 * pixels[p + 1] + 0.114 * pixels[p + 2];
       count[c]++;
     }
@@ -535,20 +538,47 @@ function windowHash(g: GreyTable, x0: number, y0: number, w: number, h: number):
 /**
  * The nearest hash (bits) of any window of `g` shaped like the member (`mw` x `mh` in g's pixels,
  * or larger, as a crop made smaller again), every 2.5% of the keeper's side and 6% of size.
+ * Windows are tried from the member's own size up and, at each size, from the centre out; the
+ * first within `enough` bits ends the search after a look at its neighbours (a crop is most
+ * often of the photo's own pixels and near its middle, so most searches end within a few
+ * windows of the hundreds there are; only photos that are no crop try them all).
  */
-function nearestWindow(g: GreyTable, target: Hash64, mw: number, mh: number): number {
+function nearestWindow(g: GreyTable, target: Hash64, mw: number, mh: number, enough = -1): number {
   let best = 64;
   const step = Math.max(1, Math.round(0.025 * Math.max(g.width, g.height)));
+  const offsets = (span: number) => {
+    const out: number[] = [];
+    for (let o = 0; ; o = Math.min(o + step, span)) {
+      out.push(o);
+      if (o >= span) break;
+    }
+    const mid = span / 2;
+    return out.sort((a, b) => Math.abs(a - mid) - Math.abs(b - mid) || a - b);
+  };
   for (let f = 1; mw * f <= g.width + 0.5 && mh * f <= g.height + 0.5; f *= 1.06) {
     const w = Math.min(g.width, Math.round(mw * f));
     const h = Math.min(g.height, Math.round(mh * f));
     if (w < 32 || h < 32) continue;
-    for (let y0 = 0; ; y0 = Math.min(y0 + step, g.height - h)) {
-      for (let x0 = 0; ; x0 = Math.min(x0 + step, g.width - w)) {
-        best = Math.min(best, hamming(windowHash(g, x0, y0, w, h), target));
-        if (x0 >= g.width - w) break;
+    const xs = offsets(g.width - w);
+    const ys = offsets(g.height - h);
+    // Centre out in rings (the larger of the two offsets' ranks), not row by row.
+    const order: [number, number][] = [];
+    for (let j = 0; j < ys.length; j++) for (let i = 0; i < xs.length; i++) order.push([i, j]);
+    order.sort((a, b) => Math.max(a[0], a[1]) - Math.max(b[0], b[1]) || a[1] - b[1] || a[0] - b[0]);
+    for (const [i, j] of order) {
+      const d = hamming(windowHash(g, xs[i], ys[j], w, h), target);
+      if (d < best) best = d;
+      if (best <= enough) {
+        // Its neighbours, for the distance to report (the search's own answer within a step).
+        for (let dy = -step; dy <= step; dy += step) {
+          for (let dx = -step; dx <= step; dx += step) {
+            const x0 = Math.max(0, Math.min(g.width - w, xs[i] + dx));
+            const y0 = Math.max(0, Math.min(g.height - h, ys[j] + dy));
+            best = Math.min(best, hamming(windowHash(g, x0, y0, w, h), target));
+          }
+        }
+        return best;
       }
-      if (y0 >= g.height - h) break;
     }
   }
   return best;
@@ -741,6 +771,7 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
       similarShots: 0,
       differentShots: 0,
       detailDiffers: 0,
+      localDiffers: 0,
       cropChecks: 0,
       crops: 0,
       unchained: 0,
@@ -903,16 +934,18 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
         return null; // unreadable now: the other signals decide alone, as before
       }
     };
-    let details = new Map<number, Promise<Float32Array | null>>();
-    const detailOf = (id: number) => {
-      let d = details.get(id);
+    // One decode gives both looks a photo is checked by (20 KB together).
+    let looks = new Map<number, Promise<{ fine: Float32Array; local: LocalLook } | null>>();
+    const lookOf = (id: number) => {
+      let d = looks.get(id);
       if (!d) {
-        d = pixelsOf(id).then((img) => img && fineDetail(img.pixels, img.width, img.height));
-        if (details.size >= 4096) details = new Map();
-        details.set(id, d);
+        d = pixelsOf(id).then((img) => img && { fine: fineDetail(img.pixels, img.width, img.height), local: localLook(img.pixels, img.width, img.height) });
+        if (looks.size >= 4096) looks = new Map();
+        looks.set(id, d);
       }
       return d;
     };
+    const detailOf = async (id: number) => (await lookOf(id))?.fine ?? null;
     // Keepers' grey images, for the crop test (0.5 MB each at 299 px: only a few kept).
     let greys = new Map<number, Promise<GreyTable | null>>();
     const greyOf = (id: number) => {
@@ -940,10 +973,57 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
       const mw = r.width * k;
       const mh = r.height * k;
       if (mw > g.width + 0.5 || mh > g.height + 0.5) return undefined;
-      const d = nearestWindow(g, hr, mw, mh);
+      const d = nearestWindow(g, hr, mw, mh, CROP_BITS);
       pairs.cropChecks++;
       return d <= CROP_BITS ? { by: 'crop', score: cos, distance: d } : undefined;
     };
+    /**
+     * Whether two photos of one pixel size differ locally both ways (duplicates-local.ts): two
+     * shots of one scene or template, not a photo and its edit. A flip or turn of one (its hash
+     * nearer the other's turned than as it is) is not compared cell by cell.
+     */
+    const sameFraming = (a: ImageRecord, b: ImageRecord, l?: Link) => {
+      if (!a.width || a.width !== b.width || a.height !== b.height || l?.by === 'turned') return false;
+      const ca = store.getPhash(a.id);
+      const hb = phashes.get(b.id);
+      if (!ca || !hb) return true;
+      const turned = dihedralHashes(ca);
+      const plain = hamming(turned[0], hb);
+      for (let ti = 1; ti < turned.length; ti++) if (hamming(turned[ti], hb) + 8 <= plain) return false;
+      return true;
+    };
+    // Asked only of a group's keeper and a photo joining it, not of every link: two edits of one
+    // photo (a JPEG-5 and a brighter copy) can differ both ways, each against the other, while
+    // each differs one way from the photo they were made from.
+    const localChecked = new Map<number, boolean>();
+    const localDiffers = async (a: ImageRecord, b: ImageRecord, l?: Link) => {
+      if (!sameFraming(a, b, l)) return false;
+      const key = Math.min(a.id, b.id) * 2 ** 26 + Math.max(a.id, b.id);
+      let r = localChecked.get(key);
+      if (r === undefined) {
+        const la = await lookOf(a.id);
+        const lb = la && (await lookOf(b.id));
+        r = !!la && !!lb && twoShots(la.local, lb.local);
+        localChecked.set(key, r);
+        if (r) pairs.localDiffers++;
+      }
+      return r;
+    };
+    /**
+     * Two photos that differ both ways but are each one edit away from a third of one framing,
+     * linked to both (a brighter and a JPEG-5 copy of one original): two edits of one photo.
+     */
+    const editsOfOne = async (a: ImageRecord, b: ImageRecord) => {
+      const nb = edges.get(b.id);
+      for (const o of edges.get(a.id)?.keys() ?? []) {
+        const ro = recs.get(o);
+        if (!ro || !nb?.has(o)) continue;
+        if (sameFraming(a, ro, edgeOf(a.id, o)) && sameFraming(b, ro, edgeOf(b.id, o)) && !(await localDiffers(a, ro)) && !(await localDiffers(b, ro))) return true;
+      }
+      return false;
+    };
+    /** Whether the link between a keeper and a photo joining it is two shots by their local differences. */
+    const twoShotsApart = async (a: ImageRecord, b: ImageRecord, l?: Link) => (await localDiffers(a, b, l)) && !(await editsOfOne(a, b));
     /** Whether two hash-linked photos' fine detail disagrees: alike at 32 x 32, different below. */
     const detailDiffers = async (a: number, b: number) => {
       const da = await detailOf(a);
@@ -1003,9 +1083,10 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
     const direct = async (a: ImageRecord, b: ImageRecord, checkWords: boolean): Promise<Link | undefined> => {
       if (sameBytes(a, b)) return { by: 'bytes', score: 1 };
       const l = edgeOf(a.id, b.id);
-      if (l || !checkWords) return l;
+      if (l) return (await twoShotsApart(a, b, l)) ? undefined : l;
+      if (!checkWords) return undefined;
       const cos = pairCosine(a.id, b.id);
-      if (cos < sensitivity - 1e-4 || !shapesAgree(a, b) || decisions.blocked(a.hash, b.hash) || (await apart(a, b))) return undefined;
+      if (cos < sensitivity - 1e-4 || !shapesAgree(a, b) || decisions.blocked(a.hash, b.hash) || (await apart(a, b)) || (await twoShotsApart(a, b))) return undefined;
       return { by: 'words', score: cos };
     };
 
@@ -1041,6 +1122,7 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
           for (const [o, l] of edges.get(keeper.id) ?? []) reached.push([recs.get(o)!, l]);
           for (const [r, l] of reached) {
             if (!r || assigned.has(r.id) || members.includes(r)) continue;
+            if (l.by !== 'bytes' && (await twoShotsApart(keeper, r, l))) continue;
             let fits = true;
             for (const m of members) if (m !== keeper && (await apart(m, r))) fits = false;
             if (!fits) continue;
@@ -1078,9 +1160,17 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
         // Nearer to a photo it could have been made from (at least its size) that is no copy of
         // this keeper's (a copy without EXIF links to two cameras' shots of one chart): a copy of
         // that one, if of either, so it waits for it.
+        // A photo linked to the keeper that the keeper turns down as another shot (local
+        // differences both ways) will not join it either, so a copy nearer to that one waits.
+        const refused = new Set<number>();
+        for (const r of remaining) {
+          const l = r !== keeper && !sameBytes(keeper, r) ? edgeOf(keeper.id, r.id) : undefined;
+          if (l && (await twoShotsApart(keeper, r, l))) refused.add(r.id);
+        }
         const nearerElsewhere = (r: ImageRecord, l: Link) =>
           [...(edges.get(r.id) ?? [])].some(
-            ([o, lo]) => o !== keeper.id && left.has(o) && strength(lo) > strength(l) && pixels(recs.get(o)!) >= pixels(r) && !sameBytes(keeper, recs.get(o)!) && !edgeOf(keeper.id, o),
+            ([o, lo]) =>
+              o !== keeper.id && left.has(o) && strength(lo) > strength(l) && pixels(recs.get(o)!) >= pixels(r) && !sameBytes(keeper, recs.get(o)!) && (!edgeOf(keeper.id, o) || refused.has(o)),
           );
         // Two photos the files say are two shots never share a group, even when a keeper without
         // EXIF links to both.
@@ -1135,7 +1225,7 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
             if (ls.some((l) => !l)) continue;
             let best = 0;
             for (let i = 1; i < ls.length; i++) if (strength(ls[i]!) > strength(ls[best]!)) best = i;
-            if (nearerElsewhere(r, ls[best]!) || !(await fits(r))) continue;
+            if (nearerElsewhere(r, ls[best]!) || !(await fits(r)) || (await twoShotsApart(keeper, r))) continue;
             members.push(r);
             via.set(r.id, { ...ls[best]!, to: members[best].id });
             grew = true;

@@ -1,0 +1,87 @@
+// Issue 17, local differences (src/core/duplicates-local.ts), on real pixels and a real SQLite
+// index: renders of one scene with a car that moved and the sun a little higher are different
+// photos, shown as similar shots, while a text overlay, a brighter and a JPEG-40 copy of one of
+// them are still the same photo as it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { Engine } from '../src/core/engine.js';
+import { findDuplicates } from '../src/core/duplicates.js';
+import { decodeForModel } from '../src/core/decode.js';
+import { localChange, localLook, twoShots } from '../src/core/duplicates-local.js';
+
+function sceneSvg(k: number): string {
+  let s = `<svg xmlns="http://www.w3.org/2000/svg" width="1000" height="700"><rect width="100%" height="100%" fill="#6f9fd0"/>`;
+  s += `<circle cx="${120 + k * 12}" cy="${140 - k * 2}" r="55" fill="#ffd84a"/>`;
+  for (let c = 0; c < 3; c++) s += `<ellipse cx="${200 + c * 300 + k * 9}" cy="${110 + c * 40}" rx="90" ry="30" fill="#fff"/>`;
+  s += `<path d="M0,470 Q250,380 500,460 T1000,430 L1000,700 L0,700 Z" fill="#4f8a3a"/>`;
+  s += `<rect x="560" y="330" width="260" height="190" fill="#c9a27a" stroke="#5a3b22" stroke-width="4"/><path d="M540,335 L690,230 L840,335 Z" fill="#8b2f2f"/>`;
+  for (let i = 0; i < 4; i++) s += `<rect x="${585 + i * 58}" y="370" width="40" height="40" fill="${(k >> i) & 1 ? '#ffe79a' : '#39465a'}" stroke="#fff" stroke-width="3"/>`;
+  s += `<rect x="150" y="380" width="26" height="120" fill="#6b4423"/><circle cx="163" cy="350" r="70" fill="#2f6b2a"/>`;
+  s += `<rect x="0" y="560" width="1000" height="60" fill="#555"/>`;
+  const carX = 100 + k * 45;
+  s += `<rect x="${carX}" y="520" width="140" height="45" rx="10" fill="#c0392b"/><circle cx="${carX + 30}" cy="568" r="16" fill="#111"/><circle cx="${carX + 110}" cy="568" r="16" fill="#111"/>`;
+  return s + '</svg>';
+}
+
+const overlay = Buffer.from(
+  `<svg xmlns="http://www.w3.org/2000/svg" width="1000" height="700"><text x="50%" y="630" font-family="sans-serif" font-size="78" font-weight="bold" fill="white" stroke="black" stroke-width="4" text-anchor="middle">© Photowords 2026</text></svg>`,
+);
+
+test('duplicates: renders of one scene with things moved are two photos; edits of one render are one', { timeout: 180_000 }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-duplocal-'));
+  try {
+    const photos = path.join(dir, 'photos');
+    fs.mkdirSync(photos);
+    const renders: string[] = [];
+    for (const k of [0, 3, 6]) {
+      const f = path.join(photos, `scene_${k}.jpg`);
+      await sharp(Buffer.from(sceneSvg(k))).jpeg({ quality: 90 }).toFile(f);
+      renders.push(f);
+    }
+    const [a] = renders;
+    const text = path.join(photos, 'scene_0_text.jpg');
+    await sharp(a).composite([{ input: overlay }]).jpeg({ quality: 90 }).toFile(text);
+    const brighter = path.join(photos, 'scene_0_brighter.jpg');
+    await sharp(a).modulate({ brightness: 1.2 }).jpeg({ quality: 90 }).toFile(brighter);
+    const jpeg40 = path.join(photos, 'scene_0_q40.jpg');
+    await sharp(a).jpeg({ quality: 40 }).toFile(jpeg40);
+
+    // The rule itself, on the pixels the model reads: an overlay adds detail in one photo only;
+    // a moved car leaves each render with things the other lacks.
+    const look = async (f: string) => {
+      const img = await decodeForModel(fs.readFileSync(f), 299);
+      return localLook(img.pixels, img.width, img.height);
+    };
+    const la = await look(a);
+    const moved = localChange(la, await look(renders[1]));
+    const edited = localChange(la, await look(text));
+    assert.ok(moved.balance >= 0.3 && moved.cells >= 8, `moved car: ${JSON.stringify(moved)}`);
+    assert.ok(edited.balance < 0.05 && edited.cells >= 8, `text overlay: ${JSON.stringify(edited)}`);
+    assert.ok(twoShots(la, await look(renders[1])) && !twoShots(la, await look(text)) && !twoShots(la, await look(brighter)) && !twoShots(la, await look(jpeg40)));
+
+    const engine = await Engine.open(path.join(dir, 'index.db'), { provider: 'cpu' });
+    try {
+      assert.equal((await engine.index([photos])).failed, 0);
+      const r = await findDuplicates(engine.store, { live: engine.liveIndex() });
+      const groupOf = new Map<string, number>();
+      r.groups.forEach((g, i) => g.members.forEach((m) => groupOf.set(m.path, i)));
+      const together = (x: string, y: string) => groupOf.has(x) && groupOf.get(x) === groupOf.get(y);
+      const names = r.groups.map((g) => g.members.map((m) => path.basename(m.path)).join('+')).join(' | ');
+      for (const x of renders) for (const y of renders) if (x < y) assert.ok(!together(x, y), `${path.basename(x)} and ${path.basename(y)} are two photos (groups: ${names})`);
+      for (const copy of [text, brighter, jpeg40]) assert.ok(together(a, copy), `${path.basename(copy)} is the same photo as its render (groups: ${names})`);
+      assert.ok(
+        r.similar.some((s) => s.members.filter((m) => renders.includes(m.path)).length >= 2),
+        'the renders are listed as similar shots',
+      );
+      assert.ok(r.pairs.localDiffers >= 1, JSON.stringify(r.pairs));
+    } finally {
+      await engine.close();
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

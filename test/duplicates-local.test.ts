@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import { Engine } from '../src/core/engine.js';
 import { findDuplicates } from '../src/core/duplicates.js';
 import { decodeForModel } from '../src/core/decode.js';
-import { localChange, localLook, twoShots } from '../src/core/duplicates-local.js';
+import { greyOfPixels, localChange, localLook, twoShots } from '../src/core/duplicates-local.js';
 
 function sceneSvg(k: number): string {
   let s = `<svg xmlns="http://www.w3.org/2000/svg" width="1000" height="700"><rect width="100%" height="100%" fill="#6f9fd0"/>`;
@@ -54,7 +54,7 @@ test('duplicates: renders of one scene with things moved are two photos; edits o
     // a moved car leaves each render with things the other lacks.
     const look = async (f: string) => {
       const img = await decodeForModel(fs.readFileSync(f), 299);
-      return localLook(img.pixels, img.width, img.height);
+      return localLook(greyOfPixels(img.pixels), img.width, img.height);
     };
     const la = await look(a);
     const moved = localChange(la, await look(renders[1]));

@@ -47,10 +47,16 @@ export interface LocalLook {
   detail: Float32Array;
 }
 
-/** The cells of an RGB image (the pixels the model reads: decode.ts, EXIF-oriented). */
-export function localLook(pixels: Uint8Array, width: number, height: number, N = LOCAL_SIDE): LocalLook {
-  const grey = new Float32Array(width * height);
+/** Grey (ITU-R BT.601 luma) of RGB pixels. */
+export function greyOfPixels(pixels: Uint8Array): Float32Array {
+  const grey = new Float32Array(pixels.length / 3);
   for (let i = 0, p = 0; i < grey.length; i++, p += 3) grey[i] = 0.299 * pixels[p] + 0.587 * pixels[p + 1] + 0.114 * pixels[p + 2];
+  return grey;
+}
+
+/** The cells of a grey image (of the pixels the model reads: decode.ts, EXIF-oriented). */
+export function localLook(grey: Float32Array, width: number, height: number): LocalLook {
+  const N = LOCAL_SIDE;
   const col = Int32Array.from({ length: width }, (_, x) => Math.min(N - 1, Math.floor(((x + 0.5) * N) / width)));
   const sum = new Float64Array(N * N);
   const grad = new Float64Array(N * N);
@@ -58,13 +64,13 @@ export function localLook(pixels: Uint8Array, width: number, height: number, N =
   const gcount = new Float64Array(N * N);
   for (let y = 0; y < height; y++) {
     const row = Math.min(N - 1, Math.floor(((y + 0.5) * N) / height)) * N;
-    for (let x = 0; x < width; x++) {
-      const i = y * width + x;
+    const inner = y + 1 < height;
+    for (let x = 0, i = y * width; x < width; x++, i++) {
       const c = row + col[x];
       const v = grey[i];
       sum[c] += v;
       count[c]++;
-      if (x + 1 < width && y + 1 < height) {
+      if (inner && x + 1 < width) {
         grad[c] += Math.abs(grey[i + 1] - v) + Math.abs(grey[i + width] - v);
         gcount[c]++;
       }

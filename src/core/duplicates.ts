@@ -42,7 +42,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import exifr from 'exifr';
 import { decodeForModel, readImageFile } from './decode.js';
-import { localLook, twoShots, type LocalLook } from './duplicates-local.js';
+import { greyOfPixels, localLook, twoShots, type LocalLook } from './duplicates-local.js';
 import { isRaw } from './formats.js';
 import { photoSource } from './source.js';
 import { HashIndex } from './hashindex.js';
@@ -420,20 +420,20 @@ export const DETAIL_SAME = 0.45;
  * box-averaged to DETAIL_SIDE squared grey cells whatever the aspect (as the hash squeezes them),
  * less each cell's 3 x 3 mean. The dot product of two is their detail's correlation.
  */
-function fineDetail(pixels: Uint8Array, width: number, height: number): Float32Array {
+function fineDetail(grey: Float32Array, width: number, height: number): Float32Array {
   const N = DETAIL_SIDE;
   const sum = new Float64Array(N * N);
   const count = new Float64Array(N * N);
   const col = Int32Array.from({ length: width }, (_, x) => Math.min(N - 1, Math.floor(((x + 0.5) * N) / width)));
   for (let y = 0, p = 0; y < height; y++) {
     const row = Math.min(N - 1, Math.floor(((y + 0.5) * N) / height)) * N;
-    for (let x = 0; x < width; x++, p += 3) {
+    for (let x = 0; x < width; x++, p++) {
       const c = row + col[x];
-      sum[c] += 0.299 * pixels[p] + 0.587 * pixels[p + 1] + 0.114 * pixels[p + 2];
+      sum[c] += grey[p];
       count[c]++;
     }
   }
-  const grey = sum.map((v, i) => (count[i] > 0 ? v / count[i] : 0));
+  const cells = sum.map((v, i) => (count[i] > 0 ? v / count[i] : 0));
   const out = new Float32Array(N * N);
   let mean = 0;
   for (let y = 0; y < N; y++) {
@@ -442,11 +442,11 @@ function fineDetail(pixels: Uint8Array, width: number, height: number): Float32A
       let n = 0;
       for (let yy = Math.max(0, y - 1); yy <= Math.min(N - 1, y + 1); yy++) {
         for (let xx = Math.max(0, x - 1); xx <= Math.min(N - 1, x + 1); xx++) {
-          s += grey[yy * N + xx];
+          s += cells[yy * N + xx];
           n++;
         }
       }
-      out[y * N + x] = grey[y * N + x] - s / n;
+      out[y * N + x] = cells[y * N + x] - s / n;
       mean += out[y * N + x];
     }
   }
@@ -501,11 +501,21 @@ function greyTable(pixels: Uint8Array, width: number, height: number): GreyTable
 const WCOS = Float64Array.from({ length: 8 * 32 }, (_, i) => Math.cos(((2 * (i % 32) + 1) * (Math.floor(i / 32) + 1) * Math.PI) / 64));
 
 /** The perceptual hash (phash.ts's construction) of the window [x0, x0 + w) x [y0, y0 + h) of a grey image. */
+// Scratch for windowHash, which runs hundreds of times a search and never awaits in between.
+const CELL = new Float64Array(32 * 32);
+const ROWS = new Float64Array(32 * 8);
+const XS = new Int32Array(33);
+const YS = new Int32Array(33);
+
 function windowHash(g: GreyTable, x0: number, y0: number, w: number, h: number): Hash64 {
   const W = g.width + 1;
-  const cell = new Float64Array(32 * 32);
-  const xs = Int32Array.from({ length: 33 }, (_, i) => Math.round(x0 + (i * w) / 32));
-  const ys = Int32Array.from({ length: 33 }, (_, i) => Math.round(y0 + (i * h) / 32));
+  const cell = CELL;
+  const xs = XS;
+  const ys = YS;
+  for (let i = 0; i <= 32; i++) {
+    xs[i] = Math.round(x0 + (i * w) / 32);
+    ys[i] = Math.round(y0 + (i * h) / 32);
+  }
   for (let cy = 0; cy < 32; cy++) {
     for (let cx = 0; cx < 32; cx++) {
       const a = ys[cy] * W + xs[cx];
@@ -516,7 +526,7 @@ function windowHash(g: GreyTable, x0: number, y0: number, w: number, h: number):
       cell[cy * 32 + cx] = n > 0 ? (g.sat[d] - g.sat[b] - g.sat[c] + g.sat[a]) / n : 0;
     }
   }
-  const rows = new Float64Array(32 * 8);
+  const rows = ROWS;
   for (let y = 0; y < 32; y++) {
     for (let u = 0; u < 8; u++) {
       let s = 0;
@@ -584,6 +594,8 @@ function nearestWindow(g: GreyTable, target: Hash64, mw: number, mh: number, eno
   return best;
 }
 
+/** Links checked together (their files read while others' pixels are gone over); each may hold two decoded photos. */
+const CHECKS_AT_ONCE = 8;
 /** Lossless formats: a re-save keeps every pixel. */
 const LOSSLESS = /\.(png|gif|bmp|tiff?)$/i;
 
@@ -939,7 +951,11 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
     const lookOf = (id: number) => {
       let d = looks.get(id);
       if (!d) {
-        d = pixelsOf(id).then((img) => img && { fine: fineDetail(img.pixels, img.width, img.height), local: localLook(img.pixels, img.width, img.height) });
+        d = pixelsOf(id).then((img) => {
+          if (!img) return null;
+          const grey = greyOfPixels(img.pixels);
+          return { fine: fineDetail(grey, img.width, img.height), local: localLook(grey, img.width, img.height) };
+        });
         if (looks.size >= 4096) looks = new Map();
         looks.set(id, d);
       }
@@ -1053,26 +1069,29 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
     // words only to the wider crops.
     for (const p of lookAlikes) near(p.a, p.b);
     const cosineOf = (l: Link, a: number, b: number) => (l.by === 'words' || l.by === 'phash+words' ? l.score : pairCosine(a, b));
-    for (const [a, m] of edges) {
-      for (const [b, l] of m) {
-        if (b < a || l.by === 'bytes') continue;
-        const ra = recs.get(a)!;
-        const rb = recs.get(b)!;
-        const why = await apart(ra, rb);
-        if (!why) {
-          if (l.by !== 'phash' && l.by !== 'phash+words') continue;
+    // The checks of a few links at a time run together, so that one photo's file is read while
+    // another's pixels are gone over; each check is on its own, so the verdicts are the same.
+    const checks: [number, number, Link][] = [];
+    for (const [a, m] of edges) for (const [b, l] of m) if (b > a && l.by !== 'bytes') checks.push([a, b, l]);
+    for (let i = 0; i < checks.length; i += CHECKS_AT_ONCE) {
+      const batch = checks.slice(i, i + CHECKS_AT_ONCE);
+      const verdicts = await Promise.all(
+        batch.map(async ([a, b, l]) => {
+          const why = await apart(recs.get(a)!, recs.get(b)!);
+          if (why) return 'different shots';
+          if (l.by !== 'phash' && l.by !== 'phash+words') return undefined;
           // Words alike enough pass on their own, whatever the detail (a crop): no need to look.
-          const cos = cosineOf(l, a, b);
-          if (cos >= sensitivity - 1e-4 || !(await detailDiffers(a, b))) continue;
-          pairs.detailDiffers++;
-          unlink(a, b);
-          lookAlikes.push({ a, b, score: cos });
-          continue;
-        }
+          if (cosineOf(l, a, b) >= sensitivity - 1e-4) return undefined;
+          return (await detailDiffers(a, b)) ? 'detail differs' : undefined;
+        }),
+      );
+      batch.forEach(([a, b, l], k) => {
+        if (!verdicts[k]) return;
+        if (verdicts[k] === 'detail differs') pairs.detailDiffers++;
+        else pairs.differentShots++;
         unlink(a, b);
-        pairs.differentShots++;
         lookAlikes.push({ a, b, score: cosineOf(l, a, b) });
-      }
+      });
     }
 
     /**

@@ -76,8 +76,15 @@ describe('decodeForModel\'s paths', () => {
     }
   });
 
-  test('a cut-off JPEG is still refused as corrupt (libjpeg-turbo refuses it, sharp says why)', async () => {
+  test('a cut-off JPEG leaves the in-thread path (libjpeg-turbo refuses it) for the cut-off rule: its top rows with a note, or refused with the share read', async () => {
     const buf = readFileSync(caltech[4]);
-    await assert.rejects(decodeForModel(buf.subarray(0, Math.floor(buf.length * 0.6)), 299), (e: Error & { code?: string }) => e.code === 'corrupt');
+    const whole = await decodeForModel(buf, 299);
+    const most = await decodeForModel(buf.subarray(0, Math.floor(buf.length * 0.95)), 299);
+    assert.match(most.note ?? '', /^cut-off file: /);
+    assert.ok(most.height <= whole.height);
+    await assert.rejects(
+      decodeForModel(buf.subarray(0, Math.floor(buf.length * 0.2)), 299),
+      (e: Error & { code?: string; reason?: string }) => e.code === 'corrupt' && /^truncated JPEG: only \d+%/.test(e.reason ?? ''),
+    );
   });
 });

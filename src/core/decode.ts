@@ -156,7 +156,11 @@ export async function decodeForModel(source: Buffer | PhotoSource, maxSide: numb
     // A turned camera JPEG keeps libjpeg's DCT scaling only if it is resized before the turn (jpegscale.ts).
     if (header && turnedForShrinkOnLoad(storedWidth, storedHeight, orientation, shape)) return { ...(await scaledJpegPixels(input, orientation, shape, { failOn, limitInputPixels: limit })), ...full, note: src.note };
     // The limit applies again here, as a second guard in case a header understated the size.
-    const image = oriented(sharp(input, { failOn, limitInputPixels: limit, autoOrient: false, ...frame }), orientation);
+    // The file's own orientation through sharp's autoOrient (the pixels every index so far was
+    // built from); an orientation from outside the bytes (a RAW's) explicitly.
+    const image = src.orientation === undefined
+      ? sharp(input, { failOn, limitInputPixels: limit, autoOrient: true, ...frame })
+      : oriented(sharp(input, { failOn, limitInputPixels: limit, autoOrient: false, ...frame }), orientation);
     return { ...(await toModelPixels(image, shape)), ...full, note: src.note };
   } catch (err) {
     const e = classifyError(err);

@@ -57,8 +57,8 @@ test('duplicates: renders of one scene with things moved are two photos; edits o
       return localLook(greyOfPixels(img.pixels), img.width, img.height);
     };
     const la = await look(a);
-    const moved = localChange(la, await look(renders[1]));
-    const edited = localChange(la, await look(text));
+    const moved = localChange(la.coarse, (await look(renders[1])).coarse);
+    const edited = localChange(la.coarse, (await look(text)).coarse);
     assert.ok(moved.balance >= 0.3 && moved.cells >= 8, `moved car: ${JSON.stringify(moved)}`);
     assert.ok(edited.balance < 0.05 && edited.cells >= 8, `text overlay: ${JSON.stringify(edited)}`);
     assert.ok(twoShots(la, await look(renders[1])) && !twoShots(la, await look(text)) && !twoShots(la, await look(brighter)) && !twoShots(la, await look(jpeg40)));

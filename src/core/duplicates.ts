@@ -42,7 +42,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import exifr from 'exifr';
 import { decodeForModel, readImageFile } from './decode.js';
-import { greyOfPixels, localLook, twoShots, type LocalLook } from './duplicates-local.js';
+import { LOCAL_FINE_SIDE, greyOfPixels, localLook, twoShots, type LocalLook } from './duplicates-local.js';
 import { isRaw } from './formats.js';
 import { photoSource } from './source.js';
 import { HashIndex } from './hashindex.js';
@@ -404,7 +404,7 @@ export function differentShots(a: ShotFacts, b: ShotFacts): string | undefined {
 }
 
 /** Side of the grey image whose fine detail two hash-linked photos must share. */
-const DETAIL_SIDE = 64;
+const DETAIL_SIDE = LOCAL_FINE_SIDE;
 /**
  * Least correlation of two photos' fine detail (DETAIL_SIDE x DETAIL_SIDE grey, less each
  * pixel's 3 x 3 mean) for a perceptual-hash link whose words do not reach the sensitivity: the
@@ -417,23 +417,11 @@ export const DETAIL_SAME = 0.45;
 
 /**
  * A photo's fine detail as a unit vector: the pixels the model reads (decode.ts, EXIF-oriented),
- * box-averaged to DETAIL_SIDE squared grey cells whatever the aspect (as the hash squeezes them),
- * less each cell's 3 x 3 mean. The dot product of two is their detail's correlation.
+ * box-averaged to DETAIL_SIDE squared grey cells whatever the aspect (as the hash squeezes them:
+ * the local-difference check's finer cells, duplicates-local.ts), less each cell's 3 x 3 mean. The dot product of two is their detail's correlation.
  */
-function fineDetail(grey: Float32Array, width: number, height: number): Float32Array {
+function fineDetail(cells: Float32Array): Float32Array {
   const N = DETAIL_SIDE;
-  const sum = new Float64Array(N * N);
-  const count = new Float64Array(N * N);
-  const col = Int32Array.from({ length: width }, (_, x) => Math.min(N - 1, Math.floor(((x + 0.5) * N) / width)));
-  for (let y = 0, p = 0; y < height; y++) {
-    const row = Math.min(N - 1, Math.floor(((y + 0.5) * N) / height)) * N;
-    for (let x = 0; x < width; x++, p++) {
-      const c = row + col[x];
-      sum[c] += grey[p];
-      count[c]++;
-    }
-  }
-  const cells = sum.map((v, i) => (count[i] > 0 ? v / count[i] : 0));
   const out = new Float32Array(N * N);
   let mean = 0;
   for (let y = 0; y < N; y++) {
@@ -953,8 +941,8 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
       if (!d) {
         d = pixelsOf(id).then((img) => {
           if (!img) return null;
-          const grey = greyOfPixels(img.pixels);
-          return { fine: fineDetail(grey, img.width, img.height), local: localLook(grey, img.width, img.height) };
+          const local = localLook(greyOfPixels(img.pixels), img.width, img.height);
+          return { fine: fineDetail(local.fine.mean), local };
         });
         if (looks.size >= 4096) looks = new Map();
         looks.set(id, d);

@@ -988,9 +988,11 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
      */
     const sameFraming = (a: ImageRecord, b: ImageRecord, l?: Link) => {
       if (!a.width || a.width !== b.width || a.height !== b.height || l?.by === 'turned') return false;
+      // Without both hashes a turn cannot be ruled out (the words-alone comparison, a photo whose
+      // hash could not be filled in): no verdict, as with a fact only one file carries.
       const ca = store.getPhash(a.id);
       const hb = phashes.get(b.id);
-      if (!ca || !hb) return true;
+      if (!ca || !hb) return false;
       const turned = dihedralHashes(ca);
       const plain = hamming(turned[0], hb);
       for (let ti = 1; ti < turned.length; ti++) if (hamming(turned[ti], hb) + 8 <= plain) return false;

@@ -25,7 +25,10 @@
 // A link found so is turned down when the files say the two are different shots (EXIF camera,
 // lens or capture time, both present and different; two lossless files of one size whose pixels
 // differ), or when a hash link's photos differ in fine detail (DETAIL_SAME) and the words do not
-// vouch for them alone. Such pairs, like links that did not make a group, go to "similar shots".
+// vouch for them alone; and a keeper and a photo joining it, of one pixel size, are two shots when
+// they differ locally both ways (duplicates-local.ts: a car moved, a form filled in by someone
+// else, where an edit would leave one of them the richer everywhere it differs). Such pairs, like
+// links that did not make a group, go to "similar shots".
 //
 // Groups never chain (issue 17: test-chart shots 2 bits apart one to the next made one group of
 // 264 photos). In each set of linked photos the keeper is chosen first, then only photos with

@@ -166,6 +166,11 @@ test('a folder with videos, sidecars and a hidden folder lists them as not read,
   await folder.locator('[data-testid=folder-remove]').click();
   await folder.locator('[data-testid=folder-remove-confirm]').click();
   await page.locator(`[data-testid=folder][data-path="${mixed}"]`).waitFor({ state: 'detached' });
+  // The grid keeps drawing its pages until their fresh copies arrive: wait for those.
+  await page.waitForFunction((gone) => {
+    const first = document.querySelector('[data-testid=photo]')?.getAttribute('data-path');
+    return !!first && !first.startsWith(gone);
+  }, mixed);
 });
 
 test('a result opens a large preview; "Find similar" again from a result; back and forward', async () => {

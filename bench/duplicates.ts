@@ -24,6 +24,7 @@ import { createRequire } from 'node:module';
 import { Engine } from '../src/core/engine.js';
 import { DEFAULT_SENSITIVITY, fillMissingPhashes, findDuplicates } from '../src/core/duplicates.js';
 import { mulberry32 } from '../src/core/random.js';
+import { generatedSet } from './generated-set.js';
 
 // A CommonJS module whose types declare an ES default export: loaded as what it is.
 const phash = createRequire(import.meta.url)('sharp-phash') as (image: Buffer) => Promise<string>;
@@ -133,51 +134,44 @@ function shuffled<T>(xs: T[], rand: () => number): T[] {
 
 /** Makes the set under WORK/photos (once; --fresh remakes it) and returns its manifest. */
 async function makeSet(): Promise<Photo[]> {
-  const manifestPath = path.join(WORK, 'manifest.json');
   const key = JSON.stringify({ ORIGINALS, NEGATIVES, DISTRACTORS, edits: Object.keys(EDITS), v: 3 });
-  if (!args.includes('--fresh') && fs.existsSync(manifestPath)) {
-    const m = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as { key: string; photos: Photo[] };
-    if (m.key === key) return m.photos;
-  }
-  fs.rmSync(WORK, { recursive: true, force: true });
-  const dir = path.join(WORK, 'photos');
-  fs.mkdirSync(dir, { recursive: true });
-  const rand = mulberry32(5);
-  const flowers = path.join(DATA, 'flowers17');
-  const classes = fs.readdirSync(flowers).sort();
-  const pools = classes.map((c) => shuffled(listClass(path.join(flowers, c)), rand));
-  const photos: Photo[] = [];
-  const t0 = performance.now();
-  for (let i = 0; i < ORIGINALS; i++) {
-    const c = i % classes.length;
-    const src = pools[c].shift()!;
-    const { width: w = 0, height: h = 0 } = await sharp(src).metadata();
-    const base = `f${String(i).padStart(3, '0')}`;
-    fs.copyFileSync(src, path.join(dir, `${base}_original.jpg`));
-    photos.push({ file: `${base}_original.jpg`, family: i, kind: 'original', cls: `flowers17/${classes[c]}`, source: path.relative(DATA, src) });
-    for (const [kind, edit] of Object.entries(EDITS)) {
-      fs.writeFileSync(path.join(dir, `${base}_${kind}.jpg`), await edit(src, w, h, i));
-      photos.push({ file: `${base}_${kind}.jpg`, family: i, kind, cls: `flowers17/${classes[c]}`, source: path.relative(DATA, src) });
+  return generatedSet<Photo>(WORK, key, args.includes('--fresh'), async (dir) => {
+    const rand = mulberry32(5);
+    const flowers = path.join(DATA, 'flowers17');
+    const classes = fs.readdirSync(flowers).sort();
+    const pools = classes.map((c) => shuffled(listClass(path.join(flowers, c)), rand));
+    const photos: Photo[] = [];
+    const t0 = performance.now();
+    for (let i = 0; i < ORIGINALS; i++) {
+      const c = i % classes.length;
+      const src = pools[c].shift()!;
+      const { width: w = 0, height: h = 0 } = await sharp(src).metadata();
+      const base = `f${String(i).padStart(3, '0')}`;
+      fs.copyFileSync(src, path.join(dir, `${base}_original.jpg`));
+      photos.push({ file: `${base}_original.jpg`, family: i, kind: 'original', cls: `flowers17/${classes[c]}`, source: path.relative(DATA, src) });
+      for (const [kind, edit] of Object.entries(EDITS)) {
+        fs.writeFileSync(path.join(dir, `${base}_${kind}.jpg`), await edit(src, w, h, i));
+        photos.push({ file: `${base}_${kind}.jpg`, family: i, kind, cls: `flowers17/${classes[c]}`, source: path.relative(DATA, src) });
+      }
+      if (i % 10 === 9) log(`  made ${i + 1}/${ORIGINALS} families (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
     }
-    if (i % 10 === 9) log(`  made ${i + 1}/${ORIGINALS} families (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
-  }
-  for (let i = 0; i < NEGATIVES; i++) {
-    const c = i % classes.length;
-    const src = pools[c].shift()!;
-    const file = `neg_${classes[c]}_${path.basename(src)}`;
-    fs.copyFileSync(src, path.join(dir, file));
-    photos.push({ file, family: null, kind: 'negative', cls: `flowers17/${classes[c]}`, source: path.relative(DATA, src) });
-  }
-  const caltech = path.join(DATA, 'caltech101');
-  const all = fs.readdirSync(caltech).sort().flatMap((c) => listClass(path.join(caltech, c)).map((f) => ({ f, c })));
-  for (let i = 0; i < DISTRACTORS; i++) {
-    const { f, c } = all[Math.floor((i * all.length) / DISTRACTORS)];
-    const file = `dis_${c}_${path.basename(f)}`;
-    fs.copyFileSync(f, path.join(dir, file));
-    photos.push({ file, family: null, kind: 'distractor', cls: `caltech101/${c}`, source: path.relative(DATA, f) });
-  }
-  fs.writeFileSync(manifestPath, JSON.stringify({ key, photos }, null, 1));
-  return photos;
+    for (let i = 0; i < NEGATIVES; i++) {
+      const c = i % classes.length;
+      const src = pools[c].shift()!;
+      const file = `neg_${classes[c]}_${path.basename(src)}`;
+      fs.copyFileSync(src, path.join(dir, file));
+      photos.push({ file, family: null, kind: 'negative', cls: `flowers17/${classes[c]}`, source: path.relative(DATA, src) });
+    }
+    const caltech = path.join(DATA, 'caltech101');
+    const all = fs.readdirSync(caltech).sort().flatMap((c) => listClass(path.join(caltech, c)).map((f) => ({ f, c })));
+    for (let i = 0; i < DISTRACTORS; i++) {
+      const { f, c } = all[Math.floor((i * all.length) / DISTRACTORS)];
+      const file = `dis_${c}_${path.basename(f)}`;
+      fs.copyFileSync(f, path.join(dir, file));
+      photos.push({ file, family: null, kind: 'distractor', cls: `caltech101/${c}`, source: path.relative(DATA, f) });
+    }
+    return photos;
+  });
 }
 
 /** A negative that is in truth the same photo as an original (DATASET_DUPLICATES) joins that original's family. */

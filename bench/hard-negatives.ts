@@ -34,6 +34,7 @@ import { Engine } from '../src/core/engine.js';
 import { findDuplicates } from '../src/core/duplicates.js';
 import { hamming, hashOf } from '../src/core/phash.js';
 import { mulberry32 } from '../src/core/random.js';
+import { generatedSet } from './generated-set.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {
@@ -259,30 +260,23 @@ async function makeCaltechAlike(dir: string, photos: Photo[]) {
 const SETS = ['chart-cameras', 'bursts', 'screens', 'scene-renders', 'forms', 'caltech-alike'];
 
 async function makeSet(): Promise<Photo[]> {
-  const manifestPath = path.join(WORK, 'manifest.json');
   const key = JSON.stringify({ sets: SETS, v: 2 });
-  if (!args.includes('--fresh') && fs.existsSync(manifestPath)) {
-    const m = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as { key: string; photos: Photo[] };
-    if (m.key === key) return m.photos;
-  }
-  fs.rmSync(WORK, { recursive: true, force: true });
-  const dir = path.join(WORK, 'photos');
-  fs.mkdirSync(dir, { recursive: true });
-  const photos: Photo[] = [];
-  const t0 = performance.now();
-  for (const [name, make] of [
-    ['chart-cameras', makeChartCameras],
-    ['bursts', makeBursts],
-    ['screens', makeScreens],
-    ['scene-renders', makeSceneRenders],
-    ['forms', makeForms],
-    ['caltech-alike', makeCaltechAlike],
-  ] as const) {
-    await make(dir, photos);
-    log(`  made ${name} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
-  }
-  fs.writeFileSync(manifestPath, JSON.stringify({ key, photos }, null, 1));
-  return photos;
+  return generatedSet<Photo>(WORK, key, args.includes('--fresh'), async (dir) => {
+    const photos: Photo[] = [];
+    const t0 = performance.now();
+    for (const [name, make] of [
+      ['chart-cameras', makeChartCameras],
+      ['bursts', makeBursts],
+      ['screens', makeScreens],
+      ['scene-renders', makeSceneRenders],
+      ['forms', makeForms],
+      ['caltech-alike', makeCaltechAlike],
+    ] as const) {
+      await make(dir, photos);
+      log(`  made ${name} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+    }
+    return photos;
+  });
 }
 
 interface SetScore {

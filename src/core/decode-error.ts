@@ -37,3 +37,11 @@ export class DecodeError extends Error {
   }
 }
 
+
+/** sharp's own default (0x3FFF x 0x3FFF): big enough for any camera or stitched panorama we expect. */
+export const DEFAULT_PIXEL_LIMIT = 268_402_689;
+
+/** A picture refused by its size from the header, before any pixel is decoded. */
+export function tooManyPixels(width: number, height: number, limit: number): DecodeError {
+  return new DecodeError('too-many-pixels', `image too large: ${width} x ${height} pixels exceeds the limit of ${limit} pixels`);
+}

@@ -11,15 +11,13 @@ import { resizeRgb } from './resample.js';
 import { turnedForShrinkOnLoad, scaledJpegPixels } from './jpegscale.js';
 import { photoSource } from './source.js';
 
-/** sharp's own default (0x3FFF x 0x3FFF): big enough for any camera or stitched panorama we expect. */
-export const DEFAULT_PIXEL_LIMIT = 268_402_689;
 export const DEFAULT_MAX_BYTES = 512 * 1024 * 1024;
 /** InceptionV3's smallest valid input side. */
 export const DEFAULT_MIN_SIDE = 75;
 export const DEFAULT_STEP = 16;
 
-export { DecodeError, TRANSIENT_FAILURES, type DecodeFailureCode } from './decode-error.js';
-import { DecodeError, type DecodeFailureCode } from './decode-error.js';
+export { DEFAULT_PIXEL_LIMIT, DecodeError, TRANSIENT_FAILURES, type DecodeFailureCode } from './decode-error.js';
+import { DEFAULT_PIXEL_LIMIT, DecodeError, tooManyPixels, type DecodeFailureCode } from './decode-error.js';
 
 export interface ShapeOptions {
   /** The short side is rounded to a multiple of this so similar aspect ratios share one shape. */
@@ -428,10 +426,6 @@ export async function loadForModel(
   const { buffer, ...file } = await readImageFile(path, opts);
   const decoded = await decodeForModel(await photoSource(path, { buffer, ...file }, maxSide), maxSide, opts);
   return { ...file, ...decoded };
-}
-
-function tooManyPixels(width: number, height: number, limit: number): DecodeError {
-  return new DecodeError('too-many-pixels', `image too large: ${width} x ${height} pixels exceeds the limit of ${limit} pixels`);
 }
 
 function fileTooLarge(size: number, maxBytes: number): DecodeError {

@@ -7,7 +7,7 @@
 // (irot/imir) and assembles grid (tiled) images as it decodes.
 
 import { createRequire } from 'node:module';
-import { DecodeError } from './decode-error.js';
+import { DEFAULT_PIXEL_LIMIT, DecodeError, tooManyPixels } from './decode-error.js';
 
 /** The parts of libheif's C API this module calls (pointers are numbers into the wasm heap). */
 interface LibHeif {
@@ -99,6 +99,8 @@ export function decodeHeif(input: Uint8Array, minLongSide: number): HeifPixels {
     handles.push(primary);
     const fullWidth = h._heif_image_handle_get_width(primary);
     const fullHeight = h._heif_image_handle_get_height(primary);
+    // Refused from the header, as decode.ts does for other formats, before the heap grows for it.
+    if (fullWidth * fullHeight > DEFAULT_PIXEL_LIMIT) throw tooManyPixels(fullWidth, fullHeight, DEFAULT_PIXEL_LIMIT);
 
     let chosen = primary;
     const count = Math.min(8, h._heif_image_handle_get_number_of_thumbnails(primary));

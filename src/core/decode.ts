@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import sharp, { type OutputInfo, type Sharp } from 'sharp';
 import jpegTurbo from '@julusian/jpeg-turbo';
-import { jpegHeaderSize, type HeaderSize } from './imageheader.js';
+import { jpegHeaderSize, swapsSides, type HeaderSize } from './imageheader.js';
 import { resizeRgb } from './resample.js';
 import { turnedForShrinkOnLoad, scaledJpegPixels } from './jpegscale.js';
 import { photoSource } from './source.js';
@@ -139,7 +139,7 @@ export async function decodeForModel(source: Buffer | PhotoSource, maxSide: numb
   }
   if (limit !== false && storedWidth * storedHeight > limit) throw tooManyPixels(storedWidth, storedHeight, limit);
   orientation = src.orientation ?? orientation;
-  const turned = orientation >= 5 && orientation <= 8;
+  const turned = swapsSides(orientation);
   const srcWidth = turned ? storedHeight : storedWidth;
   const srcHeight = turned ? storedWidth : storedHeight;
   checkPhotoSize(srcWidth, srcHeight);
@@ -164,7 +164,7 @@ export async function decodeForModel(source: Buffer | PhotoSource, maxSide: numb
     const e = classifyError(err);
     // A cut-off JPEG that every image viewer shows is read by the rule in readCutOffJpeg.
     if (header && e.code === 'corrupt' && failOn !== 'none') {
-      const cut = await readCutOffJpeg(input, orientation, maxSide, opts);
+      const cut = await readCutOffJpeg(input, { width: storedWidth, height: storedHeight }, orientation, maxSide, opts);
       return { ...cut, srcWidth: src.fullWidth ?? cut.srcWidth, srcHeight: src.fullHeight ?? cut.srcHeight, note: [src.note, cut.note].filter(Boolean).join('; ') };
     }
     throw e;
@@ -249,11 +249,10 @@ export const CUT_OFF_MIN_SHARE = 0.7;
  * they are at least CUT_OFF_MIN_SHARE of the picture. A progressive JPEG cut in a later scan has
  * no flat band: the whole picture is there at lower detail, which is what the note then says.
  */
-async function readCutOffJpeg(input: Buffer, orientation: number, maxSide: number, opts: DecodeOptions): Promise<DecodedImage> {
+async function readCutOffJpeg(input: Buffer, stored: Shape, orientation: number, maxSide: number, opts: DecodeOptions): Promise<DecodedImage> {
   const limit = opts.limitInputPixels ?? DEFAULT_PIXEL_LIMIT;
+  const { width: storedWidth, height: storedHeight } = stored;
   let rows: number;
-  let storedWidth: number;
-  let storedHeight: number;
   try {
     // A small copy of the stored picture (libjpeg's DCT scaling keeps this cheap) is enough to
     // find where the flat band starts.
@@ -262,9 +261,6 @@ async function readCutOffJpeg(input: Buffer, orientation: number, maxSide: numbe
       .removeAlpha()
       .raw()
       .toBuffer({ resolveWithObject: true });
-    const meta = await sharp(input, { failOn: 'none', limitInputPixels: false }).metadata();
-    storedWidth = meta.width;
-    storedHeight = meta.height;
     const { data, info } = probe;
     rows = info.height;
     const rowFlat = (y: number, r: number, g: number, b: number) => {
@@ -286,7 +282,7 @@ async function readCutOffJpeg(input: Buffer, orientation: number, maxSide: numbe
       );
     }
     const keep = Math.max(1, Math.floor((storedHeight * rows) / info.height));
-    const turned = orientation >= 5 && orientation <= 8;
+    const turned = swapsSides(orientation);
     const width = turned ? keep : storedWidth;
     const height = turned ? storedWidth : keep;
     const shape = targetShape(width, height, maxSide, opts);

@@ -3,7 +3,6 @@
 // spreadsheets and scripts. It only describes; nothing here moves or deletes a file.
 import fs from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
 import PQueue from 'p-queue';
 import { whyLinked, type DuplicateGroup, type DuplicateReport } from './duplicates.js';
 import { openPathForDisplay } from './source.js';

@@ -74,7 +74,7 @@ export function jpegHeaderSize(buf: Uint8Array): HeaderSize | undefined {
   }
   if (!frame || frame.width === 0 || frame.height === 0) return undefined;
   const o = orientation ?? 1;
-  const swap = o >= 5;
+  const swap = swapsSides(o);
   return { ...frame, orientation: o, displayWidth: swap ? frame.height : frame.width, displayHeight: swap ? frame.width : frame.height, colourManaged };
 }
 
@@ -113,4 +113,9 @@ function exifOrientation(buf: Uint8Array, start: number, end: number): number | 
     return o >= 1 && o <= 8 ? o : null;
   }
   return 1;
+}
+
+/** EXIF orientations 5-8 turn the picture by a quarter: width and height trade places. */
+export function swapsSides(orientation: number): boolean {
+  return orientation >= 5 && orientation <= 8;
 }

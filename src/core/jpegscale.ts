@@ -7,6 +7,7 @@
 // is what sharp's own autoOrient does: the same pixels, for a fraction of the work.
 import sharp from 'sharp';
 import { DecodeError, type Shape } from './decode.js';
+import { swapsSides } from './imageheader.js';
 
 /**
  * sharp's rule (pipeline.cc): shrink-on-load needs a shrink of at least 4 on both axes (it
@@ -30,7 +31,7 @@ export async function scaledJpegPixels(
   shape: Shape,
   opts: { failOn: 'none' | 'truncated' | 'error' | 'warning'; limitInputPixels: number | false },
 ): Promise<{ pixels: Uint8Array; width: number; height: number }> {
-  const turned = orientation >= 5 && orientation <= 8;
+  const turned = swapsSides(orientation);
   let image = sharp(input, { failOn: opts.failOn, limitInputPixels: opts.limitInputPixels, autoOrient: false })
     .flatten({ background: '#ffffff' })
     .toColourspace('srgb')

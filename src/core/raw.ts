@@ -31,7 +31,7 @@ async function tool(): Promise<ExifToolType> {
 let scratch: Promise<string> | undefined;
 let nextScratch = 0;
 
-/** Ends exiftool's process (the engine calls this on close; a later read starts it again). */
+/** Ends exiftool's process and removes its previews' folder (tests; a later read starts it again). */
 export async function closeRawReader(): Promise<void> {
   const et = exiftool;
   exiftool = undefined;
@@ -39,15 +39,6 @@ export async function closeRawReader(): Promise<void> {
   scratch = undefined;
   await et?.end();
   if (dir) await rm(await dir, { recursive: true, force: true });
-}
-
-export interface RawPreview {
-  /** The embedded image's bytes (a JPEG, or a TIFF for a few older formats). */
-  bytes: Buffer;
-  /** Which tag held it, for notes and logs. */
-  tag: string;
-  /** EXIF orientation of the RAW (1-8): previews are stored as the sensor saw them. */
-  orientation: number;
 }
 
 /** exiftool's words for the orientations, for a build that returns them as text. */

@@ -12,7 +12,7 @@ import { DecodeError } from './decode-error.js';
 import { MIN_PHOTO_SIDE, oriented, readImageFile, type PhotoSource } from './decode.js';
 import { photoReader } from './formats.js';
 import { decodeHeifOffThread } from './heic-worker.js';
-import { jpegHeaderSize } from './imageheader.js';
+import { jpegHeaderSize, swapsSides } from './imageheader.js';
 import { readRawPreviews } from './raw.js';
 
 /** The version of a file that was read and hashed. */
@@ -104,8 +104,7 @@ async function rawSource(path: string, file: FileBytes, longSide: number): Promi
       problems.push(`${c.tag}: no size`);
       continue;
     }
-    const turned = orientation >= 5 && orientation <= 8;
-    const [w, h] = turned ? [height, width] : [width, height];
+    const [w, h] = swapsSides(orientation) ? [height, width] : [width, height];
     if (Math.max(w, h) < MIN_PHOTO_SIDE) {
       // Stubs and some old cameras keep an 8 x 8 placeholder: not a picture of the photo.
       if (!largest || w * h > largest.width * largest.height) largest = { tag: c.tag, width: w, height: h };

@@ -4,7 +4,6 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import PQueue from 'p-queue';
-import sharp from 'sharp';
 import { openPathForDisplay } from './source.js';
 import { THUMB_SIZES } from '../shared/api.js';
 

@@ -500,7 +500,76 @@ export const HTTP = {
   file: '/file',
   /** GET ?format=html|csv|json&sensitivity= : the duplicates report as a download (Content-Disposition: attachment). */
   duplicatesReport: '/api/duplicates-report',
+  /** GET -> AuthState. Open to everyone: the page asks it first to know whether to show setup or sign-in. */
+  authState: '/api/auth/state',
+  /** POST { password, setupToken? } -> AuthState (signed in). 409 once a password is set; 403 without the setup token. */
+  authSetup: '/api/auth/setup',
+  /** POST { password } -> AuthState (signed in). 401 wrong password, 429 rate-limited (Retry-After). */
+  authLogin: '/api/auth/login',
+  /** POST -> AuthState (signed out, session deleted, cookie cleared). */
+  authLogout: '/api/auth/logout',
+  /** POST { current, password } -> AuthState; every other session ends. */
+  authPassword: '/api/auth/password',
+  /** GET -> ApiTokenInfo[]; POST { name, scope } -> NewApiToken. Full-scope session only. */
+  authTokens: '/api/auth/tokens',
+  /** POST { id } -> { ok: true }. */
+  authTokensRevoke: '/api/auth/tokens/revoke',
 } as const;
+
+/** The header every changing request authenticated by the session cookie carries, equal to AuthState.csrf. */
+export const CSRF_HEADER = 'x-photowords-csrf';
+
+/** What an API token or session may do: 'read' calls only GETs and READ_ONLY_METHODS. */
+export type AuthScope = 'full' | 'read';
+
+/** Where this browser stands with the server (GET HTTP.authState). */
+export interface AuthState {
+  /** Sign-in is needed (any bind but loopback, or --auth). */
+  required: boolean;
+  /** The owner's password has been set (false: first-run setup). */
+  passwordSet: boolean;
+  signedIn: boolean;
+  scope: AuthScope | null;
+  /** The token to send in CSRF_HEADER on changing calls: the session's, or per server run when sign-in is not required; null when signed out. */
+  csrf: string | null;
+  /** Setup needs the token printed in the setup URL (?setup=...), because this request is not from loopback on a loopback bind. */
+  setupNeedsToken: boolean;
+}
+
+/** An API token as listed (its secret is never shown again). */
+export interface ApiTokenInfo {
+  id: number;
+  name: string;
+  scope: AuthScope;
+  /** ms since 1970. */
+  created: number;
+  lastUsed: number | null;
+}
+
+/** A token just created: `token` (pwt_...) is shown this once; the server keeps only its hash. */
+export interface NewApiToken {
+  id: number;
+  name: string;
+  scope: AuthScope;
+  token: string;
+}
+
+/** JSON calls that change nothing: a read-only token may make these (and GETs), nothing else. */
+export const READ_ONLY_METHODS = [
+  'listFolders',
+  'listPhotos',
+  'photo',
+  'similar',
+  'status',
+  'getSettings',
+  'duplicates',
+  'listDecisions',
+  'explain',
+] as const satisfies readonly JsonMethod[];
+
+export function isReadOnlyMethod(m: string): boolean {
+  return (READ_ONLY_METHODS as readonly string[]).includes(m);
+}
 
 /** Thumbnail sizes the cache makes (longest side); requests are rounded up to one of these. */
 export const THUMB_SIZES = [160, 320, 640] as const;

@@ -1,5 +1,8 @@
 import { createApp } from 'vue';
-import App from './App.vue';
+import Root from './Root.vue';
+import { startAuth } from './auth';
 import './style.css';
 
-createApp(App).mount('#app');
+// Before anything else: the setup token leaves the address bar, and the page learns whether it must sign in.
+startAuth();
+createApp(Root).mount('#app');

@@ -68,7 +68,11 @@ export function settle(search: SearchState, result: SimilarResult): void {
   search.loading = false;
 }
 
+let navStarted = false;
+/** Once per window: the library mounts again after signing in again, with the same history. */
 export function startNav(): void {
+  if (navStarted) return;
+  navStarted = true;
   history.replaceState({ pw: 0 }, '');
   window.addEventListener('popstate', (e) => {
     const i = (e.state as { pw?: unknown } | null)?.pw;

@@ -2,7 +2,7 @@
 // replaced whole on each update (shallowRef), never mutated in place, so no deep proxies.
 import { shallowRef, ref } from 'vue';
 import type { BackendEvent, FolderInfo, IndexStatus } from '../../shared/api';
-import { api, errorMessage } from './api';
+import { api, ApiError, errorMessage } from './api';
 
 export const folders = shallowRef<FolderInfo[]>([]);
 export const foldersLoaded = ref(false);
@@ -44,6 +44,8 @@ function setFolders(list: FolderInfo[]): void {
 }
 
 export function showError(err: unknown): void {
+  // A refusal for want of a session is answered by the sign-in page, not a banner.
+  if (err instanceof ApiError && err.code === 'unauthorized') return;
   banner.value = errorMessage(err);
 }
 
@@ -64,9 +66,16 @@ export async function refreshStatus(): Promise<void> {
 }
 
 let started = false;
-/** Subscribes to the engine's pushes and loads the first state; once per window. */
+/**
+ * Subscribes to the engine's pushes (once per window) and loads the state; called again when
+ * the library shows again after signing in, it loads what changed meanwhile.
+ */
 export function startStore(): void {
-  if (started) return;
+  if (started) {
+    void refreshFolders();
+    void refreshStatus();
+    return;
+  }
   started = true;
   api.onEvent((e: BackendEvent) => {
     if (e.type === 'status') setStatus(e.status);

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Library } from '../src/core/library.js';
 import { startServer, type RunningServer } from '../src/server/server.js';
-import type { BackendEvent, FolderInfo, IndexStatus, PhotoPage, SimilarResult } from '../src/shared/api.js';
+import type { AuthState, BackendEvent, FolderInfo, IndexStatus, PhotoPage, SimilarResult } from '../src/shared/api.js';
 
 const DATA = path.resolve('../shared/datasets/caltech101');
 const CLASSES = ['airplanes', 'Faces', 'Leopards'];
@@ -24,8 +24,15 @@ let library: Library;
 let server: RunningServer;
 const events: BackendEvent[] = [];
 
+/** The per-run CSRF token of a loopback server without sign-in (what the page reads first). */
+let csrf = '';
+
 async function call<T>(method: string, ...args: unknown[]): Promise<{ status: number; body: { result?: T; error?: { message: string; code: string } } }> {
-  const res = await fetch(`${server.url}api/call/${method}`, { method: 'POST', body: JSON.stringify(args), headers: { 'Content-Type': 'application/json' } });
+  const res = await fetch(`${server.url}api/call/${method}`, {
+    method: 'POST',
+    body: JSON.stringify(args),
+    headers: { 'Content-Type': 'application/json', 'X-Photowords-CSRF': csrf },
+  });
   return { status: res.status, body: (await res.json()) as { result?: T; error?: { message: string; code: string } } };
 }
 
@@ -61,7 +68,8 @@ before(async () => {
   fs.writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>Photowords</title>');
   library = await Library.open(path.join(tmp, 'index.db'), { provider: 'cpu' });
   library.onEvent((e) => events.push(e));
-  server = await startServer({ library, staticDir, port: 0 });
+  server = await startServer({ library, staticDir, port: 0, roots: [tmp] });
+  csrf = ((await (await fetch(`${server.url}api/auth/state`)).json()) as AuthState).csrf!;
 });
 
 after(async () => {
@@ -125,7 +133,7 @@ test('find similar by id ranks the query first and mostly its own class', async 
 
 test('find similar to a file from outside the library, by its bytes', async () => {
   const bytes = fs.readFileSync(path.join(outside, 'private.jpg'));
-  const res = await fetch(`${server.url}api/similar-file?name=private.jpg&top=5`, { method: 'POST', body: bytes });
+  const res = await fetch(`${server.url}api/similar-file?name=private.jpg&top=5`, { method: 'POST', body: bytes, headers: { 'X-Photowords-CSRF': csrf } });
   assert.equal(res.status, 200);
   const r = ((await res.json()) as { result: SimilarResult }).result;
   assert.equal(r.query.indexed, false);
@@ -133,7 +141,7 @@ test('find similar to a file from outside the library, by its bytes', async () =
   assert.equal(r.results.length, 5);
   assert.ok(r.results.filter((x) => x.path.includes('/airplanes/')).length >= 3, 'an airplane finds airplanes');
 
-  const junk = await fetch(`${server.url}api/similar-file?name=junk.jpg`, { method: 'POST', body: Buffer.from('junk') });
+  const junk = await fetch(`${server.url}api/similar-file?name=junk.jpg`, { method: 'POST', body: Buffer.from('junk'), headers: { 'X-Photowords-CSRF': csrf } });
   assert.equal(junk.status, 400);
   assert.match(((await junk.json()) as { error: { message: string } }).error.message, /junk\.jpg could not be read as a photo/);
 });
@@ -162,17 +170,26 @@ test('files are served only from inside library folders', async () => {
     '/etc/passwd',
     path.join(outside, 'private.jpg'), // an image, but outside
     path.join(libDir, '..', 'secret', 'private.jpg'), // '..' out of the library
+    'relative/path.jpg',
+  ];
+  // Under a library folder but never indexed: not the library's photo, whatever its name.
+  const notIndexed = [
     path.join(libDir, 'late-link.jpg'), // a link to outside that the library never indexed
     path.join(libDir, 'escape', 'notes.txt'), // not a photo, through a linked folder
     path.join(libDir, 'escape', 'other.jpg'), // not indexed, through a linked folder
-    'relative/path.jpg',
+    path.join(libDir, 'airplanes', 'never-there.jpg'), // no such file: the same answer
   ];
-  for (const p of refused) {
-    for (const route of ['file', 'thumb']) {
-      const res = await fetch(`${server.url}${route}?path=${encodeURIComponent(p)}`);
-      assert.equal(res.status, 403, `${route} ${p} is refused`);
-      const body = (await res.json()) as { error: { code: string; message: string } };
-      assert.equal(body.error.code, 'forbidden');
+  for (const [list, status, code] of [
+    [refused, 403, 'forbidden'],
+    [notIndexed, 404, 'not-found'],
+  ] as const) {
+    for (const p of list) {
+      for (const route of ['file', 'thumb']) {
+        const res = await fetch(`${server.url}${route}?path=${encodeURIComponent(p)}`);
+        assert.equal(res.status, status, `${route} ${p} is refused`);
+        const body = (await res.json()) as { error: { code: string; message: string } };
+        assert.equal(body.error.code, code);
+      }
     }
   }
   fs.rmSync(path.join(libDir, 'late-link.jpg'));

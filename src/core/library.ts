@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { Engine } from './engine.js';
-import { PathGuard, PathRefusedError } from './pathguard.js';
+import { PathGuard, PathNotIndexedError, PathRefusedError } from './pathguard.js';
+import type { RootPolicy } from './roots.js';
 import { ThumbnailCache } from './thumbnails.js';
 import { notReadLabel, needsRendering } from './formats.js';
 import { DEFAULT_SIMILARITY, SIMILARITIES, kgramSettings } from './settings.js';
@@ -163,6 +164,8 @@ export class Library implements PhotowordsBackend {
   private dupRunning?: { engine: Engine; changes: number; key: string; promise: Promise<DuplicateReport> };
   /** Bumped by every decision made or undone: the store's change count does not see them. */
   private decisionsVersion = 0;
+  /** Where addFolder may add from (photowords serve sets it; the desktop app's picker needs none). */
+  rootPolicy?: RootPolicy;
   readonly activity: LibraryActivity = { reconciles: 0, changeSets: 0, modelPhotos: 0, reused: 0, moved: 0, touched: 0, removed: 0 };
 
   private constructor(
@@ -375,6 +378,8 @@ export class Library implements PhotowordsBackend {
     } catch {
       throw new ApiError('forbidden', `Photowords may not read ${dir} (permission denied).`);
     }
+    const refused = this.rootPolicy?.refusal(dir);
+    if (refused) throw new ApiError('forbidden', refused);
     const rows = this.folderRows();
     const within = (child: string, parent: string) => child === parent || child.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
     const same = rows.find((r) => r.path === dir);
@@ -857,6 +862,7 @@ export class Library implements PhotowordsBackend {
     try {
       return await this.guard.check(photoPath);
     } catch (e) {
+      if (e instanceof PathNotIndexedError) throw new ApiError('not-found', e.message);
       if (e instanceof PathRefusedError) throw new ApiError('forbidden', e.message);
       throw e;
     }

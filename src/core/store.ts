@@ -18,6 +18,7 @@ import Database from 'better-sqlite3';
 import type { Bag, TokenGrid } from './types.js';
 import { decodePhash, encodePhash } from './phash.js';
 import { NOT_READ_KINDS, type NotReadKind } from './formats.js';
+import { AUTH_TABLES } from './auth-store.js';
 
 // BLOBs are typed-array bytes written as-is and documented as little-endian. Every platform
 // Photowords ships on is LE; refuse rather than write files other machines would misread.
@@ -28,7 +29,7 @@ if (endianness() !== 'LE') throw new Error('Photowords index files are little-en
  * is migrated at open (MIGRATIONS, one transaction), a newer one or a foreign SQLite file is
  * refused without being changed, so no build ever misreads a file laid out differently.
  */
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 // Optional pooled (pre-quantisation) feature vectors, written only when a caller asks for them
 // (evaluation's no-quantisation baseline); normal indexing leaves this table empty. IF NOT EXISTS
@@ -129,6 +130,7 @@ ${FOLDERS_TABLE}
 ${PHASH_TABLE}
 ${DECISIONS_TABLE}
 ${NOT_READ_TABLE}
+${AUTH_TABLES}
 `;
 
 /**
@@ -182,6 +184,13 @@ const MIGRATIONS: { to: number; what: string; up: (db: Database.Database) => voi
     what: 'files not read as photos (videos, sidecars, hidden folders, unsupported formats, too small), by kind',
     up: (db) => {
       db.exec(NOT_READ_TABLE);
+    },
+  },
+  {
+    to: 7,
+    what: "photowords serve's sign-in: the owner's password hash, sessions and API tokens (auth-store.ts)",
+    up: (db) => {
+      db.exec(AUTH_TABLES);
     },
   },
 ];

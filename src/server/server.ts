@@ -1,13 +1,37 @@
 // `photowords serve`: the app's UI for a browser. Serves the same renderer build Electron loads,
 // and the same typed API (src/shared/api.ts) over HTTP: JSON calls, a raw-bytes upload for
 // "find similar to a file", server-sent events for progress, and guarded file routes for
-// thumbnails and photos. Plain node:http: a dozen routes do not need a framework.
-import http from 'node:http';
+// thumbnails and photos. On fastify with its official plugins (cookies, rate limits, static
+// files), because a server reachable from a network needs what they keep right: body limits,
+// timeouts, cookie attributes. What is ours: sign-in (auth.ts), the checks every request passes
+// (guards.ts) and the caps (limits.ts). docs/SERVER.md is the owner's guide.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { HTTP, REPORT_FORMATS, isJsonMethod, type ApiErrorShape, type BackendEvent, type ReportFormat, type SimilarityName } from '../shared/api.js';
+import type { ServerResponse } from 'node:http';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import { HTTP, REPORT_FORMATS, type ApiErrorShape, type BackendEvent, type ReportFormat, type SimilarityName } from '../shared/api.js';
+import { checkCall } from '../shared/ipc.js';
 import { ApiError, type Library } from '../core/library.js';
+import { AuthStore } from '../core/auth-store.js';
+import { RootPolicy } from '../core/roots.js';
+import { Auth, type Identity } from './auth.js';
+import { HttpError, allowedHosts, checkHost, checkOrigin, checkScope, isChanging, isLoopbackHost, jsonParser } from './guards.js';
+import {
+  HEADERS_TIMEOUT_MS,
+  KEEP_ALIVE_MS,
+  KeyedSlots,
+  REQUEST_TIMEOUT_MS,
+  STREAMS_PER_CLIENT,
+  STREAMS_TOTAL,
+  Slots,
+  UPLOAD_LIMIT,
+  UPLOAD_TIMEOUT_MS,
+  UPLOADS_IN_FLIGHT,
+} from './limits.js';
 
 export interface ServeOptions {
   library: Library;
@@ -18,34 +42,43 @@ export interface ServeOptions {
   /** 0 picks a free port. */
   port?: number;
   log?: (m: string) => void;
+  /** Require sign-in even on loopback (any other bind always requires it). */
+  auth?: boolean;
+  /** Host names the server answers besides its addresses (--public-name), e.g. photos.home.lan. */
+  publicNames?: string[];
+  /** Folders a library folder may be added under (--roots); default: Pictures, the library's folders, and home on an open loopback server. */
+  roots?: string[];
+  /** Folders named on serve's command line: roots too. */
+  commandLineFolders?: string[];
+  /** PEM files: serve https. */
+  tls?: { cert: string; key: string };
+  /** Trust X-Forwarded-* from these proxy addresses (true: loopback only). */
+  trustProxy?: boolean | string;
 }
 
 export interface RunningServer {
   url: string;
+  /** Sign-in is required. */
+  authRequired: boolean;
+  /** The one-time first-run URL (…/?setup=<token>) while sign-in is required and no password is set; else null. */
+  setupUrl: string | null;
   close(): Promise<void>;
 }
-
-const JSON_LIMIT = 1 << 20;
-const UPLOAD_LIMIT = 256 << 20;
 
 // The same policy as the renderer's meta tag, plus what only a header can say (frame-ancestors).
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; " +
   "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
+// The report is a file to save, not a page of this origin: its own policy (it embeds its thumbnails).
+const REPORT_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox";
+
 const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
   '.jpg': 'image/jpeg',
   '.jpeg': 'image/jpeg',
   '.jpe': 'image/jpeg',
   '.jfif': 'image/jpeg',
+  '.png': 'image/png',
   '.webp': 'image/webp',
   '.avif': 'image/avif',
   '.gif': 'image/gif',
@@ -54,21 +87,18 @@ const TYPES: Record<string, string> = {
 };
 
 const STATUS: Record<string, number> = { 'not-found': 404, 'bad-request': 400, forbidden: 403, busy: 409, internal: 500, unavailable: 503 };
+const CODE_OF: Record<number, string> = { 400: 'bad-request', 401: 'unauthorized', 403: 'forbidden', 404: 'not-found', 405: 'bad-request', 409: 'busy', 413: 'bad-request', 415: 'bad-request', 429: 'rate-limited', 503: 'unavailable' };
 
-// The report is a file to save, not a page of this origin: its own policy (it embeds its thumbnails).
-const REPORT_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox";
+/** Routes open to everyone when sign-in is required (the page must load to show the sign-in form). */
+const PUBLIC_API = new Set<string>([HTTP.authState, HTTP.authSetup, HTTP.authLogin, HTTP.authLogout]);
+/** Auth routes check the owner themselves (auth.ts), after the usual checks. */
+const isApiPath = (p: string) => p.startsWith('/api/') || p === HTTP.thumb || p === HTTP.file;
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
+declare module 'fastify' {
+  interface FastifyRequest {
+    who: Identity;
+    bodyTimer?: NodeJS.Timeout;
   }
-}
-
-function isLoopback(host: string): boolean {
-  return host === '127.0.0.1' || host === 'localhost' || host === '::1';
 }
 
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
@@ -79,206 +109,307 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   if (!fs.existsSync(index)) {
     throw new Error(`the UI is not built (${index} is missing); build it with: npm run build:web`);
   }
-  const staticRoot = fs.realpathSync(opts.staticDir);
-  const streams = new Set<http.ServerResponse>();
-  let allowedHosts = new Set<string>();
+  const loopbackBind = isLoopbackHost(host);
+  const required = opts.auth === true || !loopbackBind;
+  const trustProxy = opts.trustProxy === true ? 'loopback' : opts.trustProxy || false;
 
-  const send = (res: http.ServerResponse, status: number, body: unknown) => {
-    const json = JSON.stringify(body);
-    res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
-    res.end(json);
-  };
+  // addFolder through this server only under its roots (src/core/roots.ts).
+  const policy = new RootPolicy({
+    roots: opts.roots,
+    existing: (await library.listFolders()).map((f) => f.path),
+    commandLine: opts.commandLineFolders,
+    loopbackOpen: !required,
+    dbPath: library.dbPath,
+  });
+  for (const r of opts.roots ?? []) {
+    const why = policy.refusedRoot(r);
+    if (why) throw new Error(`--roots ${r}: ${why}`);
+  }
+  library.rootPolicy = policy;
 
-  const sendError = (res: http.ServerResponse, e: unknown) => {
+  const authStore = AuthStore.open(library.dbPath);
+  const auth = new Auth({ store: authStore, required, loopbackBind, trustProxy: trustProxy !== false });
+
+  const tls = opts.tls ? { cert: fs.readFileSync(opts.tls.cert), key: fs.readFileSync(opts.tls.key) } : undefined;
+  // headersTimeout is node's own (fastify has no option for it); checked every second, not every 30 s.
+  const nodeServerOpts = { headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: 1000 };
+  const app = Fastify({
+    logger: false,
+    ...(tls ? { https: { ...tls, ...nodeServerOpts } } : { http: nodeServerOpts }),
+    keepAliveTimeout: KEEP_ALIVE_MS,
+    // The longest a request may take to arrive (an upload); other bodies are held to
+    // REQUEST_TIMEOUT_MS by the hook below.
+    requestTimeout: UPLOAD_TIMEOUT_MS,
+    bodyLimit: 1 << 20,
+    trustProxy,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  app.server.headersTimeout = HEADERS_TIMEOUT_MS;
+
+  let allowed = new Set<string>();
+  const streams = new Set<ServerResponse>();
+  const streamSlots = new KeyedSlots(STREAMS_PER_CLIENT, STREAMS_TOTAL);
+  const uploadSlots = new Slots(UPLOADS_IN_FLIGHT);
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyRateLimit, { global: false });
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  jsonParser(app);
+
+  app.setErrorHandler((err: unknown, req, reply) => {
     let status = 500;
     let shape: ApiErrorShape;
-    if (e instanceof ApiError) {
-      status = STATUS[e.code] ?? 500;
-      shape = { message: e.message, code: e.code };
-    } else if (e instanceof HttpError) {
-      status = e.status;
-      shape = { message: e.message, code: status === 403 ? 'forbidden' : status === 404 ? 'not-found' : 'bad-request' };
+    if (err instanceof ApiError) {
+      status = STATUS[err.code] ?? 500;
+      shape = { message: err.message, code: err.code };
+    } else if (err instanceof HttpError) {
+      status = err.status;
+      shape = { message: err.message, code: err.code ?? CODE_OF[status] ?? 'bad-request' };
+    } else if (typeof (err as { statusCode?: unknown })?.statusCode === 'number' && (err as { statusCode: number }).statusCode < 500) {
+      // fastify's own (a body too large, a bad content type, a rate limit): its words, our shape.
+      status = (err as { statusCode: number }).statusCode;
+      const tooLarge = status === 413;
+      shape = { message: tooLarge ? 'That is too large.' : (err as Error).message, code: CODE_OF[status] ?? 'bad-request' };
     } else {
-      shape = { message: `Something went wrong: ${(e as Error)?.message ?? String(e)}`, code: 'internal' };
-      log(`error: ${(e as Error)?.stack ?? String(e)}`);
+      shape = { message: `Something went wrong: ${(err as Error)?.message ?? String(err)}`, code: 'internal' };
+      log(`error: ${(err as Error)?.stack ?? String(err)}`);
     }
-    if (res.headersSent) {
-      res.destroy();
+    if (reply.sent || reply.raw.headersSent) {
+      reply.raw.destroy();
       return;
     }
-    send(res, status, { error: shape });
-  };
+    void req;
+    reply.code(status).header('Cache-Control', 'no-store').send({ error: shape });
+  });
 
-  const readBody = (req: http.IncomingMessage, limit: number): Promise<Buffer> =>
-    new Promise((resolve, reject) => {
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).header('Cache-Control', 'no-store').send({ error: { message: `Not found: ${req.url.split('?')[0].slice(0, 200)}`, code: 'not-found' } });
+  });
+
+  // Every request, before any route: Host, where it comes from, who asks, CSRF, scope.
+  app.addHook('onRequest', async (req, reply) => {
+    // DNS rebinding: a page on another site must not reach this server through a name that
+    // resolves to it, so the Host header must be one of ours.
+    checkHost(req, allowed, trustProxy !== false);
+    const p = req.url.split('?')[0];
+    const api = isApiPath(p);
+    checkOrigin(req, api);
+    req.who = { via: null, scope: null };
+    if (!api) return;
+    req.who = auth.identify(req);
+    const own = p.startsWith('/api/auth/');
+    if (!PUBLIC_API.has(p) || p === HTTP.authLogout) {
+      if (req.who.via === null) {
+        if (p === HTTP.authLogout) return;
+        throw new HttpError(401, 'Sign in first.', 'unauthorized');
+      }
+      if (isChanging(req.method)) auth.checkCsrf(req, req.who);
+      if (!own) checkScope(req, p, req.who.scope!);
+    }
+    // A request body must arrive in time (node's requestTimeout is the upload's, the longest).
+    if (p !== HTTP.similarToFile && p !== HTTP.events) {
+      req.bodyTimer = setTimeout(() => req.raw.destroy(), REQUEST_TIMEOUT_MS);
+      req.bodyTimer.unref();
+    }
+    void reply;
+  });
+  app.addHook('preHandler', async (req) => {
+    if (req.bodyTimer) clearTimeout(req.bodyTimer);
+  });
+  app.addHook('onResponse', async (req) => {
+    if (req.bodyTimer) clearTimeout(req.bodyTimer);
+  });
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (isApiPath(req.url.split('?')[0])) reply.header('X-Content-Type-Options', 'nosniff');
+    return payload;
+  });
+
+  auth.routes(app, (req) => req.who);
+
+  app.post<{ Params: { method: string } }>('/api/call/:method', async (req) => {
+    const method = req.params.method;
+    const checked = checkCall(method, req.body ?? []);
+    if ('error' in checked) throw new HttpError(method && checked.error.message.startsWith('Unknown method') ? 404 : 400, checked.error.message);
+    // The folder would open on the screen of the computer running serve, not of whoever asks.
+    if (checked.method === 'revealPhoto' && !loopbackBind) {
+      throw new HttpError(
+        403,
+        `"Reveal in folder" works only when photowords serve listens on this computer alone (127.0.0.1); it listens on ${host}, so the folder would open on the server's screen. The photo's path is shown beside it.`,
+      );
+    }
+    const fn = library[checked.method] as (...a: unknown[]) => Promise<unknown>;
+    const result = await fn.apply(library, checked.args);
+    return { result: result ?? null };
+  });
+
+  // The upload: its own context, where no parser reads the body, so the handler streams it with
+  // its own cap and at most UPLOADS_IN_FLIGHT at once.
+  await app.register(async (upload) => {
+    upload.removeAllContentTypeParsers();
+    upload.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
+    upload.post(HTTP.similarToFile, async (req, reply) => {
       const declared = Number(req.headers['content-length'] ?? 0);
-      if (declared > limit) return reject(new HttpError(413, `That is too large (over ${limit >> 20} MB).`));
-      const chunks: Buffer[] = [];
-      let size = 0;
-      req.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > limit) {
-          reject(new HttpError(413, `That is too large (over ${limit >> 20} MB).`));
-          req.destroy();
-        } else chunks.push(c);
-      });
-      req.on('end', () => resolve(Buffer.concat(chunks)));
-      req.on('error', reject);
+      if (declared > UPLOAD_LIMIT) throw new HttpError(413, `That file is too large (over ${UPLOAD_LIMIT >> 20} MB).`);
+      const release = uploadSlots.take();
+      if (!release) {
+        reply.header('Retry-After', '5');
+        throw new HttpError(503, `The server is reading ${UPLOADS_IN_FLIGHT} other uploads; try again in a moment.`, 'unavailable');
+      }
+      try {
+        const bytes = await readCapped(req, UPLOAD_LIMIT);
+        const q = req.query as Record<string, string | undefined>;
+        const top = q.top;
+        const similarity = (q.similarity ?? undefined) as SimilarityName | undefined;
+        const result = await library.similarToFile({ name: String(q.name ?? 'photo').slice(0, 1024), bytes }, { top: top ? Number(top) : undefined, similarity });
+        return { result };
+      } finally {
+        release();
+      }
     });
+  });
 
-  const sendFile = (req: http.IncomingMessage, res: http.ServerResponse, file: string, cache: string) => {
+  app.get(HTTP.events, async (req, reply) => {
+    const key = req.who.session ? `s:${req.who.session}` : `a:${req.ip}`;
+    const release = streamSlots.take(key);
+    if (!release) throw new HttpError(429, `Too many event streams open (at most ${STREAMS_PER_CLIENT} per client, ${STREAMS_TOTAL} in all).`, 'rate-limited');
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Content-Type-Options': 'nosniff' });
+    streams.add(res);
+    req.raw.socket.setTimeout(0);
+    const done = () => {
+      streams.delete(res);
+      release();
+    };
+    req.raw.on('close', done);
+    res.on('close', done);
+    try {
+      res.write(`data: ${JSON.stringify({ type: 'status', status: await library.status() } satisfies BackendEvent)}\n\n`);
+    } catch {
+      res.destroy();
+    }
+  });
+
+  const sendFile = (req: FastifyRequest, reply: FastifyReply, file: string, cache: string) => {
     const st = fs.statSync(file);
     const etag = `"${st.size.toString(36)}-${Math.floor(st.mtimeMs).toString(36)}"`;
-    if (req.headers['if-none-match'] === etag) {
-      res.writeHead(304, { ETag: etag, 'Cache-Control': cache });
-      return res.end();
-    }
-    res.writeHead(200, {
-      'Content-Type': TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
-      'Content-Length': st.size,
-      'Cache-Control': cache,
-      ETag: etag,
-      'X-Content-Type-Options': 'nosniff',
-    });
-    if (req.method === 'HEAD') return res.end();
-    fs.createReadStream(file)
-      .on('error', () => res.destroy())
-      .pipe(res);
+    reply.header('ETag', etag).header('Cache-Control', cache);
+    if (req.headers['if-none-match'] === etag) return reply.code(304).send();
+    reply
+      .header('Content-Type', TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream')
+      .header('Content-Length', st.size)
+      .header('X-Content-Type-Options', 'nosniff');
+    if (req.method === 'HEAD') return reply.send();
+    return reply.send(fs.createReadStream(file));
   };
 
-  const serveStatic = (req: http.IncomingMessage, res: http.ServerResponse, pathname: string) => {
-    const rel = pathname === '/' ? 'index.html' : decodeURIComponent(pathname).replace(/^\/+/, '');
-    const file = path.resolve(staticRoot, rel);
-    if (!file.startsWith(staticRoot + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-      throw new HttpError(404, `Not found: ${pathname}`);
-    }
-    if (file.endsWith('.html')) {
-      res.setHeader('Content-Security-Policy', CSP);
-      res.setHeader('X-Frame-Options', 'DENY');
-      res.setHeader('Referrer-Policy', 'no-referrer');
-    }
-    // Vite names assets by content hash, so they never change under one URL.
-    sendFile(req, res, file, file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
-  };
+  app.get<{ Querystring: { path?: string; size?: string } }>(HTTP.thumb, async (req, reply) => {
+    const file = await library.thumbnailFile(req.query.path ?? '', Number(req.query.size) || undefined);
+    return sendFile(req, reply, file, 'private, max-age=300');
+  });
+  app.get<{ Querystring: { path?: string } }>(HTTP.file, async (req, reply) => {
+    const file = await library.displayFile(req.query.path ?? '');
+    return sendFile(req, reply, file, 'private, max-age=300');
+  });
+
+  app.get<{ Querystring: { format?: string; sensitivity?: string } }>(HTTP.duplicatesReport, async (req, reply) => {
+    // A link on another site could start this download: checkOrigin refuses any request whose
+    // Sec-Fetch-Site is not our own page or the address bar.
+    const format = (req.query.format ?? 'html') as ReportFormat;
+    if (!(REPORT_FORMATS as readonly string[]).includes(format)) throw new HttpError(400, `A report is ${REPORT_FORMATS.join(', ')}, not ${String(format).slice(0, 40)}.`);
+    const sens = req.query.sensitivity;
+    const report = await library.duplicatesReport(format, { sensitivity: sens === undefined || sens === '' ? undefined : Number(sens) });
+    const body = Buffer.from(report.text, 'utf8');
+    reply
+      .header('Content-Type', report.type)
+      .header('Content-Length', body.length)
+      .header('Content-Disposition', `attachment; filename="${report.name}"`)
+      .header('Content-Security-Policy', REPORT_CSP)
+      .header('X-Content-Type-Options', 'nosniff')
+      .header('Cache-Control', 'no-store');
+    return reply.send(req.method === 'HEAD' ? undefined : body);
+  });
+
+  await app.register(fastifyStatic, {
+    root: fs.realpathSync(opts.staticDir),
+    wildcard: true,
+    index: ['index.html'],
+    dotfiles: 'ignore',
+    cacheControl: false,
+    setHeaders: (res, file) => {
+      if (file.endsWith('.html')) {
+        res.header('Content-Security-Policy', CSP);
+        res.header('X-Frame-Options', 'DENY');
+        res.header('Referrer-Policy', 'no-referrer');
+      }
+      res.header('X-Content-Type-Options', 'nosniff');
+      // Vite names assets by content hash, so they never change under one URL.
+      res.header('Cache-Control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
+    },
+  });
 
   const onEvent = (e: BackendEvent) => {
     const frame = `data: ${JSON.stringify(e)}\n\n`;
     for (const r of streams) r.write(frame);
   };
   const unsubscribe = library.onEvent(onEvent);
-
-  const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
-    // DNS rebinding: a page on another site must not reach a loopback-bound library through a
-    // name that resolves to 127.0.0.1, so the Host header must be one of ours.
-    if (isLoopback(host) && !allowedHosts.has(String(req.headers.host ?? ''))) {
-      throw new HttpError(403, 'Refused: unexpected Host header.');
-    }
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const p = url.pathname;
-    if (req.method === 'POST') {
-      // Another site's page may POST here; browsers send its Origin, which must be ours.
-      const origin = req.headers.origin;
-      if (origin && origin !== `http://${req.headers.host}`) throw new HttpError(403, 'Refused: request from another site.');
-      if (p.startsWith('/api/call/')) {
-        const method = p.slice('/api/call/'.length);
-        if (!isJsonMethod(method)) throw new HttpError(404, `No such call: ${method}`);
-        // The folder would open on the screen of the computer running serve, not of whoever asks.
-        if (method === 'revealPhoto' && !isLoopback(host)) {
-          throw new HttpError(
-            403,
-            `"Reveal in folder" works only when photowords serve listens on this computer alone (127.0.0.1); it listens on ${host}, so the folder would open on the server's screen. The photo's path is shown beside it.`,
-          );
-        }
-        const body = await readBody(req, JSON_LIMIT);
-        let args: unknown;
-        try {
-          args = body.length ? JSON.parse(body.toString('utf8')) : [];
-        } catch {
-          throw new HttpError(400, 'The request body is not JSON.');
-        }
-        if (!Array.isArray(args)) throw new HttpError(400, 'The request body must be a JSON array of arguments.');
-        const fn = library[method] as (...a: unknown[]) => Promise<unknown>;
-        const result = await fn.apply(library, args);
-        return send(res, 200, { result: result ?? null });
-      }
-      if (p === HTTP.similarToFile) {
-        const bytes = await readBody(req, UPLOAD_LIMIT);
-        const top = url.searchParams.get('top');
-        const similarity = url.searchParams.get('similarity') as SimilarityName | null;
-        const result = await library.similarToFile(
-          { name: url.searchParams.get('name') ?? 'photo', bytes },
-          { top: top ? Number(top) : undefined, similarity: similarity ?? undefined },
-        );
-        return send(res, 200, { result });
-      }
-      throw new HttpError(404, `Not found: ${p}`);
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `${req.method} is not allowed here.`);
-    if (p === HTTP.events) {
-      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
-      res.write(`data: ${JSON.stringify({ type: 'status', status: await library.status() } satisfies BackendEvent)}\n\n`);
-      streams.add(res);
-      req.on('close', () => streams.delete(res));
-      return;
-    }
-    if (p === HTTP.thumb || p === HTTP.file) {
-      const file = url.searchParams.get('path') ?? '';
-      const resolved =
-        p === HTTP.thumb ? await library.thumbnailFile(file, Number(url.searchParams.get('size')) || undefined) : await library.displayFile(file);
-      return sendFile(req, res, resolved, 'private, max-age=300');
-    }
-    if (p === HTTP.duplicatesReport) {
-      // A link on another site could start this download (the Host check only stops other names):
-      // fetch metadata says where a request comes from, and only our own page may ask.
-      const site = req.headers['sec-fetch-site'];
-      if (site !== undefined && site !== 'same-origin' && site !== 'none') throw new HttpError(403, 'Refused: request from another site.');
-      const format = (url.searchParams.get('format') ?? 'html') as ReportFormat;
-      if (!(REPORT_FORMATS as readonly string[]).includes(format)) throw new HttpError(400, `A report is ${REPORT_FORMATS.join(', ')}, not ${format}.`);
-      const sens = url.searchParams.get('sensitivity');
-      const report = await library.duplicatesReport(format, { sensitivity: sens === null || sens === '' ? undefined : Number(sens) });
-      const body = Buffer.from(report.text, 'utf8');
-      res.writeHead(200, {
-        'Content-Type': report.type,
-        'Content-Length': body.length,
-        'Content-Disposition': `attachment; filename="${report.name}"`,
-        'Content-Security-Policy': REPORT_CSP,
-        'X-Content-Type-Options': 'nosniff',
-        'Cache-Control': 'no-store',
-      });
-      return res.end(req.method === 'HEAD' ? undefined : body);
-    }
-    if (p.startsWith('/api/')) throw new HttpError(404, `Not found: ${p}`);
-    return serveStatic(req, res, p);
-  };
-
-  const server = http.createServer((req, res) => {
-    handle(req, res).catch((e) => sendError(res, e));
-  });
   // Server-sent events keep connections open; a comment now and then keeps proxies from closing them.
   const keepAlive = setInterval(() => {
     for (const r of streams) r.write(': keep-alive\n\n');
   }, 15_000);
   keepAlive.unref();
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  try {
+    await app.listen({ port: opts.port ?? 0, host });
+  } catch (e) {
+    clearInterval(keepAlive);
+    unsubscribe();
+    authStore.close();
+    throw e;
+  }
+  const port = (app.server.address() as AddressInfo).port;
+  allowed = allowedHosts(host, port, opts.publicNames);
   const shownHost = host.includes(':') ? `[${host}]` : host;
-  allowedHosts = new Set([`${shownHost}:${port}`, `localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`]);
+  const url = `${tls ? 'https' : 'http'}://${shownHost}:${port}/`;
+  const setup = auth.startSetup();
   return {
-    url: `http://${shownHost}:${port}/`,
+    url,
+    authRequired: required,
+    setupUrl: setup ? `${url}?setup=${setup}` : null,
     close: async () => {
       clearInterval(keepAlive);
       unsubscribe();
       for (const r of streams) r.end();
       streams.clear();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      if (library.rootPolicy === policy) library.rootPolicy = undefined;
       // Idle keep-alive connections would hold close() open for their timeout.
-      server.closeIdleConnections();
-      setTimeout(() => server.closeAllConnections(), 2000).unref();
-      await closed;
+      const force = setTimeout(() => app.server.closeAllConnections(), 2000);
+      force.unref();
+      await app.close();
+      clearTimeout(force);
+      authStore.close();
     },
   };
+}
+
+/** The request body, at most `limit` bytes (413 past it, and the connection is dropped). */
+function readCapped(req: FastifyRequest, limit: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const raw = req.raw;
+    raw.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        chunks.length = 0;
+        raw.removeAllListeners('data');
+        raw.resume();
+        reject(new HttpError(413, `That file is too large (over ${limit >> 20} MB).`));
+      } else chunks.push(c);
+    });
+    raw.on('end', () => resolve(Buffer.concat(chunks)));
+    raw.on('error', reject);
+    raw.on('aborted', () => reject(new HttpError(400, 'The upload was cut off.')));
+  });
 }

@@ -11,16 +11,19 @@ export const SHOTS = path.resolve(process.env.PHOTOWORDS_SCREENSHOTS ?? 'test-re
 /**
  * Starts `photowords serve ARGS --port 0` (a free port) with the CPU provider; `onLog` gets its
  * stderr as it comes. `url` resolves once it says where it serves, and rejects with what it
- * logged if it exits first.
+ * logged if it exits first; `stdout()` is all it printed so far (e.g. a first-run setup link).
  */
-export function spawnServe(args: string[], opts: { env?: NodeJS.ProcessEnv; onLog: (text: string) => void; log: () => string }): { child: ChildProcess; url: Promise<string> } {
+export function spawnServe(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; onLog: (text: string) => void; log: () => string },
+): { child: ChildProcess; url: Promise<string>; stdout: () => string } {
   const child = spawn(process.execPath, ['bin/photowords.js', 'serve', ...args, '--port', '0', '--provider', 'cpu'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: opts.env ?? process.env,
   });
   child.stderr!.on('data', (d) => opts.onLog(String(d)));
+  let out = '';
   const url = new Promise<string>((resolve, reject) => {
-    let out = '';
     child.stdout!.on('data', (d) => {
       out += d;
       const m = /serving .* at (http:\/\/\S+)/.exec(out);
@@ -28,7 +31,7 @@ export function spawnServe(args: string[], opts: { env?: NodeJS.ProcessEnv; onLo
     });
     child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${opts.log()}`)));
   });
-  return { child, url };
+  return { child, url, stdout: () => out };
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

@@ -1,0 +1,276 @@
+/// <reference lib="dom" />
+// Sign-in end to end (issue 18): `photowords serve --auth` on loopback with a real library of
+// flowers17 photos, Debian's chromium driven by playwright-core. The owner's path: open the
+// setup link the server printed, choose the password, browse the library, make an API token,
+// sign out; then what a visitor without the session gets: the sign-in page, and 401 from the
+// API and the thumbnails, even with the old cookie; a wrong password and too many tries each
+// get their message; a session that vanishes under an open page sends it back to sign-in.
+// Screenshots go to test-results/screenshots (auth-*.png) for a person to look at.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
+import { CSRF_HEADER, HTTP, type AuthState } from '../../src/shared/api.js';
+import { CHROMIUM, imagesLoaded, launchPage, libraryIndexed, screenshot, spawnServe, stopServe } from './kit.js';
+
+const FLOWERS = path.resolve('../shared/datasets/flowers17');
+/** Two classes, three photos each: enough for a grid, quick to index on 2 cores. */
+const CLASSES = ['c01', 'c05'];
+const PER_CLASS = 3;
+const N = CLASSES.length * PER_CLASS;
+const PASSWORD = 'quiet orchard lantern 42';
+
+let tmp: string;
+let photos: string;
+let serve: ChildProcess;
+let serveOut: () => string;
+let serveLog = '';
+let url: string;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+/** Every request the page made to the API, with the headers it sent. */
+const sent: Request[] = [];
+
+const shot = (name: string) => screenshot(page, name);
+
+/** The setup link `serve` printed at start (stdout or its log), e.g. http://127.0.0.1:PORT/?setup=TOKEN. */
+async function setupLink(): Promise<string> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const m = /(https?:\/\/\S+[?&]setup=[A-Za-z0-9_-]+)/.exec(serveOut() + '\n' + serveLog);
+    if (m) return m[1]!;
+    if (Date.now() > deadline) throw new Error(`serve printed no setup link:\n${serveOut()}\n${serveLog}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** A request from the test itself, with no cookie unless given: what another client gets. */
+async function fromOutside(route: string, init: RequestInit = {}): Promise<number> {
+  // Bounded: a stream answered 200 by mistake must fail the test, not hang it.
+  const res = await fetch(new URL(route, url), { signal: AbortSignal.timeout(10_000), ...init });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+const listFolders = (headers: Record<string, string> = {}) =>
+  fromOutside(HTTP.call('listFolders'), { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '[]' });
+
+async function authState(cookie?: string): Promise<AuthState> {
+  const res = await fetch(new URL(HTTP.authState, url), { headers: cookie ? { cookie } : {} });
+  assert.equal(res.status, 200);
+  const body = (await res.json()) as AuthState | { result: AuthState };
+  return 'result' in body ? body.result : body;
+}
+
+async function sessionCookie(): Promise<string> {
+  const c = (await context.cookies()).find((k) => k.name === 'photowords_session');
+  assert.ok(c, 'the session cookie is set');
+  return `${c.name}=${c.value}`;
+}
+
+async function signIn(password: string): Promise<void> {
+  await page.locator('[data-testid=signin-view]').waitFor();
+  await page.locator('#signin-password').fill(password);
+  await page.locator('[data-testid=signin-submit]').click();
+}
+
+async function openAccount(): Promise<void> {
+  await page.locator('[data-testid=settings-button]').click();
+  await page.locator('[data-testid=settings-tab-account]').click();
+  await page.locator('[data-testid=account-panel]').waitFor();
+}
+
+before(async () => {
+  assert.ok(fs.existsSync('out/renderer/index.html'), 'the UI is built (npm run build:web)');
+  assert.ok(fs.existsSync(CHROMIUM), `chromium at ${CHROMIUM} (scripts/test.sh installs Debian's)`);
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-e2e-auth-'));
+  photos = path.join(tmp, 'photos');
+  for (const c of CLASSES) {
+    fs.mkdirSync(path.join(photos, c), { recursive: true });
+    for (const f of fs.readdirSync(path.join(FLOWERS, c)).sort().slice(0, PER_CLASS)) fs.copyFileSync(path.join(FLOWERS, c, f), path.join(photos, c, f));
+  }
+  const s = spawnServe([photos, '--db', path.join(tmp, 'library.db'), '--auth'], {
+    env: { ...process.env, XDG_DATA_HOME: path.join(tmp, 'xdg-data') },
+    onLog: (d) => (serveLog += d),
+    log: () => serveLog,
+  });
+  serve = s.child;
+  serveOut = s.stdout;
+  url = await s.url;
+  ({ browser, page } = await launchPage((m) => (serveLog += `\n[page error] ${m}`)));
+  context = page.context();
+  page.on('request', (r) => {
+    if (new URL(r.url()).pathname.startsWith('/api/')) sent.push(r);
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await stopServe(serve);
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+test('first-run setup from the printed link: the token leaves the address bar, the password is set, the library opens', async () => {
+  const before = await authState();
+  assert.deepEqual([before.required, before.passwordSet, before.signedIn], [true, false, false], 'sign-in required, no password yet');
+  assert.equal(await listFolders(), 401, 'nothing but the setup works before it');
+
+  const link = await setupLink();
+  await page.goto(link);
+  await page.locator('[data-testid=setup-view]').waitFor();
+  assert.ok(!page.url().includes('setup='), `the token is gone from the address bar: ${page.url()}`);
+  await page.locator('[data-testid=setup-token-from-link]').waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'setup-password', 'the first field has the focus');
+  assert.equal(await page.locator('#setup-password').getAttribute('autocomplete'), 'new-password');
+
+  // Too short: said, in an alert, before anything is sent.
+  await page.locator('#setup-password').fill('short');
+  await page.locator('#setup-confirm').fill('short');
+  await page.locator('[data-testid=setup-submit]').click();
+  const tooShort = page.locator('[data-testid=setup-error]');
+  assert.match((await tooShort.textContent()) ?? '', /at least 10 characters/);
+  assert.equal(await tooShort.getAttribute('role'), 'alert');
+
+  await page.locator('#setup-password').fill(PASSWORD);
+  await page.locator('#setup-confirm').fill(PASSWORD);
+  assert.match((await page.locator('[data-testid=password-strength]').textContent()) ?? '', /Good|Strong/);
+  await shot('auth-01-setup');
+  await page.locator('[data-testid=setup-submit]').click();
+  await page.locator('[data-testid=photo]').first().waitFor({ timeout: 60_000 });
+
+  const cookie = (await context.cookies()).find((c) => c.name === 'photowords_session');
+  assert.ok(cookie, 'signed in: the session cookie is set');
+  assert.equal(cookie.httpOnly, true, 'the page cannot read the session cookie');
+  assert.equal(cookie.sameSite, 'Strict');
+  const after = await authState(await sessionCookie());
+  assert.deepEqual([after.passwordSet, after.signedIn, after.scope], [true, true, 'full']);
+});
+
+test('browsing: the grid shows every photo and the thumbnails load; every changing call carries the CSRF header', async () => {
+  await libraryIndexed(page, N);
+  await page.locator(`[data-testid=photo]`).nth(N - 1).waitFor();
+  assert.equal(await page.locator('[data-testid=photo]').count(), N);
+  await imagesLoaded(page, '[data-testid=photo] img');
+
+  // A changing call from the page: the search for similar photos.
+  await page.locator('[data-testid=photo]').first().click({ button: 'right' });
+  await page.locator('[data-testid=menu-find-similar]').click();
+  await page.locator('[data-testid=similar-result]').first().waitFor({ timeout: 60_000 });
+  await page.locator('[data-testid=back]').click();
+  await page.locator('[data-testid=photo]').first().waitFor();
+
+  const csrf = (await authState(await sessionCookie())).csrf;
+  assert.ok(csrf, 'a signed-in session has a CSRF token');
+  const open = new Set<string>([HTTP.authSetup, HTTP.authLogin]);
+  const posts = sent.filter((r) => r.method() === 'POST' && !open.has(new URL(r.url()).pathname));
+  assert.ok(posts.some((r) => r.url().includes('/api/call/similar')), 'the search went out');
+  for (const r of posts) assert.equal(r.headers()[CSRF_HEADER], csrf, `${r.url()} carries the CSRF token`);
+  // Without it, the same call from outside with the session's cookie is refused.
+  assert.equal(await listFolders({ cookie: await sessionCookie() }), 403, 'a changing call without the CSRF header is refused');
+  assert.equal(await listFolders({ cookie: await sessionCookie(), [CSRF_HEADER]: csrf }), 200, 'with it, it is answered');
+});
+
+test('API tokens: make a read-only one, shown once with a copy button; it lists what a script may read', async () => {
+  await openAccount();
+  const panel = page.locator('[data-testid=tokens-panel]');
+  await panel.waitFor();
+  await page.locator('[data-testid=token-name]').fill('backup script');
+  assert.equal(await page.locator('[data-testid=token-read-only]').isChecked(), true, 'read-only is the default');
+  await page.locator('[data-testid=token-create]').click();
+  const value = page.locator('[data-testid=new-token-value]');
+  await value.waitFor();
+  const token = await value.inputValue();
+  assert.match(token, /^pwt_/);
+  await page.locator('[data-testid=token][data-name="backup script"][data-scope=read]').waitFor();
+  await page.locator('[data-testid=copy-token]').waitFor();
+  await shot('auth-02-tokens');
+
+  assert.equal(await listFolders({ authorization: `Bearer ${token}` }), 200, 'the token reads the library');
+  assert.equal(
+    await fromOutside(HTTP.call('addFolder'), { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify([photos]) }),
+    403,
+    'a read-only token changes nothing',
+  );
+
+  // Revoked: the script is refused at once.
+  await page.locator('[data-testid=token][data-name="backup script"] [data-testid=token-revoke]').click();
+  await page.locator('[data-testid=token-revoke-confirm]').click();
+  await page.locator('[data-testid=no-tokens]').waitFor();
+  assert.equal(await listFolders({ authorization: `Bearer ${token}` }), 401, 'a revoked token is refused');
+  await page.keyboard.press('Escape');
+});
+
+test('sign-out: the page shows sign-in, and the API and thumbnails answer 401, to the page and to the old cookie alike', async () => {
+  const thumb = await page.locator('[data-testid=photo] img').first().getAttribute('src');
+  assert.ok(thumb, 'a thumbnail URL');
+  assert.equal(await fromOutside(thumb, { headers: { cookie: await sessionCookie() } }), 200, 'the thumbnail with the session');
+  const oldCookie = await sessionCookie();
+
+  await openAccount();
+  await page.locator('[data-testid=sign-out]').click();
+  await page.locator('[data-testid=signin-view]').waitFor();
+  assert.equal(await page.locator('[data-testid=session-expired]').count(), 0, 'signing out is not an expired session');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'signin-password', 'the password field has the focus');
+  assert.equal(await page.locator('#signin-password').getAttribute('autocomplete'), 'current-password');
+  await shot('auth-03-signin');
+
+  const fromPage = await page.evaluate(
+    async ([call, img]) => {
+      const a = await fetch(call, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' });
+      const b = await fetch(img);
+      return [a.status, b.status];
+    },
+    [HTTP.call('listFolders'), thumb] as const,
+  );
+  assert.deepEqual(fromPage, [401, 401], 'the page itself is refused listFolders and the thumbnail');
+  assert.equal(await listFolders({ cookie: oldCookie }), 401, 'the old session cookie is dead on the server');
+  assert.equal(await fromOutside(thumb, { headers: { cookie: oldCookie } }), 401, 'so is the thumbnail with it');
+  assert.equal(await fromOutside(HTTP.events, { headers: { cookie: oldCookie } }), 401, 'and the event stream');
+
+  await page.reload();
+  await page.locator('[data-testid=signin-view]').waitFor();
+  assert.equal(await page.locator('[data-testid=photo]').count(), 0, 'no photo shows after a reload');
+});
+
+test('a wrong password is said so; the right one opens the library again', async () => {
+  await signIn('not the password at all');
+  const error = page.locator('[data-testid=signin-error]');
+  await error.waitFor();
+  assert.match((await error.textContent()) ?? '', /password is not right/);
+  assert.equal(await error.getAttribute('role'), 'alert');
+  await shot('auth-04-wrong-password');
+
+  await signIn(PASSWORD);
+  await page.locator('[data-testid=photo]').first().waitFor();
+  await imagesLoaded(page, '[data-testid=photo] img');
+});
+
+test('a session that ends under an open page sends it back to sign-in at its next call', async () => {
+  // The server forgets nothing here; the browser loses its cookie, as when it expires.
+  await context.clearCookies();
+  await page.locator('[data-testid=folder]').first().locator('button.item').click();
+  await page.locator('[data-testid=signin-view]').waitFor();
+  await page.locator('[data-testid=session-expired]').waitFor();
+});
+
+test('too many wrong passwords: the page says how long to wait, from Retry-After', async () => {
+  const error = page.locator('[data-testid=signin-error]');
+  let text = '';
+  // 5 failures a minute per client address (one already counted above).
+  for (let i = 0; i < 6 && !/Too many tries/.test(text); i++) {
+    await signIn(`wrong guess ${i}`);
+    await page.waitForFunction(() => {
+      const b = document.querySelector('[data-testid=signin-submit]');
+      return b && !b.textContent?.includes('Signing in');
+    });
+    text = (await error.textContent()) ?? '';
+  }
+  assert.match(text, /Too many tries\. Wait \d+ s before trying again\./);
+  assert.equal(await page.locator('[data-testid=signin-submit]').isDisabled(), true, 'the button waits too');
+  assert.match((await page.locator('[data-testid=signin-submit]').textContent()) ?? '', /Try again in \d+ s/);
+  await shot('auth-05-too-many-tries');
+});

@@ -221,7 +221,8 @@ test('sign-out: the page shows sign-in, and the API and thumbnails answer 401, t
   const fromPage = await page.evaluate(
     async ([call, img]) => {
       const a = await fetch(call, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' });
-      const b = await fetch(img);
+      // Past the browser's cache (thumbnails are 'private, max-age=300'): what the server says now.
+      const b = await fetch(img, { cache: 'no-store' });
       return [a.status, b.status];
     },
     [HTTP.call('listFolders'), thumb] as const,

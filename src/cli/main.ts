@@ -533,38 +533,209 @@ model
     console.log(`Imported ${info.path}; train its codebook with: photowords codebook train --backbone ${info.path} --block ${info.output}`);
   });
 
+const collect = (v: string, prev: string[]) => [...prev, v];
+
 program
   .command('serve')
-  .description('the Photowords app in a browser: serves the UI and its API over HTTP, indexing the library folders as it runs')
+  .description('the Photowords app in a browser: serves the UI and its API over HTTP, indexing the library folders as it runs (docs/SERVER.md)')
   .argument('[dir...]', 'folders to add to the library (kept in the database for next time)')
   .option('--db <file>', 'index database', DEFAULT_DB)
   .option('--port <n>', 'TCP port (0: any free one)', int('port', 0, 65535), 8618)
-  .option('--host <addr>', 'address to listen on; anything but 127.0.0.1 opens your library to the network', '127.0.0.1')
+  .option('--host <addr>', 'address to listen on; anything but 127.0.0.1 opens the server to the network and requires sign-in', '127.0.0.1')
+  .option('--auth', 'require sign-in even on 127.0.0.1 (always on for any other address)')
+  .option('--roots <dir>', 'a folder under which library folders may be added from the browser (repeatable; default: your Pictures folder, the library\'s folders, and your home folder on 127.0.0.1 without --auth)', collect, [])
+  .option('--public-name <name>', 'a host name the server answers to besides its addresses, e.g. photos.home.lan (repeatable; name:port for a proxy on another port)', collect, [])
+  .option('--tls-cert <pem>', 'serve https with this certificate (with --tls-key)')
+  .option('--tls-key <pem>', 'the private key of --tls-cert')
+  .option('--trust-proxy [addresses]', 'trust X-Forwarded-* from a reverse proxy: on loopback when bare, else these addresses (comma-separated, CIDR allowed)')
   .addOption(new Option('--provider <ep>', 'execution provider (default: the one chosen in Settings, else auto)').choices(['auto', 'cpu', 'cuda', 'dml', 'coreml']))
   .option('--engine <url>', "answer 'find similar' (TF-IDF) from an OpenSearch/Elasticsearch cluster holding an export of this library")
   .option('--engine-index <name>', 'with --engine: the index name', 'photowords')
   .option('--engine-stats <file>', "with --engine: the export's stats.json")
-  .action(async (dirs: string[], o: { db: string; port: number; host: string; provider?: SettingsFlags['provider']; engine?: string; engineIndex: string; engineStats?: string }) => {
-    const { Library } = await import('../core/library.js');
-    const { startServer } = await import('../server/server.js');
-    const staticDir = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../out/renderer');
-    if (!fs.existsSync(path.join(staticDir, 'index.html'))) throw new Error(`the UI is not built (${staticDir}); build it with: npm run build:web`);
-    const stop = stopSignal();
-    const remoteIndex = o.engine ? { url: o.engine, index: o.engineIndex, statsFile: o.engineStats } : undefined;
-    const library = await Library.open(o.db, { provider: o.provider, log, lockKind: 'serve', remoteIndex });
-    try {
-      await addLibraryFolders(library, dirs);
-      const server = await startServer({ library, staticDir, host: o.host, port: o.port, log });
-      if (o.host !== '127.0.0.1' && o.host !== 'localhost' && o.host !== '::1') {
-        log(`Warning: listening on ${o.host}: anyone who can reach this machine can see and search your photos.`);
+  .action(
+    async (
+      dirs: string[],
+      o: {
+        db: string;
+        port: number;
+        host: string;
+        auth?: boolean;
+        roots: string[];
+        publicName: string[];
+        tlsCert?: string;
+        tlsKey?: string;
+        trustProxy?: boolean | string;
+        provider?: SettingsFlags['provider'];
+        engine?: string;
+        engineIndex: string;
+        engineStats?: string;
+      },
+    ) => {
+      const { Library } = await import('../core/library.js');
+      const { startServer } = await import('../server/server.js');
+      const { RootPolicy } = await import('../core/roots.js');
+      const staticDir = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../out/renderer');
+      if (!fs.existsSync(path.join(staticDir, 'index.html'))) throw new Error(`the UI is not built (${staticDir}); build it with: npm run build:web`);
+      if (!o.tlsCert !== !o.tlsKey) throw new Error('--tls-cert and --tls-key go together: give both, or neither.');
+      for (const f of [o.tlsCert, o.tlsKey]) if (f && !fs.existsSync(f)) throw new Error(`no such file: ${f}`);
+      const loopback = o.host === '127.0.0.1' || o.host === 'localhost' || o.host === '::1';
+      const signIn = o.auth === true || !loopback;
+      // The folders named here are the person's own choice at the terminal, but never `/` or a system folder.
+      const check = new RootPolicy({ roots: o.roots, commandLine: dirs, loopbackOpen: !signIn, dbPath: o.db });
+      for (const r of o.roots) {
+        const why = check.refusedRoot(r);
+        if (why) throw new Error(`--roots ${r}: ${why}`);
       }
-      // The one line scripts and tests look for.
-      console.log(`Photowords is serving ${o.db} at ${server.url}`);
-      logLibraryStatus(library);
-      await stop.promise;
-      await server.close();
+      for (const d of dirs) {
+        const why = check.refusal(path.resolve(d));
+        if (why) throw new Error(why);
+      }
+      const stop = stopSignal();
+      const remoteIndex = o.engine ? { url: o.engine, index: o.engineIndex, statsFile: o.engineStats } : undefined;
+      const library = await Library.open(o.db, { provider: o.provider, log, lockKind: 'serve', remoteIndex });
+      try {
+        await addLibraryFolders(library, dirs);
+        const server = await startServer({
+          library,
+          staticDir,
+          host: o.host,
+          port: o.port,
+          log,
+          auth: o.auth === true,
+          roots: o.roots.length ? o.roots : undefined,
+          commandLineFolders: dirs.map((d) => path.resolve(d)),
+          publicNames: o.publicName,
+          tls: o.tlsCert && o.tlsKey ? { cert: o.tlsCert, key: o.tlsKey } : undefined,
+          trustProxy: o.trustProxy,
+        });
+        // The one line scripts and tests look for.
+        console.log(`Photowords is serving ${o.db} at ${server.url}`);
+        if (server.setupUrl) {
+          console.log(`Set the owner's password at: ${server.setupUrl}`);
+          log('Warning: no password is set yet. Until it is, only someone with the setup link above can use this server; open it now.');
+        }
+        if (!loopback && !o.tlsCert) {
+          log(
+            `Warning: listening on ${o.host} over plain http: your password and photos cross the network unencrypted. Use --tls-cert/--tls-key, or a reverse proxy with https (docs/SERVER.md).`,
+          );
+        } else if (!loopback) {
+          log(`Listening on ${o.host}: sign-in is required; anyone who can reach this machine sees the sign-in page.`);
+        }
+        logLibraryStatus(library);
+        await stop.promise;
+        await server.close();
+      } finally {
+        await library.close();
+      }
+    },
+  );
+
+/** Reads a password from the terminal without echo (twice), or one line of stdin with --stdin. */
+async function readPassword(fromStdin: boolean): Promise<string> {
+  if (fromStdin || !process.stdin.isTTY) {
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  }
+  const ask = (prompt: string) =>
+    new Promise<string>((resolve, reject) => {
+      process.stderr.write(prompt);
+      const stdin = process.stdin;
+      stdin.setRawMode(true);
+      stdin.resume();
+      let buf = '';
+      const onData = (d: Buffer) => {
+        for (const ch of d.toString('utf8')) {
+          if (ch === '\r' || ch === '\n') {
+            stdin.setRawMode(false);
+            stdin.pause();
+            stdin.off('data', onData);
+            process.stderr.write('\n');
+            return resolve(buf);
+          }
+          if (ch === '\u0003') {
+            stdin.setRawMode(false);
+            stdin.off('data', onData);
+            return reject(new Error('cancelled'));
+          }
+          if (ch === '\u007f') buf = buf.slice(0, -1);
+          else buf += ch;
+        }
+      };
+      stdin.on('data', onData);
+    });
+  const first = await ask('New password: ');
+  const again = await ask('Again: ');
+  if (first !== again) throw new Error('the two passwords differ; nothing was changed');
+  return first;
+}
+
+program
+  .command('password')
+  .description("set or reset the owner's password for photowords serve (ends every signed-in session)")
+  .option('--db <file>', 'index database', DEFAULT_DB)
+  .option('--stdin', 'read the password from standard input (one line) instead of asking twice')
+  .action(async (o: { db: string; stdin?: boolean }) => {
+    const { AuthStore } = await import('../core/auth-store.js');
+    const store = AuthStore.open(o.db);
+    try {
+      const password = await readPassword(o.stdin === true);
+      await store.setPassword(password);
+      log(`Password set for ${o.db}; every session was signed out.`);
     } finally {
-      await library.close();
+      store.close();
+    }
+  });
+
+const token = program.command('token').description('API tokens for scripts talking to photowords serve (Authorization: Bearer <token>)');
+token
+  .command('create')
+  .description('create a token and print it once (only its hash is kept)')
+  .requiredOption('--name <name>', 'what the token is for, e.g. "backup script"')
+  .option('--read-only', 'may only read (list, search, download), never change anything')
+  .option('--db <file>', 'index database', DEFAULT_DB)
+  .action(async (o: { name: string; readOnly?: boolean; db: string }) => {
+    const { AuthStore } = await import('../core/auth-store.js');
+    const store = AuthStore.open(o.db);
+    try {
+      const t = store.createToken(o.name, o.readOnly ? 'read' : 'full');
+      log(`Token ${t.id} "${t.name}" (${t.scope === 'read' ? 'read-only' : 'full access'}); it is shown only now:`);
+      console.log(t.token);
+    } finally {
+      store.close();
+    }
+  });
+token
+  .command('list')
+  .description('list the tokens (never their secrets)')
+  .option('--db <file>', 'index database', DEFAULT_DB)
+  .action(async (o: { db: string }) => {
+    const { AuthStore } = await import('../core/auth-store.js');
+    const store = AuthStore.open(o.db);
+    try {
+      const list = store.listTokens();
+      if (list.length === 0) log('No API tokens.');
+      for (const t of list) {
+        const used = t.lastUsed ? new Date(t.lastUsed).toISOString() : 'never used';
+        console.log(`${t.id}\t${t.scope}\t${new Date(t.created).toISOString()}\t${used}\t${t.name}`);
+      }
+    } finally {
+      store.close();
+    }
+  });
+token
+  .command('revoke')
+  .description('revoke a token by its id (from token list)')
+  .argument('<id>', 'the token id', int('id', 1, Number.MAX_SAFE_INTEGER))
+  .option('--db <file>', 'index database', DEFAULT_DB)
+  .action(async (id: number, o: { db: string }) => {
+    const { AuthStore } = await import('../core/auth-store.js');
+    const store = AuthStore.open(o.db);
+    try {
+      if (!store.revokeToken(id)) throw new Error(`no token ${id} (see: photowords token list)`);
+      log(`Token ${id} revoked.`);
+    } finally {
+      store.close();
     }
   });
 

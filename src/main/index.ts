@@ -11,8 +11,11 @@
 //
 // Security: the page runs sandboxed and context-isolated without Node, sees only the preload's
 // narrow API, is served from photowords://app (not file://, whose pages may load other local
-// files), under a strict Content-Security-Policy; navigation, new windows, remote requests and
-// permission requests are refused.
+// files), under a Content-Security-Policy without 'unsafe-inline' (policy.ts); guard.ts refuses
+// navigation, new windows, webviews, remote requests and permission requests for every web
+// contents. Development switches (a Vite page, developer tools) work only unpackaged, and the
+// packaged binary's fuses (electron-builder.yml) turn off ELECTRON_RUN_AS_NODE, NODE_OPTIONS and
+// --inspect, and load the app only from its integrity-checked app.asar.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -24,7 +27,6 @@ import {
   Menu,
   net,
   protocol,
-  session,
   shell,
   type IpcMainInvokeEvent,
   type MenuItemConstructorOptions,
@@ -48,52 +50,27 @@ import {
 import { APP_SETTINGS_FILE, loadAppSettings, saveAppSettings, type AppSettings } from './app-settings.js';
 import { autostartDir, HIDDEN_ARG, isAutostartEnabled, launchCommand, setAutostart } from './autostart.js';
 import { IndexerError, IndexerHost } from './indexer-host.js';
+import { packagedSqliteBinding } from './sqlite-binding.js';
+import { installGuard } from './guard.js';
+import { contentSecurityPolicy, isAppUrl as isPageUrl, shellMode } from './policy.js';
 import { AppTray } from './tray.js';
 import type { TrayActionId, TrayToggleId } from './tray-model.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url)); // out/main
 const rendererDir = path.join(here, '../renderer');
-/** Set by `electron-vite dev` to its Vite server; absent in a build. */
-const devUrl = process.env.ELECTRON_RENDERER_URL || undefined;
-/** Reload and developer tools in the View menu (electron-vite dev, or on request). */
-const devTools = Boolean(devUrl) || process.env.PHOTOWORDS_DEVTOOLS === '1';
-/** The page's origin: the Vite server in development, photowords://app in a build. */
-const pageOrigin = devUrl ? originOf(devUrl)! : APP_ORIGIN;
+const log = (m: string) => console.log(`[main] ${m}`);
+/**
+ * ELECTRON_RENDERER_URL (set by `electron-vite dev` to its Vite server) and PHOTOWORDS_DEVTOOLS
+ * (reload and developer tools in the View menu): honoured only in an unpackaged build (policy.ts).
+ */
+const mode = shellMode(process.env, app.isPackaged);
+if (mode.ignored.length) log(`ignored in a packaged build: ${mode.ignored.join(', ')}`);
+const { devUrl, devTools, pageOrigin } = mode;
 
 const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'avif', 'tif', 'tiff', 'gif'];
 const isMac = process.platform === 'darwin';
-const log = (m: string) => console.log(`[main] ${m}`);
 
-// Origins of custom schemes: Node's URL gives 'null' for a scheme it does not know, Chromium does not.
-function originOf(url: string): string | null {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}`;
-  } catch {
-    return null;
-  }
-}
-
-const isAppUrl = (url: string) => originOf(url) === pageOrigin;
-
-function contentSecurityPolicy(): string {
-  const dev = devUrl ? ` ${pageOrigin} ws://${new URL(devUrl).host}` : '';
-  return [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    `img-src 'self' ${SCHEME}: data: blob:`,
-    `media-src 'self' ${SCHEME}:`,
-    "font-src 'self' data:",
-    `connect-src 'self' ${SCHEME}:${dev}`,
-    "worker-src 'self'",
-    "object-src 'none'",
-    "frame-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
-}
+const isAppUrl = (url: string) => isPageUrl(url, pageOrigin);
 
 // ---- before ready -------------------------------------------------------------------------------
 
@@ -169,7 +146,7 @@ if (!app.requestSingleInstanceLock()) {
   void app.whenReady().then(() => {
     // macOS has no arguments for login items; it says whether it opened the app at login.
     if (isMac) startedHidden ||= app.getLoginItemSettings().wasOpenedAtLogin;
-    secureSession();
+    installGuard(mode, log);
     registerProtocol();
     registerIpc();
     startIndexer();
@@ -344,7 +321,7 @@ if (!app.requestSingleInstanceLock()) {
 
   /** For test/e2e/electron.test.ts (app.evaluate runs in this process), only when it asks. */
   function exposeTestHooks(): void {
-    if (process.env.PHOTOWORDS_TEST_HOOKS !== '1') return;
+    if (app.isPackaged || process.env.PHOTOWORDS_TEST_HOOKS !== '1') return;
     (globalThis as Record<string, unknown>).photowordsShell = {
       trayCreated: () => tray?.created ?? false,
       trayItems: () => tray?.items() ?? [],
@@ -359,9 +336,12 @@ if (!app.requestSingleInstanceLock()) {
   function startIndexer(): void {
     const dbPath = path.resolve(process.env.PHOTOWORDS_DB || path.join(app.getPath('userData'), 'library.db'));
     const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !mode.strippedFromUtility.includes(k)) env[k] = v;
     // The engine finds resources/models from its own source file; bundled into out/main it cannot.
     env.PHOTOWORDS_MODELS_DIR ||= app.isPackaged ? path.join(process.resourcesPath, 'models') : path.resolve(here, '../../resources/models');
+    // Packaged: better-sqlite3's Electron build ships as an extra resource (electron-builder.yml),
+    // since the app's node_modules holds the Node build the CLI and tests use (sqlite-binding.ts).
+    if (app.isPackaged) env.PHOTOWORDS_SQLITE_BINDING = packagedSqliteBinding(process.resourcesPath, process.versions.electron);
     indexer = new IndexerHost({
       entry: path.join(here, 'indexer-process.js'),
       open: { type: 'open', dbPath },
@@ -562,7 +542,7 @@ if (!app.requestSingleInstanceLock()) {
         if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) return textResponse(404, 'Not found.');
         const res = await net.fetch(pathToFileURL(file).href);
         return withHeaders(res, {
-          'content-security-policy': contentSecurityPolicy(),
+          'content-security-policy': contentSecurityPolicy(devUrl),
           'x-content-type-options': 'nosniff',
           'cache-control': 'no-cache',
         });
@@ -588,27 +568,6 @@ if (!app.requestSingleInstanceLock()) {
   }
 
   // ---- session and window -------------------------------------------------------------------------
-
-  function secureSession(): void {
-    const ses = session.defaultSession;
-    ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-    ses.setPermissionCheckHandler(() => false);
-    // No remote content: http(s) and WebSocket requests only to the Vite server in development.
-    ses.webRequest.onBeforeRequest({ urls: ['http://*/*', 'https://*/*', 'ws://*/*', 'wss://*/*'] }, (details, callback) => {
-      const origin = originOf(details.url);
-      const allowed = devUrl !== undefined && (origin === pageOrigin || origin === originOf(devUrl.replace(/^http/, 'ws')));
-      callback({ cancel: !allowed });
-    });
-    // The CSP as a response header too (the page also has it in a meta tag): photowords://app
-    // responses carry it from the protocol handler; this covers the Vite server's pages.
-    ses.webRequest.onHeadersReceived((details, callback) => {
-      if (details.resourceType !== 'mainFrame' && details.resourceType !== 'subFrame') return callback({});
-      const headers: Record<string, string[]> = {};
-      for (const [k, v] of Object.entries(details.responseHeaders ?? {})) if (k.toLowerCase() !== 'content-security-policy') headers[k] = v;
-      headers['Content-Security-Policy'] = [contentSecurityPolicy()];
-      callback({ responseHeaders: headers });
-    });
-  }
 
   function createWindow(): void {
     const win = new BrowserWindow({
@@ -639,16 +598,7 @@ if (!app.requestSingleInstanceLock()) {
     });
     win.once('ready-to-show', () => win.show());
 
-    const wc = win.webContents;
-    wc.setWindowOpenHandler(() => ({ action: 'deny' }));
-    wc.on('will-navigate', (e) => {
-      if (!isAppUrl(e.url)) e.preventDefault();
-    });
-    wc.on('will-redirect', (e) => {
-      if (!isAppUrl(e.url)) e.preventDefault();
-    });
-    wc.on('will-attach-webview', (e) => e.preventDefault());
-
+    // Window opening, navigation, webviews and permissions: guard.ts, for every web contents.
     void win.loadURL(devUrl ?? `${APP_ORIGIN}/index.html`);
   }
 

@@ -19,6 +19,15 @@ export function electronSqliteBindingPath(electronVersion: string): string {
 }
 
 /**
+ * In a packaged app: the same build, shipped by electron-builder.yml's extraResources as
+ * resources/sqlite/<that name> (outside app.asar, so the loader reads a real file). Main computes
+ * it; no environment variable can point a packaged app at another native module.
+ */
+export function packagedSqliteBinding(resourcesPath: string, electronVersion: string): string {
+  return path.join(resourcesPath, 'sqlite', path.basename(electronSqliteBindingPath(electronVersion)));
+}
+
+/**
  * Makes better-sqlite3 load `file` (an Electron build) instead of its Node build. Returns false,
  * changing nothing, where there is no such file; opening a database then fails with Node's
  * NODE_MODULE_VERSION message, which explainOpenError turns into advice.

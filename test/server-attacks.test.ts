@@ -193,9 +193,8 @@ before(async () => {
     assert.ok(i < 600 && s.state !== 'error', `indexing did not finish: ${JSON.stringify(s)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  // The options of the contract: sign-in on, the LAN name, one root. Typed loosely so this file
-  // states the contract even where ServeOptions spells it differently (a finding, not a cast away).
-  const options = {
+  // Sign-in on, the LAN name, one root; bound to loopback only.
+  server = await startServer({
     library,
     staticDir,
     host: '127.0.0.1',
@@ -204,8 +203,7 @@ before(async () => {
     publicNames: [PUBLIC_NAME],
     roots: [root],
     log: (m: string) => serverLog.push(m),
-  };
-  server = await startServer(options as Parameters<typeof startServer>[0]);
+  });
   port = Number(new URL(server.url).port);
 
   // First run: the owner sets the password. From loopback on a loopback bind no setup token is
@@ -216,7 +214,7 @@ before(async () => {
   assert.equal(st.required, true, 'sign-in is required with auth on');
   assert.equal(st.passwordSet, false);
   assert.equal(st.signedIn, false);
-  const printed = [(server as { setupUrl?: string | null }).setupUrl ?? '', ...serverLog].join('\n');
+  const printed = [server.setupUrl ?? '', ...serverLog].join('\n');
   const setupToken = printed.match(/[?&]setup=([A-Za-z0-9_-]+)/)?.[1];
   const setup = await request({ path: HTTP.authSetup, json: { password: PASSWORD, ...(setupToken ? { setupToken } : {}) } });
   assert.equal(setup.status, 200, `setup: ${setup.body}`);

@@ -779,7 +779,7 @@ export class Library implements PhotowordsBackend {
   async photoTarget(photoPath: string, action: 'trash' | 'reveal'): Promise<string> {
     await this.swapping;
     if (typeof photoPath !== 'string' || photoPath === '') throw new ApiError('bad-request', 'Name the photo by its path.');
-    await this.checkedFile(photoPath);
+    await this.checkedFile(photoPath, 'forbidden');
     const asked = path.resolve(photoPath);
     const name = path.basename(asked);
     const rec = this.engine.store.getByPath(asked);
@@ -858,11 +858,11 @@ export class Library implements PhotowordsBackend {
   // ---- files for the windows -------------------------------------------------------------------
 
   /** The photo's real path, only for an image inside a library folder. */
-  async checkedFile(photoPath: string): Promise<string> {
+  async checkedFile(photoPath: string, notIndexed: 'not-found' | 'forbidden' = 'not-found'): Promise<string> {
     try {
       return await this.guard.check(photoPath);
     } catch (e) {
-      if (e instanceof PathNotIndexedError) throw new ApiError('not-found', e.message);
+      if (e instanceof PathNotIndexedError) throw new ApiError(notIndexed, e.message);
       if (e instanceof PathRefusedError) throw new ApiError('forbidden', e.message);
       throw e;
     }

@@ -28,8 +28,11 @@ const N = 9;
 
 type Reply<T> = { status: number; body: { result?: T; error?: { message: string; code: string } } };
 
+/** The server's per-run CSRF token (a loopback server without sign-in still wants it on every call). */
+let csrf = '';
+
 async function call<T>(method: string, ...args: unknown[]): Promise<Reply<T>> {
-  const res = await fetch(`${server.url}api/call/${method}`, { method: 'POST', body: JSON.stringify(args), headers: { 'Content-Type': 'application/json' } });
+  const res = await fetch(`${server.url}api/call/${method}`, { method: 'POST', body: JSON.stringify(args), headers: { 'Content-Type': 'application/json', 'X-Photowords-CSRF': csrf } });
   return { status: res.status, body: (await res.json()) as Reply<T>['body'] };
 }
 
@@ -65,7 +68,8 @@ before(async () => {
   fs.mkdirSync(staticDir);
   fs.writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>Photowords</title>');
   library = await Library.open(path.join(tmp, 'index.db'), { provider: 'cpu', watch: false });
-  server = await startServer({ library, staticDir, port: 0 });
+  server = await startServer({ library, staticDir, port: 0, roots: [tmp] });
+  csrf = ((await (await fetch(`${server.url}api/auth/state`)).json()) as { csrf: string }).csrf;
   await ok<FolderInfo>('addFolder', libDir);
   for (let i = 0; ; i++) {
     const s = await ok<IndexStatus>('status');

@@ -12,6 +12,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { Library } from '../src/core/library.js';
 import { startServer, type RunningServer } from '../src/server/server.js';
+import { AuthStore } from '../src/core/auth-store.js';
 import type { DuplicatesResult, FolderInfo, IndexStatus, PhotoPage, TrashResult } from '../src/shared/api.js';
 
 const DATA = path.resolve('../shared/datasets');
@@ -36,8 +37,12 @@ async function call<T>(method: string, ...args: unknown[]): Promise<Reply<T>> {
   return callAt<T>(server, method, ...args);
 }
 
+/** Each server's CSRF token (a loopback server without sign-in still wants its per-run one), or an API token. */
+const creds = new Map<RunningServer, Record<string, string>>();
+
 async function callAt<T>(s: RunningServer, method: string, ...args: unknown[]): Promise<Reply<T>> {
-  const res = await fetch(`${s.url}api/call/${method}`, { method: 'POST', body: JSON.stringify(args), headers: { 'Content-Type': 'application/json' } });
+  if (!creds.has(s)) creds.set(s, { 'X-Photowords-CSRF': ((await (await fetch(`${s.url}api/auth/state`)).json()) as { csrf: string }).csrf });
+  const res = await fetch(`${s.url}api/call/${method}`, { method: 'POST', body: JSON.stringify(args), headers: { 'Content-Type': 'application/json', ...creds.get(s) } });
   return { status: res.status, body: (await res.json()) as Reply<T>['body'] };
 }
 
@@ -86,7 +91,7 @@ before(async () => {
   fs.writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>Photowords</title>');
   // No watcher: what the index shows after a trash is the library's own doing, not a file event's.
   library = await Library.open(path.join(tmp, 'index.db'), { provider: 'cpu', watch: false });
-  server = await startServer({ library, staticDir, port: 0 });
+  server = await startServer({ library, staticDir, port: 0, roots: [tmp] });
   assert.equal((await call<FolderInfo>('addFolder', libDir)).status, 200);
   // The first run on a fresh checkout also builds the model (a minute or two).
   for (let i = 0; ; i++) {
@@ -177,6 +182,10 @@ test('reveal: only indexed photos inside the library; the opener gets the folder
 
   const open = await startServer({ library, staticDir: path.join(tmp, 'ui'), host: '0.0.0.0', port: 0 });
   try {
+    // Reachable from the network means sign-in: the owner's API token.
+    const store = AuthStore.open(library.dbPath);
+    creds.set(open, { Authorization: `Bearer ${store.createToken('test', 'full').token}` });
+    store.close();
     const r = await callAt(open, 'revealPhoto', flowerSmall);
     assert.equal(r.status, 403);
     assert.match(r.body.error!.message, /only when photowords serve listens on this computer alone/);

@@ -287,8 +287,10 @@ test('explain: the CLI (--json and text) and the HTTP API give the same explanat
   fs.writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html>');
   const server = await startServer({ library, staticDir, port: 0 });
   try {
+    // A loopback server without sign-in still wants its per-run CSRF token on every call.
+    const csrf = ((await (await fetch(`${server.url}api/auth/state`)).json()) as { csrf: string }).csrf;
     const call = async (args: unknown[]) => {
-      const res = await fetch(`${server.url}api/call/explain`, { method: 'POST', body: JSON.stringify(args), headers: { 'Content-Type': 'application/json' } });
+      const res = await fetch(`${server.url}api/call/explain`, { method: 'POST', body: JSON.stringify(args), headers: { 'Content-Type': 'application/json', 'X-Photowords-CSRF': csrf } });
       return { status: res.status, body: (await res.json()) as { result?: PairExplanation; error?: { code: string; message: string } } };
     };
     const ok = await call([p.a, p.b, { top: 5 }]);

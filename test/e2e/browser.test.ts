@@ -26,7 +26,8 @@ let page: Page;
 const classOf = (p: string) => path.basename(path.dirname(p));
 
 async function startServe(db: string): Promise<string> {
-  const s = spawnServe(['--db', db], { onLog: (d) => (serveLog += d), log: () => serveLog });
+  // flowers17 and the temp folder are outside serve's default roots (Pictures, home).
+  const s = spawnServe(['--db', db, '--roots', FLOWERS, '--roots', path.dirname(db)], { onLog: (d) => (serveLog += d), log: () => serveLog });
   serve = s.child;
   return s.url;
 }

@@ -32,7 +32,8 @@ before(async () => {
     const f = fs.readdirSync(path.join(FLOWERS, cls)).sort()[0];
     fs.copyFileSync(path.join(FLOWERS, cls, f), path.join(photos, `${cls}-${f}`));
   }
-  const s = spawnServe(['--db', path.join(tmp, 'library.db')], { onLog: (d) => (serveLog += d), log: () => serveLog });
+  // The library folder is under the temp folder, outside serve's default roots (Pictures, home).
+  const s = spawnServe(['--db', path.join(tmp, 'library.db'), '--roots', tmp], { onLog: (d) => (serveLog += d), log: () => serveLog });
   serve = s.child;
   url = await s.url;
   ({ browser, page } = await launchPage((m) => (serveLog += `\n[page error] ${m}`)));
@@ -81,7 +82,13 @@ test('"Find similar to a file" with a HEIC from outside the library: its own cop
   const heic = fs.readFileSync(path.join(SAMPLES, 'apple-iphone-xr-orientation6-grid.heic'));
   const res = await page.evaluate(
     async ({ bytes, name }) => {
-      const r = await fetch(`/api/similar-file?name=${encodeURIComponent(name)}&top=3`, { method: 'POST', body: new Uint8Array(bytes), headers: { 'content-type': 'application/octet-stream' } });
+      // The page's own CSRF token, as the app's client sends it (issue 18).
+      const { csrf } = (await (await fetch('/api/auth/state')).json()) as { csrf: string };
+      const r = await fetch(`/api/similar-file?name=${encodeURIComponent(name)}&top=3`, {
+        method: 'POST',
+        body: new Uint8Array(bytes),
+        headers: { 'content-type': 'application/octet-stream', 'x-photowords-csrf': csrf },
+      });
       return { status: r.status, body: await r.json() };
     },
     { bytes: [...heic], name: 'IMG_0001.HEIC' },

@@ -51,7 +51,9 @@ async function startServe(db: string): Promise<string> {
 
 /** A call to serve's API from the test itself (no Origin: what a local script may do). */
 async function call<T>(method: string, ...args: unknown[]): Promise<T> {
-  const res = await fetch(`${url}api/call/${method}`, { method: 'POST', body: JSON.stringify(args), headers: { 'Content-Type': 'application/json' } });
+  // A loopback server without sign-in still wants its per-run CSRF token, which a script reads first.
+  const { csrf } = (await (await fetch(`${url}api/auth/state`)).json()) as { csrf: string };
+  const res = await fetch(`${url}api/call/${method}`, { method: 'POST', body: JSON.stringify(args), headers: { 'Content-Type': 'application/json', 'X-Photowords-CSRF': csrf } });
   const body = (await res.json()) as { result?: T; error?: { message: string } };
   if (body.error) throw new Error(body.error.message);
   return body.result as T;

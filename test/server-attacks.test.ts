@@ -214,6 +214,16 @@ before(async () => {
   assert.equal(st.required, true, 'sign-in is required with auth on');
   assert.equal(st.passwordSet, false);
   assert.equal(st.signedIn, false);
+  // Before the owner: someone else tries to take the first-run setup. A request forwarded by a
+  // proxy is not the person at this computer, so it needs the printed token.
+  const lan = { 'X-Forwarded-For': '192.168.1.50' };
+  const lanState = await request({ path: HTTP.authState, headers: lan });
+  assert.equal((lanState.json as AuthState).setupNeedsToken, true, 'a forwarded client needs the setup token');
+  const takeover = await request({ path: HTTP.authSetup, headers: lan, json: { password: 'an attacker password' } });
+  assertRefused(takeover, 403, 'first-run setup by a forwarded client without the token');
+  const guessed = await request({ path: HTTP.authSetup, headers: lan, json: { password: 'an attacker password', setupToken: 'A'.repeat(43) } });
+  assertRefused(guessed, 403, 'first-run setup with a wrong token');
+  row('first-run setup by another client (no token, wrong token)', `${takeover.status}, ${guessed.status}`, '-');
   const printed = [server.setupUrl ?? '', ...serverLog].join('\n');
   const setupToken = printed.match(/[?&]setup=([A-Za-z0-9_-]+)/)?.[1];
   const setup = await request({ path: HTTP.authSetup, json: { password: PASSWORD, ...(setupToken ? { setupToken } : {}) } });
@@ -223,6 +233,9 @@ before(async () => {
   cookie = setCookie.split(';')[0];
   csrf = (setup.json as AuthState).csrf!;
   assert.ok(csrf, 'setup answers with the CSRF token');
+  const resetup = await request({ path: HTTP.authSetup, json: { password: 'a new owner password' } });
+  assert.equal(resetup.status, 409, `setup once a password is set: ${resetup.body}`);
+  row('setup again once the password is set (take over)', resetup.status, '-');
 
   const read = await request({ path: HTTP.authTokens, ...OWNER, json: { name: 'read script', scope: 'read' } });
   assert.equal(read.status, 200, `read token: ${read.body}`);

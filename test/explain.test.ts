@@ -7,6 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -271,7 +272,12 @@ test('explain: the CLI (--json and text) and the HTTP API give the same explanat
   const rep = await run(['duplicates', '--db', db, '--sensitivity', '0.2', '--no-exif', '--out', out, '--json']);
   assert.equal(rep.code, 0, rep.stderr);
   const html = fs.readFileSync(out, 'utf8');
-  assert.match(html, /content="default-src 'none'; img-src data:; style-src 'unsafe-inline'"/);
+  // Its one style block is allowed by its hash, not by 'unsafe-inline'.
+  const policy = /http-equiv="Content-Security-Policy" content="([^"]*)"/.exec(html)?.[1] ?? '';
+  assert.doesNotMatch(policy, /unsafe-/);
+  const styleBlock = /<style>([\s\S]*?)<\/style>/.exec(html)?.[1] ?? '';
+  assert.equal(policy, `default-src 'none'; img-src data:; style-src 'sha256-${createHash('sha256').update(styleBlock).digest('base64')}'`);
+  assert.equal(html.match(/<style/g)?.length, 1);
   assert.doesNotMatch(html, /<script/i);
   const section = html.split('<section>').find((x) => x.includes(`>${path.basename(p.crop)}<`));
   assert.ok(section, 'the crop is in a group of the report');

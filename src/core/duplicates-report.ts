@@ -1,6 +1,7 @@
 // The duplicates report a person can act on: one self-contained HTML file (thumbnails embedded, no
 // request to anywhere, so it can be mailed or archived), and the same rows as CSV and JSON for
 // spreadsheets and scripts. It only describes; nothing here moves or deletes a file.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import PQueue from 'p-queue';
@@ -76,6 +77,22 @@ export function reportJson(report: DuplicateReport): string {
   const { groups: _groups, ...summary } = report;
   return `${JSON.stringify({ ...summary, groups: report.groups.length, rows: reportRows(report) }, null, 2)}\n`;
 }
+
+// The report's one style block, allowed by its hash rather than 'unsafe-inline': the file may be
+// opened anywhere, and no other inline style (say, from a file name that escaped esc) would apply.
+const REPORT_STYLE = `
+body{font:14px system-ui,sans-serif;margin:2rem;color:#222;background:#fbfbfa}
+h1{font-size:1.4rem;margin:0 0 .3rem}h2{font-size:1rem;margin:0 0 .3rem}
+.summary{color:#555;margin-bottom:1.5rem}section{background:#fff;border:1px solid #e4e4e0;border-radius:8px;padding:1rem;margin:0 0 1rem}
+.why{margin:.2rem 0 .8rem;color:#444}.row{display:flex;gap:1rem;flex-wrap:wrap}
+figure{margin:0;width:220px;border:2px solid transparent;border-radius:6px;padding:6px}figure.keeper{border-color:#2f7d32;background:#f3faf3}
+img{max-width:200px;max-height:200px;display:block;margin:0 auto 6px}.missing{height:120px;display:flex;align-items:center;justify-content:center;background:#eee;color:#777}
+figcaption{font-size:12px;line-height:1.4}.ov{position:relative;width:fit-content;margin:0 auto 6px}.ov img{margin:0}.ov svg{position:absolute;inset:0;width:100%;height:100%}.hint{color:#777}.name{font-weight:600;word-break:break-all}.path{color:#777;word-break:break-all}
+h1.tier{font-size:1.15rem;margin:1.5rem 0 .6rem}section.similar{background:#fcfcff}
+.keep{background:#2f7d32;color:#fff;border-radius:3px;padding:0 4px}.same{background:#555;color:#fff;border-radius:3px;padding:0 4px}.score{color:#1a56b0}
+`;
+/** The HTML report's policy (its meta tag): no script, images only as data: URLs, its own styles only. */
+export const REPORT_CSP = `default-src 'none'; img-src data:; style-src 'sha256-${createHash('sha256').update(REPORT_STYLE).digest('base64')}'`;
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const size = (n: number) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} KB`);
@@ -222,19 +239,9 @@ export async function reportHtml(report: DuplicateReport, opts: HtmlOptions = {}
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
+<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">
 <title>Photowords duplicates report</title>
-<style>
-body{font:14px system-ui,sans-serif;margin:2rem;color:#222;background:#fbfbfa}
-h1{font-size:1.4rem;margin:0 0 .3rem}h2{font-size:1rem;margin:0 0 .3rem}
-.summary{color:#555;margin-bottom:1.5rem}section{background:#fff;border:1px solid #e4e4e0;border-radius:8px;padding:1rem;margin:0 0 1rem}
-.why{margin:.2rem 0 .8rem;color:#444}.row{display:flex;gap:1rem;flex-wrap:wrap}
-figure{margin:0;width:220px;border:2px solid transparent;border-radius:6px;padding:6px}figure.keeper{border-color:#2f7d32;background:#f3faf3}
-img{max-width:200px;max-height:200px;display:block;margin:0 auto 6px}.missing{height:120px;display:flex;align-items:center;justify-content:center;background:#eee;color:#777}
-figcaption{font-size:12px;line-height:1.4}.ov{position:relative;width:fit-content;margin:0 auto 6px}.ov img{margin:0}.ov svg{position:absolute;inset:0;width:100%;height:100%}.hint{color:#777}.name{font-weight:600;word-break:break-all}.path{color:#777;word-break:break-all}
-h1.tier{font-size:1.15rem;margin:1.5rem 0 .6rem}section.similar{background:#fcfcff}
-.keep{background:#2f7d32;color:#fff;border-radius:3px;padding:0 4px}.same{background:#555;color:#fff;border-radius:3px;padding:0 4px}.score{color:#1a56b0}
-</style></head><body>
+<style>${REPORT_STYLE}</style></head><body>
 <h1>Duplicates${opts.title ? ` in ${esc(opts.title)}` : ''}</h1>
 <p class="summary">${plural(report.groups.length, 'group')} (${exact} of identical files, ${report.groups.length - exact} of near duplicates) among ${plural(report.photos, 'photo')};
 ${plural(rows.length - report.groups.length, 'photo')} beyond the suggested keepers take ${size(wasted)}. Sensitivity ${report.sensitivity}.

@@ -19,9 +19,16 @@ export function missingForPackaging(root: string): string[] {
     'resources/models/inception_v3-mixed7.json',
   ];
   const missing = need.filter((f) => !fs.existsSync(path.join(root, f)));
-  const cache = path.join(root, 'node_modules/.cache/photowords');
-  const electronSqlite = fs.existsSync(cache) && fs.readdirSync(cache).some((f) => /^better_sqlite3-.*-electron-.*\.node$/.test(f));
-  if (!electronSqlite) missing.push('node_modules/.cache/photowords/better_sqlite3-<version>-electron-<version>.node');
+  // The name main looks for (sqlite-binding.ts): these very versions of better-sqlite3 and Electron.
+  const version = (pkg: string) => {
+    try {
+      return (JSON.parse(fs.readFileSync(path.join(root, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+    } catch {
+      return '<version>';
+    }
+  };
+  const sqlite = `node_modules/.cache/photowords/better_sqlite3-${version('better-sqlite3')}-electron-${version('electron')}.node`;
+  if (!fs.existsSync(path.join(root, sqlite))) missing.push(sqlite);
   return missing;
 }
 

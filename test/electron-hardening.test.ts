@@ -99,6 +99,12 @@ test('electron-builder config: packaging refuses, with what is missing, before a
   } finally {
     fs.rmSync(empty, { recursive: true, force: true });
   }
+  // The SQLite build it asks for is the file main will hand the utility process.
+  const { missingForPackaging } = await import('../electron-builder.js');
+  const electronVersion = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules/electron/package.json'), 'utf8')).version;
+  const want = `node_modules/.cache/photowords/${path.basename(packagedSqliteBinding('/R', electronVersion))}`;
+  const sqliteMissing = missingForPackaging(ROOT).filter((f) => f.includes('better_sqlite3'));
+  assert.ok(fs.existsSync(path.join(ROOT, want)) ? sqliteMissing.length === 0 : sqliteMissing[0] === want, `${sqliteMissing} vs ${want}`);
 });
 
 // ---- the CSP and the development switches ----------------------------------------------------------

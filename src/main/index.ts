@@ -14,7 +14,7 @@
 // files), under a Content-Security-Policy without 'unsafe-inline' (policy.ts); guard.ts refuses
 // navigation, new windows, webviews, remote requests and permission requests for every web
 // contents. Development switches (a Vite page, developer tools) work only unpackaged, and the
-// packaged binary's fuses (electron-builder.yml) turn off ELECTRON_RUN_AS_NODE, NODE_OPTIONS and
+// packaged binary's fuses (electron-builder.ts) turn off ELECTRON_RUN_AS_NODE, NODE_OPTIONS and
 // --inspect, and load the app only from its integrity-checked app.asar.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -339,7 +339,7 @@ if (!app.requestSingleInstanceLock()) {
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !mode.strippedFromUtility.includes(k)) env[k] = v;
     // The engine finds resources/models from its own source file; bundled into out/main it cannot.
     env.PHOTOWORDS_MODELS_DIR ||= app.isPackaged ? path.join(process.resourcesPath, 'models') : path.resolve(here, '../../resources/models');
-    // Packaged: better-sqlite3's Electron build ships as an extra resource (electron-builder.yml),
+    // Packaged: better-sqlite3's Electron build ships as an extra resource (electron-builder.ts),
     // since the app's node_modules holds the Node build the CLI and tests use (sqlite-binding.ts).
     if (app.isPackaged) env.PHOTOWORDS_SQLITE_BINDING = packagedSqliteBinding(process.resourcesPath, process.versions.electron);
     indexer = new IndexerHost({

@@ -19,7 +19,7 @@ export function electronSqliteBindingPath(electronVersion: string): string {
 }
 
 /**
- * In a packaged app: the same build, shipped by electron-builder.yml's extraResources as
+ * In a packaged app: the same build, shipped by electron-builder.ts's extraResources as
  * resources/sqlite/<that name> (outside app.asar, so the loader reads a real file). Main computes
  * it; no environment variable can point a packaged app at another native module.
  */

@@ -105,6 +105,9 @@ test('a server with sign-in prints a setup link; nothing but the page and the si
     ['GET', `/file?path=${encodeURIComponent(path.join(libDir, fs.readdirSync(libDir).find((f) => f.endsWith('.jpg'))!))}`],
     ['GET', '/api/duplicates-report?format=csv'],
     ['GET', '/api/auth/tokens'],
+    // The router decodes these to /api/... and /thumb: who may pass is decided by the route matched.
+    ['POST', '/%61pi/call/listFolders'],
+    ['GET', `/%74humb?path=${encodeURIComponent(path.join(libDir, fs.readdirSync(libDir).find((f) => f.endsWith('.jpg'))!))}`],
   ]) {
     const r = await req<{ error: { code: string } }>(method, route, method === 'POST' ? { body: [] } : {});
     assert.equal(r.status, 401, `${method} ${route} needs sign-in`);

@@ -90,11 +90,13 @@ export function checkOrigin(req: FastifyRequest, apiRoute: boolean): void {
   }
 }
 
-/** The routes a read-only token may POST to: read-only JSON calls and the upload search. */
-export function checkScope(req: FastifyRequest, path: string, scope: 'full' | 'read'): void {
+/**
+ * The routes a read-only token may POST to: read-only JSON calls and the upload search.
+ * `target` is the JSON call's method name, or the route matched.
+ */
+export function checkScope(req: FastifyRequest, target: string, scope: 'full' | 'read'): void {
   if (scope === 'full' || !isChanging(req.method)) return;
-  if (path === HTTP.similarToFile) return;
-  if (path.startsWith('/api/call/') && isReadOnlyMethod(path.slice('/api/call/'.length))) return;
+  if (target === HTTP.similarToFile || isReadOnlyMethod(target)) return;
   throw new HttpError(403, 'Refused: a read-only API token may not change anything.', 'forbidden');
 }
 

@@ -17,6 +17,7 @@ import { HTTP, REPORT_FORMATS, type ApiErrorShape, type BackendEvent, type Repor
 import { checkCall } from '../shared/ipc.js';
 import { ApiError, type Library } from '../core/library.js';
 import { AuthStore } from '../core/auth-store.js';
+import { REPORT_CSP } from '../core/duplicates-report.js';
 import { RootPolicy } from '../core/roots.js';
 import { Auth, type Identity } from './auth.js';
 import { HttpError, allowedHosts, checkHost, checkOrigin, checkScope, isChanging, isLoopbackHost, jsonParser } from './guards.js';
@@ -70,8 +71,9 @@ const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; " +
   "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-// The report is a file to save, not a page of this origin: its own policy (it embeds its thumbnails).
-const REPORT_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox";
+// The report is a file to save, not a page of this origin: its own policy (its meta tag's, which
+// allows its one style block by hash), plus what only a header can say.
+const REPORT_HEADER_CSP = `${REPORT_CSP}; frame-ancestors 'none'; sandbox`;
 
 const TYPES: Record<string, string> = {
   '.jpg': 'image/jpeg',
@@ -89,10 +91,35 @@ const TYPES: Record<string, string> = {
 const STATUS: Record<string, number> = { 'not-found': 404, 'bad-request': 400, forbidden: 403, busy: 409, internal: 500, unavailable: 503 };
 const CODE_OF: Record<number, string> = { 400: 'bad-request', 401: 'unauthorized', 403: 'forbidden', 404: 'not-found', 405: 'bad-request', 409: 'busy', 413: 'bad-request', 415: 'bad-request', 429: 'rate-limited', 503: 'unavailable' };
 
-/** Routes open to everyone when sign-in is required (the page must load to show the sign-in form). */
-const PUBLIC_API = new Set<string>([HTTP.authState, HTTP.authSetup, HTTP.authLogin, HTTP.authLogout]);
-/** Auth routes check the owner themselves (auth.ts), after the usual checks. */
-const isApiPath = (p: string) => p.startsWith('/api/') || p === HTTP.thumb || p === HTTP.file;
+/**
+ * Who may reach each route, by the route it matched (never by the raw URL: the router decodes
+ * `/%61pi/...` to `/api/...`). 'public': the sign-in routes the page needs first; 'owner': a
+ * session or the desktop user (auth.ts checks, tokens refused); 'api': a session, token or the
+ * desktop user, with CSRF and the token's scope; 'static': the UI's files. A route missing here
+ * stops the server at start (the onRoute hook), so none is open by omission.
+ */
+type Access = 'public' | 'logout' | 'owner' | 'api' | 'static';
+const CALL_ROUTE = '/api/call/:method';
+const ACCESS: Record<string, Access> = {
+  [HTTP.authState]: 'public',
+  [HTTP.authSetup]: 'public',
+  [HTTP.authLogin]: 'public',
+  [HTTP.authLogout]: 'logout',
+  [HTTP.authPassword]: 'owner',
+  [HTTP.authTokens]: 'owner',
+  [HTTP.authTokensRevoke]: 'owner',
+  [CALL_ROUTE]: 'api',
+  [HTTP.similarToFile]: 'api',
+  [HTTP.events]: 'api',
+  [HTTP.thumb]: 'api',
+  [HTTP.file]: 'api',
+  [HTTP.duplicatesReport]: 'api',
+  // @fastify/static's
+  '/*': 'static',
+  '/': 'static',
+};
+/** A request no route matched is treated as an API one (so it is refused before it is a 404). */
+const accessOf = (req: FastifyRequest): Access => (req.routeOptions.url === undefined ? 'api' : (ACCESS[req.routeOptions.url] ?? 'api'));
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -152,6 +179,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const streamSlots = new KeyedSlots(STREAMS_PER_CLIENT, STREAMS_TOTAL);
   const uploadSlots = new Slots(UPLOADS_IN_FLIGHT);
 
+  app.addHook('onRoute', (r) => {
+    if (!(r.url in ACCESS)) throw new Error(`serve: the route ${r.url} has no access rule (ACCESS in server.ts)`);
+  });
   await app.register(fastifyCookie);
   await app.register(fastifyRateLimit, { global: false });
   app.removeContentTypeParser(['application/json', 'text/plain']);
@@ -192,23 +222,22 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     // DNS rebinding: a page on another site must not reach this server through a name that
     // resolves to it, so the Host header must be one of ours.
     checkHost(req, allowed, trustProxy !== false);
-    const p = req.url.split('?')[0];
-    const api = isApiPath(p);
-    checkOrigin(req, api);
+    const access = accessOf(req);
+    const route = req.routeOptions.url;
+    checkOrigin(req, access !== 'static');
     req.who = { via: null, scope: null };
-    if (!api) return;
+    if (access === 'static') return;
     req.who = auth.identify(req);
-    const own = p.startsWith('/api/auth/');
-    if (!PUBLIC_API.has(p) || p === HTTP.authLogout) {
+    if (access !== 'public') {
       if (req.who.via === null) {
-        if (p === HTTP.authLogout) return;
+        if (access === 'logout') return;
         throw new HttpError(401, 'Sign in first.', 'unauthorized');
       }
       if (isChanging(req.method)) auth.checkCsrf(req, req.who);
-      if (!own) checkScope(req, p, req.who.scope!);
+      if (access === 'api') checkScope(req, route === CALL_ROUTE ? (req.params as { method?: string }).method ?? '' : route ?? '', req.who.scope!);
     }
     // A request body must arrive in time (node's requestTimeout is the upload's, the longest).
-    if (p !== HTTP.similarToFile && p !== HTTP.events) {
+    if (route !== HTTP.similarToFile && route !== HTTP.events) {
       req.bodyTimer = setTimeout(() => req.raw.destroy(), REQUEST_TIMEOUT_MS);
       req.bodyTimer.unref();
     }
@@ -221,13 +250,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (req.bodyTimer) clearTimeout(req.bodyTimer);
   });
   app.addHook('onSend', async (req, reply, payload) => {
-    if (isApiPath(req.url.split('?')[0])) reply.header('X-Content-Type-Options', 'nosniff');
+    if (accessOf(req) !== 'static') reply.header('X-Content-Type-Options', 'nosniff');
     return payload;
   });
 
   auth.routes(app, (req) => req.who);
 
-  app.post<{ Params: { method: string } }>('/api/call/:method', async (req) => {
+  app.post<{ Params: { method: string } }>(CALL_ROUTE, async (req) => {
     const method = req.params.method;
     const checked = checkCall(method, req.body ?? []);
     if ('error' in checked) throw new HttpError(method && checked.error.message.startsWith('Unknown method') ? 404 : 400, checked.error.message);
@@ -325,7 +354,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       .header('Content-Type', report.type)
       .header('Content-Length', body.length)
       .header('Content-Disposition', `attachment; filename="${report.name}"`)
-      .header('Content-Security-Policy', REPORT_CSP)
+      .header('Content-Security-Policy', REPORT_HEADER_CSP)
       .header('X-Content-Type-Options', 'nosniff')
       .header('Cache-Control', 'no-store');
     return reply.send(req.method === 'HEAD' ? undefined : body);

@@ -8,6 +8,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { Library } from '../src/core/library.js';
@@ -17,6 +19,8 @@ import type { ApiTokenInfo, AuthState, IndexStatus, NewApiToken } from '../src/s
 
 const DATA = path.resolve('../shared/datasets/caltech101');
 const PASSWORD = 'a long enough password';
+/** What `photowords password` sets it to. */
+const PASSWORD2 = 'another password, from the terminal';
 
 let tmp: string;
 let libDir: string;
@@ -309,6 +313,74 @@ test('JSON calls: the arity check, nesting depth and a foreign Sec-Fetch-Site ar
   assert.equal(foreign.status, 403, 'an EventSource from another site is refused');
 });
 
+test('TLS: --tls-cert/--tls-key serve https, and the session cookie is Secure there', async () => {
+  const dir = fs.mkdtempSync(path.join(tmp, 'tls-'));
+  const cert = path.join(dir, 'cert.pem');
+  const key = path.join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+  const tls = await startServer({ library, staticDir: path.join(tmp, 'ui'), port: 0, auth: true, tls: { cert, key } });
+  try {
+    assert.match(tls.url, /^https:\/\/127\.0\.0\.1:\d+\/$/);
+    const u = new URL(tls.url);
+    const body = JSON.stringify({ password: PASSWORD });
+    const res = await new Promise<{ status: number; cookie: string }>((resolve, reject) => {
+      const r = https.request(
+        { host: u.hostname, port: u.port, path: '/api/auth/login', method: 'POST', ca: fs.readFileSync(cert), headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        (x) => {
+          x.resume();
+          resolve({ status: x.statusCode!, cookie: String(x.headers['set-cookie'] ?? '') });
+        },
+      );
+      r.on('error', reject);
+      r.end(body);
+    });
+    assert.equal(res.status, 200);
+    assert.match(res.cookie, /; Secure/);
+    assert.match(res.cookie, /HttpOnly/);
+  } finally {
+    await tls.close();
+  }
+});
+
+test('--trust-proxy: X-Forwarded-Proto https makes the cookie Secure, and the sign-in limit counts the forwarded client, not the proxy', async () => {
+  const proxied = await startServer({ library, staticDir: path.join(tmp, 'ui'), port: 0, auth: true, trustProxy: true });
+  try {
+    const at = (route: string, headers: Record<string, string>, body: unknown) =>
+      fetch(`${proxied.url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    const ok = await at('api/auth/login', { 'x-forwarded-proto': 'https', 'x-forwarded-for': '192.0.2.1' }, { password: PASSWORD });
+    assert.equal(ok.status, 200);
+    assert.match(ok.headers.get('set-cookie') ?? '', /; Secure/);
+    const a = { 'x-forwarded-for': '192.0.2.10' };
+    for (let i = 0; i < 5; i++) assert.equal((await at('api/auth/login', a, { password: `wrong ${i}` })).status, 401);
+    assert.equal((await at('api/auth/login', a, { password: 'wrong' })).status, 429, 'the guessing client waits');
+    assert.equal((await at('api/auth/login', { 'x-forwarded-for': '192.0.2.11' }, { password: 'wrong' })).status, 401, 'another client behind the same proxy does not');
+  } finally {
+    await proxied.close();
+  }
+});
+
+test('the CLI: `token create` makes a token the running server accepts; `password --stdin` resets the password and signs every browser out', async () => {
+  const run = (args: string[], input?: string) => execFileSync(process.execPath, ['bin/photowords.js', ...args, '--db', library.dbPath], { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+  const token = run(['token', 'create', '--name', 'from the terminal', '--read-only']).trim();
+  assert.match(token, /^pwt_[A-Za-z0-9_-]{43}$/);
+  const read = await req('POST', '/api/call/status', { body: [], headers: { authorization: `Bearer ${token}` } });
+  assert.equal(read.status, 200);
+  assert.equal((await req('POST', '/api/call/pause', { body: [], headers: { authorization: `Bearer ${token}` } })).status, 403, 'read-only');
+  const listed = run(['token', 'list']);
+  assert.match(listed, /\tread\t.*\tfrom the terminal/);
+  const id = /^(\d+)\tread\t.*from the terminal$/m.exec(listed)![1];
+
+  const login = await req<AuthState>('POST', '/api/auth/login', { body: { password: PASSWORD } });
+  const cookie = cookieOf(login);
+  run(['password', '--stdin'], `${PASSWORD2}\n`);
+  assert.equal((await req('GET', '/api/auth/tokens', { cookie })).status, 401, 'the reset signed the browser out');
+  assert.equal((await req('POST', '/api/auth/login', { body: { password: PASSWORD2 } })).status, 200);
+  assert.throws(() => run(['password', '--stdin'], 'short\n'), /at least 10 characters/);
+
+  run(['token', 'revoke', id]);
+  assert.equal((await req('POST', '/api/call/status', { body: [], headers: { authorization: `Bearer ${token}` } })).status, 401);
+});
+
 // Last: it leaves this client address rate-limited for a minute.
 test('wrong passwords: the sixth in a minute is 429 with Retry-After, and then even the right one waits', async () => {
   // Earlier tests made 1 failure; 4 more reach the limit of 5 a minute.
@@ -321,6 +393,6 @@ test('wrong passwords: the sixth in a minute is 429 with Retry-After, and then e
   assert.equal(limited.body.error.code, 'rate-limited');
   const wait = Number(limited.headers.get('retry-after'));
   assert.ok(wait > 0 && wait <= 60, `Retry-After ${wait}`);
-  const right = await req('POST', '/api/auth/login', { body: { password: PASSWORD } });
+  const right = await req('POST', '/api/auth/login', { body: { password: PASSWORD2 } });
   assert.equal(right.status, 429, 'no password is tried while limited');
 });

@@ -110,7 +110,8 @@ export function jsonParser(app: FastifyInstance): void {
     if (s.trim() === '') return done(null, undefined);
     if (jsonDepth(s, JSON_DEPTH) > JSON_DEPTH) return done(new HttpError(400, `The request body nests deeper than ${JSON_DEPTH} levels.`, 'bad-request'), undefined);
     try {
-      done(null, JSON.parse(s));
+      // A "__proto__" key would become an object's prototype once code Object.assigns the body.
+      done(null, JSON.parse(s, (k, v) => (k === '__proto__' ? undefined : v)));
     } catch {
       done(new HttpError(400, 'The request body is not JSON.', 'bad-request'), undefined);
     }

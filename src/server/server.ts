@@ -6,6 +6,7 @@
 // timeouts, cookie attributes. What is ours: sign-in (auth.ts), the checks every request passes
 // (guards.ts) and the caps (limits.ts). docs/SERVER.md is the owner's guide.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { ServerResponse } from 'node:http';
@@ -20,7 +21,7 @@ import { AuthStore } from '../core/auth-store.js';
 import { REPORT_CSP } from '../core/duplicates-report.js';
 import { RootPolicy } from '../core/roots.js';
 import { Auth, type Identity } from './auth.js';
-import { HttpError, allowedHosts, checkHost, checkOrigin, checkScope, isChanging, isLoopbackHost, jsonParser } from './guards.js';
+import { HttpError, allowedHosts, checkHost, checkOrigin, checkScope, isChanging, isLoopbackHost, isWildcardHost, jsonParser } from './guards.js';
 import {
   HEADERS_TIMEOUT_MS,
   KEEP_ALIVE_MS,
@@ -400,12 +401,20 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const port = (app.server.address() as AddressInfo).port;
   allowed = allowedHosts(host, port, opts.publicNames);
   const shownHost = host.includes(':') ? `[${host}]` : host;
-  const url = `${tls ? 'https' : 'http'}://${shownHost}:${port}/`;
+  const scheme = tls ? 'https' : 'http';
+  const url = `${scheme}://${shownHost}:${port}/`;
   const setup = auth.startSetup();
+  // 0.0.0.0 is no address to type into a browser on another machine: the setup link names one of ours.
+  const lan = isWildcardHost(host)
+    ? Object.values(os.networkInterfaces())
+        .flat()
+        .find((a) => a && a.family === 'IPv4' && !a.internal)?.address
+    : undefined;
+  const setupBase = lan ? `${scheme}://${lan}:${port}/` : url;
   return {
     url,
     authRequired: required,
-    setupUrl: setup ? `${url}?setup=${setup}` : null,
+    setupUrl: setup ? `${setupBase}?setup=${setup}` : null,
     close: async () => {
       clearInterval(keepAlive);
       unsubscribe();

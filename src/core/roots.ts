@@ -61,7 +61,9 @@ export class RootPolicy {
   constructor(private readonly opts: RootPolicyOptions) {
     this.home = real(opts.home ?? os.homedir());
     this.indexDir = real(path.dirname(path.resolve(opts.dbPath)));
-    const given = opts.roots?.length ? opts.roots : [picturesDir(this.home), ...(opts.existing ?? []), ...(opts.loopbackOpen ? [this.home] : [])];
+    // A folder added before these rules (`/`, say) is no root: it would open everything under it.
+    const existing = (opts.existing ?? []).filter((f) => this.alwaysRefused(real(f)) === null);
+    const given = opts.roots?.length ? opts.roots : [picturesDir(this.home), ...existing, ...(opts.loopbackOpen ? [this.home] : [])];
     this.roots = [...new Set([...given, ...(opts.commandLine ?? [])].map((r) => real(r)))];
   }
 
@@ -71,6 +73,14 @@ export class RootPolicy {
    */
   refusedRoot(dir: string): string | null {
     return this.alwaysRefused(real(dir), true);
+  }
+
+  /** Library folders that these rules would refuse now (added before them, or from the desktop app), each with why. */
+  refusedExisting(folders: string[]): { folder: string; why: string }[] {
+    return folders.flatMap((folder) => {
+      const why = this.alwaysRefused(real(folder));
+      return why ? [{ folder, why }] : [];
+    });
   }
 
   /** Why `dir` may not be added through the server, or null when it may. */

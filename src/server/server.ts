@@ -142,9 +142,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const trustProxy = opts.trustProxy === true ? 'loopback' : opts.trustProxy || false;
 
   // addFolder through this server only under its roots (src/core/roots.ts).
+  const existing = (await library.listFolders()).map((f) => f.path);
   const policy = new RootPolicy({
     roots: opts.roots,
-    existing: (await library.listFolders()).map((f) => f.path),
+    existing,
     commandLine: opts.commandLineFolders,
     loopbackOpen: !required,
     dbPath: library.dbPath,
@@ -154,6 +155,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (why) throw new Error(`--roots ${r}: ${why}`);
   }
   library.rootPolicy = policy;
+  for (const { folder, why } of policy.refusedExisting(existing)) {
+    log(`Warning: the library folder ${folder} would be refused today (${why}) Its photos are still served; remove it from the library unless you mean to share them.`);
+  }
 
   const authStore = AuthStore.open(library.dbPath);
   const auth = new Auth({ store: authStore, required, loopbackBind, trustProxy: trustProxy !== false });
@@ -279,6 +283,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     upload.removeAllContentTypeParsers();
     upload.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
     upload.post(HTTP.similarToFile, async (req, reply) => {
+      // Refused before its body is read: the connection closes rather than draining what is still coming.
+      reply.header('Connection', 'close');
       const declared = Number(req.headers['content-length'] ?? 0);
       if (declared > UPLOAD_LIMIT) throw new HttpError(413, `That file is too large (over ${UPLOAD_LIMIT >> 20} MB).`);
       const release = uploadSlots.take();
@@ -288,6 +294,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       }
       try {
         const bytes = await readCapped(req, UPLOAD_LIMIT);
+        reply.removeHeader('Connection');
         const q = req.query as Record<string, string | undefined>;
         const top = q.top;
         const similarity = (q.similarity ?? undefined) as SimilarityName | undefined;

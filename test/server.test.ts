@@ -141,6 +141,21 @@ test('find similar to a file from outside the library, by its bytes', async () =
   assert.equal(r.results.length, 5);
   assert.ok(r.results.filter((x) => x.path.includes('/airplanes/')).length >= 3, 'an airplane finds airplanes');
 
+  // Chunked (no Content-Length): streamed to a private temp file, then read once.
+  const body = new ReadableStream<Uint8Array>({
+    start(c) {
+      for (let i = 0; i < bytes.length; i += 4096) c.enqueue(bytes.subarray(i, i + 4096));
+      c.close();
+    },
+  });
+  const chunked = await fetch(`${server.url}api/similar-file?name=private.jpg&top=5`, { method: 'POST', body, duplex: 'half', headers: { 'X-Photowords-CSRF': csrf } } as RequestInit);
+  assert.equal(chunked.status, 200);
+  assert.deepEqual(
+    ((await chunked.json()) as { result: SimilarResult }).result.results.map((x) => x.id),
+    r.results.map((x) => x.id),
+    'the same answer as with a Content-Length',
+  );
+
   const junk = await fetch(`${server.url}api/similar-file?name=junk.jpg`, { method: 'POST', body: Buffer.from('junk'), headers: { 'X-Photowords-CSRF': csrf } });
   assert.equal(junk.status, 400);
   assert.match(((await junk.json()) as { error: { message: string } }).error.message, /junk\.jpg could not be read as a photo/);

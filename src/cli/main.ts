@@ -581,7 +581,7 @@ program
       const loopback = o.host === '127.0.0.1' || o.host === 'localhost' || o.host === '::1';
       const signIn = o.auth === true || !loopback;
       // The folders named here are the person's own choice at the terminal, but never `/` or a system folder.
-      const check = new RootPolicy({ roots: o.roots, commandLine: dirs, loopbackOpen: !signIn, dbPath: o.db });
+      const check = new RootPolicy({ roots: o.roots, commandLine: dirs, loopbackOpen: !signIn, loopback, dbPath: o.db });
       for (const r of o.roots) {
         const why = check.refusedRoot(r);
         if (why) throw new Error(`--roots ${r}: ${why}`);

@@ -24,6 +24,8 @@ export interface RootPolicyOptions {
   commandLine?: string[];
   /** A loopback bind without sign-in: the desktop user, so the home folder is a default root. */
   loopbackOpen: boolean;
+  /** Bound to loopback (with or without sign-in): the home folder itself may be added. Default: loopbackOpen. */
+  loopback?: boolean;
   /** The index file: its folder (thumbnails, the database) is never a library. */
   dbPath: string;
   home?: string;
@@ -107,7 +109,7 @@ export class RootPolicy {
       }
     }
     if (asRoot) return null;
-    if (r === this.home && !this.opts.loopbackOpen) {
+    if (r === this.home && !(this.opts.loopback ?? this.opts.loopbackOpen)) {
       return `${r} is the whole home folder; on a server reachable from the network, add the folders that hold photos (such as ${picturesDir(this.home)}).`;
     }
     // The index's folder holds the database and the thumbnail cache: a library holding it would

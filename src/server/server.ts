@@ -150,6 +150,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     existing,
     commandLine: opts.commandLineFolders,
     loopbackOpen: !required,
+    loopback: loopbackBind,
     dbPath: library.dbPath,
   });
   for (const r of opts.roots ?? []) {

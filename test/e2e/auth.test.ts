@@ -204,6 +204,40 @@ test('API tokens: make a read-only one, shown once with a copy button; it lists 
   await page.keyboard.press('Escape');
 });
 
+test("another tab signs in again: this page's next change is refused for its old CSRF token, refreshes it and goes through", async () => {
+  const before = await sessionCookie();
+  // Another tab of this browser signs in: a new session's cookie replaces the one this page uses.
+  // (playwright's launchPage gives one page per context, so the sign-in is made here and its
+  // cookie put in the browser's jar, as the other tab's reply would.)
+  const res = await fetch(new URL(HTTP.authLogin, url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ password: PASSWORD }) });
+  assert.equal(res.status, 200);
+  const value = /photowords_session=([^;]+)/.exec(res.headers.get('set-cookie') ?? '')?.[1];
+  assert.ok(value, 'the sign-in set a session cookie');
+  await context.addCookies([{ name: 'photowords_session', value, url, httpOnly: true, sameSite: 'Strict' }]);
+  assert.notEqual(await sessionCookie(), before, 'a new session');
+
+  const answers: { path: string; status: number }[] = [];
+  const onResponse = (r: import('playwright-core').Response) => {
+    const p = new URL(r.url()).pathname;
+    if (p.startsWith('/api/call/')) answers.push({ path: p, status: r.status() });
+  };
+  page.on('response', onResponse);
+  await page.locator('[data-testid=folder]').first().locator('button.item').click();
+  await page.locator('[data-testid=photo]').nth(N - 1).waitFor();
+  page.off('response', onResponse);
+  const listPhotos = answers.filter((a) => a.path === HTTP.call('listPhotos')).map((a) => a.status);
+  // Each call the grid made was refused once and answered on its one retry.
+  const refused = listPhotos.filter((x) => x === 403).length;
+  assert.ok(refused > 0, `the old token was refused: ${JSON.stringify(answers)}`);
+  assert.deepEqual(
+    [listPhotos.filter((x) => x === 200).length, listPhotos.length],
+    [refused, 2 * refused],
+    `every refused call was answered on its retry: ${JSON.stringify(answers)}`,
+  );
+  assert.equal(await page.locator('[data-testid=signin-view]').count(), 0, 'still signed in');
+  assert.equal(await page.locator('[data-testid=error-banner]').count(), 0, 'and nothing to tell the person');
+});
+
 test('sign-out: the page shows sign-in, and the API and thumbnails answer 401, to the page and to the old cookie alike', async () => {
   const thumb = await page.locator('[data-testid=photo] img').first().getAttribute('src');
   assert.ok(thumb, 'a thumbnail URL');

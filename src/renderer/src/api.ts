@@ -164,6 +164,8 @@ export async function authCall<T>(url: string, body?: object, opts: { keep401?: 
   return readReply<T>(await request(url, init, opts));
 }
 
+let refreshing: Promise<AuthState> | null = null;
+
 async function refusedForCsrf(res: Response, sent: string | null): Promise<boolean> {
   let message = '';
   try {
@@ -173,7 +175,9 @@ async function refusedForCsrf(res: Response, sent: string | null): Promise<boole
   }
   let fresh: AuthState;
   try {
-    fresh = await fetchAuthState();
+    // Calls refused together (a page of the grid and its neighbour) share one refresh.
+    refreshing ??= fetchAuthState().finally(() => (refreshing = null));
+    fresh = await refreshing;
   } catch {
     return false;
   }

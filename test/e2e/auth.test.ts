@@ -120,9 +120,30 @@ test('first-run setup from the printed link: the token leaves the address bar, t
   assert.equal(await listFolders(), 401, 'nothing but the setup works before it');
 
   const link = await setupLink();
+  // First as a browser that is not at this computer (its request came through a proxy the server
+  // does not trust): setup needs the token, and without the link the page asks for it.
+  await page.setExtraHTTPHeaders({ 'x-forwarded-for': '192.0.2.10' });
+  await page.goto(url);
+  await page.locator('[data-testid=setup-view]').waitFor();
+  const tokenField = page.locator('[data-testid=setup-token-field]');
+  await tokenField.waitFor();
+  assert.match((await tokenField.textContent()) ?? '', /printed a setup link .*photowords serve/s, 'the page says where the token is');
+  await page.locator('#setup-password').fill(PASSWORD);
+  await page.locator('#setup-confirm').fill(PASSWORD);
+  await page.locator('#setup-token').fill('not-the-token');
+  await shot('auth-00-setup-needs-token');
+  await page.locator('[data-testid=setup-submit]').click();
+  const refused = page.locator('[data-testid=setup-error]');
+  await refused.waitFor();
+  assert.match((await refused.textContent()) ?? '', /did not accept the setup token/);
+  assert.equal(await refused.getAttribute('role'), 'alert');
+  assert.equal((await authState()).passwordSet, false, 'a wrong token sets nothing');
+
+  // Then with the link: the token comes from the address, which no longer shows it.
   await page.goto(link);
   await page.locator('[data-testid=setup-view]').waitFor();
   assert.ok(!page.url().includes('setup='), `the token is gone from the address bar: ${page.url()}`);
+  assert.equal(await page.locator('[data-testid=setup-token-field]').count(), 0, 'no field for a token the link gave');
   await page.locator('[data-testid=setup-token-from-link]').waitFor();
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'setup-password', 'the first field has the focus');
   assert.equal(await page.locator('#setup-password').getAttribute('autocomplete'), 'new-password');
@@ -141,6 +162,7 @@ test('first-run setup from the printed link: the token leaves the address bar, t
   await shot('auth-01-setup');
   await page.locator('[data-testid=setup-submit]').click();
   await page.locator('[data-testid=photo]').first().waitFor({ timeout: 60_000 });
+  await page.setExtraHTTPHeaders({});
 
   const cookie = (await context.cookies()).find((c) => c.name === 'photowords_session');
   assert.ok(cookie, 'signed in: the session cookie is set');
@@ -284,10 +306,35 @@ test('a wrong password is said so; the right one opens the library again', async
   await imagesLoaded(page, '[data-testid=photo] img');
 });
 
+test('change password: the new one signs in, the old one no longer does, and this page stays signed in', async () => {
+  const NEW = 'seven brass kettles hum 9';
+  await openAccount();
+  await page.locator('[data-testid=change-password]').click();
+  await page.waitForFunction(() => document.activeElement?.id === 'current-password', undefined, { timeout: 5000 });
+  assert.equal(await page.locator('#current-password').getAttribute('autocomplete'), 'current-password');
+  assert.equal(await page.locator('#change-password').getAttribute('autocomplete'), 'new-password');
+  await page.locator('#current-password').fill(PASSWORD);
+  await page.locator('#change-password').fill(NEW);
+  await page.locator('#change-confirm').fill(NEW);
+  await page.locator('[data-testid=change-password-submit]').click();
+  await page.locator('[data-testid=password-changed]').waitFor();
+  await page.keyboard.press('Escape');
+  // This page's session goes on: a changing call from it is answered.
+  await page.locator('[data-testid=folder]').first().locator('button.item').click();
+  await page.locator('[data-testid=photo]').nth(N - 1).waitFor();
+  assert.equal(await page.locator('[data-testid=signin-view]').count(), 0);
+
+  const login = (password: string) =>
+    fromOutside(HTTP.authLogin, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ password }) });
+  assert.equal(await login(PASSWORD), 401, 'the old password is refused');
+  assert.equal(await login(NEW), 200, 'the new one signs in');
+});
+
 test('a session that ends under an open page sends it back to sign-in at its next call', async () => {
   // The server forgets nothing here; the browser loses its cookie, as when it expires.
   await context.clearCookies();
-  await page.locator('[data-testid=folder]').first().locator('button.item').click();
+  // Settings reads the settings from the server as it opens.
+  await page.locator('[data-testid=settings-button]').click();
   await page.locator('[data-testid=signin-view]').waitFor();
   await page.locator('[data-testid=session-expired]').waitFor();
 });

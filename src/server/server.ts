@@ -195,7 +195,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   app.removeContentTypeParser(['application/json', 'text/plain']);
   jsonParser(app);
 
-  app.setErrorHandler((err: unknown, req, reply) => {
+  app.setErrorHandler((err: unknown, _req, reply) => {
     let status = 500;
     let shape: ApiErrorShape;
     if (err instanceof ApiError) {
@@ -217,7 +217,6 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       reply.raw.destroy();
       return;
     }
-    void req;
     reply.code(status).header('Cache-Control', 'no-store').send({ error: shape });
   });
 
@@ -226,7 +225,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   });
 
   // Every request, before any route: Host, where it comes from, who asks, CSRF, scope.
-  app.addHook('onRequest', async (req, reply) => {
+  app.addHook('onRequest', async (req) => {
     // DNS rebinding: a page on another site must not reach this server through a name that
     // resolves to it, so the Host header must be one of ours.
     checkHost(req, allowed, trustProxy !== false);
@@ -249,7 +248,6 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       req.bodyTimer = setTimeout(() => req.raw.destroy(), REQUEST_TIMEOUT_MS);
       req.bodyTimer.unref();
     }
-    void reply;
   });
   app.addHook('preHandler', async (req) => {
     if (req.bodyTimer) clearTimeout(req.bodyTimer);

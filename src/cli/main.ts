@@ -612,7 +612,11 @@ program
         console.log(`Photowords is serving ${o.db} at ${server.url}`);
         if (server.setupUrl) {
           console.log(`Set the owner's password at: ${server.setupUrl}`);
-          log('Warning: no password is set yet. Until it is, only someone with the setup link above can use this server; open it now.');
+          log(
+            loopback
+              ? 'Warning: no password is set yet. Until it is, anyone on this computer can set it; open the link above now.'
+              : 'Warning: no password is set yet. Until it is, only someone with the setup link above can set it and use this server; open it now.',
+          );
         }
         if (!loopback && !o.tlsCert) {
           log(

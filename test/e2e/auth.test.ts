@@ -356,3 +356,33 @@ test('too many wrong passwords: the page says how long to wait, from Retry-After
   assert.match((await page.locator('[data-testid=signin-submit]').textContent()) ?? '', /Try again in \d+ s/);
   await shot('auth-05-too-many-tries');
 });
+
+test("on loopback without --auth the library opens at once, with no sign-in to show, and changing calls still carry the run's CSRF token", async () => {
+  let log = '';
+  const s = spawnServe(['--db', path.join(tmp, 'open.db')], { onLog: (d) => (log += d), log: () => log });
+  try {
+    const openUrl = await s.url;
+    assert.doesNotMatch(s.stdout(), /setup=/, 'no setup link');
+    const { browser: b, page: p } = await launchPage((m) => (log += `\n[page error] ${m}`));
+    try {
+      const posts: Request[] = [];
+      p.on('request', (r) => {
+        if (r.method() === 'POST') posts.push(r);
+      });
+      await p.goto(openUrl);
+      await p.locator('[data-testid=empty-state]').first().waitFor();
+      assert.equal(await p.locator('[data-testid=signin-view], [data-testid=setup-view]').count(), 0);
+      await p.locator('[data-testid=settings-button]').click();
+      await p.locator('[data-testid=settings-dialog] select').first().waitFor();
+      assert.equal(await p.locator('[data-testid=settings-tab-account], [data-testid=sign-out]').count(), 0, 'nothing to sign out of');
+      const state = (await (await fetch(new URL(HTTP.authState, openUrl))).json()) as AuthState;
+      assert.equal(state.required, false);
+      assert.ok(posts.length > 0 && state.csrf);
+      for (const r of posts) assert.equal(r.headers()[CSRF_HEADER], state.csrf, `${r.url()} carries the run's CSRF token`);
+    } finally {
+      await b.close();
+    }
+  } finally {
+    await stopServe(s.child);
+  }
+});

@@ -181,10 +181,8 @@ async function refusedForCsrf(res: Response, sent: string | null): Promise<boole
   } catch {
     return false;
   }
-  if (fresh.required && !fresh.signedIn) {
-    sessionEnded();
-    return false;
-  }
+  // Signed out meanwhile: the refreshed state has already sent the page to sign-in.
+  if (fresh.required && !fresh.signedIn) return false;
   return /csrf/i.test(message) || (fresh.csrf !== null && fresh.csrf !== sent);
 }
 

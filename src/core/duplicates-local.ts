@@ -179,3 +179,211 @@ const splits = (c: { cells: number; balance: number }, rule: LocalRule) => c.cel
 export function twoShots(a: LocalLook, b: LocalLook): boolean {
   return splits(localChange(a.coarse, b.coarse, LOCAL), LOCAL) || splits(localChange(a.fine, b.fine, LOCAL_FINE), LOCAL_FINE);
 }
+
+/** The grey pixels of the window [x, x + w) x [y, y + h) of a grey image `width` pixels wide. */
+export function greyWindow(grey: Float32Array, width: number, x: number, y: number, w: number, h: number): Float32Array {
+  const out = new Float32Array(w * h);
+  for (let r = 0; r < h; r++) out.set(grey.subarray((y + r) * width + x, (y + r) * width + x + w), r * w);
+  return out;
+}
+
+/**
+ * A grey image after one of the 8 flips and quarter turns (phash.ts's TRANSFORMS, as its
+ * transformCoefficients reads them: a transpose if the turn swaps the axes, then x and or y
+ * reversed), with its new width and height.
+ */
+export function turnGrey(grey: Float32Array, width: number, height: number, t: string): { grey: Float32Array; width: number; height: number } {
+  const swap = t === 'transpose' || t === 'rot90' || t === 'rot270' || t === 'transverse';
+  const flipX = t === 'mirror' || t === 'rot180' || t === 'rot90' || t === 'transverse';
+  const flipY = t === 'flip' || t === 'rot180' || t === 'rot270' || t === 'transverse';
+  const W = swap ? height : width;
+  const H = swap ? width : height;
+  const out = new Float32Array(W * H);
+  for (let y = 0; y < H; y++) {
+    const sy = flipY ? H - 1 - y : y;
+    for (let x = 0; x < W; x++) {
+      const sx = flipX ? W - 1 - x : x;
+      out[y * W + x] = swap ? grey[sx * width + sy] : grey[sy * width + sx];
+    }
+  }
+  return { grey: out, width: W, height: H };
+}
+
+/**
+ * Where a photo lies in a larger one: the centre, size (pixels of the larger one) and turn (radians)
+ * of the rectangle of the larger photo that shows the same picture, and how well their cells then
+ * correlate.
+ */
+export interface Placement {
+  cx: number;
+  cy: number;
+  w: number;
+  h: number;
+  angle: number;
+  corr: number;
+}
+
+/** Cells a side compared while placing a photo (the hash's grid: coarse, so the search is smooth). */
+const PLACE_SIDE = LOCAL_SIDE;
+
+/** Summed-area table of a grey image: (width + 1) x (height + 1). */
+export function summed(grey: Float32Array, width: number, height: number): Float64Array {
+  const W = width + 1;
+  const sat = new Float64Array(W * (height + 1));
+  for (let y = 0; y < height; y++) {
+    let row = 0;
+    for (let x = 0; x < width; x++) {
+      row += grey[y * width + x];
+      sat[(y + 1) * W + x + 1] = sat[y * W + x + 1] + row;
+    }
+  }
+  return sat;
+}
+
+/** The table at a fractional corner (within the image): bilinear between corners is the exact sum of the pixels there, each pixel constant over its square. */
+function satAt(sat: Float64Array, width: number, x: number, y: number): number {
+  const W = width + 1;
+  const x0 = Math.floor(x);
+  const y0 = Math.floor(y);
+  const fx = x - x0;
+  const fy = y - y0;
+  const i = y0 * W + x0;
+  // At the right or bottom edge the next corner is not there, and its weight is 0.
+  const r = fx > 0 ? sat[i + 1] : 0;
+  const d = fy > 0 ? sat[i + W] : 0;
+  const rd = fx > 0 && fy > 0 ? sat[i + W + 1] : 0;
+  return (sat[i] * (1 - fx) + r * fx) * (1 - fy) + (d * (1 - fx) + rd * fx) * fy;
+}
+
+/**
+ * Grey of the rectangle `p` of an image (from its summed-area table `sat`), turned by p.angle, on
+ * an outW x outH grid: each output pixel the exact mean of the image over its footprint, taken as
+ * the upright box of its size at its turned centre (for turns of a few degrees that is the
+ * footprint but for slivers at its corners). A larger window is so averaged down, a smaller one
+ * spread out; a footprint under a pixel is widened to one, so no output pixel is a point sample.
+ */
+export function sampleWindow(sat: Float64Array, width: number, height: number, p: Omit<Placement, 'corr'>, outW: number, outH: number, out = new Float32Array(outW * outH)): Float32Array {
+  const c = Math.cos(p.angle);
+  const s = Math.sin(p.angle);
+  const pw = p.w / outW;
+  const ph = p.h / outH;
+  const bw = Math.max(1, pw) / 2;
+  const bh = Math.max(1, ph) / 2;
+  for (let j = 0; j < outH; j++) {
+    const v = (j + 0.5) * ph - p.h / 2;
+    for (let i = 0; i < outW; i++) {
+      const u = (i + 0.5) * pw - p.w / 2;
+      // A footprint past the image's edge takes the edge (the centre kept inside it).
+      const x = Math.min(width - 0.5, Math.max(0.5, p.cx + u * c - v * s));
+      const y = Math.min(height - 0.5, Math.max(0.5, p.cy + u * s + v * c));
+      const x0 = Math.max(0, x - bw);
+      const x1 = Math.min(width, x + bw);
+      const y0 = Math.max(0, y - bh);
+      const y1 = Math.min(height, y + bh);
+      const area = (x1 - x0) * (y1 - y0);
+      out[j * outW + i] = area > 0 ? (satAt(sat, width, x1, y1) - satAt(sat, width, x0, y1) - satAt(sat, width, x1, y0) + satAt(sat, width, x0, y0)) / area : 0;
+    }
+  }
+  return out;
+}
+
+function correlation(a: Float32Array, b: Float32Array): number {
+  const n = a.length;
+  let ma = 0;
+  let mb = 0;
+  for (let i = 0; i < n; i++) {
+    ma += a[i];
+    mb += b[i];
+  }
+  ma /= n;
+  mb /= n;
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < n; i++) {
+    const x = a[i] - ma;
+    const y = b[i] - mb;
+    ab += x * y;
+    aa += x * x;
+    bb += y * y;
+  }
+  return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : 0;
+}
+
+/** Largest turn tried when placing a photo (a straightened or slightly turned copy). */
+export const PLACE_MAX_ANGLE = (7 * Math.PI) / 180;
+
+/**
+ * Places a photo (its PLACE_SIDE-cell grey means, `cells`) in a larger grey image (its summed-area
+ * table, `sat`), starting from
+ * a window found by its hash (axis-aligned, on a grid of steps): shifts, sizes and small turns are
+ * tried around it while the cells' correlation grows, in steps that halve down to a quarter pixel
+ * and a tenth of a degree. A copy made by cropping (and turning) the larger photo lands where it
+ * was cut from, so its cells line up with the larger photo's well enough to be compared one by one.
+ */
+export function place(sat: Float64Array, width: number, height: number, cells: Float32Array, start: { x: number; y: number; w: number; h: number }): Placement {
+  const N = PLACE_SIDE;
+  // The coarse steps on cells twice as large (a quarter of the work, and smoother).
+  const half = N / 2;
+  const cells2 = new Float32Array(half * half);
+  for (let y = 0; y < N; y++) for (let x = 0; x < N; x++) cells2[(y >> 1) * half + (x >> 1)] += cells[y * N + x] / 4;
+  const scratch = new Float32Array(N * N);
+  const scratch2 = new Float32Array(half * half);
+  let fine = false;
+  const score = (p: Omit<Placement, 'corr'>) =>
+    fine ? correlation(sampleWindow(sat, width, height, p, N, N, scratch), cells) : correlation(sampleWindow(sat, width, height, p, half, half, scratch2), cells2);
+  let cur = { cx: start.x + start.w / 2, cy: start.y + start.h / 2, w: start.w, h: start.h, angle: 0 };
+  let best = score(cur);
+  const aspect = start.h / start.w;
+  for (let scale = 1; scale >= 0.124; scale /= 2) {
+    if (scale < 0.5 && !fine) {
+      fine = true;
+      best = score(cur);
+    }
+    const dp = 2 * scale * Math.max(1, Math.max(width, height) / 150);
+    const moves: ((p: typeof cur, d: number) => typeof cur)[] = [
+      (p, d) => ({ ...p, cx: p.cx + d * dp }),
+      (p, d) => ({ ...p, cy: p.cy + d * dp }),
+      (p, d) => ({ ...p, w: p.w + 2 * d * dp, h: (p.w + 2 * d * dp) * aspect }),
+      (p, d) => ({ ...p, angle: Math.max(-PLACE_MAX_ANGLE, Math.min(PLACE_MAX_ANGLE, p.angle + (d * scale * Math.PI) / 180)) }),
+    ];
+    for (let improved = true, rounds = 0; improved && rounds < 40; rounds++) {
+      improved = false;
+      for (const m of moves) {
+        for (const d of [1, -1]) {
+          const q = m(cur, d);
+          if (q.w < 16 || q.w > width * 1.05 + 2 || q.h > height * 1.05 + 2) continue;
+          const s = score(q);
+          if (s > best + 1e-5) {
+            best = s;
+            cur = q;
+            improved = true;
+          }
+        }
+      }
+    }
+  }
+  return { ...cur, corr: best };
+}
+
+/**
+ * The cells of a photo after one of the 8 flips and quarter turns (turnGrey's reading of
+ * phash.ts's TRANSFORMS): the same cells in other places. Detail (steps between neighbouring
+ * pixels, across and down) is the same under a flip or a transpose.
+ */
+export function turnLook(look: LocalLook, t: string): LocalLook {
+  const turn = (c: LocalCells): LocalCells => {
+    const N = Math.round(Math.sqrt(c.mean.length));
+    const { grey: from } = turnGrey(Float32Array.from({ length: N * N }, (_, i) => i), N, N, t);
+    const to = new Uint16Array(N * N);
+    const mean = new Float32Array(N * N);
+    const detail = new Float32Array(N * N);
+    for (let i = 0; i < N * N; i++) {
+      mean[i] = c.mean[from[i]];
+      detail[i] = c.detail[from[i]];
+      to[from[i]] = i;
+    }
+    return { mean, detail, order: Uint16Array.from(c.order, (o) => to[o]), sorted: c.sorted };
+  };
+  return { coarse: turn(look.coarse), fine: turn(look.fine) };
+}

@@ -45,7 +45,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import exifr from 'exifr';
 import { decodeForModel, readImageFile } from './decode.js';
-import { LOCAL_FINE_SIDE, greyOfPixels, localLook, twoShots, type LocalLook } from './duplicates-local.js';
+import { LOCAL_FINE_SIDE, greyOfPixels, localLook, place, sampleWindow, turnGrey, turnLook, twoShots, type LocalLook } from './duplicates-local.js';
 import { isRaw } from './formats.js';
 import { photoSource } from './source.js';
 import { HashIndex } from './hashindex.js';
@@ -269,6 +269,8 @@ export interface DuplicateReport {
     detailDiffers: number;
     /** Links between photos of one size turned down because they differ locally both ways (duplicates-local.ts): two shots, not an edit. */
     localDiffers: number;
+    /** Keeper and photo pairs of other sizes or turned, placed one in the other for the local check. */
+    placed: number;
     /** Photos checked as a crop of their group's keeper (its parts searched), and those found to be one. */
     cropChecks: number;
     crops: number;
@@ -467,21 +469,29 @@ const CROP_CANDIDATES = 200;
 export const CROP_COSINE = 0.2;
 
 /** A grey image (ITU-R BT.601 luma) with its summed-area table, for box averages of any window. */
-interface GreyTable {
+export interface GreyTable {
   width: number;
   height: number;
   /** (width + 1) x (height + 1): sum of the pixels above and left of each corner. */
   sat: Float64Array;
 }
 
-function greyTable(pixels: Uint8Array, width: number, height: number): GreyTable {
+/** A window of a grey image (pixels), and how far its hash lies from the one searched for. */
+export interface Window {
+  bits: number;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+export function greyTable(grey: Float32Array, width: number, height: number): GreyTable {
   const W = width + 1;
   const sat = new Float64Array(W * (height + 1));
   for (let y = 0; y < height; y++) {
     let row = 0;
     for (let x = 0; x < width; x++) {
-      const p = (y * width + x) * 3;
-      row += 0.299 * pixels[p] + 0.587 * pixels[p + 1] + 0.114 * pixels[p + 2];
+      row += grey[y * width + x];
       sat[(y + 1) * W + x + 1] = sat[y * W + x + 1] + row;
     }
   }
@@ -544,8 +554,8 @@ function windowHash(g: GreyTable, x0: number, y0: number, w: number, h: number):
  * often of the photo's own pixels and near its middle, so most searches end within a few
  * windows of the hundreds there are; only photos that are no crop try them all).
  */
-function nearestWindow(g: GreyTable, target: Hash64, mw: number, mh: number, enough = -1): number {
-  let best = 64;
+export function nearestWindow(g: GreyTable, target: Hash64, mw: number, mh: number, enough = -1): Window {
+  let best: Window = { bits: 64, x: 0, y: 0, w: g.width, h: g.height };
   const step = Math.max(1, Math.round(0.025 * Math.max(g.width, g.height)));
   const offsets = (span: number) => {
     const out: number[] = [];
@@ -555,6 +565,10 @@ function nearestWindow(g: GreyTable, target: Hash64, mw: number, mh: number, eno
     }
     const mid = span / 2;
     return out.sort((a, b) => Math.abs(a - mid) - Math.abs(b - mid) || a - b);
+  };
+  const at = (x: number, y: number, w: number, h: number) => {
+    const d = hamming(windowHash(g, x, y, w, h), target);
+    if (d < best.bits) best = { bits: d, x, y, w, h };
   };
   for (let f = 1; mw * f <= g.width + 0.5 && mh * f <= g.height + 0.5; f *= 1.06) {
     const w = Math.min(g.width, Math.round(mw * f));
@@ -567,15 +581,12 @@ function nearestWindow(g: GreyTable, target: Hash64, mw: number, mh: number, eno
     for (let j = 0; j < ys.length; j++) for (let i = 0; i < xs.length; i++) order.push([i, j]);
     order.sort((a, b) => Math.max(a[0], a[1]) - Math.max(b[0], b[1]) || a[1] - b[1] || a[0] - b[0]);
     for (const [i, j] of order) {
-      const d = hamming(windowHash(g, xs[i], ys[j], w, h), target);
-      if (d < best) best = d;
-      if (best <= enough) {
+      at(xs[i], ys[j], w, h);
+      if (best.bits <= enough) {
         // Its neighbours, for the distance to report (the search's own answer within a step).
         for (let dy = -step; dy <= step; dy += step) {
           for (let dx = -step; dx <= step; dx += step) {
-            const x0 = Math.max(0, Math.min(g.width - w, xs[i] + dx));
-            const y0 = Math.max(0, Math.min(g.height - h, ys[j] + dy));
-            best = Math.min(best, hamming(windowHash(g, x0, y0, w, h), target));
+            at(Math.max(0, Math.min(g.width - w, xs[i] + dx)), Math.max(0, Math.min(g.height - h, ys[j] + dy)), w, h);
           }
         }
         return best;
@@ -585,6 +596,14 @@ function nearestWindow(g: GreyTable, target: Hash64, mw: number, mh: number, eno
   return best;
 }
 
+/**
+ * Long side at which a placed photo and its window are compared, at most: the coarser of the two
+ * resolutions, and no finer than this (at 299 px the same verdicts on both benchmarks, at twice
+ * the cost).
+ */
+const PLACED_SIDE = 160;
+/** Photos whose decoded grey images are kept (0.35 MB each at 299 px; a keeper's summed-area table doubles that). */
+const GREYS_KEPT = 48;
 /** Links checked together (their files read while others' pixels are gone over); each may hold two decoded photos. */
 const CHECKS_AT_ONCE = 8;
 /** Lossless formats: a re-save keeps every pixel. */
@@ -775,6 +794,7 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
       differentShots: 0,
       detailDiffers: 0,
       localDiffers: 0,
+      placed: 0,
       cropChecks: 0,
       crops: 0,
       unchained: 0,
@@ -937,14 +957,39 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
         return null; // unreadable now: the other signals decide alone, as before
       }
     };
-    // One decode gives both looks a photo is checked by (20 KB together).
+    // Grey images of the last few photos decoded for a check (0.5 MB each at 299 px, with the
+    // summed-area table: only a few kept), for the crop test and for placing a photo in its keeper.
+    interface Grey {
+      grey: Float32Array;
+      width: number;
+      height: number;
+      /** Its summed-area table, made when the photo is searched as a keeper. */
+      table?: GreyTable;
+    }
+    const greys = new Map<number, Promise<Grey | null>>();
+    const greyOf = (id: number) => {
+      let g = greys.get(id);
+      if (!g) {
+        g = pixelsOf(id).then((img) => img && { grey: greyOfPixels(img.pixels), width: img.width, height: img.height });
+        // The least recently asked for goes (a group's keeper is asked for again and again).
+        if (greys.size >= GREYS_KEPT) greys.delete(greys.keys().next().value!);
+      } else {
+        greys.delete(id);
+      }
+      greys.set(id, g);
+      return g;
+    };
+    const tableOf = (g: Grey) => (g.table ??= greyTable(g.grey, g.width, g.height));
+    // The window of the keeper the crop search found for a photo, for placing it there.
+    const cropWindows = new Map<number, Window>();
+    // One decode gives both looks a photo is checked by (20 KB together), kept for the last few thousand.
     let looks = new Map<number, Promise<{ fine: Float32Array; local: LocalLook } | null>>();
     const lookOf = (id: number) => {
       let d = looks.get(id);
       if (!d) {
-        d = pixelsOf(id).then((img) => {
-          if (!img) return null;
-          const local = localLook(greyOfPixels(img.pixels), img.width, img.height);
+        d = greyOf(id).then((g) => {
+          if (!g) return null;
+          const local = localLook(g.grey, g.width, g.height);
           return { fine: fineDetail(local.fine.mean), local };
         });
         if (looks.size >= 4096) looks = new Map();
@@ -953,17 +998,6 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
       return d;
     };
     const detailOf = async (id: number) => (await lookOf(id))?.fine ?? null;
-    // Keepers' grey images, for the crop test (0.5 MB each at 299 px: only a few kept).
-    let greys = new Map<number, Promise<GreyTable | null>>();
-    const greyOf = (id: number) => {
-      let g = greys.get(id);
-      if (!g) {
-        g = pixelsOf(id).then((img) => img && greyTable(img.pixels, img.width, img.height));
-        if (greys.size >= 16) greys = new Map();
-        greys.set(id, g);
-      }
-      return g;
-    };
     /**
      * Whether `r` is a crop (or a crop of a small turn) of `keeper`, linked to it on its own: some
      * part of the keeper of r's shape, at least r's size, has r's hash within CROP_BITS, and their
@@ -974,14 +1008,17 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
       if (!hr || !keeper.width || !keeper.height || !r.width || !r.height || pixels(r) >= pixels(keeper)) return undefined;
       const cos = pairCosine(keeper.id, r.id);
       if (cos < CROP_COSINE || decisions.blocked(keeper.hash, r.hash) || (await apart(keeper, r))) return undefined;
-      const g = await greyOf(keeper.id);
-      if (!g) return undefined;
+      const gk = await greyOf(keeper.id);
+      if (!gk) return undefined;
+      const g = tableOf(gk);
       const k = Math.max(g.width, g.height) / Math.max(keeper.width, keeper.height);
       const mw = r.width * k;
       const mh = r.height * k;
       if (mw > g.width + 0.5 || mh > g.height + 0.5) return undefined;
-      const d = nearestWindow(g, hr, mw, mh, CROP_BITS);
+      const win = nearestWindow(g, hr, mw, mh, CROP_BITS);
+      const d = win.bits;
       pairs.cropChecks++;
+      if (d <= CROP_BITS) cropWindows.set(Math.min(keeper.id, r.id) * 2 ** 26 + Math.max(keeper.id, r.id), win);
       return d <= CROP_BITS ? { by: 'crop', score: cos, distance: d } : undefined;
     };
     /**
@@ -1006,20 +1043,105 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
     // each differs one way from the photo they were made from.
     const localChecked = new Map<number, boolean>();
     const localDiffers = async (a: ImageRecord, b: ImageRecord, l?: Link) => {
-      if (!sameFraming(a, b, l)) return false;
       const key = Math.min(a.id, b.id) * 2 ** 26 + Math.max(a.id, b.id);
       let r = localChecked.get(key);
       if (r === undefined) {
-        const la = await lookOf(a.id);
-        const lb = la && (await lookOf(b.id));
-        r = !!la && !!lb && twoShots(la.local, lb.local);
+        if (sameFraming(a, b, l)) {
+          const la = await lookOf(a.id);
+          const lb = la && (await lookOf(b.id));
+          r = !!la && !!lb && twoShots(la.local, lb.local);
+        } else {
+          r = await placedTwoShots(a, b);
+        }
         localChecked.set(key, r);
         if (r) pairs.localDiffers++;
       }
       return r;
     };
     /**
-     * Two photos that differ both ways but are each one edit away from a third of one framing,
+     * Whether two photos of other pixel sizes, or a flip or quarter turn of one another, differ
+     * locally both ways once the smaller is placed where it lies in the larger: the turn undone
+     * (a flip or turn of the larger within PHASH_TURNED bits of the smaller), then the window of
+     * the larger with the smaller's hash (the whole of it, for a resize; else the crop search's),
+     * then shifts, sizes and small turns around that window while the cells' correlation grows
+     * (duplicates-local.ts, place). The window and the smaller photo are compared cell for cell at
+     * the coarser of their two resolutions. A crop, a resize or a straightened copy then lines up
+     * with its keeper as an edit does; another catalogue motorbike on white, another drawing of a
+     * yin yang, differs both ways as another shot does.
+     */
+    const placedTwoShots = async (a: ImageRecord, b: ImageRecord): Promise<boolean> => {
+      const [big, small] = pixels(a) >= pixels(b) ? [a, b] : [b, a];
+      const cb = store.getPhash(big.id);
+      const hs = phashes.get(small.id);
+      if (!cb || !hs || !big.width || !big.height || !small.width || !small.height) return false;
+      const turned = dihedralHashes(cb);
+      // TRANSFORMS from 4 on swap the axes.
+      const fits = (ti: number) => (ti >= 4 ? big.height === small.width && big.width === small.height : big.width === small.width && big.height === small.height);
+      // The turn of the keeper nearest the photo, by a clear margin: within PHASH_TURNED bits
+      // (a turned copy), or any for a photo of the turned keeper's size (a turned copy with
+      // text on it lies further; a crop's hash, far from every turn, says nothing).
+      let t = 0;
+      for (let ti = 1; ti < turned.length; ti++) {
+        const d = hamming(turned[ti], hs);
+        if (d + 8 <= hamming(turned[t], hs) && (d <= PHASH_TURNED || fits(ti))) t = ti;
+      }
+      if (t !== 0 && fits(t)) {
+        // A flip or quarter turn of one size: the keeper's cells turned, cell for cell.
+        const lb = await lookOf(big.id);
+        const ls = lb && (await lookOf(small.id));
+        return !!lb && !!ls && twoShots(turnLook(lb.local, TRANSFORMS[t]), ls.local);
+      }
+      const gb = await greyOf(big.id);
+      const gs = gb && (await greyOf(small.id));
+      const ls = gs && (await lookOf(small.id));
+      if (!gb || !gs || !ls) return false;
+      let { grey, width, height } = gb;
+      let [W, H] = [big.width, big.height];
+      if (t !== 0) {
+        ({ grey, width, height } = turnGrey(gb.grey, gb.width, gb.height, TRANSFORMS[t]));
+        if (width !== gb.width) [W, H] = [H, W];
+      }
+      if (W === small.width && H === small.height) return twoShots(localLook(grey, width, height), ls.local);
+      // The smaller photo's size in the larger's decoded pixels (decode.ts stretches each photo to
+      // its shape grid, so x and y apart); a photo larger than the keeper in one side by more
+      // than a tenth is no part of it.
+      let mw = (small.width * width) / W;
+      let mh = (small.height * height) / H;
+      const fit = Math.min(1, width / mw, height / mh);
+      if (fit < 0.9) return false;
+      mw *= fit;
+      mh *= fit;
+      // Where to start: the window the crop search found, or the whole of the keeper (a resize),
+      // or the crop search's nearest window.
+      let win = t === 0 ? cropWindows.get(Math.min(a.id, b.id) * 2 ** 26 + Math.max(a.id, b.id)) : undefined;
+      const table = t === 0 ? tableOf(gb) : greyTable(grey, width, height);
+      if (win) {
+        // The crop search sized its windows by the long side only: the photo's own shape here.
+        const h = (win.w * mh) / mw;
+        win = { ...win, y: win.y + (win.h - h) / 2, h };
+      } else {
+        const up = Math.min(width / mw, height / mh);
+        win = nearestWindow(table, hs, mw * up, mh * up, 64);
+        if (win.bits > CROP_BITS / 2) {
+          const crop = nearestWindow(table, hs, mw, mh, CROP_BITS);
+          if (crop.bits < win.bits) win = crop;
+        }
+      }
+      pairs.placed++;
+      const p = place(table.sat, width, height, ls.local.coarse.mean, win);
+      // At the coarser of the two resolutions: the window of a crop to 30% holds a third of the
+      // pixels the crop was decoded at.
+      const k = Math.min(p.w / gs.width, 1, PLACED_SIDE / Math.max(gs.width, gs.height));
+      const ow = Math.max(8, Math.round(gs.width * k));
+      const oh = Math.max(8, Math.round(gs.height * k));
+      const lw = localLook(sampleWindow(table.sat, width, height, p, ow, oh), ow, oh);
+      const lp = localLook(sampleWindow(tableOf(gs).sat, gs.width, gs.height, { cx: gs.width / 2, cy: gs.height / 2, w: gs.width, h: gs.height, angle: 0 }, ow, oh), ow, oh);
+      return twoShots(lw, lp);
+    };
+    const sameShape = (a: ImageRecord, b: ImageRecord) => !!a.width && ((a.width === b.width && a.height === b.height) || (a.width === b.height && a.height === b.width));
+    /**
+     * Two photos that differ both ways but are each one edit away from a third of one size (or
+     * a quarter turn of it),
      * linked to both (a brighter and a JPEG-5 copy of one original): two edits of one photo.
      */
     const editsOfOne = async (a: ImageRecord, b: ImageRecord) => {
@@ -1027,7 +1149,7 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
       for (const o of edges.get(a.id)?.keys() ?? []) {
         const ro = recs.get(o);
         if (!ro || !nb?.has(o)) continue;
-        if (sameFraming(a, ro, edgeOf(a.id, o)) && sameFraming(b, ro, edgeOf(b.id, o)) && !(await localDiffers(a, ro)) && !(await localDiffers(b, ro))) return true;
+        if (sameShape(a, ro) && sameShape(b, ro) && !(await localDiffers(a, ro)) && !(await localDiffers(b, ro))) return true;
       }
       return false;
     };
@@ -1219,7 +1341,7 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
                 hops.set(id, hop + 1);
               }
               const l = await cropOf(keeper, r);
-              if (l && !nearerElsewhere(r, l) && (await fits(r))) {
+              if (l && !nearerElsewhere(r, l) && (await fits(r)) && !(await twoShotsApart(keeper, r, l))) {
                 members.push(r);
                 via.set(r.id, { ...l, to: keeper.id });
                 pairs.crops++;

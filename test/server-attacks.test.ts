@@ -76,11 +76,14 @@ interface Req {
   /** Stop after the status line and headers (event streams never end). */
   headersOnly?: boolean;
   headers?: Record<string, string>;
+  /** Another server's port (default: the signed-in server's). */
+  port?: number;
 }
 
 function request(r: Req): Promise<Reply> {
   assert.ok(++sent <= MAX_REQUESTS, `more than ${MAX_REQUESTS} requests: the suite is no longer bounded`);
-  const headers: Record<string, string | number> = { Host: r.host ?? `${PUBLIC_NAME}:${port}`, ...r.headers };
+  const to = r.port ?? port;
+  const headers: Record<string, string | number> = { Host: r.host ?? `${PUBLIC_NAME}:${to}`, ...r.headers };
   if (r.origin) headers.Origin = r.origin;
   if (r.cookie) headers.Cookie = typeof r.cookie === 'string' ? r.cookie : cookie;
   if (r.csrf) headers[CSRF_HEADER] = typeof r.csrf === 'string' ? r.csrf : csrf;
@@ -99,7 +102,7 @@ function request(r: Req): Promise<Reply> {
     headers['Content-Length'] = r.declareLength;
   }
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method: r.method ?? (body ? 'POST' : 'GET'), path: r.path, headers, agent: false });
+    const req = http.request({ host: '127.0.0.1', port: to, method: r.method ?? (body ? 'POST' : 'GET'), path: r.path, headers, agent: false });
     const timer = setTimeout(() => {
       req.destroy();
       reject(new Error(`${r.method ?? 'GET'} ${r.path}: no answer in ${REQUEST_TIMEOUT_MS} ms`));
@@ -595,6 +598,44 @@ test('after sign-out the old cookie is refused', async () => {
   assertRefused(file, 401, '/file with a signed-out cookie');
   assert.equal((await call('listFolders', [], OWNER)).status, 200, "the owner's other session lives on");
   row('signed-out cookie (listFolders, /file)', '-', `${after.status}, ${file.status}`);
+});
+
+test('the desktop default (loopback, no --auth) still refuses other sites: Host, Origin, CSRF, foreign event streams, hidden photos', async () => {
+  // A second server on the same library, as `photowords serve` with no flags: no sign-in.
+  const open = await startServer({ library, staticDir: path.join(tmp, 'ui'), host: '127.0.0.1', port: 0, roots: [root] });
+  const openPort = Number(new URL(open.url).port);
+  const host = `127.0.0.1:${openPort}`;
+  const viaOpen = (r: Req) => request({ ...r, port: openPort, host: r.host ?? host });
+  try {
+    const st = (await viaOpen({ path: HTTP.authState })).json as AuthState;
+    assert.equal(st.required, false);
+    assert.ok(st.csrf, 'a per-run CSRF token for the page');
+    const ok = await viaOpen({ path: HTTP.call('listFolders'), json: [], csrf: st.csrf! });
+    assert.equal(ok.status, 200, 'the desktop user needs no sign-in');
+    const cases: [string, Req, number[]][] = [
+      ['DNS rebinding (Host evil.example): listFolders', { path: HTTP.call('listFolders'), json: [], csrf: st.csrf!, host: `evil.example:${openPort}` }, [403]],
+      ['DNS rebinding (Host evil.example): static /', { path: '/', host: `evil.example:${openPort}` }, [403]],
+      ['LAN name not given (Host photos.home.lan)', { path: HTTP.authState, host: `${PUBLIC_NAME}:${openPort}` }, [403]],
+      ['POST from a foreign Origin (pause, with the CSRF token)', { path: HTTP.call('pause'), json: [], csrf: st.csrf!, origin: 'http://evil.example' }, [403]],
+      ['change without the CSRF token (pause)', { path: HTTP.call('pause'), json: [] }, [403]],
+      ['event stream from a foreign Origin', { path: HTTP.events, origin: 'http://evil.example', headersOnly: true }, [403]],
+      ['event stream, Sec-Fetch-Site: cross-site', { path: HTTP.events, headers: { 'Sec-Fetch-Site': 'cross-site' }, headersOnly: true }, [403]],
+      ['/file of a never-indexed photo in a hidden folder', { path: fileUrl(HTTP.file, hiddenPhoto) }, [404]],
+      ['add / as a folder (with the CSRF token)', { path: HTTP.call('addFolder'), json: ['/'], csrf: st.csrf! }, [403]],
+      ['add /etc as a folder (with the CSRF token)', { path: HTTP.call('addFolder'), json: ['/etc'], csrf: st.csrf! }, [403]],
+    ];
+    const wrong: string[] = [];
+    for (const [what, r, want] of cases) {
+      const res = await viaOpen(r);
+      if (!want.includes(res.status)) wrong.push(`${what}: ${res.status} ${res.body.slice(0, 120)}`);
+      row(`open loopback server (no sign-in): ${what}`, res.status, '-');
+    }
+    assert.deepEqual(wrong, [], 'the open server refuses each');
+    const status = (await viaOpen({ path: HTTP.call('status'), json: [], csrf: st.csrf! })).json.result;
+    assert.notEqual(status.state, 'paused', 'nothing paused indexing');
+  } finally {
+    await open.close();
+  }
 });
 
 // Last: it uses up this client's sign-in attempts.

@@ -246,16 +246,20 @@ test("another tab signs in again: this page's next change is refused for its old
   page.on('response', onResponse);
   await page.locator('[data-testid=folder]').first().locator('button.item').click();
   await page.locator('[data-testid=photo]').nth(N - 1).waitFor();
+  const statuses = () => answers.filter((a) => a.path === HTTP.call('listPhotos')).map((a) => a.status);
+  // The grid may ask for more than one page; wait until each refused call's retry has answered.
+  for (const until = Date.now() + 10_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+    const st = statuses();
+    if (st.filter((x) => x === 200).length >= st.filter((x) => x === 403).length) break;
+  }
   page.off('response', onResponse);
-  const listPhotos = answers.filter((a) => a.path === HTTP.call('listPhotos')).map((a) => a.status);
-  // Each call the grid made was refused once and answered on its one retry.
+  const listPhotos = statuses();
+  // The calls sent with the old token were refused once each; the refresh gave the new token to
+  // their retries and to every call after, so each was answered in the end.
   const refused = listPhotos.filter((x) => x === 403).length;
   assert.ok(refused > 0, `the old token was refused: ${JSON.stringify(answers)}`);
-  assert.deepEqual(
-    [listPhotos.filter((x) => x === 200).length, listPhotos.length],
-    [refused, 2 * refused],
-    `every refused call was answered on its retry: ${JSON.stringify(answers)}`,
-  );
+  assert.ok(listPhotos.every((x) => x === 403 || x === 200), JSON.stringify(answers));
+  assert.ok(listPhotos.filter((x) => x === 200).length >= refused, `every refused call was answered on its retry: ${JSON.stringify(answers)}`);
   assert.equal(await page.locator('[data-testid=signin-view]').count(), 0, 'still signed in');
   assert.equal(await page.locator('[data-testid=error-banner]').count(), 0, 'and nothing to tell the person');
 });
@@ -333,9 +337,12 @@ test('change password: the new one signs in, the old one no longer does, and thi
 test('a session that ends under an open page sends it back to sign-in at its next call', async () => {
   // The server forgets nothing here; the browser loses its cookie, as when it expires.
   await context.clearCookies();
-  // Settings reads the settings from the server as it opens.
-  await page.locator('[data-testid=settings-button]').click();
-  await page.locator('[data-testid=signin-view]').waitFor();
+  // The page's next call notices: opening Settings reads the settings from the server, unless its
+  // event stream, reconnecting without the cookie, was refused first and the page already knows.
+  const signin = page.locator('[data-testid=signin-view]');
+  const settings = page.locator('[data-testid=settings-button]');
+  await Promise.race([signin.waitFor(), settings.click({ timeout: 10_000 }).catch(() => signin.waitFor())]);
+  await signin.waitFor();
   await page.locator('[data-testid=session-expired]').waitFor();
 });
 

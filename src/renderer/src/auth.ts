@@ -79,6 +79,9 @@ export async function signOut(): Promise<void> {
   signingOut = true;
   try {
     setAuthState(await authCall<AuthState>(HTTP.authLogout, {}, { keep401: true }));
+    // Nothing of the library stays in this page's memory (searches, duplicate groups, folder
+    // paths) for whoever uses this browser next: a fresh page, which shows sign-in.
+    location.reload();
   } catch (err) {
     // Already signed out (the session expired meanwhile): the state says so; anything else is shown.
     await fetchAuthState().catch(() => undefined);

@@ -573,6 +573,10 @@ test('malformed calls are refused with a reason: wrong arity, deep JSON', async 
   const anon = await call('listFolders', [1, 2, 3]);
   row('a call with too many arguments', anon.status, arity.status);
   row('JSON nested 5,000 deep', '-', deepReply);
+  // Over the 1 MiB JSON cap: refused; a well-formed array of one long string.
+  const big = await call('listFolders', ['x'.repeat(2 << 20)], OWNER);
+  assert.equal(big.status, 413, `a 2 MiB JSON body: ${big.status} ${big.body.slice(0, 200)}`);
+  row('JSON body of 2 MiB', '-', big.status);
 });
 
 test('an upload without sign-in is refused from its headers, before its body', async () => {

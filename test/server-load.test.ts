@@ -31,6 +31,7 @@ const STREAMS_PER_CLIENT = 4;
 const STREAMS_TOTAL = 64;
 const SLOW = 10;
 const HEADERS_TIMEOUT_MS = 10_000;
+const KEEP_ALIVE_MS = 5_000;
 /** The contract's 10 s, plus what a server's timer granularity may add (node checks every few s). */
 const SLOW_CLOSE_BOUND_MS = 15_000;
 const PEAK_OVER_BASELINE_MB = 300;
@@ -230,6 +231,15 @@ test('uploads, event streams and stalled headers leave serve within its memory b
   const during = await request({ path: HTTP.authState });
   assert.equal(during.status, 200, 'answers others while headers stall');
   figures.push(`a request while ${SLOW} headers stall: ${during.status} in ${during.ms.toFixed(0)}`);
+  // An idle keep-alive connection after one answered request: the contract's 5 s.
+  const idle = new Promise<number>((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port }, () => s.write(`GET ${HTTP.authState} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`));
+    let answeredAt = 0;
+    s.on('data', () => (answeredAt ||= performance.now()));
+    s.on('error', () => undefined);
+    s.on('close', () => resolve(performance.now() - answeredAt));
+    setTimeout(() => s.destroy(), 3 * KEEP_ALIVE_MS).unref();
+  });
 
   // One over the cap, declared: refused from its headers, without the body being read.
   const over = await request({ path: `${HTTP.similarToFile}?name=over.jpg`, declareLength: UPLOAD_CAP + 1, headers: { ...owner(), 'Content-Type': 'application/octet-stream' } });
@@ -323,6 +333,9 @@ test('uploads, event streams and stalled headers leave serve within its memory b
   figures.push(`${STREAMS} event streams from ${clients} clients (4 each): ${many.text}; RSS ${mb(memMany.rss)}`);
   await closeAll();
 
+  const idleMs = await idle;
+  figures.push(`an idle keep-alive connection closed ${(idleMs / 1000).toFixed(1)} s after its answer`);
+  assert.ok(idleMs <= KEEP_ALIVE_MS + 2000, `idle keep-alive closed within ${KEEP_ALIVE_MS} ms + 2 s (took ${idleMs.toFixed(0)})`);
   const closed = await Promise.all(slow);
   const times = closed.map((c) => c.ms).sort((a, b) => a - b);
   const replied = closed.filter((c) => c.reply.startsWith('HTTP/1.1 408')).length;

@@ -643,11 +643,12 @@ test('the desktop default (loopback, no --auth) still refuses other sites: Host,
 });
 
 // Last: it uses up this client's sign-in attempts.
-test('password guessing is rate-limited: 5 failures, then 429 with Retry-After', async () => {
+test('password guessing is rate-limited: 5 failures, then 429 with Retry-After, whatever X-Forwarded-For says', async () => {
   const statuses: number[] = [];
   let limited: Reply | undefined;
   for (let i = 0; i < 8 && !limited; i++) {
-    const r = await request({ path: HTTP.authLogin, json: { password: `wrong guess ${i}` } });
+    // A new forged X-Forwarded-For each time: without --trust-proxy it must not count as a new client.
+    const r = await request({ path: HTTP.authLogin, json: { password: `wrong guess ${i}` }, headers: { 'X-Forwarded-For': `10.0.0.${i + 1}` } });
     statuses.push(r.status);
     if (r.status === 429) limited = r;
     else assertRefused(r, 401, `wrong password ${i + 1}`);
@@ -657,5 +658,5 @@ test('password guessing is rate-limited: 5 failures, then 429 with Retry-After',
   assert.ok(Number(limited.headers['retry-after']) > 0, `Retry-After: ${limited.headers['retry-after']}`);
   const right = await request({ path: HTTP.authLogin, json: { password: PASSWORD } });
   assert.equal(right.status, 429, 'while limited even the right password waits');
-  row('password guessing (8 tries)', statuses.join(','), '-');
+  row('password guessing (8 tries, each with a forged X-Forwarded-For)', statuses.join(','), '-');
 });

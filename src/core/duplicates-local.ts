@@ -95,34 +95,57 @@ export function localLook(grey: Float32Array, width: number, height: number): Lo
   const grad = new Float64Array(N * N);
   const count = new Float64Array(N * N);
   const gcount = new Float64Array(N * N);
+  // Pixels a column of cells and a row of cells hold (every pixel counts for its cell's mean;
+  // all but the last row and column for its detail): counted once, not pixel by pixel.
+  const colN = new Float64Array(N);
+  const rowN = new Float64Array(N);
+  for (let x = 0; x < width; x++) colN[col[x]]++;
   for (let y = 0; y < height; y++) {
-    const row = Math.min(N - 1, Math.floor(((y + 0.5) * N) / height)) * N;
-    const inner = y + 1 < height;
-    for (let x = 0, i = y * width; x < width; x++, i++) {
-      const c = row + col[x];
-      const v = grey[i];
-      sum[c] += v;
-      count[c]++;
-      if (inner && x + 1 < width) {
+    const row = Math.min(N - 1, Math.floor(((y + 0.5) * N) / height));
+    rowN[row]++;
+    const r = row * N;
+    const i0 = y * width;
+    if (y + 1 < height) {
+      for (let x = 0; x + 1 < width; x++) {
+        const i = i0 + x;
+        const v = grey[i];
+        const c = r + col[x];
+        sum[c] += v;
         grad[c] += Math.abs(grey[i + 1] - v) + Math.abs(grey[i + width] - v);
-        gcount[c]++;
       }
+    } else {
+      for (let x = 0; x + 1 < width; x++) sum[r + col[x]] += grey[i0 + x];
+    }
+    sum[r + col[width - 1]] += grey[i0 + width - 1];
+  }
+  const lastRow = Math.min(N - 1, Math.floor(((height - 1 + 0.5) * N) / height));
+  const lastCol = col[width - 1];
+  for (let y = 0; y < N; y++) {
+    for (let x = 0; x < N; x++) {
+      count[y * N + x] = rowN[y] * colN[x];
+      gcount[y * N + x] = (rowN[y] - (y === lastRow ? 1 : 0)) * (colN[x] - (x === lastCol ? 1 : 0));
     }
   }
   const cells = (M: number): LocalCells => {
-    const k = N / M;
-    const s = new Float64Array(M * M);
-    const g = new Float64Array(M * M);
-    const n = new Float64Array(M * M);
-    const gn = new Float64Array(M * M);
-    for (let y = 0; y < N; y++) {
-      const row = ((y / k) | 0) * M;
-      for (let x = 0; x < N; x++) {
-        const c = row + ((x / k) | 0);
-        s[c] += sum[y * N + x];
-        n[c] += count[y * N + x];
-        g[c] += grad[y * N + x];
-        gn[c] += gcount[y * N + x];
+    let s = sum;
+    let g = grad;
+    let n = count;
+    let gn = gcount;
+    if (M !== N) {
+      const k = N / M;
+      s = new Float64Array(M * M);
+      g = new Float64Array(M * M);
+      n = new Float64Array(M * M);
+      gn = new Float64Array(M * M);
+      for (let y = 0; y < N; y++) {
+        const row = ((y / k) | 0) * M;
+        for (let x = 0; x < N; x++) {
+          const c = row + ((x / k) | 0);
+          s[c] += sum[y * N + x];
+          n[c] += count[y * N + x];
+          g[c] += grad[y * N + x];
+          gn[c] += gcount[y * N + x];
+        }
       }
     }
     const mean = new Float32Array(M * M);

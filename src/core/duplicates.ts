@@ -1043,6 +1043,11 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
     // each differs one way from the photo they were made from.
     const localChecked = new Map<number, boolean>();
     const localDiffers = async (a: ImageRecord, b: ImageRecord, l?: Link) => {
+      // A flip or quarter turn found by its hash (within PHASH_TURNED bits after the turn) is a
+      // turned copy: different photos lie so near after a turn about once in ten million pairs
+      // (bench/experiments/phash-pairs.ts), against hundreds within 4 bits as they are, so these
+      // are not decoded to be compared (320 photos on the near-duplicate set).
+      if (l?.by === 'turned') return false;
       const key = Math.min(a.id, b.id) * 2 ** 26 + Math.max(a.id, b.id);
       let r = localChecked.get(key);
       if (r === undefined) {

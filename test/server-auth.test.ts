@@ -278,6 +278,12 @@ test('files: a photo in a hidden folder under a library folder is 404, an indexe
   const photo = path.join(libDir, fs.readdirSync(libDir).find((f) => f.endsWith('.jpg'))!);
   const ok = await req('GET', `/file?path=${encodeURIComponent(photo)}`, { cookie });
   assert.equal(ok.status, 200);
+  // Behind sign-in the browser must ask again each time, so a signed-out browser shows nothing from its cache.
+  assert.equal(ok.headers.get('cache-control'), 'private, no-cache');
+  const again = await req('GET', `/file?path=${encodeURIComponent(photo)}`, { cookie, headers: { 'if-none-match': ok.headers.get('etag')! } });
+  assert.equal(again.status, 304, 'unchanged: revalidated, not sent again');
+  const signedOut = await req('GET', `/file?path=${encodeURIComponent(photo)}`, { headers: { 'if-none-match': ok.headers.get('etag')! } });
+  assert.equal(signedOut.status, 401, 'a revalidation without a session is refused, not answered 304');
   for (const route of ['file', 'thumb']) {
     const r = await req<{ error: { code: string } }>('GET', `/${route}?path=${encodeURIComponent(hidden)}`, { cookie });
     assert.equal(r.status, 404, `${route} of a never-indexed photo in a hidden folder`);

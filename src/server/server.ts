@@ -342,13 +342,16 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     return reply.send(fs.createReadStream(file));
   };
 
+  // Behind sign-in a photo is asked for again (a 304 while it is unchanged): a browser that has
+  // signed out must not go on showing photos from its cache to whoever sits at it next.
+  const photoCache = required ? 'private, no-cache' : 'private, max-age=300';
   app.get<{ Querystring: { path?: string; size?: string } }>(HTTP.thumb, async (req, reply) => {
     const file = await library.thumbnailFile(req.query.path ?? '', Number(req.query.size) || undefined);
-    return sendFile(req, reply, file, 'private, max-age=300');
+    return sendFile(req, reply, file, photoCache);
   });
   app.get<{ Querystring: { path?: string } }>(HTTP.file, async (req, reply) => {
     const file = await library.displayFile(req.query.path ?? '');
-    return sendFile(req, reply, file, 'private, max-age=300');
+    return sendFile(req, reply, file, photoCache);
   });
 
   app.get<{ Querystring: { format?: string; sensitivity?: string } }>(HTTP.duplicatesReport, async (req, reply) => {

@@ -281,7 +281,7 @@ test('sign-out: the page shows sign-in, and the API and thumbnails answer 401, t
   const fromPage = await page.evaluate(
     async ([call, img]) => {
       const a = await fetch(call, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' });
-      // Past the browser's cache (thumbnails are 'private, max-age=300'): what the server says now.
+      // Past the browser's cache: what the server says now.
       const b = await fetch(img, { cache: 'no-store' });
       return [a.status, b.status];
     },

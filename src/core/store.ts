@@ -29,7 +29,7 @@ if (endianness() !== 'LE') throw new Error('Photowords index files are little-en
  * is migrated at open (MIGRATIONS, one transaction), a newer one or a foreign SQLite file is
  * refused without being changed, so no build ever misreads a file laid out differently.
  */
-export const SCHEMA_VERSION = 7;
+export const SCHEMA_VERSION = 8;
 
 // Optional pooled (pre-quantisation) feature vectors, written only when a caller asks for them
 // (evaluation's no-quantisation baseline); normal indexing leaves this table empty. IF NOT EXISTS
@@ -86,6 +86,16 @@ const NOT_READ_TABLE = `CREATE TABLE IF NOT EXISTS not_read (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS not_read_kind ON not_read(kind, path);`;
 
+// Schema 8: when a photo was taken, for the grid's date order and sections. `taken` is the
+// wall-clock time as the camera wrote it (EXIF DateTimeOriginal, else CreateDate), stored as if it
+// were UTC ms: EXIF dates carry no time zone, and a photo taken at 23:30 in Tokyo belongs to that
+// day wherever it is browsed. Without EXIF it is the file's mtime in the engine's local time and
+// `taken_from` says 'mtime'. NULL until read (an index from before schema 8 is filled in in the
+// background, library.ts). The index serves the default order (newest first) and the date counts.
+const TAKEN_COLUMNS = `taken REAL, -- schema 8: wall-clock ms as if UTC (see above)
+  taken_from TEXT                   -- schema 8: 'exif' | 'mtime'`;
+const TAKEN_INDEX = 'CREATE INDEX IF NOT EXISTS images_taken ON images(status, taken);';
+
 const SCHEMA = `
 CREATE TABLE meta (
   key   TEXT PRIMARY KEY,
@@ -103,10 +113,12 @@ CREATE TABLE images (
   error      TEXT,
   indexed_at INTEGER NOT NULL,
   failure_code TEXT,                -- schema 2: DecodeFailureCode of a failed file (transient ones are retried)
-  note       TEXT                   -- schema 5: how an indexed photo was read when not whole (a RAW's small thumbnail, a cut-off JPEG)
+  note       TEXT,                  -- schema 5: how an indexed photo was read when not whole (a RAW's small thumbnail, a cut-off JPEG)
+  ${TAKEN_COLUMNS}
 );
 CREATE INDEX images_status ON images(status);
 CREATE INDEX images_hash ON images(hash);
+${TAKEN_INDEX}
 CREATE TABLE grids (
   image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
   heads    INTEGER NOT NULL,
@@ -191,6 +203,15 @@ const MIGRATIONS: { to: number; what: string; up: (db: Database.Database) => voi
     what: "photowords serve's sign-in: the owner's password hash, sessions and API tokens (auth-store.ts)",
     up: (db) => {
       db.exec(AUTH_TABLES);
+    },
+  },
+  {
+    to: 8,
+    what: 'when each photo was taken (EXIF, else the file time), for date order and sections; older photos are read in the background',
+    up: (db) => {
+      db.exec('ALTER TABLE images ADD COLUMN taken REAL');
+      db.exec('ALTER TABLE images ADD COLUMN taken_from TEXT');
+      db.exec(TAKEN_INDEX);
     },
   },
 ];

@@ -29,7 +29,7 @@ if (endianness() !== 'LE') throw new Error('Photowords index files are little-en
  * is migrated at open (MIGRATIONS, one transaction), a newer one or a foreign SQLite file is
  * refused without being changed, so no build ever misreads a file laid out differently.
  */
-export const SCHEMA_VERSION = 8;
+export const SCHEMA_VERSION = 9;
 
 // Optional pooled (pre-quantisation) feature vectors, written only when a caller asks for them
 // (evaluation's no-quantisation baseline); normal indexing leaves this table empty. IF NOT EXISTS
@@ -96,6 +96,23 @@ const TAKEN_COLUMNS = `taken REAL, -- schema 8: wall-clock ms as if UTC (see abo
   taken_from TEXT                   -- schema 8: 'exif' | 'mtime'`;
 const TAKEN_INDEX = 'CREATE INDEX IF NOT EXISTS images_taken ON images(status, taken);';
 
+// Schema 9: what Photowords moved to the system's trash (trashPhotos), so the app can list it and
+// put it back (trash.ts). One row per file trashed: where it was, from which library folder, its
+// size, content hash and mtime as indexed, and when. The system's trash is the truth about what is
+// still there; a row only says where to look. Kept through --rebuild: it describes files.
+const TRASHED_TABLE = `CREATE TABLE IF NOT EXISTS trashed (
+  id         INTEGER PRIMARY KEY,
+  path       TEXT NOT NULL,         -- where the file was (the path as indexed)
+  folder     TEXT,                  -- the library folder it was under
+  bytes      INTEGER NOT NULL,
+  hash       TEXT,                  -- sha256 as indexed: restore checks the trash holds these bytes
+  mtime_ms   REAL,
+  width      INTEGER,
+  height     INTEGER,
+  trashed_at INTEGER NOT NULL       -- ms since 1970, just after the move
+);
+CREATE INDEX IF NOT EXISTS trashed_path ON trashed(path);`;
+
 const SCHEMA = `
 CREATE TABLE meta (
   key   TEXT PRIMARY KEY,
@@ -143,6 +160,7 @@ ${PHASH_TABLE}
 ${DECISIONS_TABLE}
 ${NOT_READ_TABLE}
 ${AUTH_TABLES}
+${TRASHED_TABLE}
 `;
 
 /**
@@ -212,6 +230,13 @@ const MIGRATIONS: { to: number; what: string; up: (db: Database.Database) => voi
       db.exec('ALTER TABLE images ADD COLUMN taken REAL');
       db.exec('ALTER TABLE images ADD COLUMN taken_from TEXT');
       db.exec(TAKEN_INDEX);
+    },
+  },
+  {
+    to: 9,
+    what: 'what Photowords moved to the trash (where from, when, bytes, hash), for the Trash view and Restore',
+    up: (db) => {
+      db.exec(TRASHED_TABLE);
     },
   },
 ];
@@ -307,6 +332,36 @@ export interface Decision {
   /** Some hash is held by no photo now (changed or removed): the decision no longer covers it. */
   stale: boolean;
 }
+
+/** A file Photowords moved to the system's trash (table `trashed`). */
+export interface TrashedRecord {
+  id: number;
+  /** Where it was: the path as indexed. */
+  path: string;
+  /** The library folder it was under, when it was under one. */
+  folder: string | null;
+  bytes: number;
+  hash: string | null;
+  mtimeMs: number | null;
+  width: number | null;
+  height: number | null;
+  /** ms since 1970. */
+  trashedAt: number;
+}
+
+type TrashedRow = { id: number; path: string; folder: string | null; bytes: number; hash: string | null; mtime_ms: number | null; width: number | null; height: number | null; trashed_at: number };
+
+const trashedRecord = (r: TrashedRow): TrashedRecord => ({
+  id: r.id,
+  path: r.path,
+  folder: r.folder,
+  bytes: r.bytes,
+  hash: r.hash,
+  mtimeMs: r.mtime_ms,
+  width: r.width,
+  height: r.height,
+  trashedAt: r.trashed_at,
+});
 
 export interface ImageRecord {
   id: number;
@@ -1161,6 +1216,35 @@ export class IndexStore {
   /** Undoes a decision; returns whether it existed. */
   deleteDecision(id: number): boolean {
     return this.db.prepare('DELETE FROM decisions WHERE id = ?').run(id).changes > 0;
+  }
+
+  // ---- what Photowords trashed (schema 9) --------------------------------------------------------
+
+  /** Records a file moved to the system's trash; returns the row's id. */
+  addTrashed(t: Omit<TrashedRecord, 'id'>): number {
+    return Number(
+      this.db
+        .prepare('INSERT INTO trashed (path, folder, bytes, hash, mtime_ms, width, height, trashed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(t.path, t.folder, t.bytes, t.hash, t.mtimeMs, t.width, t.height, t.trashedAt).lastInsertRowid,
+    );
+  }
+
+  /** Every trashed file on record, newest first. */
+  listTrashed(): TrashedRecord[] {
+    return this.db
+      .prepare<[], TrashedRow>('SELECT * FROM trashed ORDER BY trashed_at DESC, id DESC')
+      .all()
+      .map(trashedRecord);
+  }
+
+  getTrashed(id: number): TrashedRecord | undefined {
+    const r = this.db.prepare<[number], TrashedRow>('SELECT * FROM trashed WHERE id = ?').get(id);
+    return r && trashedRecord(r);
+  }
+
+  /** Forgets a trashed file (restored, or gone from the trash); returns whether it was on record. */
+  deleteTrashed(id: number): boolean {
+    return this.db.prepare('DELETE FROM trashed WHERE id = ?').run(id).changes > 0;
   }
 
   /** Stored pooled vectors in id order. */

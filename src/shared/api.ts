@@ -83,10 +83,15 @@ export interface SimilarItem extends PhotoSummary {
 
 export interface SimilarResult {
   /** The photo asked about: a library photo (id) or a file from outside it (no id, no path). */
-  query: { id?: number; path?: string; name: string; indexed: boolean };
+  query: { id?: number; path?: string; name: string; indexed: boolean; /** similarToMany: the chosen photos (left out of results). */ ids?: number[] };
   /** Ranked by score, best first; a library query photo is itself among them (usually first). */
   results: SimilarItem[];
   similarity: SimilarityName;
+  /**
+   * True when no result but the query itself scores as near (src/core/nearness.ts; the rule and
+   * its measurements: docs/EVAL.md, "Nothing close"); absent for scorings without a measured rule.
+   */
+  nothingClose?: boolean;
   /** Time of the ranking alone, and of the whole request including reading and tokenizing. */
   queryMs: number;
   totalMs: number;
@@ -311,6 +316,54 @@ export interface TrashResult {
   message: string;
 }
 
+/** What moving several photos to the trash did, photo by photo: one failing loses nothing of the others. */
+export interface TrashManyResult {
+  /** In the system's trash and forgotten by the library (and listed by listTrashed). */
+  trashed: { path: string; bytes: number }[];
+  /** Left where they were, each with why. */
+  failed: { path: string; reason: string }[];
+  /** Indexed photos left in the library. */
+  libraryPhotos: number;
+  message: string;
+}
+
+/** A file Photowords moved to the system's trash, as the Trash view lists it. */
+export interface TrashedPhoto {
+  id: number;
+  /** Where it was (and where Restore puts it back). */
+  path: string;
+  name: string;
+  /** The library folder it was under. */
+  folder: string | null;
+  bytes: number;
+  width: number | null;
+  height: number | null;
+  /** When Photowords trashed it (ms since 1970). */
+  trashedAt: number;
+  /** Restore can put it back now. */
+  restorable: boolean;
+  /** Why not, when not ("no longer in the trash", "a file is at its place now"). */
+  note?: string;
+}
+
+export interface TrashedList {
+  /** Newest first. */
+  items: TrashedPhoto[];
+  /** Whether this system lets Photowords put files back from its trash (the XDG trash on Linux). */
+  restoreSupported: boolean;
+  /** Where the files are, and on a system without Restore how to put them back by hand. */
+  message: string;
+}
+
+/** What Restore did, file by file. */
+export interface RestoreResult {
+  /** Back where they were; the library indexes them again. */
+  restored: { id: number; path: string }[];
+  /** Still in the trash (or gone from it), each with why. */
+  failed: { id: number; path: string; reason: string }[];
+  message: string;
+}
+
 /**
  * One photo of an explained pair. The token grid covers the whole photo as displayed (EXIF
  * orientation applied, resized to fill), so cell (y, x) is the rectangle from x/width to
@@ -413,6 +466,25 @@ export interface PhotowordsBackend {
   trashPhoto(path: string): Promise<TrashResult>;
   /** Shows an indexed library photo in the system's file manager (on the machine running the engine). */
   revealPhoto(path: string): Promise<void>;
+  /**
+   * Moves several indexed library photos to the system's trash in one call, each checked as
+   * trashPhoto checks one; per-photo results, so one refused or failing photo leaves the others'
+   * outcome intact and loses nothing. What went is recorded for listTrashed / restoreTrashed.
+   */
+  trashPhotos(paths: string[]): Promise<TrashManyResult>;
+  /** What Photowords moved to the trash, newest first, with whether each can be put back now. */
+  listTrashed(): Promise<TrashedList>;
+  /**
+   * Puts trashed files back where they were, where the system allows it (Linux's XDG trash: the
+   * entry found by its .trashinfo's Path and DeletionDate, checked by content hash), and indexes
+   * them again. Never overwrites a file at the old place. Elsewhere each is failed with why.
+   */
+  restoreTrashed(ids: number[] | 'all'): Promise<RestoreResult>;
+  /**
+   * Find similar from several library photos at once: photos ranked by their mean score to the
+   * chosen ones (docs/ENGINE.md, "Several photos as one query"); the chosen photos are left out.
+   */
+  similarToMany(ids: number[], opts?: SimilarOptions): Promise<SimilarResult>;
   /** Why photos a and b (ids) match: per-cell weight maps of their shared visual words and the top words. */
   explain(a: number, b: number, opts?: ExplainOptions): Promise<PairExplanation>;
   /**
@@ -443,6 +515,10 @@ export const JSON_METHODS = [
   'duplicates',
   'trashPhoto',
   'revealPhoto',
+  'trashPhotos',
+  'listTrashed',
+  'restoreTrashed',
+  'similarToMany',
   'explain',
   'decideDuplicates',
   'listDecisions',
@@ -565,6 +641,8 @@ export const READ_ONLY_METHODS = [
   'duplicates',
   'listDecisions',
   'explain',
+  'listTrashed',
+  'similarToMany',
 ] as const satisfies readonly JsonMethod[];
 
 export function isReadOnlyMethod(m: string): boolean {

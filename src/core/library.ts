@@ -20,6 +20,8 @@ import { DEFAULT_BURST_SECONDS, DEFAULT_SENSITIVITY, DEFAULT_SIMILAR_SHOTS, find
 import { reportCsv, reportHtml, reportJson } from './duplicates-report.js';
 import { moveToTrash, revealInFolder } from './desktop.js';
 import { DEFAULT_EXPLAIN_TOP, ExplainError, MAX_EXPLAIN_TOP, explainStored } from './explain.js';
+import { PhotoInfoError, readPhotoInfo } from './photoinfo.js';
+import { nothingClose } from './nearness.js';
 import {
   REPORT_TYPES,
   reportFileName,
@@ -41,6 +43,7 @@ import {
   type IndexStatus,
   type ListPhotosQuery,
   type PhotoDetail,
+  type PhotoInfo,
   type PhotoPage,
   type PhotoSummary,
   type PhotowordsBackend,
@@ -461,6 +464,18 @@ export class Library implements PhotowordsBackend {
     };
   }
 
+  async photoInfo(id: number): Promise<PhotoInfo> {
+    await this.swapping;
+    const rec = this.engine.store.getById(Number(id));
+    if (!rec || rec.status !== 'indexed') throw new ApiError('not-found', 'That photo is not in the library (any more).');
+    try {
+      return await readPhotoInfo(rec);
+    } catch (err) {
+      if (err instanceof PhotoInfoError) throw new ApiError(err.code, err.message);
+      throw err;
+    }
+  }
+
   // ---- similar ---------------------------------------------------------------------------------
 
   private similarity(opts?: SimilarOptions): SimilarityName {
@@ -510,6 +525,7 @@ export class Library implements PhotowordsBackend {
       query: { id: rec.id, path: rec.path, name: path.basename(rec.path), indexed: r.query.indexed },
       results: this.withPhotos(r.results),
       similarity: r.similarity,
+      nothingClose: nothingClose(r.results, r.similarity, rec.id),
       queryMs: r.queryMs,
       totalMs: performance.now() - t,
     };
@@ -534,6 +550,7 @@ export class Library implements PhotowordsBackend {
       query: { name, indexed: false },
       results: this.withPhotos(r.results),
       similarity: r.similarity,
+      nothingClose: nothingClose(r.results, r.similarity),
       queryMs: r.queryMs,
       totalMs: performance.now() - t,
     };

@@ -63,6 +63,52 @@ export interface PhotoDetail extends PhotoSummary {
   folderId: number | null;
 }
 
+/**
+ * What the preview's info panel shows about one photo (photoInfo): the file as it is now, and what
+ * its metadata says about the shot. Read from the file on each call (src/core/photoinfo.ts).
+ */
+export interface PhotoInfo {
+  id: number;
+  path: string;
+  name: string;
+  /** The folder holding the file. */
+  folder: string;
+  /** Pixels as shown (EXIF turn applied), as indexed; null when unknown. */
+  width: number | null;
+  height: number | null;
+  /** The file's size now. */
+  bytes: number;
+  /** The file's last change, ms since 1970. */
+  modifiedMs: number;
+  /** The format in words ('JPEG', 'PNG', 'HEIC', 'Canon RAW (CR3)', 'PNG (named .jpg)'). */
+  type: string;
+  mime: string | null;
+  /** Whether the image has an alpha channel (may be transparent); null when not known for its format. */
+  alpha: boolean | null;
+  /**
+   * When it was taken, as the camera's clock read it: 'YYYY-MM-DDTHH:MM:SS', no time zone applied
+   * (EXIF DateTimeOriginal, else CreateDate); null when the file does not say.
+   */
+  taken: string | null;
+  /** The camera's offset from UTC when it wrote one ('+02:00'). */
+  takenOffset: string | null;
+  camera: string | null;
+  lens: string | null;
+  /** Seconds. */
+  exposureTime: number | null;
+  fNumber: number | null;
+  iso: number | null;
+  /** Millimetres; focalLength35 is the 35 mm film equivalent when the camera wrote it. */
+  focalLength: number | null;
+  focalLength35: number | null;
+  /** Whether the flash fired; null when not recorded. */
+  flash: boolean | null;
+  /** Where it was taken (EXIF GPS, WGS 84 decimal degrees; altitude in metres above sea level). */
+  place: { latitude: number; longitude: number; altitude: number | null } | null;
+  /** Why no camera details are shown though the format may hold them (not readable yet, broken); else null. */
+  metadataNote: string | null;
+}
+
 export interface ListPhotosQuery {
   /** Only photos under this library folder; all folders when left out. */
   folderId?: number;
@@ -449,6 +495,8 @@ export interface PhotowordsBackend {
   removeFolder(id: number): Promise<void>;
   listPhotos(q: ListPhotosQuery): Promise<PhotoPage>;
   photo(id: number): Promise<PhotoDetail>;
+  /** The preview's info panel: the file now and what its metadata says (date taken, camera, lens, exposure, place). */
+  photoInfo(id: number): Promise<PhotoInfo>;
   similar(id: number, opts?: SimilarOptions): Promise<SimilarResult>;
   similarToFile(file: UploadedFile, opts?: SimilarOptions): Promise<SimilarResult>;
   status(): Promise<IndexStatus>;
@@ -506,6 +554,7 @@ export const JSON_METHODS = [
   'removeFolder',
   'listPhotos',
   'photo',
+  'photoInfo',
   'similar',
   'status',
   'pause',
@@ -635,6 +684,7 @@ export const READ_ONLY_METHODS = [
   'listFolders',
   'listPhotos',
   'photo',
+  'photoInfo',
   'similar',
   'status',
   'getSettings',

@@ -19,6 +19,7 @@ import type { Bag, TokenGrid } from './types.js';
 import { decodePhash, encodePhash } from './phash.js';
 import { NOT_READ_KINDS, type NotReadKind } from './formats.js';
 import { AUTH_TABLES } from './auth-store.js';
+import { PhotoList } from './photolist.js';
 
 // BLOBs are typed-array bytes written as-is and documented as little-endian. Every platform
 // Photowords ships on is LE; refuse rather than write files other machines would misread.
@@ -305,6 +306,9 @@ export interface IndexedFileInfo extends FileInfo {
   height: number;
   /** How the photo was read when not from the whole picture, for `info` and the UI. */
   note?: string | null;
+  /** When it was taken (taken.ts: wall-clock ms as if UTC) and whether from EXIF or the file's mtime. */
+  taken?: number | null;
+  takenFrom?: 'exif' | 'mtime' | null;
 }
 
 /** One photo for IndexStore.putIndexedMany. */
@@ -378,6 +382,9 @@ export interface ImageRecord {
   failureCode?: string | null;
   /** For an indexed photo read from less than the whole picture: how (a RAW's small thumbnail, a cut-off JPEG). */
   note?: string | null;
+  /** Schema 8: when it was taken (taken.ts), null until read; 'exif' or 'mtime'. */
+  taken?: number | null;
+  takenFrom?: string | null;
 }
 
 /** A file (or a hidden folder) under a library folder that is not read as a photo. */
@@ -456,6 +463,8 @@ interface ImageRow {
   indexed_at: number;
   failure_code: string | null;
   note: string | null;
+  taken: number | null;
+  taken_from: string | null;
 }
 
 interface BagRow {
@@ -522,12 +531,13 @@ function prepareStatements(db_: Database.Database) {
     byId: db_.prepare<[number], ImageRow>('SELECT * FROM images WHERE id = ?'),
     listImages: db_.prepare<[], ImageRow>('SELECT * FROM images ORDER BY id'),
     insertImage: db_.prepare(
-      `INSERT INTO images (path, size, mtime_ms, hash, width, height, status, error, indexed_at, failure_code, note)
-       VALUES (@path, @size, @mtimeMs, @hash, @width, @height, @status, @error, @indexedAt, @failureCode, @note)`,
+      `INSERT INTO images (path, size, mtime_ms, hash, width, height, status, error, indexed_at, failure_code, note, taken, taken_from)
+       VALUES (@path, @size, @mtimeMs, @hash, @width, @height, @status, @error, @indexedAt, @failureCode, @note, @taken, @takenFrom)`,
     ),
     updateImage: db_.prepare(
       `UPDATE images SET size = @size, mtime_ms = @mtimeMs, hash = @hash, width = @width, height = @height,
-         status = @status, error = @error, indexed_at = @indexedAt, failure_code = @failureCode, note = @note WHERE id = @id`,
+         status = @status, error = @error, indexed_at = @indexedAt, failure_code = @failureCode, note = @note,
+         taken = @taken, taken_from = @takenFrom WHERE id = @id`,
     ),
     deleteImage: db_.prepare<[number]>('DELETE FROM images WHERE id = ?'),
     putGrid: db_.prepare(
@@ -765,6 +775,8 @@ export class IndexStore {
             indexedAt: Date.now(),
             failureCode: null,
             note: e.file.note ?? null,
+            taken: e.file.taken ?? null,
+            takenFrom: e.file.takenFrom ?? null,
           },
           existing,
         );
@@ -940,6 +952,12 @@ export class IndexStore {
   /** A page of every indexed photo, in path order. */
   pageAll(offset: number, limit: number): { id: number; path: string; width: number | null; height: number | null }[] {
     return this.stmts.pageAll.all(limit, offset);
+  }
+
+  private photoListInstance?: PhotoList;
+  /** The grid's queries (photolist.ts): pages in date, name, size or type order, date counts, subfolders. */
+  photoList(): PhotoList {
+    return (this.photoListInstance ??= new PhotoList(this.db));
   }
 
   /** Every known path under a folder (indexed or failed). */
@@ -1300,7 +1318,7 @@ export class IndexStore {
   /** Insert or update the image row for row.path (dropping any old bag/grid); returns its id. Caller holds a transaction. */
   /** `existing` is what is stored for row.path (callers look it up; putIndexedMany needs it first). */
   private upsertImage(row: Omit<ImageRecord, 'id'>, existing: ImageRow | undefined): number {
-    const values = { ...row, failureCode: row.failureCode ?? null, note: row.note ?? null };
+    const values = { ...row, failureCode: row.failureCode ?? null, note: row.note ?? null, taken: row.taken ?? null, takenFrom: row.takenFrom ?? null };
     if (!existing) return Number(this.stmts.insertImage.run(values).lastInsertRowid);
     this.dropBag(existing.id);
     this.stmts.deleteGrid.run(existing.id);
@@ -1439,6 +1457,8 @@ function toRecord(r: ImageRow): ImageRecord {
     indexedAt: r.indexed_at,
     failureCode: r.failure_code ?? null,
     note: r.note ?? null,
+    taken: r.taken ?? null,
+    takenFrom: r.taken_from ?? null,
   };
 }
 

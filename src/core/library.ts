@@ -139,6 +139,12 @@ export class Library implements PhotowordsBackend {
   private readonly guard = new PathGuard((p) => this.engine.store.getByPath(p)?.status === 'indexed');
   private readonly thumbs: ThumbnailCache;
   private run: ReturnType<typeof idle> & { current?: string; message?: string } = idle();
+  /**
+   * Photos done by runs stopped part way (pause, an error) since the last run that finished. The
+   * next run plans only what is left, so without them progress after Resume would start again
+   * at "8 of 1,304" instead of going on at "360 of 1,360".
+   */
+  private carried = 0;
   private failureLog: IndexFailure[] = [];
   private failuresTotal = 0;
   private paused = false;
@@ -1062,7 +1068,7 @@ export class Library implements PhotowordsBackend {
               signal: abort.signal,
               reuseByHash: true,
               onProgress: (p: IndexProgress) => {
-                this.run = { ...progressOf(p), state: 'indexing' };
+                this.run = { ...withCarried(progressOf(p), this.carried), state: 'indexing' };
                 this.pushStatus();
               },
             });
@@ -1071,13 +1077,15 @@ export class Library implements PhotowordsBackend {
             for (const f of report.failures) this.noteFailure(f, seen);
           }
           this.failureLog.length = Math.min(this.failureLog.length, MAX_FAILURES);
-          this.run = report ? { ...progressOf(report), state: 'idle', current: undefined } : idle();
+          this.run = report ? { ...withCarried(progressOf(report), this.carried), state: 'idle', current: undefined } : idle();
           if ((plan && !plan.complete) || abort.signal.aborted) {
             // Stopped part way (pause, a folder removed, close): the next run starts over from the disk.
             this.needsFull = true;
-          }
+            if (report) this.carried = this.run.done;
+          } else this.carried = 0;
         } catch (e) {
           this.needsFull = true;
+          if (this.run.state === 'indexing') this.carried = this.run.done;
           this.run = { ...this.run, state: 'error', message: `Indexing stopped: ${(e as Error).message}` };
           this.opts.log?.(this.run.message!);
           return;
@@ -1182,6 +1190,7 @@ export class Library implements PhotowordsBackend {
       throw new ApiError('bad-request', `Could not apply the settings: ${(e as Error).message}`);
     }
     if (rebuild) {
+      this.carried = 0;
       this.failureLog = [];
       this.failuresTotal = 0;
     }
@@ -1214,6 +1223,11 @@ export class Library implements PhotowordsBackend {
 
 function summary(r: { id: number; path: string; width?: number | null; height?: number | null }): PhotoSummary {
   return { id: r.id, path: r.path, name: path.basename(r.path), width: r.width ?? null, height: r.height ?? null };
+}
+
+/** A run's progress counted on from the photos done before it was stopped (Library.carried). */
+function withCarried<T extends { total: number; done: number }>(p: T, carried: number): T {
+  return carried > 0 ? { ...p, total: p.total + carried, done: p.done + carried } : p;
 }
 
 function progressOf(p: IndexProgress): Omit<ReturnType<typeof idle>, 'state'> & { current?: string } {

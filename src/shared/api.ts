@@ -47,6 +47,15 @@ export interface PhotoSummary {
   name: string;
   width: number | null;
   height: number | null;
+  /**
+   * When it was taken, as the camera's wall clock ("2024-05-03T14:22:10", no zone: EXIF has none);
+   * without EXIF the file's modification time in the engine's local time (takenFrom 'mtime');
+   * null while an older index's dates are still being read. Always present in listPhotos pages.
+   */
+  taken?: string | null;
+  takenFrom?: 'exif' | 'mtime' | null;
+  /** File size in bytes as indexed. Always present in listPhotos pages. */
+  bytes?: number;
 }
 
 export interface PhotoPage {
@@ -109,11 +118,48 @@ export interface PhotoInfo {
   metadataNote: string | null;
 }
 
+export type PhotoSortName = 'taken' | 'name' | 'size' | 'type';
+export type SortOrderName = 'asc' | 'desc';
+
 export interface ListPhotosQuery {
   /** Only photos under this library folder; all folders when left out. */
   folderId?: number;
+  /** Only photos under this folder (an absolute path inside a library folder, or inside folderId's). */
+  under?: string;
+  /** Only photos whose file name contains this, ignoring case. */
+  search?: string;
+  /** 'taken' (the default): date taken; 'name'; 'size'; 'type' (the file's extension, then name). */
+  sort?: PhotoSortName;
+  /** Default per sort: taken newest first (desc), name A-Z (asc), size largest first (desc), type A-Z (asc). */
+  order?: SortOrderName;
   offset: number;
   limit: number;
+}
+
+/** The photos a listPhotos query would list, counted by date taken (for section headers and a date scrubber). */
+export type PhotoDatesQuery = Omit<ListPhotosQuery, 'offset' | 'limit' | 'sort'>;
+
+export interface PhotoDates {
+  /** Photos matched (the days' counts plus undated). */
+  total: number;
+  /** In listPhotos order with sort 'taken' and this order: the n-th photo lies in the day where the running count passes n. */
+  order: SortOrderName;
+  /** 'YYYY-MM-DD' of the wall clock taken, with its photo count; days without photos left out. */
+  days: { day: string; count: number }[];
+  /** The same by month ('YYYY-MM'). */
+  months: { month: string; count: number }[];
+  /** Photos whose date is not read yet (an older index being filled in); listed last newest-first, first oldest-first. */
+  undated: number;
+}
+
+/** A folder below a library folder that holds photos (directly or further down). */
+export interface SubfolderNode {
+  path: string;
+  name: string;
+  /** Indexed photos in it and below it. */
+  photos: number;
+  /** Sorted by name, ignoring case, numbers in natural order ("2" before "10"). */
+  children: SubfolderNode[];
 }
 
 export interface SimilarOptions {
@@ -494,6 +540,10 @@ export interface PhotowordsBackend {
   /** Removes a folder and its photos from the index (never the files themselves). */
   removeFolder(id: number): Promise<void>;
   listPhotos(q: ListPhotosQuery): Promise<PhotoPage>;
+  /** Photos per day and month taken, for the same filter as listPhotos. */
+  photoDates(q: PhotoDatesQuery): Promise<PhotoDates>;
+  /** The folders below a library folder, as a tree (the root is the library folder itself). */
+  listSubfolders(folderId: number): Promise<SubfolderNode>;
   photo(id: number): Promise<PhotoDetail>;
   /** The preview's info panel: the file now and what its metadata says (date taken, camera, lens, exposure, place). */
   photoInfo(id: number): Promise<PhotoInfo>;
@@ -553,6 +603,8 @@ export const JSON_METHODS = [
   'addFolder',
   'removeFolder',
   'listPhotos',
+  'photoDates',
+  'listSubfolders',
   'photo',
   'photoInfo',
   'similar',
@@ -683,6 +735,8 @@ export interface NewApiToken {
 export const READ_ONLY_METHODS = [
   'listFolders',
   'listPhotos',
+  'photoDates',
+  'listSubfolders',
   'photo',
   'photoInfo',
   'similar',

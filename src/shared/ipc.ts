@@ -60,6 +60,8 @@ export const METHOD_ARITY = {
   addFolder: 1,
   removeFolder: 1,
   listPhotos: 1,
+  photoDates: 1,
+  listSubfolders: 1,
   photo: 1,
   photoInfo: 1,
   similar: 2,

@@ -10,7 +10,7 @@ import type { RootPolicy } from './roots.js';
 import { ThumbnailCache } from './thumbnails.js';
 import { notReadLabel, needsRendering } from './formats.js';
 import { DEFAULT_SIMILARITY, SIMILARITIES, kgramSettings } from './settings.js';
-import { IndexStore, type Decision } from './store.js';
+import { IndexStore, type Decision, type ImageRecord, type TrashedRecord } from './store.js';
 import { DecodeError } from './decode.js';
 import type { IndexProgress, IndexReport } from './indexer.js';
 import { DbLock } from './dblock.js';
@@ -19,6 +19,7 @@ import { applyChangeSet, emptyChangeSet, mergeChangeSets, reconcileFolders, chan
 import { DEFAULT_BURST_SECONDS, DEFAULT_SENSITIVITY, DEFAULT_SIMILAR_SHOTS, findDuplicates, whyLinked, type DuplicateGroup, type DuplicateReport } from './duplicates.js';
 import { reportCsv, reportHtml, reportJson } from './duplicates-report.js';
 import { moveToTrash, revealInFolder } from './desktop.js';
+import { findTrashEntry, readTrash, restoreEntry, restoreSupported, RestoreError, trashDirsFor, trashWhereabouts } from './trash.js';
 import { DEFAULT_EXPLAIN_TOP, ExplainError, MAX_EXPLAIN_TOP, explainStored } from './explain.js';
 import { PhotoInfoError, readPhotoInfo } from './photoinfo.js';
 import { nothingClose } from './nearness.js';
@@ -37,6 +38,10 @@ import {
   type PairExplanation,
   type ReportFormat,
   type TrashResult,
+  type TrashManyResult,
+  type TrashedList,
+  type TrashedPhoto,
+  type RestoreResult,
   type FolderInfo,
   type NotReadGroup,
   type IndexFailure,
@@ -112,6 +117,12 @@ export interface LibraryActivity {
 }
 
 const MAX_PAGE = 5000;
+/** Photos one trashPhotos / restoreTrashed call takes (a whole library's duplicates fit). */
+const MAX_BATCH = 100_000;
+/** Photos one similarToMany takes: each is one search. */
+const MAX_MANY = 100;
+/** similarToMany fuses each chosen photo's top list of at least this many (docs/ENGINE.md). */
+const MANY_CANDIDATES = 500;
 const MAX_TOP = 500;
 const MAX_FAILURES = 200;
 /** Example paths per kind of file not read, in each folder's counts. */
@@ -173,6 +184,11 @@ export class Library implements PhotowordsBackend {
   private dupRunning?: { engine: Engine; changes: number; key: string; promise: Promise<DuplicateReport> };
   /** Bumped by every decision made or undone: the store's change count does not see them. */
   private decisionsVersion = 0;
+  /**
+   * Photos checked for the trash (photoTarget) and not yet forgotten, as they were indexed: what
+   * the trashed table records, even if the watcher forgets the vanished file first.
+   */
+  private trashing = new Map<string, ImageRecord>();
   /** Where addFolder may add from (photowords serve sets it; the desktop app's picker needs none). */
   rootPolicy?: RootPolicy;
   readonly activity: LibraryActivity = { reconciles: 0, changeSets: 0, modelPhotos: 0, reused: 0, moved: 0, touched: 0, removed: 0 };
@@ -813,14 +829,19 @@ export class Library implements PhotowordsBackend {
       if (st.size !== rec.size || st.mtimeMs !== rec.mtimeMs) {
         throw new ApiError('busy', `${name} has changed since it was indexed, so it was not moved to the trash. Look for duplicates again once it is indexed again.`);
       }
+      this.trashing.set(rec.path, rec);
     }
     // The path as indexed, not the link's target: a photo reached through a link leaves the library
     // with the link, and nothing outside the library folders is touched.
     return rec.path;
   }
 
-  /** After the file went to the trash (here or in Electron's main process): the index forgets it. */
-  async forgetTrashed(photoPath: string): Promise<TrashResult> {
+  /**
+   * After the file went to the trash (here or in Electron's main process): the index forgets it
+   * and the trashed table records it. `quiet` leaves the status and library events to the caller
+   * (a batch sends them once, through trashSettled).
+   */
+  async forgetTrashed(photoPath: string, quiet = false): Promise<TrashResult> {
     await this.swapping;
     const file = path.resolve(photoPath);
     const name = path.basename(file);
@@ -829,6 +850,20 @@ export class Library implements PhotowordsBackend {
     }
     const store = this.engine.store;
     const rec = store.getByPath(file);
+    const was = rec ?? this.trashing.get(file);
+    this.trashing.delete(file);
+    if (was) {
+      store.addTrashed({
+        path: was.path,
+        folder: this.folderOf(was.path) ?? null,
+        bytes: was.size,
+        hash: was.hash,
+        mtimeMs: was.mtimeMs,
+        width: was.width,
+        height: was.height,
+        trashedAt: Date.now(),
+      });
+    }
     if (rec) {
       const cached = this.dupCache;
       const current = cached !== undefined && cached.engine === this.engine && cached.changes === store.changeCount;
@@ -849,8 +884,7 @@ export class Library implements PhotowordsBackend {
         }
       }
     }
-    this.pushStatus(true);
-    this.emit({ type: 'library', folders: this.folderRows().map((r) => this.folderInfo(r)) });
+    if (!quiet) this.trashSettled();
     return {
       path: file,
       name,
@@ -867,6 +901,167 @@ export class Library implements PhotowordsBackend {
       throw new ApiError('internal', `${path.basename(target)} could not be moved to the trash: ${(e as Error)?.message ?? String(e)}. Nothing was deleted.`);
     }
     return this.forgetTrashed(target);
+  }
+
+  /** Status and folder counts after trashing (once per batch). */
+  trashSettled(): void {
+    this.pushStatus(true);
+    this.emit({ type: 'library', folders: this.folderRows().map((r) => this.folderInfo(r)) });
+  }
+
+  async trashPhotos(paths: string[]): Promise<TrashManyResult> {
+    const list = checkPathList(paths);
+    const trashed: TrashManyResult['trashed'] = [];
+    const failed: TrashManyResult['failed'] = [];
+    try {
+      for (const p of list) {
+        let target: string;
+        try {
+          target = await this.photoTarget(p, 'trash');
+        } catch (e) {
+          failed.push({ path: p, reason: (e as Error)?.message ?? String(e) });
+          continue;
+        }
+        const bytes = this.trashing.get(target)?.size ?? 0;
+        try {
+          await moveToTrash(target);
+        } catch (e) {
+          this.trashing.delete(target);
+          failed.push({ path: p, reason: `${path.basename(target)} could not be moved to the trash: ${(e as Error)?.message ?? String(e)}. Nothing was deleted.` });
+          continue;
+        }
+        try {
+          await this.forgetTrashed(target, true);
+          trashed.push({ path: target, bytes });
+        } catch (e) {
+          failed.push({ path: p, reason: (e as Error)?.message ?? String(e) });
+        }
+      }
+    } finally {
+      if (trashed.length > 0) this.trashSettled();
+    }
+    return trashManyResult(trashed, failed, this.engine.store.stats().indexed);
+  }
+
+  private trashedIndex(records: TrashedRecord[]) {
+    const dirs = new Map<string, { dir: string; top: string }>();
+    for (const r of records) for (const d of trashDirsFor(r.path)) dirs.set(d.dir, d);
+    return readTrash([...dirs.values()]);
+  }
+
+  async listTrashed(): Promise<TrashedList> {
+    await this.swapping;
+    const records = this.engine.store.listTrashed();
+    const supported = restoreSupported();
+    const index = supported ? this.trashedIndex(records) : new Map();
+    const items = records.map((r): TrashedPhoto => {
+      const base = { id: r.id, path: r.path, name: path.basename(r.path), folder: r.folder, bytes: r.bytes, width: r.width, height: r.height, trashedAt: r.trashedAt };
+      if (!supported) return { ...base, restorable: false, note: 'put it back with the system\'s file manager' };
+      // The listing reads names only; Restore checks the bytes.
+      if (!findTrashEntry(index, r, false)) return { ...base, restorable: false, note: 'no longer in the trash (emptied, or put back by hand)' };
+      if (fs.lstatSync(r.path, { throwIfNoEntry: false })) return { ...base, restorable: false, note: 'a file is at its place now' };
+      return { ...base, restorable: true };
+    });
+    return { items, restoreSupported: supported, message: trashWhereabouts() };
+  }
+
+  async restoreTrashed(ids: number[] | 'all'): Promise<RestoreResult> {
+    await this.swapping;
+    const store = this.engine.store;
+    let records: TrashedRecord[];
+    const failed: RestoreResult['failed'] = [];
+    if (ids === 'all') records = store.listTrashed();
+    else {
+      if (!Array.isArray(ids) || ids.length === 0 || ids.length > MAX_BATCH || !ids.every((i) => Number.isInteger(i))) {
+        throw new ApiError('bad-request', `Name the files to restore by their ids (a list of 1 to ${MAX_BATCH.toLocaleString('en')} whole numbers), or 'all'.`);
+      }
+      records = [];
+      for (const id of new Set(ids)) {
+        const r = store.getTrashed(id);
+        if (r) records.push(r);
+        else failed.push({ id, path: '', reason: 'Photowords has no record of trashing that file (restored already?).' });
+      }
+    }
+    const restored: RestoreResult['restored'] = [];
+    if (!restoreSupported()) {
+      for (const r of records) failed.push({ id: r.id, path: r.path, reason: trashWhereabouts() });
+      return restoreResult(restored, failed);
+    }
+    const index = this.trashedIndex(records);
+    // Oldest first: a path trashed twice gets its older file back, then the newer is refused (a file is there).
+    for (const r of [...records].sort((a, b) => a.trashedAt - b.trashedAt || a.id - b.id)) {
+      const name = path.basename(r.path);
+      const entry = findTrashEntry(index, r);
+      if (!entry) {
+        failed.push({ id: r.id, path: r.path, reason: `${name} is no longer in the trash (it was emptied, or the file was put back by hand).` });
+        continue;
+      }
+      const folder = this.folderOf(r.path);
+      try {
+        // A folder of the library that is online may get its subfolder back; anything else stays as it is.
+        restoreEntry(entry, r.path, { createParents: folder !== undefined && this.isOnline(folder) });
+      } catch (e) {
+        failed.push({ id: r.id, path: r.path, reason: e instanceof RestoreError ? `${e.message}.` : `could not put ${name} back: ${(e as Error)?.message ?? String(e)}.` });
+        continue;
+      }
+      // Only now that the file is back: taken off the list, and (under a library folder) indexed again.
+      store.deleteTrashed(r.id);
+      const list = index.get(path.normalize(r.path));
+      if (list) list.splice(list.indexOf(entry), 1);
+      restored.push({ id: r.id, path: r.path });
+    }
+    const again = restored.map((r) => r.path).filter((p) => this.folderOf(p) !== undefined);
+    if (again.length > 0) void this.onChanges({ files: new Set(again), gone: new Set(), dirsAdded: new Set(), dirsGone: new Set() });
+    return restoreResult(restored, failed);
+  }
+
+  async similarToMany(ids: number[], opts?: SimilarOptions): Promise<SimilarResult> {
+    await this.swapping;
+    const t = performance.now();
+    if (!Array.isArray(ids) || ids.length === 0 || ids.length > MAX_MANY || !ids.every((i) => Number.isInteger(i))) {
+      throw new ApiError('bad-request', `Find similar takes 1 to ${MAX_MANY} photos, named by their ids (whole numbers).`);
+    }
+    const chosen = [...new Set(ids)];
+    const recs = chosen.map((id) => {
+      const rec = this.engine.store.getById(id);
+      if (!rec || rec.status !== 'indexed') throw new ApiError('not-found', `Photo ${id} is not in the library (any more).`);
+      return rec;
+    });
+    const similarity = this.similarity(opts);
+    const top = this.top(opts);
+    this.freshQueries();
+    // Each chosen photo's own ranking, fused: a photo's score is its mean score to the chosen ones,
+    // counting 0 where it is outside one's list (docs/ENGINE.md, "Several photos as one query").
+    const k = Math.max(MANY_CANDIDATES, top + chosen.length);
+    const sums = new Map<number, { path: string; sum: number }>();
+    let queryMs = 0;
+    for (const rec of recs) {
+      let r;
+      try {
+        r = await this.engine.similar(rec.path, { top: k, similarity });
+      } catch (e) {
+        throw userError(e, rec.path);
+      }
+      queryMs += r.queryMs;
+      for (const hit of r.results) {
+        const s = sums.get(hit.id);
+        if (s) s.sum += hit.score;
+        else sums.set(hit.id, { path: hit.path, sum: hit.score });
+      }
+    }
+    const skip = new Set(chosen);
+    const ranked = [...sums.entries()]
+      .filter(([id]) => !skip.has(id))
+      .map(([id, s]) => ({ id, path: s.path, score: s.sum / recs.length }))
+      .sort((a, b) => b.score - a.score || a.id - b.id)
+      .slice(0, top);
+    return {
+      query: { ids: chosen, name: recs.length === 1 ? path.basename(recs[0].path) : `${recs.length} photos`, indexed: true },
+      results: this.withPhotos(ranked),
+      similarity,
+      queryMs,
+      totalMs: performance.now() - t,
+    };
   }
 
   async revealPhoto(photoPath: string): Promise<void> {
@@ -1252,3 +1447,35 @@ function userError(e: unknown, name: string): Error {
   return new ApiError('internal', `Could not search with ${name}: ${msg}`);
 }
 
+/** The paths of a trashPhotos call, checked and without repeats. */
+export function checkPathList(paths: unknown): string[] {
+  if (!Array.isArray(paths) || paths.length === 0 || paths.length > MAX_BATCH || !paths.every((p) => typeof p === 'string' && p !== '')) {
+    throw new ApiError('bad-request', `Name the photos by their paths: a list of 1 to ${MAX_BATCH.toLocaleString('en')} paths.`);
+  }
+  return [...new Set(paths as string[])];
+}
+
+function bytesText(n: number): string {
+  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(1)} GB`;
+  if (n >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(1)} MB`;
+  if (n >= 1024) return `${Math.round(n / 1024)} KB`;
+  return `${n} bytes`;
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
+
+/** The per-photo outcome of a batch trash, with one sentence for the person. */
+export function trashManyResult(trashed: TrashManyResult['trashed'], failed: TrashManyResult['failed'], libraryPhotos: number): TrashManyResult {
+  const bytes = trashed.reduce((n, t) => n + t.bytes, 0);
+  const parts: string[] = [];
+  if (trashed.length > 0) parts.push(`${plural(trashed.length, 'photo')} (${bytesText(bytes)}) moved to the trash; they can be restored from the Trash view.`);
+  if (failed.length > 0) parts.push(`${plural(failed.length, 'photo')} not moved: ${failed[0].reason}${failed.length > 1 ? ' (and others: see each)' : ''}`);
+  return { trashed, failed, libraryPhotos, message: parts.join(' ') || 'Nothing was moved to the trash.' };
+}
+
+function restoreResult(restored: RestoreResult['restored'], failed: RestoreResult['failed']): RestoreResult {
+  const parts: string[] = [];
+  if (restored.length > 0) parts.push(`${plural(restored.length, 'file')} put back where ${restored.length === 1 ? 'it was' : 'they were'}.`);
+  if (failed.length > 0) parts.push(`${plural(failed.length, 'file')} not restored: ${failed[0].reason}`);
+  return { restored, failed, message: parts.join(' ') || 'Nothing to restore.' };
+}

@@ -2,8 +2,9 @@
 // and coming back shows the same groups. Groups are replaced whole when a photo goes to the trash
 // or a decision changes them (shallow state, no deep proxies over a few thousand members).
 import { markRaw, shallowReactive } from 'vue';
-import type { DecisionKind, DecisionView, DuplicateGroupView, DuplicatePhoto, DuplicatesResult, PhotoTransform, ReportFormat, SimilarShotGroup, SimilarShotPhoto } from '../../shared/api';
+import type { DecisionKind, DecisionView, DuplicateGroupView, DuplicatePhoto, DuplicatesResult, PhotoTransform, ReportFormat, SimilarShotGroup, SimilarShotPhoto, TrashManyResult } from '../../shared/api';
 import { api, errorMessage } from './api';
+import { bytes as formatBytes } from './format';
 
 /** A group as shown: its photos less those moved to the trash since the search. */
 export interface ShownGroup extends DuplicateGroupView {
@@ -111,16 +112,78 @@ export async function findDuplicates(): Promise<void> {
   if (dup.decisionsOpen) void loadDecisions();
 }
 
-/** After a photo went to the trash: out of its group; a group of one is no longer a group. */
-export function removeTrashed(photo: DuplicatePhoto): void {
+/**
+ * After photos went to the trash: out of their groups; a group of one is no longer a group, and a
+ * group left with copies of one content only is "same bytes" now, whatever it was found as.
+ */
+export function removeTrashed(...photos: DuplicatePhoto[]): void {
+  const gone = new Set(photos.map((p) => p.id));
   dup.groups = dup.groups.flatMap((g) => {
-    if (!g.members.some((m) => m.id === photo.id)) return [g];
-    const members = g.members.filter((m) => m.id !== photo.id);
+    if (!g.members.some((m) => gone.has(m.id))) return [g];
+    const members = g.members.filter((m) => !gone.has(m.id));
     if (members.length < 2) return [];
-    return [markRaw({ ...g, members, keeperGone: g.keeperGone || photo.id === g.keeper })];
+    return [markRaw({ ...g, members, tier: tierOf(members), keeperGone: g.keeperGone || gone.has(g.keeper) })];
   });
-  dup.trashed++;
-  dup.trashedBytes += photo.size;
+  dup.trashed += photos.length;
+  for (const p of photos) dup.trashedBytes += p.size;
+}
+
+/** 'exact' when every member has one and the same content hash, else 'near'. */
+export function tierOf(members: DuplicatePhoto[]): 'exact' | 'near' {
+  const h = members[0]?.hash;
+  return h && members.every((m) => m.hash === h) ? 'exact' : 'near';
+}
+
+/** What "Trash all but the keepers" would move for some groups, before anyone confirms. */
+export interface KeeperTrashPlan {
+  /** The photos to move: every member but the keeper, never a protected one (a RAW and its JPEG). */
+  photos: DuplicatePhoto[];
+  bytes: number;
+  /** Groups that lose photos (each keeps its keeper). */
+  groups: number;
+  /** Groups left alone because their suggested keeper is already in the trash (a new search suggests another). */
+  keeperGone: number;
+  /** Photos kept because they are protected. */
+  protected: number;
+}
+
+export function keeperTrashPlan(groups: ShownGroup[]): KeeperTrashPlan {
+  const plan: KeeperTrashPlan = { photos: [], bytes: 0, groups: 0, keeperGone: 0, protected: 0 };
+  for (const g of groups) {
+    // Without its keeper a group has nothing to keep: "all but the keeper" would empty it.
+    if (g.keeperGone || !g.members.some((m) => m.id === g.keeper)) {
+      plan.keeperGone++;
+      continue;
+    }
+    let any = false;
+    for (const m of g.members) {
+      if (m.id === g.keeper) continue;
+      if (m.protect) {
+        plan.protected++;
+        continue;
+      }
+      plan.photos.push(m);
+      plan.bytes += m.size;
+      any = true;
+    }
+    if (any) plan.groups++;
+  }
+  return plan;
+}
+
+/**
+ * Moves the plan's photos to the trash in one call and takes those that went out of their groups;
+ * the ones that could not go stay where they are, with their reasons in the answer.
+ */
+export async function trashAllButKeepers(plan: KeeperTrashPlan): Promise<TrashManyResult> {
+  const r = await api.trashPhotos(plan.photos.map((p) => p.path));
+  const moved = new Set(r.trashed.map((t) => t.path));
+  removeTrashed(...plan.photos.filter((p) => moved.has(p.path)));
+  const freed = r.trashed.reduce((s, t) => s + t.bytes, 0);
+  const parts = [`${r.trashed.length === 1 ? '1 photo' : `${r.trashed.length.toLocaleString('en')} photos`} (${formatBytes(freed)}) moved to the trash`];
+  if (r.failed.length > 0) parts.push(`${r.failed.length.toLocaleString('en')} could not be moved and stay in their groups`);
+  dup.notice = `${parts.join('; ')}.`;
+  return r;
 }
 
 /** Bytes the photos beyond each group's suggested keeper take. */

@@ -14,6 +14,7 @@ import { IndexStore, type Decision, type ImageRecord, type TrashedRecord } from 
 import { DecodeError } from './decode.js';
 import type { IndexProgress, IndexReport } from './indexer.js';
 import { DbLock } from './dblock.js';
+import { PhotoQueryError, fillTaken, listedPhoto, naturalCompare, photoDates, resolveQuery, subfolderTree } from './photolist.js';
 import { FolderWatcher, type WatcherOptions, type WatcherStats } from './watcher.js';
 import { applyChangeSet, emptyChangeSet, mergeChangeSets, reconcileFolders, changeSetSize, type ChangeSet, type SyncPlan } from './sync.js';
 import { DEFAULT_BURST_SECONDS, DEFAULT_SENSITIVITY, DEFAULT_SIMILAR_SHOTS, findDuplicates, whyLinked, type DuplicateGroup, type DuplicateReport } from './duplicates.js';
@@ -43,6 +44,9 @@ import {
   type TrashedPhoto,
   type RestoreResult,
   type FolderInfo,
+  type PhotoDates,
+  type PhotoDatesQuery,
+  type SubfolderNode,
   type NotReadGroup,
   type IndexFailure,
   type IndexStatus,
@@ -169,6 +173,7 @@ export class Library implements PhotowordsBackend {
   private queriesSeen = 0;
   /** Settings changes reopen the engine; every call waits for a reopen in progress. */
   private swapping: Promise<void> = Promise.resolve();
+  private datesFill?: Promise<void>;
   /** The next run reconciles every folder (else it applies the watcher's changes only). */
   private needsFull = true;
   private changes: ChangeSet = emptyChangeSet();
@@ -239,6 +244,7 @@ export class Library implements PhotowordsBackend {
     lib.pollTimer = setInterval(() => lib.pollFolders(), opts.pollMs ?? 3000);
     lib.pollTimer.unref();
     if (opts.autoIndex !== false) lib.kick();
+    lib.fillDates();
     return lib;
   }
 
@@ -364,8 +370,9 @@ export class Library implements PhotowordsBackend {
 
   // ---- folders ---------------------------------------------------------------------------------
 
+  // In the order a person reads names: case ignored, "2" before "10" (SQLite's order put "b" after "Z").
   private folderRows() {
-    return this.engine.store.listFolders();
+    return this.engine.store.listFolders().sort((a, b) => naturalCompare(a.path, b.path));
   }
 
   private folderInfo(row: { id: number; path: string }): FolderInfo {
@@ -457,19 +464,68 @@ export class Library implements PhotowordsBackend {
     await this.swapping;
     const offset = Math.max(0, Math.floor(Number(q?.offset) || 0));
     const limit = Math.min(MAX_PAGE, Math.max(0, Math.floor(Number(q?.limit) || 0)));
-    const store = this.engine.store;
-    let total: number;
-    let rows: { id: number; path: string; width: number | null; height: number | null }[];
+    const { filter, sort, order } = this.photoQuery(q);
+    const list = this.engine.store.photoList();
+    const total = list.count(filter);
+    const rows = limit ? list.page(filter, sort, order, offset, limit) : [];
+    return { total, offset, items: rows.map(listedPhoto) };
+  }
+
+  async photoDates(q: PhotoDatesQuery): Promise<PhotoDates> {
+    await this.swapping;
+    const { filter, order } = this.photoQuery({ ...q, sort: 'taken' });
+    return photoDates(this.engine.store.photoList(), filter, order);
+  }
+
+  async listSubfolders(folderId: number): Promise<SubfolderNode> {
+    await this.swapping;
+    const folder = this.folderRows().find((r) => r.id === folderId);
+    if (!folder) throw new ApiError('not-found', 'That folder is not in the library (any more).');
+    return subfolderTree(this.engine.store.photoList(), folder.path);
+  }
+
+  /** A listPhotos / photoDates query checked: its folder, subfolder, search, sort and order. */
+  private photoQuery(q: Partial<ListPhotosQuery> | undefined) {
+    if (q !== undefined && (q === null || typeof q !== 'object')) throw new ApiError('bad-request', 'The photo query must be an object.');
+    let folder: string | undefined;
     if (q?.folderId !== undefined && q.folderId !== null) {
-      const folder = this.folderRows().find((r) => r.id === q.folderId);
-      if (!folder) throw new ApiError('not-found', 'That folder is not in the library (any more).');
-      total = store.countUnder(folder.path).indexed;
-      rows = limit ? store.pageUnder(folder.path, offset, limit) : [];
-    } else {
-      total = store.stats().indexed;
-      rows = limit ? store.pageAll(offset, limit) : [];
+      folder = this.folderRows().find((r) => r.id === q.folderId)?.path;
+      if (folder === undefined) throw new ApiError('not-found', 'That folder is not in the library (any more).');
     }
-    return { total, offset, items: rows.map(summary) };
+    try {
+      return resolveQuery(q ?? {}, folder, this.folderRows().map((r) => r.path));
+    } catch (e) {
+      throw e instanceof PhotoQueryError ? new ApiError('bad-request', e.message) : e;
+    }
+  }
+
+  /**
+   * Reads the date taken of photos an older index (before schema 8) has none for, in the
+   * background; new photos get theirs as they are indexed. The grid is told every few seconds,
+   * so its order and sections fill in while it is open.
+   */
+  private fillDates(): void {
+    if (this.datesFill || this.closing) return;
+    let told = Date.now();
+    const tell = () => {
+      told = Date.now();
+      if (!this.closing) this.emit({ type: 'library', folders: this.folderRows().map((r) => this.folderInfo(r)) });
+    };
+    this.datesFill = (async () => {
+      await this.swapping;
+      const filled = await fillTaken(() => ({ photoList: this.engine.store.photoList(), transaction: (fn) => this.engine.store.transaction(fn) }), {
+        stop: () => this.closing,
+        onBatch: () => {
+          if (Date.now() - told > 3000) tell();
+        },
+      });
+      if (filled > 0) {
+        this.opts.log?.(`Read the date taken of ${filled} photos indexed before dates were kept.`);
+        tell();
+      }
+    })()
+      .catch((e) => this.opts.log?.(`Reading dates taken stopped: ${(e as Error).message}`))
+      .finally(() => (this.datesFill = undefined));
   }
 
   async photo(id: number): Promise<PhotoDetail> {
@@ -888,6 +944,7 @@ export class Library implements PhotowordsBackend {
     return {
       path: file,
       name,
+      bytes: was?.size ?? 0,
       libraryPhotos: store.stats().indexed,
       message: `${name} is in the trash, and no longer in the library. It can be restored from the trash.`,
     };
@@ -903,10 +960,16 @@ export class Library implements PhotowordsBackend {
     return this.forgetTrashed(target);
   }
 
-  /** Status and folder counts after trashing (once per batch). */
-  trashSettled(): void {
+  /**
+   * Status and folder counts after trashing (once per batch); with a batch's outcome (Electron's
+   * main trashes photo by photo), that outcome as trashPhotos answers it.
+   */
+  trashSettled(): void;
+  trashSettled(trashed: TrashManyResult['trashed'], failed: TrashManyResult['failed']): TrashManyResult;
+  trashSettled(trashed?: TrashManyResult['trashed'], failed?: TrashManyResult['failed']): TrashManyResult | void {
     this.pushStatus(true);
     this.emit({ type: 'library', folders: this.folderRows().map((r) => this.folderInfo(r)) });
+    if (trashed && failed) return trashManyResult(trashed, failed, this.engine.store.stats().indexed);
   }
 
   async trashPhotos(paths: string[]): Promise<TrashManyResult> {
@@ -922,7 +985,6 @@ export class Library implements PhotowordsBackend {
           failed.push({ path: p, reason: (e as Error)?.message ?? String(e) });
           continue;
         }
-        const bytes = this.trashing.get(target)?.size ?? 0;
         try {
           await moveToTrash(target);
         } catch (e) {
@@ -931,8 +993,8 @@ export class Library implements PhotowordsBackend {
           continue;
         }
         try {
-          await this.forgetTrashed(target, true);
-          trashed.push({ path: target, bytes });
+          const r = await this.forgetTrashed(target, true);
+          trashed.push({ path: target, bytes: r.bytes });
         } catch (e) {
           failed.push({ path: p, reason: (e as Error)?.message ?? String(e) });
         }
@@ -1195,6 +1257,7 @@ export class Library implements PhotowordsBackend {
     }
     this.loop = this.indexLoop().finally(() => {
       this.loop = undefined;
+      this.fillDates();
       this.engine.refreshQueries();
       this.pushStatus(true);
       if (!this.closing) this.emit({ type: 'library', folders: this.folderRows().map((r) => this.folderInfo(r)) });
@@ -1400,6 +1463,7 @@ export class Library implements PhotowordsBackend {
     await this.watcher?.close();
     await this.swapping.catch(() => undefined);
     await this.stopRun();
+    await this.datesFill;
     this.releaseChangeWaiters();
     clearTimeout(this.statusTimer);
     this.listeners.clear();

@@ -33,7 +33,7 @@ import {
   type OpenDialogOptions,
   type SaveDialogOptions,
 } from 'electron';
-import { reportFileName, type DuplicatesOptions, type ExportOutcome, type IndexStatus, type ReportFormat, type SimilarResult, type TrashResult } from '../shared/api.js';
+import { reportFileName, type DuplicatesOptions, type ExportOutcome, type IndexStatus, type ReportFormat, type SimilarResult, type TrashManyResult, type TrashResult } from '../shared/api.js';
 import {
   APP_ORIGIN,
   IPC,
@@ -410,6 +410,7 @@ if (!app.requestSingleInstanceLock()) {
       // The system's trash and file manager are Electron's shell, here; the engine checks and forgets.
       if (c.method === 'trashPhoto') return reply(() => trashPhoto(c.args[0]));
       if (c.method === 'revealPhoto') return reply(() => revealPhoto(c.args[0]));
+      if (c.method === 'trashPhotos') return reply(() => trashPhotos(c.args[0]));
       return reply(() => engine().request({ type: 'call', method: c.method, args: c.args }));
     });
     ipcMain.handle(IPC.similarFile, (e, name: unknown, bytes: unknown, opts: unknown) => {
@@ -447,6 +448,41 @@ if (!app.requestSingleInstanceLock()) {
       });
     }
     return engine().request<TrashResult>({ type: 'forgetTrashed', path: target });
+  }
+
+  /**
+   * One photo at a time, as trashPhoto: each checked by the engine, moved by the shell, forgotten;
+   * one refused or failing photo is reported and the rest go on. The engine words the outcome.
+   */
+  async function trashPhotos(p: unknown): Promise<TrashManyResult> {
+    if (!Array.isArray(p) || p.length === 0 || !p.every((x) => typeof x === 'string' && x !== '')) {
+      throw new IndexerError({ code: 'bad-request', message: 'Name the photos by their paths: a list of at least one path.' });
+    }
+    const trashed: TrashManyResult['trashed'] = [];
+    const failed: TrashManyResult['failed'] = [];
+    const reason = (e: unknown) => (e as Error)?.message ?? String(e);
+    for (const one of new Set(p as string[])) {
+      let target: string;
+      try {
+        target = await engine().request<string>({ type: 'photoTarget', path: one, action: 'trash' });
+      } catch (e) {
+        failed.push({ path: one, reason: reason(e) });
+        continue;
+      }
+      try {
+        await shell.trashItem(target);
+      } catch (e) {
+        failed.push({ path: one, reason: `${path.basename(target)} could not be moved to the trash: ${reason(e)}. Nothing was deleted.` });
+        continue;
+      }
+      try {
+        const r = await engine().request<TrashResult>({ type: 'forgetTrashed', path: target, quiet: true });
+        trashed.push({ path: target, bytes: r.bytes });
+      } catch (e) {
+        failed.push({ path: one, reason: reason(e) });
+      }
+    }
+    return engine().request<TrashManyResult>({ type: 'trashSettled', trashed, failed });
   }
 
   async function revealPhoto(p: unknown): Promise<void> {

@@ -82,7 +82,9 @@ function dispatch(lib: Library, m: Exclude<IndexerRequest, { type: 'open' } | { 
     case 'photoTarget':
       return lib.photoTarget(m.path, m.action);
     case 'forgetTrashed':
-      return lib.forgetTrashed(m.path);
+      return lib.forgetTrashed(m.path, m.quiet);
+    case 'trashSettled':
+      return Promise.resolve(lib.trashSettled(m.trashed, m.failed));
     case 'duplicatesReport':
       return lib.duplicatesReport(m.format, m.opts);
   }

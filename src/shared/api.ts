@@ -403,6 +403,8 @@ export interface DecisionView {
 export interface TrashResult {
   path: string;
   name: string;
+  /** Its size as indexed. */
+  bytes: number;
   /** Indexed photos left in the library. */
   libraryPhotos: number;
   message: string;

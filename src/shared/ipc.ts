@@ -168,7 +168,9 @@ export type IndexerRequest =
    * an error; after shell.trashItem, 'forgetTrashed' drops it from the index (TrashResult).
    */
   | { type: 'photoTarget'; id: number; path: string; action: 'trash' | 'reveal' }
-  | { type: 'forgetTrashed'; id: number; path: string }
+  | { type: 'forgetTrashed'; id: number; path: string; quiet?: boolean }
+  /** After a batch (trashPhotos): the status and library events once, and the batch's TrashManyResult with its sentence. */
+  | { type: 'trashSettled'; id: number; trashed: { path: string; bytes: number }[]; failed: { path: string; reason: string }[] }
   /** The duplicates report's text, for main to write where the person chose (DuplicatesReportFile). */
   | { type: 'duplicatesReport'; id: number; format: ReportFormat; opts?: DuplicatesOptions }
   /** Close the library (finish the current write, stop the model threads) and exit. */
@@ -232,8 +234,11 @@ export function isIndexerRequest(x: unknown): x is IndexerRequest {
     case 'thumbnail':
       return id && typeof x.path === 'string' && typeof x.size === 'number';
     case 'file':
-    case 'forgetTrashed':
       return id && typeof x.path === 'string';
+    case 'forgetTrashed':
+      return id && typeof x.path === 'string' && (x.quiet === undefined || typeof x.quiet === 'boolean');
+    case 'trashSettled':
+      return id && Array.isArray(x.trashed) && Array.isArray(x.failed);
     case 'photoTarget':
       return id && typeof x.path === 'string' && (x.action === 'trash' || x.action === 'reveal');
     case 'duplicatesReport':

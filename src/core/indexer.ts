@@ -13,6 +13,7 @@ import { NOT_READ_KINDS, type NotReadKind } from './formats.js';
 import { ModelStoppedError, type TokenizerApi, type TokenizedImage } from './model/tokenizer.js';
 import type { KgramSettings } from './types.js';
 import type { IndexStatus } from '../shared/api.js';
+import { takenOf, type Taken } from './taken.js';
 
 export interface PipelineSettings {
   /** Longest side every photo is read at. */
@@ -89,6 +90,7 @@ interface Pending extends DecodedImage {
   size: number;
   mtimeMs: number;
   hash: string;
+  taken: Taken;
 }
 
 export async function indexFolders(
@@ -286,7 +288,17 @@ async function runPipeline(
     batch.items.forEach((item, i) =>
       stage(
         {
-          file: { path: item.path, size: item.size, mtimeMs: item.mtimeMs, hash: item.hash, width: item.srcWidth, height: item.srcHeight, note: item.note },
+          file: {
+            path: item.path,
+            size: item.size,
+            mtimeMs: item.mtimeMs,
+            hash: item.hash,
+            width: item.srcWidth,
+            height: item.srcHeight,
+            note: item.note,
+            taken: item.taken.taken,
+            takenFrom: item.taken.from,
+          },
           grid: results[i].grid,
           bag: bags[i],
           phash: item.phash,
@@ -336,11 +348,26 @@ async function runPipeline(
       await hooks?.beforeRead?.(file.path);
       const f = await readImageFile(file.path, hooks?.duringRead && { onOpen: () => hooks.duringRead!(file.path) });
       timings.readMs += performance.now() - t;
+      // The date taken from the bytes already in memory: EXIF sits in the first few KB.
+      const taken = await takenOf(f.buffer, f.mtimeMs);
       if (opts.reuseByHash && !settings.dense) {
         // The same bytes give the same words: copy them, in the store queue's order.
         const copy = twinOf(f.hash, file.path);
         if (copy) {
-          const entry = { ...copy, file: { path: file.path, size: f.size, mtimeMs: f.mtimeMs, hash: f.hash, width: copy.file.width, height: copy.file.height, note: copy.file.note } };
+          const entry = {
+            ...copy,
+            file: {
+              path: file.path,
+              size: f.size,
+              mtimeMs: f.mtimeMs,
+              hash: f.hash,
+              width: copy.file.width,
+              height: copy.file.height,
+              note: copy.file.note,
+              taken: taken.taken,
+              takenFrom: taken.from,
+            },
+          };
           storeQueue.add(() => !fatal && stage(entry, undefined, true)).catch(stop);
           return;
         }
@@ -350,7 +377,7 @@ async function runPipeline(
       // The perceptual hash comes from the pixels the model reads: no second decode.
       const phash = lowFrequencyDct(img.pixels, img.width, img.height);
       timings.decodeMs += performance.now() - t;
-      for (const batch of batcher.push({ ...img, phash, path: file.path, size: f.size, mtimeMs: f.mtimeMs, hash: f.hash })) {
+      for (const batch of batcher.push({ ...img, phash, path: file.path, size: f.size, mtimeMs: f.mtimeMs, hash: f.hash, taken })) {
         void modelQueue.add(() => runBatch(batch));
       }
     } catch (err) {

@@ -8,8 +8,9 @@
 // 50,000 photos a name-sorted or searched page costs one pass over the rows; the default order,
 // date taken, walks the images_taken index (schema 8). Figures: docs/EVAL.md is for the model;
 // the grid's are in docs/GRID.md.
-import { sep } from 'node:path';
+import { basename, dirname, isAbsolute, resolve, sep } from 'node:path';
 import type Database from 'better-sqlite3';
+import { takenOf } from './taken.js';
 
 export type PhotoSort = 'taken' | 'name' | 'size' | 'type';
 export type SortOrder = 'asc' | 'desc';
@@ -145,4 +146,161 @@ export class PhotoList {
   setTaken(id: number, taken: number, from: string): void {
     this.stmt('UPDATE images SET taken = ?, taken_from = ? WHERE id = ? AND taken IS NULL').run(taken, from, id);
   }
+}
+
+// ---- the API's shapes (Library wraps these with its folders and its errors) ---------------------
+
+export class PhotoQueryError extends Error {}
+
+export interface ResolvedQuery {
+  filter: PhotoFilter;
+  sort: PhotoSort;
+  order: SortOrder;
+}
+
+const MAX_SEARCH = 200;
+
+/**
+ * Checks a listPhotos / photoDates query's sort, order, search and subfolder. `folder` is the
+ * library folder asked for (folderId), `folders` every library folder (for `under` without one).
+ */
+export function resolveQuery(
+  q: { under?: unknown; search?: unknown; sort?: unknown; order?: unknown },
+  folder: string | undefined,
+  folders: readonly string[],
+): ResolvedQuery {
+  const sort = (q.sort ?? 'taken') as PhotoSort;
+  if (!PHOTO_SORTS.includes(sort)) throw new PhotoQueryError(`Unknown sort ${JSON.stringify(String(q.sort)).slice(0, 40)}; choose one of ${PHOTO_SORTS.join(', ')}.`);
+  const order = (q.order ?? DEFAULT_ORDER[sort]) as SortOrder;
+  if (order !== 'asc' && order !== 'desc') throw new PhotoQueryError(`Unknown order ${JSON.stringify(String(q.order)).slice(0, 40)}; choose asc or desc.`);
+  if (q.search !== undefined && q.search !== null && typeof q.search !== 'string') throw new PhotoQueryError('Search for a file name as text.');
+  const search = typeof q.search === 'string' ? q.search.trim() : '';
+  if (search.length > MAX_SEARCH) throw new PhotoQueryError(`Search for at most ${MAX_SEARCH} characters of a file name.`);
+  let under = folder;
+  if (q.under !== undefined && q.under !== null && q.under !== '') {
+    if (typeof q.under !== 'string' || !isAbsolute(q.under)) throw new PhotoQueryError('Give the subfolder as a full path.');
+    const dir = resolve(q.under);
+    const inside = (parent: string) => dir === parent || dir.startsWith(parent.endsWith(sep) ? parent : parent + sep);
+    if (folder !== undefined ? !inside(folder) : !folders.some(inside)) {
+      throw new PhotoQueryError(`${dir} is not a folder of ${folder ?? 'the library'}.`);
+    }
+    under = dir;
+  }
+  return { filter: { under, search: search || undefined }, sort, order };
+}
+
+/** Wall-clock ms (as if UTC) as the API shows it: "2024-05-03T14:22:10", no zone, since it has none. */
+export function takenIso(ms: number | null): string | null {
+  return ms === null || !Number.isFinite(ms) ? null : new Date(ms).toISOString().slice(0, 19);
+}
+
+export function listedPhoto(r: PhotoListRow): {
+  id: number;
+  path: string;
+  name: string;
+  width: number | null;
+  height: number | null;
+  taken: string | null;
+  takenFrom: 'exif' | 'mtime' | null;
+  bytes: number;
+} {
+  return {
+    id: r.id,
+    path: r.path,
+    name: basename(r.path),
+    width: r.width ?? null,
+    height: r.height ?? null,
+    taken: takenIso(r.taken),
+    takenFrom: r.taken_from === 'exif' || r.taken_from === 'mtime' ? r.taken_from : null,
+    bytes: r.size,
+  };
+}
+
+/** Days and months in listing order, with the photos not dated yet. */
+export function photoDates(list: PhotoList, filter: PhotoFilter, order: SortOrder) {
+  const days: { day: string; count: number }[] = [];
+  const months: { month: string; count: number }[] = [];
+  let undated = 0;
+  let total = 0;
+  for (const r of list.days(filter, order)) {
+    total += r.n;
+    if (r.day === null) {
+      undated += r.n;
+      continue;
+    }
+    days.push({ day: r.day, count: r.n });
+    const month = r.day.slice(0, 7);
+    const last = months[months.length - 1];
+    if (last?.month === month) last.count += r.n;
+    else months.push({ month, count: r.n });
+  }
+  return { total, order, days, months, undated };
+}
+
+// Folder names as a person reads them: "Holiday 2" before "holiday 10", case ignored.
+const natural = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+export const naturalCompare = (a: string, b: string) => natural.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
+
+export interface FolderNode {
+  path: string;
+  name: string;
+  photos: number;
+  children: FolderNode[];
+}
+
+/** The folders under a library folder that hold photos, as a tree whose root is the folder itself. */
+export function subfolderTree(list: PhotoList, root: string): FolderNode {
+  const top: FolderNode = { path: root, name: basename(root) || root, photos: 0, children: [] };
+  const nodes = new Map<string, FolderNode>([[root, top]]);
+  const nodeOf = (dir: string): FolderNode => {
+    let n = nodes.get(dir);
+    if (n) return n;
+    n = { path: dir, name: basename(dir), photos: 0, children: [] };
+    nodes.set(dir, n);
+    nodeOf(dirname(dir)).children.push(n);
+    return n;
+  };
+  for (const { dir, n } of list.dirCounts(root)) {
+    // Every dir is root or below it (the path range); walk up adding the count to each ancestor.
+    for (let d = dir; ; d = dirname(d)) {
+      nodeOf(d).photos += n;
+      if (d === root || d.length <= root.length) break;
+    }
+  }
+  const sortTree = (n: FolderNode) => {
+    n.children.sort((a, b) => naturalCompare(a.name, b.name));
+    n.children.forEach(sortTree);
+  };
+  sortTree(top);
+  return top;
+}
+
+const FILL_BATCH = 64;
+
+/**
+ * Reads the date taken of indexed photos that have none (an index from before schema 8), a batch
+ * at a time, each batch one transaction, yielding to other work between batches. The file is read
+ * only as far as its EXIF (exifr reads the first chunk); a photo gone or unreadable takes its
+ * stored mtime, so every photo gets a date and the fill ends. `list` is asked for each batch, as
+ * the library may swap its store (a settings change) meanwhile; `stop` ends it early (closing).
+ */
+export async function fillTaken(
+  list: () => { photoList: PhotoList; transaction: <T>(fn: () => T) => T },
+  opts: { stop: () => boolean; onBatch?: (filled: number) => void },
+): Promise<number> {
+  let filled = 0;
+  while (!opts.stop()) {
+    const { photoList, transaction } = list();
+    const batch = photoList.missingTaken(FILL_BATCH);
+    if (batch.length === 0) break;
+    const dates = await Promise.all(batch.map(async (r) => ({ id: r.id, t: await takenOf(r.path, r.mtime_ms) })));
+    if (opts.stop()) break;
+    transaction(() => {
+      for (const d of dates) photoList.setTaken(d.id, d.t.taken, d.t.from);
+    });
+    filled += batch.length;
+    opts.onBatch?.(filled);
+    await new Promise((r) => setImmediate(r));
+  }
+  return filled;
 }

@@ -72,7 +72,3 @@ export async function takenOf(input: Buffer | string, mtimeMs: number): Promise<
   return exif !== undefined ? { taken: exif, from: 'exif' } : { taken: localWallClock(mtimeMs), from: 'mtime' };
 }
 
-/** Wall-clock ms (as if UTC) as the API shows it: "2024-05-03T14:22:10", no zone, since it has none. */
-export function takenIso(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 19);
-}

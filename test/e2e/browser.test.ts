@@ -266,6 +266,8 @@ test('keyboard: arrows move the focus, Enter previews, F finds similar; settings
   await page.locator('[data-testid=settings-button]').click();
   const dialog = page.locator('[data-testid=settings-dialog]');
   await dialog.waitFor();
+  // Resolution is an engine internal: under Advanced.
+  await dialog.locator('[data-testid=settings-advanced] summary').click();
   await dialog.locator('select[data-setting=resolution]').selectOption('512');
   const warning = page.locator('[data-testid=reindex-warning]');
   await warning.waitFor();

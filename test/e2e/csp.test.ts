@@ -202,6 +202,8 @@ test("every view under the Electron window's CSP (no 'unsafe-inline'): no violat
   await page.locator('[data-testid=settings-button]').click();
   const dialog = page.locator('[data-testid=settings-dialog]');
   await dialog.waitFor();
+  // Resolution is an engine internal: under Advanced.
+  await dialog.locator('[data-testid=settings-advanced] summary').click();
   await dialog.locator('select[data-setting=resolution]').selectOption('512');
   await page.locator('[data-testid=reindex-warning]').waitFor();
   await clean('the settings dialog');

@@ -13,6 +13,7 @@ import sharp from 'sharp';
 import type { PhotoInfo } from '../shared/api.js';
 import { BMP_EXTENSIONS, HEIF_EXTENSIONS, RAW_PHOTO_EXTENSIONS, SHARP_EXTENSIONS } from '../shared/formats.js';
 import { extensionOf } from './formats.js';
+import { exiftoolTags } from './raw.js';
 
 /** The indexed photo the info is about (a row of the store). */
 export interface PhotoRow {
@@ -141,7 +142,14 @@ interface Tags {
   longitude?: unknown;
   GPSAltitude?: unknown;
   GPSAltitudeRef?: unknown;
+  GPSLatitude?: unknown;
+  GPSLongitude?: unknown;
 }
+
+const EXIFTOOL_TAGS = [
+  'Make', 'Model', 'LensModel', 'DateTimeOriginal', 'CreateDate', 'OffsetTimeOriginal', 'OffsetTime', 'ExposureTime', 'FNumber',
+  'ISO', 'FocalLength', 'FocalLengthIn35mmFormat', 'Flash', 'GPSLatitude', 'GPSLongitude', 'GPSAltitude', 'GPSAltitudeRef',
+] as const;
 
 /** Which formats can carry EXIF at all, so a PNG without any is not reported as unreadable. */
 function mayHaveExif(ext: string): boolean {
@@ -184,12 +192,24 @@ export async function readPhotoInfo(row: PhotoRow): Promise<PhotoInfo> {
         mergeOutput: true,
       })) as Tags | undefined;
     } catch (err) {
-      // exifr says "Unknown file format" for containers it does not read (CR3) and throws on
-      // broken blocks; the file's own facts are still worth showing.
+      // exifr says "Unknown file format" for containers it does not read (CR3, RAF, Canon's HIF)
+      // and throws on broken blocks; the file's own facts are still worth showing.
       const msg = err instanceof Error ? err.message : String(err);
       metadataNote = /unknown file format/i.test(msg)
-        ? `Photowords cannot read camera details from ${kind.type} files yet.`
+        ? `Photowords cannot read camera details from ${kind.type} files.`
         : `The camera details in this file could not be read (${msg.slice(0, 120)}).`;
+    }
+    // RAW and HEIF files exifr cannot parse, or parses to nothing (CRW, ORF), go to exiftool,
+    // which knows every maker's layout; it runs as one process, already there for RAW previews.
+    const empty = !tags || (tags.Make === undefined && tags.Model === undefined && tags.DateTimeOriginal === undefined);
+    if (empty && (RAW_PHOTO_EXTENSIONS.includes(ext) || HEIF_EXTENSIONS.includes(ext))) {
+      try {
+        const et = await exiftoolTags(row.path, EXIFTOOL_TAGS);
+        tags = { ...et, latitude: et.GPSLatitude, longitude: et.GPSLongitude };
+        metadataNote = null;
+      } catch (err) {
+        metadataNote ??= `The camera details in this file could not be read (${(err instanceof Error ? err.message : String(err)).slice(0, 120)}).`;
+      }
     }
   }
   const t: Tags = tags ?? {};

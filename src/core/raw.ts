@@ -123,3 +123,13 @@ export async function readRawPreviews(
   };
   return { candidates, orientation, extract };
 }
+
+/**
+ * Tags of `file` by name, as exiftool reads them with -n (numbers rather than words, dates as the
+ * camera wrote them; GPS as signed decimal degrees): for the details of formats exifr does not
+ * parse (CR3, RAF, X3F, MRW, Canon's and Sony's HIF), on the same one exiftool process.
+ */
+export async function exiftoolTags(file: string, names: readonly string[]): Promise<Record<string, unknown>> {
+  const et = await tool();
+  return (await et.readRaw(file, { readArgs: ['-n', '-fast', ...names.map((n) => `-${n}`)] })) as Record<string, unknown>;
+}

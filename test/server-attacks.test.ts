@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Library } from '../src/core/library.js';
 import { startServer, type RunningServer } from '../src/server/server.js';
-import { CSRF_HEADER, HTTP, type AuthState, type FolderInfo, type NewApiToken, type PhotoPage } from '../src/shared/api.js';
+import { CSRF_HEADER, HTTP, JSON_METHODS, isReadOnlyMethod, type AuthState, type FolderInfo, type NewApiToken, type PhotoPage } from '../src/shared/api.js';
 
 const FLOWERS = path.resolve('../shared/datasets/flowers17');
 const PUBLIC_NAME = 'photos.home.lan';
@@ -21,7 +21,7 @@ const PASSWORD = 'correct horse battery staple';
 /** No request may take longer than this; a hung route fails its test instead of the whole run. */
 const REQUEST_TIMEOUT_MS = 10_000;
 /** A ceiling on requests, so a loop gone wrong cannot turn the suite into a load test. */
-const MAX_REQUESTS = 200;
+const MAX_REQUESTS = 300;
 
 let tmp: string;
 let root: string; // the one --roots folder
@@ -550,6 +550,25 @@ test('a read-only API token may read but not change anything', async () => {
   const bad = await call('listFolders', [], { bearer: 'pwt_' + 'x'.repeat(43) });
   assertRefused(bad, 401, 'an unknown API token');
   row('unknown API token', '-', bad.status);
+});
+
+test('every JSON method of the API needs sign-in, and every changing one a full scope', async () => {
+  // The API grows (trashPhotos, restoreTrashed ...): the sweep follows JSON_METHODS, so a new call
+  // that forgot its rule shows here. Arguments are not needed: the refusal comes first.
+  const anon: string[] = [];
+  const readOnly: string[] = [];
+  const changing = JSON_METHODS.filter((m) => !isReadOnlyMethod(m));
+  for (const m of JSON_METHODS) {
+    const r = await call(m, []);
+    if (r.status !== 401) anon.push(`${m}: ${r.status} ${r.body.slice(0, 100)}`);
+  }
+  for (const m of changing) {
+    const r = await call(m, [], { bearer: readToken });
+    if (r.status !== 403) readOnly.push(`${m}: ${r.status} ${r.body.slice(0, 100)}`);
+  }
+  row(`every JSON method (${JSON_METHODS.length}) / every changing one with a read-only token (${changing.length})`, anon.length ? `not all 401: ${anon.length}` : `401 x${JSON_METHODS.length}`, readOnly.length ? `not all 403: ${readOnly.length}` : `403 x${changing.length}`);
+  assert.deepEqual(anon, [], 'every method refused without credentials');
+  assert.deepEqual(readOnly, [], 'every changing method refused to a read-only token');
 });
 
 test('malformed calls are refused with a reason: wrong arity, deep JSON', async () => {

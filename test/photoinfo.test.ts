@@ -1,7 +1,7 @@
 // photoInfo's reading (src/core/photoinfo.ts) on real files: JPEGs written by sharp with known
 // EXIF, a PNG with transparency, a PNG named .jpg, the camera samples (HEIC, DNG, NEF, and CR3 /
 // RAF / HIF, which exifr does not parse and exiftool reads), broken and missing values, a file
-// gone since it was indexed; and the info panel's wording of them (src/renderer/src/photoinfo.ts).
+// gone since it was indexed. The panel's wording of them is checked in the browser (test/e2e/preview.test.ts).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -10,7 +10,6 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { cameraName, exifDate, PhotoInfoError, readPhotoInfo } from '../src/core/photoinfo.js';
 import { closeRawReader } from '../src/core/raw.js';
-import { exposureText, infoRows, placeText, takenText } from '../src/renderer/src/photoinfo.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-photoinfo-'));
 const SAMPLES = path.resolve('test/fixtures/camera-samples');
@@ -20,7 +19,7 @@ after(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-type Exif = NonNullable<Parameters<sharp.Sharp['withExif']>[0]>;
+type Exif = Parameters<ReturnType<typeof sharp>['withExif']>[0];
 
 async function jpegWithExif(name: string, exif: Exif, width = 640, height = 480): Promise<string> {
   const file = path.join(tmp, name);
@@ -71,19 +70,6 @@ test('a phone photo: date as the camera wrote it, its zone, camera, lens, exposu
   assert.equal(info.place.altitude, 35);
   assert.equal(info.metadataNote, null);
 
-  // The panel's words for it.
-  const rows = Object.fromEntries(infoRows(info).map((r) => [r.key, r]));
-  assert.equal(rows.taken.value, 'Mon, 1 May 2023, 14:32:10');
-  assert.equal(rows.taken.detail, 'camera clock at UTC+02:00');
-  assert.equal(rows.camera.value, 'Apple iPhone 12 Pro');
-  assert.equal(rows.exposure.value, '1/120 s  ·  ƒ/1.6  ·  ISO 32  ·  4.2 mm');
-  assert.equal(rows.exposure.detail, 'no flash');
-  assert.equal(rows.pixels.value, '640 × 480 pixels');
-  assert.equal(rows.type.value, 'JPEG');
-  assert.equal(rows.place.value, '48.858300° N, 2.294500° E');
-  assert.equal(rows.place.detail, '35 m above sea level');
-  assert.equal(rows.path.value, file);
-  assert.equal(rows.bytes.detail, `${info.bytes.toLocaleString('en')} bytes`);
 });
 
 test('southern and western places are negative; 0,0 and blank dates are no place and no date', async () => {
@@ -94,7 +80,6 @@ test('southern and western places are negative; 0,0 and blank dates are no place
   assert.ok(s.place && s.place.latitude < -33.85 && s.place.latitude > -33.87, `latitude ${s.place?.latitude}`);
   assert.ok(s.place && s.place.longitude < -70.64 && s.place.longitude > -70.66, `longitude ${s.place?.longitude}`);
   assert.equal(s.place?.altitude, 12);
-  assert.match(placeText(s.place!), /^33\.\d{6}° S, 70\.650000° W$/);
 
   const blank = await jpegWithExif('blank.jpg', {
     IFD0: { Make: 'Canon', Model: 'Canon EOS R6' },
@@ -120,7 +105,6 @@ test('a PNG with transparency, a PNG named .jpg, a PNG without EXIF', async () =
   assert.equal(p.taken, null);
   assert.equal(p.camera, null);
   assert.equal(p.metadataNote, null, 'no EXIF is not an error');
-  assert.equal(infoRows(p).find((r) => r.key === 'type')?.value, 'PNG with transparency');
 
   const misnamed = path.join(tmp, 'really-a-png.jpg');
   fs.copyFileSync(png, misnamed);
@@ -162,13 +146,7 @@ test('a file gone since it was indexed is not-found, with its path', async () =>
   await assert.rejects(readPhotoInfo(row(gone)), (e: unknown) => e instanceof PhotoInfoError && e.code === 'not-found' && e.message.includes(gone));
 });
 
-test('wording: shutter speeds, dates, camera names', () => {
-  assert.equal(exposureText(1 / 8000), '1/8000 s');
-  assert.equal(exposureText(0.4), '1/2.5 s');
-  assert.equal(exposureText(1 / 3), '1/3 s');
-  assert.equal(exposureText(2), '2 s');
-  assert.equal(exposureText(1.3), '1.3 s');
-  assert.equal(takenText('2024-12-31T23:59:59'), 'Tue, 31 December 2024, 23:59:59');
+test('dates as EXIF writes them, camera names', () => {
   assert.equal(exifDate('2021:05:12 12:21:21.92+02:00'), '2021-05-12T12:21:21');
   assert.equal(exifDate('    :  :     :  :  '), null);
   assert.equal(cameraName('NIKON CORPORATION', 'NIKON D70s'), 'NIKON D70s');

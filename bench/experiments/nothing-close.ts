@@ -71,6 +71,24 @@ for (const [libName, outName] of [
       `  threshold ${t.toFixed(2)}: outside queries called "nothing close" ${(100 * outBelow).toFixed(1)}%, own queries ${(100 * inBelow).toFixed(1)}% (with a right-class best ${(100 * inBelowRight).toFixed(1)}%)`,
     );
   }
+  // Measures relative to the ranking itself, against the plain best score: ROC AUC of telling
+  // own queries (positives) from foreign ones.
+  const auc = (pos: number[], neg: number[]) => {
+    let s = 0;
+    for (const p of pos) for (const n of neg) s += p > n ? 1 : p === n ? 0.5 : 0;
+    return s / pos.length / neg.length;
+  };
+  const measures = (bag: Bag, self = -1) => {
+    scorer.scoreAll(bag, buf);
+    const s = Array.from(buf).filter((v, i) => i !== self && v < 0.9).sort((a, b) => b - a);
+    const head = s.slice(0, 100);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const sd = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
+    return { best: s[0], 'best/10th': s[0] / s[9], 'best/100th': s[0] / s[99], 'z over top 100': (s[0] - mean(head)) / sd(head), 'z over all': (s[0] - mean(s)) / sd(s) };
+  };
+  const mi = lib.map((x, i) => measures(x.bag, i));
+  const mo = out.map((x) => measures(x.bag));
+  console.log(`  AUC own vs ${outName}: ${Object.keys(mi[0]).map((k) => `${k} ${auc(mi.map((r) => r[k as keyof typeof r]), mo.map((r) => r[k as keyof typeof r])).toFixed(3)}`).join(', ')}`);
   const beer = out.filter((x) => /beer/i.test(x.label));
   if (beer.length) console.log(`  beer_mug queries: best ${beer.map((x) => best(x.bag).top1.toFixed(3)).join(' ')}`);
 }

@@ -54,6 +54,7 @@ import { packagedSqliteBinding } from './sqlite-binding.js';
 import { installGuard } from './guard.js';
 import { contentSecurityPolicy, isAppUrl as isPageUrl, shellMode } from './policy.js';
 import { AppTray } from './tray.js';
+import { copyInto } from './export-photos.js';
 import type { TrayActionId, TrayToggleId } from './tray-model.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url)); // out/main
@@ -423,6 +424,10 @@ if (!app.requestSingleInstanceLock()) {
       if (!trusted(e)) return refused;
       return reply(() => pickFolder());
     });
+    ipcMain.handle(IPC.exportPhotos, (e, paths: unknown) => {
+      if (!trusted(e)) return refused;
+      return reply(() => exportPhotos(paths));
+    });
     ipcMain.handle(IPC.exportDuplicates, (e, format: unknown, opts: unknown) => {
       if (!trusted(e)) return refused;
       const c = checkExport(format, opts);
@@ -521,6 +526,24 @@ if (!app.requestSingleInstanceLock()) {
       throw new IndexerError({ code: 'internal', message: `The report could not be written to ${file}: ${(e as Error)?.message ?? String(e)}` });
     }
     return { saved: true, path: file, name: path.basename(file) };
+  }
+
+  /** A folder dialog first (cancelling costs nothing), then each photo checked by the engine and copied there. */
+  async function exportPhotos(p: unknown): Promise<ExportOutcome> {
+    if (!Array.isArray(p) || p.length === 0 || !p.every((x) => typeof x === 'string' && x !== '')) {
+      throw new IndexerError({ code: 'bad-request', message: 'Name the photos to export by their paths.' });
+    }
+    const name = p.length === 1 ? path.basename(p[0] as string) : `${p.length} photos`;
+    const dir = await openDialog({ title: `Export ${name} to…`, buttonLabel: 'Export Here', properties: ['openDirectory', 'createDirectory'] });
+    if (!dir) return { saved: false, name };
+    const targets: string[] = [];
+    for (const one of new Set(p as string[])) targets.push(await engine().request<string>({ type: 'photoTarget', path: one, action: 'reveal' }));
+    try {
+      await copyInto(dir, targets);
+    } catch (e) {
+      throw new IndexerError({ code: 'internal', message: (e as Error).message });
+    }
+    return { saved: true, path: dir, name };
   }
 
   function showDuplicates(): void {

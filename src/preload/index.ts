@@ -30,6 +30,7 @@ const api: PhotowordsApi & ElectronShellExtras = {
   onMenu: (listener) => subscribe<MenuCommand>(IPC.menu, listener),
   pickFolder: () => invoke<string | null>(IPC.pickFolder),
   exportDuplicates: (format, opts) => invoke<ExportOutcome>(IPC.exportDuplicates, format, opts),
+  exportPhotos: (paths) => invoke<ExportOutcome>(IPC.exportPhotos, paths),
   shell: 'electron',
 };
 

@@ -5,6 +5,7 @@
 // files), because a server reachable from a network needs what they keep right: body limits,
 // timeouts, cookie attributes. What is ours: sign-in (auth.ts), the checks every request passes
 // (guards.ts) and the caps (limits.ts). docs/SERVER.md is the owner's guide.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,9 +17,10 @@ import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
-import { HTTP, REPORT_FORMATS, type ApiErrorShape, type BackendEvent, type ReportFormat, type SimilarityName } from '../shared/api.js';
+import { HTTP, REPORT_FORMATS, type ApiErrorShape, type BackendEvent, type ExportTicket, type ReportFormat, type SimilarityName } from '../shared/api.js';
 import { checkCall } from '../shared/ipc.js';
-import { ApiError, type Library } from '../core/library.js';
+import { ApiError, checkPathList, type Library } from '../core/library.js';
+import { uniqueNames, zipLimits, zipStream, type ZipSource } from './zip.js';
 import { AuthStore } from '../core/auth-store.js';
 import { REPORT_CSP } from '../core/duplicates-report.js';
 import { RootPolicy } from '../core/roots.js';
@@ -117,6 +119,8 @@ const ACCESS: Record<string, Access> = {
   [HTTP.thumb]: 'api',
   [HTTP.file]: 'api',
   [HTTP.duplicatesReport]: 'api',
+  [HTTP.exportPrepare]: 'api',
+  [HTTP.exportDownload]: 'api',
   // @fastify/static's
   '/*': 'static',
   '/': 'static',
@@ -370,6 +374,54 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       .header('X-Content-Type-Options', 'nosniff')
       .header('Cache-Control', 'no-store');
     return reply.send(req.method === 'HEAD' ? undefined : body);
+  });
+
+  // Export (issue 19): the photos are checked and named when asked, then downloaded from a plain
+  // link (so the browser streams it to disk), once, within a minute, by whoever asked.
+  const EXPORT_TTL_MS = 60_000;
+  const EXPORTS_WAITING = 64;
+  const exportsWaiting = new Map<string, { who: string; expires: number; sources: ZipSource[]; name: string }>();
+  const whoKey = (w: Identity) => `${w.via}:${w.session ?? ''}`;
+  app.post(HTTP.exportPrepare, async (req): Promise<ExportTicket> => {
+    const list = checkPathList((req.body as { paths?: unknown } | undefined)?.paths);
+    const sources: ZipSource[] = [];
+    for (const p of list) {
+      // Only indexed photos inside the library folders, by the path they were indexed by (as reveal).
+      const file = await library.photoTarget(p, 'reveal');
+      const st = await fs.promises.stat(file).catch(() => null);
+      if (!st?.isFile()) throw new ApiError('not-found', `${path.basename(file)} is no longer in its folder.`);
+      sources.push({ file, name: path.basename(file), size: st.size, mtimeMs: st.mtimeMs });
+    }
+    uniqueNames(sources.map((s) => s.name)).forEach((n, i) => (sources[i].name = n));
+    const why = sources.length > 1 ? zipLimits(sources) : null;
+    if (why) throw new HttpError(400, why);
+    const now = Date.now();
+    for (const [k, t] of exportsWaiting) if (t.expires < now) exportsWaiting.delete(k);
+    if (exportsWaiting.size >= EXPORTS_WAITING) throw new HttpError(429, 'Too many downloads are waiting to start; try again in a minute.', 'rate-limited');
+    const d = new Date(now);
+    const day = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+    const name = sources.length === 1 ? sources[0].name : `photowords-export-${day}.zip`;
+    const ticket = crypto.randomBytes(24).toString('base64url');
+    exportsWaiting.set(ticket, { who: whoKey(req.who), expires: now + EXPORT_TTL_MS, sources, name });
+    return { ticket, name, files: sources.length, bytes: sources.reduce((n, s) => n + s.size, 0) };
+  });
+  app.get<{ Querystring: { ticket?: string } }>(HTTP.exportDownload, async (req, reply) => {
+    const ticket = req.query.ticket ?? '';
+    const t = exportsWaiting.get(ticket);
+    if (!t || t.expires < Date.now() || t.who !== whoKey(req.who)) throw new HttpError(404, 'That download has expired or was taken already; export again.');
+    // A HEAD (a browser probing the link) leaves the ticket for the GET.
+    if (req.method !== 'HEAD') exportsWaiting.delete(ticket);
+    const ascii = t.name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+    reply
+      .header('Content-Disposition', `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(t.name)}`)
+      .header('Cache-Control', 'no-store')
+      .header('X-Content-Type-Options', 'nosniff');
+    if (t.sources.length === 1) {
+      reply.header('Content-Type', TYPES[path.extname(t.name).toLowerCase()] ?? 'application/octet-stream');
+      return reply.send(req.method === 'HEAD' ? undefined : fs.createReadStream(t.sources[0].file));
+    }
+    reply.header('Content-Type', 'application/zip');
+    return reply.send(req.method === 'HEAD' ? undefined : zipStream(t.sources));
   });
 
   await app.register(fastifyStatic, {

@@ -534,6 +534,15 @@ export interface ExportOutcome {
   name: string;
 }
 
+/** A checked export, ready to download once (HTTP.exportDownload). */
+export interface ExportTicket {
+  ticket: string;
+  /** The download's file name: the photo's own, or photowords-export-2026-12-06.zip. */
+  name: string;
+  files: number;
+  bytes: number;
+}
+
 /** What the engine side answers. Every transport exposes exactly these, by these names. */
 export interface PhotowordsBackend {
   listFolders(): Promise<FolderInfo[]>;
@@ -654,6 +663,12 @@ export interface PhotowordsApi extends PhotowordsBackend {
    * (browser). The report is made from the library as it is now, at this sensitivity.
    */
   exportDuplicates(format: ReportFormat, opts?: DuplicatesOptions): Promise<ExportOutcome>;
+  /**
+   * Exports library photos as they are: Electron copies them into a folder the person picks
+   * (names kept, " (2)" added where a name is taken, nothing overwritten); a browser downloads one
+   * photo as its own file and several as one zip that the server streams.
+   */
+  exportPhotos(paths: string[]): Promise<ExportOutcome>;
   /** 'electron' or 'browser': only for wording, never for behaviour the other lacks silently. */
   readonly shell: 'electron' | 'browser';
 }
@@ -679,6 +694,10 @@ export const HTTP = {
   file: '/file',
   /** GET ?format=html|csv|json&sensitivity= : the duplicates report as a download (Content-Disposition: attachment). */
   duplicatesReport: '/api/duplicates-report',
+  /** POST { paths } -> ExportTicket: the photos checked, for one download within a minute. */
+  exportPrepare: '/api/export',
+  /** GET ?ticket= : the photo itself, or several as one zip (stored, streamed), as a download. */
+  exportDownload: '/api/export-download',
   /** GET -> AuthState. Open to everyone: the page asks it first to know whether to show setup or sign-in. */
   authState: '/api/auth/state',
   /** POST { password, setupToken? } -> AuthState (signed in). 409 once a password is set; 403 without the setup token. */

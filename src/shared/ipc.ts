@@ -28,6 +28,8 @@ export const IPC = {
   pickFolder: 'photowords:pick-folder',
   /** invoke(format: ReportFormat, opts?: DuplicatesOptions) -> CallReply<ExportOutcome> (a save dialog in main, then the file written) */
   exportDuplicates: 'photowords:export-duplicates',
+  /** invoke(paths: string[]) -> CallReply<ExportOutcome> (a folder dialog in main, then the photos copied there) */
+  exportPhotos: 'photowords:export-photos',
   /** main -> renderer: a BackendEvent */
   event: 'photowords:event',
   /** main -> renderer: a MenuCommand (the application menu asks the page to do something) */

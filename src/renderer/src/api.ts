@@ -16,6 +16,7 @@ import {
   type BackendEvent,
   type DuplicatesOptions,
   type ExportOutcome,
+  type ExportTicket,
   type JsonMethod,
   type PhotowordsApi,
   type ReportFormat,
@@ -232,6 +233,27 @@ async function exportDuplicates(format: ReportFormat, opts: DuplicatesOptions = 
   return { saved: true, name };
 }
 
+/**
+ * The server checks the photos and answers a one-time ticket (a POST with the CSRF token), then
+ * the browser downloads from a plain link, so even a zip of gigabytes streams to disk instead of
+ * through this page's memory.
+ */
+async function exportPhotos(paths: string[]): Promise<ExportOutcome> {
+  const res = await request(HTTP.exportPrepare, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ paths }),
+  });
+  const t = await readReply<ExportTicket>(res);
+  const a = document.createElement('a');
+  a.href = `${HTTP.exportDownload}?${new URLSearchParams({ ticket: t.ticket })}`;
+  a.download = t.name;
+  a.style.display = 'none';
+  document.body.append(a);
+  a.click();
+  a.remove();
+  return { saved: true, name: t.name };
+}
 
 function openEvents(): void {
   source = new EventSource(HTTP.events);
@@ -286,6 +308,7 @@ export function createHttpApi(): PhotowordsApi {
     onEvent,
     pickFolder: null,
     exportDuplicates,
+    exportPhotos,
     shell: 'browser',
   };
 }

@@ -6,6 +6,8 @@ import type { SimilarResult } from '../../shared/api';
 
 export interface SearchQuery {
   id?: number;
+  /** Find similar from several library photos at once (similarToMany). */
+  ids?: number[];
   path?: string;
   name: string;
   /** Where the pinned query image comes from: a thumbnail URL or a blob: URL of a dropped file. */
@@ -28,7 +30,9 @@ export type View =
   | { kind: 'library'; folderId: number | null }
   | { kind: 'similar'; query: SearchQuery; search: SearchState }
   /** Its groups live in duplicates.ts, so coming back shows the last search as it was left. */
-  | { kind: 'duplicates' };
+  | { kind: 'duplicates' }
+  /** What Photowords moved to the trash, with Restore. */
+  | { kind: 'trash' };
 
 const stack = shallowRef<View[]>([{ kind: 'library', folderId: null }]);
 const index = shallowRef(0);

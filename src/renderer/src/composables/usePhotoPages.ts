@@ -1,18 +1,33 @@
 // The library's photos as a lazily filled array: pages are fetched when the grid shows them and
 // kept outside Vue's reactivity (a plain Map), with one counter that tells the grid to redraw.
 // Deep proxies over tens of thousands of objects would cost more than the grid itself.
+// With the query's order being date taken, the photos' counts per day come along (photoDates),
+// so the grid can place every date header before it has the pages under it.
 import { ref, shallowRef, watch, type Ref } from 'vue';
-import type { PhotoSummary } from '../../../shared/api';
+import type { PhotoDates, PhotoSortName, PhotoSummary, SortOrderName } from '../../../shared/api';
 import { api, errorMessage } from '../api';
 
 const PAGE = 240;
 
-export function usePhotoPages(folderId: Ref<number | null>) {
+/** What the grid lists: a folder (null: all), a subfolder of it, a file-name search, an order. */
+export interface PhotoQuery {
+  folderId: number | null;
+  under: string | null;
+  search: string;
+  sort: PhotoSortName;
+  order: SortOrderName;
+  /** Fetch the counts per day too (date sections are shown). */
+  withDates: boolean;
+}
+
+export function usePhotoPages(query: Ref<PhotoQuery>) {
   const total = ref(0);
   /** False until the first page answers, so the view can tell "loading" from "empty". */
   const loaded = ref(false);
   const error = shallowRef<string | null>(null);
   const version = ref(0);
+  /** Photos per day of this query (date order with sections only); null until they answer. */
+  const dates = shallowRef<PhotoDates | null>(null);
 
   let pages = new Map<number, PhotoSummary[]>();
   // Pages from before the last refresh: still drawn (no flash of skeletons) until their fresh copy arrives.
@@ -21,17 +36,64 @@ export function usePhotoPages(folderId: Ref<number | null>) {
   let generation = 0;
   let want: [number, number] = [0, 0];
 
+  function listQuery() {
+    const q = query.value;
+    return {
+      ...(q.folderId === null ? {} : { folderId: q.folderId }),
+      ...(q.under ? { under: q.under } : {}),
+      ...(q.search.trim() ? { search: q.search.trim() } : {}),
+      sort: q.sort,
+      order: q.order,
+    };
+  }
+
+  async function fetchDates(): Promise<void> {
+    const gen = generation;
+    if (!query.value.withDates || query.value.sort !== 'taken') {
+      dates.value = null;
+      return;
+    }
+    try {
+      const q = listQuery();
+      const d = await api.photoDates({ folderId: q.folderId, under: q.under, search: q.search, order: q.order });
+      if (gen === generation) dates.value = d;
+    } catch (err) {
+      if (gen === generation) error.value = errorMessage(err);
+    }
+  }
+
   function get(i: number): PhotoSummary | undefined {
     return pages.get(Math.floor(i / PAGE))?.[i % PAGE];
+  }
+
+  /**
+   * Photos [start, end) of this query, fetching the pages not loaded yet, a few at a time (a
+   * Shift-click range over pages scrolled past by the scroll bar, Select all).
+   */
+  async function load(start: number, end: number): Promise<PhotoSummary[]> {
+    const gen = generation;
+    const missing: number[] = [];
+    for (let p = Math.floor(start / PAGE); p <= Math.floor(Math.max(start, end - 1) / PAGE); p++) if (!pages.has(p)) missing.push(p);
+    for (let i = 0; i < missing.length; i += 6) {
+      const got = await Promise.all(missing.slice(i, i + 6).map((p) => api.listPhotos({ offset: p * PAGE, limit: PAGE, ...listQuery() })));
+      if (gen !== generation) throw new Error('The photos changed while they were being selected; select them again.');
+      got.forEach((page, j) => pages.set(missing[i + j], page.items));
+      version.value++;
+    }
+    const out: PhotoSummary[] = [];
+    for (let i = start; i < end; i++) {
+      const it = get(i);
+      if (it) out.push(it);
+    }
+    return out;
   }
 
   async function fetchPage(p: number): Promise<void> {
     if (inflight.has(p)) return;
     inflight.add(p);
     const gen = generation;
-    const id = folderId.value;
     try {
-      const page = await api.listPhotos({ offset: p * PAGE, limit: PAGE, ...(id === null ? {} : { folderId: id }) });
+      const page = await api.listPhotos({ offset: p * PAGE, limit: PAGE, ...listQuery() });
       if (gen !== generation) return;
       pages.set(p, page.items);
       stale.delete(p);
@@ -63,8 +125,10 @@ export function usePhotoPages(folderId: Ref<number | null>) {
     total.value = 0;
     loaded.value = false;
     error.value = null;
+    dates.value = null;
     version.value++;
     ensure(0, 1);
+    void fetchDates();
   }
 
   let lastRefresh = 0;
@@ -80,10 +144,12 @@ export function usePhotoPages(folderId: Ref<number | null>) {
       inflight = new Set();
       stale = new Set(pages.keys());
       ensure(want[0], Math.max(want[1], 1));
+      void fetchDates();
     }, wait);
   }
 
-  watch(folderId, reset, { immediate: true });
+  // A new query starts over; the same query asked again (a new object, same values) does not.
+  watch(() => JSON.stringify(query.value), reset, { immediate: true });
 
-  return { total, loaded, error, version, get, ensure, refresh, reset };
+  return { total, loaded, error, version, dates, get, load, ensure, refresh, reset };
 }

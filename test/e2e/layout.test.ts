@@ -453,3 +453,34 @@ test('a long error path stays in the sidebar and wraps only after its separators
   const problems = await layoutProblems();
   assert.deepEqual(problems, []);
 });
+
+test('the checks catch what they look for: a path without breaks, a wrapped toolbar button, text out of its box', async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.goto(url);
+  await waitForGrid();
+  assert.deepEqual(await layoutProblems(), []);
+  // What the issue saw: a 260-px sidebar, a title cut short, a button in a tower, a path running out.
+  await page.evaluate(() => {
+    const bar = document.querySelector('.toolbar')!;
+    const b = document.createElement('button');
+    b.style.width = '60px';
+    b.style.whiteSpace = 'normal';
+    b.textContent = 'Find similar to a file…';
+    bar.appendChild(b);
+    const p = document.createElement('p');
+    p.style.width = '120px';
+    p.textContent = '/home/someone/Pictures/a-very-long-folder-name-without-any-break-at-all/and/more';
+    p.style.wordBreak = 'keep-all';
+    p.style.whiteSpace = 'nowrap';
+    document.querySelector('#photos')!.prepend(p);
+    const h = document.querySelector('.view-header h1') as HTMLElement;
+    h.style.maxWidth = '30px';
+  });
+  const found = await layoutProblems();
+  console.log(`planted problems found:\n${found.join('\n')}`);
+  assert.ok(found.some((f) => /toolbar button wraps/.test(f)), 'the tower of a button');
+  assert.ok(found.some((f) => /text overflows its box: p/.test(f)), 'the path out of its box');
+  assert.ok(found.some((f) => /"All photos" title is cut/.test(f)), 'the cut title');
+  assert.ok(found.some((f) => /overlap in .toolbar|out of the viewport/.test(f)), 'the toolbar pushed past the window');
+});

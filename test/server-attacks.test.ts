@@ -552,6 +552,32 @@ test('a read-only API token may read but not change anything', async () => {
   row('unknown API token', '-', bad.status);
 });
 
+test('export (a download behind a one-time ticket): sign-in, indexed photos only, the asker only, once', async () => {
+  const anon = await request({ path: HTTP.exportPrepare, json: { paths: [photos[0]] } });
+  assertRefused(anon, 401, 'export without credentials');
+  const noCsrf = await request({ path: HTTP.exportPrepare, cookie: true, json: { paths: [photos[0]] } });
+  assertRefused(noCsrf, 403, 'export with the cookie, no CSRF token');
+  const hidden = await request({ path: HTTP.exportPrepare, ...OWNER, json: { paths: [hiddenPhoto] } });
+  assert.ok(hidden.status === 403 || hidden.status === 404, `export of a never-indexed photo: ${hidden.status} ${hidden.body}`);
+  const etc = await request({ path: HTTP.exportPrepare, ...OWNER, json: { paths: ['/etc/passwd'] } });
+  assert.ok(etc.status === 403 || etc.status === 404, `export of /etc/passwd: ${etc.status} ${etc.body}`);
+  const ok = await request({ path: HTTP.exportPrepare, ...OWNER, json: { paths: [photos[0], photos[1]] } });
+  assert.equal(ok.status, 200, `export of two library photos: ${ok.body}`);
+  const url = `${HTTP.exportDownload}?ticket=${encodeURIComponent(ok.json.ticket)}`;
+  const byAnon = await request({ path: url });
+  assertRefused(byAnon, 401, 'the ticket without credentials');
+  const byToken = await request({ path: url, bearer: readToken });
+  assert.equal(byToken.status, 404, `the owner's ticket with a read-only token: ${byToken.status}`);
+  const mine = await request({ path: url, cookie: true });
+  assert.equal(mine.status, 200, `the owner's ticket: ${mine.status} ${mine.body.slice(0, 100)}`);
+  assert.equal(mine.headers['content-type'], 'application/zip');
+  const again = await request({ path: url, cookie: true });
+  assert.equal(again.status, 404, 'a ticket is used once');
+  row('export: prepare (two library photos)', anon.status, ok.status);
+  row('export: a never-indexed hidden photo, /etc/passwd', '-', `${hidden.status}, ${etc.status}`);
+  row("export: the owner's ticket without credentials / with a read token / twice", byAnon.status, `${byToken.status} / ${again.status}`);
+});
+
 test('every JSON method of the API needs sign-in, and every changing one a full scope', async () => {
   // The API grows (trashPhotos, restoreTrashed ...): the sweep follows JSON_METHODS, so a new call
   // that forgot its rule shows here. Arguments are not needed: the refusal comes first.

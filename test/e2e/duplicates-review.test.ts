@@ -2,9 +2,9 @@
 // Reviewing duplicates as a person does with hundreds of them (issue 19), end to end in a real
 // browser: `photowords serve` on a temp database over a temp folder of real photos (a flowers17
 // lily, a byte-for-byte copy of it under a long camera-style name and a resized copy; a caltech101
-// airplane and its byte copy; a flowers17 rose and a same-size JPEG re-save; unrelated caltech101
-// photos), Debian's chromium driven by playwright-core, the trash an XDG trash under a temp
-// XDG_DATA_HOME. The path: the header's buttons stay in place while a search runs; trashing the
+// airplane and its byte copy; a flowers17 rose and a same-size JPEG re-save named like an edit of
+// it; unrelated caltech101 photos), Debian's chromium driven by playwright-core, the trash an XDG
+// trash under a temp XDG_DATA_HOME. The path: the header's buttons stay in place while a search runs; trashing the
 // resized lily leaves a group of two same-byte copies titled so; the keyboard review (J/K, arrows,
 // Enter keep this one, N not duplicates, visible hints); nothing cut off at 1024 x 700 (header
 // well under 310 px), at 390 x 844 and in Compare; "Trash all but the keeper" for one group and the
@@ -113,7 +113,8 @@ before(async () => {
   fs.copyFileSync(jpegs(path.join(DATA, 'caltech101', 'airplanes'))[5], plane);
   fs.copyFileSync(plane, planeCopy);
   rose = path.join(photos, 'garden', 'rose.jpg');
-  roseResaved = path.join(photos, 'garden', 'rose-resaved.jpg');
+  // Named like an edit of the rose: "Trash all but the keeper" says so before it goes.
+  roseResaved = path.join(photos, 'garden', 'rose-edited.jpg');
   fs.copyFileSync(jpegs(path.join(DATA, 'flowers17', 'c03'))[5], rose);
   await sharp(rose).jpeg({ quality: 60 }).toFile(roseResaved);
   for (const c of UNRELATED) fs.copyFileSync(jpegs(path.join(DATA, 'caltech101', c))[2], path.join(photos, 'travel', `${c.toLowerCase()}.jpg`));
@@ -165,6 +166,16 @@ test('duplicates review: one confirmation for all groups, the keyboard flow, not
   assert.match((await groupOf(lily).locator('[data-testid=group-title]').textContent()) ?? '', /near copies · 3 photos/);
   await imagesLoaded(page, '[data-testid=duplicates-view] .groups img');
   await shot('01-groups-1400x900');
+
+  // The rose's re-save is named like an edit of it: the group's one confirmation says it goes too.
+  assert.equal(await groupOf(rose).locator('[data-testid=duplicate-member][data-keep=true]').getAttribute('data-path'), rose, 'the larger file is the suggested keeper');
+  await groupOf(rose).locator('[data-testid=group-keeper-trash]').click();
+  const roseDialog = page.locator('[data-testid=keeper-trash-dialog]');
+  await roseDialog.waitFor();
+  assert.equal(await roseDialog.getAttribute('data-count'), '1');
+  assert.match((await roseDialog.locator('[data-testid=keeper-trash-edits]').textContent()) ?? '', /rose-edited\.jpg is named like an edited copy/);
+  await roseDialog.locator('[data-testid=keeper-trash-cancel]').click();
+  await roseDialog.waitFor({ state: 'detached' });
 
   // ---- the header's buttons keep their place while a search runs and after it ----------------
   const places = () =>

@@ -145,10 +145,12 @@ export interface KeeperTrashPlan {
   keeperGone: number;
   /** Photos kept because they are protected. */
   protected: number;
+  /** Photos to move that are named like an edit of another ("-edited", "(1)") and differ from the keeper: maybe an edit on purpose. */
+  edits: DuplicatePhoto[];
 }
 
 export function keeperTrashPlan(groups: ShownGroup[]): KeeperTrashPlan {
-  const plan: KeeperTrashPlan = { photos: [], bytes: 0, groups: 0, keeperGone: 0, protected: 0 };
+  const plan: KeeperTrashPlan = { photos: [], bytes: 0, groups: 0, keeperGone: 0, protected: 0, edits: [] };
   for (const g of groups) {
     // Without its keeper a group has nothing to keep: "all but the keeper" would empty it.
     if (g.keeperGone || !g.members.some((m) => m.id === g.keeper)) {
@@ -164,6 +166,7 @@ export function keeperTrashPlan(groups: ShownGroup[]): KeeperTrashPlan {
       }
       plan.photos.push(m);
       plan.bytes += m.size;
+      if (!m.identical && g.related?.some((r) => r.kind === 'edited-copy' && r.a === m.id)) plan.edits.push(m);
       any = true;
     }
     if (any) plan.groups++;

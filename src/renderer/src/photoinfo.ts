@@ -62,7 +62,7 @@ export function infoRows(info: PhotoInfo): InfoRow[] {
     const detail: string[] = [];
     if (info.focalLength35 && info.focalLength35 !== info.focalLength) detail.push(`${Math.round(info.focalLength35)} mm in 35 mm terms`);
     if (info.flash !== null) detail.push(info.flash ? 'flash fired' : 'no flash');
-    rows.push({ key: 'exposure', label: 'Exposure', value: exposure.join('  ·  '), detail: detail.join(', ') || undefined });
+    rows.push({ key: 'exposure', label: 'Exposure', value: exposure.join(' · '), detail: detail.join(', ') || undefined });
   }
   if (info.width && info.height) {
     rows.push({ key: 'pixels', label: 'Size', value: `${count(info.width)} × ${count(info.height)} pixels`, detail: megapixels(info.width, info.height) });

@@ -34,12 +34,22 @@ let browser: Browser;
 let page: Page;
 const lilies: string[] = [];
 const all: string[] = [];
+/** The library's photos in the grid's order (newest first by default), read from the page. */
+let order: string[] = [];
 
 const sha = (b: Buffer | string) => crypto.createHash('sha256').update(typeof b === 'string' ? fs.readFileSync(b) : b).digest('hex');
 const jpegs = (dir: string) => fs.readdirSync(dir).filter((f) => /\.jpe?g$/i.test(f)).sort().map((f) => path.join(dir, f));
 const shot = (name: string) => screenshot(page, `ui19-C-${name}`);
 const trashDir = () => path.join(xdg, 'Trash', 'files');
 const inTrash = () => (fs.existsSync(trashDir()) ? fs.readdirSync(trashDir()).map((f) => sha(path.join(trashDir(), f))).sort() : []);
+
+async function barCount(n: number): Promise<void> {
+  try {
+    await page.waitForFunction((want) => document.querySelector('[data-testid=selection-bar]')?.getAttribute('data-count') === String(want), n, { timeout: 15_000 });
+  } catch {
+    assert.fail(`the bar should say ${n} selected; it says ${await page.locator('[data-testid=selection-bar]').getAttribute('data-count').catch(() => 'nothing')}`);
+  }
+}
 
 /** The selection as the page shows it: the bar's count, the cells marked selected. */
 async function selected(): Promise<{ count: number; paths: string[] }> {
@@ -121,11 +131,15 @@ test('selecting: Ctrl+A takes the photos (not the text), Escape clears, click op
   await libraryIndexed(page, all.length);
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid=photo]').length === n, all.length);
   await imagesLoaded(page, '[data-testid=photo] img');
+  order = await page.locator('[data-testid=photo]').evaluateAll((els) =>
+    els.sort((a, b) => Number(a.getAttribute('data-index')) - Number(b.getAttribute('data-index'))).map((e) => e.getAttribute('data-path')!),
+  );
+  assert.deepEqual([...order].sort(), all);
 
   // Ctrl+A with nothing focused: every photo, and no text of the page.
   await page.locator('h1').first().click();
   await page.keyboard.press('Control+a');
-  await page.waitForFunction((n) => document.querySelector('[data-testid=selection-bar]')?.getAttribute('data-count') === String(n), all.length);
+  await barCount(all.length);
   assert.equal(await page.evaluate(() => window.getSelection()?.toString() ?? ''), '', 'no page text selected');
   assert.deepEqual((await selected()).paths, all);
   assert.match((await page.locator('[data-testid=selection-count]').textContent()) ?? '', new RegExp(`${all.length} photos selected · [\\d.]+ (KB|MB)`));
@@ -133,22 +147,22 @@ test('selecting: Ctrl+A takes the photos (not the text), Escape clears, click op
   await page.locator('[data-testid=selection-bar]').waitFor({ state: 'detached' });
 
   // Nothing selected: a click opens the preview, as before.
-  await cell(all[0]).click();
+  await cell(order[0]).click();
   await page.locator('[data-testid=preview]').waitFor();
   await page.keyboard.press('Escape');
   await page.locator('[data-testid=preview]').waitFor({ state: 'detached' });
 
   // Ctrl-click selects without opening; Shift-click adds the range from it and opens nothing.
-  await cell(all[1]).click({ modifiers: ['Control'] });
-  assert.deepEqual((await selected()).paths, [all[1]]);
-  await cell(all[4]).click({ modifiers: ['Shift'] });
-  await page.waitForFunction(() => document.querySelector('[data-testid=selection-bar]')?.getAttribute('data-count') === '4');
-  assert.deepEqual((await selected()).paths, all.slice(1, 5));
+  await cell(order[1]).click({ modifiers: ['Control'] });
+  assert.deepEqual((await selected()).paths, [order[1]]);
+  await cell(order[4]).click({ modifiers: ['Shift'] });
+  await barCount(4);
+  assert.deepEqual((await selected()).paths, order.slice(1, 5).sort());
   assert.equal(await page.locator('[data-testid=preview]').count(), 0, 'Shift-click opened no preview');
   assert.equal(await page.evaluate(() => window.getSelection()?.toString() ?? ''), '', 'Shift-click selected no text');
   // While something is selected a plain click toggles.
-  await cell(all[2]).click();
-  assert.deepEqual((await selected()).paths, [all[1], all[3], all[4]]);
+  await cell(order[2]).click();
+  assert.deepEqual((await selected()).paths, [order[1], order[3], order[4]].sort());
   assert.equal(await page.locator('[data-testid=preview]').count(), 0);
   await shot('selection');
   // Escape from inside the grid clears too.
@@ -226,8 +240,11 @@ test('the bar: find similar from several photos, show in folder, export one phot
   assert.deepEqual([...entries.keys()].sort(), chosen.map((p) => path.basename(p)).sort());
   for (const p of chosen) assert.equal(sha(entries.get(path.basename(p))!), sha(p), `${path.basename(p)} byte for byte`);
   console.log(`e2e selection: export zip of ${entries.size} photos, ${fs.statSync(zipPath).size} bytes`);
+  assert.match((await page.locator('[data-testid=selection-note]').textContent()) ?? '', /Downloading photowords-export-.*\.zip/);
   await page.keyboard.press('Escape');
-  await page.locator('[data-testid=selection-bar]').waitFor({ state: 'detached' });
+  await barCount(0);
+  // What went well makes room after a while.
+  await page.locator('[data-testid=selection-bar]').waitFor({ state: 'detached', timeout: 15_000 });
 });
 
 test('bulk trash with one confirmation (count and bytes), the XDG trash, the Trash view, Restore and Restore all', { timeout: INDEX_TIMEOUT_MS + 120_000 }, async () => {

@@ -49,7 +49,7 @@ before(async () => {
 
   // An iPhone-size photo with the EXIF a phone writes, and enough texture to be indexed as a photo.
   iphone = path.join(photos, 'IMG_4032.jpg');
-  await sharp({ create: { width: 3024, height: 4032, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 50 } } })
+  await sharp({ create: { width: 3024, height: 4032, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 50 } } })
     .blur(3)
     .tint({ r: 90, g: 140, b: 200 })
     .jpeg({ quality: 85 })
@@ -80,7 +80,7 @@ before(async () => {
 
   // Enough photos that the library is more than one page (240) of the grid's fetches.
   for (let i = 0; i < MADE; i++) {
-    await sharp({ create: { width: 480, height: 360, channels: 3, noise: { type: 'gaussian', mean: 120, sigma: 40 + (i % 5) * 8 } } })
+    await sharp({ create: { width: 480, height: 360, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 120, sigma: 40 + (i % 5) * 8 } } })
       .tint({ r: (i * 37) % 256, g: (i * 91) % 256, b: (i * 53) % 256 })
       .jpeg({ quality: 80 })
       .toFile(path.join(photos, `made-${String(i).padStart(3, '0')}.jpg`));

@@ -38,6 +38,9 @@ export interface PreviewState {
 
 export const preview = shallowRef<PreviewState | null>(null);
 
+/** What had the focus when the preview opened (a grid, a Compare), to give it back on close. */
+let opener: HTMLElement | null = null;
+
 /** Counts open/step calls, so a slow page fetch for an old step cannot overwrite a newer one. */
 let seq = 0;
 
@@ -53,14 +56,19 @@ export function openPreview(photo: PreviewPhoto, list: PhotoList | null = null, 
       }
     }
   }
+  if (!preview.value) opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
   const url = src ?? (photo.path !== undefined ? api.fileUrl(photo.path) : '');
   preview.value = { photo, src: url, list: i >= 0 ? list : null, index: i };
   if (list && i >= 0) preload(list, i);
 }
 
-export function closePreview(): void {
+/** Closes the preview; answers the element that had the focus before it opened, if it is still there. */
+export function closePreview(): HTMLElement | null {
   seq++;
   preview.value = null;
+  const back = opener?.isConnected ? opener : null;
+  opener = null;
+  return back;
 }
 
 export function canStep(p: PreviewState | null, delta: number): boolean {

@@ -120,6 +120,16 @@ test('indexing stores the date taken; listPhotos sorts by it (newest first), by 
       assert.deepEqual(paged, whole, `${sort}: pages of 2 make the whole list`);
     }
 
+    // A name-ordered listing is kept between pages; a photo forgotten since is gone from the next one.
+    const before = (await library.listPhotos({ offset: 0, limit: 100, folderId: top.id, sort: 'name' })).items.map((p) => p.name);
+    library.engineForTools.store.remove(made[2]);
+    const after = await library.listPhotos({ offset: 0, limit: 100, folderId: top.id, sort: 'name' });
+    assert.deepEqual(after.items.map((p) => p.name), before.filter((n) => n !== 'Beach.JPG'));
+    assert.equal(after.total, 5);
+    await library.resume(); // (not paused: a full reconcile) reads Beach.JPG back
+    await library.whenIdle();
+    assert.equal((await library.listPhotos({ offset: 0, limit: 100, folderId: top.id, sort: 'name' })).total, 6, 'and lists it again once it is back');
+
     const dates = await library.photoDates({ folderId: top.id });
     assert.deepEqual(dates, {
       total: 6,

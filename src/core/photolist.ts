@@ -37,6 +37,8 @@ export interface PhotoListRow {
   taken_from: string | null;
 }
 
+const filterKey = (f: PhotoFilter) => `${JSON.stringify([f.under ?? '', f.search?.trim().toLowerCase() ?? ''])} `;
+
 /** Bounds of the paths strictly under `dir`: [dir + sep, dir + the character after sep). */
 export function underRange(dir: string): [string, string] {
   const base = dir.endsWith(sep) ? dir.slice(0, -1) : dir;
@@ -68,8 +70,18 @@ function orderBy(sort: PhotoSort, order: SortOrder): string {
 
 export class PhotoList {
   private readonly cache = new Map<string, Database.Statement>();
+  // The last listing in an order no index serves (name, size, type, or any search): its ids in
+  // order, so the pages a scroll asks for next are slices, not a sort of every row each. At
+  // 50,000 photos a page in name order went from 75-140 ms to a few (docs/GRID.md).
+  private ordered?: { key: string; stamp: string; ids: number[] };
+  // Dates set by the background fill (setTaken) change the order of a date listing too.
+  private datesSet = 0;
 
-  constructor(private readonly db: Database.Database) {
+  /** `version` moves whenever photos are added, removed, renamed or changed (IndexStore.changeCount). */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly version: () => number,
+  ) {
     db.function('pw_name', { deterministic: true }, (p: unknown) => nameOf(String(p)));
     db.function('pw_ext', { deterministic: true }, (p: unknown) => extOf(String(p)));
     db.function('pw_dir', { deterministic: true }, (p: unknown) => {
@@ -102,15 +114,44 @@ export class PhotoList {
   }
 
   count(f: PhotoFilter): number {
+    const key = filterKey(f);
+    if (this.ordered && this.ordered.key.startsWith(key) && this.ordered.stamp === this.stamp()) return this.ordered.ids.length;
     const w = this.where(f);
     return (this.stmt(`SELECT COUNT(*) AS n FROM images WHERE ${w.sql}`).get(...w.args) as { n: number }).n;
   }
 
   page(f: PhotoFilter, sort: PhotoSort, order: SortOrder, offset: number, limit: number): PhotoListRow[] {
+    // Date order over a folder walks the images_taken index and stops after the page.
+    if (sort !== 'taken' || f.search) {
+      const ids = this.orderedIds(f, sort, order).slice(offset, offset + limit);
+      if (ids.length === 0) return [];
+      const rows = this.stmt(
+        'SELECT id, path, width, height, size, taken, taken_from FROM images WHERE id IN (SELECT value FROM json_each(?))',
+      ).all(JSON.stringify(ids)) as PhotoListRow[];
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      // A photo removed since the listing was made is left out; the next version lists afresh.
+      return ids.map((id) => byId.get(id)).filter((r): r is PhotoListRow => r !== undefined);
+    }
     const w = this.where(f);
     return this.stmt(
       `SELECT id, path, width, height, size, taken, taken_from FROM images WHERE ${w.sql} ORDER BY ${orderBy(sort, order)} LIMIT ? OFFSET ?`,
     ).all(...w.args, limit, offset) as PhotoListRow[];
+  }
+
+  private orderedIds(f: PhotoFilter, sort: PhotoSort, order: SortOrder): number[] {
+    const key = `${filterKey(f)}${sort} ${order}`;
+    const stamp = this.stamp();
+    if (this.ordered?.key === key && this.ordered.stamp === stamp) return this.ordered.ids;
+    const w = this.where(f);
+    const ids = this.stmt(`SELECT id FROM images WHERE ${w.sql} ORDER BY ${orderBy(sort, order)}`)
+      .pluck()
+      .all(...w.args) as number[];
+    this.ordered = { key, stamp, ids };
+    return ids;
+  }
+
+  private stamp(): string {
+    return `${this.version()}:${this.datesSet}`;
   }
 
   /**
@@ -145,6 +186,7 @@ export class PhotoList {
   /** Records a date read later (the background fill); only while the photo still has none. */
   setTaken(id: number, taken: number, from: string): void {
     this.stmt('UPDATE images SET taken = ?, taken_from = ? WHERE id = ? AND taken IS NULL').run(taken, from, id);
+    this.datesSet++;
   }
 }
 

@@ -957,7 +957,7 @@ export class IndexStore {
   private photoListInstance?: PhotoList;
   /** The grid's queries (photolist.ts): pages in date, name, size or type order, date counts, subfolders. */
   photoList(): PhotoList {
-    return (this.photoListInstance ??= new PhotoList(this.db));
+    return (this.photoListInstance ??= new PhotoList(this.db, () => this.changes));
   }
 
   /** Every known path under a folder (indexed or failed). */

@@ -29,6 +29,8 @@ let page: Page;
 let iphone: string;
 let transparent: string;
 let total = 0;
+let dupOriginal: string;
+let dupCopies: string[];
 
 const shot = (name: string) => screenshot(page, `ui19-A-${name}`);
 
@@ -85,7 +87,13 @@ before(async () => {
       .jpeg({ quality: 80 })
       .toFile(path.join(photos, `made-${String(i).padStart(3, '0')}.jpg`));
   }
-  total = MADE + 2 + fs.readdirSync(FLOWERS).length;
+  // A duplicate group for the Duplicates view: a flower, a byte-for-byte copy and a smaller copy.
+  dupOriginal = path.join(FLOWERS, fs.readdirSync(FLOWERS).sort()[4]);
+  dupCopies = [path.join(photos, 'flower-copy.jpg'), path.join(photos, 'flower-smaller.jpg')];
+  fs.copyFileSync(dupOriginal, dupCopies[0]);
+  const meta = await sharp(dupOriginal).metadata();
+  await sharp(dupOriginal).resize(Math.round(meta.width * 0.6)).jpeg({ quality: 90 }).toFile(dupCopies[1]);
+  total = MADE + 2 + dupCopies.length + fs.readdirSync(FLOWERS).length;
 
   const s = spawnServe(['--db', path.join(tmp, 'library.db'), '--roots', FLOWERS, '--roots', tmp], { onLog: (d) => (serveLog += d), log: () => serveLog });
   serve = s.child;
@@ -511,4 +519,44 @@ test("next / previous through a search's results", async () => {
   console.log(`search results: ${n} drawn, stepped 3 -> 4 -> 5 -> 4 -> 3`);
   await page.keyboard.press('Escape');
   await page.locator('[data-testid=preview]').waitFor({ state: 'detached' });
+});
+
+test('from a duplicates group: Compare opens the preview, which steps through the group; Escape goes back to Compare', async () => {
+  await closePreview();
+  await page.locator('[data-testid=nav-duplicates]').click();
+  await page.locator('[data-testid=duplicates-view]').waitFor();
+  await page.waitForFunction(() => document.querySelector('[data-testid=duplicates-view]')?.getAttribute('data-state') === 'done', undefined, { timeout: 180_000 });
+  const group = page.locator('[data-testid=duplicate-group]').filter({ has: page.locator(`[data-testid=duplicate-member][data-path="${dupCopies[1]}"]`) });
+  const members = ((await group.getAttribute('data-paths')) ?? '').split('\n').sort();
+  assert.deepEqual(members, [dupOriginal, ...dupCopies].sort(), 'the flower and its two copies are one group');
+  await group.locator('[data-testid=group-compare]').click();
+  const overlay = page.locator('[data-testid=compare-overlay]');
+  await overlay.waitFor();
+  const right = overlay.locator('[data-testid=compare-pane]').nth(1);
+  const rightPath = (await right.getAttribute('data-path'))!;
+  await right.locator('[data-testid=compare-view]').click();
+  await previewShows(rightPath);
+  const position = page.locator('[data-testid=preview-position]');
+  assert.match(await position.innerText(), /^[123] of 3$/);
+  await shot('duplicates-preview');
+  // To the group's first photo, then through all three.
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowLeft');
+  await page.waitForFunction(() => document.querySelector('[data-testid=preview-position]')?.textContent === '1 of 3');
+  const seen: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    if (i > 0) await page.locator('[data-testid=preview-next]').click();
+    await page.waitForFunction((want) => document.querySelector('[data-testid=preview-position]')?.textContent === want, `${i + 1} of 3`);
+    const alt = (await page.locator('[data-testid=preview] img.photo').getAttribute('alt'))!;
+    seen.push(alt);
+    await previewShows(members.find((m) => path.basename(m) === alt)!);
+  }
+  assert.deepEqual(seen.sort(), members.map((m) => path.basename(m)).sort(), 'next walks the whole group');
+  assert.equal(await page.locator('[data-testid=preview-next]').count(), 0, 'and stops at its end');
+  // Escape closes the preview only: Compare is still there, with the focus, and its own Escape closes it.
+  await page.keyboard.press('Escape');
+  await page.locator('[data-testid=preview]').waitFor({ state: 'detached' });
+  assert.equal(await overlay.count(), 1, 'Compare is still open');
+  await page.keyboard.press('Escape');
+  await overlay.waitFor({ state: 'detached' });
 });

@@ -270,11 +270,8 @@ test('sort by name, size and type; no date headers in those orders', async () =>
   await page.locator('[data-testid=grid-sort]').selectOption('size');
   const sizes = made.map((m) => ({ name: path.basename(m.path), bytes: fs.statSync(m.path).size })).sort((a, b) => b.bytes - a.bytes);
   await page.waitForFunction(() => document.querySelector('[data-testid=grid-order]')?.textContent?.trim() === 'Largest first');
-  const shown = await shownNames();
-  const bytesOf = new Map(sizes.map((s) => [s.name, s.bytes]));
-  assert.deepEqual(
-    shown.map((n) => bytesOf.get(n)),
-    sizes.map((s) => s.bytes),
+  await gridShows(
+    sizes.map((s) => s.name),
     'largest first (by bytes on disk)',
   );
 
@@ -329,6 +326,32 @@ test('search file names; the thumbnail size control', async () => {
   assert.ok(small.columns > before.columns && before.columns > large.columns, `columns ${small.columns} > ${before.columns} > ${large.columns}`);
   assert.ok(small.width < before.width && before.width < large.width, `cell ${small.width} < ${before.width} < ${large.width} px`);
   await page.locator('[data-testid=grid-size]').fill('120');
+});
+
+test('at 390 x 844 the grid tools wrap onto lines of their own, nothing leaves the screen or overflows', async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  try {
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=photo]').length > 0);
+    const problems = await page.evaluate(() => {
+      const out: string[] = [];
+      const tools = document.querySelector('.grid-tools')!;
+      for (const el of [tools, ...Array.from(tools.querySelectorAll('*')), ...Array.from(document.querySelectorAll('[data-testid=photo], [data-testid=date-section], [data-testid=caption]'))]) {
+        const r = el.getBoundingClientRect();
+        if (r.width === 0 && r.height === 0) continue;
+        if (r.left < -0.5 || r.right > innerWidth + 0.5) out.push(`${el.tagName}.${el.className} leaves the screen: ${r.left}..${r.right}`);
+        const h = el as HTMLElement;
+        const ellipsis = getComputedStyle(h).textOverflow === 'ellipsis';
+        if (!ellipsis && h.scrollWidth > h.clientWidth + 1 && getComputedStyle(h).overflowX !== 'visible') out.push(`${el.tagName}.${el.className} overflows its box`);
+      }
+      return out;
+    });
+    assert.deepEqual(problems, []);
+    const tools = await page.locator('.grid-tools').boundingBox();
+    assert.ok(tools && tools.height < 140, `the tools take ${tools?.height} px, not the screen`);
+    await shot('09-phone-390');
+  } finally {
+    await page.setViewportSize({ width: 1400, height: 900 });
+  }
 });
 
 test('the folder tree: subfolders in natural, case-insensitive order; one lists only its photos', async () => {

@@ -312,6 +312,12 @@ test('duplicates review: one confirmation for all groups, the keyboard flow, not
     const box = await page.locator(`[data-testid=${id}]`).boundingBox();
     assert.ok(box && box.x >= 0 && box.x + box.width <= 390, `${id} is on screen at 390 px: ${JSON.stringify(box)}`);
   }
+  await groupOf(plane).locator('[data-testid=group-keeper-trash]').click();
+  await page.locator('[data-testid=keeper-trash-dialog] details.files summary').click();
+  assert.deepEqual(await cutOff('[data-testid=keeper-trash-dialog]'), [], 'the confirmation at 390 x 844: nothing cut off');
+  await shot('05b-confirm-390x844');
+  await page.locator('[data-testid=keeper-trash-cancel]').click();
+  await page.locator('[data-testid=keeper-trash-dialog]').waitFor({ state: 'detached' });
   await groupOf(lily).locator('[data-testid=group-compare]').click();
   await overlay.waitFor();
   await imagesLoaded(page, '[data-testid=compare-overlay] img');
@@ -348,6 +354,15 @@ test('duplicates review: one confirmation for all groups, the keyboard flow, not
   assert.equal(await bulk.getAttribute('data-scope'), 'selected');
   await bulk.locator('[data-testid=keeper-trash-cancel]').click();
   await bulk.waitFor({ state: 'detached' });
+  // Escape clears the selection; Ctrl+A on the groups selects them all, not the page's text.
+  await groupOf(rose).focus();
+  await page.keyboard.press('Escape');
+  assert.deepEqual(await groups.evaluateAll((els) => els.map((e) => e.getAttribute('data-selected'))), ['false', 'false', 'false'], 'Escape: none selected');
+  await page.keyboard.press('Control+a');
+  assert.deepEqual(await groups.evaluateAll((els) => els.map((e) => e.getAttribute('data-selected'))), ['true', 'true', 'true'], 'Ctrl+A: every group');
+  assert.equal(await page.evaluate(() => String(window.getSelection())), '', 'and no text selected');
+  assert.match((await page.locator('[data-testid=keeper-trash-selected]').textContent()) ?? '', /Selected \(3\)/);
+  await page.keyboard.press('Escape');
 
   // ---- all groups: ONE confirmation with the count and the bytes -------------------------------
   const plan = await page.locator('[data-testid=duplicate-member][data-keep=false]').evaluateAll((els) => els.map((e) => e.getAttribute('data-path')!));

@@ -125,7 +125,7 @@ const MAX_PAGE = 5000;
 const MAX_BATCH = 100_000;
 /** Photos one similarToMany takes: each is one search. */
 const MAX_MANY = 100;
-/** similarToMany fuses each chosen photo's top list of at least this many (docs/ENGINE.md). */
+/** similarToMany fuses each chosen photo's top list of at least this many (docs/EVAL.md, "Find similar from several photos"). */
 const MANY_CANDIDATES = 500;
 const MAX_TOP = 500;
 const MAX_FAILURES = 200;
@@ -1093,9 +1093,13 @@ export class Library implements PhotowordsBackend {
     const top = this.top(opts);
     this.freshQueries();
     // Each chosen photo's own ranking, fused: a photo's score is its mean score to the chosen ones,
-    // counting 0 where it is outside one's list (docs/ENGINE.md, "Several photos as one query").
+    // where it is outside one's list counting that list's last score (what it can at most have
+    // there), so a photo close to all of them beats one close to a single one by chance
+    // (docs/EVAL.md, "Find similar from several photos": the same P@10 as the exact mean).
     const k = Math.max(MANY_CANDIDATES, top + chosen.length);
-    const sums = new Map<number, { path: string; sum: number }>();
+    const lists: Map<number, number>[] = [];
+    const floors: number[] = [];
+    const paths = new Map<number, string>();
     let queryMs = 0;
     for (const rec of recs) {
       let r;
@@ -1105,12 +1109,17 @@ export class Library implements PhotowordsBackend {
         throw userError(e, rec.path);
       }
       queryMs += r.queryMs;
+      const list = new Map<number, number>();
       for (const hit of r.results) {
-        const s = sums.get(hit.id);
-        if (s) s.sum += hit.score;
-        else sums.set(hit.id, { path: hit.path, sum: hit.score });
+        list.set(hit.id, hit.score);
+        paths.set(hit.id, hit.path);
       }
+      lists.push(list);
+      // A list shorter than asked holds every photo that scores at all: outside it is 0.
+      floors.push(r.results.length >= k ? Math.max(0, r.results[r.results.length - 1].score) : 0);
     }
+    const sums = new Map<number, { path: string; sum: number }>();
+    for (const [id, p] of paths) sums.set(id, { path: p, sum: lists.reduce((n, l, i) => n + (l.get(id) ?? floors[i]), 0) });
     const skip = new Set(chosen);
     const ranked = [...sums.entries()]
       .filter(([id]) => !skip.has(id))

@@ -591,7 +591,7 @@ export interface PhotowordsBackend {
   restoreTrashed(ids: number[] | 'all'): Promise<RestoreResult>;
   /**
    * Find similar from several library photos at once: photos ranked by their mean score to the
-   * chosen ones (docs/ENGINE.md, "Several photos as one query"); the chosen photos are left out.
+   * chosen ones (docs/EVAL.md, "Find similar from several photos"); the chosen photos are left out.
    */
   similarToMany(ids: number[], opts?: SimilarOptions): Promise<SimilarResult>;
   /** Why photos a and b (ids) match: per-cell weight maps of their shared visual words and the top words. */

@@ -299,7 +299,11 @@ test('Duplicates through main (on a stand-in electron module): the search, revea
   fs.copyFileSync(src, path.join(dir, 'outside.jpg'));
   const saveTo = path.join(dir, 'saved', 'report.html');
   fs.mkdirSync(path.dirname(saveTo));
-  const r = await runMainOnStub(dir, { STUB_FOLDER: lib, STUB_SCENARIO: 'duplicates', STUB_DUP_COPY: copy, STUB_SAVE_PATH: saveTo });
+  const exportTo = path.join(dir, 'exported');
+  fs.mkdirSync(exportTo);
+  fs.writeFileSync(path.join(exportTo, 'flower.jpg'), 'a file already there');
+  const many = [path.join(lib, 'c01.jpg'), path.join(dir, 'outside.jpg'), path.join(lib, 'c04.jpg')];
+  const r = await runMainOnStub(dir, { STUB_FOLDER: lib, STUB_SCENARIO: 'duplicates', STUB_DUP_COPY: copy, STUB_SAVE_PATH: saveTo, STUB_TRASH_MANY: many.join('\n'), STUB_OPEN_PATH: exportTo });
   assert.equal(r.error, undefined, `${r.error}\n${r.log}`);
   const step = (name: string) => r.steps.find((s) => s.name === name)!;
   assert.equal(step('duplicates').error, null);
@@ -321,6 +325,29 @@ test('Duplicates through main (on a stand-in electron module): the search, revea
   assert.match(step('export').written, /^<!doctype html>/);
   assert.ok(!step('export').written.includes(copy), 'the report is made after the trash');
   assert.equal(step('export bad format').error.code, 'bad-request');
+  // Issue 19: trashPhotos through main, photo by photo through shell.trashItem; the refused one stays.
+  const tm = step('trash many');
+  assert.equal(tm.error, null);
+  assert.deepEqual(tm.result.trashed.map((t: { path: string }) => t.path), [many[0], many[2]]);
+  for (const t of tm.result.trashed) assert.equal(t.bytes, fs.statSync(path.join(FLOWERS, t.path.endsWith('c01.jpg') ? 'c01' : 'c04', fs.readdirSync(path.join(FLOWERS, t.path.endsWith('c01.jpg') ? 'c01' : 'c04')).sort()[0])).size);
+  assert.deepEqual(tm.result.failed.map((f: { path: string }) => f.path), [many[1]]);
+  assert.match(tm.result.message, /^2 photos \([\d.]+ KB\) moved to the trash/);
+  assert.deepEqual(tm.trashed, [copy, many[0], many[2]], 'shell.trashItem saw only the library photos');
+  assert.ok(fs.existsSync(many[1]), 'the refused file is where it was');
+  assert.equal(tm.result.libraryPhotos, 2);
+  assert.deepEqual([...tm.listed].sort(), [original, path.join(lib, 'c13.jpg')].sort());
+  // All three trashes are on record; the stand-in's trash is no XDG trash, so none is restorable there.
+  assert.deepEqual(tm.onRecord.map((i: { path: string }) => i.path).sort(), [copy, many[0], many[2]].sort());
+  assert.ok(tm.onRecord.every((i: { restorable: boolean; bytes: number }) => !i.restorable && i.bytes > 0));
+  // Export: copied into the chosen folder, the name already there kept and the copy named "(2)".
+  const ex = step('export photos');
+  assert.equal(ex.error, null);
+  assert.deepEqual(ex.result, { saved: true, path: exportTo, name: '2 photos' });
+  assert.deepEqual(ex.files, ['c13.jpg', 'flower (2).jpg', 'flower.jpg']);
+  assert.equal(fs.readFileSync(path.join(exportTo, 'flower.jpg'), 'utf8'), 'a file already there');
+  assert.deepEqual(fs.readFileSync(path.join(exportTo, 'flower (2).jpg')), fs.readFileSync(original));
+  assert.equal(step('export outside').error.code, 'forbidden');
+  assert.equal(step('export outside').files, 3, 'nothing copied for a refused path');
   assert.deepEqual(step('quit').utilityExits, [{ code: 0, signal: null }]);
 });
 

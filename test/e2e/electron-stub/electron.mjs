@@ -111,7 +111,11 @@ export const dialog = {
     stub.dialogs.push(options);
     return { response: 0, checkboxChecked: options.checkboxChecked ?? false };
   },
-  showOpenDialog: async () => ({ canceled: true, filePaths: [] }),
+  // STUB_OPEN_PATH: the folder the person "chose" (Export); without it the dialog is cancelled.
+  showOpenDialog: async (a, b) => {
+    stub.openDialogs = [...(stub.openDialogs ?? []), b ?? a];
+    return process.env.STUB_OPEN_PATH ? { canceled: false, filePaths: [process.env.STUB_OPEN_PATH] } : { canceled: true, filePaths: [] };
+  },
   // STUB_SAVE_PATH: the file the person "chose"; without it the dialog is cancelled.
   showSaveDialog: async (a, b) => {
     stub.saveDialogs.push(b ?? a);

@@ -92,6 +92,25 @@ async function duplicates() {
   step('export', { error: exported.error ?? null, result: exported.result ?? null, dialog: stub.saveDialogs.at(-1)?.defaultPath ?? null, written: fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null });
   const badFormat = await electron.ipcMain.handlers['photowords:export-duplicates'](page, 'exe', {});
   step('export bad format', { error: badFormat.error ?? null });
+  // Issue 19: several at once through main's shell.trashItem, one refused among them; what went is on record.
+  const many = (process.env.STUB_TRASH_MANY ?? '').split('\n').filter(Boolean);
+  const trashedMany = await call('trashPhotos', [many]);
+  const after = await call('listPhotos', [{ offset: 0, limit: 100 }]);
+  const onRecord = await call('listTrashed');
+  step('trash many', {
+    error: trashedMany.error ?? null,
+    result: trashedMany.result ?? null,
+    trashed: [...stub.trashed],
+    listed: after.result?.items.map((p) => p.path) ?? null,
+    onRecord: onRecord.result?.items.map((i) => ({ path: i.path, bytes: i.bytes, restorable: i.restorable })) ?? null,
+  });
+  // Export: the folder dialog, then the photos copied there as they are.
+  const keep = after.result?.items.map((p) => p.path) ?? [];
+  const exportedPhotos = await electron.ipcMain.handlers['photowords:export-photos'](page, keep);
+  const to = process.env.STUB_OPEN_PATH;
+  step('export photos', { error: exportedPhotos.error ?? null, result: exportedPhotos.result ?? null, files: to && fs.existsSync(to) ? fs.readdirSync(to).sort() : null, kept: keep });
+  const exportOutside = await electron.ipcMain.handlers['photowords:export-photos'](page, ['/etc/passwd']);
+  step('export outside', { error: exportOutside.error ?? null, files: to && fs.existsSync(to) ? fs.readdirSync(to).length : null });
   item('Quit Photowords').click({ checked: false });
   await Promise.race([finished, sleep(60_000).then(() => { throw new Error('the app did not quit in 60 s'); })]);
   step('quit', { utilityExits: stub.utilityExits });

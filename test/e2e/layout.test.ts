@@ -189,14 +189,20 @@ async function waitForGrid(): Promise<void> {
   }
 }
 
-test('indexing: the sidebar and the header say the same count, and end at every photo', async () => {
+test('indexing, on a 360-px phone: the sidebar and the header say the same count, and the status bar fits', async () => {
+  await page.setViewportSize({ width: 360, height: 740 });
   await page.goto(url);
+  // The folders are in the drawer on a phone.
+  await page.locator('[data-testid=sidebar-toggle]').click();
   await page.locator('[data-testid=add-folder-input]').waitFor();
   // Sampled in the page every 100 ms from before the first folder is added until indexing ends.
   await page.evaluate(() => {
-    const w = window as unknown as { samples: [number, number | null, number][] };
+    const w = window as unknown as { samples: [number, number | null, number][]; statusOverflow: string[] };
     w.samples = [];
+    w.statusOverflow = [];
     setInterval(() => {
+      const bar = document.querySelector('[data-testid=index-status] .bar');
+      if (bar && bar.scrollWidth > bar.clientWidth + 1) w.statusOverflow.push((bar.textContent ?? '').replace(/\s+/g, ' ').trim());
       const side = Number(document.querySelector('[data-testid=all-photos-count]')?.getAttribute('data-count') ?? -1);
       const m = /([\d,]+) photos?\b/.exec(document.querySelector('.view-header')?.textContent ?? '');
       w.samples.push([side, m ? Number(m[1].replace(/,/g, '')) : null, performance.now()]);
@@ -207,6 +213,10 @@ test('indexing: the sidebar and the header say the same count, and end at every 
     await page.locator('[data-testid=add-folder-button]').click();
     await page.locator(`[data-testid=folder][data-path="${folder}"]`).waitFor();
   }
+  await page.keyboard.press('Escape');
+  await page.locator('[data-testid=folder]').first().waitFor({ state: 'hidden' });
+  await page.locator('[data-testid=index-figures]').waitFor({ timeout: 60_000 });
+  await shot('360x740-light-indexing');
   await libraryIndexed(page, N_FLOWERS + N_OTHER);
   await page.waitForTimeout(2500);
   const samples = await page.evaluate(() => (window as unknown as { samples: [number, number | null, number][] }).samples);
@@ -228,6 +238,8 @@ test('indexing: the sidebar and the header say the same count, and end at every 
   assert.equal(last[0], N_FLOWERS + N_OTHER);
   assert.equal(last[1], N_FLOWERS + N_OTHER);
   assert.ok(longest < 1500, `the sidebar and header disagree at most for a moment (${Math.round(longest)} ms)`);
+  const overflow = await page.evaluate(() => (window as unknown as { statusOverflow: string[] }).statusOverflow);
+  assert.deepEqual([...new Set(overflow)], [], 'the status bar fits 360 px while indexing');
 });
 
 test('every size, light and dark: nothing leaves the viewport, no text overflows, titles and buttons whole, AA contrast', async () => {

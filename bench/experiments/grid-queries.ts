@@ -51,13 +51,18 @@ try {
     console.log(`${label.padEnd(52)} median ${ms[runs >> 1].toFixed(1).padStart(6)} ms  (min ${ms[0].toFixed(1)}, max ${ms[runs - 1].toFixed(1)})`);
   };
   console.log(`${PHOTOS} photos in ${Math.ceil(PHOTOS / 500)} folders`);
+  let flip = false;
   for (const sort of ['taken', 'name', 'size', 'type'] as const) {
+    // A new listing each time (the order flips), as after choosing another sort: the whole sort.
+    await time(`listPhotos sort=${sort} a new listing's first page`, () => lib.listPhotos({ offset: 0, limit: 240, sort, order: (flip = !flip) ? 'asc' : 'desc' }), 8);
+    // Then the pages a scroll asks for.
     for (const offset of [0, PHOTOS / 2, PHOTOS - 240]) {
       await time(`listPhotos sort=${sort} offset=${offset}`, () => lib.listPhotos({ offset, limit: 240, sort }));
     }
   }
   await time('listPhotos folderId, sort=taken offset=0', () => lib.listPhotos({ folderId, offset: 0, limit: 240 }));
   await time('listPhotos under one subfolder (500 photos)', () => lib.listPhotos({ folderId, under: path.join(tree, 'roll-050'), offset: 0, limit: 240 }));
+  await time('listPhotos a new search (50 match), first page', () => lib.listPhotos({ offset: 0, limit: 240, search: (flip = !flip) ? '0123' : '0124' }), 8);
   await time('listPhotos search "0123" (50 match), taken', () => lib.listPhotos({ offset: 0, limit: 240, search: '0123' }));
   await time('listPhotos search "img_" (all match), taken', () => lib.listPhotos({ offset: 0, limit: 240, search: 'img_' }));
   await time('photoDates (all photos: 4,381 days)', () => lib.photoDates({}));

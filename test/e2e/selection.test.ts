@@ -311,6 +311,64 @@ test('bulk trash with one confirmation (count and bytes), the XDG trash, the Tra
   for (const p of chosen) assert.equal(await cell(p).count(), 1);
 });
 
+/** Elements under `root` that leave the viewport sideways, or whose text overflows their box. */
+async function offenders(root: string): Promise<string[]> {
+  return page.evaluate((sel) => {
+    const out: string[] = [];
+    for (const el of Array.from(document.querySelectorAll(`${sel}, ${sel} *`)) as HTMLElement[]) {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) continue;
+      const name = `${el.tagName.toLowerCase()}.${el.className}`.slice(0, 60) + ` "${(el.textContent ?? '').trim().slice(0, 30)}"`;
+      if (r.left < -1 || r.right > window.innerWidth + 1) out.push(`${name} leaves the viewport (${Math.round(r.left)}..${Math.round(r.right)})`);
+      if (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'auto' && el.clientWidth > 0) out.push(`${name} overflows its box (${el.scrollWidth} > ${el.clientWidth})`);
+    }
+    return out;
+  }, root);
+}
+
+test('on a phone (390 x 844) and in dark mode: the bar, the confirmation and the Trash view fit', { timeout: INDEX_TIMEOUT_MS + 60_000 }, async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.locator('[data-testid=photo]').first().waitFor();
+  await page.locator('[data-testid=photo]').first().click({ modifiers: ['Control'] });
+  await page.locator('[data-testid=photo]').nth(1).click({ modifiers: ['Control'] });
+  await page.locator('[data-testid=selection-bar]').waitFor();
+  assert.deepEqual(await offenders('[data-testid=selection-bar]'), []);
+  await imagesLoaded(page, '[data-testid=photo] img');
+  await shot('phone-selection');
+  await page.locator('[data-testid=selection-trash]').click();
+  await page.locator('[data-testid=bulk-trash-dialog]').waitFor();
+  await page.waitForFunction(() => document.querySelector('[data-testid=bulk-trash-dialog]')?.hasAttribute('data-bytes'));
+  assert.deepEqual(await offenders('[data-testid=bulk-trash-dialog]'), []);
+  await shot('phone-trash-confirm');
+  const gone = await page.locator('[data-testid=photo][data-selected=true]').evaluateAll((els) => els.map((e) => e.getAttribute('data-path')!));
+  await page.locator('[data-testid=bulk-trash-confirm]').click();
+  await page.locator('[data-testid=bulk-trash-dialog]').waitFor({ state: 'detached' });
+  await libraryIndexed(page, all.length - 2);
+  // The folders are a drawer here: its Trash entry.
+  await page.locator('[data-testid=sidebar-toggle]').click();
+  await page.locator('[data-testid=nav-trash]').click();
+  await page.locator('[data-testid=trashed]').nth(1).waitFor();
+  assert.deepEqual(await offenders('[data-testid=trash-view]'), []);
+  await shot('phone-trash-view');
+
+  // Dark mode, wide again: the Trash view and a selection.
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await shot('dark-trash-view');
+  await page.locator('[data-testid=trash-restore-all]').click();
+  await page.locator('[data-testid=trash-empty]').waitFor();
+  for (const p of gone) assert.ok(fs.existsSync(p), `${path.basename(p)} is back`);
+  await libraryIndexed(page, all.length);
+  await page.locator('[data-testid=nav-all]').click();
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=photo]').length === n, all.length);
+  await cell(order[0]).click({ modifiers: ['Control'] });
+  await cell(order[3]).click({ modifiers: ['Control'] });
+  await imagesLoaded(page, '[data-testid=photo] img');
+  await shot('dark-selection');
+  await page.keyboard.press('Escape');
+  await page.emulateMedia({ colorScheme: 'light' });
+});
+
 test('no page errors', () => {
   assert.doesNotMatch(serveLog, /\[page error\]/, serveLog);
 });

@@ -417,8 +417,9 @@ test('duplicates review: one confirmation for all groups, the keyboard flow, not
   assert.equal(await libraryPhotos(), N);
   await shot('10-restored');
 
-  // And Duplicates finds the groups again.
+  // Duplicates says its groups are out of date, and finds them again.
   await page.locator('[data-testid=nav-duplicates]').click();
+  assert.match((await page.locator('[data-testid=duplicates-stale]').textContent()) ?? '', new RegExp(`${plan.length + 1} photos have come into the library since these groups were found`));
   const t1 = Number(await page.locator('[data-testid=duplicates-view]').getAttribute('data-started'));
   await page.locator('[data-testid=duplicates-run]').click();
   await searchDone(t1);

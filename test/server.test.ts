@@ -109,11 +109,13 @@ test('adding a folder indexes it; counts, pages, failures and events follow', as
   assert.equal(page.items.length, 10);
   const all = (await call<PhotoPage>('listPhotos', { offset: 0, limit: 1000, folderId: folders[0].id })).body.result!;
   assert.deepEqual(all.items.slice(5, 15), page.items);
-  assert.deepEqual(
-    all.items.map((p) => p.path),
-    [...all.items.map((p) => p.path)].sort(),
-    'pages come in path order',
-  );
+  // The grid's default order: date taken, newest first (these copies have no EXIF: their file times).
+  const taken = all.items.map((p) => p.taken!);
+  assert.ok(taken.every((t, i) => typeof t === 'string' && (i === 0 || t <= taken[i - 1])), 'pages come newest first by date taken');
+  assert.ok(all.items.every((p) => p.takenFrom === 'mtime' && p.bytes! > 0));
+  const byName = (await call<PhotoPage>('listPhotos', { offset: 0, limit: 1000, sort: 'name' })).body.result!;
+  const names = byName.items.map((p) => p.name.toLowerCase());
+  assert.deepEqual(names, [...names].sort(), 'and by name when asked');
 });
 
 test('find similar by id ranks the query first and mostly its own class', async () => {

@@ -232,7 +232,10 @@ test('indexing, on a 360-px phone: the sidebar and the header say the same count
     }
   }
   const last = both[both.length - 1];
-  console.log(`counts sampled ${both.length} times while indexing; longest disagreement ${Math.round(longest)} ms; at the end sidebar ${last[0]}, header ${last[1]}`);
+  const differ = both.filter(([s, h]) => s !== h).length;
+  console.log(
+    `counts sampled ${both.length} times while indexing; they differed in ${differ} (${Math.round((100 * differ) / both.length)}%), longest disagreement ${Math.round(longest)} ms; at the end sidebar ${last[0]}, header ${last[1]}`,
+  );
   assert.ok(both.length > 5, 'counts were sampled while indexing');
   assert.equal(since, null, 'they agree at the end');
   assert.equal(last[0], N_FLOWERS + N_OTHER);

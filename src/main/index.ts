@@ -25,6 +25,7 @@ import {
   dialog,
   ipcMain,
   Menu,
+  nativeTheme,
   net,
   protocol,
   shell,
@@ -632,11 +633,14 @@ if (!app.requestSingleInstanceLock()) {
     const win = new BrowserWindow({
       width: 1280,
       height: 840,
-      minWidth: 720,
+      // The UI has a layout down to 360 px (the sidebar becomes a drawer under 720).
+      minWidth: 360,
       minHeight: 480,
       show: false,
       title: 'Photowords',
-      backgroundColor: '#fbfbfa', // the UI's own background, so the window opens without a dark flash
+      // The UI's own background (style.css --bg) for the system's scheme, so the window opens
+      // without a flash of the other one.
+      backgroundColor: nativeTheme.shouldUseDarkColors ? '#16181c' : '#fbfbfa',
       webPreferences: {
         preload: path.join(here, '../preload/index.cjs'),
         contextIsolation: true,

@@ -101,6 +101,9 @@ export const Menu = {
   setApplicationMenu: (m) => { stub.applicationMenu = m; },
 };
 
+// The window's first background follows the system's scheme; the stub's system is light.
+export const nativeTheme = { shouldUseDarkColors: false };
+
 export const nativeImage = {
   createFromPath: (p) => ({ path: p, isEmpty: () => !fs.existsSync(p), setTemplateImage() {} }),
 };

@@ -3,7 +3,8 @@
 // trash under a temp XDG_DATA_HOME: one trashPhotos call with per-photo results (refused photos
 // listed with why, the others gone), what went recorded and listed, Restore putting the same bytes
 // back and the library indexing them again, never over a file now at the old place, an emptied
-// trash said as such; and find similar from several photos at once.
+// trash said as such, a file put back by hand taken off the list; and find similar from several
+// photos at once.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -222,6 +223,23 @@ test('restoreTrashed: the same bytes back in place and indexed again; never over
   assert.match(again.failed[0].reason, /no record/);
   await indexed(N - 1);
   assert.equal((await ok<TrashedList>('listTrashed')).items.length, 1, 'only the emptied one stays on the list');
+
+  // Put back by hand (a file manager's Restore): Restore finds the same bytes in place and drops the record.
+  const bike = others[4];
+  const bikeSha = sha(bike);
+  await ok<TrashManyResult>('trashPhotos', [bike]);
+  await indexed(N - 2);
+  const f = trashFiles().find((x) => sha(x) === bikeSha)!;
+  fs.renameSync(f, bike);
+  fs.rmSync(path.join(xdg, 'Trash', 'info', `${path.basename(f)}.trashinfo`));
+  const rec = (await ok<TrashedList>('listTrashed')).items.find((i) => i.path === bike)!;
+  assert.equal(rec.restorable, false);
+  assert.equal(rec.note, 'back at its place already (put back by hand)');
+  const byHand = await ok<RestoreResult>('restoreTrashed', [rec.id]);
+  assert.deepEqual(byHand.restored.map((x) => x.path), [bike]);
+  assert.equal(sha(bike), bikeSha);
+  await indexed(N - 1);
+  assert.deepEqual((await ok<TrashedList>('listTrashed')).items.map((i) => i.path), [others[3]]);
 
   for (const args of [['some'], [[]], [[1.5]], [{}]]) assert.equal((await call('restoreTrashed', ...args)).status, 400, JSON.stringify(args));
 });

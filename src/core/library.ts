@@ -20,7 +20,7 @@ import { applyChangeSet, emptyChangeSet, mergeChangeSets, reconcileFolders, chan
 import { DEFAULT_BURST_SECONDS, DEFAULT_SENSITIVITY, DEFAULT_SIMILAR_SHOTS, findDuplicates, whyLinked, type DuplicateGroup, type DuplicateReport } from './duplicates.js';
 import { reportCsv, reportHtml, reportJson } from './duplicates-report.js';
 import { moveToTrash, revealInFolder } from './desktop.js';
-import { findTrashEntry, readTrash, restoreEntry, restoreSupported, RestoreError, trashDirsFor, trashWhereabouts } from './trash.js';
+import { backInPlace, findTrashEntry, readTrash, restoreEntry, restoreSupported, RestoreError, trashDirsFor, trashWhereabouts } from './trash.js';
 import { DEFAULT_EXPLAIN_TOP, ExplainError, MAX_EXPLAIN_TOP, explainStored } from './explain.js';
 import { PhotoInfoError, readPhotoInfo } from './photoinfo.js';
 import { nothingClose } from './nearness.js';
@@ -1020,7 +1020,9 @@ export class Library implements PhotowordsBackend {
       const base = { id: r.id, path: r.path, name: path.basename(r.path), folder: r.folder, bytes: r.bytes, width: r.width, height: r.height, trashedAt: r.trashedAt };
       if (!supported) return { ...base, restorable: false, note: 'put it back with the system\'s file manager' };
       // The listing reads names only; Restore checks the bytes.
-      if (!findTrashEntry(index, r, false)) return { ...base, restorable: false, note: 'no longer in the trash (emptied, or put back by hand)' };
+      if (!findTrashEntry(index, r, false)) {
+        return { ...base, restorable: false, note: backInPlace(r) ? 'back at its place already (put back by hand)' : 'no longer in the trash (emptied, or put back by hand)' };
+      }
       if (fs.lstatSync(r.path, { throwIfNoEntry: false })) return { ...base, restorable: false, note: 'a file is at its place now' };
       return { ...base, restorable: true };
     });
@@ -1055,7 +1057,11 @@ export class Library implements PhotowordsBackend {
       const name = path.basename(r.path);
       const entry = findTrashEntry(index, r);
       if (!entry) {
-        failed.push({ id: r.id, path: r.path, reason: `${name} is no longer in the trash (it was emptied, or the file was put back by hand).` });
+        if (backInPlace(r)) {
+          // Put back by hand, the same bytes: done already; the record goes.
+          store.deleteTrashed(r.id);
+          restored.push({ id: r.id, path: r.path });
+        } else failed.push({ id: r.id, path: r.path, reason: `${name} is no longer in the trash (it was emptied, or the file was put back by hand).` });
         continue;
       }
       const folder = this.folderOf(r.path);

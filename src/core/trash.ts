@@ -179,6 +179,20 @@ export function findTrashEntry(
   return undefined;
 }
 
+/**
+ * The file trashed from `t.path` is at its place again, the same bytes (put back by hand with a
+ * file manager): nothing is left to restore, and the record can go.
+ */
+export function backInPlace(t: { path: string; bytes: number; hash: string | null }): boolean {
+  const st = fs.statSync(t.path, { throwIfNoEntry: false });
+  if (!st?.isFile() || st.size !== t.bytes || !t.hash) return false;
+  try {
+    return sha256(t.path) === t.hash;
+  } catch {
+    return false;
+  }
+}
+
 export class RestoreError extends Error {
   constructor(message: string) {
     super(message);

@@ -27,10 +27,10 @@ export function takenText(taken: string): string {
 
 /** '1/120 s' below a second (as shutter speeds are marked), '2 s' or '1.3 s' above. */
 export function exposureText(seconds: number): string {
-  if (seconds >= 1) return `${Number(seconds.toFixed(1))} s`;
+  if (seconds >= 1) return `${Number(seconds.toFixed(1))}\u00a0s`;
   const inv = 1 / seconds;
   // 1/3, 1/2.5 and 1/1.6 are real marks; above 1/10 whole numbers are.
-  return `1/${inv < 10 ? Number(inv.toFixed(1)) : Math.round(inv)} s`;
+  return `1/${inv < 10 ? Number(inv.toFixed(1)) : Math.round(inv)}\u00a0s`;
 }
 
 /** '48.858300° N, 2.294500° E': six places are about 10 cm, more than any phone's GPS knows. */
@@ -56,8 +56,9 @@ export function infoRows(info: PhotoInfo): InfoRow[] {
   const exposure: string[] = [];
   if (info.exposureTime) exposure.push(exposureText(info.exposureTime));
   if (info.fNumber) exposure.push(`ƒ/${Number(info.fNumber.toFixed(1))}`);
-  if (info.iso) exposure.push(`ISO ${count(info.iso)}`);
-  if (info.focalLength) exposure.push(`${Number(info.focalLength.toFixed(1))} mm`);
+  // No-break spaces: a line may break between the four figures, never inside one ('4.2 / mm').
+  if (info.iso) exposure.push(`ISO\u00a0${count(info.iso)}`);
+  if (info.focalLength) exposure.push(`${Number(info.focalLength.toFixed(1))}\u00a0mm`);
   if (exposure.length > 0) {
     const detail: string[] = [];
     if (info.focalLength35 && info.focalLength35 !== info.focalLength) detail.push(`${Math.round(info.focalLength35)} mm in 35 mm terms`);

@@ -222,7 +222,7 @@ test('duplicates review: one confirmation for all groups, the keyboard flow, not
   // ---- the keyboard review ---------------------------------------------------------------------
   const keys = page.locator('[data-testid=duplicates-keys]');
   assert.ok(await keys.isVisible(), 'the keys are shown');
-  assert.match((await keys.textContent()) ?? '', /J\/K next\/previous group.*Enter keep this one.*N not duplicates/s);
+  assert.match((await keys.textContent()) ?? '', /J\/K group.*←\/→ photo.*Enter keep this one.*N not duplicates.*T trash all but the keeper/s);
   const groups = page.locator('[data-testid=duplicate-group]');
   const focusedKey = () => page.evaluate(() => (document.activeElement as HTMLElement | null)?.closest('[data-testid=duplicate-group]')?.getAttribute('data-key') ?? null);
   const keyAt = async (i: number) => groups.nth(i).getAttribute('data-key');
@@ -264,6 +264,8 @@ test('duplicates review: one confirmation for all groups, the keyboard flow, not
   // A review steps on after "keep this one".
   if (roseIndex + 1 < (await groups.count())) assert.equal(await focusedKey(), await keyAt(roseIndex + 1), 'Enter: on to the next group');
   // N on the rose group: not duplicates, the group leaves; Undo under Decisions brings it back.
+  // (Keys wait while a decision is being stored, as the buttons do.)
+  await page.waitForFunction((k) => !document.querySelector<HTMLButtonElement>(`[data-key="${k}"] [data-testid=group-not-duplicates]`)?.disabled, roseKey);
   await groupOf(rose).focus();
   await page.keyboard.press('n');
   await groupOf(rose).waitFor({ state: 'detached' });

@@ -426,6 +426,21 @@ test('duplicates review: one confirmation for all groups, the keyboard flow, not
   await page.locator('[data-testid=duplicates-run]').click();
   await searchDone(t1);
   assert.equal((await groupPaths()).length, 3, 'the three groups are back');
+
+  // 1920 x 1080 in the dark palette: nothing cut off, the cursor and a selected group still told apart.
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  await groups.first().focus();
+  await page.keyboard.press('j');
+  await page.keyboard.press('x');
+  await imagesLoaded(page, '[data-testid=duplicates-view] .groups img');
+  assert.deepEqual(await cutOff('[data-testid=duplicates-view]'), [], 'nothing cut off at 1920 x 1080');
+  const [bg, text] = await page.evaluate(() => {
+    const cs = getComputedStyle(document.querySelector('[data-testid=duplicates-view] .group')!);
+    return [cs.backgroundColor, cs.color];
+  });
+  console.log(`e2e review: a group in the dark palette: background ${bg}, text ${text}`);
+  await shot('11-dark-1920x1080');
 });
 
 test('the review reports no page errors', () => {

@@ -10,9 +10,10 @@
 // are compared for which photo holds more detail, and a pair whose changed cells are split both
 // ways is two photos, however alike the rest is, however alike their words.
 //
-// Only for photos of the same pixel size (and not a flip or turn of each other): a copy of that
-// size shows the same framing, so cell i of one is cell i of the other. A crop or a small turn
-// misaligns the cells and would look split everywhere.
+// Cell i of one photo must show what cell i of the other shows: a copy of the same pixel size
+// shows the same framing; a crop, a resize or a straightened copy does once it is placed where it
+// lies in the larger photo (place, below: a crop or a small turn left misaligned would look split
+// everywhere), and a flip or quarter turn once its cells are turned back (turnLook).
 
 /**
  * Two scales of cells, 32 and 64 a side over the picture, whatever its aspect (as the perceptual

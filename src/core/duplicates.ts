@@ -25,9 +25,11 @@
 // A link found so is turned down when the files say the two are different shots (EXIF camera,
 // lens or capture time, both present and different; two lossless files of one size whose pixels
 // differ), or when a hash link's photos differ in fine detail (DETAIL_SAME) and the words do not
-// vouch for them alone; and a keeper and a photo joining it, of one pixel size, are two shots when
-// they differ locally both ways (duplicates-local.ts: a car moved, a form filled in by someone
-// else, where an edit would leave one of them the richer everywhere it differs). Such pairs, like
+// vouch for them alone; and a keeper and a photo joining it are two shots when they differ
+// locally both ways (duplicates-local.ts: a car moved, a form filled in by someone else, another
+// catalogue motorbike on white, where an edit would leave one of them the richer everywhere it
+// differs), compared cell for cell at one size, or once the photo of another size (or turned) is
+// placed where it lies in the keeper. Such pairs, like
 // links that did not make a group, go to "similar shots".
 //
 // Groups never chain (issue 17: test-chart shots 2 bits apart one to the next made one group of
@@ -547,7 +549,7 @@ function windowHash(g: GreyTable, x0: number, y0: number, w: number, h: number):
 }
 
 /**
- * The nearest hash (bits) of any window of `g` shaped like the member (`mw` x `mh` in g's pixels,
+ * The window of `g` whose hash is nearest (bits) the member's, of its shape (`mw` x `mh` in g's pixels,
  * or larger, as a crop made smaller again), every 2.5% of the keeper's side and 6% of size.
  * Windows are tried from the member's own size up and, at each size, from the centre out; the
  * first within `enough` bits ends the search after a look at its neighbours (a crop is most

@@ -7,7 +7,7 @@
 // trash under a temp XDG_DATA_HOME. The path: the header's buttons stay in place while a search runs; trashing the
 // resized lily leaves a group of two same-byte copies titled so; the keyboard review (J/K, arrows,
 // Enter keep this one, N not duplicates, visible hints); nothing cut off at 1024 x 700 (header
-// well under 310 px), at 390 x 844 and in Compare; "Trash all but the keeper" for one group and the
+// well under 310 px), at 390 x 844, 360 x 740, 3840 x 2160 and in Compare; "Trash all but the keeper" for one group and the
 // selected groups (cancelled), then for all groups with ONE confirmation stating the count and the
 // bytes: the files are in the trash byte for byte, the keepers where they were; then Restore all
 // from the Trash view puts them back. Screenshots: test-results/screenshots/ui19-D-*.png.
@@ -326,6 +326,16 @@ test('duplicates review: one confirmation for all groups, the keyboard flow, not
   assert.deepEqual(await cutOff('[data-testid=compare-overlay]'), [], 'Compare at 390 x 844: nothing cut off');
   await shot('06-compare-390x844');
   await overlay.locator('[data-testid=compare-close]').click();
+  // The narrowest phone the app supports, and a 4K screen.
+  for (const [width, height] of [
+    [360, 740],
+    [3840, 2160],
+  ]) {
+    await page.setViewportSize({ width, height });
+    await page.waitForTimeout(300);
+    assert.deepEqual(await cutOff('[data-testid=duplicates-view]'), [], `nothing cut off at ${width} x ${height}`);
+  }
+  await shot('06b-3840x2160');
   await page.setViewportSize({ width: 1400, height: 900 });
 
   // ---- one group, the selected groups: one confirmation each, cancelled ------------------------

@@ -1,4 +1,4 @@
-// Why? in plain words (src/renderer/src/explainwords.ts): where the match lies and how many
+// Why? in plain words (src/shared/explainwords.ts): where the match lies and how many
 // regions carry it, on a real explanation (a flowers17 photo and a crop of its top-left quarter,
 // the real model, a real index), plus the rules on small hand-made maps.
 import { test, before, after } from 'node:test';
@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { Library } from '../src/core/library.js';
-import { matchSummary, placeOf, regionsOf, wordPlace, zoneName } from '../src/renderer/src/explainwords.js';
+import { matchSummary, placeOf, regionsOf, wordPlace, zoneName } from '../src/shared/explainwords.js';
 import type { ExplainedPhoto, PairExplanation } from '../src/shared/api.js';
 import { listJpegs, spread } from './fixtures/photos.js';
 

@@ -1,7 +1,8 @@
-// Why two photos match, in words a person reads: where the shared visual words lie ("the
+// Why two photos match, in words a person reads (the renderer's Why? panel; shared so the words
+// can be tested with the engine's real explanations): where the shared visual words lie ("the
 // centre", "the top left"), and how many separate regions carry the score, rather than the
 // model's internals ("head 6, word 320", which mean nothing to anyone but kept in the tooltip).
-import type { ExplainedPhoto, ExplainedWord, PairExplanation } from '../../shared/api';
+import type { ExplainedPhoto, ExplainedWord, PairExplanation } from './api.js';
 
 const ROWS = ['top', '', 'bottom'];
 const COLS = ['left', '', 'right'];

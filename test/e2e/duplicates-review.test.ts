@@ -261,6 +261,7 @@ test('duplicates review: one confirmation for all groups, the keyboard flow, not
   );
   assert.match((await page.locator('[data-testid=duplicates-notice]').textContent()) ?? '', /is the copy to keep/);
   assert.equal(await groupOf(rose).locator(`[data-testid=duplicate-member][data-path="${roseOther}"] [data-testid=keeper-badge]`).textContent(), 'Keeper, your choice');
+  assert.doesNotMatch((await groupOf(rose).locator(`[data-testid=duplicate-member][data-path="${roseKeeper}"]`).textContent()) ?? '', /Same bytes/, 'the old keeper is not the same bytes as the new one');
   // A review steps on after "keep this one".
   if (roseIndex + 1 < (await groups.count())) assert.equal(await focusedKey(), await keyAt(roseIndex + 1), 'Enter: on to the next group');
   // N on the rose group: not duplicates, the group leaves; Undo under Decisions brings it back.

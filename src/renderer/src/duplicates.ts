@@ -250,7 +250,10 @@ export async function decide(g: ShownGroup, kind: DecisionKind, keeper?: Duplica
               reason: 'chosen by you',
               keeperGone: false,
               decision: { id: d.id, kind: 'keeper' as const },
-              members: [...x.members].sort((a, b) => Number(b.id === keeper.id) - Number(a.id === keeper.id)).map((m) => ({ ...m, keep: m.id === keeper.id })),
+              // "Same bytes" is said against the keeper: the old keeper is not the new one's twin.
+              members: [...x.members]
+                .sort((a, b) => Number(b.id === keeper.id) - Number(a.id === keeper.id))
+                .map((m) => ({ ...m, keep: m.id === keeper.id, identical: m.id !== keeper.id && m.hash !== null && m.hash === keeper.hash })),
             }),
       );
       dup.notice = `${keeper.name} is the copy to keep in its group. Undo it under Decisions.`;

@@ -516,7 +516,24 @@ test("next / previous through a search's results", async () => {
   await page.keyboard.press('ArrowLeft');
   await previewShows(results[2]);
   await shot('similar-step');
-  console.log(`search results: ${n} drawn, stepped 3 -> 4 -> 5 -> 4 -> 3`);
+  // A finger's swipe: right to left is next, left to right is previous.
+  const swipe = (from: number, to: number) =>
+    page.evaluate(
+      ([a, b]) => {
+        const st = document.querySelector('[data-testid=preview-stage]') as HTMLElement;
+        const r = st.getBoundingClientRect();
+        // No named functions in here: tsx would wrap them in a helper the page does not have.
+        for (const [type, f] of [['pointerdown', a], ['pointermove', (a + b) / 2], ['pointerup', b]] as const) {
+          st.dispatchEvent(new PointerEvent(type, { pointerId: 41, pointerType: 'touch', isPrimary: true, bubbles: true, clientX: r.left + r.width * f, clientY: r.top + r.height / 2 }));
+        }
+      },
+      [from, to],
+    );
+  await swipe(0.8, 0.3);
+  await previewShows(results[3]);
+  await swipe(0.3, 0.8);
+  await previewShows(results[2]);
+  console.log(`search results: ${n} drawn, stepped 3 -> 4 -> 5 -> 4 -> 3, swiped 3 -> 4 -> 3`);
   await page.keyboard.press('Escape');
   await page.locator('[data-testid=preview]').waitFor({ state: 'detached' });
 });
@@ -559,4 +576,19 @@ test('from a duplicates group: Compare opens the preview, which steps through th
   assert.equal(await overlay.count(), 1, 'Compare is still open');
   await page.keyboard.press('Escape');
   await overlay.waitFor({ state: 'detached' });
+});
+
+test('photoInfo over HTTP: an unknown photo is 404 with a sentence, extra arguments 400', async () => {
+  const call = (args: unknown[]) =>
+    page.evaluate(async (a) => {
+      const st = (await (await fetch('/api/auth/state')).json()) as { csrf: string };
+      const r = await fetch('/api/call/photoInfo', { method: 'POST', headers: { 'content-type': 'application/json', 'x-photowords-csrf': st.csrf }, body: JSON.stringify(a) });
+      return { status: r.status, body: (await r.json()) as { error?: { message: string; code: string } } };
+    }, args);
+  const unknown = await call([987654]);
+  assert.equal(unknown.status, 404);
+  assert.deepEqual(unknown.body.error, { code: 'not-found', message: 'That photo is not in the library (any more).' });
+  const extra = await call([1, 2]);
+  assert.equal(extra.status, 400);
+  assert.match(extra.body.error?.message ?? '', /photoInfo takes at most 1 argument/);
 });

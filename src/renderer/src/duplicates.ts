@@ -5,6 +5,9 @@ import { markRaw, shallowReactive } from 'vue';
 import type { DecisionKind, DecisionView, DuplicateGroupView, DuplicatePhoto, DuplicatesResult, PhotoTransform, ReportFormat, SimilarShotGroup, SimilarShotPhoto, TrashManyResult } from '../../shared/api';
 import { api, errorMessage } from './api';
 import { bytes as formatBytes } from './format';
+import { tierOf, type KeeperTrashPlan } from '../../shared/keeperplan';
+
+export { keeperTrashPlan, tierOf, type KeeperTrashPlan } from '../../shared/keeperplan';
 
 /** A group as shown: its photos less those moved to the trash since the search. */
 export interface ShownGroup extends DuplicateGroupView {
@@ -126,52 +129,6 @@ export function removeTrashed(...photos: DuplicatePhoto[]): void {
   });
   dup.trashed += photos.length;
   for (const p of photos) dup.trashedBytes += p.size;
-}
-
-/** 'exact' when every member has one and the same content hash, else 'near'. */
-export function tierOf(members: DuplicatePhoto[]): 'exact' | 'near' {
-  const h = members[0]?.hash;
-  return h && members.every((m) => m.hash === h) ? 'exact' : 'near';
-}
-
-/** What "Trash all but the keepers" would move for some groups, before anyone confirms. */
-export interface KeeperTrashPlan {
-  /** The photos to move: every member but the keeper, never a protected one (a RAW and its JPEG). */
-  photos: DuplicatePhoto[];
-  bytes: number;
-  /** Groups that lose photos (each keeps its keeper). */
-  groups: number;
-  /** Groups left alone because their suggested keeper is already in the trash (a new search suggests another). */
-  keeperGone: number;
-  /** Photos kept because they are protected. */
-  protected: number;
-  /** Photos to move that are named like an edit of another ("-edited", "(1)") and differ from the keeper: maybe an edit on purpose. */
-  edits: DuplicatePhoto[];
-}
-
-export function keeperTrashPlan(groups: ShownGroup[]): KeeperTrashPlan {
-  const plan: KeeperTrashPlan = { photos: [], bytes: 0, groups: 0, keeperGone: 0, protected: 0, edits: [] };
-  for (const g of groups) {
-    // Without its keeper a group has nothing to keep: "all but the keeper" would empty it.
-    if (g.keeperGone || !g.members.some((m) => m.id === g.keeper)) {
-      plan.keeperGone++;
-      continue;
-    }
-    let any = false;
-    for (const m of g.members) {
-      if (m.id === g.keeper) continue;
-      if (m.protect) {
-        plan.protected++;
-        continue;
-      }
-      plan.photos.push(m);
-      plan.bytes += m.size;
-      if (!m.identical && g.related?.some((r) => r.kind === 'edited-copy' && r.a === m.id)) plan.edits.push(m);
-      any = true;
-    }
-    if (any) plan.groups++;
-  }
-  return plan;
 }
 
 /**

@@ -484,6 +484,7 @@ test('next / previous through the library by keys and buttons, across the page b
   const r = await cell.boundingBox();
   const g = await box('[role=grid]');
   assert.ok(r && r.y >= g.y - 1 && r.y + r.height <= g.y + g.height + 1, 'the grid shows the photo the preview ended on');
+  assert.equal(await page.locator('[data-testid=photo].focused').getAttribute('data-path'), order[243], "and the keyboard's place is on it");
 
   // At the last photo there is no next.
   await (await cellOf(order[total - 1])).click();
@@ -536,6 +537,7 @@ test("next / previous through a search's results", async () => {
   console.log(`search results: ${n} drawn, stepped 3 -> 4 -> 5 -> 4 -> 3, swiped 3 -> 4 -> 3`);
   await page.keyboard.press('Escape');
   await page.locator('[data-testid=preview]').waitFor({ state: 'detached' });
+  assert.equal(await page.locator('[data-testid=similar-result].focused').getAttribute('data-path'), results[2], 'the focus is on the result last shown');
 });
 
 test('from a duplicates group: Compare opens the preview, which steps through the group; Escape goes back to Compare', async () => {

@@ -486,6 +486,16 @@ test('next / previous through the library by keys and buttons, across the page b
   assert.ok(r && r.y >= g.y - 1 && r.y + r.height <= g.y + g.height + 1, 'the grid shows the photo the preview ended on');
   assert.equal(await page.locator('[data-testid=photo].focused').getAttribute('data-path'), order[243], "and the keyboard's place is on it");
 
+  // End and Home: the last and the first photo of the library (the last page fetched on the way).
+  await (await cellOf(order[3])).click();
+  await expectAt(3, 'opened at the fourth photo');
+  await page.keyboard.press('End');
+  await expectAt(total - 1, 'End: the last photo');
+  await page.keyboard.press('Home');
+  await expectAt(0, 'Home: the first photo');
+  await page.keyboard.press('Escape');
+  await page.locator('[data-testid=preview]').waitFor({ state: 'detached' });
+
   // At the last photo there is no next.
   await (await cellOf(order[total - 1])).click();
   await expectAt(total - 1, 'the last photo');

@@ -131,19 +131,47 @@ export function removeTrashed(...photos: DuplicatePhoto[]): void {
   for (const p of photos) dup.trashedBytes += p.size;
 }
 
+/** Paths per trashPhotos call: 1,000 paths stay well under serve's 2 MiB body limit, and the dialog can count. */
+export const TRASH_CHUNK = 1000;
+
+/** What a bulk move did, photo by photo; `stopped` when a call failed after others had moved photos. */
+export interface KeeperTrashOutcome {
+  trashed: { path: string; bytes: number }[];
+  failed: { path: string; reason: string }[];
+  stopped: string | null;
+}
+
 /**
- * Moves the plan's photos to the trash in one call and takes those that went out of their groups;
- * the ones that could not go stay where they are, with their reasons in the answer.
+ * Moves the plan's photos to the trash (one trashPhotos call per TRASH_CHUNK paths; one call for
+ * up to 1,000) and takes those that went out of their groups as each call answers; the ones that
+ * could not go stay where they are, with their reasons. A call that fails outright before anything
+ * moved throws (nothing happened); after some moved, the rest stay and `stopped` says why.
  */
-export async function trashAllButKeepers(plan: KeeperTrashPlan): Promise<TrashManyResult> {
-  const r = await api.trashPhotos(plan.photos.map((p) => p.path));
-  const moved = new Set(r.trashed.map((t) => t.path));
-  removeTrashed(...plan.photos.filter((p) => moved.has(p.path)));
-  const freed = r.trashed.reduce((s, t) => s + t.bytes, 0);
-  const parts = [`${r.trashed.length === 1 ? '1 photo' : `${r.trashed.length.toLocaleString('en')} photos`} (${formatBytes(freed)}) moved to the trash`];
-  if (r.failed.length > 0) parts.push(`${r.failed.length.toLocaleString('en')} could not be moved and stay in their groups`);
+export async function trashAllButKeepers(plan: KeeperTrashPlan, onProgress?: (done: number, total: number) => void): Promise<KeeperTrashOutcome> {
+  const out: KeeperTrashOutcome = { trashed: [], failed: [], stopped: null };
+  const photos = plan.photos;
+  for (let i = 0; i < photos.length; i += TRASH_CHUNK) {
+    onProgress?.(i, photos.length);
+    const part = photos.slice(i, i + TRASH_CHUNK);
+    let r: TrashManyResult;
+    try {
+      r = await api.trashPhotos(part.map((p) => p.path));
+    } catch (err) {
+      if (out.trashed.length === 0) throw err;
+      out.stopped = errorMessage(err);
+      break;
+    }
+    const moved = new Set(r.trashed.map((t) => t.path));
+    removeTrashed(...part.filter((p) => moved.has(p.path)));
+    out.trashed.push(...r.trashed);
+    out.failed.push(...r.failed);
+  }
+  const freed = out.trashed.reduce((s, t) => s + t.bytes, 0);
+  const parts = [`${out.trashed.length === 1 ? '1 photo' : `${out.trashed.length.toLocaleString('en')} photos`} (${formatBytes(freed)}) moved to the trash`];
+  if (out.failed.length > 0) parts.push(`${out.failed.length.toLocaleString('en')} could not be moved and stay in their groups`);
+  if (out.stopped) parts.push(`stopped before the rest: ${out.stopped}`);
   dup.notice = `${parts.join('; ')}.`;
-  return r;
+  return out;
 }
 
 /** Bytes the photos beyond each group's suggested keeper take. */

@@ -4,10 +4,9 @@
 // instance bound to its connection.
 //
 // Names and extensions come from the path through small SQL functions registered on this
-// connection (never used in an index or a view, so the file stays readable by any SQLite). At
-// 50,000 photos a name-sorted or searched page costs one pass over the rows; the default order,
-// date taken, walks the images_taken index (schema 8). Figures: docs/EVAL.md is for the model;
-// the grid's are in docs/GRID.md.
+// connection (never used in an index or a view, so the file stays readable by any SQLite). The
+// default order over the whole library, date taken, walks the images_taken index (schema 8);
+// any other listing is sorted once and kept (below). Figures at 50,000 photos: docs/GRID.md.
 import { basename, dirname, isAbsolute, resolve, sep } from 'node:path';
 import type Database from 'better-sqlite3';
 import { takenOf } from './taken.js';

@@ -10,6 +10,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { Library } from '../src/core/library.js';
 import { exifTaken, localWallClock, parseExifDate, takenOf } from '../src/core/taken.js';
+import { naturalKey } from '../src/core/photolist.js';
 
 const FLOWERS = path.resolve('../shared/datasets/flowers17');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-dates-'));
@@ -47,6 +48,12 @@ test('EXIF dates are read as the camera wrote them (no time zone), else the file
   assert.deepEqual(await takenOf(none, n.mtimeMs), { taken: localWallClock(n.mtimeMs), from: 'mtime' });
   assert.equal(await exifTaken(path.join(tmp, 'exif', 'missing.jpg')), undefined, 'a missing file is no EXIF date, not an error');
   assert.equal(await exifTaken(Buffer.from('not a photo at all')), undefined);
+});
+
+test('names sort as in a file manager: case ignored, numbers by value', () => {
+  const names = ['IMG_10.jpg', 'img_2.jpg', 'IMG_1.jpg', 'Beach.JPG', 'beach.jpg', 'scan 100.png', 'scan 20.png', 'DSC007.jpg', 'DSC7b.jpg', 'DSC06.jpg'];
+  const sorted = [...names].sort((a, b) => (naturalKey(a) < naturalKey(b) ? -1 : naturalKey(a) > naturalKey(b) ? 1 : 0));
+  assert.deepEqual(sorted, ['Beach.JPG', 'beach.jpg', 'DSC06.jpg', 'DSC007.jpg', 'DSC7b.jpg', 'IMG_1.jpg', 'img_2.jpg', 'IMG_10.jpg', 'scan 20.png', 'scan 100.png']);
 });
 
 test('indexing stores the date taken; listPhotos sorts by it (newest first), by name, size and type, searches names, lists a subfolder; photoDates and listSubfolders', async () => {

@@ -45,6 +45,15 @@ export function underRange(dir: string): [string, string] {
 }
 
 const nameOf = (p: string) => p.slice(p.lastIndexOf(sep) + 1);
+
+/**
+ * A file name as people sort it, as a key SQLite compares byte for byte: case ignored and every
+ * run of digits padded to 20, so "IMG_2" comes before "IMG_10" (as in file managers). Leading
+ * zeros are dropped first, so "007" and "7" tie and the path decides.
+ */
+export function naturalKey(name: string): string {
+  return name.toLowerCase().replace(/\d+/g, (d) => d.replace(/^0+(?=\d)/, '').padStart(20, '0'));
+}
 const extOf = (p: string) => {
   const n = nameOf(p);
   const dot = n.lastIndexOf('.');
@@ -59,11 +68,11 @@ function orderBy(sort: PhotoSort, order: SortOrder): string {
     case 'taken':
       return `taken ${o}, id ${o}`;
     case 'name':
-      return `pw_name(path) COLLATE NOCASE ${o}, path ${o}`;
+      return `pw_natural(path) ${o}, path ${o}`;
     case 'size':
       return `size ${o}, id ${o}`;
     case 'type':
-      return `pw_ext(path) ${o}, pw_name(path) COLLATE NOCASE ${o}, path ${o}`;
+      return `pw_ext(path) ${o}, pw_natural(path) ${o}, path ${o}`;
   }
 }
 
@@ -83,6 +92,7 @@ export class PhotoList {
   ) {
     db.function('pw_name', { deterministic: true }, (p: unknown) => nameOf(String(p)));
     db.function('pw_ext', { deterministic: true }, (p: unknown) => extOf(String(p)));
+    db.function('pw_natural', { deterministic: true }, (p: unknown) => naturalKey(nameOf(String(p))));
     db.function('pw_dir', { deterministic: true }, (p: unknown) => {
       const s = String(p);
       return s.slice(0, s.lastIndexOf(sep));

@@ -446,6 +446,22 @@ test('a long library (6,000 photos over six years): the date scrubber, still vir
   await page.mouse.move(t.x + t.width / 2, t.y + t.height * 0.75);
   await page.locator('[data-testid=scrubber-bubble]').waitFor();
   await shot('08-date-scrubber');
+  // The same in the dark palette (the system's preference): headers, names and scrubber in its colours.
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.waitForTimeout(200);
+  // (No named functions inside evaluate: tsx would wrap them in a __name() the page lacks.)
+  const dark = await page.evaluate(() => ({
+    header: getComputedStyle(document.querySelector('[data-testid=date-section]')!).color,
+    caption: getComputedStyle(document.querySelector('[data-testid=caption]')!).color,
+    bg: getComputedStyle(document.body).backgroundColor,
+  }));
+  const luminance = (c: string) => {
+    const [r, g, b] = (c.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map(Number);
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  assert.ok(luminance(dark.bg) < 80 && luminance(dark.header) > 150 && luminance(dark.caption) > 120, `light text on a dark page (${JSON.stringify(dark)})`);
+  await shot('10-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
   const dom = await inDom();
   assert.ok(dom.cells < 200 && dom.headers < 40, `only what is on screen is in the DOM (${dom.cells} cells, ${dom.headers} headers)`);
 

@@ -3,8 +3,9 @@
 // confirmation adding up their bytes, then frame times while scrolling with everything selected.
 // Synthetic entries as bench/grid.ts makes them (symlinks to flowers17 photos, rows written
 // straight into a real index; the UI, server and browser are the real ones). Nothing is trashed:
-// the dialog is cancelled.
-//   npx tsx bench/experiments/select-all.ts [photos]
+// the dialog is cancelled. With --trash they are all moved to an XDG trash under the temp folder
+// (XDG_DATA_HOME), in the confirmation's calls of 1,000, and the time is taken.
+//   npx tsx bench/experiments/select-all.ts [photos] [--trash]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import { chromium } from 'playwright-core';
 import { Library } from '../../src/core/library.js';
 
 const PHOTOS = Number(process.argv[2] ?? 50_000);
+const TRASH = process.argv.includes('--trash');
 const FLOWERS = path.resolve('../shared/datasets/flowers17');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-select-'));
 const tree = path.join(tmp, 'photos');
@@ -40,7 +42,11 @@ store.transaction(() => {
 });
 await lib.close();
 
-const serve = spawn(process.execPath, ['bin/photowords.js', 'serve', '--db', db, '--port', '0', '--provider', 'cpu'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const xdg = path.join(tmp, 'xdg-data');
+const serve = spawn(process.execPath, ['bin/photowords.js', 'serve', '--db', db, '--port', '0', '--provider', 'cpu'], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+  env: { ...process.env, XDG_DATA_HOME: xdg },
+});
 const url = await new Promise<string>((resolve, reject) => {
   let out = '';
   serve.stdout!.on('data', (d) => {
@@ -97,14 +103,24 @@ try {
   await page.waitForFunction(() => document.querySelector('[data-testid=bulk-trash-dialog]')?.hasAttribute('data-bytes'), undefined, { timeout: 300_000 });
   const confirmMs = Date.now() - t1;
   const shownBytes = Number(await page.locator('[data-testid=bulk-trash-dialog]').getAttribute('data-bytes'));
-  await page.locator('[data-testid=bulk-trash-cancel]').click();
-  // Scrolling with all of them selected: every drawn cell asks whether it is selected.
-  const frames = await fling(page);
-  const t2 = Date.now();
-  await page.keyboard.press('Escape');
-  await page.waitForFunction(() => document.querySelector('[data-testid=selection-bar]')?.getAttribute('data-count') !== '50000');
-  const clearMs = Date.now() - t2;
-  console.log(JSON.stringify({ photos: PHOTOS, selectAllMs, textSelected, confirmBytesMs: confirmMs, bytesRight: shownBytes === bytes, flingNothingSelected: [before1, before2], flingWithAllSelected: frames, clearMs }, null, 1));
+  if (TRASH) {
+    const t3 = Date.now();
+    await page.locator('[data-testid=bulk-trash-confirm]').click();
+    await page.locator('[data-testid=bulk-trash-dialog]').waitFor({ state: 'detached', timeout: 1_800_000 });
+    const ms = Date.now() - t3;
+    const inTrash = fs.readdirSync(path.join(xdg, 'Trash', 'files')).length;
+    const trash = { ms, perPhotoMs: Number((ms / PHOTOS).toFixed(2)), inTrash, note: await page.locator('[data-testid=selection-note] span').first().textContent() };
+    console.log(JSON.stringify({ photos: PHOTOS, selectAllMs, confirmBytesMs: confirmMs, bytesRight: shownBytes === bytes, trash }, null, 1));
+  } else {
+    await page.locator('[data-testid=bulk-trash-cancel]').click();
+    // Scrolling with all of them selected: every drawn cell asks whether it is selected.
+    const frames = await fling(page);
+    const t2 = Date.now();
+    await page.keyboard.press('Escape');
+    await page.waitForFunction((n) => document.querySelector('[data-testid=selection-bar]')?.getAttribute('data-count') !== String(n), PHOTOS);
+    const clearMs = Date.now() - t2;
+    console.log(JSON.stringify({ photos: PHOTOS, selectAllMs, textSelected, confirmBytesMs: confirmMs, bytesRight: shownBytes === bytes, flingNothingSelected: [before1, before2], flingWithAllSelected: frames, clearMs }, null, 1));
+  }
 } finally {
   await browser.close();
   serve.kill('SIGTERM');

@@ -195,6 +195,19 @@ test('selecting: Ctrl+A takes the photos (not the text), Escape clears, click op
   assert.equal(await page.locator('[data-testid=preview]').count(), 0, 'the drag opened nothing');
   await page.keyboard.press('Escape');
   await page.locator('[data-testid=selection-bar]').waitFor({ state: 'detached' });
+
+  // The keyboard alone: Space selects the focused photo, Shift+Space adds the range to it.
+  await page.locator('[role=grid]').focus();
+  await page.keyboard.press('Home'); // the first photo gets the focus
+  await page.keyboard.press('Space');
+  assert.deepEqual((await selected()).paths, [order[0]]);
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('Shift+Space');
+  await barCount(3);
+  assert.deepEqual((await selected()).paths, order.slice(0, 3).sort());
+  await page.keyboard.press('Escape');
+  await page.locator('[data-testid=selection-bar]').waitFor({ state: 'detached' });
 });
 
 test('the bar: find similar from several photos, show in folder, export one photo and a zip', { timeout: 120_000 }, async () => {

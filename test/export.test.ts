@@ -1,6 +1,6 @@
-// Export (issue 19) on real files: the browser's zip (src/server/zip.ts) read back by the system's
-// `unzip` and Python's zipfile when present, names made unique, the 4 GB / 65,535-entry limits
-// said before a byte is sent; Electron's copy into a folder (src/main/export-photos.ts) never
+// Export (issue 19) on real files: the browser's zip (src/server/zip.ts, yazl) read back by the
+// system's `unzip` and Python's zipfile when present, names made unique, a photo that vanished or
+// changed fails the stream; Electron's copy into a folder (src/main/export-photos.ts) never
 // overwriting a file that is there.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { text } from 'node:stream/consumers';
-import { uniqueNames, zipLimits, zipStream, ZIP_MAX_ENTRIES } from '../src/server/zip.js';
+import { uniqueNames, zipStream } from '../src/server/zip.js';
 import { copyInto } from '../src/main/export-photos.js';
 
 const DATA = path.resolve('../shared/datasets');
@@ -19,12 +19,6 @@ const jpegs = (dir: string) => fs.readdirSync(dir).filter((f) => /\.jpe?g$/i.tes
 
 test('uniqueNames: repeats get " (2)", " (3)", case-insensitively, extensions kept', () => {
   assert.deepEqual(uniqueNames(['a.jpg', 'b.jpg', 'A.jpg', 'a.jpg', 'a (2).jpg', 'noext', 'noext']), ['a.jpg', 'b.jpg', 'A (2).jpg', 'a (3).jpg', 'a (2) (2).jpg', 'noext', 'noext (2)']);
-});
-
-test('zipLimits: under 4 GB and 65,535 entries, else a sentence', () => {
-  assert.equal(zipLimits([{ name: 'a.jpg', size: 5_000_000 }]), null);
-  assert.match(zipLimits([{ name: 'a.jpg', size: 3 * 2 ** 30 }, { name: 'b.jpg', size: 2 ** 30 }])!, /at most 4 GB; these photos are 4\.0 GB/);
-  assert.match(zipLimits(Array.from({ length: ZIP_MAX_ENTRIES + 1 }, (_, i) => ({ name: `${i}.jpg`, size: 1 })))!, /at most 65,535 photos/);
 });
 
 test('zipStream: real photos (and a UTF-8 name) read back byte for byte by unzip and Python', async (t) => {
@@ -37,7 +31,7 @@ test('zipStream: real photos (and a UTF-8 name) read back byte for byte by unzip
   const zip = path.join(dir, 'out.zip');
   await new Promise<void>((resolve, reject) => zipStream(sources).pipe(fs.createWriteStream(zip)).on('finish', resolve).on('error', reject));
   const overhead = fs.statSync(zip).size - sources.reduce((n, s) => n + s.size, 0);
-  assert.ok(overhead < 400, `stored: only headers added (${overhead} bytes)`);
+  assert.ok(overhead < 600, `stored: only headers added (${overhead} bytes)`);
 
   const unzip = spawnSync('unzip', ['-t', zip], { encoding: 'utf8' });
   if (unzip.error) t.diagnostic('no unzip here');
@@ -62,6 +56,12 @@ print(json.dumps([[i.filename, hashlib.sha256(z.read(i)).hexdigest(), list(i.dat
 test('zipStream: a photo gone before it is read fails the stream (never a zip quietly short of it)', async () => {
   const stream = zipStream([{ file: '/nonexistent/photo.jpg', name: 'photo.jpg', size: 1, mtimeMs: Date.now() }]);
   await assert.rejects(text(stream), /ENOENT/);
+});
+
+test('zipStream: a photo whose size changed since it was checked fails the stream', async () => {
+  const [file] = jpegs(path.join(DATA, 'caltech101', 'watch'));
+  const stream = zipStream([{ file, name: 'watch.jpg', size: fs.statSync(file).size + 10, mtimeMs: Date.now() }]);
+  await assert.rejects(text(stream), /unexpected number of bytes/);
 });
 
 test('copyInto: names kept, " (2)" where one is taken, nothing overwritten, times kept', async (t) => {

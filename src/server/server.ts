@@ -20,7 +20,7 @@ import fastifyStatic from '@fastify/static';
 import { HTTP, REPORT_FORMATS, type ApiErrorShape, type BackendEvent, type ExportTicket, type ReportFormat, type SimilarityName } from '../shared/api.js';
 import { checkCall } from '../shared/ipc.js';
 import { ApiError, checkPathList, type Library } from '../core/library.js';
-import { uniqueNames, zipLimits, zipStream, type ZipSource } from './zip.js';
+import { uniqueNames, zipStream, type ZipSource } from './zip.js';
 import { AuthStore } from '../core/auth-store.js';
 import { REPORT_CSP } from '../core/duplicates-report.js';
 import { RootPolicy } from '../core/roots.js';
@@ -393,8 +393,6 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       sources.push({ file, name: path.basename(file), size: st.size, mtimeMs: st.mtimeMs });
     }
     uniqueNames(sources.map((s) => s.name)).forEach((n, i) => (sources[i].name = n));
-    const why = sources.length > 1 ? zipLimits(sources) : null;
-    if (why) throw new HttpError(400, why);
     const now = Date.now();
     for (const [k, t] of exportsWaiting) if (t.expires < now) exportsWaiting.delete(k);
     if (exportsWaiting.size >= EXPORTS_WAITING) throw new HttpError(429, 'Too many downloads are waiting to start; try again in a minute.', 'rate-limited');

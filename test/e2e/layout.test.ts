@@ -215,13 +215,19 @@ test('indexing, on a 360-px phone: the sidebar and the header say the same count
   }
   await page.keyboard.press('Escape');
   await page.locator('[data-testid=folder]').first().waitFor({ state: 'hidden' });
-  await page.locator('[data-testid=index-figures]').waitFor({ timeout: 60_000 });
-  await shot('360x740-light-indexing');
+  // On an idle machine 32 photos may be read before the drawer has closed: the progress figures
+  // are shot when they are seen, and the counts are sampled either way.
+  const seen = await page
+    .locator('[data-testid=index-figures]')
+    .waitFor({ timeout: 15_000 })
+    .then(() => true)
+    .catch(() => false);
+  if (seen) await shot('360x740-light-indexing');
   await libraryIndexed(page, N_FLOWERS + N_OTHER);
   await page.waitForTimeout(2500);
   const samples = await page.evaluate(() => (window as unknown as { samples: [number, number | null, number][] }).samples);
   const both = samples.filter(([s, h]) => h !== null && s > 0);
-  // A disagreement lasts only while the grid fetches the page the same library event asked for.
+  // Both are drawn from the same folder counts (LibraryView's shownCount), so no sample may differ.
   let longest = 0;
   let since: number | null = null;
   for (const [s, h, t] of both) {
@@ -240,7 +246,7 @@ test('indexing, on a 360-px phone: the sidebar and the header say the same count
   assert.equal(since, null, 'they agree at the end');
   assert.equal(last[0], N_FLOWERS + N_OTHER);
   assert.equal(last[1], N_FLOWERS + N_OTHER);
-  assert.ok(longest < 1500, `the sidebar and header disagree at most for a moment (${Math.round(longest)} ms)`);
+  assert.equal(differ, 0, `the sidebar and header never disagree (${differ} samples did, for up to ${Math.round(longest)} ms)`);
   const overflow = await page.evaluate(() => (window as unknown as { statusOverflow: string[] }).statusOverflow);
   assert.deepEqual([...new Set(overflow)], [], 'the status bar fits 360 px while indexing');
 });

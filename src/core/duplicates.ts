@@ -47,7 +47,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import exifr from 'exifr';
 import { decodeForModel, readImageFile } from './decode.js';
-import { LOCAL_FINE_SIDE, greyOfPixels, localLook, place, sampleWindow, turnGrey, turnLook, twoShots, type LocalLook } from './duplicates-local.js';
+import { LOCAL_FINE_SIDE, greyOfPixels, localLook, place, sampleWindow, summed, turnGrey, turnLook, twoShots, type LocalLook } from './duplicates-local.js';
 import { isRaw } from './formats.js';
 import { photoSource } from './source.js';
 import { HashIndex } from './hashindex.js';
@@ -488,16 +488,7 @@ export interface Window {
 }
 
 export function greyTable(grey: Float32Array, width: number, height: number): GreyTable {
-  const W = width + 1;
-  const sat = new Float64Array(W * (height + 1));
-  for (let y = 0; y < height; y++) {
-    let row = 0;
-    for (let x = 0; x < width; x++) {
-      row += grey[y * width + x];
-      sat[(y + 1) * W + x + 1] = sat[y * W + x + 1] + row;
-    }
-  }
-  return { width, height, sat };
+  return { width, height, sat: summed(grey, width, height) };
 }
 
 // DCT basis for the hash of a window: WCOS[u][x] = cos((2x + 1) u pi / 64), u = 1..8 (phash.ts's).

@@ -59,8 +59,15 @@ test('HEIC and RAW files: indexed, their thumbnails in the grid and their large 
     ['nikon-d70s-stripped.nef', 'camera-04-nef-preview', 'portrait'],
   ] as const) {
     const cell = page.locator(`[data-testid=photo][data-path="${path.join(photos, name)}"]`);
-    // The grid's thumbnail is a JPEG of the picture, turned as displayed.
-    const thumb = await cell.locator('img').evaluate((i) => ({ w: (i as HTMLImageElement).naturalWidth, h: (i as HTMLImageElement).naturalHeight }));
+    // The grid's thumbnail is a JPEG of the picture, turned as displayed. In date order the cell
+    // may lie below the fold, where its image waits to be scrolled to, and the grid may draw it
+    // again after a library event: it is brought into view and asked until its image has loaded.
+    await cell.scrollIntoViewIfNeeded();
+    let thumb = { w: 0, h: 0 };
+    for (const t0 = Date.now(); Date.now() - t0 < 30_000; await page.waitForTimeout(100)) {
+      thumb = await cell.locator('img').evaluate((i) => ({ w: (i as HTMLImageElement).naturalWidth, h: (i as HTMLImageElement).naturalHeight }));
+      if (thumb.w > 0) break;
+    }
     assert.ok(thumb.w > 0 && (want === 'portrait' ? thumb.h > thumb.w : thumb.w > thumb.h), `${name} thumbnail ${thumb.w} x ${thumb.h} is ${want}`);
     await cell.click();
     await page.locator('[data-testid=preview]').waitFor();

@@ -271,6 +271,8 @@ test('duplicates review: one confirmation for all groups, the keyboard flow, not
   await page.keyboard.press('n');
   await groupOf(rose).waitFor({ state: 'detached' });
   assert.match((await page.locator('[data-testid=duplicates-notice]').textContent()) ?? '', /marked as not duplicates/);
+  // The view moves focus on the tick after the group leaves the list: wait for that tick, not longer.
+  await page.waitForFunction(() => document.activeElement?.closest('[data-testid=duplicate-group]') != null, null, { timeout: 5000 }).catch(() => undefined);
   assert.ok((await focusedKey()) !== null, 'the keyboard stays on the groups');
   await page.locator('[data-testid=decisions-toggle]').click();
   const notDup = page.locator('[data-testid=decision][data-kind=not-duplicates]');

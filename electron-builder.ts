@@ -1,5 +1,5 @@
 // The packaged desktop app: `npm run dist` (electron-vite's build of out/, then electron-builder,
-// which reads this file). test/electron-hardening.test.ts loads it through electron-builder's own
+// which reads this file). test/integration/electron-hardening.test.ts loads it through electron-builder's own
 // reader and schema, and checks the fuses and the paths main relies on.
 import fs from 'node:fs';
 import path from 'node:path';

@@ -15,13 +15,13 @@ export default defineConfig({
           index: resolve(__dirname, 'src/main/index.ts'),
           // The utility process that hosts the engine (utilityProcess.fork of out/main/indexer-process.js).
           'indexer-process': resolve(__dirname, 'src/main/indexer-process.ts'),
-          // The model's worker-thread entry, started by src/core/model/tokenizer-worker.ts: its own
+          // The model's worker-thread entry, started by src/core/analysis/model/tokenizer-worker.ts: its own
           // file so `new Worker(out/main/tokenizer-thread.js)` finds it (indexer-process says where).
-          'tokenizer-thread': resolve(__dirname, 'src/core/model/tokenizer-thread.ts'),
-          // The thread that rebuilds the query index off the main thread (src/core/liveindex.ts).
-          'impact-thread': resolve(__dirname, 'src/core/impact-thread.ts'),
-          // The HEIF decoder's thread (src/core/heic-worker.ts), likewise.
-          'heic-thread': resolve(__dirname, 'src/core/heic-thread.ts'),
+          'tokenizer-thread': resolve(__dirname, 'src/core/analysis/model/tokenizer-thread.ts'),
+          // The thread that rebuilds the query index off the main thread (src/core/search/live-index.ts).
+          'impact-thread': resolve(__dirname, 'src/core/search/impact-thread.ts'),
+          // The HEIF decoder's thread (src/core/analysis/decode/heic-worker.ts), likewise.
+          'heic-thread': resolve(__dirname, 'src/core/analysis/decode/heic-thread.ts'),
         },
       },
     },

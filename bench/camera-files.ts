@@ -10,7 +10,7 @@ import path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
-import { mulberry32 } from '../src/core/random.js';
+import { mulberry32 } from '../src/core/common/random.js';
 import { tiffWithPreview } from '../test/fixtures/rawfile.js';
 
 /** Bump whenever what is written changes, so an old cache is not measured as the new set. */

@@ -8,8 +8,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { discoverDataset } from '../src/core/evalsuite.js';
-import { DEFAULT_SETTINGS } from '../src/core/settings.js';
+import { discoverDataset } from '../src/core/eval/suite.js';
+import { DEFAULT_SETTINGS } from '../src/core/common/settings.js';
 import { indexSpeed, type IndexSpeed } from './indexspeed.js';
 import { cameraSet, CAMERA_FORMATS, type CameraFormat } from './camera-files.js';
 

@@ -3,10 +3,10 @@
 // been filled by `photowords eval ../shared/datasets` once (about 12 minutes on 2 cores).
 import fs from 'node:fs';
 import path from 'node:path';
-import { discoverDataset, defaultEvalCache } from '../src/core/evalsuite.js';
-import { DEFAULT_SETTINGS, kgramSettings, mergeSettings, storedSettings, type EngineSettings } from '../src/core/settings.js';
-import { bagFromGrid } from '../src/core/kgrams.js';
-import { IndexStore } from '../src/core/store.js';
+import { discoverDataset, defaultEvalCache } from '../src/core/eval/suite.js';
+import { DEFAULT_SETTINGS, kgramSettings, mergeSettings, storedSettings, type EngineSettings } from '../src/core/common/settings.js';
+import { bagFromGrid } from '../src/core/analysis/kgrams.js';
+import { IndexStore } from '../src/core/index/store.js';
 import type { ExportDoc } from '../src/core/opensearch/export.js';
 
 export const DATASETS = path.resolve('../shared/datasets');

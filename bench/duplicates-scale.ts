@@ -15,12 +15,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadDevSet } from './devset.js';
 import { mix } from './synthetic.js';
-import { decodeForModel, readImageFile } from '../src/core/decode.js';
-import { findDuplicates } from '../src/core/duplicates.js';
-import { hashOf, lowFrequencyDct, type Hash64 } from '../src/core/phash.js';
-import { mulberry32 } from '../src/core/random.js';
-import { IndexStore } from '../src/core/store.js';
-import type { Bag } from '../src/core/types.js';
+import { decodeForModel, readImageFile } from '../src/core/analysis/decode/decode.js';
+import { findDuplicates } from '../src/core/duplicates/find.js';
+import { hashOf, lowFrequencyDct, type Hash64 } from '../src/core/analysis/phash.js';
+import { mulberry32 } from '../src/core/common/random.js';
+import { IndexStore } from '../src/core/index/store.js';
+import type { Bag } from '../src/core/common/types.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {

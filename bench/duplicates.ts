@@ -21,9 +21,9 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { createRequire } from 'node:module';
-import { Engine } from '../src/core/engine.js';
-import { DEFAULT_SENSITIVITY, fillMissingPhashes, findDuplicates } from '../src/core/duplicates.js';
-import { mulberry32 } from '../src/core/random.js';
+import { Engine } from '../src/core/library/engine.js';
+import { DEFAULT_SENSITIVITY, fillMissingPhashes, findDuplicates } from '../src/core/duplicates/find.js';
+import { mulberry32 } from '../src/core/common/random.js';
 import { generatedSet } from './generated-set.js';
 
 // A CommonJS module whose types declare an ES default export: loaded as what it is.

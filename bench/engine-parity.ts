@@ -14,8 +14,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ImpactIndex } from '../src/core/impactindex.js';
-import { evaluateRanking } from '../src/core/evaluate.js';
+import { ImpactIndex } from '../src/core/search/impact-index.js';
+import { evaluateRanking } from '../src/core/eval/map.js';
 import { exportForEngine, type EngineRepresentation } from '../src/core/opensearch/export.js';
 import { engineQuery, engineTextQuery, DEFAULT_MAX_CLAUSES, DEFAULT_FIRST_STAGE_WORDS } from '../src/core/opensearch/query.js';
 import { CorpusStats, documentWeights, queryWeights } from '../src/core/opensearch/weights.js';

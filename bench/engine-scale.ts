@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
-import { mulberry32 } from '../src/core/random.js';
+import { mulberry32 } from '../src/core/common/random.js';
 import { CorpusStats, documentWeights } from '../src/core/opensearch/weights.js';
 import { engineQuery, DEFAULT_RESCORE_WINDOW } from '../src/core/opensearch/query.js';
 import { harness, harnessProcess } from '../test/lucene/lucene.js';

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { chromium } from 'playwright-core';
-import { Library } from '../src/core/library.js';
+import { Library } from '../src/core/library/library.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: number) => {

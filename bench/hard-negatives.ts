@@ -30,10 +30,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { Engine } from '../src/core/engine.js';
-import { findDuplicates } from '../src/core/duplicates.js';
-import { hamming, hashOf } from '../src/core/phash.js';
-import { mulberry32 } from '../src/core/random.js';
+import { Engine } from '../src/core/library/engine.js';
+import { findDuplicates } from '../src/core/duplicates/find.js';
+import { hamming, hashOf } from '../src/core/analysis/phash.js';
+import { mulberry32 } from '../src/core/common/random.js';
 import { generatedSet } from './generated-set.js';
 
 const args = process.argv.slice(2);

@@ -2,11 +2,11 @@
 // (camera-size files).
 import fs from 'node:fs';
 import path from 'node:path';
-import { Engine } from '../src/core/engine.js';
-import type { EngineSettings } from '../src/core/settings.js';
-import { loadForModel, type DecodedImage } from '../src/core/decode.js';
-import { Tokenizer } from '../src/core/model/tokenizer.js';
-import { loadCodebook } from '../src/core/model/codebook.js';
+import { Engine } from '../src/core/library/engine.js';
+import type { EngineSettings } from '../src/core/common/settings.js';
+import { loadForModel, type DecodedImage } from '../src/core/analysis/decode/decode.js';
+import { Tokenizer } from '../src/core/analysis/model/tokenizer.js';
+import { loadCodebook } from '../src/core/analysis/model/codebook.js';
 
 export function percentile(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);

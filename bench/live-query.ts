@@ -1,6 +1,6 @@
 // Query latency right after the library changes, at 50,000 photos: the old path (any change
 // drops the ImpactIndex, the next query rebuilds it on the main thread) against the live index
-// (snapshot + exactly scored delta, rebuilt in a worker thread; src/core/liveindex.ts).
+// (snapshot + exactly scored delta, rebuilt in a worker thread; src/core/search/live-index.ts).
 // The photos are real bags from an indexed library (e.g. flowers17, `photowords index`), copied
 // under synthetic paths until the index holds --photos of them.
 //   node --import tsx bench/live-query.ts --db INDEXED.db [--photos 50000] [--after-only]
@@ -8,10 +8,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { IndexStore } from '../src/core/store.js';
-import { ImpactIndex } from '../src/core/impactindex.js';
-import { LiveIndex } from '../src/core/liveindex.js';
-import type { Bag } from '../src/core/types.js';
+import { IndexStore } from '../src/core/index/store.js';
+import { ImpactIndex } from '../src/core/search/impact-index.js';
+import { LiveIndex } from '../src/core/search/live-index.js';
+import type { Bag } from '../src/core/common/types.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string) => {

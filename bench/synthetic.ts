@@ -1,6 +1,6 @@
 // Synthetic bags for the scale benchmarks (bench.ts, engine-scale.ts): made from real bags so
 // that their terms, counts and document frequencies follow the real distribution.
-import type { Bag } from '../src/core/types.js';
+import type { Bag } from '../src/core/common/types.js';
 
 // Synthetic bags follow the real term and df distribution: each is a random half of one real
 // bag's terms joined with a random half of another's (counts kept), never uniform noise.

@@ -1,17 +1,17 @@
 // Experiment behind docs/EVAL.md "Beyond the bag": co-occurrence pairs (offsets, coarse sizes), two-block
 // fusion weights and soft-bag rounding, at the bag level from the eval caches. WHAT=base,blocks,pairs,pairsfull,softround.
 import path from 'node:path';
-import { IndexStore } from '../../src/core/store.js';
-import { discoverDataset, defaultEvalCache } from '../../src/core/evalsuite.js';
-import { DEFAULT_SETTINGS } from '../../src/core/settings.js';
-import { bagFromGrid } from '../../src/core/kgrams.js';
-import { buildInvertedIndex } from '../../src/core/invindex.js';
-import { createBagScorer } from '../../src/core/scorers.js';
-import { ImpactIndex } from '../../src/core/impactindex.js';
-import { evaluateRanking } from '../../src/core/evaluate.js';
-import { loadCodebook, codebookName } from '../../src/core/model/codebook.js';
-import { coarseCodeMap } from '../../src/core/model/coarse.js';
-import type { Bag, TokenGrid } from '../../src/core/types.js';
+import { IndexStore } from '../../src/core/index/store.js';
+import { discoverDataset, defaultEvalCache } from '../../src/core/eval/suite.js';
+import { DEFAULT_SETTINGS } from '../../src/core/common/settings.js';
+import { bagFromGrid } from '../../src/core/analysis/kgrams.js';
+import { buildInvertedIndex } from '../../src/core/search/inverted-index.js';
+import { createBagScorer } from '../../src/core/search/scorers/by-name.js';
+import { ImpactIndex } from '../../src/core/search/impact-index.js';
+import { evaluateRanking } from '../../src/core/eval/map.js';
+import { loadCodebook, codebookName } from '../../src/core/analysis/model/codebook.js';
+import { coarseCodeMap } from '../../src/core/analysis/model/coarse.js';
+import type { Bag, TokenGrid } from '../../src/core/common/types.js';
 
 const DATASETS = path.resolve('/work/shared/datasets');
 const items = discoverDataset(DATASETS);

@@ -4,8 +4,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Engine } from '../../src/core/engine.js';
-import { discoverDataset } from '../../src/core/evalsuite.js';
+import { Engine } from '../../src/core/library/engine.js';
+import { discoverDataset } from '../../src/core/eval/suite.js';
 const all = discoverDataset(path.resolve('../shared/datasets')).map((x) => x.path);
 const files = Array.from({ length: 600 }, (_, i) => all[Math.floor((i * all.length) / 600)]);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-prof-'));

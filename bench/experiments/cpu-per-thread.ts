@@ -5,9 +5,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Engine } from '../../src/core/engine.js';
-import { discoverDataset } from '../../src/core/evalsuite.js';
-import { loadForModel, type DecodedImage } from '../../src/core/decode.js';
+import { Engine } from '../../src/core/library/engine.js';
+import { discoverDataset } from '../../src/core/eval/suite.js';
+import { loadForModel, type DecodedImage } from '../../src/core/analysis/decode/decode.js';
 const N = Number(process.env.N ?? 600);
 const all = discoverDataset(path.resolve('../shared/datasets')).map((x) => x.path);
 const files = Array.from({ length: N }, (_, i) => all[Math.floor((i * all.length) / N)]);

@@ -3,8 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { discoverDataset } from '../../src/core/evalsuite.js';
-import { targetShape } from '../../src/core/decode.js';
+import { discoverDataset } from '../../src/core/eval/suite.js';
+import { targetShape } from '../../src/core/analysis/decode/decode.js';
 
 sharp.concurrency(1);
 const all = discoverDataset(path.resolve('../shared/datasets')).map((x) => x.path);

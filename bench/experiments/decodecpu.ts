@@ -1,7 +1,7 @@
 // CPU cost of reading + decoding one photo for the model, per stage.
 import sharp from 'sharp';
-import { discoverDataset } from '../../src/core/evalsuite.js';
-import { readImageFile, decodeForModel } from '../../src/core/decode.js';
+import { discoverDataset } from '../../src/core/eval/suite.js';
+import { readImageFile, decodeForModel } from '../../src/core/analysis/decode/decode.js';
 const all = discoverDataset('/work/shared/datasets').map((x) => x.path);
 const files = Array.from({ length: 200 }, (_, i) => all[Math.floor((i * all.length) / 200)]);
 if (process.env.THREADS) sharp.concurrency(Number(process.env.THREADS));

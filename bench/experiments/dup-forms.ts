@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { decodeForModel } from '../../src/core/decode.js';
-import { greyOfPixels, localChange, localLook, LOCAL, LOCAL_FINE, twoShots, type LocalLook } from '../../src/core/duplicates-local.js';
+import { decodeForModel } from '../../src/core/analysis/decode/decode.js';
+import { greyOfPixels, localChange, localLook, LOCAL, LOCAL_FINE, twoShots, type LocalLook } from '../../src/core/duplicates/local.js';
 
 const dir = path.join(os.tmpdir(), 'photowords-bench-hard-negatives', 'photos');
 const files = fs.readdirSync(dir).filter((f) => f.startsWith('form_')).sort();

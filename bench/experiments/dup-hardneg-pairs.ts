@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Engine } from '../../src/core/engine.js';
-import { findDuplicates } from '../../src/core/duplicates.js';
+import { Engine } from '../../src/core/library/engine.js';
+import { findDuplicates } from '../../src/core/duplicates/find.js';
 
 const args = process.argv.slice(2);
 const wi = args.indexOf('--work');

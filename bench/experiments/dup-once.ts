@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Engine } from '../../src/core/engine.js';
-import { findDuplicates } from '../../src/core/duplicates.js';
+import { Engine } from '../../src/core/library/engine.js';
+import { findDuplicates } from '../../src/core/duplicates/find.js';
 
 const WORK = path.join(os.homedir(), '.cache', 'photowords', 'bench-duplicates');
 const { photos } = JSON.parse(fs.readFileSync(path.join(WORK, 'manifest.json'), 'utf8')) as { photos: { file: string; family: number | null; kind: string; source: string }[] };

@@ -3,10 +3,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { decodeForModel } from '../../src/core/decode.js';
-import { Engine } from '../../src/core/engine.js';
-import { lowFrequencyDct, hashOf, hamming } from '../../src/core/phash.js';
-import { exactCosine } from '../../src/core/duplicates.js';
+import { decodeForModel } from '../../src/core/analysis/decode/decode.js';
+import { Engine } from '../../src/core/library/engine.js';
+import { lowFrequencyDct, hashOf, hamming } from '../../src/core/analysis/phash.js';
+import { exactCosine } from '../../src/core/duplicates/find.js';
 const WORK = path.join(os.homedir(), '.cache', 'photowords', 'bench-duplicates');
 const { photos } = JSON.parse(fs.readFileSync(path.join(WORK, 'manifest.json'), 'utf8')) as { photos: { file: string; family: number | null; kind: string; cls: string }[] };
 const engine = await Engine.open(path.join(WORK, 'index.db'), { provider: 'cpu' });

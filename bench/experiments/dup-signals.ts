@@ -5,9 +5,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Engine } from '../../src/core/engine.js';
-import { loadCodebook } from '../../src/core/model/codebook.js';
-import type { TokenGrid } from '../../src/core/types.js';
+import { Engine } from '../../src/core/library/engine.js';
+import { loadCodebook } from '../../src/core/analysis/model/codebook.js';
+import type { TokenGrid } from '../../src/core/common/types.js';
 
 const WORK = path.join(os.homedir(), '.cache', 'photowords', 'bench-duplicates');
 const { photos } = JSON.parse(fs.readFileSync(path.join(WORK, 'manifest.json'), 'utf8')) as { photos: { file: string; family: number | null; kind: string; cls: string }[] };

@@ -7,10 +7,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { decodeForModel } from '../../src/core/decode.js';
-import { greyTable, nearestWindow } from '../../src/core/duplicates.js';
-import { place, sampleWindow, greyOfPixels, greyWindow, localChange, localLook, LOCAL, LOCAL_FINE, turnGrey, twoShots } from '../../src/core/duplicates-local.js';
-import { dihedralHashes, hamming, hashOf, lowFrequencyDct, TRANSFORMS } from '../../src/core/phash.js';
+import { decodeForModel } from '../../src/core/analysis/decode/decode.js';
+import { greyTable, nearestWindow } from '../../src/core/duplicates/find.js';
+import { place, sampleWindow, greyOfPixels, greyWindow, localChange, localLook, LOCAL, LOCAL_FINE, turnGrey, twoShots } from '../../src/core/duplicates/local.js';
+import { dihedralHashes, hamming, hashOf, lowFrequencyDct, TRANSFORMS } from '../../src/core/analysis/phash.js';
 import sharp from 'sharp';
 
 interface Look { grey: Float32Array; w: number; h: number; W: number; H: number; coeffs: Float32Array }

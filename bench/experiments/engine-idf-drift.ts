@@ -3,10 +3,10 @@
 // only part of it (as if the library had grown by 1/share - 1 since the export) and ranked by the
 // exact cosine of those weights; compared with weights from the full statistics: top-10 overlap
 // and mAP. `node --import tsx bench/experiments/engine-idf-drift.ts`
-import { evaluateRanking } from '../../src/core/evaluate.js';
-import { mulberry32 } from '../../src/core/random.js';
+import { evaluateRanking } from '../../src/core/eval/map.js';
+import { mulberry32 } from '../../src/core/common/random.js';
 import { CorpusStats, documentWeights, queryWeights, type WeightedWords } from '../../src/core/opensearch/weights.js';
-import { topK } from '../../src/core/scoring.js';
+import { topK } from '../../src/core/search/scorers/scorer.js';
 import { loadDevSet } from '../devset.js';
 
 const dev = loadDevSet();

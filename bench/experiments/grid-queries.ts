@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Library } from '../../src/core/library.js';
+import { Library } from '../../src/core/library/library.js';
 
 const args = process.argv.slice(2);
 const i = args.indexOf('--photos');

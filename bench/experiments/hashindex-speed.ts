@@ -1,7 +1,7 @@
 // How long the multi-index hash lookup takes at 100,000 hashes (uniform random: the probe cost,
 // not the candidates, which depend on the real distribution).
-import { HashIndex } from '../../src/core/hashindex.js';
-import { mulberry32 } from '../../src/core/random.js';
+import { HashIndex } from '../../src/core/duplicates/hash-index.js';
+import { mulberry32 } from '../../src/core/common/random.js';
 const rand = mulberry32(1);
 const u32 = () => Math.floor(rand() * 2 ** 32) >>> 0;
 for (const n of [10000, 100000]) {

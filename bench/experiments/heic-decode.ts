@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { decodeHeif } from '../../src/core/heic.js';
+import { decodeHeif } from '../../src/core/analysis/decode/heic.js';
 
 const file = process.argv[2] ?? 'test/fixtures/camera-samples/apple-iphone-xr-orientation6-grid.heic';
 const bytes = fs.readFileSync(file);

@@ -1,12 +1,12 @@
 // Experiment: ImpactIndex mAP and latency on the real dev set, collapsed k-grams.
 import path from 'node:path';
-import { IndexStore } from '../../src/core/store.js';
-import { discoverDataset, defaultEvalCache } from '../../src/core/evalsuite.js';
-import { DEFAULT_SETTINGS } from '../../src/core/settings.js';
-import { bagFromGrid } from '../../src/core/kgrams.js';
-import { ImpactIndex } from '../../src/core/impactindex.js';
-import { evaluateRanking } from '../../src/core/evaluate.js';
-import type { TokenGrid } from '../../src/core/types.js';
+import { IndexStore } from '../../src/core/index/store.js';
+import { discoverDataset, defaultEvalCache } from '../../src/core/eval/suite.js';
+import { DEFAULT_SETTINGS } from '../../src/core/common/settings.js';
+import { bagFromGrid } from '../../src/core/analysis/kgrams.js';
+import { ImpactIndex } from '../../src/core/search/impact-index.js';
+import { evaluateRanking } from '../../src/core/eval/map.js';
+import type { TokenGrid } from '../../src/core/common/types.js';
 
 const DATASETS = path.resolve('../shared/datasets');
 const s = { ...DEFAULT_SETTINGS, resolution: Number(process.env.RES ?? 299), codes: Number(process.env.CODES ?? 1024) };

@@ -9,10 +9,10 @@ import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import sharp from 'sharp';
 import jpegTurbo from '@julusian/jpeg-turbo';
-import { discoverDataset } from '../../src/core/evalsuite.js';
-import { decodeForModel, targetShape } from '../../src/core/decode.js';
-import { jpegHeaderSize } from '../../src/core/imageheader.js';
-import { resizeRgb } from '../../src/core/resample.js';
+import { discoverDataset } from '../../src/core/eval/suite.js';
+import { decodeForModel, targetShape } from '../../src/core/analysis/decode/decode.js';
+import { jpegHeaderSize } from '../../src/core/analysis/decode/jpeg-header.js';
+import { resizeRgb } from '../../src/core/analysis/decode/resample.js';
 import { cameraSet, type CameraFormat } from '../camera-files.js';
 
 const N = Number(process.env.N ?? 12);

@@ -8,12 +8,12 @@
 // every flowers17 photo). Scores are the app's default (TF-IDF cosine, default k-grams).
 import Database from 'better-sqlite3';
 import path from 'node:path';
-import { IndexStore } from '../../src/core/store.js';
-import { bagFromGrid } from '../../src/core/kgrams.js';
-import { buildInvertedIndex } from '../../src/core/invindex.js';
-import { createBagScorer } from '../../src/core/scorers.js';
-import { DEFAULT_SETTINGS, kgramSettings } from '../../src/core/settings.js';
-import type { Bag } from '../../src/core/types.js';
+import { IndexStore } from '../../src/core/index/store.js';
+import { bagFromGrid } from '../../src/core/analysis/kgrams.js';
+import { buildInvertedIndex } from '../../src/core/search/inverted-index.js';
+import { createBagScorer } from '../../src/core/search/scorers/by-name.js';
+import { DEFAULT_SETTINGS, kgramSettings } from '../../src/core/common/settings.js';
+import type { Bag } from '../../src/core/common/types.js';
 
 const file = process.argv[2] ?? '/tmp/e-nc.db';
 const meta = new Database(file, { readonly: true });

@@ -1,7 +1,7 @@
 // Precision at 10 of "Find similar" on flowers17 alone (the e2e test's library), for one photo of
 // every class at a few picks. Run after indexing flowers17 into /tmp/fl.db:
 //   photowords index ../shared/datasets/flowers17 --db /tmp/fl.db && npx tsx bench/experiments/p-at-10.ts
-import { Engine } from '../../src/core/engine.js';
+import { Engine } from '../../src/core/library/engine.js';
 import path from 'node:path';
 const e = await Engine.open('/tmp/fl.db', { provider: 'cpu' });
 const imgs = e.store.listImages().filter((r) => r.status === 'indexed').sort((a, b) => (a.path < b.path ? -1 : 1));

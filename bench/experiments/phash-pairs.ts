@@ -2,8 +2,8 @@
 // lie within d bits, plain and after a flip or quarter turn, and the closest pairs to look at.
 //   npx tsx bench/experiments/phash-pairs.ts
 import { loadDevSet } from '../devset.js';
-import { decodeForModel, readImageFile } from '../../src/core/decode.js';
-import { hashOf, hamming, lowFrequencyDct, dihedralHashes } from '../../src/core/phash.js';
+import { decodeForModel, readImageFile } from '../../src/core/analysis/decode/decode.js';
+import { hashOf, hamming, lowFrequencyDct, dihedralHashes } from '../../src/core/analysis/phash.js';
 const dev = loadDevSet();
 const hs = [];
 const ts = [];

@@ -1,4 +1,4 @@
-// What the preview's info panel costs a photo (photoInfo, src/core/photoinfo.ts), read from the
+// What the preview's info panel costs a photo (photoInfo, src/core/browse/photoinfo.ts), read from the
 // file on each call: wall time per call by kind of file, each file read 20 times after one
 // unmeasured read (exiftool's perl process starts on the first RAW). Kinds: flowers17 JPEGs
 // (no EXIF), a 12 MP JPEG with a phone's EXIF made here, the camera samples' HEIC (exifr), CR3
@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { readPhotoInfo } from '../../src/core/photoinfo.js';
-import { closeRawReader } from '../../src/core/raw.js';
+import { readPhotoInfo } from '../../src/core/browse/photoinfo.js';
+import { closeRawReader } from '../../src/core/analysis/decode/raw.js';
 
 const SAMPLES = path.resolve('test/fixtures/camera-samples');
 const FLOWERS = path.resolve('../shared/datasets/flowers17/c01');

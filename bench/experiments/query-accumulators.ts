@@ -3,12 +3,12 @@
 // must exist), then the index's own stage 1 for comparison.
 //   N=1000000 node --max-old-space-size=16000 --import tsx bench/experiments/query-accumulators.ts
 import path from 'node:path';
-import { Engine } from '../../src/core/engine.js';
-import { defaultEvalCache } from '../../src/core/evalsuite.js';
-import { DEFAULT_SETTINGS, kgramSettings, mergeSettings } from '../../src/core/settings.js';
-import { bagFromGrid } from '../../src/core/kgrams.js';
-import { ImpactIndex } from '../../src/core/impactindex.js';
-import { mulberry32 } from '../../src/core/random.js';
+import { Engine } from '../../src/core/library/engine.js';
+import { defaultEvalCache } from '../../src/core/eval/suite.js';
+import { DEFAULT_SETTINGS, kgramSettings, mergeSettings } from '../../src/core/common/settings.js';
+import { bagFromGrid } from '../../src/core/analysis/kgrams.js';
+import { ImpactIndex } from '../../src/core/search/impact-index.js';
+import { mulberry32 } from '../../src/core/common/random.js';
 import { mix } from '../synthetic.js';
 
 const N = Number(process.env.N ?? 100000);

@@ -1,15 +1,15 @@
 // Experiment: collapsed terms, df-pruned first stage, exact rerank, on the real dev set.
 import path from 'node:path';
-import { IndexStore } from '../../src/core/store.js';
-import { discoverDataset, defaultEvalCache } from '../../src/core/evalsuite.js';
-import { DEFAULT_SETTINGS, fingerprint } from '../../src/core/settings.js';
-import { bagFromGrid } from '../../src/core/kgrams.js';
-import { buildInvertedIndex } from '../../src/core/invindex.js';
-import { TfidfScorer } from '../../src/core/tfidf.js';
-import { DenseIndex } from '../../src/core/dense.js';
-import { evaluateRanking } from '../../src/core/evaluate.js';
-import { topK } from '../../src/core/scoring.js';
-import type { Bag, TokenGrid } from '../../src/core/types.js';
+import { IndexStore } from '../../src/core/index/store.js';
+import { discoverDataset, defaultEvalCache } from '../../src/core/eval/suite.js';
+import { DEFAULT_SETTINGS, fingerprint } from '../../src/core/common/settings.js';
+import { bagFromGrid } from '../../src/core/analysis/kgrams.js';
+import { buildInvertedIndex } from '../../src/core/search/inverted-index.js';
+import { TfidfScorer } from '../../src/core/search/scorers/tfidf.js';
+import { DenseIndex } from '../../src/core/search/scorers/dense.js';
+import { evaluateRanking } from '../../src/core/eval/map.js';
+import { topK } from '../../src/core/search/scorers/scorer.js';
+import type { Bag, TokenGrid } from '../../src/core/common/types.js';
 
 const DATASETS = path.resolve('../shared/datasets');
 const s = { ...DEFAULT_SETTINGS, resolution: Number(process.env.RES ?? 299) };

@@ -2,12 +2,12 @@
 // (real dev-set bags mixed; the eval cache must exist: run `photowords eval ../shared/datasets`).
 //   N=100000 BUDGETS=0.1,0.05 node --import tsx bench/experiments/query-stages.ts
 import path from 'node:path';
-import { Engine } from '../../src/core/engine.js';
-import { defaultEvalCache } from '../../src/core/evalsuite.js';
-import { DEFAULT_SETTINGS, kgramSettings, mergeSettings } from '../../src/core/settings.js';
-import { bagFromGrid } from '../../src/core/kgrams.js';
-import { ImpactIndex } from '../../src/core/impactindex.js';
-import { mulberry32 } from '../../src/core/random.js';
+import { Engine } from '../../src/core/library/engine.js';
+import { defaultEvalCache } from '../../src/core/eval/suite.js';
+import { DEFAULT_SETTINGS, kgramSettings, mergeSettings } from '../../src/core/common/settings.js';
+import { bagFromGrid } from '../../src/core/analysis/kgrams.js';
+import { ImpactIndex } from '../../src/core/search/impact-index.js';
+import { mulberry32 } from '../../src/core/common/random.js';
 import { mix } from '../synthetic.js';
 
 const N = Number(process.env.N ?? 100000);

@@ -1,6 +1,6 @@
 // CPU a file of finding a RAW's embedded preview, on the camera set's DNG-like files (17 MiB,
 // full-size preview; bench/camera-files.ts): exifr on the bytes already read and hashed, against
-// exiftool as src/core/raw.ts calls it (the tags it uses, then the preview through a temporary
+// exiftool as src/core/analysis/decode/raw.ts calls it (the tags it uses, then the preview through a temporary
 // file; before 2026-12-06 all tags, then the preview piped as base64), whose perl process and the
 // Node side of its pipe both count. Run `npm run bench:camera -- --formats raw12` once first.
 //   node --import tsx bench/experiments/raw-preview-cost.ts
@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import exifr from 'exifr';
-import { readRawPreviews, closeRawReader } from '../../src/core/raw.js';
+import { readRawPreviews, closeRawReader } from '../../src/core/analysis/decode/raw.js';
 import { CAMERA_SET_VERSION } from '../camera-files.js';
 
 const dir = path.join(os.tmpdir(), `photowords-camera-set-${CAMERA_SET_VERSION}`, 'raw12');

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { chromium } from 'playwright-core';
-import { Library } from '../../src/core/library.js';
+import { Library } from '../../src/core/library/library.js';
 
 const PHOTOS = Number(process.argv[2] ?? 50_000);
 const TRASH = process.argv.includes('--trash');

@@ -10,13 +10,13 @@
 // sizes the top 500 of a class-sized query covers everything the top 10 can hold, so the exact
 // mean here is what the app ranks by (checked: "top-500 fusion" column).
 import Database from 'better-sqlite3';
-import { IndexStore } from '../../src/core/store.js';
-import { bagFromGrid } from '../../src/core/kgrams.js';
-import { buildInvertedIndex } from '../../src/core/invindex.js';
-import { createBagScorer } from '../../src/core/scorers.js';
-import { DEFAULT_SETTINGS, kgramSettings } from '../../src/core/settings.js';
-import { mulberry32 } from '../../src/core/random.js';
-import type { Bag } from '../../src/core/types.js';
+import { IndexStore } from '../../src/core/index/store.js';
+import { bagFromGrid } from '../../src/core/analysis/kgrams.js';
+import { buildInvertedIndex } from '../../src/core/search/inverted-index.js';
+import { createBagScorer } from '../../src/core/search/scorers/by-name.js';
+import { DEFAULT_SETTINGS, kgramSettings } from '../../src/core/common/settings.js';
+import { mulberry32 } from '../../src/core/common/random.js';
+import type { Bag } from '../../src/core/common/types.js';
 
 const file = process.argv[2] ?? '/tmp/e-sm.db';
 const TRIALS = Number(process.argv[3] ?? 10);

@@ -1,13 +1,13 @@
 // Cost of soft assignment (settings.softAssign): model-only speed of the VQ graph with and without
 // its top-2 outputs, and words a photo / postings of soft bags, on a fixed sample of the dev set.
 import path from 'node:path';
-import { discoverDataset } from '../../src/core/evalsuite.js';
-import { DEFAULT_SETTINGS } from '../../src/core/settings.js';
-import { loadBackbone } from '../../src/core/engine.js';
-import { codebookName, loadCodebook } from '../../src/core/model/codebook.js';
-import { Tokenizer } from '../../src/core/model/tokenizer.js';
-import { loadForModel } from '../../src/core/decode.js';
-import { bagFromGrid } from '../../src/core/kgrams.js';
+import { discoverDataset } from '../../src/core/eval/suite.js';
+import { DEFAULT_SETTINGS } from '../../src/core/common/settings.js';
+import { loadBackbone } from '../../src/core/library/engine.js';
+import { codebookName, loadCodebook } from '../../src/core/analysis/model/codebook.js';
+import { Tokenizer } from '../../src/core/analysis/model/tokenizer.js';
+import { loadForModel } from '../../src/core/analysis/decode/decode.js';
+import { bagFromGrid } from '../../src/core/analysis/kgrams.js';
 
 const N = Number(process.env.N ?? 150);
 const all = discoverDataset(path.resolve('/work/shared/datasets')).map((x) => x.path);

@@ -1,9 +1,9 @@
 // Words a photo for a codebook size and k-gram setting, from the eval cache's grids.
 import path from 'node:path';
-import { IndexStore } from '../../src/core/store.js';
-import { defaultEvalCache } from '../../src/core/evalsuite.js';
-import { DEFAULT_SETTINGS } from '../../src/core/settings.js';
-import { bagFromGrid } from '../../src/core/kgrams.js';
+import { IndexStore } from '../../src/core/index/store.js';
+import { defaultEvalCache } from '../../src/core/eval/suite.js';
+import { DEFAULT_SETTINGS } from '../../src/core/common/settings.js';
+import { bagFromGrid } from '../../src/core/analysis/kgrams.js';
 for (const codes of [128, 1024, 4096, 8192]) {
   const db = defaultEvalCache(path.resolve('../shared/datasets'), { ...DEFAULT_SETTINGS, codes });
   const store = IndexStore.open(db, { fingerprint: IndexStore.readFingerprint(db)!, settings: IndexStore.readSettings(db) as object });

@@ -1,17 +1,17 @@
 // The `photowords` command line: a first-class way into the engine (src/core), nothing more.
 // User mistakes end in one clear line and a non-zero exit; stack traces only with PHOTOWORDS_DEBUG=1.
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
-import type { DecisionKind } from '../core/store.js';
+import type { DecisionKind } from '../core/index/store.js';
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
-import { Engine } from '../core/engine.js';
-import { notReadLabel } from '../core/formats.js';
-import { runEval, parseEvalField, EVAL_SIMILARITIES, type EvalRow, type EvalSimilarity } from '../core/evalsuite.js';
-import { DEFAULT_SETTINGS, SIMILARITIES, type EngineSettings } from '../core/settings.js';
-import { ensureInceptionBackbone, importOnnxBackbone } from '../core/model/backbone.js';
-import { trainCodebook } from '../core/model/train.js';
-import { QUANTIZE_DEFAULTS, quantizeBackbone, type CalibrationMethod } from '../core/model/quantize.js';
+import { Engine } from '../core/library/engine.js';
+import { notReadLabel } from '../core/analysis/formats.js';
+import { runEval, parseEvalField, EVAL_SIMILARITIES, type EvalRow, type EvalSimilarity } from '../core/eval/suite.js';
+import { DEFAULT_SETTINGS, SIMILARITIES, type EngineSettings } from '../core/common/settings.js';
+import { ensureInceptionBackbone, importOnnxBackbone } from '../core/analysis/model/backbone.js';
+import { trainCodebook } from '../core/analysis/model/train.js';
+import { QUANTIZE_DEFAULTS, quantizeBackbone, type CalibrationMethod } from '../core/analysis/model/quantize.js';
 import { progressReporter } from './progress.js';
 import { registerExplain, storeExplainer } from './explain.js';
 import {
@@ -27,8 +27,8 @@ import {
   findDuplicates,
   openStoreForDuplicates,
   whyLinked,
-} from '../core/duplicates.js';
-import type { Similarity } from '../core/types.js';
+} from '../core/duplicates/find.js';
+import type { Similarity } from '../core/common/types.js';
 
 const DEFAULT_DB = process.env.PHOTOWORDS_DB ?? path.join(os.homedir(), '.photowords', 'library.db');
 const DEFAULT_TRAIN_IMAGES = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../shared/datasets/caltech101');
@@ -280,7 +280,7 @@ program
         onProgress: (p) => fill.update({ done: p.done, total: p.total, indexed: p.done, failed: 0, skipped: 0, imagesPerSecond: 0, etaSeconds: 0 }),
       });
       fill.stop();
-      const report = await import('../core/duplicates-report.js');
+      const report = await import('../core/duplicates/report.js');
       // Written beside and renamed, so an interrupted run never leaves half a report that looks whole.
       const write = (file: string, text: string) => {
         fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -490,7 +490,7 @@ codebook
   .option('--whiten', 'with --pca: whiten the projection')
   .action(async (o) => {
     if (o.whiten && !o.pca) throw new InvalidArgumentError('--whiten needs --pca <dims>');
-    const { loadBackbone } = await import('../core/engine.js');
+    const { loadBackbone } = await import('../core/library/engine.js');
     const backbone = await loadBackbone({ ...DEFAULT_SETTINGS, backbone: o.backbone, block: o.block }, log);
     const m = await trainCodebook({ ...o, perHead: !!o.perHead, whiten: !!o.whiten, backbone, log });
     console.log(`Wrote codebook ${m.name} (${m.codes} codes x ${m.dim} dims, ${m.training.vectors} vectors from ${m.training.imageCount} photos, ${m.training.seconds} s)`);
@@ -571,9 +571,9 @@ program
         engineStats?: string;
       },
     ) => {
-      const { Library } = await import('../core/library.js');
+      const { Library } = await import('../core/library/library.js');
       const { startServer } = await import('../server/server.js');
-      const { RootPolicy } = await import('../core/roots.js');
+      const { RootPolicy } = await import('../core/library/roots.js');
       const staticDir = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../out/renderer');
       if (!fs.existsSync(path.join(staticDir, 'index.html'))) throw new Error(`the UI is not built (${staticDir}); build it with: npm run build:web`);
       if (!o.tlsCert !== !o.tlsKey) throw new Error('--tls-cert and --tls-key go together: give both, or neither.');
@@ -680,7 +680,7 @@ program
   .option('--db <file>', 'index database', DEFAULT_DB)
   .option('--stdin', 'read the password from standard input (one line) instead of asking twice')
   .action(async (o: { db: string; stdin?: boolean }) => {
-    const { AuthStore } = await import('../core/auth-store.js');
+    const { AuthStore } = await import('../core/index/auth-store.js');
     const store = AuthStore.open(o.db);
     try {
       const password = await readPassword(o.stdin === true);
@@ -699,7 +699,7 @@ token
   .option('--read-only', 'may only read (list, search, download), never change anything')
   .option('--db <file>', 'index database', DEFAULT_DB)
   .action(async (o: { name: string; readOnly?: boolean; db: string }) => {
-    const { AuthStore } = await import('../core/auth-store.js');
+    const { AuthStore } = await import('../core/index/auth-store.js');
     const store = AuthStore.open(o.db);
     try {
       const t = store.createToken(o.name, o.readOnly ? 'read' : 'full');
@@ -714,7 +714,7 @@ token
   .description('list the tokens (never their secrets)')
   .option('--db <file>', 'index database', DEFAULT_DB)
   .action(async (o: { db: string }) => {
-    const { AuthStore } = await import('../core/auth-store.js');
+    const { AuthStore } = await import('../core/index/auth-store.js');
     const store = AuthStore.open(o.db);
     try {
       const list = store.listTokens();
@@ -733,7 +733,7 @@ token
   .argument('<id>', 'the token id', int('id', 1, Number.MAX_SAFE_INTEGER))
   .option('--db <file>', 'index database', DEFAULT_DB)
   .action(async (id: number, o: { db: string }) => {
-    const { AuthStore } = await import('../core/auth-store.js');
+    const { AuthStore } = await import('../core/index/auth-store.js');
     const store = AuthStore.open(o.db);
     try {
       if (!store.revokeToken(id)) throw new Error(`no token ${id} (see: photowords token list)`);
@@ -751,7 +751,7 @@ program
   .option('--poll <ms>', 'how often an offline folder is looked at', int('poll', 100, 3_600_000), 3000)
   .addOption(new Option('--provider <ep>', 'execution provider (default: the one chosen in Settings, else auto)').choices(['auto', 'cpu', 'cuda', 'dml', 'coreml']))
   .action(async (dirs: string[], o: { db: string; poll: number; provider?: SettingsFlags['provider'] }) => {
-    const { Library } = await import('../core/library.js');
+    const { Library } = await import('../core/library/library.js');
     for (const d of dirs) {
       const st = fs.statSync(path.resolve(d), { throwIfNoEntry: false });
       if (!st?.isDirectory()) throw new Error(`not a folder: ${d}`);
@@ -799,7 +799,7 @@ function stopSignal(): { promise: Promise<string>; readonly received: string | u
 }
 
 /** Adds the folders named on the command line (kept in the database for next time). */
-async function addLibraryFolders(library: import('../core/library.js').Library, dirs: string[]): Promise<void> {
+async function addLibraryFolders(library: import('../core/library/library.js').Library, dirs: string[]): Promise<void> {
   for (const d of dirs) {
     const abs = path.resolve(d);
     if ((await library.listFolders()).some((f) => f.path === abs)) continue;
@@ -809,7 +809,7 @@ async function addLibraryFolders(library: import('../core/library.js').Library, 
 }
 
 /** Progress lines on stderr: each change of state, and while indexing one every `everyMs` (0: none). */
-function logLibraryStatus(library: import('../core/library.js').Library, everyMs = 0): void {
+function logLibraryStatus(library: import('../core/library/library.js').Library, everyMs = 0): void {
   let lastState = '';
   let lastLine = 0;
   library.onEvent((e) => {

@@ -1,13 +1,13 @@
 // The indexing utility process (utilityProcess.fork from the main process): the only process of
 // the app that loads the engine (src/core). It opens the library at the path main sends, answers
 // typed requests from src/shared/ipc.ts by id, and forwards the library's events. The model runs
-// in worker threads of this process (src/core/model/tokenizer-worker.ts).
+// in worker threads of this process (src/core/analysis/model/tokenizer-worker.ts).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Library } from '../core/library.js';
-import { setTokenizerThreadEntry } from '../core/model/tokenizer-worker.js';
-import { setHeicThreadEntry } from '../core/heic-worker.js';
-import { setImpactThread } from '../core/liveindex.js';
+import { Library } from '../core/library/library.js';
+import { setTokenizerThreadEntry } from '../core/analysis/model/tokenizer-worker.js';
+import { setHeicThreadEntry } from '../core/analysis/decode/heic-worker.js';
+import { setImpactThread } from '../core/search/live-index.js';
 import { isIndexerRequest, toBytes, toErrorShape, type IndexerMessage, type IndexerRequest, type OpenLibrary } from '../shared/ipc.js';
 import { electronSqliteBindingPath, explainOpenError, useSqliteBinding } from './sqlite-binding.js';
 

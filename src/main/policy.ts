@@ -1,5 +1,5 @@
 // What the shell allows, as plain functions of plain values: no Electron import, so
-// test/electron-hardening.test.ts checks the very decisions guard.ts and index.ts act on, and the
+// test/integration/electron-hardening.test.ts checks the very decisions guard.ts and index.ts act on, and the
 // CSP e2e test (test/e2e/csp.test.ts) serves the renderer under the very policy the window gets.
 import { APP_ORIGIN, SCHEME } from '../shared/ipc.js';
 

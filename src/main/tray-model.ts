@@ -1,5 +1,5 @@
 // What the tray icon's menu says and offers, as plain data built from the engine's IndexStatus:
-// no Electron import, so plain-Node tests check it (test/tray.test.ts) and index.ts only turns
+// no Electron import, so plain-Node tests check it (test/unit/main/tray.test.ts) and index.ts only turns
 // it into a Menu. The same model feeds the Dock menu on macOS.
 import type { IndexStatus } from '../shared/api.js';
 

@@ -19,11 +19,11 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import { HTTP, REPORT_FORMATS, type ApiErrorShape, type BackendEvent, type ExportTicket, type ReportFormat, type SimilarityName } from '../shared/api.js';
 import { checkCall } from '../shared/ipc.js';
-import { ApiError, checkPathList, type Library } from '../core/library.js';
+import { ApiError, checkPathList, type Library } from '../core/library/library.js';
 import { uniqueNames, zipStream, type ZipSource } from './zip.js';
-import { AuthStore } from '../core/auth-store.js';
-import { REPORT_CSP } from '../core/duplicates-report.js';
-import { RootPolicy } from '../core/roots.js';
+import { AuthStore } from '../core/index/auth-store.js';
+import { REPORT_CSP } from '../core/duplicates/report.js';
+import { RootPolicy } from '../core/library/roots.js';
 import { Auth, type Identity } from './auth.js';
 import { HttpError, allowedHosts, checkHost, checkOrigin, checkScope, isChanging, isLoopbackHost, isWildcardHost, jsonParser } from './guards.js';
 import {
@@ -147,7 +147,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const required = opts.auth === true || !loopbackBind;
   const trustProxy = opts.trustProxy === true ? 'loopback' : opts.trustProxy || false;
 
-  // addFolder through this server only under its roots (src/core/roots.ts).
+  // addFolder through this server only under its roots (src/core/library/roots.ts).
   const existing = (await library.listFolders()).map((f) => f.path);
   const policy = new RootPolicy({
     roots: opts.roots,

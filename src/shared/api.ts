@@ -9,7 +9,7 @@
 export type SimilarityName = 'tfidf' | 'tfidf-exact' | 'tfidf-raw' | 'bm25' | 'jaccard' | 'cropjaccard';
 export type ProviderName = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml';
 
-/** Why a file under a library folder is not read as a photo (src/core/formats.ts NotReadKind). */
+/** Why a file under a library folder is not read as a photo (src/core/analysis/formats.ts NotReadKind). */
 export type NotReadKindName = 'video' | 'sidecar' | 'live-photo-video' | 'hidden' | 'unsupported' | 'too-small';
 
 /** Files not read of one kind under a folder. */
@@ -74,7 +74,7 @@ export interface PhotoDetail extends PhotoSummary {
 
 /**
  * What the preview's info panel shows about one photo (photoInfo): the file as it is now, and what
- * its metadata says about the shot. Read from the file on each call (src/core/photoinfo.ts).
+ * its metadata says about the shot. Read from the file on each call (src/core/browse/photoinfo.ts).
  */
 export interface PhotoInfo {
   id: number;
@@ -180,7 +180,7 @@ export interface SimilarResult {
   results: SimilarItem[];
   similarity: SimilarityName;
   /**
-   * True when no result but the query itself scores as near (src/core/nearness.ts; the rule and
+   * True when no result but the query itself scores as near (src/core/search/nearness.ts; the rule and
    * its measurements: docs/EVAL.md, "Nothing close"); absent for scorings without a measured rule.
    */
   nothingClose?: boolean;

@@ -1,5 +1,5 @@
 // The photo formats Photowords reads, by extension (lower-case, no dot): data only, so that the
-// engine (src/core/formats.ts decides the reader) and the UI (its file picker) share one list.
+// engine (src/core/analysis/formats.ts decides the reader) and the UI (its file picker) share one list.
 
 /** Formats libvips (in sharp) reads itself. */
 export const SHARP_EXTENSIONS = ['jpg', 'jpeg', 'jpe', 'jfif', 'png', 'webp', 'avif', 'tif', 'tiff', 'gif', 'svg'];

@@ -1,6 +1,6 @@
 // What "Trash all but the keepers" moves, decided before anyone confirms, and a group's tier as
 // its members stand: plain functions over the groups the Duplicates view shows (no API, no Vue),
-// so test/keeperplan.test.ts runs them on a real library's groups in Node (shared, as the
+// so test/integration/keeperplan.test.ts runs them on a real library's groups in Node (shared, as the
 // renderer's pure rules are: explainwords.ts).
 import type { DuplicateGroupView, DuplicatePhoto } from './api.js';
 

@@ -205,7 +205,7 @@ test('two tiers: "Same photo" holds the original with its resized and mirrored c
     .locator('[data-testid=similar-group]')
     .evaluateAll((els) => els.map((e) => ({ kind: e.getAttribute('data-kind'), paths: (e.getAttribute('data-paths') ?? '').split('\n').sort() })));
   console.log(`e2e tiers: similar shots at 0.25: ${loose.map((s) => `${s.kind} [${s.paths.map((p) => path.basename(p)).join(', ')}]`).join('; ') || 'none'}`);
-  // What the engine lists as look-alikes is its own business (src/core/duplicates.ts); the view's
+  // What the engine lists as look-alikes is its own business (src/core/duplicates/find.ts); the view's
   // part is to show them without any trash action, or to say there are none.
   if (loose.length > 0) {
     assert.equal(await page.locator('[data-testid=similar-group] [data-testid=member-trash]').count(), 0, 'similar shots are never offered for the trash');

@@ -15,7 +15,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM, launchPage, libraryIndexed, screenshot, spawnServe, stopServe } from './kit.js';
-import { Library } from '../../src/core/library.js';
+import { Library } from '../../src/core/library/library.js';
 
 const FLOWERS = path.resolve('../shared/datasets/flowers17');
 

@@ -3,8 +3,8 @@
 // ranking is the engine's; no cluster runs in this project's tests (README), so everything that
 // decides the ranking is proven on Lucene by test/lucene/Harness.java instead.
 import fs from 'node:fs';
-import type { Bag } from '../types.js';
-import type { IndexStore } from '../store.js';
+import type { Bag } from '../common/types.js';
+import type { IndexStore } from '../index/store.js';
 import { engineQuery, type EngineQueryOptions } from './query.js';
 import { CorpusStats } from './weights.js';
 

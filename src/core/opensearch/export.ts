@@ -14,8 +14,8 @@
 // docs/ENGINE.md).
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Bag } from '../types.js';
-import type { IndexStore } from '../store.js';
+import type { Bag } from '../common/types.js';
+import type { IndexStore } from '../index/store.js';
 import { CorpusStats, documentWeights } from './weights.js';
 import { WORDS_FIELD, WORDS_TEXT_FIELD } from './query.js';
 

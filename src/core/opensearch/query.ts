@@ -1,8 +1,8 @@
 // The search request an OpenSearch/Elasticsearch cluster answers "find similar" with, for an
 // index written by export.ts. Plain JSON, so any client (curl, Kibana/Dashboards, another
 // language) can send it: `photowords similar IMAGE --engine-query` prints it.
-import { storedTf } from '../impactindex.js';
-import type { Bag } from '../types.js';
+import { storedTf } from '../search/impact-index.js';
+import type { Bag } from '../common/types.js';
 import { queryWeights, type CorpusStats } from './weights.js';
 
 /** The rank_features field holding a photo's weighed words (export.ts). */

@@ -9,9 +9,9 @@
 //
 // The document side bakes idf and the norm in at export time: see CorpusStats for what that means
 // for a collection that grows.
-import { storedTf } from '../impactindex.js';
-import { tfidfIdf } from '../tfidf.js';
-import type { Bag } from '../types.js';
+import { storedTf } from '../search/impact-index.js';
+import { tfidfIdf } from '../search/scorers/tfidf.js';
+import type { Bag } from '../common/types.js';
 
 /** Document frequencies and the document count the weights were computed with. */
 export class CorpusStats {

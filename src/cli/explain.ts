@@ -5,11 +5,19 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { ExplainedPhoto, PairExplanation } from '../shared/api.js';
-import { openStoreForDuplicates } from '../core/duplicates/find.js';
-import { DEFAULT_EXPLAIN_TOP, MAX_EXPLAIN_TOP, explainStored } from '../core/search/explain.js';
-import { LiveIndex } from '../core/search/live-index.js';
-import { DEFAULT_SETTINGS, kgramSettings, mergeSettings, storedSettings, type EngineSettings } from '../core/common/settings.js';
-import type { IndexStore } from '../core/index/store.js';
+import {
+  DEFAULT_EXPLAIN_TOP,
+  DEFAULT_SETTINGS,
+  LiveIndex,
+  MAX_EXPLAIN_TOP,
+  explainStored,
+  kgramSettings,
+  mergeSettings,
+  openStoreForDuplicates,
+  storedSettings,
+  type EngineSettings,
+  type IndexStore,
+} from '../core/index.js';
 
 /** A photo named on the command line: its path as indexed, or failing that its id. */
 function resolvePhoto(store: IndexStore, name: string): number {

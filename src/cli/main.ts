@@ -1,34 +1,43 @@
 // The `photowords` command line: a first-class way into the engine (src/core), nothing more.
 // User mistakes end in one clear line and a non-zero exit; stack traces only with PHOTOWORDS_DEBUG=1.
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
-import type { DecisionKind } from '../core/index/store.js';
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
-import { Engine } from '../core/library/engine.js';
-import { notReadLabel } from '../core/analysis/formats.js';
-import { runEval, parseEvalField, EVAL_SIMILARITIES, type EvalRow, type EvalSimilarity } from '../core/eval/suite.js';
-import { DEFAULT_SETTINGS, SIMILARITIES, type EngineSettings } from '../core/common/settings.js';
-import { ensureInceptionBackbone, importOnnxBackbone } from '../core/analysis/model/backbone.js';
-import { trainCodebook } from '../core/analysis/model/train.js';
-import { QUANTIZE_DEFAULTS, quantizeBackbone, type CalibrationMethod } from '../core/analysis/model/quantize.js';
-import { progressReporter } from './progress.js';
-import { registerExplain, storeExplainer } from './explain.js';
 import {
   ASPECT_TOLERANCE,
   DEFAULT_BURST_SECONDS,
   DEFAULT_NEIGHBOURS,
   DEFAULT_SENSITIVITY,
+  DEFAULT_SETTINGS,
   DEFAULT_SIMILAR_SHOTS,
+  EVAL_SIMILARITIES,
+  Engine,
   PHASH_CONFIRM,
   PHASH_CONFIRM_COSINE,
   PHASH_SAME,
   PHASH_TURNED,
+  QUANTIZE_DEFAULTS,
+  SIMILARITIES,
+  ensureInceptionBackbone,
   findDuplicates,
+  importOnnxBackbone,
+  notReadLabel,
   openStoreForDuplicates,
+  parseEvalField,
+  quantizeBackbone,
+  runEval,
+  trainCodebook,
   whyLinked,
-} from '../core/duplicates/find.js';
-import type { Similarity } from '../core/common/types.js';
+  type CalibrationMethod,
+  type DecisionKind,
+  type EngineSettings,
+  type EvalRow,
+  type EvalSimilarity,
+  type Similarity,
+} from '../core/index.js';
+import { progressReporter } from './progress.js';
+import { registerExplain, storeExplainer } from './explain.js';
 
 const DEFAULT_DB = process.env.PHOTOWORDS_DB ?? path.join(os.homedir(), '.photowords', 'library.db');
 const DEFAULT_TRAIN_IMAGES = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../shared/datasets/caltech101');
@@ -189,10 +198,10 @@ program
     const engine = await openExisting(o.db, o.provider);
     try {
       if (o.engineQuery || o.engine) {
-        const { queryStats, RemoteIndex } = await import('../core/opensearch/client.js');
+        const { queryStats, RemoteIndex } = await import('../core/index.js');
         const stats = queryStats(engine.store, o.engineStats);
         if (o.engineQuery) {
-          const { engineQuery } = await import('../core/opensearch/query.js');
+          const { engineQuery } = await import('../core/index.js');
           console.log(JSON.stringify(engineQuery((await engine.describe(image)).bag, stats, { k: o.top }), null, 2));
           return;
         }
@@ -280,7 +289,7 @@ program
         onProgress: (p) => fill.update({ done: p.done, total: p.total, indexed: p.done, failed: 0, skipped: 0, imagesPerSecond: 0, etaSeconds: 0 }),
       });
       fill.stop();
-      const report = await import('../core/duplicates/report.js');
+      const report = await import('../core/index.js');
       // Written beside and renamed, so an interrupted run never leaves half a report that looks whole.
       const write = (file: string, text: string) => {
         fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -404,7 +413,7 @@ program
   .option('--replicas <n>', 'number_of_replicas', int('replicas', 0, 16), 1)
   .option('--index <name>', 'index name in the bulk files', 'photowords')
   .action(async (o: { db: string; engine: string; out: string; shards: number; replicas: number; index: string }) => {
-    const { exportForEngine, storeExportSource } = await import('../core/opensearch/export.js');
+    const { exportForEngine, storeExportSource } = await import('../core/index.js');
     const store = openStoreForDuplicates(o.db);
     try {
       const r = exportForEngine(storeExportSource(store), o.out, { index: o.index, shards: o.shards, replicas: o.replicas, meta: { fingerprint: store.fingerprint, settings: store.settings } });
@@ -490,7 +499,7 @@ codebook
   .option('--whiten', 'with --pca: whiten the projection')
   .action(async (o) => {
     if (o.whiten && !o.pca) throw new InvalidArgumentError('--whiten needs --pca <dims>');
-    const { loadBackbone } = await import('../core/library/engine.js');
+    const { loadBackbone } = await import('../core/index.js');
     const backbone = await loadBackbone({ ...DEFAULT_SETTINGS, backbone: o.backbone, block: o.block }, log);
     const m = await trainCodebook({ ...o, perHead: !!o.perHead, whiten: !!o.whiten, backbone, log });
     console.log(`Wrote codebook ${m.name} (${m.codes} codes x ${m.dim} dims, ${m.training.vectors} vectors from ${m.training.imageCount} photos, ${m.training.seconds} s)`);
@@ -571,9 +580,9 @@ program
         engineStats?: string;
       },
     ) => {
-      const { Library } = await import('../core/library/library.js');
+      const { Library } = await import('../core/index.js');
       const { startServer } = await import('../server/server.js');
-      const { RootPolicy } = await import('../core/library/roots.js');
+      const { RootPolicy } = await import('../core/index.js');
       const staticDir = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../out/renderer');
       if (!fs.existsSync(path.join(staticDir, 'index.html'))) throw new Error(`the UI is not built (${staticDir}); build it with: npm run build:web`);
       if (!o.tlsCert !== !o.tlsKey) throw new Error('--tls-cert and --tls-key go together: give both, or neither.');
@@ -680,7 +689,7 @@ program
   .option('--db <file>', 'index database', DEFAULT_DB)
   .option('--stdin', 'read the password from standard input (one line) instead of asking twice')
   .action(async (o: { db: string; stdin?: boolean }) => {
-    const { AuthStore } = await import('../core/index/auth-store.js');
+    const { AuthStore } = await import('../core/index.js');
     const store = AuthStore.open(o.db);
     try {
       const password = await readPassword(o.stdin === true);
@@ -699,7 +708,7 @@ token
   .option('--read-only', 'may only read (list, search, download), never change anything')
   .option('--db <file>', 'index database', DEFAULT_DB)
   .action(async (o: { name: string; readOnly?: boolean; db: string }) => {
-    const { AuthStore } = await import('../core/index/auth-store.js');
+    const { AuthStore } = await import('../core/index.js');
     const store = AuthStore.open(o.db);
     try {
       const t = store.createToken(o.name, o.readOnly ? 'read' : 'full');
@@ -714,7 +723,7 @@ token
   .description('list the tokens (never their secrets)')
   .option('--db <file>', 'index database', DEFAULT_DB)
   .action(async (o: { db: string }) => {
-    const { AuthStore } = await import('../core/index/auth-store.js');
+    const { AuthStore } = await import('../core/index.js');
     const store = AuthStore.open(o.db);
     try {
       const list = store.listTokens();
@@ -733,7 +742,7 @@ token
   .argument('<id>', 'the token id', int('id', 1, Number.MAX_SAFE_INTEGER))
   .option('--db <file>', 'index database', DEFAULT_DB)
   .action(async (id: number, o: { db: string }) => {
-    const { AuthStore } = await import('../core/index/auth-store.js');
+    const { AuthStore } = await import('../core/index.js');
     const store = AuthStore.open(o.db);
     try {
       if (!store.revokeToken(id)) throw new Error(`no token ${id} (see: photowords token list)`);
@@ -751,7 +760,7 @@ program
   .option('--poll <ms>', 'how often an offline folder is looked at', int('poll', 100, 3_600_000), 3000)
   .addOption(new Option('--provider <ep>', 'execution provider (default: the one chosen in Settings, else auto)').choices(['auto', 'cpu', 'cuda', 'dml', 'coreml']))
   .action(async (dirs: string[], o: { db: string; poll: number; provider?: SettingsFlags['provider'] }) => {
-    const { Library } = await import('../core/library/library.js');
+    const { Library } = await import('../core/index.js');
     for (const d of dirs) {
       const st = fs.statSync(path.resolve(d), { throwIfNoEntry: false });
       if (!st?.isDirectory()) throw new Error(`not a folder: ${d}`);
@@ -799,7 +808,7 @@ function stopSignal(): { promise: Promise<string>; readonly received: string | u
 }
 
 /** Adds the folders named on the command line (kept in the database for next time). */
-async function addLibraryFolders(library: import('../core/library/library.js').Library, dirs: string[]): Promise<void> {
+async function addLibraryFolders(library: import('../core/index.js').Library, dirs: string[]): Promise<void> {
   for (const d of dirs) {
     const abs = path.resolve(d);
     if ((await library.listFolders()).some((f) => f.path === abs)) continue;
@@ -809,7 +818,7 @@ async function addLibraryFolders(library: import('../core/library/library.js').L
 }
 
 /** Progress lines on stderr: each change of state, and while indexing one every `everyMs` (0: none). */
-function logLibraryStatus(library: import('../core/library/library.js').Library, everyMs = 0): void {
+function logLibraryStatus(library: import('../core/index.js').Library, everyMs = 0): void {
   let lastState = '';
   let lastLine = 0;
   library.onEvent((e) => {

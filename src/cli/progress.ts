@@ -1,6 +1,6 @@
 // Progress for long work on stderr: a live bar on a terminal, a line every few seconds in logs.
 import cliProgress from 'cli-progress';
-import type { IndexProgress } from '../core/index/indexer.js';
+import type { IndexProgress } from '../core/index.js';
 
 export function formatEta(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds <= 0) return '--';

@@ -4,10 +4,7 @@
 // in worker threads of this process (src/core/analysis/model/tokenizer-worker.ts).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Library } from '../core/library/library.js';
-import { setTokenizerThreadEntry } from '../core/analysis/model/tokenizer-worker.js';
-import { setHeicThreadEntry } from '../core/analysis/decode/heic-worker.js';
-import { setImpactThread } from '../core/search/live-index.js';
+import { Library, setHeicThreadEntry, setImpactThread, setTokenizerThreadEntry } from '../core/index.js';
 import { isIndexerRequest, toBytes, toErrorShape, type IndexerMessage, type IndexerRequest, type OpenLibrary } from '../shared/ipc.js';
 import { electronSqliteBindingPath, explainOpenError, useSqliteBinding } from './sqlite-binding.js';
 

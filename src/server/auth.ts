@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CSRF_HEADER, HTTP, type AuthScope, type AuthState } from '../shared/api.js';
-import { AuthInputError, AuthStore, SESSION_MS, checkNewPassword, randomSecret, sameSecret } from '../core/index/auth-store.js';
+import { AuthInputError, AuthStore, SESSION_MS, checkNewPassword, randomSecret, sameSecret } from '../core/index.js';
 import { FailureLimiter } from './limits.js';
 import { HttpError, isLoopbackAddress } from './guards.js';
 

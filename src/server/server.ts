@@ -19,11 +19,8 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import { HTTP, REPORT_FORMATS, type ApiErrorShape, type BackendEvent, type ExportTicket, type ReportFormat, type SimilarityName } from '../shared/api.js';
 import { checkCall } from '../shared/ipc.js';
-import { ApiError, checkPathList, type Library } from '../core/library/library.js';
+import { ApiError, AuthStore, REPORT_CSP, RootPolicy, checkPathList, type Library } from '../core/index.js';
 import { uniqueNames, zipStream, type ZipSource } from './zip.js';
-import { AuthStore } from '../core/index/auth-store.js';
-import { REPORT_CSP } from '../core/duplicates/report.js';
-import { RootPolicy } from '../core/library/roots.js';
 import { Auth, type Identity } from './auth.js';
 import { HttpError, allowedHosts, checkHost, checkOrigin, checkScope, isChanging, isLoopbackHost, isWildcardHost, jsonParser } from './guards.js';
 import {

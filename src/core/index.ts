@@ -1,0 +1,60 @@
+// The engine's public surface: the only module the shells (src/cli, src/server, src/main, src/preload)
+// import from the core (`npm run lint` enforces it). Each name is listed explicitly, not `export *`, so
+// what the shells depend on is visible in one place and an internal rename cannot leak out unnoticed.
+// Grouped by pipeline stage, in the order of docs/ARCHITECTURE.md's data flow.
+
+// common: the settings and names every shell parses from flags or shows in its help.
+export { DEFAULT_SETTINGS, SIMILARITIES, kgramSettings, mergeSettings, storedSettings, type EngineSettings } from './common/settings.js';
+export type { Similarity } from './common/types.js';
+
+// analysis: the CLI says why a file was not read, and trains/imports/quantizes the model by hand.
+export { notReadLabel } from './analysis/formats.js';
+export { ensureInceptionBackbone, importOnnxBackbone } from './analysis/model/backbone.js';
+export { trainCodebook } from './analysis/model/train.js';
+export { QUANTIZE_DEFAULTS, quantizeBackbone, type CalibrationMethod } from './analysis/model/quantize.js';
+
+// Worker-thread entries: a bundled shell (Electron's utility process) must say where each thread's file
+// was built, since the bundle moves it away from the module that starts it.
+export { setTokenizerThreadEntry } from './analysis/model/tokenizer-worker.js';
+export { setHeicThreadEntry } from './analysis/decode/heic-worker.js';
+export { setImpactThread } from './search/live-index.js';
+
+// index: the CLI's progress bar reads the indexer's progress; the shells that sign in keep accounts in the index file.
+export type { IndexProgress } from './index/indexer.js';
+export type { DecisionKind, IndexStore } from './index/store.js';
+export { AuthInputError, AuthStore, SESSION_MS, checkNewPassword, randomSecret, sameSecret } from './index/auth-store.js';
+
+// search: `photowords explain` works on a read-only store without opening a Library.
+export { DEFAULT_EXPLAIN_TOP, MAX_EXPLAIN_TOP, explainStored } from './search/explain.js';
+export { LiveIndex } from './search/live-index.js';
+
+// duplicates: `photowords duplicates` exposes the finder's knobs and writes its reports.
+export {
+  ASPECT_TOLERANCE,
+  DEFAULT_BURST_SECONDS,
+  DEFAULT_NEIGHBOURS,
+  DEFAULT_SENSITIVITY,
+  DEFAULT_SIMILAR_SHOTS,
+  PHASH_CONFIRM,
+  PHASH_CONFIRM_COSINE,
+  PHASH_SAME,
+  PHASH_TURNED,
+  findDuplicates,
+  openStoreForDuplicates,
+  whyLinked,
+} from './duplicates/find.js';
+export { REPORT_CSP, reportCsv, reportHtml, reportJson } from './duplicates/report.js';
+
+// eval: `photowords eval` runs the benchmark suite.
+export { EVAL_SIMILARITIES, parseEvalField, runEval, type EvalRow, type EvalSimilarity } from './eval/suite.js';
+
+// library: the two facades (Engine for one-shot commands, Library for the app and `serve`), and the
+// folder policy and request errors the server maps to HTTP.
+export { Engine, loadBackbone } from './library/engine.js';
+export { ApiError, Library, checkPathList } from './library/library.js';
+export { RootPolicy } from './library/roots.js';
+
+// opensearch: export to and query an external search engine instead of the built-in index.
+export { RemoteIndex, queryStats } from './opensearch/client.js';
+export { engineQuery } from './opensearch/query.js';
+export { exportForEngine, storeExportSource } from './opensearch/export.js';

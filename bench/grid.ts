@@ -75,7 +75,7 @@ try {
   // tsx (esbuild, keepNames) wraps named functions in __name(), which the page does not have.
   await page.addInitScript('window.__name = (f) => f');
   await page.goto(url);
-  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=photo]').length > 20 && document.body.innerText.length > 0, PHOTOS);
+  await page.waitForFunction((_n) => document.querySelectorAll('[data-testid=photo]').length > 20 && document.body.innerText.length > 0, PHOTOS);
   // Let the first screen of thumbnails settle, as a person would see it.
   await page.waitForTimeout(1500);
   const scroll = (stepPx: number) =>

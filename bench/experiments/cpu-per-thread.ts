@@ -26,7 +26,9 @@ function threads() {
       const comm = st.slice(st.indexOf('(') + 1, st.lastIndexOf(')'));
       const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
       out.set(`${tid}:${comm}`, (Number(f[11]) + Number(f[12])) * 10);
-    } catch {}
+    } catch {
+      // The thread ended between listing the tasks and reading its stat.
+    }
   }
   return out;
 }
@@ -48,7 +50,6 @@ let next = 0;
 await Promise.all([0, 1].map(async () => { while (next < decoded.length) await e.tokenizer.run([decoded[next++]]); }));
 const wall2 = performance.now() - t1;
 const a2 = threads();
-const by2 = new Map<string, number>();
 for (const [k, v] of a2) { const d = v - (b2.get(k) ?? 0); if (d > 0) console.log('M', k, (d / N).toFixed(2)); }
 console.log('model-only img/s', (N / (wall2 / 1000)).toFixed(2));
 await e.close();

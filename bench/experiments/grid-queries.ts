@@ -52,9 +52,10 @@ try {
   };
   console.log(`${PHOTOS} photos in ${Math.ceil(PHOTOS / 500)} folders`);
   let flip = false;
+  const flipped = () => (flip = !flip);
   for (const sort of ['taken', 'name', 'size', 'type'] as const) {
     // A new listing each time (the order flips), as after choosing another sort: the whole sort.
-    await time(`listPhotos sort=${sort} a new listing's first page`, () => lib.listPhotos({ offset: 0, limit: 240, sort, order: (flip = !flip) ? 'asc' : 'desc' }), 8);
+    await time(`listPhotos sort=${sort} a new listing's first page`, () => lib.listPhotos({ offset: 0, limit: 240, sort, order: flipped() ? 'asc' : 'desc' }), 8);
     // Then the pages a scroll asks for.
     for (const offset of [0, PHOTOS / 2, PHOTOS - 240]) {
       await time(`listPhotos sort=${sort} offset=${offset}`, () => lib.listPhotos({ offset, limit: 240, sort }));
@@ -62,7 +63,7 @@ try {
   }
   await time('listPhotos folderId, sort=taken offset=0', () => lib.listPhotos({ folderId, offset: 0, limit: 240 }));
   await time('listPhotos under one subfolder (500 photos)', () => lib.listPhotos({ folderId, under: path.join(tree, 'roll-050'), offset: 0, limit: 240 }));
-  await time('listPhotos a new search (50 match), first page', () => lib.listPhotos({ offset: 0, limit: 240, search: (flip = !flip) ? '0123' : '0124' }), 8);
+  await time('listPhotos a new search (50 match), first page', () => lib.listPhotos({ offset: 0, limit: 240, search: flipped() ? '0123' : '0124' }), 8);
   await time('listPhotos search "0123" (50 match), taken', () => lib.listPhotos({ offset: 0, limit: 240, search: '0123' }));
   await time('listPhotos search "img_" (all match), taken', () => lib.listPhotos({ offset: 0, limit: 240, search: 'img_' }));
   await time('photoDates (all photos: 4,381 days)', () => lib.photoDates({}));

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { IndexStore } from '../../src/core/index/store.js';
 import { discoverDataset, defaultEvalCache } from '../../src/core/eval/suite.js';
-import { DEFAULT_SETTINGS, fingerprint } from '../../src/core/common/settings.js';
+import { DEFAULT_SETTINGS } from '../../src/core/common/settings.js';
 import { bagFromGrid } from '../../src/core/analysis/kgrams.js';
 import { buildInvertedIndex } from '../../src/core/search/inverted-index.js';
 import { TfidfScorer } from '../../src/core/search/scorers/tfidf.js';

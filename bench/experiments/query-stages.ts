@@ -18,7 +18,7 @@ const ks = kgramSettings(DEFAULT_SETTINGS);
 const bags = [...engine.store.iterGrids()].map((g) => bagFromGrid(g.grid, ks));
 await engine.close();
 const synth = function* () { const r = mulberry32(7); for (let id = 0; id < N; id++) yield { id, bag: mix(bags[Math.floor(r() * bags.length)], bags[Math.floor(r() * bags.length)], r) }; };
-let t0 = performance.now();
+const t0 = performance.now();
 const index: any = ImpactIndex.build(() => synth());
 console.log('build', ((performance.now() - t0) / 1000).toFixed(1), 's');
 const rand = mulberry32(42);

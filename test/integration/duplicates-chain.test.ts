@@ -13,8 +13,6 @@ import { differentShots, findDuplicates, type DuplicateReport } from '../../src/
 import { hamming, hashOf } from '../../src/core/analysis/phash.js';
 import { mulberry32 } from '../../src/core/common/random.js';
 
-const DATA = path.resolve('../shared/datasets');
-
 function chartSvg(w: number, h: number): string {
   const colours = ['#735244', '#c29682', '#627a9d', '#576c43', '#8580b1', '#67bdaa', '#d67e2c', '#505ba6', '#c15a63', '#5e3c6c', '#9dbc40', '#e0a32e'];
   let s = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><rect width="100%" height="100%" fill="#9a9a9a"/>`;

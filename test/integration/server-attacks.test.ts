@@ -53,7 +53,7 @@ interface Reply {
   headers: http.IncomingHttpHeaders;
   body: string;
   /** The parsed JSON body, when there is one. */
-  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  json: any;
 }
 
 interface Req {

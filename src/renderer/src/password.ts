@@ -40,6 +40,7 @@ function pool(pw: string): number {
   if (/[A-Z]/.test(pw)) p += 26;
   if (/[0-9]/.test(pw)) p += 10;
   if (/[ -/:-@[-`{-~]/.test(pw)) p += 33;
+  // eslint-disable-next-line no-control-regex -- the range starts at NUL on purpose: all of ASCII.
   if (/[^\x00-\x7f]/.test(pw)) p += 100;
   return Math.max(p, 2);
 }

@@ -9,7 +9,6 @@ import { EventEmitter } from 'node:events';
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 
 const stub = { windows: [], trays: [], dialogs: [], applicationMenu: null, quitCalls: 0, quit: null, utilityExits: [], trashed: [], revealed: [], saveDialogs: [] };
 globalThis.electronStub = stub;

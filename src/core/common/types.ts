@@ -60,7 +60,7 @@ export interface Bag {
 }
 
 /**
- * 'tfidf' damps counts (1 + ln tf) and answers through the two-stage impact index (impactindex.ts);
+ * 'tfidf' damps counts (1 + ln tf) and answers through the two-stage impact index (search/impact-index.ts);
  * 'tfidf-exact' is the same cosine by an exhaustive postings scan; 'tfidf-raw' uses plain counts.
  */
 export type Similarity = 'tfidf' | 'tfidf-exact' | 'tfidf-raw' | 'bm25' | 'jaccard' | 'cropjaccard';
@@ -68,4 +68,12 @@ export type Similarity = 'tfidf' | 'tfidf-exact' | 'tfidf-raw' | 'bm25' | 'jacca
 export interface ScoredImage {
   id: number;
   score: number;
+}
+
+/**
+ * One photo of a ranking as the engine answers it (Engine.rank, the remote index). Not the app's
+ * answer to a search, src/shared/api.ts SimilarResult: that one adds the photos' summaries and times.
+ */
+export interface RankedPhoto extends ScoredImage {
+  path: string;
 }

@@ -22,7 +22,7 @@ import { topK, type BagScorer, type ScoredIndex } from '../search/scorers/scorer
 import { ImpactIndex } from '../search/impact-index.js';
 import { LiveIndex } from '../search/live-index.js';
 import { DEFAULT_SETTINGS, fingerprint, kgramSettings, mergeSettings, storedSettings, validateSettings, withOverrides, type EngineSettings } from '../common/settings.js';
-import type { Bag, Similarity, TokenGrid } from '../common/types.js';
+import type { Bag, RankedPhoto, Similarity, TokenGrid } from '../common/types.js';
 import type { RemoteIndex } from '../opensearch/client.js';
 
 export interface OpenEngineOptions {
@@ -40,16 +40,11 @@ export interface OpenEngineOptions {
   log?: (msg: string) => void;
 }
 
-export interface SimilarResult {
-  id: number;
-  path: string;
-  score: number;
-}
-
-export interface SimilarResponse {
+/** The engine's answer to "photos like this file" (the CLI prints it); the app's is src/shared/api.ts SimilarResult. */
+export interface Ranking {
   query: { path: string; indexed: boolean };
   similarity: Similarity;
-  results: SimilarResult[];
+  results: RankedPhoto[];
   queryMs: number;
 }
 
@@ -240,13 +235,13 @@ export class Engine {
     return { grid: r.grid, bag: bagFromGrid(r.grid, kgramSettings(this.settings)) };
   }
 
-  async similar(file: string, opts: { top?: number; similarity?: Similarity } = {}): Promise<SimilarResponse> {
+  async similar(file: string, opts: { top?: number; similarity?: Similarity } = {}): Promise<Ranking> {
     const q = await this.describe(file);
     return { query: { path: path.resolve(file), indexed: q.indexed }, ...(await this.rankAny(q, opts)) };
   }
 
   /** rank(), or for 'tfidf' the remote index's ranking when one is set (queryMs then includes the round trip). */
-  async rankAny(q: { grid: TokenGrid; bag: Bag }, opts: { top?: number; similarity?: Similarity } = {}): Promise<Omit<SimilarResponse, 'query'>> {
+  async rankAny(q: { grid: TokenGrid; bag: Bag }, opts: { top?: number; similarity?: Similarity } = {}): Promise<Omit<Ranking, 'query'>> {
     const similarity = opts.similarity ?? 'tfidf';
     if (!this.remote || similarity !== 'tfidf') return this.rank(q, opts);
     const { hits, ms } = await this.remote.search(q.bag, opts.top ?? 20);
@@ -255,7 +250,7 @@ export class Engine {
   }
 
   /** Ranks the library against a photo's words. */
-  rank(q: { grid: TokenGrid; bag: Bag }, opts: { top?: number; similarity?: Similarity } = {}): Omit<SimilarResponse, 'query'> {
+  rank(q: { grid: TokenGrid; bag: Bag }, opts: { top?: number; similarity?: Similarity } = {}): Omit<Ranking, 'query'> {
     const similarity = opts.similarity ?? 'tfidf';
     // The in-memory structures are made once, before the timed part, and reused by later queries.
     const top = opts.top ?? 20;

@@ -3,16 +3,10 @@
 // ranking is the engine's; no cluster runs in this project's tests (README), so everything that
 // decides the ranking is proven on Lucene by test/lucene/Harness.java instead.
 import fs from 'node:fs';
-import type { Bag } from '../common/types.js';
+import type { Bag, RankedPhoto } from '../common/types.js';
 import type { IndexStore } from '../index/store.js';
 import { engineQuery, type EngineQueryOptions } from './query.js';
 import { CorpusStats } from './weights.js';
-
-export interface RemoteHit {
-  id: number;
-  path: string;
-  score: number;
-}
 
 /**
  * The statistics a query is weighed with: the export's stats.json when given (the same idf as the
@@ -65,7 +59,7 @@ export class RemoteIndex {
     return new RemoteIndex(client, url, index, stats, opts);
   }
 
-  async search(bag: Bag, k: number): Promise<{ hits: RemoteHit[]; ms: number }> {
+  async search(bag: Bag, k: number): Promise<{ hits: RankedPhoto[]; ms: number }> {
     const t = performance.now();
     const body = engineQuery(bag, this.stats, { ...this.opts, k });
     const res = await this.client.search({ index: this.index, body: body as never });

@@ -6,10 +6,12 @@
 // except similarToFile's bytes, which each transport carries its own way (an ArrayBuffer over
 // IPC, a raw request body over HTTP).
 
+// Defined here once (the renderer may import only src/shared); the core's names for them are aliases:
+// Similarity (src/core/common/types.ts) and ProviderChoice (src/core/analysis/model/tokenizer.ts).
 export type SimilarityName = 'tfidf' | 'tfidf-exact' | 'tfidf-raw' | 'bm25' | 'jaccard' | 'cropjaccard';
 export type ProviderName = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml';
 
-/** Why a file under a library folder is not read as a photo (src/core/analysis/formats.ts NotReadKind). */
+/** Why a file under a library folder is not read as a photo (the core calls it NotReadKind: src/core/analysis/formats.ts). */
 export type NotReadKindName = 'video' | 'sidecar' | 'live-photo-video' | 'hidden' | 'unsupported' | 'too-small';
 
 /** Files not read of one kind under a folder. */

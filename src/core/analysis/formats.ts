@@ -4,6 +4,7 @@
 
 import { extname } from 'node:path';
 import { BMP_EXTENSIONS, HEIF_EXTENSIONS, RAW_PHOTO_EXTENSIONS, SHARP_EXTENSIONS } from '../../shared/formats.js';
+import type { NotReadKindName } from '../../shared/api.js';
 
 /** How a photo's pixels are reached. */
 export type PhotoReader =
@@ -16,8 +17,11 @@ export type PhotoReader =
   /** Camera RAW: the largest embedded preview, through exiftool (raw.ts). */
   | 'raw';
 
-/** Files that are not photos to index, each with the kind they are counted under. */
-export type NotReadKind = 'video' | 'sidecar' | 'live-photo-video' | 'hidden' | 'unsupported' | 'too-small';
+/**
+ * Files that are not photos to index, each with the kind they are counted under: src/shared/api.ts
+ * NotReadKindName, defined there once because the UI names the same kinds.
+ */
+export type NotReadKind = NotReadKindName;
 
 export const NOT_READ_KINDS: readonly NotReadKind[] = ['video', 'live-photo-video', 'sidecar', 'hidden', 'unsupported', 'too-small'];
 

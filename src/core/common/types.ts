@@ -1,6 +1,8 @@
 // Shapes that flow between the engine's stages: files -> decode -> tokens -> bags -> index -> queries.
 // Defined once here so every stage (and every process) agrees on them.
 
+import type { SimilarityName } from '../../shared/api.js';
+
 /** A c x H x W grid of visual-word ids, one per head per feature-map cell. */
 export interface TokenGrid {
   heads: number;
@@ -63,7 +65,8 @@ export interface Bag {
  * 'tfidf' damps counts (1 + ln tf) and answers through the two-stage impact index (search/impact-index.ts);
  * 'tfidf-exact' is the same cosine by an exhaustive postings scan; 'tfidf-raw' uses plain counts.
  */
-export type Similarity = 'tfidf' | 'tfidf-exact' | 'tfidf-raw' | 'bm25' | 'jaccard' | 'cropjaccard';
+// The engine's name for the list src/shared/api.ts defines, once, where the renderer can see it too.
+export type Similarity = SimilarityName;
 
 export interface ScoredImage {
   id: number;

@@ -10,10 +10,12 @@ import { FEATURES_INPUT, POOLED_OUTPUT, TOKENS_OUTPUT, TOP2_CODES_OUTPUT, TOP2_D
 import { PIXELS_INPUT } from './inception.js';
 import type { BackboneInfo } from './backbone.js';
 import type { TokenGrid } from '../../common/types.js';
+import type { ProviderName } from '../../../shared/api.js';
 
 const require = createRequire(import.meta.url);
 
-export type ProviderChoice = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml';
+/** The engine's name for src/shared/api.ts ProviderName, defined there once so Settings offers the same list. */
+export type ProviderChoice = ProviderName;
 
 export interface TokenizerOptions {
   provider?: ProviderChoice;

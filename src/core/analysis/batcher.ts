@@ -1,12 +1,9 @@
 // Stacks decoded images into batches of one shape, because one model call takes one tensor and a
 // tensor cannot mix shapes. targetShape's rounding makes photos of similar aspect ratio share a shape.
 
-export interface Shaped {
-  width: number;
-  height: number;
-}
+import type { Shape } from './decode/decode.js';
 
-export interface Batch<T extends Shaped> {
+export interface Batch<T extends Shape> {
   width: number;
   height: number;
   items: T[];
@@ -23,7 +20,7 @@ export interface ShapeBatcherOptions {
   maxPending?: number;
 }
 
-export class ShapeBatcher<T extends Shaped> {
+export class ShapeBatcher<T extends Shape> {
   readonly maxBatch: number;
   readonly maxPending: number;
   // Map keeps insertion order, which makes flush order deterministic among equal sizes.
@@ -91,7 +88,7 @@ export class ShapeBatcher<T extends Shaped> {
  * decoding (e.g. from the store), consecutive photos share a shape and batches fill quickly.
  * Stable: entries of equal aspect keep their order. Returns a new array.
  */
-export function sortByAspect<E extends Shaped>(entries: readonly E[]): E[] {
+export function sortByAspect<E extends Shape>(entries: readonly E[]): E[] {
   return entries
     .map((e, i) => ({ e, i, aspect: e.width / e.height }))
     .sort((a, b) => a.aspect - b.aspect || a.i - b.i)

@@ -10,9 +10,11 @@
 import { basename, dirname, isAbsolute, resolve, sep } from 'node:path';
 import type Database from 'better-sqlite3';
 import { takenOf } from '../analysis/taken.js';
+import type { PhotoSortName, SortOrderName } from '../../shared/api.js';
 
-export type PhotoSort = 'taken' | 'name' | 'size' | 'type';
-export type SortOrder = 'asc' | 'desc';
+// The orders the UI offers, defined once in src/shared/api.ts (the renderer may import only src/shared).
+export type PhotoSort = PhotoSortName;
+export type SortOrder = SortOrderName;
 
 export const PHOTO_SORTS: readonly PhotoSort[] = ['taken', 'name', 'size', 'type'];
 

@@ -24,6 +24,8 @@ import {
   type SimilarResult,
   type UploadedFile,
 } from '../../shared/api';
+// The server answers in the IPC's envelope, { result } or { error }, so one type names both.
+import type { CallReply } from '../../shared/ipc';
 
 /** An Error that keeps the backend's code ('not-found', 'forbidden', ...) next to its message. */
 export class ApiError extends Error {
@@ -40,7 +42,6 @@ export class ApiError extends Error {
   }
 }
 
-type Reply<T> = { result: T } | { error: ApiErrorShape };
 
 function retryAfter(res: Response): number | undefined {
   const h = res.headers.get('retry-after');
@@ -66,7 +67,7 @@ async function readReply<T>(res: Response): Promise<T> {
     // A proxy error page or a dropped connection: there is no {error} to show, so say what we know.
     throw new ApiError(`The Photowords server answered ${res.status} ${res.statusText || ''}`.trim(), CODES[res.status] ?? 'internal', res.status, retryAfter(res));
   }
-  const b = body as Partial<Reply<T>> & { error?: unknown; message?: unknown };
+  const b = body as Partial<CallReply<T>> & { error?: unknown; message?: unknown };
   if (b && typeof b === 'object' && b.error) {
     const e = b.error as Partial<ApiErrorShape> | string;
     const message = typeof e === 'string' ? (typeof b.message === 'string' ? b.message : e) : (e.message ?? `The Photowords server answered ${res.status}`);

@@ -10,6 +10,7 @@ import { FEATURES_INPUT, POOLED_OUTPUT, TOKENS_OUTPUT, TOP2_CODES_OUTPUT, TOP2_D
 import { PIXELS_INPUT } from './inception.js';
 import type { BackboneInfo } from './backbone.js';
 import type { TokenGrid } from '../../common/types.js';
+import type { RgbImage } from '../decode/decode.js';
 import type { ProviderName } from '../../../shared/api.js';
 
 const require = createRequire(import.meta.url);
@@ -25,12 +26,8 @@ export interface TokenizerOptions {
   top2?: boolean;
 }
 
-export interface ImageInput {
-  /** RGB uint8, HWC. */
-  pixels: Uint8Array;
-  width: number;
-  height: number;
-}
+/** RGB uint8, HWC: what the decoder makes, under the name the model's callers know it by. */
+export type ImageInput = RgbImage;
 
 export interface TokenizedImage {
   grid: TokenGrid;

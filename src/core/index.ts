@@ -9,9 +9,14 @@ export type { Similarity } from './common/types.js';
 
 // analysis: the CLI says why a file was not read, and trains/imports/quantizes the model by hand.
 export { notReadLabel } from './analysis/formats.js';
-export { ensureInceptionBackbone, importOnnxBackbone } from './analysis/model/backbone.js';
+export { DEFAULT_MODELS_DIR, ensureInceptionBackbone, importOnnxBackbone } from './analysis/model/backbone.js';
 export { trainCodebook } from './analysis/model/train.js';
 export { QUANTIZE_DEFAULTS, quantizeBackbone, type CalibrationMethod } from './analysis/model/quantize.js';
+// The model catalogue and its download cache: `photowords model list/add/remove` (docs/MODELS.md).
+export { CATALOG, expectedGrid, fileFor, findEntry, gridFromOutput, loadCatalog, type CatalogEntry, type Variant } from './analysis/model/catalog.js';
+export { ChecksumError, InterruptedError, OfflineError, downloadFile, sha256OfFile, type DownloadProgress } from './analysis/model/download.js';
+export { installFromFile, installModel, installed, modelsCacheDir, removeModel, saveRecord, type InstallRecord } from './analysis/model/install.js';
+export { probeModel, type Probe } from './analysis/model/probe.js';
 
 // Worker-thread entries: a bundled shell (Electron's utility process) must say where each thread's file
 // was built, since the bundle moves it away from the module that starts it.

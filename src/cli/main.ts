@@ -38,6 +38,7 @@ import {
 } from '../core/index.js';
 import { progressReporter } from './progress.js';
 import { registerExplain, storeExplainer } from './explain.js';
+import { registerModelCommands } from './model-commands.js';
 
 const DEFAULT_DB = process.env.PHOTOWORDS_DB ?? path.join(os.homedir(), '.photowords', 'library.db');
 const DEFAULT_TRAIN_IMAGES = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../shared/datasets/caltech101');
@@ -506,6 +507,7 @@ codebook
   });
 
 const model = program.command('model').description('backbone models');
+registerModelCommands(model);
 model
   .command('build')
   .description('derive the InceptionV3 backbone ONNX graph from the installed nsfwjs package')

@@ -19,7 +19,7 @@ export interface PreviewPhoto {
  * What next / previous walk. An array of photos is one (length and at()); the library's grid
  * passes its pages, whose photos arrive as `load` asks for them.
  */
-export interface PhotoList<T extends PreviewPhoto = PreviewPhoto> {
+export interface PreviewList<T extends PreviewPhoto = PreviewPhoto> {
   readonly length: number;
   at(i: number): T | undefined;
   /** The photo at i when it is not at hand yet (a library page not fetched); undefined if it cannot be had. */
@@ -32,7 +32,7 @@ export interface PreviewState {
   photo: PreviewPhoto;
   /** What the preview shows: the photo's URL, or an object URL for a file from outside the library. */
   src: string;
-  list: PhotoList | null;
+  list: PreviewList | null;
   index: number;
 }
 
@@ -45,7 +45,7 @@ let opener: HTMLElement | null = null;
 let seq = 0;
 
 /** Opens the preview at `photo`, which is `list`'s photo at `index` (looked up by id when not given). */
-export function openPreview(photo: PreviewPhoto, list: PhotoList | null = null, index?: number, src?: string): void {
+export function openPreview(photo: PreviewPhoto, list: PreviewList | null = null, index?: number, src?: string): void {
   seq++;
   let i = index ?? -1;
   if (list && i < 0 && photo.id !== undefined) {
@@ -92,7 +92,7 @@ export async function stepPreview(delta: number): Promise<void> {
 
 // The photos either side start loading while this one is looked at, so a step shows at once.
 const warm: HTMLImageElement[] = [];
-function preload(list: PhotoList, i: number): void {
+function preload(list: PreviewList, i: number): void {
   warm.length = 0;
   for (const j of [i + 1, i - 1]) {
     const it = j >= 0 && j < list.length ? list.at(j) : undefined;
@@ -108,7 +108,7 @@ function preload(list: PhotoList, i: number): void {
  * A list read page by page (the library): `at` answers what is loaded; for a photo not loaded yet
  * `reveal(i)` makes the grid draw, and so fetch, it, and the page is waited for.
  */
-export function pagedList<T extends PreviewPhoto>(opts: { length: () => number; at: (i: number) => T | undefined; reveal: (i: number) => void }): PhotoList<T> {
+export function pagedList<T extends PreviewPhoto>(opts: { length: () => number; at: (i: number) => T | undefined; reveal: (i: number) => void }): PreviewList<T> {
   return {
     get length() {
       return opts.length();

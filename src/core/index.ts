@@ -27,7 +27,7 @@ export { setImpactThread } from './search/live-index.js';
 // index: the CLI's progress bar reads the indexer's progress; the shells that sign in keep accounts in the index file.
 export type { IndexProgress } from './index/indexer.js';
 export type { DecisionKind, IndexStore } from './index/store.js';
-export { AuthInputError, AuthStore, SESSION_MS, checkNewPassword, randomSecret, sameSecret } from './index/auth-store.js';
+export { AuthInputError, AuthStore, SESSION_MS, checkNewPassword, randomSecret, sameSecret } from './index/store/auth.js';
 
 // search: `photowords explain` works on a read-only store without opening a Library.
 export { DEFAULT_EXPLAIN_TOP, MAX_EXPLAIN_TOP, explainStored } from './search/explain.js';

@@ -12,7 +12,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { Library } from '../../src/core/library/library.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
-import { AuthStore } from '../../src/core/index/auth-store.js';
+import { AuthStore } from '../../src/core/index/store/auth.js';
 import type { DuplicatesResult, FolderInfo, IndexStatus, PhotoPage, TrashResult } from '../../src/shared/api.js';
 
 const DATA = path.resolve('../shared/datasets');

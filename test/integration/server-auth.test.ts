@@ -13,7 +13,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { Library } from '../../src/core/library/library.js';
-import { AuthStore } from '../../src/core/index/auth-store.js';
+import { AuthStore } from '../../src/core/index/store/auth.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import type { ApiTokenInfo, AuthState, IndexStatus, NewApiToken } from '../../src/shared/api.js';
 

@@ -1,5 +1,5 @@
 // The owner's password, sign-in sessions and API tokens of `photowords serve`, kept in the
-// library's own SQLite index (schema 7, store.ts), so a library moved to another machine keeps
+// library's own SQLite index (schema 7, schema.ts), so a library moved to another machine keeps
 // its owner, and `photowords password` / `token` work on the same file the server reads.
 //
 // Its own connection to the file rather than the engine's: the engine is reopened when settings
@@ -9,9 +9,9 @@
 // no one sign in.
 import crypto from 'node:crypto';
 import Database from 'better-sqlite3';
-import type { ApiTokenInfo, AuthScope, NewApiToken } from '../../shared/api.js';
+import type { ApiTokenInfo, AuthScope, NewApiToken } from '../../../shared/api.js';
 
-/** The tables (store.ts creates them in a new file and adds them in its schema-7 step). */
+/** The tables (schema.ts creates them in a new file; migrations.ts adds them in its schema-7 step). */
 export const AUTH_TABLES = `
 CREATE TABLE IF NOT EXISTS auth_owner (
   id         INTEGER PRIMARY KEY CHECK (id = 1),
@@ -42,8 +42,8 @@ export const PASSWORD_MIN = 10;
 export const PASSWORD_MAX = 1024;
 export const TOKEN_PREFIX = 'pwt_';
 
-// scrypt at N=2^15, r=8: 32 MiB and ~50-100 ms a hash, OWASP's floor for scrypt. maxmem must
-// exceed 128*N*r or node refuses.
+// scrypt at OWASP's floor (its cost: docs/SERVER.md#first-run-and-sign-in). maxmem must exceed
+// 128*N*r or node refuses.
 const SCRYPT = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 const KEY_LEN = 32;
 

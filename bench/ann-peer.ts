@@ -1,0 +1,455 @@
+// The peer a user would pick instead of our words for "find similar": the same backbone's GeM
+// vectors (the pooled features `photowords eval` scores as "dense") in an HNSW index from npm,
+// measured beside the words bench in the same run (bench.ts, `--only peer`). Two libraries are
+// measured with the same parameters so the choice between them is made on figures; see
+// docs/EVAL.md "Against a dense ANN peer" for the figures and the choice.
+//
+// What is measured, per library and size:
+// - synthetic sizes (100,000 and 1,000,000 by default): build time, RSS growth, the saved index's
+//   size, p50/p95 latency of one top-10 query at a time over the words bench's own queries
+//   (the same dev-set photos, by the same seeded draw), recall@10 against exact cosine search;
+// - the dev set (4,360 real photos, labelled): recall@10 and the GPR1200 mAP of the ANN's ranking
+//   next to exact dense cosine and our words (tfidf, the default query path), all in this process.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import hnswlib from 'hnswlib-node';
+import { Index, MetricKind, ScalarKind, exactSearch, type Matches, type BatchMatches } from 'usearch';
+import { IndexStore } from '../src/core/index/store.js';
+import { ImpactIndex } from '../src/core/search/impact-index.js';
+import { evaluateRanking } from '../src/core/eval/map.js';
+import { mulberry32 } from '../src/core/common/random.js';
+import { loadDevSet } from './devset.js';
+import { percentile } from './indexspeed.js';
+
+export type PeerLibrary = 'hnswlib' | 'usearch';
+export const PEER_LIBRARIES: PeerLibrary[] = ['hnswlib', 'usearch'];
+
+// The issue's parameters, standard for HNSW (hnswlib's README and ann-benchmarks' middle
+// setting). usearch gets the same three so the two differ only in implementation (its own
+// defaults are connectivity 16, expansion_add 128, expansion_search 64).
+export const HNSW = { m: 16, efConstruction: 200, ef: 64 } as const;
+const K = 10;
+// Dev-set mAP: the ANN answers a first page of this many; the rest of the ranking follows in
+// exact-cosine order, so the figure isolates what the approximation loses at the head.
+const ANN_PAGE = 100;
+// One thread everywhere: hnswlib-node adds and searches on one, and the machine is shared.
+const THREADS = 1;
+const BATCH = 10_000;
+
+export interface PeerOptions {
+  sizes: number[];
+  queries: number;
+  libraries?: PeerLibrary[];
+  /** Also score the dev set with our words (tfidf, the eval's default path) for the mAP line. */
+  wordsMap?: boolean;
+  log?: (m: string) => void;
+}
+
+interface DevVectors {
+  n: number;
+  dim: number;
+  /** Row-major, each row L2-normalised, in the words bench's bag order (the cache's id order). */
+  vectors: Float32Array;
+  labels: string[];
+  domains: string[];
+  bags: ReturnType<typeof loadDevSet>['docs'][number]['bag'][];
+}
+
+/** The dev set's pooled GeM vectors from the eval cache, in the order bench.ts draws its queries from. */
+export function loadDevVectors(): DevVectors {
+  const dev = loadDevSet();
+  const store = IndexStore.open(dev.cache, { fingerprint: IndexStore.readFingerprint(dev.cache)!, settings: IndexStore.readSettings(dev.cache) as object });
+  const byId = new Map<number, Float32Array>();
+  try {
+    for (const d of store.iterDense()) byId.set(d.id, d.vector);
+  } finally {
+    store.close();
+  }
+  const n = dev.docs.length;
+  const dim = byId.values().next().value?.length ?? 0;
+  if (n === 0 || dim === 0) throw new Error(`no pooled vectors in ${dev.cache}: fill it with: node bin/photowords.js eval ../shared/datasets --similarities dense`);
+  const vectors = new Float32Array(n * dim);
+  dev.docs.forEach((doc, i) => {
+    const v = byId.get(doc.id);
+    if (!v) throw new Error(`no pooled vector for ${doc.path} in ${dev.cache}; delete that file to rebuild it`);
+    vectors.set(v, i * dim);
+    normalise(vectors.subarray(i * dim, (i + 1) * dim));
+  });
+  return { n, dim, vectors, labels: dev.labels, domains: dev.domains, bags: dev.docs.map((d) => d.bag) };
+}
+
+/**
+ * The query ids bench.ts's queryBench draws (mulberry32(42), `queries` at a time: the real index,
+ * the exhaustive scan, then one draw per synthetic size in order), so the peer answers the same
+ * photos the words answer. Draw 0 is the real index's, draw 2 + i the i-th synthetic size's.
+ */
+export function wordsQueryIds(n: number, queries: number, draws: number): number[][] {
+  const rand = mulberry32(42);
+  return Array.from({ length: draws }, () => Array.from({ length: queries }, () => Math.floor(rand() * n)));
+}
+
+interface Stats {
+  mean: Float32Array;
+  std: Float32Array;
+}
+
+function dimStats(dev: DevVectors): Stats {
+  const { n, dim, vectors } = dev;
+  const mean = new Float32Array(dim);
+  const std = new Float32Array(dim);
+  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) mean[j] += vectors[i * dim + j] / n;
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < dim; j++) {
+      const d = vectors[i * dim + j] - mean[j];
+      std[j] += (d * d) / n;
+    }
+  for (let j = 0; j < dim; j++) std[j] = Math.sqrt(std[j]);
+  return { mean, std };
+}
+
+// Made the way bench/synthetic.ts `mix` makes bags: from two random real ones, never from noise.
+// Each is mean + (w·(a − mean) + (1 − w)·(b − mean)) / √(w² + (1 − w)²) with w uniform in
+// [0.25, 0.75]: the rescaling keeps each dimension's spread that of the real vectors (a plain
+// average of two would halve the variance and crowd every vector towards the centre, making the
+// ANN's job easier than real photos make it). A small perturbation (Gaussian, 0.1 of the
+// dimension's standard deviation) keeps two mixes of the same pair apart; values are clipped at 0
+// (GeM pools post-ReLU activations, so real vectors are never negative) and the row normalised.
+const PERTURB = 0.1;
+
+/** Fills `out` (count rows) with synthetic vectors `start`..`start + count - 1` of the sequence seeded by `seed`. */
+class Synth {
+  private rand: () => number;
+  private spare: number | undefined;
+  clipped = 0;
+  constructor(
+    private dev: DevVectors,
+    private stats: Stats,
+    seed = 7,
+  ) {
+    this.rand = mulberry32(seed);
+  }
+
+  private gauss(): number {
+    if (this.spare !== undefined) {
+      const s = this.spare;
+      this.spare = undefined;
+      return s;
+    }
+    const u = 1 - this.rand();
+    const v = this.rand();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  }
+
+  next(out: Float32Array): void {
+    const { n, dim, vectors } = this.dev;
+    const { mean, std } = this.stats;
+    const a = Math.floor(this.rand() * n) * dim;
+    const b = Math.floor(this.rand() * n) * dim;
+    const w = 0.25 + 0.5 * this.rand();
+    const s = 1 / Math.sqrt(w * w + (1 - w) * (1 - w));
+    for (let j = 0; j < dim; j++) {
+      let x = mean[j] + s * (w * (vectors[a + j] - mean[j]) + (1 - w) * (vectors[b + j] - mean[j])) + PERTURB * std[j] * this.gauss();
+      if (x < 0) {
+        x = 0;
+        this.clipped++;
+      }
+      out[j] = x;
+    }
+    normalise(out);
+  }
+}
+
+function normalise(v: Float32Array): void {
+  let s = 0;
+  for (let j = 0; j < v.length; j++) s += v[j] * v[j];
+  const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+  for (let j = 0; j < v.length; j++) v[j] *= inv;
+}
+
+function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, dim: number): number {
+  let s = 0;
+  for (let j = 0; j < dim; j++) s += a[ao + j] * b[bo + j];
+  return s;
+}
+
+/** Random-pair cosine (mean, sd) and mean per-dimension sd: how the synthetic set is checked against the real one. */
+function setStats(rows: Float32Array, n: number, dim: number) {
+  const r = mulberry32(99);
+  const cos: number[] = [];
+  for (let t = 0; t < 2000; t++) {
+    const i = Math.floor(r() * n);
+    let k = Math.floor(r() * n);
+    if (k === i) k = (k + 1) % n;
+    cos.push(dot(rows, i * dim, rows, k * dim, dim));
+  }
+  const m = cos.reduce((a, x) => a + x, 0) / cos.length;
+  const sd = Math.sqrt(cos.reduce((a, x) => a + (x - m) ** 2, 0) / cos.length);
+  const mu = new Float64Array(dim);
+  const v = new Float64Array(dim);
+  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) mu[j] += rows[i * dim + j] / n;
+  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) v[j] += (rows[i * dim + j] - mu[j]) ** 2 / n;
+  const dimSd = v.reduce((a, x) => a + Math.sqrt(x), 0) / dim;
+  return { pairCosineMean: round(m, 4), pairCosineSd: round(sd, 4), meanDimSd: round(dimSd, 5) };
+}
+
+const round = (x: number, d: number) => Number(x.toFixed(d));
+
+/** An HNSW index of one library behind one shape, so both are driven by the same code. */
+interface Ann {
+  addBatch(rows: Float32Array, count: number, firstKey: number): void;
+  search(q: Float32Array, k: number): number[];
+  save(file: string): void;
+}
+
+function openAnn(lib: PeerLibrary, dim: number, capacity: number): Ann {
+  if (lib === 'hnswlib') {
+    const h = new hnswlib.HierarchicalNSW('cosine', dim);
+    h.initIndex({ maxElements: capacity, m: HNSW.m, efConstruction: HNSW.efConstruction, randomSeed: 100 });
+    h.setEf(HNSW.ef);
+    return {
+      addBatch(rows, count, firstKey) {
+        // hnswlib-node takes plain arrays only.
+        for (let i = 0; i < count; i++) h.addPoint(Array.from(rows.subarray(i * dim, (i + 1) * dim)), firstKey + i);
+      },
+      search: (q, k) => h.searchKnn(Array.from(q), k).neighbors,
+      save: (file) => h.writeIndexSync(file),
+    };
+  }
+  const u = new Index({
+    dimensions: dim,
+    metric: MetricKind.Cos,
+    quantization: ScalarKind.F32,
+    connectivity: HNSW.m,
+    expansion_add: HNSW.efConstruction,
+    expansion_search: HNSW.ef,
+    multi: false,
+  });
+  return {
+    addBatch(rows, count, firstKey) {
+      const keys = new BigUint64Array(count);
+      for (let i = 0; i < count; i++) keys[i] = BigInt(firstKey + i);
+      u.add(keys, rows.subarray(0, count * dim), THREADS);
+    },
+    search: (q, k) => Array.from((u.search(q, k, THREADS) as Matches).keys, Number),
+    save: (file) => u.save(file),
+  };
+}
+
+/** Exact top-K by cosine, kept per query while the data streams past in batches. */
+class ExactTopK {
+  private keys: Int32Array;
+  private sims: Float32Array;
+  constructor(
+    private queries: Float32Array,
+    private nq: number,
+    private dim: number,
+  ) {
+    this.keys = new Int32Array(nq * K).fill(-1);
+    this.sims = new Float32Array(nq * K).fill(-Infinity);
+  }
+
+  // usearch's exactSearch (brute force, SIMD) over one batch, merged into the running top-K.
+  add(rows: Float32Array, count: number, firstKey: number): void {
+    const res = exactSearch(rows.subarray(0, count * this.dim), this.queries, this.dim, Math.min(K, count), MetricKind.Cos, THREADS) as BatchMatches;
+    for (let q = 0; q < this.nq; q++) {
+      const m = res.get(q);
+      for (let t = 0; t < m.keys.length; t++) this.offer(q, firstKey + Number(m.keys[t]), 1 - m.distances[t]);
+    }
+  }
+
+  private offer(q: number, key: number, sim: number): void {
+    const o = q * K;
+    let worst = 0;
+    for (let t = 1; t < K; t++) if (this.sims[o + t] < this.sims[o + worst]) worst = t;
+    if (sim > this.sims[o + worst]) {
+      this.sims[o + worst] = sim;
+      this.keys[o + worst] = key;
+    }
+  }
+
+  top(q: number): Set<number> {
+    return new Set(this.keys.subarray(q * K, (q + 1) * K));
+  }
+}
+
+function recallAt10(ann: Ann, queries: Float32Array, nq: number, dim: number, truth: ExactTopK): number {
+  let hit = 0;
+  for (let q = 0; q < nq; q++) {
+    const want = truth.top(q);
+    for (const id of ann.search(queries.subarray(q * dim, (q + 1) * dim), K)) if (want.has(id)) hit++;
+  }
+  return round(hit / (nq * K), 4);
+}
+
+function latency(ann: Ann, queries: Float32Array, nq: number, dim: number) {
+  const row = (q: number) => queries.subarray(q * dim, (q + 1) * dim);
+  for (let q = 0; q < Math.min(5, nq); q++) ann.search(row(q), K); // warm-up, as bench.ts's timeQueries
+  const times: number[] = [];
+  for (let q = 0; q < nq; q++) {
+    const t = performance.now();
+    ann.search(row(q), K);
+    times.push(performance.now() - t);
+  }
+  return { medianMs: round(percentile(times, 50), 3), p95Ms: round(percentile(times, 95), 3) };
+}
+
+function indexFileMB(ann: Ann, lib: PeerLibrary): number {
+  const file = path.join(os.tmpdir(), `pw-peer-${process.pid}-${lib}.bin`);
+  try {
+    ann.save(file);
+    return Math.round(fs.statSync(file).size / 2 ** 20);
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+}
+
+function gather(dev: DevVectors, ids: number[]): Float32Array {
+  const out = new Float32Array(ids.length * dev.dim);
+  ids.forEach((id, i) => out.set(dev.vectors.subarray(id * dev.dim, (id + 1) * dev.dim), i * dev.dim));
+  return out;
+}
+
+/** Dev-set quality: recall@10 and mAP of each ANN against exact dense cosine and our words. */
+function devQuality(dev: DevVectors, libraries: PeerLibrary[], wordsMap: boolean, queryIds: number[], log: (m: string) => void) {
+  const { n, dim, vectors, labels, domains } = dev;
+  const buf = new Float32Array(n);
+  const exactRow = (q: number) => {
+    for (let i = 0; i < n; i++) buf[i] = dot(vectors, q * dim, vectors, i * dim, dim);
+    return buf;
+  };
+  let t = performance.now();
+  const exact = evaluateRanking(n, exactRow, labels, domains);
+  const out: Record<string, unknown> = {
+    images: n,
+    dim,
+    denseExact: { map: round(exact.map, 4), mapQueryRemoved: round(exact.mapQueryRemoved, 4), seconds: round((performance.now() - t) / 1000, 1) },
+  };
+  log(`  dev set, exact dense: mAP ${exact.map.toFixed(4)}`);
+  const nq = queryIds.length;
+  const qv = gather(dev, queryIds);
+  const truth = new ExactTopK(qv, nq, dim);
+  truth.add(vectors, n, 0);
+  for (const lib of libraries) {
+    const ann = openAnn(lib, dim, n);
+    t = performance.now();
+    ann.addBatch(vectors, n, 0);
+    const buildSeconds = (performance.now() - t) / 1000;
+    // The ANN's first page, then everything else in exact order below it.
+    const annRow = (q: number) => {
+      exactRow(q);
+      const page = ann.search(vectors.subarray(q * dim, (q + 1) * dim), ANN_PAGE);
+      page.forEach((id, r) => (buf[id] = 10 + (ANN_PAGE - r)));
+      return buf;
+    };
+    t = performance.now();
+    const r = evaluateRanking(n, annRow, labels, domains);
+    out[lib] = {
+      map: round(r.map, 4),
+      mapQueryRemoved: round(r.mapQueryRemoved, 4),
+      recallAt10: recallAt10(ann, qv, nq, dim, truth),
+      buildSeconds: round(buildSeconds, 2),
+      ...latency(ann, qv, nq, dim),
+    };
+    log(`  dev set, ${lib}: ${JSON.stringify(out[lib])}`);
+  }
+  if (wordsMap) {
+    t = performance.now();
+    const ix = ImpactIndex.build(dev.bags.map((bag, id) => ({ id, bag })));
+    const r = evaluateRanking(n, (q) => ix.scoreAll(dev.bags[q], buf), labels, domains);
+    out.wordsTfidf = { map: round(r.map, 4), mapQueryRemoved: round(r.mapQueryRemoved, 4), seconds: round((performance.now() - t) / 1000, 1) };
+    log(`  dev set, our words (tfidf): mAP ${r.map.toFixed(4)}`);
+  }
+  return out;
+}
+
+// The previous library's index lives in native memory until its JS handle is collected; collect
+// it before reading RSS so one library's growth is not the other's.
+v8.setFlagsFromString('--expose-gc');
+const collect = vm.runInNewContext('gc') as () => void;
+
+/** One library at one synthetic size: build, memory, latency, recall@10 against `truth`. */
+function atSize(lib: PeerLibrary, dev: DevVectors, stats: Stats, size: number, qv: Float32Array, nq: number, truth: ExactTopK | undefined, log: (m: string) => void) {
+  const { dim } = dev;
+  const synth = new Synth(dev, stats);
+  const rows = new Float32Array(BATCH * dim);
+  const one = new Float32Array(dim);
+  collect();
+  const rssBefore = process.memoryUsage().rss;
+  const ann = openAnn(lib, dim, size);
+  let buildMs = 0;
+  let exactMs = 0;
+  let sample: Float32Array | undefined;
+  for (let start = 0; start < size; start += BATCH) {
+    const count = Math.min(BATCH, size - start);
+    for (let i = 0; i < count; i++) {
+      synth.next(one);
+      rows.set(one, i * dim);
+    }
+    // The first batch (a random sample, as every vector is an independent draw) checks the statistics.
+    sample ??= rows.slice(0, count * dim);
+    let t = performance.now();
+    ann.addBatch(rows, count, start);
+    buildMs += performance.now() - t;
+    if (truth) {
+      t = performance.now();
+      truth.add(rows, count, start);
+      exactMs += performance.now() - t;
+    }
+    if ((start / BATCH) % 10 === 9) log(`    ${lib} ${size}: ${start + count} added, ${(buildMs / 1000).toFixed(0)} s of build`);
+  }
+  const rssGrowthMB = Math.round((process.memoryUsage().rss - rssBefore) / 2 ** 20);
+  return {
+    ann,
+    exactMs,
+    sample: sample!,
+    clippedShare: synth.clipped / (size * dim),
+    result: { buildSeconds: round(buildMs / 1000, 1), rssGrowthMB, ...latency(ann, qv, nq, dim) },
+  };
+}
+
+export async function peerBench(opts: PeerOptions) {
+  const log = opts.log ?? (() => undefined);
+  const libraries = opts.libraries ?? PEER_LIBRARIES;
+  const dev = loadDevVectors();
+  const stats = dimStats(dev);
+  const draws = wordsQueryIds(dev.n, opts.queries, 2 + opts.sizes.length);
+  log(`Peer: ${libraries.join(', ')} over ${dev.n} dev-set GeM vectors (${dev.dim}-d) and ${opts.sizes.join(', ')} synthetic ...`);
+  const devSet = devQuality(dev, libraries, opts.wordsMap ?? true, draws[0], log);
+  const synthetic: Record<string, Record<string, unknown>> = {};
+  const real = setStats(dev.vectors, dev.n, dev.dim);
+  for (const [si, size] of opts.sizes.entries()) {
+    const ids = draws[2 + si];
+    const qv = gather(dev, ids);
+    const truth = new ExactTopK(qv, ids.length, dev.dim);
+    const entry: Record<string, unknown> = { images: size, queries: ids.length };
+    let exactFilled = false;
+    for (const lib of libraries) {
+      log(`  ${lib}: building over ${size} synthetic vectors (M ${HNSW.m}, efConstruction ${HNSW.efConstruction}, ef ${HNSW.ef}) ...`);
+      const r = atSize(lib, dev, stats, size, qv, ids.length, exactFilled ? undefined : truth, log);
+      if (!exactFilled) {
+        exactFilled = true;
+        entry.exactSearchSeconds = round(r.exactMs / 1000, 1);
+        entry.statistics = { real, synthetic: setStats(r.sample, r.sample.length / dev.dim, dev.dim), clippedShare: round(r.clippedShare, 4) };
+      }
+      const indexFileSizeMB = indexFileMB(r.ann, lib);
+      entry[lib] = { ...r.result, indexFileSizeMB, recallAt10: recallAt10(r.ann, qv, ids.length, dev.dim, truth) };
+      log(`  ${lib} ${size}: ${JSON.stringify(entry[lib])}`);
+    }
+    synthetic[String(size)] = entry;
+  }
+  return {
+    parameters: { ...HNSW, k: K, threads: THREADS, annPageForMap: ANN_PAGE, perturbation: PERTURB },
+    versions: { hnswlib: pkgVersion('hnswlib-node'), usearch: pkgVersion('usearch') },
+    devSet,
+    synthetic,
+  };
+}
+
+function pkgVersion(name: string): string {
+  return (JSON.parse(fs.readFileSync(path.resolve('node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+}

@@ -1,9 +1,11 @@
 // `npm run bench -- --json`: indexing throughput at 299 and 512 px with the split of time into
 // read, decode, model, k-grams and SQLite; model-only throughput on the same photos (their ratio
 // is the pipeline's overhead); a random-weight ResNet-50 for speed; query latency over the real
-// dev-set index and over 100,000 synthetic bags; peak RSS. A benchmark, not a test: it takes minutes.
+// dev-set index and over 100,000 synthetic bags; the dense ANN peer beside them (ann-peer.ts);
+// peak RSS. A benchmark, not a test: it takes minutes.
 // Options: --images N (photos per indexing round, 300), --rounds N (3), --index-runs
-// 299,512,299-int8,resnet (which indexing figures), --only index|query, --synthetic 100000,1000000.
+// 299,512,299-int8,resnet (which indexing figures), --only index|query|peer, --synthetic
+// 100000,1000000, --peer-libs hnswlib,usearch (which ANN libraries the peer measures).
 // Camera-size files (12-48 MP JPEG, HEIC, RAW) against the model alone: bench/camera.ts.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,6 +22,7 @@ import { TfidfScorer } from '../src/core/search/scorers/tfidf.js';
 import { topK } from '../src/core/search/scorers/scorer.js';
 import { mulberry32 } from '../src/core/common/random.js';
 import { mix } from './synthetic.js';
+import { peerBench, PEER_LIBRARIES, type PeerLibrary } from './ann-peer.js';
 import { indexSpeed as indexSpeedOf, percentile } from './indexspeed.js';
 import { resnet50Onnx, RESNET50_FEATURES } from '../test/fixtures/resnet50.js';
 import type { Bag } from '../src/core/common/types.js';
@@ -166,7 +169,7 @@ async function queryBench() {
   return { real: { ...realResult, exhaustiveScan: realExhaustive }, synthetic };
 }
 
-// --only index|query runs one half (the other is left out of the JSON).
+// --only index|query|peer runs one part (the others are left out of the JSON).
 const only = (() => {
   const i = args.indexOf('--only');
   return i >= 0 ? args[i + 1] : undefined;
@@ -176,12 +179,13 @@ let at512: typeof at299;
 let at299int8: typeof at299;
 let resnet: Record<string, number> | undefined;
 let query: Awaited<ReturnType<typeof queryBench>> | undefined;
+let peer: Awaited<ReturnType<typeof peerBench>> | undefined;
 // --index-runs 299,512,299-int8,resnet picks which indexing measurements run (all by default).
 const indexRuns = (() => {
   const i = args.indexOf('--index-runs');
   return new Set(i >= 0 ? args[i + 1].split(',') : ['299', '512', '299-int8', 'resnet']);
 })();
-if (only !== 'query') {
+if (only === undefined || only === 'index') {
   const files = sample(SAMPLE);
   if (indexRuns.has('299')) {
     log(`Indexing speed on ${files.length} dev-set photos at 299 px ...`);
@@ -200,9 +204,15 @@ if (only !== 'query') {
     resnet = await resnetSpeed();
   }
 }
-if (only !== 'index') {
+if (only === undefined || only === 'query') {
   log(`Query latency: real index and ${SYNTHETIC.join(', ')} synthetic bags ...`);
   query = await queryBench();
+}
+if (only === undefined || only === 'peer') {
+  const i = args.indexOf('--peer-libs');
+  const libraries = (i >= 0 ? args[i + 1].split(',') : PEER_LIBRARIES) as PeerLibrary[];
+  for (const l of libraries) if (!PEER_LIBRARIES.includes(l)) throw new Error(`--peer-libs: unknown library ${l} (known: ${PEER_LIBRARIES.join(', ')})`);
+  peer = await peerBench({ sizes: SYNTHETIC, queries: QUERIES, libraries, log });
 }
 const headline = query ? (query.synthetic['100000'] ?? Object.values(query.synthetic)[0]) : undefined;
 const cpu = os.cpus()[0]?.model ?? 'unknown';
@@ -218,6 +228,8 @@ const result = {
   queryMsMedian: headline?.medianMs,
   queryMsP95: headline?.p95Ms,
   query,
+  // The dense ANN peer (same backbone's GeM vectors in HNSW), same sizes and query photos.
+  peer,
   peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
 };
 fs.rmSync(tmp, { recursive: true, force: true });

@@ -57,6 +57,8 @@ export { EVAL_SIMILARITIES, parseEvalField, runEval, type EvalRow, type EvalSimi
 // folder policy and request errors the server maps to HTTP.
 export { Engine, loadBackbone } from './library/engine.js';
 export { ApiError, Library, checkPathList } from './library/library.js';
+// duplicates and decisions: one service for the app (inside Library) and `photowords duplicates/decide/decisions`.
+export { DuplicatesService, storeSource } from './library/duplicates-service.js';
 export { RootPolicy } from './library/roots.js';
 
 // opensearch: export to and query an external search engine instead of the built-in index.

@@ -1,5 +1,6 @@
-// Local differences between two photos of one size (issue 17): whether what differs between them
-// is an edit of one photo or two shots of one scene.
+// Local differences between two photos of one size: whether what differs between them is an edit
+// of one photo or two shots of one scene (docs/DUPLICATES.md#how; the measurements: "Local
+// differences" there).
 //
 // An edit of a photo changes it all over in one way (a re-encode, brightness, greyscale, blur) or
 // adds to it, or takes from it, in a few places (a text overlay, a watermark, a retouch). Either
@@ -50,19 +51,14 @@ export interface LocalRule {
 }
 
 /**
- * Measured (docs/DUPLICATES.md), 32 cells a side: text overlays split 0.001 at most, re-encodes,
- * greyscale, brighter, JPEG-5 and blurred copies 0.103 at most where 8 or more cells changed (a
- * blurred copy had 4 cells split 0.204); scene renders with a car moved 0.368 and up, forms
- * filled in differently 0.177 and up.
+ * 32 cells a side: edits split little, two shots of one scene or form more
+ * (docs/DUPLICATES.md#thresholds).
  */
 export const LOCAL: LocalRule = { levels: 16, step: 4, share: 0.5, cells: 8, balance: 0.2 };
 /**
- * 64 a side, changes twice as clear: no copy of 80 originals' 7 same-size edits is two shots
- * to its original by either scale (at 64 cells, where 8 or more changed, they split 0.10 at most:
- * a brighter copy's clipped highlights; text overlays and blurred copies 0.02); at step 12 one
- * JPEG-5 copy in 80 was. Forms filled in differently split 0.13 and up at 64 cells (short values
- * in the same boxes: few cells changed, most of them on the side with the longer value), so 0.12
- * (0.2 before: 9 pairs of 190 stayed together and made groups of 3 through a form near both).
+ * 64 a side, changes twice as clear (a re-encode's noise shows at this scale): no same-size
+ * edit of the benchmark's originals is two shots by it, forms filled in differently are
+ * (docs/DUPLICATES.md#thresholds).
  */
 export const LOCAL_FINE: LocalRule = { levels: 32, step: 16, share: 0.7, cells: 8, balance: 0.12 };
 /** A photo's cells at one scale: mean grey and mean detail (gradient magnitude). */

@@ -2,7 +2,7 @@
 // that the two can be compared cell for cell by the local-difference check (local.ts): a crop, a
 // resize or a straightened copy then lines up with its keeper as an edit does; another catalogue
 // motorbike on white, another drawing of a yin yang, differs both ways as another shot does.
-// The steps and the figures behind them: docs/DUPLICATES.md#placing-a-photo-in-its-keeper-catalogue-shots-and-forms-issue-17-continued.
+// The steps: docs/DUPLICATES.md#how; what they gave: its section "Placing a photo in its keeper".
 import { TRANSFORMS, dihedralHashes, hamming, type Hash64 } from '../analysis/phash.js';
 import type { ImageRecord, IndexStore } from '../index/store.js';
 import { nearestWindow, greyTable, type Window } from './crop-search.js';

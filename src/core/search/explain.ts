@@ -14,7 +14,7 @@
 // stored by different versions) is reported as `unplaced` rather than spread somewhere arbitrary.
 import path from 'node:path';
 import type { ExplainedPhoto, ExplainedWord, PairExplanation } from '../../shared/api.js';
-import { weigh } from '../duplicates/find.js';
+import { weigh } from '../duplicates/word-cosine.js';
 import type { ImpactIndex } from './impact-index.js';
 import { axisStarts } from '../analysis/kgrams.js';
 import type { ImageRecord, IndexStore } from '../index/store.js';

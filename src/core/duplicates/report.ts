@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import PQueue from 'p-queue';
-import { whyLinked, type DuplicateGroup, type DuplicateReport } from './find.js';
+import type { DuplicateGroup, DuplicateReport } from './types.js';
+import { whyLinked } from './why-linked.js';
 import { openPathForDisplay } from '../analysis/decode/source.js';
 import type { PairExplanation } from '../../shared/api.js';
 

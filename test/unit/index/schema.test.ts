@@ -4,12 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import sharp from 'sharp';
 import { IndexStore, SCHEMA_VERSION } from '../../../src/core/index/store.js';
-import { CALTECH, samplePhotos } from '../../fixtures/bad-input.js';
 
 function tmp(t: { after: (fn: () => void) => void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'photowords-schema-'));
@@ -178,8 +178,9 @@ test('an SQLite file that is not a Photowords index, and a file that is not SQLi
   assert.equal(check.pragma('journal_mode', { simple: true }), 'delete');
   check.close();
 
+  // A real JPEG, made here so the unit tests need no dataset.
   const photo = join(dir, 'photo.jpg');
-  copyFileSync((await samplePhotos(CALTECH, 1))[0], photo);
+  writeFileSync(photo, await sharp({ create: { width: 64, height: 48, channels: 3, background: '#6a8f4e' } }).jpeg().toBuffer());
   const photoBefore = snapshot(photo);
   assert.throws(() => IndexStore.open(photo, OPTS), /is not an SQLite database, so not a Photowords index; refusing to touch it/);
   assert.deepEqual(snapshot(photo), photoBefore);

@@ -39,7 +39,7 @@ export function notReadLabel(kind: NotReadKind, count: number): string {
 }
 
 /**
- * Camera RAW formats (issue 17's list plus their close kin). exiftool reads the previews of all
+ * Camera RAW formats (docs/FORMATS.md lists them). exiftool reads the previews of all
  * of them; the few that hold none are failed with that reason, never skipped.
  */
 export const RAW_EXTENSIONS: ReadonlySet<string> = new Set(RAW_PHOTO_EXTENSIONS);

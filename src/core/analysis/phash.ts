@@ -84,7 +84,7 @@ export function lowFrequencyDct(pixels: Uint8Array, width: number, height: numbe
   return out;
 }
 
-/** A 64-bit hash as two 32-bit halves (BigInt is 20x slower for the distances this compares). */
+/** A 64-bit hash as two 32-bit halves: BigInt is far slower for the distances this compares (docs/DUPLICATES.md, "How"). */
 export interface Hash64 {
   hi: number;
   lo: number;

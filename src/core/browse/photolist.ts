@@ -81,8 +81,8 @@ function orderBy(sort: PhotoSort, order: SortOrder): string {
 export class PhotoList {
   private readonly cache = new Map<string, Database.Statement>();
   // The last listing in an order no index serves (name, size, type, a search, a folder): its ids in
-  // order, so the pages a scroll asks for next are slices, not a sort of every row each. At
-  // 50,000 photos a page in name order went from 75-140 ms to a few (docs/GRID.md).
+  // order, so the pages a scroll asks for next are slices, not a sort of every row each (measured
+  // at 50,000 photos: docs/GRID.md, "Queries").
   private ordered?: { key: string; stamp: string; ids: number[] };
   // Dates set by the background fill (setTaken) change the order of a date listing too.
   private datesSet = 0;
@@ -133,8 +133,8 @@ export class PhotoList {
 
   page(f: PhotoFilter, sort: PhotoSort, order: SortOrder, offset: number, limit: number): PhotoListRow[] {
     // Date order over the whole library walks the images_taken index and stops after the page.
-    // Under a folder SQLite still walks that index, filtering every row by path (170 ms for a
-    // 500-photo folder of 50,000): there, as for the other orders, the listing is made once.
+    // Under a folder SQLite still walks that index, filtering every row by path (slow in a large
+    // library: docs/GRID.md, "Queries"): there, as for the other orders, the listing is made once.
     if (sort !== 'taken' || f.search || f.under) {
       const ids = this.orderedIds(f, sort, order).slice(offset, offset + limit);
       if (ids.length === 0) return [];

@@ -37,9 +37,10 @@ export interface EngineSettings {
 /**
  * Defaults chosen from measurements on ../shared/datasets (docs/EVAL.md): mixed7 retrieves best of
  * this backbone's blocks (mixed10 was fine-tuned for another task), and bigger codebooks retrieve
- * better: 4,096 codes give 0.289 against 0.275 for 1,024 and 0.293 for 8,192, whose VQ step costs
- * a third of the indexing speed. Collapsed k-grams cost ~0.01 mAP against the paper's per-offset words but
- * store 7x fewer postings, which is what lets a query answer in milliseconds at 1M photos.
+ * better, up to 4,096 codes: 8,192 gain little for a VQ step that costs much of the indexing speed.
+ * Collapsed k-grams lose a little mAP against the paper's per-offset words but store several times
+ * fewer postings, which is what lets a query answer in milliseconds at 1M photos. The figures:
+ * docs/EVAL.md, "Vocabulary: codebook size and collapsed words".
  */
 export const DEFAULT_SETTINGS: EngineSettings = {
   backbone: 'inception_v3',

@@ -37,7 +37,8 @@ export interface KgramSettings {
   /**
    * Collapsed k-grams: a word is (head, token) in 2D or just the token in 3D, counted once for
    * every window offset it appears at, so the bag keeps the window's weighting of each cell but
-   * not the offset. About 7x fewer words a photo; what makes the query path fast (docs/EVAL.md).
+   * not the offset. Several times fewer words a photo, which is what makes the query path fast
+   * (docs/EVAL.md, "Vocabulary: codebook size and collapsed words").
    * Left out or false: the paper's words, one per offset.
    */
   collapse?: boolean;

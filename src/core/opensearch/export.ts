@@ -38,7 +38,7 @@ export interface EngineExportOptions {
   shards?: number;
   /** number_of_replicas (default 1, the engines' own default). */
   replicas?: number;
-  /** Photos a bulk file (default 1,000: about 16 MB at the default settings, near the 5-15 MB the engines advise a bulk request). */
+  /** Photos a bulk file (default 1,000: at the default settings near the 5-15 MB the engines advise a bulk request; sizes in docs/ENGINE.md). */
   docsPerFile?: number;
   representation?: EngineRepresentation;
   /** Statistics to weigh with (default: counted from the documents themselves, a first pass). */

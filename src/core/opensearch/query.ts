@@ -21,11 +21,11 @@ export const DEFAULT_MAX_CLAUSES = 1024;
 /**
  * Words in the first stage of the two-stage query (see engineQuery). With 256 the engine's top 10
  * is as close to Photowords' as one exhaustive stage over every word (dev set, docs/ENGINE.md);
- * 64 fell below 0.95 top-10 overlap and lost 0.007 mAP. Fewer words are cheaper at scale: the
+ * 64 fell below 0.95 top-10 overlap and lost mAP. Fewer words are cheaper at scale: the
  * sweep on a 1M-photo shard is in docs/ENGINE.md.
  */
 export const DEFAULT_FIRST_STAGE_WORDS = 256;
-/** Documents a shard re-scores with every word: as many as Photowords' own exact stage (impactindex.ts). */
+/** Documents a shard re-scores with every word: as many as Photowords' own exact stage (search/impact-index.ts). */
 export const DEFAULT_RESCORE_WINDOW = 500;
 
 export interface EngineQueryOptions {

@@ -1,4 +1,4 @@
-// Why two photos match (issue 7): where in each photo the visual words they share lie, and which
+// Why two photos match: where in each photo the visual words they share lie, and which
 // words weigh most. A visual word is made from one grid cell's token, so unlike a hash or an
 // embedding the score can be taken apart and put back on the photo.
 //

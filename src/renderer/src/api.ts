@@ -3,7 +3,7 @@
 // over the routes defined once in src/shared/api.ts. URLs stay relative because the page may be
 // served under any origin (a home server behind a proxy, a random test port).
 //
-// Over HTTP the server may require sign-in (issue 18): every changing request carries the CSRF
+// Over HTTP the server may require sign-in (docs/SERVER.md): every changing request carries the CSRF
 // token of the current AuthState, a 401 means the session is gone (the page shows sign-in again),
 // and a 403 that a fresh token would cure is retried once. Electron's IPC has none of this.
 import {

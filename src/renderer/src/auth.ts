@@ -1,4 +1,4 @@
-// Sign-in as the page sees it (issue 18). Only a browser page talks to a server that may ask
+// Sign-in as the page sees it (docs/SERVER.md). Only a browser page talks to a server that may ask
 // for a password; in Electron the API comes over IPC from the app's own process, so the phase
 // is always 'app' and none of the account UI shows.
 import { computed, ref, shallowRef } from 'vue';

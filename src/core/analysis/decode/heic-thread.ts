@@ -1,6 +1,6 @@
 // Worker-thread entry that decodes HEIF files (heic.ts) for heic-worker.ts: libheif in
-// WebAssembly runs synchronously, and a 12 MP picture takes about 0.75 s of CPU, which on the
-// engine's thread would hold up every query and write meanwhile.
+// WebAssembly runs synchronously, and a 12 MP picture takes most of a second of CPU (docs/FORMATS.md,
+// "What a 12 MP HEIC costs"), which on the engine's thread would hold up every query and write meanwhile.
 import { parentPort } from 'node:worker_threads';
 import { DecodeError } from './decode-error.js';
 import { decodeHeif } from './heic.js';

@@ -41,8 +41,9 @@ const CHANNEL_INTERLEAVED = 10;
 let lib: LibHeif | undefined;
 
 function libheif(): LibHeif {
-  // The bundle carries the .wasm inside it and instantiates synchronously on load (about 60 ms),
-  // so nothing is loaded for libraries without HEIC files.
+  // The bundle carries the .wasm inside it and instantiates synchronously on load, which takes a
+  // noticeable moment (docs/FORMATS.md, "What a 12 MP HEIC costs"), so nothing is loaded for
+  // libraries without HEIC files.
   lib ??= createRequire(import.meta.url)('libheif-js/wasm-bundle') as LibHeif;
   return lib;
 }

@@ -1,8 +1,8 @@
 // The displayed size of a JPEG read straight from its header (frame size and EXIF orientation),
 // so decoding needs one trip through libvips instead of two. sharp's metadata() opens the whole
-// image in libvips on libuv's pool just to learn the size the decode then resizes to: about 0.2 ms
-// of CPU and two thread hand-offs a photo, on two cores the model's time. Anything this parser is
-// not sure of returns undefined, and the caller asks sharp as before.
+// image in libvips on libuv's pool just to learn the size the decode then resizes to: CPU and two
+// thread hand-offs a photo, on two cores the model's time (docs/EVAL.md, "Indexing beside the
+// model"). Anything this parser is not sure of returns undefined, and the caller asks sharp as before.
 
 export interface HeaderSize {
   /** Size as stored in the frame header. */

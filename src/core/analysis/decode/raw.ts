@@ -24,9 +24,9 @@ async function tool(): Promise<ExifToolType> {
 }
 
 /**
- * A private folder for the previews exiftool writes: through a file, a preview costs about 4 ms
- * of CPU in Node, against 93 through extractBinaryTagToBuffer, which pipes it as base64 (a 12 MP
- * preview; bench/experiments/raw-preview-cost.ts, docs/FORMATS.md).
+ * A private folder for the previews exiftool writes: through a file, a preview costs a small part
+ * of the CPU it costs through extractBinaryTagToBuffer, which pipes it as base64
+ * (bench/experiments/raw-preview-cost.ts, docs/EVAL.md, "Camera-size files").
  */
 let scratch: Promise<string> | undefined;
 let nextScratch = 0;

@@ -1,7 +1,7 @@
 // Resizes decoded RGB pixels to the model's shape with a triangle (linear) filter, widened by the
 // scale when shrinking so every source pixel counts (as libvips' 'linear' reduce does). It runs in
 // the calling thread, in WebAssembly (wasm/resample.c): libvips' resize of the same photos cost
-// 1-1.6 ms a photo, most of it hand-offs between its threads and, for photos a little smaller than
+// more than their decode, most of it hand-offs between its threads and, for photos a little smaller than
 // the model's shape, an affine upscale (docs/EVAL.md, "Indexing beside the model").
 import { RESAMPLE_WASM } from './wasm/resample-wasm.js';
 

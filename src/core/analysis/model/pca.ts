@@ -1,4 +1,4 @@
-// PCA (optionally whitened) of backbone cell vectors, learned before k-means (issue 9): the VQ
+// PCA (optionally whitened) of backbone cell vectors, learned before k-means (docs/EVAL.md): the VQ
 // graph computes (x - mean) @ matrix for each cell, then splits the result into heads.
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 

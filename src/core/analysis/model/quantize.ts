@@ -42,10 +42,9 @@ export interface QuantizeOptions {
 }
 
 /**
- * Defaults from measurements on ../shared/datasets (mixed7, 4,096 codes, 299 px; float32: tfidf
- * mAP 0.2887, dense 0.2579). All three range choices keep mAP within 0.004: max 0.2887 / 0.2575,
- * 99.999th percentile 0.2883 / 0.2616, least squared error 0.2883 / 0.2612; the last agrees best
- * with float32 on held-out photos (VQ tokens 88.5% identical, against 86.5% for max).
+ * Defaults from measurements on ../shared/datasets (docs/EVAL.md, "int8 backbone"): every range
+ * choice keeps mAP close to float32's, and least squared error agrees best with float32 on
+ * held-out photos (the most VQ tokens identical), so it is the default.
  */
 export const QUANTIZE_DEFAULTS = { block: 'mixed7', calibration: 150, method: 'mse' as CalibrationMethod, percentile: 99.999, resolution: 299, seed: 0 };
 

@@ -135,9 +135,9 @@ export class ThreadedTokenizer implements TokenizerApi {
  *
  * Why not one session with a thread per core: onnxruntime splits every operator across its
  * threads and waits for the slowest, so whenever decoding or SQLite takes a core for a moment,
- * the whole model stalls. Independent single-threaded sessions just slow down a little instead;
- * on 2 cores that took indexing at 299 px from 33 to 38 photos/s.
- * The cost is one more copy of the model's weights in memory (~150 MB for mixed7).
+ * the whole model stalls. Independent single-threaded sessions just slow down a little instead.
+ * The cost is one more copy of the model's weights in memory a session. Both measured in
+ * docs/EVAL.md, "Indexing beside the model".
  */
 export class TokenizerPool implements TokenizerApi {
   private busy: number[];

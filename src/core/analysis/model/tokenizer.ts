@@ -86,8 +86,8 @@ async function createSession(
         // Probing a provider that is not installed logs an error we already handle.
         logSeverityLevel: ep === 'cpu' ? 2 : 4,
         // onnxruntime's pool threads spin while waiting for work by default, which steals the cores
-        // that decoding needs between model calls: turning it off took the 299 px pipeline from
-        // 23 to 41 photos/s on 2 cores.
+        // that decoding needs between model calls; turning it off nearly doubled the pipeline's
+        // photos/s on 2 cores (docs/EVAL.md, "Indexing beside the model").
         extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
       };
       const session =

@@ -29,7 +29,7 @@ export interface TrainOptions {
   iterations: number;
   /**
    * Learn a PCA projection of the cell vectors (channels -> pca dims, divisible by heads) and
-   * quantize the projected, head-split vectors (issue 9). Cells are then sampled whole: every
+   * quantize the projected, head-split vectors (docs/EVAL.md, "Vocabulary: codebook size and collapsed words"). Cells are then sampled whole: every
    * head of each sampled cell becomes a k-means vector.
    */
   pca?: number;

@@ -6,8 +6,8 @@
 //
 // Why sublinear: a k-gram term counts one token at one window offset, so a large uniform region
 // (sky, a petal) repeats the same few terms dozens of times and raw counts let them swamp the
-// cosine. Damping the counts lifted mAP on the dev set from 0.258 to 0.287 at 299 px, k=3
-// (docs/EVAL.md); raw tf stays selectable as 'tfidf-raw'.
+// cosine. Damping the counts retrieves clearly better on the dev set (docs/EVAL.md, "Issue 2's
+// tables", why sublinear term frequency is the default); raw tf stays selectable as 'tfidf-raw'.
 
 import type { InvertedIndex } from '../inverted-index.js';
 import { scoreBuffer, type BagScorer } from './scorer.js';
@@ -32,8 +32,8 @@ export class TfidfScorer implements BagScorer {
   readonly sublinearTf: boolean;
   /**
    * Posting -> tf' * idf * (1 / document norm): the document side of the cosine, fixed per index.
-   * Precomputing it costs 4 bytes a posting and keeps Math.log out of the query loop, which made
-   * sublinear queries 6x slower than raw ones.
+   * Precomputing it costs 4 bytes a posting and keeps Math.log out of the query loop, where it made
+   * sublinear queries several times slower than raw ones (docs/EVAL.md, "Issue 2's tables").
    */
   private readonly weight: Float32Array;
 

@@ -131,7 +131,7 @@ export function removeTrashed(...photos: DuplicatePhoto[]): void {
   for (const p of photos) dup.trashedBytes += p.size;
 }
 
-/** Paths per trashPhotos call: 1,000 paths stay well under serve's 2 MiB body limit, and the dialog can count. */
+/** Paths per trashPhotos call: 1,000 paths stay well under serve's JSON body limit (src/server/limits.ts JSON_LIMIT), and the dialog can count. */
 export const TRASH_CHUNK = 1000;
 
 /** What a bulk move did, photo by photo; `stopped` when a call failed after others had moved photos. */

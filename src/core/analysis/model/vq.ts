@@ -30,7 +30,7 @@ export const POOLED_OUTPUT = 'pooled';
  */
 export const TOP2_CODES_OUTPUT = 'codes_top2';
 export const TOP2_DISTANCES_OUTPUT = 'distances_top2';
-/** GeM exponent: measured better than average pooling for this backbone (notes: 0.260 vs 0.232 at mixed7). */
+/** GeM exponent: measured better than average pooling for this backbone (docs/EVAL.md, "Choosing the block and the codebook"). */
 export const GEM_P = 3;
 const EPS = 1e-6;
 

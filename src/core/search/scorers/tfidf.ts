@@ -6,8 +6,8 @@
 //
 // Why sublinear: a k-gram term counts one token at one window offset, so a large uniform region
 // (sky, a petal) repeats the same few terms dozens of times and raw counts let them swamp the
-// cosine. Damping the counts retrieves clearly better on the dev set (docs/EVAL.md, "Issue 2's
-// tables", why sublinear term frequency is the default); raw tf stays selectable as 'tfidf-raw'.
+// cosine. Damping the counts retrieves clearly better on the dev set (docs/EVAL.md, "Why sublinear
+// term frequency is the default"); raw tf stays selectable as 'tfidf-raw'.
 
 import type { InvertedIndex } from '../inverted-index.js';
 import { scoreBuffer, type BagScorer } from './scorer.js';
@@ -33,7 +33,7 @@ export class TfidfScorer implements BagScorer {
   /**
    * Posting -> tf' * idf * (1 / document norm): the document side of the cosine, fixed per index.
    * Precomputing it costs 4 bytes a posting and keeps Math.log out of the query loop, where it made
-   * sublinear queries several times slower than raw ones (docs/EVAL.md, "Issue 2's tables").
+   * sublinear queries several times slower than raw ones (docs/EVAL.md, same paragraph).
    */
   private readonly weight: Float32Array;
 

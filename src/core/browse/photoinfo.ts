@@ -14,14 +14,7 @@ import type { PhotoInfo } from '../../shared/api.js';
 import { BMP_EXTENSIONS, HEIF_EXTENSIONS, RAW_PHOTO_EXTENSIONS, SHARP_EXTENSIONS } from '../../shared/formats.js';
 import { extensionOf } from '../analysis/formats.js';
 import { exiftoolTags } from '../analysis/decode/raw.js';
-
-/** The indexed photo the info is about (a row of the store). */
-export interface PhotoRow {
-  id: number;
-  path: string;
-  width: number | null;
-  height: number | null;
-}
+import type { PhotoRow } from '../index/store/images.js';
 
 /** Why photoInfo could not read the file (gone, unreadable): the message is for the person. */
 export class PhotoInfoError extends Error {
@@ -156,7 +149,7 @@ function mayHaveExif(ext: string): boolean {
   return !['gif', 'bmp', 'dib', 'svg'].includes(ext);
 }
 
-/** Reads one indexed photo's info from its file. Throws PhotoInfoError when the file is gone or unreadable. */
+/** Reads one indexed photo's info (the store's row for it) from its file. Throws PhotoInfoError when the file is gone or unreadable. */
 export async function readPhotoInfo(row: PhotoRow): Promise<PhotoInfo> {
   let st: fs.Stats;
   try {

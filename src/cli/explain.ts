@@ -72,22 +72,6 @@ export function explainText(r: PairExplanation): string {
   return out.join('\n');
 }
 
-/**
- * Explanations over an open store, for the duplicates report's overlays: the query snapshot is
- * built on the first pair asked (a report without near copies never builds it).
- */
-export function storeExplainer(store: IndexStore): { explain: (a: number, b: number) => PairExplanation; close: () => void } {
-  let live: LiveIndex | undefined;
-  const settings = kgramSettings(mergeSettings(DEFAULT_SETTINGS, storedSettings(store.settings as Partial<EngineSettings> | undefined)));
-  return {
-    explain: (a, b) => {
-      live ??= new LiveIndex(store, { background: false });
-      return explainStored(store, live.snapshot(), settings, a, b, { top: 0 });
-    },
-    close: () => live?.close(),
-  };
-}
-
 export function registerExplain(program: Command, defaultDb: string): void {
   const top = (v: string) => {
     const n = Number(v);

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { Library } from '../../src/core/library/library.js';
+import { nodeDesktop } from '../../src/server/desktop.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { AuthStore } from '../../src/core/index/store/auth.js';
 import type { DuplicatesResult, FolderInfo, IndexStatus, PhotoPage, TrashResult } from '../../src/shared/api.js';
@@ -90,7 +91,7 @@ before(async () => {
   fs.mkdirSync(staticDir);
   fs.writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>Photowords</title>');
   // No watcher: what the index shows after a trash is the library's own doing, not a file event's.
-  library = await Library.open(path.join(tmp, 'index.db'), { provider: 'cpu', watch: false });
+  library = await Library.open(path.join(tmp, 'index.db'), { provider: 'cpu', watch: false, desktop: nodeDesktop });
   server = await startServer({ library, staticDir, port: 0, roots: [tmp] });
   assert.equal((await call<FolderInfo>('addFolder', libDir)).status, 200);
   // The first run on a fresh checkout also builds the model (a minute or two).

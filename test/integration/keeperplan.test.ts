@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { Library } from '../../src/core/library/library.js';
+import { nodeDesktop } from '../../src/server/desktop.js';
 import type { DuplicatesResult } from '../../src/shared/api.js';
 import { keeperTrashPlan, tierOf, type PlannedGroup } from '../../src/shared/keeperplan.js';
 import { tiffWithPreview } from '../fixtures/rawfile.js';
@@ -66,7 +67,7 @@ before(async () => {
   fs.copyFileSync(flower, rawJpeg);
   for (const c of ['Leopards', 'watch']) fs.copyFileSync(jpegs(path.join(DATA, 'caltech101', c))[1], path.join(lib, `${c.toLowerCase()}.jpg`));
   N = 3 + 2 + 2;
-  library = await Library.open(path.join(tmp, 'index.db'), { provider: 'cpu', watch: false });
+  library = await Library.open(path.join(tmp, 'index.db'), { provider: 'cpu', watch: false, desktop: nodeDesktop });
   await library.addFolder(lib);
   await indexed(N);
 });

@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Library } from '../../src/core/library/library.js';
+import { nodeDesktop } from '../../src/server/desktop.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { isReadOnlyMethod, type FolderInfo, type IndexStatus, type PhotoPage, type RestoreResult, type SimilarResult, type TrashedList, type TrashManyResult, type TrashResult } from '../../src/shared/api.js';
 
@@ -84,7 +85,7 @@ before(async () => {
   const staticDir = path.join(tmp, 'ui');
   fs.mkdirSync(staticDir);
   fs.writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>Photowords</title>');
-  library = await Library.open(path.join(tmp, 'index.db'), { provider: 'cpu', watch: false });
+  library = await Library.open(path.join(tmp, 'index.db'), { provider: 'cpu', watch: false, desktop: nodeDesktop });
   server = await startServer({ library, staticDir, port: 0, roots: [tmp] });
   csrf = ((await (await fetch(`${server.url}api/auth/state`)).json()) as { csrf: string }).csrf;
   await ok<FolderInfo>('addFolder', libDir);

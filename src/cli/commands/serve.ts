@@ -45,6 +45,7 @@ export function registerServe(program: Command): void {
       ) => {
         const { Library } = await import('../../core/index.js');
         const { startServer } = await import('../../server/server.js');
+        const { nodeDesktop } = await import('../../server/desktop.js');
         const { RootPolicy } = await import('../../core/index.js');
         const staticDir = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../out/renderer');
         if (!fs.existsSync(path.join(staticDir, 'index.html'))) throw new Error(`the UI is not built (${staticDir}); build it with: npm run build:web`);
@@ -64,7 +65,7 @@ export function registerServe(program: Command): void {
         }
         const stop = stopSignal();
         const remoteIndex = o.engine ? { url: o.engine, index: o.engineIndex, statsFile: o.engineStats } : undefined;
-        const library = await Library.open(o.db, { provider: o.provider, log, lockKind: 'serve', remoteIndex });
+        const library = await Library.open(o.db, { provider: o.provider, log, lockKind: 'serve', remoteIndex, desktop: nodeDesktop });
         try {
           await addLibraryFolders(library, dirs);
           const server = await startServer({

@@ -8,7 +8,6 @@ import path from 'node:path';
 import type { ImageRecord, TrashedRecord } from '../index/store.js';
 import { backInPlace, findTrashEntry, readTrash, restoreEntry, restoreSupported, RestoreError, trashDirsFor, trashWhereabouts } from './trash.js';
 import type { LibraryContext } from './context.js';
-import { moveToTrash, revealInFolder } from './desktop.js';
 import type { Photos } from './photos.js';
 import { ApiError, MAX_BATCH, checkPathList } from './validation.js';
 import type { RestoreResult, TrashManyResult, TrashResult, TrashedList, TrashedPhoto } from '../../shared/api.js';
@@ -34,7 +33,7 @@ export class TrashService {
     private readonly ctx: LibraryContext,
     private readonly photos: Photos,
   ) {
-    this.desktop = ctx.opts.desktop ?? { moveToTrash, revealInFolder };
+    this.desktop = ctx.opts.desktop;
   }
 
   private shell(what: string): Desktop {

@@ -1,6 +1,7 @@
 // What a library photo can ask of the desktop when the engine runs under plain Node (`photowords
-// serve`): the system's trash and the file manager. Electron's main process does both itself
-// (shell.trashItem, shell.showItemInFolder), so nothing here is loaded there.
+// serve`): the system's trash and the file manager. They are the shell's, not the engine's: serve
+// hands nodeDesktop to its Library (LibraryOptions.desktop); Electron's main process does both
+// itself (shell.trashItem, shell.showItemInFolder), so nothing here is loaded there.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 
@@ -56,3 +57,6 @@ export function revealInFolder(file: string): Promise<void> {
     });
   });
 }
+
+/** The Desktop (src/core/library/trash-service.ts) that `photowords serve` gives its Library. */
+export const nodeDesktop = { moveToTrash, revealInFolder };

@@ -146,29 +146,7 @@ export async function trainCodebook(opts: TrainOptions): Promise<CodebookManifes
     }
   }
   const perHead = opts.perHead ?? false;
-  const groups = perHead ? Array.from({ length: opts.heads }, (_, h) => h) : [-1];
-  const centroids = new Float32Array(groups.length * opts.codes * dim);
-  let inertia = 0;
-  let iterations = 0;
-  for (const h of groups) {
-    let subset = points.subarray(0, count * dim);
-    if (h >= 0) {
-      const idx: number[] = [];
-      for (let i = 0; i < count; i++) if (headOf[i] === h) idx.push(i);
-      subset = new Float32Array(idx.length * dim);
-      idx.forEach((i, j) => subset.set(points.subarray(i * dim, i * dim + dim), j * dim));
-    }
-    log(`k-means${h >= 0 ? ` (head ${h})` : ''}: ${subset.length / dim} vectors of ${dim} dims into ${opts.codes} codes ...`);
-    const result = await kmeans(subset, dim, {
-      k: opts.codes,
-      iterations: opts.iterations,
-      seed: opts.seed + Math.max(h, 0),
-      onIteration: (it, value, moved) => log(`  iteration ${it + 1}: inertia ${value.toFixed(1)}, ${moved} moved`),
-    });
-    centroids.set(result.centroids, Math.max(h, 0) * opts.codes * dim);
-    inertia += result.inertia;
-    iterations = Math.max(iterations, result.iterations);
-  }
+  const { centroids, inertia, iterations } = await clusterByHead(points.subarray(0, count * dim), headOf, dim, perHead, opts, log);
   const codebook: Codebook = {
     channels,
     heads: opts.heads,
@@ -207,4 +185,43 @@ export async function trainCodebook(opts: TrainOptions): Promise<CodebookManifes
     },
     opts.outDir,
   );
+}
+
+/**
+ * k-means over the sampled head vectors: one codebook shared by all heads (perHead false), or one
+ * per head on that head's vectors alone, each seeded from the run's seed plus its head.
+ */
+async function clusterByHead(
+  points: Float32Array,
+  headOf: Uint8Array,
+  dim: number,
+  perHead: boolean,
+  opts: Pick<TrainOptions, 'heads' | 'codes' | 'iterations' | 'seed'>,
+  log: (msg: string) => void,
+): Promise<{ centroids: Float32Array; inertia: number; iterations: number }> {
+  const count = points.length / dim;
+  const groups = perHead ? Array.from({ length: opts.heads }, (_, h) => h) : [-1];
+  const centroids = new Float32Array(groups.length * opts.codes * dim);
+  let inertia = 0;
+  let iterations = 0;
+  for (const h of groups) {
+    let subset = points;
+    if (h >= 0) {
+      const idx: number[] = [];
+      for (let i = 0; i < count; i++) if (headOf[i] === h) idx.push(i);
+      subset = new Float32Array(idx.length * dim);
+      idx.forEach((i, j) => subset.set(points.subarray(i * dim, i * dim + dim), j * dim));
+    }
+    log(`k-means${h >= 0 ? ` (head ${h})` : ''}: ${subset.length / dim} vectors of ${dim} dims into ${opts.codes} codes ...`);
+    const result = await kmeans(subset, dim, {
+      k: opts.codes,
+      iterations: opts.iterations,
+      seed: opts.seed + Math.max(h, 0),
+      onIteration: (it, value, moved) => log(`  iteration ${it + 1}: inertia ${value.toFixed(1)}, ${moved} moved`),
+    });
+    centroids.set(result.centroids, Math.max(h, 0) * opts.codes * dim);
+    inertia += result.inertia;
+    iterations = Math.max(iterations, result.iterations);
+  }
+  return { centroids, inertia, iterations };
 }

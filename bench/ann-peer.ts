@@ -43,6 +43,8 @@ export interface PeerOptions {
   sizes: number[];
   queries: number;
   libraries?: PeerLibrary[];
+  /** The dev-set part (mAP, recall at 4,360); off for a run of one large size alone. */
+  devSet?: boolean;
   /** Also score the dev set with our words (tfidf, the eval's default path) for the mAP line. */
   wordsMap?: boolean;
   log?: (m: string) => void;
@@ -419,7 +421,7 @@ export async function peerBench(opts: PeerOptions) {
   const stats = dimStats(dev);
   const draws = wordsQueryIds(dev.n, opts.queries, 2 + opts.sizes.length);
   log(`Peer: ${libraries.join(', ')} over ${dev.n} dev-set GeM vectors (${dev.dim}-d) and ${opts.sizes.join(', ')} synthetic ...`);
-  const devSet = devQuality(dev, libraries, opts.wordsMap ?? true, draws[0], log);
+  const devSet = opts.devSet === false ? undefined : devQuality(dev, libraries, opts.wordsMap ?? true, draws[0], log);
   const synthetic: Record<string, Record<string, unknown>> = {};
   const real = setStats(dev.vectors, dev.n, dev.dim);
   for (const [si, size] of opts.sizes.entries()) {

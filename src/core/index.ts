@@ -17,6 +17,7 @@ export { CATALOG, expectedGrid, fileFor, findEntry, gridFromOutput, loadCatalog,
 export { ChecksumError, InterruptedError, OfflineError, downloadFile, sha256OfFile, type DownloadProgress } from './analysis/model/download.js';
 export { installFromFile, installModel, installed, modelsCacheDir, removeModel, saveRecord, type InstallRecord } from './analysis/model/install.js';
 export { probeModel, type Probe } from './analysis/model/probe.js';
+export { wrapTokenBackbone } from './analysis/model/token-backbone.js';
 
 // Worker-thread entries: a bundled shell (Electron's utility process) must say where each thread's file
 // was built, since the bundle moves it away from the module that starts it.

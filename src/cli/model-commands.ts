@@ -21,6 +21,7 @@ import {
   type CatalogEntry,
   type DownloadProgress,
   type InstallRecord,
+  wrapTokenBackbone,
   type Variant,
 } from '../core/index.js';
 import { formatEta } from './progress.js';
@@ -59,7 +60,8 @@ function downloadReporter(label: string): { update: (p: DownloadProgress) => voi
       stop: () => started && bar.stop(),
     };
   }
-  let last = 0;
+  // The first line after a few seconds, when the rate means something; the last one at the end.
+  let last = Date.now();
   let latest: DownloadProgress | null = null;
   const line = (p: DownloadProgress) => {
     const x = payload(p);
@@ -109,7 +111,11 @@ async function prepare(entry: CatalogEntry, rec: InstallRecord, probe: boolean):
     const larger = 'grid' in p.largerInput ? `${p.largerInput.input.join('x')} gives ${p.largerInput.grid.join('x')}` : `${p.largerInput.input.join('x')} fails (fixed input)`;
     log(`Checked: ${p.input.join('x')} gives a ${p.grid.join('x')} grid (${entry.feature.tensor}); ${larger}.`);
   }
-  if (entry.feature.addOutput) {
+  if (entry.feature.layout === 'tokens') {
+    const info = wrapTokenBackbone(rec.path, entry);
+    console.log(`Backbone: ${info.path}`);
+    log(`Train its codebook with: photowords codebook train --backbone ${info.path}`);
+  } else if (entry.feature.addOutput) {
     const pre = entry.preprocessing;
     const info = importOnnxBackbone(rec.path, {
       output: entry.feature.tensor,

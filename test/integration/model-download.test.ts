@@ -234,6 +234,13 @@ test('CLI: list, add with progress and the grid check, --file, unverified refuse
   assert.match(add.stderr, /dinov2-small fp32: [\d.]+ MB\/[\d.]+ MB \|/); // the progress line (not a terminal here)
   assert.match(add.stderr, /Checked: 224x224 gives a 16x16x384 grid \(last_hidden_state\); 252x252 gives 18x18x384/);
   assert.equal(sha(installedPath), sha(standin('dinov2-small', 'fp32')));
+  // The ViT wrapped as a backbone the engine reads: uint8 pixels of any size in, [N, 384, H/14, W/14] out.
+  const vit = /Backbone: (.+\.onnx)/.exec(add.stdout)?.[1];
+  assert.ok(vit && fs.existsSync(vit) && fs.existsSync(vit.replace(/\.onnx$/, '.json')), add.stdout);
+  const vs = await ort.InferenceSession.create(vit);
+  const grid = await vs.run({ pixels: new ort.Tensor('uint8', new Uint8Array(200 * 300 * 3).fill(100), [1, 200, 300, 3]) });
+  assert.deepEqual([...grid['patch_grid'].dims], [1, 384, 14, 21]);
+  await vs.release();
   const record = JSON.parse(fs.readFileSync(path.join(cache, 'dinov2-small', 'fp32.json'), 'utf8'));
   assert.equal(record.verified, true);
   assert.deepEqual(record.probe.grid, [16, 16, 384]);

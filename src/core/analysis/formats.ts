@@ -18,7 +18,7 @@ export type PhotoReader =
   | 'raw';
 
 /**
- * Files that are not photos to index, each with the kind they are counted under: src/shared/api.ts
+ * Files that are not photos to index, each with the kind they are counted under: src/shared/library.ts
  * NotReadKindName, defined there once because the UI names the same kinds.
  */
 export type NotReadKind = NotReadKindName;

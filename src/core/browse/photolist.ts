@@ -12,7 +12,7 @@ import type Database from 'better-sqlite3';
 import { takenOf } from '../analysis/taken.js';
 import type { PhotoSortName, SortOrderName } from '../../shared/api.js';
 
-// The orders the UI offers, defined once in src/shared/api.ts (the renderer may import only src/shared).
+// The orders the UI offers, defined once in src/shared/library.ts (the renderer may import only src/shared).
 export type PhotoSort = PhotoSortName;
 export type SortOrder = SortOrderName;
 

@@ -66,7 +66,7 @@ export interface Bag {
  * 'tfidf' damps counts (1 + ln tf) and answers through the two-stage impact index (search/impact-index.ts);
  * 'tfidf-exact' is the same cosine by an exhaustive postings scan; 'tfidf-raw' uses plain counts.
  */
-// The engine's name for the list src/shared/api.ts defines, once, where the renderer can see it too.
+// The engine's name for the list src/shared/library.ts defines, once, where the renderer can see it too.
 export type Similarity = SimilarityName;
 
 export interface ScoredImage {
@@ -76,7 +76,7 @@ export interface ScoredImage {
 
 /**
  * One photo of a ranking as the engine answers it (Engine.rank, the remote index). Not the app's
- * answer to a search, src/shared/api.ts SimilarResult: that one adds the photos' summaries and times.
+ * answer to a search, src/shared/search.ts SimilarResult: that one adds the photos' summaries and times.
  */
 export interface RankedPhoto extends ScoredImage {
   path: string;

@@ -15,7 +15,7 @@ import type { ProviderName } from '../../../shared/api.js';
 
 const require = createRequire(import.meta.url);
 
-/** The engine's name for src/shared/api.ts ProviderName, defined there once so Settings offers the same list. */
+/** The engine's name for src/shared/library.ts ProviderName, defined there once so Settings offers the same list. */
 export type ProviderChoice = ProviderName;
 
 export interface TokenizerOptions {

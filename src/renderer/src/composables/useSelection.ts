@@ -30,6 +30,7 @@ const DRAG_START_PX = 6;
 /** Within this far of the scroller's top or bottom edge a drag scrolls it. */
 const EDGE_PX = 48;
 
+// eslint-disable-next-line max-lines-per-function -- one composable: clicks, the drag rectangle and the keys all change the one selection map and anchor, which the grid gets back as one object
 export function useSelection(source: SelectionSource) {
   /** Replaced whole on every change (never mutated), so a shallowRef is enough for Vue. */
   const map = shallowRef(new Map<number, GridItem>());

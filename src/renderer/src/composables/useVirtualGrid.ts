@@ -60,6 +60,7 @@ interface Layout {
   contentHeight: number;
 }
 
+// eslint-disable-next-line max-lines-per-function -- one composable: its layout, scroll math and listeners all read the same reactive size and scroll state, which the grid gets back as one object
 export function useVirtualGrid(scroller: Ref<HTMLElement | null>, total: Ref<number>, options: VirtualGridOptions = {}) {
   const { gap = 8, pad = 16, overscanRows = 3, captionHeight = 0, headerHeight = 40 } = options;
   const width = ref(0);

@@ -75,7 +75,7 @@ test('electron-builder config: one app.asar holding all JavaScript; only native 
   const native = ['node_modules/better-sqlite3/build/Release/better_sqlite3.node', 'node_modules/@img/sharp-libvips-linux-x64/lib/libvips-cpp.so.8.18.7',
     'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1', 'node_modules/exiftool-vendored.pl/bin/exiftool'];
   for (const f of native) assert.ok((config.asarUnpack as string[]).some((p) => minimatch(f, p, { dot: true })), `${f} is unpacked`);
-  // Where main looks when packaged (src/main/index.ts, sqlite-binding.ts).
+  // Where main looks when packaged (src/main/engine-bridge.ts, sqlite-binding.ts).
   const to = Object.fromEntries((config.extraResources as { from: string; to: string }[]).map((r) => [r.to, r.from]));
   assert.equal(to.models, 'resources/models');
   assert.equal(to.tray, 'resources/tray');

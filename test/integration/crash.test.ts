@@ -129,7 +129,7 @@ test(`SIGKILL ${RANDOM_KILLS + IN_TRANSACTION.length} times while indexing ${PHO
     `
       const { Engine } = await import(${JSON.stringify(pathToFileURL(path.join(REPO_ROOT, 'src/core/library/engine.ts')).href)});
       const engine = await Engine.open(${JSON.stringify(db)}, { provider: 'cpu' });
-      const dfAdd = engine.store.stmts.dfAddCounts;
+      const dfAdd = engine.store.words.stmts.dfAddCounts;
       const run = dfAdd.run.bind(dfAdd);
       let calls = 0;
       dfAdd.run = (...args) => {

@@ -1,5 +1,9 @@
-// One object that ties the engine together for the CLI, the HTTP server and the app's indexing
-// process: settings -> model -> store -> pipeline -> queries. Nothing here knows about Electron.
+// Engine: one index file and the model that reads photos into it, tied together (settings ->
+// model -> store -> pipeline -> queries): open, index folders or files, describe a photo, rank the
+// library against it (search/ranker.ts), and what the index holds. It has no app state (folders,
+// watching, runs, decisions, trash, events: those are Library's, library.ts, which holds one
+// Engine and reopens it when settings change). One-shot commands use it alone: the CLI's index,
+// similar and info, eval, the bench. Nothing here knows about Electron.
 import fs from 'node:fs';
 import path from 'node:path';
 import { FingerprintMismatchError, IndexStore } from '../index/store.js';
@@ -15,12 +19,10 @@ import { notReadLabel } from '../analysis/formats.js';
 import { readImageFile, decodeForModel, type PhotoSource } from '../analysis/decode/decode.js';
 import { photoSource, photoSourceFromBytes } from '../analysis/decode/source.js';
 import { bagFromGrid } from '../analysis/kgrams.js';
-import { buildInvertedIndex, type InvertedIndex } from '../search/inverted-index.js';
-import { createBagScorer, type BagSimilarity } from '../search/scorers/by-name.js';
-import { cropJaccardAll } from '../search/scorers/crop-jaccard.js';
-import { topK, type BagScorer, type ScoredIndex } from '../search/scorers/scorer.js';
-import { ImpactIndex } from '../search/impact-index.js';
-import { LiveIndex } from '../search/live-index.js';
+import type { InvertedIndex } from '../search/inverted-index.js';
+import type { ImpactIndex } from '../search/impact-index.js';
+import type { LiveIndex } from '../search/live-index.js';
+import { Ranker } from '../search/ranker.js';
 import { DEFAULT_SETTINGS, fingerprint, kgramSettings, mergeSettings, storedSettings, validateSettings, withOverrides, type EngineSettings } from '../common/settings.js';
 import type { Bag, RankedPhoto, Similarity, TokenGrid } from '../common/types.js';
 import type { RemoteIndex } from '../opensearch/client.js';
@@ -62,13 +64,8 @@ export async function loadBackbone(s: EngineSettings, log?: (m: string) => void)
 }
 
 export class Engine {
-  private memIndex?: InvertedIndex;
-  /** The 'tfidf' query path: a snapshot ImpactIndex plus what changed since (liveindex.ts). */
-  private live?: LiveIndex;
-  /** Scorers hold per-index precomputation (idf, norms, weights), so they live as long as the index. */
-  private scorers = new Map<BagSimilarity, BagScorer>();
-  private grids?: { ids: number[]; grids: TokenGrid[] };
-  private log?: (msg: string) => void;
+  /** The in-memory query structures over the store, built on first use (search/ranker.ts). */
+  private readonly ranker: Ranker;
   /**
    * Set by `--engine URL` (similar, serve): 'tfidf' queries go to that OpenSearch/Elasticsearch
    * index (an export of this library) instead of the in-memory one; the other scorers stay local.
@@ -81,7 +78,10 @@ export class Engine {
     readonly tokenizer: TokenizerApi,
     readonly backbone: BackboneInfo,
     readonly codebook: CodebookManifest,
-  ) {}
+    log?: (msg: string) => void,
+  ) {
+    this.ranker = new Ranker(store, log);
+  }
 
   static async open(dbPath: string, opts: OpenEngineOptions = {}): Promise<Engine> {
     const stored = fs.existsSync(dbPath) ? storedSettings(IndexStore.readSettings(dbPath) as Partial<EngineSettings> | undefined) : undefined;
@@ -121,9 +121,7 @@ export class Engine {
         threads: Math.max(1, Math.floor(cores / workers)),
         top2: settings.softAssign > 0,
       });
-      const engine = new Engine(store, settings, tokenizer, backbone, manifest);
-      engine.log = opts.log;
-      return engine;
+      return new Engine(store, settings, tokenizer, backbone, manifest, opts.log);
     } catch (e) {
       store.close();
       throw e;
@@ -169,42 +167,20 @@ export class Engine {
 
   /** The in-memory inverted index over every stored bag, built on first use. */
   invertedIndex(): InvertedIndex {
-    this.memIndex ??= buildInvertedIndex(() => this.store.iterBags());
-    return this.memIndex;
+    return this.ranker.invertedIndex();
   }
 
   /**
    * The default query path (two-stage TF-IDF over impact-ordered postings) with the library's
-   * changes since its last build on top; the first build happens on first use, later ones in a
-   * worker thread.
+   * changes since its last build on top (search/ranker.ts).
    */
   liveIndex(): LiveIndex {
-    this.live ??= new LiveIndex(this.store, { log: this.log ?? ((m) => console.warn(m)) });
-    return this.live;
+    return this.ranker.liveIndex();
   }
 
   /** The last built ImpactIndex (photos stored since it was built are not in it: see liveIndex()). */
   impactIndex(): ImpactIndex {
-    return this.liveIndex().snapshot();
-  }
-
-  private scorer(similarity: BagSimilarity): BagScorer {
-    let s = this.scorers.get(similarity);
-    if (!s) this.scorers.set(similarity, (s = createBagScorer(similarity, this.invertedIndex())));
-    return s;
-  }
-
-  private allGrids(): { ids: number[]; grids: TokenGrid[] } {
-    if (!this.grids) {
-      const ids: number[] = [];
-      const grids: TokenGrid[] = [];
-      for (const g of this.store.iterGrids()) {
-        ids.push(g.id);
-        grids.push(g.grid);
-      }
-      this.grids = { ids, grids };
-    }
-    return this.grids;
+    return this.ranker.liveIndex().snapshot();
   }
 
   /** Words of a photo: from the index when it is there and unchanged, else by running the model. */
@@ -251,46 +227,15 @@ export class Engine {
 
   /** Ranks the library against a photo's words. */
   rank(q: { grid: TokenGrid; bag: Bag }, opts: { top?: number; similarity?: Similarity } = {}): Omit<Ranking, 'query'> {
-    const similarity = opts.similarity ?? 'tfidf';
-    // The in-memory structures are made once, before the timed part, and reused by later queries.
-    const top = opts.top ?? 20;
-    let ranked: ScoredIndex[];
-    let ids: ArrayLike<number>;
-    let t: number;
-    if (similarity === 'tfidf') {
-      // Its delta is brought up to date inside the timed part: that is part of every query now.
-      const live = this.liveIndex();
-      t = performance.now();
-      const found = live.search(q.bag, top);
-      ids = found.map((r) => r.id);
-      ranked = found.map((r, index) => ({ index, score: r.score }));
-    } else if (similarity === 'cropjaccard') {
-      const grids = this.allGrids();
-      ids = grids.ids;
-      t = performance.now();
-      ranked = topK(cropJaccardAll(q.grid, grids.grids), top);
-    } else {
-      const scorer = this.scorer(similarity);
-      ids = scorer.index.ids;
-      t = performance.now();
-      ranked = topK(scorer.scoreAll(q.bag), top);
-    }
-    const queryMs = performance.now() - t;
-    const results = ranked.map((r) => ({ id: ids[r.index], score: r.score, path: this.store.getById(ids[r.index])?.path ?? '' }));
-    return { similarity, results, queryMs };
+    return this.ranker.rank(q, opts);
   }
 
   /**
-   * The store changed: the next query sees the index as stored now. The 'tfidf' path keeps its
-   * snapshot and looks up what changed since (liveindex.ts); the other scorers' structures are
-   * dropped and rebuilt. The app calls this while a long indexing run goes on, the end of a run
-   * does it by itself.
+   * The store changed: the next query sees the index as stored now (search/ranker.ts). The app
+   * calls this while a long indexing run goes on, the end of a run does it by itself.
    */
   refreshQueries(): void {
-    this.memIndex = undefined;
-    this.live?.changed();
-    this.scorers.clear();
-    this.grids = undefined;
+    this.ranker.refresh();
   }
 
   /**
@@ -332,7 +277,7 @@ export class Engine {
 
   async close(): Promise<void> {
     await this.remote?.close();
-    this.live?.close();
+    this.ranker.close();
     await this.tokenizer.release();
     this.store.close();
   }

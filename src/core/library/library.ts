@@ -17,7 +17,7 @@ import { RunLoop, type LibraryActivity } from './run-loop.js';
 import { Photos } from './photos.js';
 import { SearchService } from './search-service.js';
 import { DuplicatesApi } from './duplicates-api.js';
-import { TrashService, type Desktop } from './trash-service.js';
+import { TrashService } from './trash-service.js';
 import { SettingsService, storedProvider } from './settings-service.js';
 import type {
   BackendEvent,
@@ -123,15 +123,6 @@ export class Library implements PhotowordsBackend {
 
   set rootPolicy(p: RootPolicy | undefined) {
     this.folders.rootPolicy = p;
-  }
-
-  /** The shell's trash and file manager (LibraryOptions.desktop); none in Electron's utility process. */
-  get desktop(): Desktop | undefined {
-    return this.trash.desktop;
-  }
-
-  set desktop(d: Desktop | undefined) {
-    this.trash.desktop = d;
   }
 
   /** What the library did without a full re-index, since it was opened. */

@@ -26,8 +26,8 @@ export class TrashService {
    * the trashed table records, even if the watcher forgets the vanished file first.
    */
   private trashing = new Map<string, ImageRecord>();
-  /** The shell's trash and file manager (LibraryOptions.desktop). */
-  desktop?: Desktop;
+  /** The shell's trash and file manager (LibraryOptions.desktop); none in Electron's utility process. */
+  private readonly desktop?: Desktop;
 
   constructor(
     private readonly ctx: LibraryContext,

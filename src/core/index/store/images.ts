@@ -3,6 +3,7 @@
 // tables words.ts and vectors.ts keep; writer.ts changes a photo's rows together.
 
 import type Database from 'better-sqlite3';
+import type { TakenFrom } from '../../analysis/taken.js';
 import { underRange } from '../../browse/photolist.js';
 
 export type ImageStatus = 'indexed' | 'failed';
@@ -23,7 +24,7 @@ export interface IndexedFileInfo extends FileInfo {
   note?: string | null;
   /** When it was taken (taken.ts: wall-clock ms as if UTC) and whether from EXIF or the file's mtime. */
   taken?: number | null;
-  takenFrom?: 'exif' | 'mtime' | null;
+  takenFrom?: TakenFrom | null;
 }
 
 export interface ImageRecord {

@@ -4,6 +4,7 @@
 import type Database from 'better-sqlite3';
 import { NOT_READ_KINDS, type NotReadKind } from '../../analysis/formats.js';
 import { underRange } from '../../browse/photolist.js';
+import type { NotReadGroup } from '../../../shared/api.js';
 import type { Transaction } from './errors.js';
 
 /** A file (or a hidden folder) under a library folder that is not read as a photo. */
@@ -17,12 +18,8 @@ export interface NotReadEntry {
   mtimeMs?: number;
 }
 
-/** Files not read of one kind, with a few example paths. */
-export interface NotReadCount {
-  kind: NotReadKind;
-  files: number;
-  examples: string[];
-}
+/** Files not read of one kind, with a few example paths: the UI's NotReadGroup before it is put in words. */
+export type NotReadCount = Omit<NotReadGroup, 'label'>;
 
 interface NotReadRow {
   path: string;

@@ -303,8 +303,14 @@ export function fileFor(entry: CatalogEntry, variant: Variant): ModelFile {
   return f;
 }
 
-/** The grid [h, w, channels] the entry's feature tensor should have for an input of h x w pixels. */
+/**
+ * The grid [h, w, channels] the entry's feature tensor should have for an input of h x w pixels:
+ * a stated claim where there is one (InceptionV3's unpadded convolutions give 17 at 299, not 299/16),
+ * else the patch or stride arithmetic.
+ */
 export function expectedGrid(entry: CatalogEntry, h: number, w: number): [number, number, number] {
+  const claim = entry.grids.find((g) => g.input[0] === h && g.input[1] === w);
+  if (claim) return claim.grid;
   const s = entry.feature.stride;
   // Patch embeddings drop the remainder; strided convolutions with padding round up.
   const cells = entry.feature.layout === 'tokens' ? (n: number) => Math.floor(n / s) : (n: number) => Math.ceil(n / s);

@@ -5,7 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import type { ImpactThreadInit, ImpactThreadReply } from './live-index.js';
+import type { ImpactThreadInit, ImpactThreadReply } from './impact-worker.js';
 
 const init = workerData as ImpactThreadInit;
 const post = (m: ImpactThreadReply, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(m, transfer);

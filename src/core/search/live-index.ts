@@ -1,9 +1,9 @@
 // The 'tfidf' query path of a library that keeps changing: a built ImpactIndex (the snapshot) plus
 // a delta scored exactly, so that no query waits for a full rebuild.
 //
-// Building an ImpactIndex costs about 0.16 ms a photo (8 s at 50,000), and any change to the
-// library (one photo from the watcher) used to throw it away, so the next "Find similar" rebuilt it
-// on the main thread. Here:
+// Building an ImpactIndex takes seconds at tens of thousands of photos (docs/EVAL.md, "A library
+// that changes"), and any change to the library (one photo from the watcher) used to throw it away,
+// so the next "Find similar" rebuilt it on the main thread. Here:
 // - The delta is every photo stored (images.indexed_at) since the snapshot's build started, read
 //   with one query when the store changed (IndexStore.changeCount, or changed() for changes made
 //   elsewhere). Each delta photo is scored exactly against the query with the snapshot's idf and
@@ -14,71 +14,18 @@
 //   `skip`): re-indexed ones are in the delta by their indexed_at; removed ones are found by count
 //   (snapshot N + new photos - indexed now) and, only when that says some are gone, by comparing
 //   the snapshot's ids with the indexed ids.
-// - When the delta (plus removals) passes max(2,000, 5% of N), a worker thread (impact-thread.ts)
+// - When the delta (plus removals) passes max(2,000, 5% of N), a worker thread (impact-worker.ts)
 //   builds a new snapshot from its own read-only connection and posts the typed arrays back; it is
 //   swapped in when it arrives and the delta shrinks to what changed after that build started.
 //   Queries meanwhile answer from the old snapshot plus the (larger) delta.
 // - The very first snapshot of a session is built on the calling thread, once (as before); if a
 //   worker fails, the rebuild happens there too, with a log line.
-import { Worker } from 'node:worker_threads';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ImpactIndex, storedTf, type ImpactIndexParts, type ImpactSearchOptions } from './impact-index.js';
+import { ImpactIndex, storedTf, type ImpactSearchOptions } from './impact-index.js';
+import { buildInWorker } from './impact-worker.js';
 import type { IndexStore } from '../index/store.js';
 import type { Bag } from '../common/types.js';
 
-export interface ImpactThreadInit {
-  dbPath: string;
-  /** An Electron build of better-sqlite3 to load in place of the Node one (see setImpactThread). */
-  sqliteBinding?: string;
-}
-
-export type ImpactThreadReply = { type: 'built'; parts: ImpactIndexParts; ms: number } | { type: 'error'; message: string };
-
-// The entry sits beside this file with the same extension: .ts from source (tsx), .js from tsc.
-let entry = (() => {
-  const self = fileURLToPath(import.meta.url);
-  return path.join(path.dirname(self), `impact-thread${path.extname(self)}`);
-})();
-let sqliteBinding: string | undefined;
-
-/**
- * For bundles (as setTokenizerThreadEntry): where the thread's entry is (out/main/impact-thread.js
- * in the Electron build) and, in Electron, the better-sqlite3 build the thread must load.
- */
-export function setImpactThread(opts: { entry?: string; sqliteBinding?: string }): void {
-  if (opts.entry) entry = opts.entry;
-  if (opts.sqliteBinding) sqliteBinding = opts.sqliteBinding;
-}
-
-/** Builds the ImpactIndex of the database at `dbPath` in a worker thread. */
-export function buildInWorker(dbPath: string): { done: Promise<{ index: ImpactIndex; ms: number }>; stop: () => void } {
-  const init: ImpactThreadInit = { dbPath, sqliteBinding };
-  // From source the worker registers tsx's loader first (see tokenizer-worker.ts for why).
-  const worker = entry.endsWith('.ts')
-    ? new Worker(
-        `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(entry).href)}); });`,
-        { eval: true, workerData: init },
-      )
-    : new Worker(entry, { workerData: init });
-  let settled = false;
-  const done = new Promise<{ index: ImpactIndex; ms: number }>((resolve, reject) => {
-    worker.once('message', (m: ImpactThreadReply) => {
-      settled = true;
-      if (m.type === 'built') resolve({ index: ImpactIndex.fromParts(m.parts), ms: m.ms });
-      else reject(new Error(m.message));
-    });
-    worker.once('error', (e) => {
-      settled = true;
-      reject(e);
-    });
-    worker.once('exit', (code) => {
-      if (!settled) reject(new Error(`the index thread stopped (exit code ${code})`));
-    });
-  });
-  done.catch(() => undefined).finally(() => void worker.terminate());
-  return { done, stop: () => void worker.terminate() };
-}
+export { setImpactThread } from './impact-worker.js';
 
 export interface LiveIndexOptions {
   /** Rebuild in a worker thread (default: when the store is a file; ':memory:' cannot be shared). */

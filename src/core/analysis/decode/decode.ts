@@ -2,8 +2,6 @@
 // user-readable reason why it cannot. Every photo is read at the same resolution (long side =
 // maxSide) so that visual words from different photos describe objects at comparable scales.
 
-import { createHash } from 'node:crypto';
-import { open, stat } from 'node:fs/promises';
 import sharp, { type OutputInfo, type Sharp } from 'sharp';
 import jpegTurbo from '@julusian/jpeg-turbo';
 import { jpegHeaderSize, swapsSides, type HeaderSize } from './jpeg-header.js';
@@ -11,13 +9,15 @@ import { resizeRgb } from './resample.js';
 import { turnedForShrinkOnLoad, scaledJpegPixels } from './jpeg-scale.js';
 import { photoSource } from './source.js';
 
-export const DEFAULT_MAX_BYTES = 512 * 1024 * 1024;
 /** InceptionV3's smallest valid input side. */
 export const DEFAULT_MIN_SIDE = 75;
 export const DEFAULT_STEP = 16;
 
-export { DEFAULT_PIXEL_LIMIT, DecodeError, TRANSIENT_FAILURES, type DecodeFailureCode } from './decode-error.js';
-import { DEFAULT_PIXEL_LIMIT, DecodeError, tooManyPixels, type DecodeFailureCode } from './decode-error.js';
+export { DEFAULT_PIXEL_LIMIT, DecodeError, TRANSIENT_FAILURES, classifyError, type DecodeFailureCode } from './decode-error.js';
+import { DEFAULT_PIXEL_LIMIT, DecodeError, classifyError, tooManyPixels } from './decode-error.js';
+// Reading a file's bytes, once, as one version of it: read-file.ts.
+export { DEFAULT_MAX_BYTES, readImageFile, type ImageFile, type ReadOptions } from './read-file.js';
+import { readImageFile, type ImageFile, type ReadOptions } from './read-file.js';
 
 export interface ShapeOptions {
   /** The short side is rounded to a multiple of this so similar aspect ratios share one shape. */
@@ -306,8 +306,8 @@ async function readCutOffJpeg(input: Buffer, stored: Shape, orientation: number,
 /**
  * The common photo, decoded in this thread: a plain JPEG (grey or YCbCr, no colour profile, no
  * rotation to apply) no more than twice the model's side. libjpeg-turbo decodes it and resample.ts
- * resizes it, in 0.6-1.3 ms of CPU against 2.6-2.7 through sharp, whose threads hand each photo
- * back and forth strip by strip (docs/EVAL.md). Bigger photos go through sharp, which decodes them
+ * resizes it, in a fraction of the CPU sharp takes, whose threads hand each photo back and forth strip
+ * by strip (docs/EVAL.md, "The in-thread decoder"). Bigger photos go through sharp, which decodes them
  * at a fraction of their size; anything else too, for its colour handling.
  */
 function fastPathFits(h: HeaderSize, maxSide: number): boolean {
@@ -326,93 +326,6 @@ function decodeJpegInThread(input: Buffer, shape: Shape): Uint8Array | undefined
   return resizeRgb(decoded.data, decoded.width, decoded.height, shape.width, shape.height);
 }
 
-export interface ReadOptions {
-  /** Files above this are refused before reading: a huge file is almost never a photo we can use. */
-  maxBytes?: number;
-  /**
-   * Test seam: runs after the file is opened and stat'ed, before its bytes are read, which is
-   * where a concurrent writer or an unlink strikes. Real races are too rare to hit on purpose;
-   * test/integration/hostile.test.ts rewrites or deletes the file here. Nothing else sets it.
-   */
-  onOpen?: () => void | Promise<void>;
-}
-
-/** Reads of a file that keeps changing under us before it is given up for this run. */
-const READ_ATTEMPTS = 3;
-
-export interface ImageFile {
-  buffer: Buffer;
-  size: number;
-  mtimeMs: number;
-  /** sha256 of exactly the bytes that get decoded, so the hash can never describe a different version. */
-  hash: string;
-}
-
-/**
- * Reads the file once; the same buffer is hashed and decoded (no second read that could race an
- * edit), and size/mtime are those of the version read: the file is stat'ed before and after the
- * read (through the open handle, then by path), and a file that changed, was replaced or deleted in
- * between is read again (up to READ_ATTEMPTS), else refused as 'changed' or 'vanished'. So the
- * hash, the pixels and the stored size/mtime always describe one version, and a later edit shows
- * as a size/mtime change that the next run picks up.
- */
-export async function readImageFile(path: string, opts: ReadOptions = {}): Promise<ImageFile> {
-  for (let attempt = 1; ; attempt++) {
-    const file = await readOnce(path, opts);
-    if (file) return file;
-    if (attempt >= READ_ATTEMPTS) {
-      throw new DecodeError('changed', 'file changed while being read (still being written?); it is read again next time');
-    }
-  }
-}
-
-/** One read; undefined when the file changed during it. */
-async function readOnce(path: string, opts: ReadOptions): Promise<ImageFile | undefined> {
-  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (err) {
-    throw classifyError(err);
-  }
-  try {
-    const before = await handle.stat();
-    if (!before.isFile()) throw new DecodeError('not-a-file', 'not a regular file');
-    if (before.size > maxBytes) throw fileTooLarge(before.size, maxBytes);
-    await opts.onOpen?.();
-    // Exactly the size stat'ed, in one read where the OS allows (readFile would stat again and
-    // read once more to find the end): growth shows in the stat by path below, shrinking here.
-    // Never from Node's shared pool (allocUnsafe hands out slices of one 8 KiB block for small
-    // files): a reader that follows an offset past the file's end (exifr did, on a 368-byte RAW)
-    // must meet the end of the memory, not another file's bytes.
-    const buffer = Buffer.allocUnsafeSlow(before.size);
-    let got = 0;
-    while (got < before.size) {
-      const { bytesRead } = await handle.read(buffer, got, before.size - got, got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
-    }
-    if (got !== before.size) return undefined;
-    // By path: it sees an edit in place (the same inode's size and mtime) as the handle would,
-    // and also an unlink, or a save that replaced the file (new inode), which the handle does not.
-    let now;
-    try {
-      now = await stat(path);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new DecodeError('vanished', 'file deleted while reading', 'ENOENT');
-      throw err;
-    }
-    const same = (s: { size: number; mtimeMs: number }) => s.size === before.size && s.mtimeMs === before.mtimeMs;
-    if (!same(now) || now.ino !== before.ino || now.dev !== before.dev) return undefined;
-    const hash = createHash('sha256').update(buffer).digest('hex');
-    return { buffer, size: buffer.length, mtimeMs: before.mtimeMs, hash };
-  } catch (err) {
-    throw classifyError(err);
-  } finally {
-    await handle.close().catch(() => undefined);
-  }
-}
-
 /** readImageFile + photoSource + decodeForModel, for callers that do not keep the buffer. */
 export async function loadForModel(
   path: string,
@@ -422,52 +335,4 @@ export async function loadForModel(
   const { buffer, ...file } = await readImageFile(path, opts);
   const decoded = await decodeForModel(await photoSource(path, { buffer, ...file }, maxSide), maxSide, opts);
   return { ...file, ...decoded };
-}
-
-function fileTooLarge(size: number, maxBytes: number): DecodeError {
-  const mib = (n: number) => `${Math.round((n / 1024 / 1024) * 10) / 10} MiB`;
-  return new DecodeError('file-too-large', `file too large: ${mib(size)} exceeds the limit of ${mib(maxBytes)}`);
-}
-
-// libvips and libc messages are matched loosely on purpose: their wording differs between
-// formats and versions, and an unrecognised message still ends up as a generic, honest reason.
-const SHARP_PATTERNS: [RegExp, DecodeFailureCode, string][] = [
-  [/buffer is empty/i, 'empty', 'empty file (0 bytes)'],
-  [/unsupported image format/i, 'unsupported', 'not an image or unsupported format'],
-  [/exceeds pixel limit/i, 'too-many-pixels', 'image too large: exceeds the pixel limit'],
-  [/out of memory|cannot allocate|memory/i, 'io', 'not enough memory to decode the image'],
-  [
-    /premature end|truncat|corrupt|read error|unable to parse|invalid|bad |not a |decode|error/i,
-    'corrupt',
-    'truncated or corrupt image data',
-  ],
-];
-
-const ERRNO_REASONS: Record<string, [DecodeFailureCode, string]> = {
-  ENOENT: ['vanished', 'file vanished while reading'],
-  EACCES: ['permission', 'permission denied'],
-  EPERM: ['permission', 'permission denied'],
-  EISDIR: ['not-a-file', 'not a regular file'],
-  EIO: ['io', 'disk read error (I/O error)'],
-  EMFILE: ['io', 'too many open files'],
-  ENFILE: ['io', 'too many open files'],
-  ELOOP: ['vanished', 'broken symbolic link (loop)'],
-  ESTALE: ['vanished', 'file vanished while reading'],
-};
-
-/** Maps any error from reading or decoding to a DecodeError; DecodeErrors pass through unchanged. */
-export function classifyError(err: unknown): DecodeError {
-  if (err instanceof DecodeError) return err;
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (typeof code === 'string' && code in ERRNO_REASONS) {
-    const [kind, reason] = ERRNO_REASONS[code];
-    return new DecodeError(kind, reason, code);
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  // libvips repeats its warning lines many times; the first line is enough for a log.
-  const detail = message.split('\n')[0].trim();
-  for (const [pattern, kind, reason] of SHARP_PATTERNS) {
-    if (pattern.test(message)) return new DecodeError(kind, reason, detail);
-  }
-  return new DecodeError('unknown', 'could not read image', detail);
 }

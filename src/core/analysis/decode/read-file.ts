@@ -1,0 +1,99 @@
+// Reads an image file's bytes once, as one version of the file: the buffer that is hashed is the
+// buffer that is decoded, and the size and mtime stored with it are that version's.
+import { createHash } from 'node:crypto';
+import { open, stat } from 'node:fs/promises';
+import { DecodeError, classifyError } from './decode-error.js';
+
+export const DEFAULT_MAX_BYTES = 512 * 1024 * 1024;
+
+export interface ReadOptions {
+  /** Files above this are refused before reading: a huge file is almost never a photo we can use. */
+  maxBytes?: number;
+  /**
+   * Test seam: runs after the file is opened and stat'ed, before its bytes are read, which is
+   * where a concurrent writer or an unlink strikes. Real races are too rare to hit on purpose;
+   * test/integration/hostile.test.ts rewrites or deletes the file here. Nothing else sets it.
+   */
+  onOpen?: () => void | Promise<void>;
+}
+
+/** Reads of a file that keeps changing under us before it is given up for this run. */
+const READ_ATTEMPTS = 3;
+
+export interface ImageFile {
+  buffer: Buffer;
+  size: number;
+  mtimeMs: number;
+  /** sha256 of exactly the bytes that get decoded, so the hash can never describe a different version. */
+  hash: string;
+}
+
+/**
+ * Reads the file once; the same buffer is hashed and decoded (no second read that could race an
+ * edit), and size/mtime are those of the version read: the file is stat'ed before and after the
+ * read (through the open handle, then by path), and a file that changed, was replaced or deleted in
+ * between is read again (up to READ_ATTEMPTS), else refused as 'changed' or 'vanished'. So the
+ * hash, the pixels and the stored size/mtime always describe one version, and a later edit shows
+ * as a size/mtime change that the next run picks up.
+ */
+export async function readImageFile(path: string, opts: ReadOptions = {}): Promise<ImageFile> {
+  for (let attempt = 1; ; attempt++) {
+    const file = await readOnce(path, opts);
+    if (file) return file;
+    if (attempt >= READ_ATTEMPTS) {
+      throw new DecodeError('changed', 'file changed while being read (still being written?); it is read again next time');
+    }
+  }
+}
+
+/** One read; undefined when the file changed during it. */
+async function readOnce(path: string, opts: ReadOptions): Promise<ImageFile | undefined> {
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (err) {
+    throw classifyError(err);
+  }
+  try {
+    const before = await handle.stat();
+    if (!before.isFile()) throw new DecodeError('not-a-file', 'not a regular file');
+    if (before.size > maxBytes) throw fileTooLarge(before.size, maxBytes);
+    await opts.onOpen?.();
+    // Exactly the size stat'ed, in one read where the OS allows (readFile would stat again and
+    // read once more to find the end): growth shows in the stat by path below, shrinking here.
+    // Never from Node's shared pool (allocUnsafe hands out slices of one 8 KiB block for small
+    // files): a reader that follows an offset past the file's end (exifr did, on a 368-byte RAW)
+    // must meet the end of the memory, not another file's bytes.
+    const buffer = Buffer.allocUnsafeSlow(before.size);
+    let got = 0;
+    while (got < before.size) {
+      const { bytesRead } = await handle.read(buffer, got, before.size - got, got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    if (got !== before.size) return undefined;
+    // By path: it sees an edit in place (the same inode's size and mtime) as the handle would,
+    // and also an unlink, or a save that replaced the file (new inode), which the handle does not.
+    let now;
+    try {
+      now = await stat(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new DecodeError('vanished', 'file deleted while reading', 'ENOENT');
+      throw err;
+    }
+    const same = (s: { size: number; mtimeMs: number }) => s.size === before.size && s.mtimeMs === before.mtimeMs;
+    if (!same(now) || now.ino !== before.ino || now.dev !== before.dev) return undefined;
+    const hash = createHash('sha256').update(buffer).digest('hex');
+    return { buffer, size: buffer.length, mtimeMs: before.mtimeMs, hash };
+  } catch (err) {
+    throw classifyError(err);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+function fileTooLarge(size: number, maxBytes: number): DecodeError {
+  const mib = (n: number) => `${Math.round((n / 1024 / 1024) * 10) / 10} MiB`;
+  return new DecodeError('file-too-large', `file too large: ${mib(size)} exceeds the limit of ${mib(maxBytes)}`);
+}

@@ -305,3 +305,21 @@ test('the full-size ViT-S/14 stand-in (12 blocks, 384 dims, 6 heads) loads and g
   // The same multiply-accumulates as the catalogue states for the real model.
   assert.ok(Math.abs(vitGmacs(VIT_SHAPES['dinov2-small'], 224, 224) - entry.gmacs) < 0.1);
 });
+
+test('two installs of one file: a live lock holder is named, a dead one is taken over', async () => {
+  const cache = path.join(root, 'lockcache');
+  const entry = findEntry('dinov2-small', catalog);
+  const dest = path.join(cache, 'dinov2-small', 'model.onnx');
+  fs.mkdirSync(path.dirname(dest), { recursive: true });
+  fs.writeFileSync(`${dest}.lock`, String(process.pid));
+  await assert.rejects(installModel(entry, { variant: 'fp32', cache }), new RegExp(`another photowords \\(pid ${process.pid}\\) is installing dinov2-small fp32`));
+  assert.ok(!fs.existsSync(dest));
+  // A process that has exited: its lock is stale.
+  const gone = await new Promise<number>((resolve) => {
+    const child = execFile(process.execPath, ['-e', '0'], () => resolve(child.pid!));
+  });
+  fs.writeFileSync(`${dest}.lock`, String(gone));
+  const rec = await installModel(entry, { variant: 'fp32', cache });
+  assert.equal(rec.sha256, sha(standin('dinov2-small', 'fp32')));
+  assert.ok(!fs.existsSync(`${dest}.lock`));
+});

@@ -80,6 +80,17 @@ export async function installModel(entry: CatalogEntry, o: InstallOptions): Prom
   const dir = path.join(cache, entry.id);
   fs.mkdirSync(dir, { recursive: true });
   const dest = path.join(dir, f.fileName);
+  const release = takeLock(dest, `${entry.id} ${f.variant}`);
+  try {
+    return await fetchFirst(entry, f, dest, cache, o);
+  } finally {
+    release();
+  }
+}
+
+/** Each source in turn until one serves the file, verified. */
+async function fetchFirst(entry: CatalogEntry, f: ModelFile, dest: string, cache: string, o: InstallOptions): Promise<InstallRecord> {
+  const dir = path.dirname(dest);
   let offline: OfflineError | null = null;
   for (const [i, url] of f.urls.entries()) {
     o.onLog?.(`Downloading ${entry.name} ${f.variant} (${Math.round((f.bytes ?? f.approxBytes) / 1e6)} MB) from ${new URL(url).host} into ${dir}`);
@@ -133,21 +144,61 @@ export async function installFromFile(entry: CatalogEntry, file: string, o: Omit
   const dir = path.join(cache, entry.id);
   fs.mkdirSync(dir, { recursive: true });
   const dest = path.join(dir, f.fileName);
-  const tmp = `${dest}.part`;
-  fs.rmSync(tmp, { force: true });
+  const release = takeLock(dest, `${entry.id} ${f.variant}`);
   try {
-    fs.linkSync(file, tmp);
-  } catch {
-    fs.copyFileSync(file, tmp);
-  }
-  // The copy is hashed again: a file that changed while it was copied must not be installed.
-  const copied = await sha256OfFile(tmp);
-  if (copied !== actual) {
+    const tmp = `${dest}.part`;
     fs.rmSync(tmp, { force: true });
-    throw new Error(`${file} changed while it was copied; nothing was installed`);
+    fs.rmSync(`${tmp}.json`, { force: true });
+    try {
+      fs.linkSync(file, tmp);
+    } catch {
+      fs.copyFileSync(file, tmp);
+    }
+    // The copy is hashed again: a file that changed while it was copied must not be installed.
+    const copied = await sha256OfFile(tmp);
+    if (copied !== actual) {
+      fs.rmSync(tmp, { force: true });
+      throw new Error(`${file} changed while it was copied; nothing was installed`);
+    }
+    fs.renameSync(tmp, dest);
+    return writeRecord(cache, entry, f, { path: dest, sha256: actual, bytes: fs.statSync(dest).size, source: `file ${path.resolve(file)}` });
+  } finally {
+    release();
   }
-  fs.renameSync(tmp, dest);
-  return writeRecord(cache, entry, f, { path: dest, sha256: actual, bytes: fs.statSync(dest).size, source: `file ${path.resolve(file)}` });
+}
+
+/**
+ * `<dest>.lock` holding this process's id, so two installs of one file cannot write the same part.
+ * A lock whose process is gone (a crash, a kill) is taken over. Returns the release.
+ */
+export function takeLock(dest: string, what: string): () => void {
+  const lock = `${dest}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = fs.openSync(lock, 'wx');
+      fs.writeSync(fd, String(process.pid));
+      fs.closeSync(fd);
+      return () => fs.rmSync(lock, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number(fs.readFileSync(lock, 'utf8'));
+      if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
+        throw new Error(`another photowords (pid ${pid}) is installing ${what}; wait for it to finish, or stop it`);
+      }
+      fs.rmSync(lock, { force: true });
+    }
+  }
+  throw new Error(`could not lock ${lock}`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists but belongs to another user.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function writeRecord(cache: string, entry: CatalogEntry, f: ModelFile, got: { path: string; sha256: string; bytes: number; source: string }): InstallRecord {

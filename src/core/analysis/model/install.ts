@@ -223,6 +223,10 @@ export function saveRecord(cache: string, rec: InstallRecord): void {
 export function removeModel(entry: CatalogEntry, variant: Variant | 'all', cache = modelsCacheDir()): string[] {
   const dir = path.join(cache, entry.id);
   if (!fs.existsSync(dir)) return [];
+  // Deleting under a running install would leave it writing into a folder that is gone.
+  for (const name of fs.readdirSync(dir).filter((n) => n.endsWith('.lock'))) {
+    takeLock(path.join(dir, name.slice(0, -'.lock'.length)), entry.id)();
+  }
   const removed: string[] = [];
   for (const f of entry.files) {
     if (variant !== 'all' && f.variant !== variant) continue;

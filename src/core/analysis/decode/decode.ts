@@ -197,9 +197,7 @@ export function oriented(image: Sharp, orientation: number): Sharp {
 
 /** The model's pixels from a sharp pipeline: flattened on white, 8-bit sRGB, the filter of resample.ts. */
 async function toModelPixels(image: Sharp, shape: Shape): Promise<{ pixels: Uint8Array; width: number; height: number }> {
-  let data: Buffer;
-  let info: OutputInfo;
-  ({ data, info } = await image
+  const { data, info }: { data: Buffer; info: OutputInfo } = await image
     // White, not black: transparent areas of logos and screenshots are meant to look like paper.
     .flatten({ background: '#ffffff' })
     // Greyscale, CMYK and 16-bit inputs all become 8-bit sRGB, so the model sees one layout.
@@ -210,7 +208,7 @@ async function toModelPixels(image: Sharp, shape: Shape): Promise<{ pixels: Uint
     .resize(shape.width, shape.height, { fit: 'fill', kernel: 'linear' })
     .removeAlpha()
     .raw({ depth: 'uchar' })
-    .toBuffer({ resolveWithObject: true }));
+    .toBuffer({ resolveWithObject: true });
   if (info.width !== shape.width || info.height !== shape.height || info.channels !== 3) {
     throw new DecodeError(
       'unknown',

@@ -206,19 +206,26 @@ export class IndexStore {
     return { indexed, failed, docCount: this.words.docCount(), terms: this.words.terms(), settings: this.settings };
   }
 
-  /** Counts calls that may change which photos are indexed or what their words are, in this process: the query index (live-index.ts) looks at the store again only when it moved. */
+  /**
+   * Counts calls that may change which photos are indexed or what their words are (putIndexed,
+   * putFailed, remove, move), in this process: the query index (live-index.ts) looks at the store
+   * again only when it moved.
+   */
   get changeCount(): number {
     return this.writer.changes;
   }
 
+  /** Indexed photos whose words were stored at or after `ms` (epoch ms, images.indexed_at), in id order. */
   indexedSince(ms: number): { id: number; indexedAt: number }[] {
     return this.images.indexedSince(ms);
   }
 
+  /** Ids of every indexed photo, ascending. */
   indexedIds(): number[] {
     return this.images.indexedIds();
   }
 
+  /** How many photos are indexed. */
   countIndexed(): number {
     return this.images.countIndexed();
   }
@@ -227,6 +234,7 @@ export class IndexStore {
     return this.images.failures();
   }
 
+  /** Indexed photos read from less than the whole picture, with how (a RAW's thumbnail, a cut-off file). */
   notes(): { path: string; note: string }[] {
     return this.images.notes();
   }
@@ -245,18 +253,22 @@ export class IndexStore {
     this.folders.delete(id);
   }
 
+  /** Indexed and failed files under a folder. */
   countUnder(dir: string): { indexed: number; failed: number } {
     return this.images.countUnder(dir);
   }
 
+  /** A page of indexed photos under a folder, in path order. */
   pageUnder(dir: string, offset: number, limit: number): PhotoRow[] {
     return this.images.pageUnder(dir, offset, limit);
   }
 
+  /** A page of every indexed photo, in path order. */
   pageAll(offset: number, limit: number): PhotoRow[] {
     return this.images.pageAll(offset, limit);
   }
 
+  /** Every known path under a folder (indexed or failed). */
   pathsUnder(dir: string): string[] {
     return this.images.pathsUnder(dir);
   }
@@ -266,6 +278,7 @@ export class IndexStore {
     return (this.photoListInstance ??= new PhotoList(this.db, () => this.writer.changes));
   }
 
+  /** A value the app keeps with the index (e.g. the chosen scoring), or undefined. */
   getPref(key: string): string | undefined {
     return this.meta.getPref(key);
   }
@@ -276,6 +289,7 @@ export class IndexStore {
 
   // ---- files not read as photos (not-read.ts) ---------------------------------------------------
 
+  /** Starts a scan generation; sweepNotRead drops what no scan found since (not-read.ts). */
   notReadMark(): number {
     return this.notRead.mark();
   }
@@ -305,6 +319,7 @@ export class IndexStore {
     return this.notRead.get(path);
   }
 
+  /** Found again by the scan in progress (a too-small file skipped as unchanged). */
   markNotRead(path: string): void {
     this.notRead.markFound(path);
   }
@@ -313,20 +328,24 @@ export class IndexStore {
     return this.notRead.forget(path);
   }
 
+  /** Drops the rows at or under `dir` that no scan found since `mark`. Returns how many went. */
   sweepNotRead(dir: string, mark: number): number {
     return this.notRead.sweep(dir, mark);
   }
 
+  /** Forgets every row at or under `dir` (a folder removed from the library, or gone from disk). */
   forgetNotReadUnder(dir: string): number {
     return this.notRead.forgetUnder(dir);
   }
 
+  /** Files not read under `dir` (every folder when left out), by kind, with a few example paths. */
   notReadSummary(dir?: string, examples = 3): NotReadCount[] {
     return this.notRead.summary(dir, examples);
   }
 
   // ---- words and vectors (words.ts, vectors.ts) --------------------------------------------------
 
+  /** Term -> document frequency, as maintained with the bags (what idf is computed from). */
   documentFrequencies(): Map<number, number> {
     return this.words.documentFrequencies();
   }
@@ -356,22 +375,27 @@ export class IndexStore {
     return this.words.iterGrids();
   }
 
+  /** df and doc_count recomputed from the bags and compared with the maintained ones (a consistency check). */
   recomputeDf(): DfCheck {
     return this.words.recomputeDf();
   }
 
+  /** Attach a pooled feature vector to an indexed image (replaces any previous one). */
   putDense(id: number, vector: Float32Array): void {
     this.vectors.putDense(id, vector);
   }
 
+  /** Stored pooled vectors in id order. */
   iterDense(): IterableIterator<StoredDense> {
     return this.vectors.iterDense();
   }
 
+  /** Indexed photos without a pooled vector (indexed by something that did not ask for them). */
   missingDense(): { id: number; path: string }[] {
     return this.vectors.missingDense();
   }
 
+  /** Attach a perceptual hash (phash.ts lowFrequencyDct) to an indexed image. */
   putPhash(id: number, dct: Float32Array): void {
     this.vectors.putPhash(id, dct);
   }
@@ -380,32 +404,39 @@ export class IndexStore {
     return this.vectors.getPhash(id);
   }
 
+  /** Perceptual hashes of indexed photos, in id order. */
   iterPhash(): IterableIterator<{ id: number; dct: Float32Array }> {
     return this.vectors.iterPhash();
   }
 
+  /** Indexed photos without a perceptual hash (indexed before schema 3). */
   missingPhash(): { id: number; path: string }[] {
     return this.vectors.missingPhash();
   }
 
   // ---- decisions about duplicates and what Photowords trashed (decisions.ts, trashed.ts) ---------
 
+  /** Records a decision about duplicates; `hashes` are content sha256s (at least two distinct). */
   addDecision(kind: DecisionKind, hashes: string[], keeper?: string): number {
     return this.decisions.add(kind, hashes, keeper);
   }
 
+  /** Every decision, newest first, with the photos that now hold its hashes and whether any hash is gone. */
   listDecisions(): Decision[] {
     return this.decisions.list();
   }
 
+  /** Undoes a decision; returns whether it existed. */
   deleteDecision(id: number): boolean {
     return this.decisions.delete(id);
   }
 
+  /** Records a file moved to the system's trash; returns the row's id. */
   addTrashed(t: Omit<TrashedRecord, 'id'>): number {
     return this.trashed.add(t);
   }
 
+  /** Every trashed file on record, newest first. */
   listTrashed(): TrashedRecord[] {
     return this.trashed.list();
   }
@@ -414,6 +445,7 @@ export class IndexStore {
     return this.trashed.get(id);
   }
 
+  /** Forgets a trashed file (restored, or gone from the trash); returns whether it was on record. */
   deleteTrashed(id: number): boolean {
     return this.trashed.delete(id);
   }

@@ -9,19 +9,17 @@ import {
   DEFAULT_SETTINGS,
   ensureInceptionBackbone,
   findEntry,
-  importOnnxBackbone,
   installFromFile,
   installModel,
   installed,
   loadCatalog,
   modelsCacheDir,
-  probeModel,
+  prepareInstalled,
   removeModel,
-  saveRecord,
   type CatalogEntry,
   type DownloadProgress,
   type InstallRecord,
-  wrapTokenBackbone,
+  type Probe,
   type Variant,
 } from '../core/index.js';
 import { formatEta } from './progress.js';
@@ -78,13 +76,28 @@ function downloadReporter(label: string): { update: (p: DownloadProgress) => voi
   };
 }
 
-function listRows(catalog: CatalogEntry[]) {
+/** One line of `model list`: a catalogue file and what the cache holds of it. */
+interface ModelRow {
+  id: string;
+  name: string;
+  variant: Variant;
+  size: string;
+  installed: boolean;
+  path: string;
+  verified: boolean;
+  licence: string;
+  goodAt: string;
+  backbone: string | null;
+  probe: Probe | null;
+}
+
+function listRows(catalog: CatalogEntry[]): ModelRow[] {
   const cache = modelsCacheDir();
-  return catalog.flatMap((e) => {
+  return catalog.flatMap((e): ModelRow[] => {
     if (e.kind === 'builtin') {
       const built = path.join(DEFAULT_MODELS_DIR, `inception_v3-${DEFAULT_SETTINGS.block}.onnx`);
       const ok = fs.existsSync(built);
-      return [{ id: e.id, name: e.name, variant: 'fp32', size: ok ? formatBytes(fs.statSync(built).size) : 'built in', installed: ok, path: ok ? built : `${built} (photowords model build)`, verified: true, licence: e.licence, goodAt: e.goodAt }];
+      return [{ id: e.id, name: e.name, variant: 'fp32', size: ok ? formatBytes(fs.statSync(built).size) : 'built in', installed: ok, path: ok ? built : `${built} (photowords model build)`, verified: true, licence: e.licence, goodAt: e.goodAt, backbone: ok ? built : null, probe: null }];
     }
     return e.files.map((f) => {
       const rec = installed(e, f.variant, cache);
@@ -96,6 +109,8 @@ function listRows(catalog: CatalogEntry[]) {
         installed: !!rec,
         path: rec?.path ?? path.join(cache, e.id, f.fileName),
         verified: rec ? rec.verified : f.sha256 !== null,
+        backbone: rec?.backbone ?? null,
+        probe: rec?.probe ?? null,
         licence: e.licence,
         goodAt: e.goodAt,
       };
@@ -103,29 +118,17 @@ function listRows(catalog: CatalogEntry[]) {
   });
 }
 
-/** After an install: the first run (grid check), and for a CNN the backbone graph `--backbone` takes. */
+/** After an install: the probe's finding and the backbone graph `--backbone` takes. */
 async function prepare(entry: CatalogEntry, rec: InstallRecord, probe: boolean): Promise<void> {
-  if (probe) {
-    const p = await probeModel(entry, rec.path);
-    saveRecord(modelsCacheDir(), { ...rec, probe: p });
+  const { record, backbone } = await prepareInstalled(entry, rec, { probe });
+  const p = record.probe;
+  if (p) {
     const larger = 'grid' in p.largerInput ? `${p.largerInput.input.join('x')} gives ${p.largerInput.grid.join('x')}` : `${p.largerInput.input.join('x')} fails (fixed input)`;
     log(`Checked: ${p.input.join('x')} gives a ${p.grid.join('x')} grid (${entry.feature.tensor}); ${larger}.`);
   }
-  if (entry.feature.layout === 'tokens') {
-    const info = wrapTokenBackbone(rec.path, entry);
-    console.log(`Backbone: ${info.path}`);
-    log(`Train its codebook with: photowords codebook train --backbone ${info.path}`);
-  } else if (entry.feature.addOutput) {
-    const pre = entry.preprocessing;
-    const info = importOnnxBackbone(rec.path, {
-      output: entry.feature.tensor,
-      channels: entry.feature.channels,
-      mean: pre.mean,
-      std: pre.std,
-      outDir: path.dirname(rec.path),
-    });
-    console.log(`Backbone: ${info.path}`);
-    log(`Train its codebook with: photowords codebook train --backbone ${info.path} --block ${info.output}`);
+  if (backbone) {
+    console.log(`Backbone: ${backbone.path}`);
+    log(`Train its codebook with: photowords codebook train --backbone ${backbone.path} --block ${backbone.output}`);
   }
 }
 

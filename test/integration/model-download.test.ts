@@ -271,6 +271,9 @@ test('CLI: list, add with progress and the grid check, --file, unverified refuse
   const after = JSON.parse((await cli(['model', 'list', '--json'])).stdout) as typeof rows;
   const state = Object.fromEntries(after.models.map((m) => [`${m.id}:${m.variant}`, m.installed]));
   assert.deepEqual([state['dinov2-small:fp32'], state['dinov2-small:int8'], state['resnet50:fp32'], state['resnet50:int8']], [true, true, true, false]);
+  const row = after.models.find((m) => m.id === 'dinov2-small' && m.variant === 'fp32') as unknown as { backbone: string; probe: { grid: number[] } };
+  assert.equal(row.backbone, vit);
+  assert.deepEqual(row.probe.grid, [16, 16, 384]);
   const table = await cli(['model', 'list']);
   assert.match(table.stdout, new RegExp(`dinov2-small\\s+fp32\\s+[\\d.]+ MB\\s+installed\\s+${installedPath}`));
 

@@ -21,6 +21,8 @@ export interface InstallRecord {
   installedAt: string;
   /** What the first run saw (probe.ts), once it has been run. */
   probe?: Probe;
+  /** The wrapped graph `--backbone` takes (prepare.ts), once made. */
+  backbone?: string;
 }
 
 /**

@@ -18,6 +18,7 @@ export { ChecksumError, InterruptedError, OfflineError, downloadFile, sha256OfFi
 export { installFromFile, installModel, installed, modelsCacheDir, removeModel, saveRecord, type InstallRecord } from './analysis/model/install.js';
 export { probeModel, type Probe } from './analysis/model/probe.js';
 export { wrapTokenBackbone } from './analysis/model/token-backbone.js';
+export { prepareInstalled, type Prepared } from './analysis/model/prepare.js';
 
 // Worker-thread entries: a bundled shell (Electron's utility process) must say where each thread's file
 // was built, since the bundle moves it away from the module that starts it.

@@ -24,7 +24,7 @@ try {
     }
   }
   const { ImpactIndex } = await import('./impact-index.js');
-  const { withStoredBags } = await import('../index/store.js');
+  const { withStoredBags } = await import('../index/store/words.js');
   const t = performance.now();
   const index = withStoredBags(init.dbPath, (bags) => ImpactIndex.build(bags));
   const parts = index.toParts();

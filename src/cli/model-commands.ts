@@ -39,11 +39,11 @@ function downloadReporter(label: string): { update: (p: DownloadProgress) => voi
     got: formatBytes(p.received),
     size: p.total != null ? formatBytes(p.total) : '?',
     rate: `${formatBytes(p.bytesPerSecond)}/s`,
-    eta: p.etaSeconds != null ? formatEta(p.etaSeconds) : '--',
+    etaText: p.etaSeconds != null ? formatEta(p.etaSeconds) : '--',
   });
   if (process.stderr.isTTY) {
     const bar = new cliProgress.SingleBar(
-      { format: `${label} [{bar}] {percentage}% | {got}/{size} | {rate} | ETA {eta}`, stream: process.stderr, hideCursor: true },
+      { format: `${label} [{bar}] {percentage}% | {got}/{size} | {rate} | ETA {etaText}`, stream: process.stderr, hideCursor: true },
       cliProgress.Presets.shades_classic,
     );
     let started = false;
@@ -63,7 +63,7 @@ function downloadReporter(label: string): { update: (p: DownloadProgress) => voi
   let latest: DownloadProgress | null = null;
   const line = (p: DownloadProgress) => {
     const x = payload(p);
-    log(`${label}: ${x.got}/${x.size} | ${x.rate} | ETA ${x.eta}`);
+    log(`${label}: ${x.got}/${x.size} | ${x.rate} | ETA ${x.etaText}`);
   };
   return {
     update: (p) => {

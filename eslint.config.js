@@ -5,7 +5,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import vue from 'eslint-plugin-vue';
 import globals from 'globals';
-import photowords from './eslint/layering.js';
+import photowords from './eslint/plugin.js';
 
 // Layout is Prettier's: the Vue plugin's layout rules (indent, attributes per line, self-closing
 // tags...) would fight it, so every rule the plugin marks as layout is off.
@@ -45,6 +45,7 @@ export default tseslint.config(
     plugins: { photowords },
     rules: {
       'photowords/layering': 'error',
+      'photowords/disable-reason': 'error',
       // Unused names: the compiler's noUnusedLocals/noUnusedParameters report them (npm run
       // typecheck); a leading underscore marks one kept on purpose (a callback's position).
       '@typescript-eslint/no-unused-vars': [

@@ -114,5 +114,3 @@ export const layering = {
     };
   },
 };
-
-export default { meta: { name: 'photowords' }, rules: { layering } };

@@ -5,10 +5,11 @@ import assert from 'node:assert/strict';
 import { Linter } from 'eslint';
 import tseslint from 'typescript-eslint';
 import vueParser from 'vue-eslint-parser';
-import photowords from '../../../eslint/layering.js';
+import { layering } from '../../../eslint/layering.js';
 
 const ROOT = '/repo';
 const linter = new Linter({ cwd: ROOT });
+const photowords = { rules: { layering } };
 const config: Linter.Config[] = [
   {
     files: ['**/*.ts'],

@@ -81,7 +81,7 @@ export class ThreadedTokenizer implements TokenizerApi {
         )
       : new Worker(entry, { workerData: init });
     // Only our own listeners come off afterwards: Worker keeps internal ones on itself.
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- one list for the 'message', 'error' and 'exit' listeners, whose argument types differ
     let listeners: [string, (...a: any[]) => void][] = [];
     const ready = await new Promise<Extract<ThreadReply, { type: 'ready' }>>((resolve, reject) => {
       const onMessage = (m: ThreadReply) => {

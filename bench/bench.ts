@@ -6,7 +6,8 @@
 // Options: --images N (photos per indexing round, 300), --rounds N (3), --index-runs
 // 299,512,299-int8,resnet (which indexing figures), --only index|query|peer, --synthetic
 // 100000,1000000, --peer-libs hnswlib,usearch (which ANN libraries the peer measures),
-// --peer-no-dev (the peer's synthetic sizes only, without its dev-set mAP and recall).
+// --peer-no-dev (the peer's synthetic sizes only, without its dev-set mAP and recall),
+// --peer-held-out (synthetic vectors mixed from the dev set less the query photos).
 // Camera-size files (12-48 MP JPEG, HEIC, RAW) against the model alone: bench/camera.ts.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -213,7 +214,7 @@ if (only === undefined || only === 'peer') {
   const i = args.indexOf('--peer-libs');
   const libraries = (i >= 0 ? args[i + 1].split(',') : PEER_LIBRARIES) as PeerLibrary[];
   for (const l of libraries) if (!PEER_LIBRARIES.includes(l)) throw new Error(`--peer-libs: unknown library ${l} (known: ${PEER_LIBRARIES.join(', ')})`);
-  peer = await peerBench({ sizes: SYNTHETIC, queries: QUERIES, libraries, devSet: !args.includes('--peer-no-dev'), log });
+  peer = await peerBench({ sizes: SYNTHETIC, queries: QUERIES, libraries, devSet: !args.includes('--peer-no-dev'), heldOut: args.includes('--peer-held-out'), log });
 }
 const headline = query ? (query.synthetic['100000'] ?? Object.values(query.synthetic)[0]) : undefined;
 const cpu = os.cpus()[0]?.model ?? 'unknown';

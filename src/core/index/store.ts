@@ -29,7 +29,7 @@ export { SCHEMA_VERSION } from './store/schema.js';
 export type { OpenOptions } from './store/open.js';
 export { FingerprintMismatchError, IndexWriteError, writeError } from './store/errors.js';
 export type { FileInfo, ImageRecord, ImageStatus, IndexedFileInfo } from './store/images.js';
-export { withStoredBags, type DfCheck, type StoredBag, type StoredGrid } from './store/words.js';
+export type { DfCheck, StoredBag, StoredGrid } from './store/words.js';
 export type { StoredDense } from './store/vectors.js';
 export type { NotReadCount, NotReadEntry } from './store/not-read.js';
 export type { Decision } from './store/decisions.js';

@@ -140,6 +140,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     feature: { tensor: 'mixed7', layout: 'nchw', channels: 768, stride: 16, prefixTokens: 0, addOutput: false },
     grids: [{ input: [299, 299], grid: [17, 17, 768], checked: 'file' }],
     fixedInput: false,
+    // The whole network at 299 (the published figure); the built-in graph stops at mixed7 and costs less.
     gmacs: 5.7,
     goodAt: 'Nothing to download; the dev-set figures in docs/EVAL.md are measured with it. Blocks past mixed5 were fine-tuned for NSFW classes.',
   },

@@ -60,7 +60,105 @@ interface Layout {
   contentHeight: number;
 }
 
-// eslint-disable-next-line max-lines-per-function -- one composable: its layout, scroll math and listeners all read the same reactive size and scroll state, which the grid gets back as one object
+/** Where every section's header and rows go for n items in `cols` columns of `side` px cells. */
+function layOut(n: number, cols: number, side: number, given: GridSection[] | null | undefined, o: { gap: number; pad: number; captionHeight: number; headerHeight: number }): Layout {
+  const { gap, pad, captionHeight, headerHeight } = o;
+  const pitchY = side + captionHeight + gap;
+  const starts: number[] = [];
+  const counts: number[] = [];
+  const labels: string[] = [];
+  const keys: string[] = [];
+  const header = given && given.length > 0 ? headerHeight : 0;
+  if (header > 0) {
+    // The sections may describe a moment before or after the pages (indexing goes on): they are
+    // cut to the total, and items past them form one more section without a label.
+    let at = 0;
+    for (const s of given!) {
+      if (at >= n) break;
+      const count = Math.min(s.count, n - at);
+      if (count <= 0) continue;
+      starts.push(at);
+      counts.push(count);
+      labels.push(s.label);
+      keys.push(s.key);
+      at += count;
+    }
+    if (at < n) {
+      starts.push(at);
+      counts.push(n - at);
+      labels.push('');
+      keys.push('rest');
+    }
+  } else if (n > 0) {
+    starts.push(0);
+    counts.push(n);
+    labels.push('');
+    keys.push('all');
+  }
+  const tops: number[] = new Array(starts.length);
+  let y = pad;
+  for (let s = 0; s < starts.length; s++) {
+    tops[s] = y;
+    y += header + Math.ceil(counts[s] / cols) * pitchY;
+  }
+  const contentHeight = starts.length === 0 ? 0 : y - gap + pad;
+  return { columns: cols, cell: side, pitchX: side + gap, pitchY, header, starts, counts, tops, labels, keys, contentHeight };
+}
+
+/** Last section whose value in `arr` is <= v (0 when none). */
+function lastAtOrBefore(arr: number[], v: number): number {
+  let lo = 0;
+  let hi = arr.length - 1;
+  let best = 0;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (arr[mid] <= v) {
+      best = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return best;
+}
+
+/** The first index whose row ends below content y (the first cell at or after y). */
+function indexAtY(L: Layout, y: number, total: number): number {
+  if (L.starts.length === 0) return 0;
+  const s = lastAtOrBefore(L.tops, y);
+  const inRows = y - (L.tops[s] + L.header);
+  const row = Math.max(0, Math.floor(inRows / L.pitchY));
+  const i = L.starts[s] + row * L.columns;
+  return Math.min(i, L.starts[s] + L.counts[s], total);
+}
+
+/** One past the last index whose row starts above content y. */
+function endAtY(L: Layout, y: number): number {
+  if (L.starts.length === 0) return 0;
+  const s = lastAtOrBefore(L.tops, y);
+  const inRows = y - (L.tops[s] + L.header);
+  if (inRows < 0) return L.starts[s];
+  const row = Math.floor(inRows / L.pitchY);
+  return Math.min(L.starts[s] + L.counts[s], L.starts[s] + (row + 1) * L.columns);
+}
+
+/** The item one row down (dir 1) or up (-1) from i, in the same column where that row has one, across section headers. */
+function verticalNeighbour(L: Layout, i: number, dir: 1 | -1): number {
+  if (L.starts.length === 0) return i;
+  const s = lastAtOrBefore(L.starts, i);
+  const k = i - L.starts[s];
+  const col = k % L.columns;
+  const row = Math.floor(k / L.columns);
+  const rowsIn = (t: number) => Math.ceil(L.counts[t] / L.columns);
+  if (dir === 1) {
+    if (row + 1 < rowsIn(s)) return Math.min(L.starts[s] + L.counts[s] - 1, i + L.columns);
+    if (s + 1 >= L.starts.length) return i;
+    return L.starts[s + 1] + Math.min(col, L.counts[s + 1] - 1);
+  }
+  if (row > 0) return i - L.columns;
+  if (s === 0) return i;
+  const prevLastRow = rowsIn(s - 1) - 1;
+  return L.starts[s - 1] + Math.min(prevLastRow * L.columns + col, L.counts[s - 1] - 1);
+}
+
 export function useVirtualGrid(scroller: Ref<HTMLElement | null>, total: Ref<number>, options: VirtualGridOptions = {}) {
   const { gap = 8, pad = 16, overscanRows = 3, captionHeight = 0, headerHeight = 40 } = options;
   const width = ref(0);
@@ -71,95 +169,13 @@ export function useVirtualGrid(scroller: Ref<HTMLElement | null>, total: Ref<num
   const columns = computed(() => Math.max(1, Math.floor((width.value - 2 * pad + gap) / (minCell.value + gap))));
   const cell = computed(() => Math.max(60, Math.floor((width.value - 2 * pad - gap * (columns.value - 1)) / columns.value)));
 
-  const layout = computed<Layout>(() => {
-    const cols = columns.value;
-    const side = cell.value;
-    const pitchY = side + captionHeight + gap;
-    const n = total.value;
-    const given = options.sections?.value;
-    const starts: number[] = [];
-    const counts: number[] = [];
-    const labels: string[] = [];
-    const keys: string[] = [];
-    const header = given && given.length > 0 ? headerHeight : 0;
-    if (header > 0) {
-      // The sections may describe a moment before or after the pages (indexing goes on): they are
-      // cut to the total, and items past them form one more section without a label.
-      let at = 0;
-      for (const s of given!) {
-        if (at >= n) break;
-        const count = Math.min(s.count, n - at);
-        if (count <= 0) continue;
-        starts.push(at);
-        counts.push(count);
-        labels.push(s.label);
-        keys.push(s.key);
-        at += count;
-      }
-      if (at < n) {
-        starts.push(at);
-        counts.push(n - at);
-        labels.push('');
-        keys.push('rest');
-      }
-    } else if (n > 0) {
-      starts.push(0);
-      counts.push(n);
-      labels.push('');
-      keys.push('all');
-    }
-    const tops: number[] = new Array(starts.length);
-    let y = pad;
-    for (let s = 0; s < starts.length; s++) {
-      tops[s] = y;
-      y += header + Math.ceil(counts[s] / cols) * pitchY;
-    }
-    const contentHeight = starts.length === 0 ? 0 : y - gap + pad;
-    return { columns: cols, cell: side, pitchX: side + gap, pitchY, header, starts, counts, tops, labels, keys, contentHeight };
-  });
+  const layout = computed<Layout>(() => layOut(total.value, columns.value, cell.value, options.sections?.value, { gap, pad, captionHeight, headerHeight }));
 
   const contentHeight = computed(() => layout.value.contentHeight);
 
-  /** Last section whose value in `arr` is <= v (0 when none). */
-  function lastAtOrBefore(arr: number[], v: number): number {
-    let lo = 0;
-    let hi = arr.length - 1;
-    let best = 0;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (arr[mid] <= v) {
-        best = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
-    return best;
-  }
-
-  /** The first index whose row ends below content y (the first cell at or after y). */
-  function indexAtY(y: number): number {
-    const L = layout.value;
-    if (L.starts.length === 0) return 0;
-    const s = lastAtOrBefore(L.tops, y);
-    const inRows = y - (L.tops[s] + L.header);
-    const row = Math.max(0, Math.floor(inRows / L.pitchY));
-    const i = L.starts[s] + row * L.columns;
-    return Math.min(i, L.starts[s] + L.counts[s], total.value);
-  }
-
-  /** One past the last index whose row starts above content y. */
-  function endAtY(y: number): number {
-    const L = layout.value;
-    if (L.starts.length === 0) return 0;
-    const s = lastAtOrBefore(L.tops, y);
-    const inRows = y - (L.tops[s] + L.header);
-    if (inRows < 0) return L.starts[s];
-    const row = Math.floor(inRows / L.pitchY);
-    return Math.min(L.starts[s] + L.counts[s], L.starts[s] + (row + 1) * L.columns);
-  }
-
   // Number-valued computeds: scrolling within a row changes neither, so nothing re-renders.
-  const start = computed(() => indexAtY(scrollTop.value - overscanRows * layout.value.pitchY));
-  const end = computed(() => Math.max(start.value, endAtY(scrollTop.value + height.value + overscanRows * layout.value.pitchY)));
+  const start = computed(() => indexAtY(layout.value, scrollTop.value - overscanRows * layout.value.pitchY, total.value));
+  const end = computed(() => Math.max(start.value, endAtY(layout.value, scrollTop.value + height.value + overscanRows * layout.value.pitchY)));
   const indices = computed(() => {
     const out: number[] = [];
     for (let i = start.value; i < end.value; i++) out.push(i);
@@ -197,30 +213,10 @@ export function useVirtualGrid(scroller: Ref<HTMLElement | null>, total: Ref<num
     return { transform: `translate(${x}px, ${y}px)`, width: `${side}px`, height: `${side + captionHeight}px` };
   }
 
-  /** The item one row down (dir 1) or up (-1) from i, in the same column where that row has one, across section headers. */
-  function verticalNeighbour(i: number, dir: 1 | -1): number {
-    const L = layout.value;
-    if (L.starts.length === 0) return i;
-    const s = sectionOf(i);
-    const k = i - L.starts[s];
-    const col = k % L.columns;
-    const row = Math.floor(k / L.columns);
-    const rowsIn = (t: number) => Math.ceil(L.counts[t] / L.columns);
-    if (dir === 1) {
-      if (row + 1 < rowsIn(s)) return Math.min(L.starts[s] + L.counts[s] - 1, i + L.columns);
-      if (s + 1 >= L.starts.length) return i;
-      return L.starts[s + 1] + Math.min(col, L.counts[s + 1] - 1);
-    }
-    if (row > 0) return i - L.columns;
-    if (s === 0) return i;
-    const prevLastRow = rowsIn(s - 1) - 1;
-    return L.starts[s - 1] + Math.min(prevLastRow * L.columns + col, L.counts[s - 1] - 1);
-  }
-
   /** The first cell whose row is at least partly on screen, where keyboard focus starts. */
   function firstVisible(): number {
     const top = scroller.value?.scrollTop ?? 0;
-    return Math.min(Math.max(0, total.value - 1), indexAtY(top));
+    return Math.min(Math.max(0, total.value - 1), indexAtY(layout.value, top, total.value));
   }
 
   /** The cell about a screen below (dir 1) or above (-1) cell i, in its column. */
@@ -228,7 +224,7 @@ export function useVirtualGrid(scroller: Ref<HTMLElement | null>, total: Ref<num
     const L = layout.value;
     const { x, y } = position(i);
     const target = y + dir * Math.max(L.pitchY, height.value - L.pitchY);
-    const rowStart = indexAtY(Math.max(0, target));
+    const rowStart = indexAtY(L, Math.max(0, target), total.value);
     const col = Math.round((x - pad) / L.pitchX);
     const s = sectionOf(rowStart);
     const k = rowStart - L.starts[s];
@@ -329,7 +325,7 @@ export function useVirtualGrid(scroller: Ref<HTMLElement | null>, total: Ref<num
     position,
     scrollToIndex,
     scrollToSection,
-    verticalNeighbour,
+    verticalNeighbour: (i: number, dir: 1 | -1) => verticalNeighbour(layout.value, i, dir),
     pageFrom,
     firstVisible,
     fast,

@@ -102,20 +102,3 @@ test('unknown query words lower every cosine; exclude leaves the query out; empt
   assert.equal(scores.length, 50);
   assert.ok(scores[0] > 1.99, 'candidates rank above the rest with 1 + exact cosine');
 });
-
-test('speed and size: 20,000 photos x 540 words, a query in a few ms at ~7 bytes a posting', () => {
-  const docs = corpus(5, 20_000, 8192, 540);
-  const impact = ImpactIndex.build(docs);
-  const perPosting = impact.memoryBytes / impact.postings;
-  assert.ok(perPosting > 6.5 && perPosting < 8.5, `${perPosting.toFixed(2)} bytes a posting`);
-  for (let i = 0; i < 5; i++) impact.search(docs[i].bag, { k: 20 });
-  const times: number[] = [];
-  for (let i = 0; i < 30; i++) {
-    const t = performance.now();
-    impact.search(docs[i * 11].bag, { k: 20 });
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  // Generous bound for a shared 2-core CI machine; the benchmark gives the real figures.
-  assert.ok(times[15] < 50, `median ${times[15].toFixed(1)} ms`);
-});

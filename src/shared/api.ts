@@ -16,10 +16,12 @@ export type { DuplicatesOptions, DuplicateLinkView, PhotoTransform, DuplicatePho
 export { REPORT_FORMATS, reportFileName, REPORT_TYPES } from './duplicates.js';
 export type { TrashResult, TrashManyResult, TrashedPhoto, TrashedList, RestoreResult, ExportOutcome, ExportTicket } from './trash.js';
 export type { AuthScope, AuthState, ApiTokenInfo, NewApiToken } from './auth.js';
+export type { ModelChoice, ModelChangePhase, ModelChangeProgress, ChooseModelOptions } from './models.js';
 import type { FolderInfo, PhotoPage, PhotoDetail, PhotoInfo, ListPhotosQuery, PhotoDatesQuery, PhotoDates, SubfolderNode, IndexStatus, UserSettings, SettingsView, SettingsChangeResult } from './library.js';
 import type { SimilarOptions, SimilarResult, UploadedFile, PairExplanation, ExplainOptions } from './search.js';
 import type { DuplicatesOptions, DuplicatesResult, DecisionRequest, DecisionView, ReportFormat } from './duplicates.js';
 import type { TrashResult, TrashManyResult, TrashedList, RestoreResult, ExportOutcome } from './trash.js';
+import type { ModelChoice, ModelChangeProgress, ChooseModelOptions } from './models.js';
 
 /** What the engine side answers. Every transport exposes exactly these, by these names. */
 export interface PhotowordsBackend {
@@ -84,6 +86,20 @@ export interface PhotowordsBackend {
   listDecisions(): Promise<DecisionView[]>;
   /** Removes a decision; the groups it shaped come back as the engine finds them. */
   undoDecision(id: number): Promise<{ undone: boolean }>;
+  /** The catalogue's models as this machine sees them: installed, active, provider, int8 (docs/MODELS.md, "Switching models"). */
+  listModels(): Promise<ModelChoice[]>;
+  /** Runs a model on a few library photos (or dataset photos) and fills its msPerPhoto. Installs nothing: a model not installed is refused. */
+  measureModel(id: string): Promise<ModelChoice>;
+  /**
+   * Starts a change of model in the background and returns its first progress at once: download
+   * (if not installed), a codebook from the library's own photos, a new index beside the old one,
+   * then the swap. Searches answer from the old index until 'ready'; failure or cancel leaves it as it was.
+   */
+  chooseModel(id: string, opts?: ChooseModelOptions): Promise<ModelChangeProgress>;
+  /** The change in progress, or the last one's end ('ready', 'failed', 'cancelled'); null when none ran since the library opened. */
+  modelChange(): Promise<ModelChangeProgress | null>;
+  /** Stops the change in progress (nothing when none); the old index stays as it was. */
+  cancelModelChange(): Promise<void>;
 }
 
 /** Methods that travel as plain JSON calls (similarToFile has its own route for the bytes). */
@@ -113,6 +129,11 @@ export const JSON_METHODS = [
   'decideDuplicates',
   'listDecisions',
   'undoDecision',
+  'listModels',
+  'measureModel',
+  'chooseModel',
+  'modelChange',
+  'cancelModelChange',
 ] as const satisfies readonly (keyof PhotowordsBackend)[];
 
 export type JsonMethod = (typeof JSON_METHODS)[number];
@@ -126,7 +147,9 @@ export type BackendEvent =
   | { type: 'status'; status: IndexStatus }
   | { type: 'library'; folders: FolderInfo[] }
   /** A duplicates search filling in perceptual hashes an older index lacks (the only slow part worth a bar). */
-  | { type: 'duplicates-progress'; phase: 'phash'; done: number; total: number };
+  | { type: 'duplicates-progress'; phase: 'phash'; done: number; total: number }
+  /** A change of model, on every step (at most ~4 a second, and always on a change of phase). */
+  | { type: 'model-change'; progress: ModelChangeProgress };
 
 /** The renderer's view: the backend plus what differs by transport (URLs, native dialogs, events). */
 export interface PhotowordsApi extends PhotowordsBackend {
@@ -213,6 +236,8 @@ export const READ_ONLY_METHODS = [
   'explain',
   'listTrashed',
   'similarToMany',
+  'listModels',
+  'modelChange',
 ] as const satisfies readonly JsonMethod[];
 
 export function isReadOnlyMethod(m: string): boolean {

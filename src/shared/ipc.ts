@@ -83,6 +83,11 @@ export const METHOD_ARITY = {
   decideDuplicates: 1,
   listDecisions: 0,
   undoDecision: 1,
+  listModels: 0,
+  measureModel: 1,
+  chooseModel: 2,
+  modelChange: 0,
+  cancelModelChange: 0,
 } as const satisfies Record<JsonMethod, number>;
 
 /** Checks the shape of a call from the page; the engine validates the values themselves. */

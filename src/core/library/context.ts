@@ -13,6 +13,7 @@ import type { Photos } from './photos.js';
 import type { SearchService } from './search-service.js';
 import type { DuplicatesApi } from './duplicates-api.js';
 import type { Desktop } from './trash-service.js';
+import type { ModelChangeTuning } from './model-change.js';
 import type { BackendEvent, PhotoSummary, ProviderName } from '../../shared/api.js';
 
 export interface LibraryOptions {
@@ -41,6 +42,8 @@ export interface LibraryOptions {
    * src/server/desktop.ts; Electron's main process trashes and reveals by itself and passes none.
    */
   desktop?: Desktop;
+  /** How a change of model learns its codebook (model-change.ts; tests make it small). */
+  modelTuning?: Partial<ModelChangeTuning>;
 }
 
 export class LibraryContext {

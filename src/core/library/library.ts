@@ -19,6 +19,8 @@ import { SearchService } from './search-service.js';
 import { DuplicatesApi } from './duplicates-api.js';
 import { TrashService } from './trash-service.js';
 import { SettingsService, storedProvider } from './settings-service.js';
+import { ModelService } from './model-service.js';
+import { DEFAULT_TUNING } from './model-change.js';
 import type {
   BackendEvent,
   DecisionRequest,
@@ -48,6 +50,9 @@ import type {
   TrashResult,
   UploadedFile,
   UserSettings,
+  ModelChoice,
+  ModelChangeProgress,
+  ChooseModelOptions,
 } from '../../shared/api.js';
 
 export type { LibraryOptions } from './context.js';
@@ -66,6 +71,7 @@ export class Library implements PhotowordsBackend {
   private readonly dups: DuplicatesApi;
   private readonly trash: TrashService;
   private readonly settings: SettingsService;
+  private readonly models: ModelService;
   private lock?: DbLock;
 
   private constructor(engine: Engine, dbPath: string, opts: LibraryOptions) {
@@ -78,6 +84,7 @@ export class Library implements PhotowordsBackend {
     ctx.duplicates = this.dups = new DuplicatesApi(ctx);
     this.trash = new TrashService(ctx, this.photos);
     this.settings = new SettingsService(ctx, this.search);
+    this.models = new ModelService(ctx, { ...DEFAULT_TUNING, ...opts.modelTuning });
   }
 
   static async open(dbPath: string, opts: LibraryOptions = {}): Promise<Library> {
@@ -300,8 +307,32 @@ export class Library implements PhotowordsBackend {
     return this.settings.setSettings(change);
   }
 
+  // ---- the model (model-service.ts, model-change.ts) ------------------------------------------------
+
+  listModels(): Promise<ModelChoice[]> {
+    return this.models.listModels();
+  }
+
+  measureModel(id: string): Promise<ModelChoice> {
+    return this.models.measureModel(id);
+  }
+
+  chooseModel(id: string, opts?: ChooseModelOptions): Promise<ModelChangeProgress> {
+    return this.models.chooseModel(id, opts);
+  }
+
+  modelChange(): Promise<ModelChangeProgress | null> {
+    return this.models.modelChange();
+  }
+
+  cancelModelChange(): Promise<void> {
+    return this.models.cancelModelChange();
+  }
+
   async close(): Promise<void> {
     const { ctx } = this;
+    // A change of model in progress is abandoned; its half-built file is removed, the index stays.
+    await this.models.cancelModelChange();
     ctx.closing = true;
     await this.watching.close();
     await ctx.swapping.catch(() => undefined);

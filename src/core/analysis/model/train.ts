@@ -38,18 +38,25 @@ export interface TrainOptions {
   outDir?: string;
   provider?: TokenizerOptions['provider'];
   log?: (msg: string) => void;
+  /** Exactly these photos instead of `perClass` from each subfolder of `images` (a sample of a library). */
+  files?: string[];
+  /** After each photo is read (a library's model change shows it as progress). */
+  onPhoto?: (done: number, total: number) => void;
+  signal?: AbortSignal;
 }
 
 export async function trainCodebook(opts: TrainOptions): Promise<CodebookManifest> {
   const t0 = performance.now();
   const log = opts.log ?? (() => undefined);
-  const { files } = await scanToLists([opts.images]);
   const byClass = new Map<string, string[]>();
-  for (const f of files) {
-    const cls = path.dirname(f.path);
-    byClass.set(cls, [...(byClass.get(cls) ?? []), f.path]);
+  if (!opts.files) {
+    const { files } = await scanToLists([opts.images]);
+    for (const f of files) {
+      const cls = path.dirname(f.path);
+      byClass.set(cls, [...(byClass.get(cls) ?? []), f.path]);
+    }
   }
-  const chosen = [...byClass.values()].flatMap((list) => list.sort().slice(0, opts.perClass));
+  const chosen = opts.files ?? [...byClass.values()].flatMap((list) => list.sort().slice(0, opts.perClass));
   if (chosen.length === 0) throw new Error(`no photos found under ${opts.images}`);
   const channels = opts.backbone.channels;
   if (channels % opts.heads !== 0) throw new Error(`${channels} channels do not split into ${opts.heads} equal heads`);
@@ -73,7 +80,9 @@ export async function trainCodebook(opts: TrainOptions): Promise<CodebookManifes
   let used = 0;
   const cell = new Float32Array(channels);
   try {
-    for (const file of chosen) {
+    for (const [n, file] of chosen.entries()) {
+      opts.signal?.throwIfAborted();
+      if (n > 0) opts.onPhoto?.(n, chosen.length);
       let img;
       try {
         img = await loadForModel(file, opts.resolution, { minSide: opts.backbone.minSide });
@@ -126,9 +135,11 @@ export async function trainCodebook(opts: TrainOptions): Promise<CodebookManifes
       used++;
       if (used % 100 === 0) log(`  ${used}/${chosen.length} photos, ${count} head vectors`);
     }
+    opts.onPhoto?.(chosen.length, chosen.length);
   } finally {
     await session.release();
   }
+  opts.signal?.throwIfAborted();
   let pca: PcaResult | undefined;
   if (pcaDims > 0) {
     log(`PCA${whiten ? ' (whitened)' : ''} of ${rawCount} cell vectors: ${channels} -> ${pcaDims} dims ...`);
@@ -173,7 +184,7 @@ export async function trainCodebook(opts: TrainOptions): Promise<CodebookManifes
       projection: pca ? 'pca' : 'none',
       ...(pca ? { pca: { dims: pcaDims, whiten, explained: Number(pca.explained.toFixed(4)) } } : {}),
       training: {
-        images: `${path.basename(opts.images)} (${used} photos: first ${opts.perClass} of each of ${byClass.size} classes)`,
+        images: opts.files ? `${opts.images} (${used} photos)` : `${path.basename(opts.images)} (${used} photos: first ${opts.perClass} of each of ${byClass.size} classes)`,
         imageCount: used,
         vectors: count,
         resolution: opts.resolution,

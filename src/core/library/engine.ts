@@ -88,9 +88,11 @@ export class Engine {
     const settings = mergeSettings(DEFAULT_SETTINGS, opts.rebuild ? undefined : stored, opts.settings);
     validateSettings(settings);
     const backbone = await loadBackbone(settings, opts.log);
-    const { codebook, manifest } = loadCodebook(
-      codebookName(backbone.name, backbone.output, settings.heads, settings.codes, settings.perHeadCodebook, settings.pca, settings.whiten),
-    );
+    const cbName = codebookName(backbone.name, backbone.output, settings.heads, settings.codes, settings.perHeadCodebook, settings.pca, settings.whiten);
+    // A downloaded model's codebook, learned from the library's photos, lives beside it in the model
+    // cache (resources/models is read-only in a packaged app): docs/MODELS.md, "Switching models".
+    const beside = settings.backbone === 'inception_v3' ? null : path.join(path.dirname(settings.backbone), 'codebooks');
+    const { codebook, manifest } = loadCodebook(cbName, beside && fs.existsSync(path.join(beside, `${cbName}.json`)) ? beside : undefined);
     // A derived (int8) backbone uses the codebooks of the graph it was made from.
     const trainedOn = backbone.sourceSha256 ?? backbone.sha256;
     if (manifest.backboneSha256 !== trainedOn) {

@@ -6,7 +6,7 @@
 //   renderer runs in a browser page (Electron's window or `serve`): it can load only itself,
 //            src/shared and packages; node code or 'electron' there fails at run time, not at build.
 //   shared   the contract both sides read (types, pure helpers): it imports neither side.
-// Each import specifier (import, export ... from, import(), import type) that is a relative path is
+// Each import specifier (import, export ... from, import(), import type, require()) that is a relative path is
 // resolved against the importing file; bare specifiers are packages, of which only 'electron' matters.
 import path from 'node:path';
 
@@ -104,6 +104,11 @@ export const layering = {
         else if (node.source.type === 'TemplateLiteral' && node.source.expressions.length === 0) {
           check(node.source, node.source.quasis[0].value.cooked);
         }
+      },
+      // require('x'), where a module loads one through createRequire.
+      CallExpression(node) {
+        const [arg] = node.arguments;
+        if (node.callee.type === 'Identifier' && node.callee.name === 'require' && arg?.type === 'Literal') check(arg, arg.value);
       },
       // type X = import('../main/x.js').Y
       TSImportType(node) {

@@ -53,6 +53,7 @@ test('core: no electron, no shell, no renderer', () => {
   fails('src/core/x.ts', "const m = await import('../main/tray.js');", /src\/main\/tray\.ts/);
   fails('src/core/x.ts', 'const m = await import(`../cli/main.js`);', /src\/cli\/main\.ts/);
   fails('src/core/x.ts', "type T = import('../server/auth.js').Session;", /src\/server\/auth\.ts/);
+  fails('src/core/x.ts', "const { shell } = require('electron');", /'electron'/);
 
   passes('src/core/search/x.ts', "import { a } from '../index/store.js';\nimport sharp from 'sharp';\nimport fs from 'node:fs';");
   passes('src/core/x.ts', "import type { ApiPhoto } from '../shared/api.js';");

@@ -20,7 +20,7 @@ import { DuplicatesApi } from './duplicates-api.js';
 import { TrashService } from './trash-service.js';
 import { SettingsService, storedProvider } from './settings-service.js';
 import { ModelService } from './model-service.js';
-import { DEFAULT_TUNING } from './model-change.js';
+import { tuningFromEnv } from './model-change.js';
 import type {
   BackendEvent,
   DecisionRequest,
@@ -84,7 +84,7 @@ export class Library implements PhotowordsBackend {
     ctx.duplicates = this.dups = new DuplicatesApi(ctx);
     this.trash = new TrashService(ctx, this.photos);
     this.settings = new SettingsService(ctx, this.search);
-    this.models = new ModelService(ctx, { ...DEFAULT_TUNING, ...opts.modelTuning });
+    this.models = new ModelService(ctx, { ...tuningFromEnv(), ...opts.modelTuning });
   }
 
   static async open(dbPath: string, opts: LibraryOptions = {}): Promise<Library> {

@@ -16,6 +16,7 @@ import { prepareInstalled } from '../analysis/model/prepare.js';
 import { codebookName, type CodebookManifest } from '../analysis/model/codebook.js';
 import { trainCodebook } from '../analysis/model/train.js';
 import type { BackboneInfo } from '../analysis/model/backbone.js';
+import { DEFAULT_CALIBRATION_IMAGES } from '../analysis/model/quantize.js';
 import { mulberry32 } from '../common/random.js';
 import { DEFAULT_SETTINGS, type EngineSettings } from '../common/settings.js';
 import type { ModelChangePhase } from '../../shared/api.js';
@@ -41,8 +42,32 @@ export const DEFAULT_TUNING: ModelChangeTuning = {
   codes: DEFAULT_SETTINGS.codes,
   vectors: 200_000,
   iterations: 10,
-  dataset: path.resolve('../shared/datasets/caltech101'),
+  // The photos the int8 graph is calibrated on: the shipped dataset, wherever the app finds it.
+  dataset: DEFAULT_CALIBRATION_IMAGES,
 };
+
+/**
+ * The tuning with PHOTOWORDS_MODEL_TUNING (a JSON object of ModelChangeTuning's fields) on top:
+ * how a test drives `photowords serve` with a small codebook, as PHOTOWORDS_MODEL_CATALOG points
+ * it at a loopback server. Bad JSON is refused at open rather than ignored.
+ */
+export function tuningFromEnv(base: ModelChangeTuning = DEFAULT_TUNING, env = process.env.PHOTOWORDS_MODEL_TUNING): ModelChangeTuning {
+  if (!env) return base;
+  let o: unknown;
+  try {
+    o = JSON.parse(env);
+  } catch (e) {
+    throw new Error(`PHOTOWORDS_MODEL_TUNING is not JSON: ${(e as Error).message}`);
+  }
+  if (!o || typeof o !== 'object' || Array.isArray(o)) throw new Error('PHOTOWORDS_MODEL_TUNING must be a JSON object');
+  const out: ModelChangeTuning = { ...base };
+  for (const [k, v] of Object.entries(o)) {
+    if (!(k in base)) throw new Error(`PHOTOWORDS_MODEL_TUNING has an unknown field ${k} (known: ${Object.keys(base).join(', ')})`);
+    if (typeof v !== typeof base[k as keyof ModelChangeTuning]) throw new Error(`PHOTOWORDS_MODEL_TUNING.${k} must be a ${typeof base[k as keyof ModelChangeTuning]}`);
+    (out as unknown as Record<string, unknown>)[k] = v;
+  }
+  return out;
+}
 
 export interface ModelChangeRequest {
   id: string;

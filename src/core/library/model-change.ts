@@ -105,7 +105,7 @@ export function eta(t0: number, done: number, total: number): number | null {
 
 /** The backbone graph the engine runs for a catalogue entry, downloading and preparing it as needed. */
 async function ensureModel(ctx: LibraryContext, entry: CatalogEntry, req: ModelChangeRequest): Promise<BackboneInfo> {
-  if (entry.kind === 'builtin') return loadBackbone({ ...ctx.engine.settings, backbone: 'inception_v3', precision: req.variant });
+  if (entry.kind === 'builtin') return loadBackbone({ ...ctx.engine.settings, backbone: 'inception_v3', block: DEFAULT_SETTINGS.block, precision: req.variant });
   const f = fileFor(entry, req.variant);
   let rec = installed(entry, req.variant);
   if (!rec) {

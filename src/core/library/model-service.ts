@@ -14,6 +14,7 @@ import { prepareInstalled } from '../analysis/model/prepare.js';
 import { BackboneSession } from '../analysis/model/tokenizer.js';
 import { loadForModel } from '../analysis/decode/decode.js';
 import type { BackboneInfo } from '../analysis/model/backbone.js';
+import { DEFAULT_SETTINGS } from '../common/settings.js';
 import type { ChooseModelOptions, ModelChangePhase, ModelChangeProgress, ModelChoice } from '../../shared/api.js';
 
 /** Events at most this often while a phase runs (a change of phase is always sent). */
@@ -107,7 +108,7 @@ export class ModelService {
   /** The graph an installed model runs (null when not installed). */
   private async backboneOf(e: CatalogEntry): Promise<BackboneInfo | null> {
     const s = this.ctx.engine.settings;
-    if (e.kind === 'builtin') return loadBackbone({ ...s, backbone: 'inception_v3', precision: 'fp32' });
+    if (e.kind === 'builtin') return loadBackbone({ ...s, backbone: 'inception_v3', block: DEFAULT_SETTINGS.block, precision: 'fp32' });
     let rec = installed(e, 'fp32') ?? installed(e, 'int8');
     if (!rec) return null;
     if (!rec.backbone || !fs.existsSync(rec.backbone)) rec = (await prepareInstalled(e, rec, { probe: false })).record;

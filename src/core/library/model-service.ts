@@ -38,7 +38,12 @@ export function int8Support(cpuinfo?: string): { fast: boolean; why: string } {
 }
 
 function int8Offer(entry: CatalogEntry, cpu: { fast: boolean; why: string }): { offered: boolean; why: string } {
-  if (!entry.files.some((f) => f.variant === 'int8')) return { offered: false, why: `${entry.name} has no int8 file in the catalogue` };
+  // The built-in graph's int8 copy is made on this machine (model/quantize.ts), so there is no file to check.
+  if (entry.kind === 'builtin') return { offered: cpu.fast, why: `${cpu.why}; the int8 graph is made here from the built-in one` };
+  const f = entry.files.find((x) => x.variant === 'int8');
+  if (!f) return { offered: false, why: `${entry.name} has no int8 file in the catalogue` };
+  // Settings installs only what it can verify; the CLI's --trust-unverified is a person's explicit choice.
+  if (f.sha256 === null) return { offered: false, why: `the int8 file of ${entry.name} has no published sha256 to check it against (docs/MODELS.md)` };
   return { offered: cpu.fast, why: cpu.why };
 }
 
@@ -177,7 +182,7 @@ export class ModelService {
     const e = this.entry(id);
     if (opts !== undefined && (opts === null || typeof opts !== 'object' || Array.isArray(opts))) throw new ApiError('bad-request', 'Model options must be an object.');
     const int8 = opts?.int8 === true;
-    if (int8 && !e.files.some((f) => f.variant === 'int8')) throw new ApiError('bad-request', `${e.name} has no int8 file.`);
+    if (int8 && !int8Offer(e, { fast: true, why: '' }).offered) throw new ApiError('bad-request', `int8 is not offered for ${e.name}: ${int8Offer(e, this.cpu).why}.`);
     if (this.running) throw new ApiError('busy', `The library is already switching to ${this.current?.modelId}; cancel that first.`);
     await this.ctx.swapping;
     if (this.activeId() === e.id && this.ctx.engine.settings.precision === (int8 ? 'int8' : 'fp32')) {

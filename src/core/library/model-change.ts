@@ -174,7 +174,8 @@ async function ensureCodebook(ctx: LibraryContext, entry: CatalogEntry, backbone
   const t = req.tuning;
   const { files, fromLibrary } = samplePhotos(ctx, t);
   if (files.length === 0) throw new Error(`there are no photos to learn ${entry.name}'s codebook from (the library is empty and ${t.dataset} is missing)`);
-  const codes = codesFor(t.codes, t.vectors);
+  // A photo gives at least ~100 cells at the library's resolution: k-means must not be asked for more codes than the sample can fill.
+  const codes = codesFor(t.codes, Math.min(t.vectors, files.length * 100 * s.heads));
   const outDir = path.join(path.dirname(backbone.path), 'codebooks');
   const name = codebookName(backbone.name, backbone.output, s.heads, codes, false, 0, false);
   const json = path.join(outDir, `${name}.json`);

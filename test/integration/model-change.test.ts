@@ -16,8 +16,9 @@ import sharp from 'sharp';
 import { Library } from '../../src/core/library/library.js';
 import { nextPath, backupPath } from '../../src/core/library/model-change.js';
 import { int8Support } from '../../src/core/library/model-service.js';
+import { startServer } from '../../src/server/server.js';
 import { writeStandinCatalog } from '../fixtures/standin-models.js';
-import type { ModelChangeProgress } from '../../src/shared/api.js';
+import type { AuthState, BackendEvent, ModelChangeProgress, ModelChoice } from '../../src/shared/api.js';
 
 const CALTECH = path.resolve('../shared/datasets/caltech101');
 const CLASSES = ['Leopards', 'Motorbikes', 'airplanes', 'accordion'];
@@ -223,4 +224,51 @@ test('cancelling a change leaves the index as it was', async () => {
   assert.ok(!fs.existsSync(nextPath(db)));
   assert.equal((await library.listModels()).find((m) => m.active)?.id, 'dinov2-small');
   assert.equal((await library.similar((await library.listPhotos({ offset: 0, limit: 1 })).items[0].id, { top: 3 })).results.length, 3);
+});
+
+test('over HTTP (photowords serve): the methods answer, arity and unknown ids are refused, progress comes on the event stream', async () => {
+  const staticDir = path.join(root, 'ui');
+  fs.mkdirSync(staticDir, { recursive: true });
+  fs.writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>Photowords</title>');
+  const server = await startServer({ library, staticDir, port: 0, roots: [root] });
+  const stream = new AbortController();
+  try {
+    const csrf = ((await (await fetch(`${server.url}api/auth/state`)).json()) as AuthState).csrf!;
+    const call = async (method: string, ...args: unknown[]) => {
+      const res = await fetch(`${server.url}api/call/${method}`, { method: 'POST', body: JSON.stringify(args), headers: { 'Content-Type': 'application/json', 'X-Photowords-CSRF': csrf } });
+      return { status: res.status, body: (await res.json()) as { result?: unknown; error?: { message: string } } };
+    };
+    const list = await call('listModels');
+    assert.equal(list.status, 200);
+    assert.equal((list.body.result as ModelChoice[]).find((m) => m.active)?.id, 'dinov2-small');
+    assert.equal((await call('chooseModel', 'nope')).status, 404);
+    assert.equal((await call('chooseModel', 'dinov2-small', {}, 3)).status, 400);
+
+    const pushed: ModelChangeProgress[] = [];
+    const res = await fetch(`${server.url}api/events`, { signal: stream.signal, headers: { Accept: 'text/event-stream' } });
+    const reader = res.body!.getReader();
+    const failed = (async () => {
+      let text = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error('the event stream ended');
+        text += new TextDecoder().decode(value);
+        for (const m of text.matchAll(/^data: (.*)$/gm)) {
+          const e = JSON.parse(m[1]) as BackendEvent;
+          if (e.type === 'model-change' && !pushed.includes(e.progress)) pushed.push(e.progress);
+        }
+        const end = pushed.find((p) => p.modelId === 'dinov2-tampered' && ENDS.includes(p.phase));
+        if (end) return end;
+        text = text.slice(text.lastIndexOf('\n\n') + 2);
+      }
+    })();
+    const started = await call('chooseModel', 'dinov2-tampered', {});
+    assert.equal(started.status, 200, JSON.stringify(started.body));
+    const end = await failed;
+    assert.equal(end.phase, 'failed');
+    assert.equal(((await call('modelChange')).body.result as ModelChangeProgress).phase, 'failed');
+  } finally {
+    stream.abort();
+    await server.close();
+  }
 });

@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { IndexStore } from '../index/store.js';
 import { Engine, loadBackbone } from './engine.js';
 import type { LibraryContext } from './context.js';
 import { findEntry, fileFor, type CatalogEntry, type Variant } from '../analysis/model/catalog.js';
@@ -325,4 +326,38 @@ async function swapIn(ctx: LibraryContext, next: string, settings: EngineSetting
   // Later calls wait for the swap, but never inherit its failure: the library stays usable.
   ctx.swapping = done.catch(() => undefined);
   await done;
+}
+
+/**
+ * Before a library opens: the files a change of model interrupted by a crash left behind. The
+ * swap renames the old file aside, then the new one into place, then deletes the old: with the
+ * library's file missing, the old one goes back; with both there, the new one was complete (its
+ * carry-over ran before the renames) and the old one goes. A `<db>.next` with no change running is
+ * a half-built index and is deleted.
+ */
+export function recoverModelChange(dbPath: string, log?: (m: string) => void): void {
+  const backup = backupPath(dbPath);
+  if (fs.existsSync(backup)) {
+    if (!fs.existsSync(dbPath)) {
+      for (const [i, f] of withCompanions(backup).entries()) if (fs.existsSync(f)) fs.renameSync(f, withCompanions(dbPath)[i]);
+      log?.(`a change of model was interrupted before its new index was in place; the index as it was before is back (${dbPath})`);
+    } else removeFile(backup);
+  }
+  removeFile(nextPath(dbPath));
+}
+
+/**
+ * The built-in model's settings where the index was built by a model whose graph is gone (a
+ * download removed with `photowords model remove`, or the cache cleared), so the library opens on
+ * the built-in model and reads its photos again, rather than not at all; undefined otherwise.
+ */
+export function missingModelFallback(dbPath: string, log: (m: string) => void = (m) => process.stderr.write(`${m}\n`)): Partial<EngineSettings> | undefined {
+  if (!fs.existsSync(dbPath)) return undefined;
+  const stored = IndexStore.readSettings(dbPath) as Partial<EngineSettings> | undefined;
+  const b = stored?.backbone;
+  if (!b || b === 'inception_v3') return undefined;
+  const manifest = b.replace(/\.onnx$/i, '.json');
+  if (fs.existsSync(b) && fs.existsSync(manifest)) return undefined;
+  log(`the model this library was indexed with is gone (${b}); its photos are read again with the built-in model, and its folders and decisions stay`);
+  return { backbone: 'inception_v3', block: DEFAULT_SETTINGS.block, codes: DEFAULT_SETTINGS.codes, perHeadCodebook: false, precision: 'fp32', pca: 0, whiten: false };
 }

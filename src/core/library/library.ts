@@ -20,7 +20,7 @@ import { DuplicatesApi } from './duplicates-api.js';
 import { TrashService } from './trash-service.js';
 import { SettingsService, storedProvider } from './settings-service.js';
 import { ModelService } from './model-service.js';
-import { tuningFromEnv } from './model-change.js';
+import { missingModelFallback, recoverModelChange, tuningFromEnv } from './model-change.js';
 import type {
   BackendEvent,
   DecisionRequest,
@@ -97,7 +97,10 @@ export class Library implements PhotowordsBackend {
       const provider = opts.provider ?? storedProvider(abs);
       // An index of another model (an update's backbone or codebook) is rebuilt from the photos
       // in its folders on the person's settings, rather than locking them out of their library.
-      const engine = await Engine.open(abs, { provider, log: opts.log, otherModel: 'rebuild' });
+      recoverModelChange(abs, opts.log);
+      // A downloaded model deleted from its cache: back to the built-in one (model-change.ts says why).
+      const fallback = missingModelFallback(abs, opts.log);
+      const engine = await Engine.open(abs, { provider, log: opts.log, otherModel: 'rebuild', ...(fallback ? { settings: fallback } : {}) });
       if (opts.remoteIndex) {
         const { RemoteIndex, queryStats } = await import('../opensearch/client.js');
         try {

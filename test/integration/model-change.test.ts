@@ -272,3 +272,31 @@ test('over HTTP (photowords serve): the methods answer, arity and unknown ids ar
     await server.close();
   }
 });
+
+test('reopening: a crash mid-swap is undone, and a model deleted from the cache falls back to the built-in one, keeping folders and decisions', async () => {
+  const opts = { provider: 'cpu' as const, watch: false };
+  const state = indexState();
+  await library.close();
+  // The swap had renamed the library's file aside and left a half-built next file when it died.
+  fs.renameSync(db, backupPath(db));
+  fs.writeFileSync(nextPath(db), 'half-built');
+  const logs: string[] = [];
+  library = await Library.open(db, { ...opts, log: (m) => logs.push(m) });
+  assert.ok(logs.some((m) => /interrupted before its new index was in place/.test(m)), logs.join('\n'));
+  assert.ok(!fs.existsSync(nextPath(db)) && !fs.existsSync(backupPath(db)));
+  assert.equal((await library.listModels()).find((m) => m.active)?.id, 'dinov2-small');
+  await library.whenIdle();
+  assert.deepEqual(indexState(), state);
+  await library.close();
+
+  fs.rmSync(path.join(root, 'cache', 'dinov2-small'), { recursive: true, force: true });
+  library = await Library.open(db, { ...opts, log: (m) => logs.push(m) });
+  assert.ok(logs.some((m) => /the model this library was indexed with is gone/.test(m)), logs.join('\n'));
+  await library.whenIdle();
+  assert.equal((await library.listModels()).find((m) => m.active)?.builtIn, true);
+  const after = indexState();
+  assert.equal(after.photos, 14);
+  assert.equal(after.folders, 1);
+  assert.equal(after.decisions, 2);
+  assert.notEqual(after.fingerprint, state.fingerprint);
+});

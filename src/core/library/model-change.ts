@@ -93,6 +93,10 @@ function withCompanions(file: string): string[] {
   return [file, `${file}-wal`, `${file}-shm`];
 }
 
+function moveFile(from: string, to: string): void {
+  for (const [i, f] of withCompanions(from).entries()) if (fs.existsSync(f)) fs.renameSync(f, withCompanions(to)[i]);
+}
+
 function removeFile(file: string): void {
   for (const f of withCompanions(file)) fs.rmSync(f, { force: true });
 }
@@ -302,15 +306,19 @@ async function swapIn(ctx: LibraryContext, next: string, settings: EngineSetting
     try {
       carryOver(db, next);
       await ctx.engine.close();
-      removeFile(backup);
-      // The old engine's close checkpointed its write-ahead log, so the file alone is the index.
-      for (const [i, f] of withCompanions(db).entries()) if (fs.existsSync(f)) fs.renameSync(f, withCompanions(backup)[i]);
-      fs.renameSync(next, db);
       try {
+        removeFile(backup);
+        // Closed cleanly, each file is the whole index (the write-ahead logs were checkpointed); the
+        // companions move too, in case one is left.
+        moveFile(db, backup);
+        moveFile(next, db);
         ctx.engine = await Engine.open(db, { settings, provider: ctx.opts.provider, log: ctx.opts.log });
       } catch (e) {
-        removeFile(db);
-        for (const [i, f] of withCompanions(backup).entries()) if (fs.existsSync(f)) fs.renameSync(f, withCompanions(db)[i]);
+        // Whatever step failed, the old file goes back where it was and the library reopens on it.
+        if (fs.existsSync(backup)) {
+          removeFile(db);
+          moveFile(backup, db);
+        }
         ctx.engine = await Engine.open(db, { provider: ctx.opts.provider, log: ctx.opts.log });
         throw e;
       }
@@ -339,7 +347,7 @@ export function recoverModelChange(dbPath: string, log?: (m: string) => void): v
   const backup = backupPath(dbPath);
   if (fs.existsSync(backup)) {
     if (!fs.existsSync(dbPath)) {
-      for (const [i, f] of withCompanions(backup).entries()) if (fs.existsSync(f)) fs.renameSync(f, withCompanions(dbPath)[i]);
+      moveFile(backup, dbPath);
       log?.(`a change of model was interrupted before its new index was in place; the index as it was before is back (${dbPath})`);
     } else removeFile(backup);
   }

@@ -14,7 +14,7 @@ import { PhotoList } from '../browse/photolist.js';
 import type { DecisionKind } from '../../shared/api.js';
 import { openIndexDatabase, peekMeta, type OpenOptions } from './store/open.js';
 import { writeError } from './store/errors.js';
-import { Images, toRecord, type FileInfo, type ImageRecord, type IndexedFileInfo, type PhotoRow } from './store/images.js';
+import { Images, toRecord, type FileInfo, type ImageRecord, type IndexedFileInfo, type PhotoRow, type IndexedDigest } from './store/images.js';
 import { Words, type DfCheck, type StoredBag, type StoredGrid } from './store/words.js';
 import { Vectors, type StoredDense } from './store/vectors.js';
 import { NotRead, type NotReadCount, type NotReadEntry } from './store/not-read.js';
@@ -228,6 +228,11 @@ export class IndexStore {
   /** How many photos are indexed. */
   countIndexed(): number {
     return this.images.countIndexed();
+  }
+
+  /** Count and sums of the photos indexed before `ms` (epoch ms): what a persisted query index (search/persisted-index.ts) checks it is in step with. */
+  indexedDigest(before: number): IndexedDigest {
+    return this.images.indexedDigest(before);
   }
 
   failures(): { path: string; error: string }[] {

@@ -279,7 +279,7 @@ export class Engine {
 
   async close(): Promise<void> {
     await this.remote?.close();
-    this.ranker.close();
+    await this.ranker.close();
     await this.tokenizer.release();
     this.store.close();
   }

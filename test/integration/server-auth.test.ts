@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { Library } from '../../src/core/library/library.js';
@@ -368,24 +368,32 @@ test('--trust-proxy: X-Forwarded-Proto https makes the cookie Secure, and the si
 });
 
 test('the CLI: `token create` makes a token the running server accepts; `password --stdin` resets the password and signs every browser out', async () => {
-  const run = (args: string[], input?: string) => execFileSync(process.execPath, ['bin/photowords.js', ...args, '--db', library.dbPath], { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
-  const token = run(['token', 'create', '--name', 'from the terminal', '--read-only']).trim();
+  // Run without blocking this process's event loop: the server under test lives here, and a blocked loop
+  // lets its keep-alive timer close a pooled socket just as the next request takes it ("fetch failed").
+  const run = (args: string[], input?: string) =>
+    new Promise<string>((resolve, reject) => {
+      const child = execFile(process.execPath, ['bin/photowords.js', ...args, '--db', library.dbPath], { encoding: 'utf8' }, (err, stdout, stderr) =>
+        err ? reject(Object.assign(err, { message: `${err.message}\n${stderr}` })) : resolve(stdout),
+      );
+      child.stdin!.end(input ?? '');
+    });
+  const token = (await run(['token', 'create', '--name', 'from the terminal', '--read-only'])).trim();
   assert.match(token, /^pwt_[A-Za-z0-9_-]{43}$/);
   const read = await req('POST', '/api/call/status', { body: [], headers: { authorization: `Bearer ${token}` } });
   assert.equal(read.status, 200);
   assert.equal((await req('POST', '/api/call/pause', { body: [], headers: { authorization: `Bearer ${token}` } })).status, 403, 'read-only');
-  const listed = run(['token', 'list']);
+  const listed = await run(['token', 'list']);
   assert.match(listed, /\tread\t.*\tfrom the terminal/);
   const id = /^(\d+)\tread\t.*from the terminal$/m.exec(listed)![1];
 
   const login = await req<AuthState>('POST', '/api/auth/login', { body: { password: PASSWORD } });
   const cookie = cookieOf(login);
-  run(['password', '--stdin'], `${PASSWORD2}\n`);
+  await run(['password', '--stdin'], `${PASSWORD2}\n`);
   assert.equal((await req('GET', '/api/auth/tokens', { cookie })).status, 401, 'the reset signed the browser out');
   assert.equal((await req('POST', '/api/auth/login', { body: { password: PASSWORD2 } })).status, 200);
-  assert.throws(() => run(['password', '--stdin'], 'short\n'), /at least 10 characters/);
+  await assert.rejects(run(['password', '--stdin'], 'short\n'), /at least 10 characters/);
 
-  run(['token', 'revoke', id]);
+  await run(['token', 'revoke', id]);
   assert.equal((await req('POST', '/api/call/status', { body: [], headers: { authorization: `Bearer ${token}` } })).status, 401);
 });
 

@@ -4,7 +4,9 @@
 // stand-in (one block, random weights: the path, not the quality) is served from loopback by a
 // server that holds the download half way until the test has searched, so the download's progress
 // is seen for certain. Then the codebook, the new index and the swap run while the test keeps
-// asking "find similar" and the grid; after 'ready' Settings shows the new model in use.
+// asking "find similar" and the grid; after 'ready' Settings shows the new model in use. Then a
+// cancelled download (ResNet-50, whose server never finishes) and a failed one (a wrong sha256)
+// each end in Settings with the model before them still in use.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
@@ -69,6 +71,8 @@ before(async () => {
       open = false;
       clearInterval(trickle);
     });
+    // ResNet-50's download never ends by itself: the test cancels it.
+    if (file.includes('resnet50')) return;
     void held.then(() => {
       clearInterval(trickle);
       if (open) res.end(body.subarray(at));
@@ -76,7 +80,11 @@ before(async () => {
   });
   await new Promise<void>((r) => files.listen(0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${(files.address() as AddressInfo).port}/files`;
-  fs.writeFileSync(path.join(tmp, 'catalog.json'), JSON.stringify(writeStandinCatalog(served, base, { small: true, ids: ['dinov2-small'] })));
+  const catalog = writeStandinCatalog(served, base, { small: true, ids: ['dinov2-small', 'resnet50'] });
+  // DINOv2's file under another id whose published hash is wrong: what a tampered mirror looks like.
+  const dino = catalog.find((e) => e.id === 'dinov2-small')!;
+  const bad = { ...dino, id: 'dinov2-tampered', name: 'DINOv2 tampered', files: dino.files.map((f) => ({ ...f, sha256: 'ab'.repeat(32) })) };
+  fs.writeFileSync(path.join(tmp, 'catalog.json'), JSON.stringify([...catalog, bad]));
 
   const env = {
     ...process.env,
@@ -253,4 +261,47 @@ test('Settings lists the models; choosing DINOv2 downloads it, rebuilds in the b
   assert.equal(await page.locator('[data-testid=photo]').count(), PHOTOS);
   assert.ok((await findSimilar(3)) > 0, 'find similar answers from the new index');
   assert.doesNotMatch(serveLog, /\[page error\]/);
+});
+
+/** Chooses `id` in Settings (the dialog open) and confirms. */
+async function choose(id: string): Promise<void> {
+  await page.locator(`[data-testid=model][data-model=${id}] [data-testid=model-choose]`).click();
+  await page.locator('[data-testid=model-confirm-yes]').click();
+}
+
+test('Cancel during a download: the change ends cancelled and the model before it stays in use', async () => {
+  await openSettings();
+  await choose('resnet50');
+  await page.locator('[data-testid=model-change][data-model=resnet50][data-phase=download]').waitFor();
+  await page.locator('[data-testid=model-change-cancel]').click();
+  const cancelled = page.locator('[data-testid=model-change][data-model=resnet50][data-phase=cancelled]');
+  await cancelled.waitFor({ timeout: 60_000 });
+  await cancelled.scrollIntoViewIfNeeded();
+  await page.locator('[data-testid=model][data-model=dinov2-small][data-active=true]').waitFor();
+  assert.equal(await page.locator('[data-testid=model][data-active=true]').count(), 1);
+  assert.equal(await page.locator('[data-testid=model-change-cancel]').count(), 0, 'no Cancel once it ended');
+  await shot('06-cancelled');
+  await closeSettings();
+  assert.ok((await findSimilar(5)) > 0, 'find similar answers after the cancel');
+});
+
+test('a download that fails its checksum: Settings says why, and the model before it stays in use', async () => {
+  await openSettings();
+  await choose('dinov2-tampered');
+  await waitUntil(() => seen.at(-1)?.modelId === 'dinov2-tampered' && ENDS.includes(phase() ?? ''), 'the tampered download ends', 120_000);
+  // The failure comes within a second (8 MB from loopback), often before chooseModel's reply: the view shows the end, not that reply.
+  const failed = page.locator('[data-testid=model-change][data-model=dinov2-tampered][data-phase=failed]');
+  await failed.waitFor({ timeout: 10_000 });
+  const message = await failed.locator('[data-testid=model-change-message]').innerText();
+  assert.match(message, /sha256|checksum/i);
+  assert.equal(await failed.locator('[role=alert]').count(), 1, 'the failure is announced');
+  await page.locator('[data-testid=model][data-model=dinov2-small][data-active=true]').waitFor();
+  // The long error (two sha256 hashes) wraps inside the dialog instead of widening it.
+  const dialog = page.locator('[data-testid=settings-dialog]');
+  assert.ok(await dialog.evaluate((d) => d.scrollWidth <= d.clientWidth + 1), 'no sideways scroll in Settings');
+  await failed.scrollIntoViewIfNeeded();
+  await shot('07-failed');
+  await closeSettings();
+  assert.equal(await page.locator('[data-testid=photo]').count(), PHOTOS);
+  assert.ok((await findSimilar(7)) > 0, 'find similar answers after the failure');
 });

@@ -18,10 +18,13 @@
 //   builds a new snapshot from its own read-only connection and posts the typed arrays back; it is
 //   swapped in when it arrives and the delta shrinks to what changed after that build started.
 //   Queries meanwhile answer from the old snapshot plus the (larger) delta.
-// - The very first snapshot of a session is built on the calling thread, once (as before); if a
-//   worker fails, the rebuild happens there too, with a log line.
+// - The very first snapshot of a session is read from the file beside the store when that file is
+//   in step with it (persisted-snapshot.ts), else built on the calling thread, once; if a worker
+//   fails, the rebuild happens there too, with a log line. Every snapshot built is written to that
+//   file in the background, so the next session starts from it.
 import { ImpactIndex, storedTf, type ImpactSearchOptions } from './impact-index.js';
 import { buildInWorker } from './impact-worker.js';
+import { PersistedSnapshot } from './persisted-snapshot.js';
 import type { IndexStore } from '../index/store.js';
 import type { Bag } from '../common/types.js';
 
@@ -33,6 +36,11 @@ export interface LiveIndexOptions {
   /** Rebuild once the delta passes max(rebuildMin, rebuildShare * N) photos (defaults 2,000 and 0.05). */
   rebuildMin?: number;
   rebuildShare?: number;
+  /**
+   * Where the snapshot is kept between sessions: a path, or false for nowhere. Default: the store's
+   * path + '.qidx' when the store is a file.
+   */
+  persist?: string | false;
   log?: (msg: string) => void;
 }
 
@@ -71,6 +79,9 @@ export class LiveIndex {
   private qdense = new Float32Array(0);
   private closed = false;
   private readonly background: boolean;
+  /** The snapshot's file between sessions, if any (its own stats say what was read and written). */
+  readonly persisted?: PersistedSnapshot;
+  private loadTried = false;
   /** What happened so far (tests, benchmarks, logs). */
   readonly stats = { foregroundBuilds: 0, backgroundBuilds: 0, lastBuildMs: 0, deltaRefreshes: 0 };
 
@@ -78,7 +89,10 @@ export class LiveIndex {
     private readonly store: IndexStore,
     private readonly opts: LiveIndexOptions = {},
   ) {
-    this.background = opts.background ?? (store.path !== ':memory:' && store.path !== '');
+    const onDisk = store.path !== ':memory:' && store.path !== '';
+    this.background = opts.background ?? onDisk;
+    const file = opts.persist ?? (onDisk ? `${store.path}.qidx` : false);
+    if (file) this.persisted = new PersistedSnapshot(file, store, opts.log);
   }
 
   /** The store may have changed (also from another process): look again before the next query. */
@@ -102,9 +116,10 @@ export class LiveIndex {
     return this.building !== undefined;
   }
 
-  /** Resolves when no background rebuild is under way (tests). */
+  /** Resolves when no background rebuild nor write of the snapshot's file is under way. */
   async settled(): Promise<void> {
     while (this.building) await this.building.done;
+    await this.persisted?.flushed();
   }
 
   /** The k photos most similar to `query`, best first, with exact TF-IDF cosines. */
@@ -140,11 +155,15 @@ export class LiveIndex {
     return b ? this.search(b, k, opts) : [];
   }
 
-  /** Stops a background rebuild; later queries build on the calling thread. */
-  close(): void {
+  /**
+   * Stops a background rebuild; later queries build on the calling thread. The promise resolves
+   * when the snapshot's file, if one is being written, is complete.
+   */
+  close(): Promise<void> {
     this.closed = true;
     this.building?.stop();
     this.building = undefined;
+    return this.persisted?.flushed() ?? Promise.resolve();
   }
 
   private ensure(): void {
@@ -175,6 +194,7 @@ export class LiveIndex {
           this.stats.backgroundBuilds++;
           this.stats.lastBuildMs = ms;
           this.swap(index, start);
+          this.persisted?.save(index, start);
         },
         (e: Error) => {
           if (this.building !== building) return;
@@ -189,12 +209,30 @@ export class LiveIndex {
   }
 
   private buildHere(): void {
+    if (!this.snap && !this.loadTried && this.loadSaved()) return;
     const start = Date.now();
     const t = performance.now();
     const index = ImpactIndex.build(() => this.store.iterBags());
     this.stats.foregroundBuilds++;
     this.stats.lastBuildMs = performance.now() - t;
     this.swap(index, start);
+    this.persisted?.save(index, start);
+  }
+
+  /**
+   * The session's first snapshot from its file; false when there is none in step with the store,
+   * or when so much changed since that a rebuild is due anyway (the build then writes a new file).
+   */
+  private loadSaved(): boolean {
+    this.loadTried = true;
+    const got = this.persisted?.load();
+    if (!got) return false;
+    this.swap(got.index, got.since);
+    this.refreshDelta();
+    if (this.delta.length + this.removed <= this.threshold()) return true;
+    this.snap = undefined;
+    this.opts.log?.(`The saved query index ${this.persisted!.file} is ${this.delta.length} photos added and ${this.removed} removed behind the index; building it again.`);
+    return false;
   }
 
   private swap(index: ImpactIndex, start: number): void {
@@ -223,17 +261,7 @@ export class LiveIndex {
 
   /** Index of a photo id in the snapshot (ids ascending), or -1. */
   private snapIndex(id: number): number {
-    const ids = this.snap!.ids;
-    let lo = 0;
-    let hi = ids.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const v = ids[mid];
-      if (v === id) return mid;
-      if (v < id) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -1;
+    return this.snap!.indexOf(id);
   }
 
   private refreshDelta(): void {

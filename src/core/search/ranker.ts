@@ -96,7 +96,8 @@ export class Ranker {
     this.grids = undefined;
   }
 
-  close(): void {
-    this.live?.close();
+  /** Resolves when the query index's file, if one is being written, is complete. */
+  close(): Promise<void> {
+    return this.live?.close() ?? Promise.resolve();
   }
 }

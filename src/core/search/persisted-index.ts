@@ -1,0 +1,263 @@
+// The query index on disk (`<db>.qidx` beside the SQLite index), so that a library opened again
+// answers its first "find similar" from a file read instead of a rebuild from every stored bag
+// (the rebuild's cost at scale: docs/EVAL.md#cold-start). Like a Lucene segment it is written once,
+// whole, and never changed: a newer build writes a new file over it.
+//
+// Layout (little-endian): 8-byte magic, u32 format version, u32 header length, u32 CRC-32 of the
+// header, u32 0; the header (JSON: the stamp, and each array's name, type, offset, length and
+// CRC-32); then the arrays' raw bytes, each at an offset that is a multiple of 8 so it can be
+// viewed in place whatever its element size.
+//
+// Reading allocates each array once and reads the file's bytes straight into it: Node has no mmap
+// in core, and no maintained mmap package for Node 20/22 is installed here (mmap-io needs a native
+// build). Every array's CRC-32 is checked, and the arrays' lengths against each other, so a cut-off,
+// damaged or foreign file is refused with a reason, never loaded into wrong answers.
+import fs from 'node:fs';
+import zlib from 'node:zlib';
+import type { ImpactIndexParts } from './impact-build.js';
+
+export const QIDX_MAGIC = Buffer.from('PWQIDX\r\n', 'latin1');
+/** Bumped whenever the layout of the file or of ImpactIndexParts changes. */
+export const QIDX_VERSION = 1;
+const FIXED = 24;
+
+/**
+ * The index's arrays and, per document, images.indexed_at of that photo when the file was written
+ * (-1 for one removed by then): what tells this library's photos from another's that happens to
+ * have the same ids (persisted-snapshot.ts).
+ */
+export type QueryIndexArrays = ImpactIndexParts & { indexedAt: Float64Array };
+
+/**
+ * What the file was built from. `since` is the moment its build began reading the store: photos
+ * stored at or after it are the live index's delta. The digest is IndexStore.indexedDigest(since)
+ * when the file was written: equal at open means no photo stored before `since` was added, changed
+ * or removed meanwhile.
+ */
+export interface QueryIndexStamp {
+  fingerprint: string;
+  since: number;
+  digest: { count: number; idSum: number; atSum: number };
+}
+
+// Every part, with the element types it may have: the `satisfies` makes a new part of
+// ImpactIndexParts a compile error here until the file format carries it.
+const PART_TYPES = {
+  ids: ['Float64Array'],
+  terms: ['Uint32Array'],
+  idf: ['Float32Array'],
+  df: ['Uint32Array'],
+  invDocNorm: ['Float32Array'],
+  segOffsets: ['Uint32Array'],
+  segLevel: ['Uint8Array'],
+  segStart: ['Uint32Array'],
+  docs: ['Uint32Array'],
+  levelWeight: ['Float32Array'],
+  fwdOffsets: ['Float64Array'],
+  fwdSlots: ['Uint16Array', 'Uint32Array'],
+  fwdTf: ['Uint8Array'],
+  indexedAt: ['Float64Array'],
+} satisfies Record<keyof ImpactIndexParts | 'indexedAt', string[]>;
+type PartName = keyof typeof PART_TYPES;
+const PART_NAMES = Object.keys(PART_TYPES) as PartName[];
+
+const CTORS = { Float64Array, Float32Array, Uint32Array, Uint16Array, Uint8Array } as const;
+type CtorName = keyof typeof CTORS;
+
+interface ArrayEntry {
+  name: PartName;
+  type: CtorName;
+  offset: number;
+  length: number;
+  crc: number;
+}
+
+interface Header {
+  version: number;
+  stamp: QueryIndexStamp;
+  arrays: ArrayEntry[];
+  bytes: number;
+}
+
+const align8 = (n: number) => Math.ceil(n / 8) * 8;
+const bytesOf = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+// zlib.crc32 takes at most 2^31 - 1 bytes a call (a Node int32), so large arrays go in pieces.
+const CHUNK = 1 << 30;
+function crc32(a: ArrayBufferView): number {
+  const b = bytesOf(a);
+  let crc = 0;
+  for (let at = 0; at < b.length || at === 0; at += CHUNK) {
+    crc = zlib.crc32(b.subarray(at, Math.min(b.length, at + CHUNK)), crc);
+    if (b.length === 0) break;
+  }
+  return crc;
+}
+
+function layout(parts: QueryIndexArrays, stamp: QueryIndexStamp): { head: Buffer; header: Header } {
+  const arrays: ArrayEntry[] = PART_NAMES.map((name) => {
+    const a = parts[name];
+    return { name, type: a.constructor.name as CtorName, offset: 0, length: a.length, crc: crc32(a) };
+  });
+  // The header's length decides where the arrays start, and the offsets are in the header: lay it
+  // out with room for the offsets' digits, then fix them.
+  let start = 0;
+  let json = '';
+  for (let i = 0; i < 3; i++) {
+    let at = align8(start);
+    for (const e of arrays) {
+      e.offset = at;
+      at = align8(at + e.length * CTORS[e.type].BYTES_PER_ELEMENT);
+    }
+    const header: Header = { version: QIDX_VERSION, stamp, arrays, bytes: at };
+    json = JSON.stringify(header);
+    const need = align8(FIXED + Buffer.byteLength(json));
+    if (need === start) break;
+    start = need;
+  }
+  const body = Buffer.from(json);
+  const head = Buffer.alloc(start);
+  QIDX_MAGIC.copy(head, 0);
+  head.writeUInt32LE(QIDX_VERSION, 8);
+  head.writeUInt32LE(body.length, 12);
+  head.writeUInt32LE(zlib.crc32(body), 16);
+  body.copy(head, FIXED);
+  return { head, header: JSON.parse(json) as Header };
+}
+
+/**
+ * Writes the index to `file` as a whole or not at all: a temporary file beside it, fsync, rename
+ * (and fsync of the folder, so the rename itself survives a power cut). The arrays must not change
+ * while it runs (an ImpactIndex never changes its arrays). Returns the file's size.
+ */
+export async function writeQueryIndex(file: string, parts: QueryIndexArrays, stamp: QueryIndexStamp): Promise<number> {
+  const { head, header } = layout(parts, stamp);
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`;
+  const fh = await fs.promises.open(tmp, 'w');
+  try {
+    await fh.write(head, 0, head.length, 0);
+    for (const e of header.arrays) {
+      const b = bytesOf(parts[e.name]);
+      for (let at = 0; at < b.length; at += CHUNK) await fh.write(b, at, Math.min(CHUNK, b.length - at), e.offset + at);
+    }
+    await fh.truncate(header.bytes);
+    await fh.sync();
+    await fh.close();
+    await fs.promises.rename(tmp, file);
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    await fs.promises.rm(tmp, { force: true });
+    throw e;
+  }
+  await syncFolder(file);
+  return header.bytes;
+}
+
+async function syncFolder(file: string): Promise<void> {
+  // Windows cannot open a folder for fsync; its rename is durable enough there.
+  if (process.platform === 'win32') return;
+  const dir = await fs.promises.open(file.slice(0, Math.max(1, file.lastIndexOf('/'))), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}
+
+export type ReadResult = { ok: true; parts: QueryIndexArrays; stamp: QueryIndexStamp; bytes: number } | { ok: false; reason: string };
+
+/**
+ * Reads and checks a file written by writeQueryIndex. Not there: { ok: false, reason: 'missing' };
+ * anything else wrong says what, and nothing is thrown for a bad file.
+ */
+export function readQueryIndex(file: string): ReadResult {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (e) {
+    return { ok: false, reason: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : (e as Error).message };
+  }
+  try {
+    return readOpen(fd);
+  } catch (e) {
+    return { ok: false, reason: (e as Error).message };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function readExactly(fd: number, into: ArrayBufferView, position: number): void {
+  const b = bytesOf(into);
+  for (let at = 0; at < b.length; ) {
+    const n = fs.readSync(fd, b, at, Math.min(CHUNK, b.length - at), position + at);
+    if (n === 0) throw new Error(`the file ends at ${position + at} bytes, in the middle of its data`);
+    at += n;
+  }
+}
+
+function readOpen(fd: number): ReadResult {
+  const size = fs.fstatSync(fd).size;
+  const fixed = Buffer.alloc(FIXED);
+  if (size < FIXED) return { ok: false, reason: `too short for a query index (${size} bytes)` };
+  readExactly(fd, fixed, 0);
+  if (!fixed.subarray(0, 8).equals(QIDX_MAGIC)) return { ok: false, reason: 'not a Photowords query index (wrong magic)' };
+  const version = fixed.readUInt32LE(8);
+  if (version !== QIDX_VERSION) return { ok: false, reason: `format version ${version}, this build reads ${QIDX_VERSION}` };
+  const len = fixed.readUInt32LE(12);
+  if (FIXED + len > size) return { ok: false, reason: 'the header runs past the end of the file' };
+  const body = Buffer.alloc(len);
+  readExactly(fd, body, FIXED);
+  if (zlib.crc32(body) !== fixed.readUInt32LE(16)) return { ok: false, reason: 'the header is damaged (checksum)' };
+  const header = JSON.parse(body.toString('utf8')) as Header;
+  if (header.bytes !== size) return { ok: false, reason: `the file is ${size} bytes, its header says ${header.bytes} (cut off or appended to)` };
+  const shape = checkShape(header);
+  if (shape) return { ok: false, reason: shape };
+  const parts: Record<string, ArrayBufferView> = {};
+  for (const e of header.arrays) {
+    const a = new CTORS[e.type](e.length);
+    readExactly(fd, a, e.offset);
+    if (crc32(a) !== e.crc) return { ok: false, reason: `${e.name} is damaged (checksum)` };
+    parts[e.name] = a;
+  }
+  const p = parts as unknown as QueryIndexArrays;
+  const bad = checkConsistent(p);
+  if (bad) return { ok: false, reason: bad };
+  return { ok: true, parts: p, stamp: header.stamp, bytes: size };
+}
+
+/** The header names every part once, with an allowed type, inside the file, in order. */
+function checkShape(h: Header): string | undefined {
+  if (!h.stamp || typeof h.stamp.since !== 'number' || typeof h.stamp.fingerprint !== 'string' || !h.stamp.digest) return 'the header has no stamp';
+  if (!Array.isArray(h.arrays) || h.arrays.length !== PART_NAMES.length) return 'the header does not list the index arrays';
+  let end = 0;
+  for (let i = 0; i < PART_NAMES.length; i++) {
+    const e = h.arrays[i];
+    const allowed: readonly string[] = PART_TYPES[PART_NAMES[i]];
+    if (e.name !== PART_NAMES[i] || !allowed.includes(e.type)) return `unexpected array ${e.name} (${e.type})`;
+    if (!Number.isSafeInteger(e.length) || e.length < 0 || e.offset % 8 !== 0 || e.offset < end) return `array ${e.name} is misplaced`;
+    end = e.offset + e.length * CTORS[e.type].BYTES_PER_ELEMENT;
+  }
+  return end <= h.bytes ? undefined : 'the arrays run past the end of the file';
+}
+
+/** The arrays' lengths agree with each other, as an index built here has them (the checksums cover their values). */
+function checkConsistent(p: QueryIndexArrays): string | undefined {
+  const n = p.ids.length;
+  const T = p.terms.length;
+  const nseg = p.segLevel.length;
+  const total = p.docs.length;
+  const ok =
+    p.invDocNorm.length === n &&
+    p.indexedAt.length === n &&
+    p.fwdOffsets.length === n + 1 &&
+    p.idf.length === T &&
+    p.df.length === T &&
+    p.segOffsets.length === T + 1 &&
+    p.segStart.length === nseg + 1 &&
+    p.fwdSlots.length === total &&
+    p.fwdTf.length === total &&
+    p.fwdOffsets[n] === total &&
+    p.segStart[nseg] === total &&
+    p.segOffsets[T] === nseg &&
+    p.levelWeight.length === 256;
+  return ok ? undefined : "the index arrays' lengths do not agree";
+}

@@ -1,0 +1,140 @@
+// The live index's snapshot kept beside its SQLite file (`<db>.qidx`, persisted-index.ts), so that
+// opening a library does not rebuild the query index from every stored bag (docs/EVAL.md#cold-start).
+//
+// When a file may stand in for a build: it was made with the store's fingerprint (same model,
+// codebook and word settings), and every photo the store holds from before the file's `since` is
+// one the file holds. Photos stored at or after `since` are the live index's delta and photos
+// removed are left out by count, as for a snapshot built in this session (live-index.ts), so a
+// file that passes these checks answers exactly like a rebuild. The check is one SQL aggregate
+// (IndexStore.indexedDigest) when nothing older than the file changed, else a walk of the ids.
+// A file that fails any check is left alone, logged, rebuilt and written again.
+import fs from 'node:fs';
+import path from 'node:path';
+import { ImpactIndex } from './impact-index.js';
+import { readQueryIndex, writeQueryIndex, type QueryIndexStamp } from './persisted-index.js';
+import type { IndexStore } from '../index/store.js';
+
+export interface LoadedSnapshot {
+  index: ImpactIndex;
+  since: number;
+  bytes: number;
+  ms: number;
+}
+
+export class PersistedSnapshot {
+  private writing: Promise<void> = Promise.resolve();
+  /** What happened so far (tests, benchmarks). */
+  readonly stats = { loads: 0, rejected: 0, writes: 0, lastWriteMs: 0, lastWriteBytes: 0, lastLoadMs: 0 };
+
+  constructor(
+    readonly file: string,
+    private readonly store: IndexStore,
+    private readonly log?: (msg: string) => void,
+  ) {}
+
+  /** The snapshot in the file when it is in step with the store, else undefined (and why, logged). */
+  load(): LoadedSnapshot | undefined {
+    const t = performance.now();
+    const r = readQueryIndex(this.file);
+    if (!r.ok) {
+      if (r.reason !== 'missing') this.reject(r.reason);
+      return undefined;
+    }
+    const why = this.outOfStep(r.stamp, r.parts.ids, r.parts.indexedAt);
+    if (why) {
+      this.reject(why);
+      return undefined;
+    }
+    const ms = performance.now() - t;
+    this.stats.loads++;
+    this.stats.lastLoadMs = ms;
+    return { index: ImpactIndex.fromParts(r.parts), since: r.stamp.since, bytes: r.bytes, ms };
+  }
+
+  private reject(why: string): void {
+    this.stats.rejected++;
+    this.log?.(`The saved query index ${this.file} was not used (${why}); building it again from the index.`);
+  }
+
+  private outOfStep(stamp: QueryIndexStamp, ids: Float64Array, indexedAt: Float64Array): string | undefined {
+    if (stamp.fingerprint !== this.store.fingerprint) return 'it was built with other settings';
+    // A clock behind the file's build could stamp new photos before `since`, out of the delta.
+    if (Date.now() < stamp.since) return 'the clock is behind the time it was built';
+    const now = this.store.indexedDigest(stamp.since);
+    const was = stamp.digest;
+    if (now.count === was.count && now.idSum === was.idSum && now.atSum === was.atSum) return undefined;
+    // Photos older than the file were re-indexed, failed or removed since (the delta and the
+    // removal count cover those), or the store holds photos the file does not have as stored
+    // (another library's file, a clock that went back): only the latter rules the file out.
+    if (now.count > ids.length) return 'the index holds more photos from before it than it does';
+    let j = 0;
+    for (const r of this.store.indexedSince(0)) {
+      if (r.indexedAt >= stamp.since) continue;
+      while (j < ids.length && ids[j] < r.id) j++;
+      if (j >= ids.length || ids[j] !== r.id || indexedAt[j] !== r.indexedAt) return `photo ${r.id} of the index is not in it as stored`;
+    }
+    return undefined;
+  }
+
+  /**
+   * Writes `index` (built from what the store held at `since`) in the background, after any
+   * write still under way; the digest is taken now, while the store is as the build saw it.
+   */
+  save(index: ImpactIndex, since: number): void {
+    const stamp: QueryIndexStamp = { fingerprint: this.store.fingerprint, since, digest: this.store.indexedDigest(since) };
+    // Each photo's indexed_at as stored now: a photo older than `since` keeps it until it is
+    // re-indexed (then it is newer than `since`) or removed.
+    const ids = index.ids;
+    const indexedAt = new Float64Array(ids.length).fill(-1);
+    let j = 0;
+    for (const r of this.store.indexedSince(0)) {
+      while (j < ids.length && ids[j] < r.id) j++;
+      if (j < ids.length && ids[j] === r.id) indexedAt[j] = r.indexedAt;
+    }
+    const parts = { ...index.toParts(), indexedAt };
+    this.writing = this.writing.then(async () => {
+      const t = performance.now();
+      try {
+        removeOrphans(this.file);
+        const bytes = await writeQueryIndex(this.file, parts, stamp);
+        this.stats.writes++;
+        this.stats.lastWriteMs = performance.now() - t;
+        this.stats.lastWriteBytes = bytes;
+      } catch (e) {
+        this.log?.(`Could not save the query index to ${this.file} (${(e as Error).message}); the next start builds it again.`);
+      }
+    });
+  }
+
+  /** Resolves when no write is under way. */
+  flushed(): Promise<void> {
+    return this.writing;
+  }
+}
+
+/** Temporary files of writes whose process ended before the rename (a crash, a kill). */
+function removeOrphans(file: string): void {
+  const dir = path.dirname(file);
+  const base = path.basename(file);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = name.startsWith(`${base}.`) ? /^\.(\d+)\.[a-z0-9]+\.tmp$/.exec(name.slice(base.length)) : null;
+    if (!m || alive(Number(m[1]))) continue;
+    fs.rmSync(path.join(dir, name), { force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

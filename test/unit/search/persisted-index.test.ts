@@ -1,0 +1,223 @@
+// The query index on disk (src/core/search/persisted-index.ts, persisted-snapshot.ts): a file read
+// back gives the same arrays and the same answers as the build it was written from; a cut-off,
+// damaged, foreign or out-of-step file is refused with a reason and the live index builds again
+// (and writes a good file), never crashing and never answering from it.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { IndexStore } from '../../../src/core/index/store.js';
+import { ImpactIndex } from '../../../src/core/search/impact-index.js';
+import { LiveIndex } from '../../../src/core/search/live-index.js';
+import { readQueryIndex, writeQueryIndex, QIDX_MAGIC, type QueryIndexStamp } from '../../../src/core/search/persisted-index.js';
+import { mulberry32 } from '../../../src/core/common/random.js';
+import type { Bag } from '../../../src/core/common/types.js';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-qidx-'));
+const stores: IndexStore[] = [];
+after(() => {
+  for (const s of stores) s.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+const GRID = { heads: 1, height: 1, width: 1, codes: 1, tokens: new Uint16Array(1) };
+const STAMP: QueryIndexStamp = { fingerprint: 'test', since: 1, digest: { count: 0, idSum: 0, atSum: 0 } };
+
+// Skewed term distribution, like visual words (as in live-index.test.ts).
+function bagMaker(seed: number, space: number, terms: number): () => Bag {
+  const r = mulberry32(seed);
+  return () => {
+    const set = new Set<number>();
+    while (set.size < terms) set.add(Math.floor(space * r() ** 2));
+    const t = Uint32Array.from([...set].sort((a, b) => a - b));
+    return { terms: t, tfs: Float32Array.from(t, () => 1 + Math.floor(r() ** 3 * 40)) };
+  };
+}
+
+function syntheticIndex(n: number, space = 3000): { index: ImpactIndex; bags: Bag[] } {
+  const bag = bagMaker(11, space, 80);
+  const bags = Array.from({ length: n }, () => bag());
+  return { index: ImpactIndex.build(bags.map((b, i) => ({ id: i * 3 + 1, bag: b }))), bags };
+}
+
+const withTimes = (index: ImpactIndex) => ({ ...index.toParts(), indexedAt: Float64Array.from(index.ids, (id) => 1e12 + id) });
+
+function openStore(name: string): IndexStore {
+  const s = IndexStore.open(path.join(tmp, name), { fingerprint: 'test', settings: {} });
+  stores.push(s);
+  return s;
+}
+
+function put(store: IndexStore, name: string, bag: Bag): number {
+  return store.putIndexed({ path: `/photos/${name}.jpg`, size: 1, mtimeMs: 1, width: 1, height: 1 }, GRID, bag);
+}
+
+function fillStore(name: string, n: number): { store: IndexStore; bags: Bag[] } {
+  const store = openStore(name);
+  const bag = bagMaker(5, 3000, 60);
+  const bags: Bag[] = [];
+  for (let i = 0; i < n; i++) {
+    const b = bag();
+    bags.push(b);
+    put(store, `p${i}`, b);
+  }
+  return { store, bags };
+}
+
+test('a written index reads back as the same arrays and answers the same queries, same ranking and scores', async () => {
+  const { index, bags } = syntheticIndex(2000, 70000); // more than 65,536 words: 32-bit word slots
+  const file = path.join(tmp, 'roundtrip.qidx');
+  const bytes = await writeQueryIndex(file, withTimes(index), STAMP);
+  assert.equal(fs.statSync(file).size, bytes);
+  const r = readQueryIndex(file);
+  assert.ok(r.ok, r.ok ? '' : r.reason);
+  assert.deepEqual(r.stamp, STAMP);
+  const want = withTimes(index);
+  for (const [name, a] of Object.entries(r.parts)) {
+    const b = want[name as keyof typeof want];
+    assert.equal(a.constructor, b.constructor, name);
+    assert.deepEqual(a, b, name);
+  }
+  const loaded = ImpactIndex.fromParts(r.parts);
+  for (let q = 0; q < 40; q++) {
+    const query = bags[(q * 37) % bags.length];
+    assert.deepEqual(loaded.search(query, { k: 20 }), index.search(query, { k: 20 }), `query ${q}`);
+    assert.deepEqual(loaded.searchDoc(q, { k: 10 }), index.searchDoc(q, { k: 10 }), `doc ${q}`);
+  }
+  // No temporary file is left beside it.
+  assert.deepEqual(
+    fs.readdirSync(tmp).filter((f) => f.startsWith('roundtrip')),
+    ['roundtrip.qidx'],
+  );
+});
+
+test('a cut-off, damaged, appended-to or foreign file is refused with a reason, never thrown', async () => {
+  const { index } = syntheticIndex(300);
+  const good = path.join(tmp, 'good.qidx');
+  await writeQueryIndex(good, withTimes(index), STAMP);
+  const bytes = fs.readFileSync(good);
+  const variant = (name: string, b: Uint8Array) => {
+    const f = path.join(tmp, name);
+    fs.writeFileSync(f, b);
+    const r = readQueryIndex(f);
+    assert.equal(r.ok, false, name);
+    return r.ok ? '' : r.reason;
+  };
+  assert.match(variant('cut.qidx', bytes.subarray(0, Math.floor(bytes.length / 2))), /cut off/);
+  assert.match(variant('cut-header.qidx', bytes.subarray(0, 30)), /header runs past|too short/);
+  assert.match(variant('empty.qidx', new Uint8Array(0)), /too short/);
+  assert.match(variant('long.qidx', Buffer.concat([bytes, Buffer.alloc(8)])), /appended/);
+  // One bit flipped in the last array (postings' tf codes), then in the header.
+  const flipped = Buffer.from(bytes);
+  flipped[flipped.length - 3] ^= 4;
+  assert.match(variant('flipped.qidx', flipped), /indexedAt is damaged \(checksum\)/);
+  const flippedHead = Buffer.from(bytes);
+  flippedHead[40] ^= 1;
+  assert.match(variant('flipped-head.qidx', flippedHead), /header is damaged/);
+  assert.match(variant('foreign.qidx', Buffer.from('SQLite format 3\0' + 'x'.repeat(100))), /wrong magic/);
+  const future = Buffer.from(bytes);
+  future.writeUInt32LE(99, QIDX_MAGIC.length);
+  assert.match(variant('future.qidx', future), /format version 99/);
+  assert.deepEqual(readQueryIndex(path.join(tmp, 'absent.qidx')), { ok: false, reason: 'missing' });
+});
+
+test('a library opened again loads its query index from the file and answers exactly as the build did', async () => {
+  const { store, bags } = fillStore('reopen.db', 600);
+  const first = new LiveIndex(store, { background: false });
+  const queries = [bags[3], bags[100], bags[599], bagMaker(99, 3000, 60)()];
+  const built = queries.map((q) => first.search(q, 15));
+  assert.equal(first.stats.foregroundBuilds, 1);
+  await first.close();
+  assert.ok(fs.existsSync(`${store.path}.qidx`));
+  assert.equal(first.persisted!.stats.writes, 1);
+
+  const second = new LiveIndex(store, { background: false });
+  assert.deepEqual(
+    queries.map((q) => second.search(q, 15)),
+    built,
+  );
+  assert.equal(second.stats.foregroundBuilds, 0, 'loaded, not built');
+  assert.equal(second.persisted!.stats.loads, 1);
+  assert.equal(second.persisted!.stats.writes, 0, 'a file in step is not written again');
+  await second.close();
+});
+
+test('photos added, re-indexed and removed after the file was written are the delta: answers match a live index that never closed', async () => {
+  const { store, bags } = fillStore('changed.db', 500);
+  // Photos stored in the build's first millisecond are in both the file and the delta (correct, but
+  // the delta's size below would count them): let the clock move on first.
+  await new Promise((r) => setTimeout(r, 5));
+  const first = new LiveIndex(store, { background: false, rebuildMin: 1e9 });
+  first.search(bags[0], 5);
+  await first.close();
+  await new Promise((r) => setTimeout(r, 5)); // later photos are stamped after the file's `since`
+  const bag = bagMaker(77, 3000, 60);
+  const added = Array.from({ length: 20 }, (_, i) => put(store, `new${i}`, bag()));
+  put(store, 'p7', bag()); // re-indexed with other words
+  for (const i of [3, 4, 50]) store.remove(`/photos/p${i}.jpg`);
+
+  const logs: string[] = [];
+  const reopened = new LiveIndex(store, { background: false, rebuildMin: 1e9, log: (m) => logs.push(m) });
+  // The same snapshot, kept open all along, is the reference: the file plus the delta must be it.
+  const kept = new LiveIndex(store, { background: false, rebuildMin: 1e9, persist: false });
+  kept.search(bags[0], 1);
+  const queries = [bags[3], bags[7], bags[8], store.getBag(added[5])!, bag()];
+  for (const [i, q] of queries.entries()) {
+    const got = reopened.search(q, 20);
+    for (const r of got) assert.ok(![4, 5, 51].includes(r.id), `removed photo ${r.id} returned`);
+    assert.ok(got.some((r) => added.includes(r.id)) || i !== 3, 'a photo added after the file is found');
+    // kept was built from the store as changed, so its ranking is a fresh build's; the reopened
+    // index's exact cosines use the file's idf, which moved by 20 photos of 517: same top photo.
+    assert.equal(got[0].id, kept.search(q, 20)[0].id, `query ${i}`);
+  }
+  assert.equal(reopened.stats.foregroundBuilds, 0);
+  assert.deepEqual(reopened.deltaSize, { added: 21, removed: 3 });
+  assert.deepEqual(logs, []);
+  await reopened.close();
+  await kept.close();
+});
+
+test('a damaged or out-of-step file is logged, rebuilt and written again; the answers are as a fresh build gives', async () => {
+  const { store, bags } = fillStore('damaged.db', 400);
+  const file = `${store.path}.qidx`;
+  const reference = new LiveIndex(store, { background: false, persist: false });
+  const want = [bags[1], bags[200]].map((q) => reference.search(q, 10));
+  // reason undefined: no log line expected (a missing file is the ordinary first start).
+  const check = async (what: string, damage: () => void, reason: RegExp | undefined) => {
+    damage();
+    const logs: string[] = [];
+    const live = new LiveIndex(store, { background: false, log: (m) => logs.push(m) });
+    assert.deepEqual(
+      [bags[1], bags[200]].map((q) => live.search(q, 10)),
+      want,
+      what,
+    );
+    assert.equal(live.stats.foregroundBuilds, 1, `${what}: rebuilt`);
+    assert.equal(logs.length, reason ? 1 : 0, `${what}: ${logs.join(' | ')}`);
+    if (reason) assert.match(logs[0], reason, what);
+    await live.close();
+    assert.ok(readQueryIndex(file).ok, `${what}: a good file written again`);
+  };
+  await check('missing', () => fs.rmSync(file, { force: true }), undefined);
+  assert.ok(readQueryIndex(file).ok);
+  const bytes = fs.readFileSync(file);
+  await check('cut off', () => fs.writeFileSync(file, bytes.subarray(0, bytes.length - 100)), /cut off/);
+  await check('bit flip', () => fs.writeFileSync(file, Buffer.from(bytes).fill(0xff, bytes.length - 40, bytes.length - 39)), /damaged \(checksum\)/);
+  await check('foreign', () => fs.copyFileSync(store.path, file), /wrong magic/);
+  // Another library's file with the same settings: it does not hold this one's photos.
+  const other = fillStore('other.db', 450).store;
+  const otherLive = new LiveIndex(other, { background: false });
+  otherLive.search(bags[0], 1);
+  await otherLive.close();
+  await check('another library', () => fs.copyFileSync(`${other.path}.qidx`, file), /photo \d+ of the index is not in it as stored/);
+});
+
+test('an in-memory store keeps no file', () => {
+  const store = IndexStore.open(':memory:', { fingerprint: 'test', settings: {} });
+  stores.push(store);
+  put(store, 'a', bagMaker(1, 100, 10)());
+  const live = new LiveIndex(store, {});
+  assert.equal(live.persisted, undefined);
+  assert.equal(live.search(store.getBag(1)!, 1)[0].id, 1);
+});

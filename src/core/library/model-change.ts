@@ -209,8 +209,14 @@ async function ensureCodebook(ctx: LibraryContext, entry: CatalogEntry, backbone
     provider: ctx.opts.provider,
     signal: req.signal,
     onPhoto: (done, total) => req.report('codebook', done, total, eta(t0, done, total), `${message}: ${done} read`),
-    // k-means reports each iteration here: the place a cancel can stop it.
-    log: () => req.signal.throwIfAborted(),
+    // k-means reports each iteration here: the place a cancel can stop it, and the only sign of
+    // progress in what can be minutes of work after the last photo was read.
+    log: (m) => {
+      req.signal.throwIfAborted();
+      if (m.startsWith('k-means')) req.report('codebook', files.length, files.length, null, `Grouping the features into ${codes} visual words`);
+      const it = /^\s*iteration (\d+):/.exec(m)?.[1];
+      if (it) req.report('codebook', files.length, files.length, null, `Grouping the features into ${codes} visual words: pass ${it} of at most ${t.iterations}`);
+    },
   });
   return settings;
 }

@@ -201,7 +201,12 @@ test('choosing DINOv2: download, codebook, index, swap, ready; searches answer t
   assert.ok(library.engineForTools.settings.backbone.startsWith(path.join(root, 'cache', 'dinov2-small')));
   const cbDir = path.join(root, 'cache', 'dinov2-small', 'codebooks');
   assert.ok(fs.readdirSync(cbDir).some((f) => /^dinov2-small-patch_grid-h8-n64\.json$/.test(f)), fs.readdirSync(cbDir).join(','));
-  assert.ok(!fs.existsSync(nextPath(db)) && !fs.existsSync(backupPath(db)));
+  assert.deepEqual(
+    fs.readdirSync(root).filter((f) => f.startsWith(`${path.basename(db)}.`) && !f.endsWith('.qidx') && !f.endsWith('.lock')),
+    [],
+    'no .next or backup file is left',
+  );
+  assert.ok(!fs.existsSync(`${nextPath(db)}.qidx`) && !fs.existsSync(`${backupPath(db)}.qidx`));
   // The ids are the new file's: a photo is asked about by what the grid lists now.
   const again = await library.similar((await library.listPhotos({ offset: 0, limit: 1 })).items[0].id, { top: 3 });
   assert.equal(again.results.length, 3);

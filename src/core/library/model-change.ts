@@ -88,9 +88,12 @@ export function backupPath(dbPath: string): string {
   return `${dbPath}.before-model-change`;
 }
 
-/** The library's index file's companions (SQLite's write-ahead log and shared memory). */
+/**
+ * The library's index file's companions: SQLite's write-ahead log and shared memory, and the query
+ * index kept on disk (search/persisted-index.ts), which belongs to the file it was built from.
+ */
 function withCompanions(file: string): string[] {
-  return [file, `${file}-wal`, `${file}-shm`];
+  return [file, `${file}-wal`, `${file}-shm`, `${file}.qidx`];
 }
 
 function moveFile(from: string, to: string): void {

@@ -321,7 +321,11 @@ async function swapIn(ctx: LibraryContext, next: string, settings: EngineSetting
         // companions move too, in case one is left.
         moveFile(db, backup);
         moveFile(next, db);
-        ctx.engine = await Engine.open(db, { settings, provider: ctx.opts.provider, log: ctx.opts.log });
+        // A settings change made during the rebuild (resolution, k-grams) wins: the new index is read
+        // again on it rather than the person's choice being undone.
+        const cur = ctx.engine.settings;
+        const now = { ...settings, resolution: cur.resolution, kernel: cur.kernel, padding: cur.padding };
+        ctx.engine = await Engine.open(db, { settings: now, otherModel: 'rebuild', provider: ctx.opts.provider, log: ctx.opts.log });
       } catch (e) {
         // Whatever step failed, the old file goes back where it was and the library reopens on it.
         if (fs.existsSync(backup)) {

@@ -39,6 +39,11 @@ export interface ImpactSearchOptions {
    * 1 visits everything: stage 1 is then exhaustive up to the 8-bit quantization.
    */
   budget?: number;
+  /**
+   * The most postings stage 1 visits whatever the budget's share comes to (default
+   * DEFAULT_MAX_VISITED; not applied at budget 1, which stays exhaustive).
+   */
+  maxVisited?: number;
   /** A document index to leave out of the results (the query itself, for "more like this"). */
   exclude?: number;
   /** More document indices to leave out (photos removed or re-indexed since the index was built). */
@@ -52,6 +57,8 @@ export interface ImpactSearchOptions {
 
 export const DEFAULT_CANDIDATES = 500;
 export const DEFAULT_BUDGET = 0.1;
+/** Why this cap: docs/EVAL.md, "Queries at a million photos" (below it up to about 100,000 photos). */
+export const DEFAULT_MAX_VISITED = 2_000_000;
 
 export class ImpactIndex {
   readonly n: number;
@@ -254,7 +261,7 @@ export class ImpactIndex {
 
   /** Stage 1 and 2 for weighed query terms: the candidates, re-scored exactly, best first. */
   private run(slots: Int32Array, qw: Float32Array, invQ: number, R: number, opts: Omit<ImpactSearchOptions, 'k'>, stats?: ImpactSearchStats): ScoredIndex[] {
-    firstStage(this.segments, this.acc, slots, qw, invQ, opts.budget ?? DEFAULT_BUDGET, stats);
+    firstStage(this.segments, this.acc, slots, qw, invQ, opts.budget ?? DEFAULT_BUDGET, stats, opts.maxVisited ?? DEFAULT_MAX_VISITED);
     if (opts.skip) for (let i = 0; i < opts.skip.length; i++) this.acc[opts.skip[i]] = 0;
     return this.rerank(slots, qw, invQ, topCandidates(this.acc, this.histogram, R, opts.exclude ?? -1));
   }

@@ -42,6 +42,7 @@ export function firstStage(
   invQ: number,
   budget: number,
   stats?: ImpactSearchStats,
+  maxVisited = Infinity,
 ): void {
   acc.fill(0);
   const { segOffsets, segLevel, segStart, docs, levelWeight } = postings;
@@ -71,7 +72,10 @@ export function firstStage(
   }
   // The key where the budget runs out: every segment of a smaller key is visited, and of that
   // key's segments those met first, query word by query word, until the budget is spent.
-  const limit = budget >= 1 ? Infinity : Math.max(1, Math.ceil(budget * queryPostings));
+  // A share of the query's postings grows with the library; past maxVisited postings the extra
+  // ones are the smallest contributions, which no longer change the candidates (the cap and its
+  // top-10 overlap at 1,000,000 photos: docs/EVAL.md, "Queries at a million photos").
+  const limit = budget >= 1 ? Infinity : Math.max(1, Math.min(maxVisited, Math.ceil(budget * queryPostings)));
   let cut = 0;
   let before = 0;
   while (cut < keys && before + bucketPostings[cut] < limit) before += bucketPostings[cut++];

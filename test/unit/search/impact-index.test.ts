@@ -85,6 +85,23 @@ test('a budget visits the largest contributions first and keeps the top results'
   assert.ok(overlap / total >= 0.9, `top-10 overlap ${overlap / total}`);
 });
 
+test('maxVisited caps the postings stage 1 visits, largest contributions first; budget 1 ignores it', () => {
+  const docs = corpus(5, 2000, 5000, 80);
+  const impact = ImpactIndex.build(docs);
+  for (let q = 0; q < 2000; q += 199) {
+    const capped = { queryPostings: 0, visited: 0 };
+    const got = impact.search(docs[q].bag, { k: 10, budget: 0.25, maxVisited: 500, candidates: 200 }, capped);
+    const share = { queryPostings: 0, visited: 0 };
+    impact.search(docs[q].bag, { k: 10, budget: 0.25, maxVisited: Infinity, candidates: 200 }, share);
+    // The cap ends inside one contribution key: at most a segment of each word past it.
+    assert.ok(capped.visited >= 500 && capped.visited < share.visited, `visited ${capped.visited}, uncapped ${share.visited}`);
+    assert.equal(got[0].index, q, 'a photo finds itself first with the cap');
+    const all = { queryPostings: 0, visited: 0 };
+    impact.search(docs[q].bag, { k: 10, budget: 1, maxVisited: 10 }, all);
+    assert.equal(all.visited, all.queryPostings);
+  }
+});
+
 test('unknown query words lower every cosine; exclude leaves the query out; empty input works', () => {
   const docs = corpus(4, 50, 500, 20);
   const impact = ImpactIndex.build(docs);

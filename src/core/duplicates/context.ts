@@ -2,7 +2,7 @@
 // share: the photos, the links found so far, the counters the report gives.
 import type { Hash64 } from '../analysis/phash.js';
 import type { ImageRecord, IndexStore } from '../index/store.js';
-import type { Decisions } from './decisions.js';
+import type { DecisionLookup } from './decisions.js';
 import type { Links } from './links.js';
 import { storeResolution } from './store-access.js';
 import {
@@ -77,7 +77,7 @@ export interface FindContext {
   settings: Settings;
   /** The indexed photos by id. */
   recs: Map<number, ImageRecord>;
-  decisions: Decisions;
+  decisions: DecisionLookup;
   links: Links;
   pairs: PairCounts;
   cosines: PairCosines;

@@ -3,7 +3,7 @@
 import type { Decision, IndexStore } from '../index/store.js';
 
 /** Accepts a pair into the "same photo" tier unless a person said they are not duplicates. */
-export class Decisions {
+export class DecisionLookup {
   /** hash -> ids of 'not-duplicates' decisions naming it. */
   private readonly notDup = new Map<string, Set<number>>();
   readonly list: Decision[];

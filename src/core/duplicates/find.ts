@@ -14,7 +14,7 @@ import { LiveIndex } from '../search/live-index.js';
 import type { ImageRecord, IndexStore } from '../index/store.js';
 import { linkExactCopies, linkHashPairs, linkWordPairs } from './candidates.js';
 import { settingsOf, type FindContext } from './context.js';
-import { Decisions } from './decisions.js';
+import { DecisionLookup } from './decisions.js';
 import { groupLinkedSets, neighbourhood } from './grouping.js';
 import { Links } from './links.js';
 import { sameGroupOf, sameTier, unchainedToLookAlikes } from './same-photo.js';
@@ -45,7 +45,7 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
   try {
     const recs = new Map<number, ImageRecord>();
     for (const r of store.listImages()) if (r.status === 'indexed') recs.set(r.id, r);
-    const decisions = new Decisions(store, settings.decisions);
+    const decisions = new DecisionLookup(store, settings.decisions);
     const links = new Links();
     const exact = linkExactCopies(store, links);
 

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { Engine } from './engine.js';
 import type { WatcherOptions } from './watcher.js';
-import type { Folders } from './folders.js';
+import type { FolderService } from './folders.js';
 import type { Watching } from './watching.js';
 import type { RunLoop } from './run-loop.js';
 import type { Photos } from './photos.js';
@@ -52,7 +52,7 @@ export class LibraryContext {
   closing = false;
   private readonly listeners = new Set<(e: BackendEvent) => void>();
   // The parts, set by Library's constructor before any is used.
-  folders!: Folders;
+  folders!: FolderService;
   watching!: Watching;
   run!: RunLoop;
   photos!: Photos;

@@ -7,7 +7,7 @@ import type { IndexStore } from '../index/store.js';
 import type { DecisionKind } from '../../shared/api.js';
 
 /** The person's decisions about duplicates, kept by content so they survive renames, moves and rebuilds. */
-export class Decisions {
+export class DecisionService {
   constructor(
     private readonly store: () => IndexStore,
     private readonly changed: () => void,

@@ -8,7 +8,7 @@ import { reportCsv, reportHtml, reportJson } from '../duplicates/report.js';
 import { explainStored } from '../search/explain.js';
 import { LiveIndex } from '../search/live-index.js';
 import type { IndexStore } from '../index/store.js';
-import { Decisions } from './decisions.js';
+import { DecisionService } from './decisions.js';
 import type { PairExplanation, ReportFormat } from '../../shared/api.js';
 
 /** One open index as the duplicates service reads it. */
@@ -61,10 +61,10 @@ export class DuplicatesService {
   private running?: Search & { promise: Promise<DuplicateReport> };
   /** Bumped by every decision made or undone: the store's change count does not see them. */
   private decisionsVersion = 0;
-  readonly decisions: Decisions;
+  readonly decisions: DecisionService;
 
   constructor(private readonly src: DuplicateSource) {
-    this.decisions = new Decisions(() => src.store(), () => this.decisionsChanged());
+    this.decisions = new DecisionService(() => src.store(), () => this.decisionsChanged());
   }
 
   /**

@@ -15,7 +15,7 @@ import type { FolderInfo, NotReadGroup } from '../../shared/api.js';
 /** Example paths per kind of file not read, in each folder's counts. */
 const NOT_READ_EXAMPLES = 3;
 
-export class Folders {
+export class FolderService {
   readonly guard: PathGuard;
   readonly onlineState = new Map<string, boolean>();
   /** Where add may add from (photowords serve sets it; the desktop app's picker needs none). */

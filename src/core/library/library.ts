@@ -11,7 +11,7 @@ import type { RootPolicy } from './roots.js';
 import { DbLock } from './writer-lock.js';
 import type { WatcherStats } from './watcher.js';
 import { LibraryContext, type LibraryOptions } from './context.js';
-import { Folders } from './folders.js';
+import { FolderService } from './folders.js';
 import { Watching } from './watching.js';
 import { RunLoop, type LibraryActivity } from './run-loop.js';
 import { Photos } from './photos.js';
@@ -63,7 +63,7 @@ export { trashManyResult } from './trash-service.js';
 
 export class Library implements PhotowordsBackend {
   private readonly ctx: LibraryContext;
-  private readonly folders: Folders;
+  private readonly folders: FolderService;
   private readonly watching: Watching;
   private readonly run: RunLoop;
   private readonly photos: Photos;
@@ -77,7 +77,7 @@ export class Library implements PhotowordsBackend {
   private constructor(engine: Engine, dbPath: string, opts: LibraryOptions) {
     const ctx = (this.ctx = new LibraryContext(engine, dbPath, opts));
     ctx.photos = this.photos = new Photos(ctx);
-    ctx.folders = this.folders = new Folders(ctx);
+    ctx.folders = this.folders = new FolderService(ctx);
     ctx.run = this.run = new RunLoop(ctx);
     ctx.watching = this.watching = new Watching(ctx);
     ctx.search = this.search = new SearchService(ctx);

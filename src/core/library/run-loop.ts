@@ -28,9 +28,9 @@ const MAX_FAILURES = 200;
 /** Status events at most this often while indexing; state changes go out at once. */
 const STATUS_INTERVAL_MS = 250;
 
-type RunState = Omit<IndexStatus, 'libraryPhotos' | 'failures' | 'failuresTotal' | 'provider'>;
+type RunStatus = Omit<IndexStatus, 'libraryPhotos' | 'failures' | 'failuresTotal' | 'provider'>;
 
-const idle = (): RunState => ({
+const idle = (): RunStatus => ({
   state: 'idle',
   total: 0,
   done: 0,
@@ -42,7 +42,7 @@ const idle = (): RunState => ({
 });
 
 export class RunLoop {
-  private run: RunState & { current?: string; message?: string } = idle();
+  private run: RunStatus & { current?: string; message?: string } = idle();
   /**
    * Photos done by runs stopped part way (pause, an error) since the last run that finished. The
    * next run plans only what is left, so without them progress after Resume would start again
@@ -287,7 +287,7 @@ function withCarried<T extends { total: number; done: number }>(p: T, carried: n
   return carried > 0 ? { ...p, total: p.total + carried, done: p.done + carried } : p;
 }
 
-function progressOf(p: IndexProgress): Omit<RunState, 'state'> & { current?: string } {
+function progressOf(p: IndexProgress): Omit<RunStatus, 'state'> & { current?: string } {
   const { total, done, indexed, failed, skipped, imagesPerSecond, etaSeconds, current } = p;
   return { total, done, indexed, failed, skipped, imagesPerSecond, etaSeconds, current };
 }

@@ -25,6 +25,7 @@ import { topK } from '../src/core/search/scorers/scorer.js';
 import { mulberry32 } from '../src/core/common/random.js';
 import { mix } from './synthetic.js';
 import { peerBench, PEER_LIBRARIES, type PeerLibrary } from './ann-peer.js';
+import { coldStartBench } from './cold-start.js';
 import { indexSpeed as indexSpeedOf, percentile } from './indexspeed.js';
 import { resnet50Onnx, RESNET50_FEATURES } from '../test/fixtures/resnet50.js';
 import type { Bag } from '../src/core/common/types.js';
@@ -183,7 +184,7 @@ async function queryBench() {
   return { real: { ...realResult, exhaustiveScan: realExhaustive }, synthetic };
 }
 
-// --only index|query|peer runs one part (the others are left out of the JSON).
+// --only index|query|peer|coldstart runs one part (the others are left out of the JSON).
 const only = (() => {
   const i = args.indexOf('--only');
   return i >= 0 ? args[i + 1] : undefined;
@@ -194,6 +195,7 @@ let at299int8: typeof at299;
 let resnet: Record<string, number> | undefined;
 let query: Awaited<ReturnType<typeof queryBench>> | undefined;
 let peer: Awaited<ReturnType<typeof peerBench>> | undefined;
+let coldStart: Awaited<ReturnType<typeof coldStartBench>> | undefined;
 // --index-runs 299,512,299-int8,resnet picks which indexing measurements run (all by default).
 const indexRuns = (() => {
   const i = args.indexOf('--index-runs');
@@ -228,6 +230,10 @@ if (only === undefined || only === 'peer') {
   for (const l of libraries) if (!PEER_LIBRARIES.includes(l)) throw new Error(`--peer-libs: unknown library ${l} (known: ${PEER_LIBRARIES.join(', ')})`);
   peer = await peerBench({ sizes: SYNTHETIC, queries: QUERIES, libraries, devSet: !args.includes('--peer-no-dev'), heldOut: args.includes('--peer-held-out'), log });
 }
+if (only === undefined || only === 'coldstart') {
+  log(`Cold start (the query index's file): ${SYNTHETIC.join(', ')} synthetic bags ...`);
+  coldStart = await coldStartBench({ sizes: SYNTHETIC, queries: 20, log });
+}
 const headline = query ? (query.synthetic['100000'] ?? Object.values(query.synthetic)[0]) : undefined;
 const cpu = os.cpus()[0]?.model ?? 'unknown';
 const flags = fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '';
@@ -244,6 +250,8 @@ const result = {
   query,
   // The dense ANN peer (same backbone's GeM vectors in HNSW), same sizes and query photos.
   peer,
+  // Build, write, file size, and a library opened again: its first query from the file (cold-start.ts).
+  coldStart,
   peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
 };
 fs.rmSync(tmp, { recursive: true, force: true });

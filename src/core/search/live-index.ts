@@ -26,7 +26,7 @@ import { ImpactIndex, storedTf, type ImpactSearchOptions } from './impact-index.
 import { buildInWorker } from './impact-worker.js';
 import { PersistedSnapshot } from './persisted-snapshot.js';
 import type { IndexStore } from '../index/store.js';
-import type { Bag } from '../common/types.js';
+import type { Bag, ScoredImage } from '../common/types.js';
 
 export { setImpactThread } from './impact-worker.js';
 
@@ -42,11 +42,6 @@ export interface LiveIndexOptions {
    */
   persist?: string | false;
   log?: (msg: string) => void;
-}
-
-export interface LiveSearchResult {
-  id: number;
-  score: number;
 }
 
 /** A photo stored since the snapshot, weighed with the snapshot's idf. */
@@ -123,10 +118,10 @@ export class LiveIndex {
   }
 
   /** The k photos most similar to `query`, best first, with exact TF-IDF cosines. */
-  search(query: Bag, k: number, opts: Pick<ImpactSearchOptions, 'budget' | 'candidates'> = {}): LiveSearchResult[] {
+  search(query: Bag, k: number, opts: Pick<ImpactSearchOptions, 'budget' | 'candidates'> = {}): ScoredImage[] {
     this.ensure();
     const snap = this.snap!;
-    const out: LiveSearchResult[] = snap.search(query, { ...opts, k, skip: this.skip }).map((r) => ({ id: snap.ids[r.index], score: r.score }));
+    const out: ScoredImage[] = snap.search(query, { ...opts, k, skip: this.skip }).map((r) => ({ id: snap.ids[r.index], score: r.score }));
     if (this.delta.length > 0) {
       const delta = this.scoreDelta(query);
       if (delta.length > 0) {
@@ -142,7 +137,7 @@ export class LiveIndex {
    * The k photos most similar to indexed photo `id`: from the snapshot's forward index when the
    * photo is in it unchanged and nothing was added since, else through search() with its bag.
    */
-  searchById(id: number, k: number, bag: () => Bag | undefined, opts: Pick<ImpactSearchOptions, 'budget' | 'candidates'> = {}): LiveSearchResult[] {
+  searchById(id: number, k: number, bag: () => Bag | undefined, opts: Pick<ImpactSearchOptions, 'budget' | 'candidates'> = {}): ScoredImage[] {
     this.ensure();
     const snap = this.snap!;
     const i = this.snapIndex(id);
@@ -363,7 +358,7 @@ export class LiveIndex {
   }
 
   /** Exact cosines of the query with every delta photo (those above 0). */
-  private scoreDelta(query: Bag): LiveSearchResult[] {
+  private scoreDelta(query: Bag): ScoredImage[] {
     const q = this.weighDoc(0, 0, query);
     if (!(q.invNorm > 0)) return [];
     // The query's weights by snapshot slot, so a delta photo's words are one lookup each.
@@ -371,7 +366,7 @@ export class LiveIndex {
     if (this.qdense.length !== T) this.qdense = new Float32Array(T);
     const qdense = this.qdense;
     for (let i = 0; i < q.slots.length; i++) qdense[q.slots[i]] = q.sw[i];
-    const out: LiveSearchResult[] = [];
+    const out: ScoredImage[] = [];
     try {
       for (const d of this.delta) {
         const { slots, sw } = d;

@@ -1,6 +1,6 @@
 // What one indexing run counts and how it ends: the figures every stage adds to, the progress
 // events they send, and the first error that stops the run. Shared by the stages in this folder.
-import type { NotReadCount } from '../store.js';
+import type { FileInfo, NotReadCount } from '../store.js';
 import { NOT_READ_KINDS, type NotReadKind } from '../../analysis/formats.js';
 import type { IndexStatus } from '../../../shared/api.js';
 
@@ -17,12 +17,8 @@ export interface StageTimings {
   wallMs: number;
 }
 
-/** A file the scan found and the run means to read. */
-export interface TodoFile {
-  path: string;
-  size: number;
-  mtimeMs: number;
-}
+/** A file the scan found and the run means to read: its identity as the store keeps it. */
+export type TodoFile = FileInfo;
 
 export class RunState {
   readonly timings: StageTimings = { readMs: 0, decodeMs: 0, modelMs: 0, kgramsMs: 0, sqliteMs: 0, wallMs: 0 };

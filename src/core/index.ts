@@ -35,7 +35,9 @@ export { AuthInputError, AuthStore, SESSION_MS, checkNewPassword, randomSecret, 
 export { DEFAULT_EXPLAIN_TOP, MAX_EXPLAIN_TOP, explainStored } from './search/explain.js';
 export { LiveIndex } from './search/live-index.js';
 
-// duplicates: `photowords duplicates` exposes the finder's knobs and writes its reports.
+// duplicates: `photowords duplicates` exposes the finder's knobs (the search, decisions and reports go through
+// DuplicatesService, as in the app);
+// the server sends the report under its own CSP.
 export {
   ASPECT_TOLERANCE,
   DEFAULT_BURST_SECONDS,
@@ -46,11 +48,10 @@ export {
   PHASH_CONFIRM_COSINE,
   PHASH_SAME,
   PHASH_TURNED,
-  findDuplicates,
   openStoreForDuplicates,
   whyLinked,
 } from './duplicates/find.js';
-export { REPORT_CSP, reportCsv, reportHtml, reportJson } from './duplicates/report.js';
+export { REPORT_CSP } from './duplicates/report.js';
 
 // eval: `photowords eval` runs the benchmark suite.
 export { EVAL_SIMILARITIES, parseEvalField, runEval, type EvalRow, type EvalSimilarity } from './eval/suite.js';

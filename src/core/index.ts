@@ -35,9 +35,8 @@ export { AuthInputError, AuthStore, SESSION_MS, checkNewPassword, randomSecret, 
 export { DEFAULT_EXPLAIN_TOP, MAX_EXPLAIN_TOP, explainStored } from './search/explain.js';
 export { LiveIndex } from './search/live-index.js';
 
-// duplicates: `photowords duplicates` exposes the finder's knobs (the search, decisions and reports go through
-// DuplicatesService, as in the app);
-// the server sends the report under its own CSP.
+// duplicates: `photowords duplicates` exposes the finder's knobs; its search, decisions and reports go
+// through DuplicatesService, as in the app. The server sends the report under its own CSP.
 export {
   ASPECT_TOLERANCE,
   DEFAULT_BURST_SECONDS,

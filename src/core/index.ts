@@ -24,7 +24,7 @@ export { prepareInstalled, type Prepared } from './analysis/model/prepare.js';
 // was built, since the bundle moves it away from the module that starts it.
 export { setTokenizerThreadEntry } from './analysis/model/tokenizer-worker.js';
 export { setHeicThreadEntry } from './analysis/decode/heic-worker.js';
-export { setImpactThread } from './search/live-index.js';
+export { setImpactThread } from './search/impact-worker.js';
 
 // index: the CLI's progress bar reads the indexer's progress; the shells that sign in keep accounts in the index file.
 export type { IndexProgress } from './index/indexer.js';

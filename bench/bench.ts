@@ -110,7 +110,9 @@ async function realBags(): Promise<Bag[]> {
   try {
     // With the pooled vectors, as eval keeps them in this shared cache: without, eval's dense
     // baseline would have to read the photos again.
-    await engine.index([DATASETS], { pipeline: { dense: true } });
+    // --cached-bags: the cache's grids as they are, without indexing what is missing or stale first
+    // (a cache another job is refilling would be refilled here too, at the model's speed).
+    if (!args.includes('--cached-bags')) await engine.index([DATASETS], { pipeline: { dense: true } });
     const ks = kgramSettings(SETTINGS);
     return [...engine.store.iterGrids()].map((g) => bagFromGrid(g.grid, ks));
   } finally {

@@ -48,10 +48,7 @@ export default tseslint.config(
       'photowords/disable-reason': 'error',
       // Unused names: the compiler's noUnusedLocals/noUnusedParameters report them (npm run
       // typecheck); a leading underscore marks one kept on purpose (a callback's position).
-      '@typescript-eslint/no-unused-vars': [
-        'error',
-        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
-      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
       // `let { res, sent } = ...` where only res changes later stays one destructuring.
       'prefer-const': ['error', { destructuring: 'all' }],
       // Flags a defensive initial value (`let w = 0` then set on every path) and a counter's last

@@ -106,7 +106,6 @@ function addGrain(px: Buffer, channels: number, seed: number): void {
   }
 }
 
-
 export interface CameraSet {
   dir: string;
   formats: Partial<Record<CameraFormat, { files: string[]; bytes: number; skipped?: string }>>;

@@ -94,7 +94,15 @@ export async function coldStartBench(opts: { sizes: number[]; queries: number; l
       const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', db, qfile], { encoding: 'utf8', maxBuffer: 1 << 24 });
       if (child.status !== 0) throw new Error(`cold-start child failed: ${child.stderr}`);
       const r = JSON.parse(child.stdout.trim().split('\n').pop()!) as Omit<ColdStart, 'images' | 'buildSeconds' | 'buildCpuSeconds' | 'writeSeconds' | 'writeCpuSeconds' | 'fileMB'>;
-      out[String(size)] = { images: size, buildSeconds: round(buildSeconds, 1), buildCpuSeconds: round(buildCpuSeconds, 1), writeSeconds: round(writeSeconds, 1), writeCpuSeconds: round(writeCpuSeconds, 1), fileMB: Math.round(fileMB), ...r };
+      out[String(size)] = {
+        images: size,
+        buildSeconds: round(buildSeconds, 1),
+        buildCpuSeconds: round(buildCpuSeconds, 1),
+        writeSeconds: round(writeSeconds, 1),
+        writeCpuSeconds: round(writeCpuSeconds, 1),
+        fileMB: Math.round(fileMB),
+        ...r,
+      };
       opts.log(`  ${JSON.stringify(out[String(size)])}`);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

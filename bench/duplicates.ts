@@ -45,28 +45,43 @@ const log = (s: string) => process.stderr.write(s + '\n');
 /** An edit: the source photo (its path, width, height, and its index for alternating signs) to JPEG bytes. */
 type Edit = (src: string, w: number, h: number, i: number) => Promise<Buffer>;
 
-const jpeg = (q: number): Edit => (src) => sharp(src).jpeg({ quality: q }).toBuffer();
+const jpeg =
+  (q: number): Edit =>
+  (src) =>
+    sharp(src).jpeg({ quality: q }).toBuffer();
 
 /** A centre crop keeping `area` of the surface (Copydays' crops: the same aspect, the middle kept). */
-const centreCrop = (area: number): Edit => (src, w, h) => {
-  const side = Math.sqrt(area);
-  const cw = Math.round(w * side);
-  const ch = Math.round(h * side);
-  return sharp(src).extract({ left: Math.floor((w - cw) / 2), top: Math.floor((h - ch) / 2), width: cw, height: ch }).jpeg({ quality: 90 }).toBuffer();
-};
+const centreCrop =
+  (area: number): Edit =>
+  (src, w, h) => {
+    const side = Math.sqrt(area);
+    const cw = Math.round(w * side);
+    const ch = Math.round(h * side);
+    return sharp(src)
+      .extract({ left: Math.floor((w - cw) / 2), top: Math.floor((h - ch) / 2), width: cw, height: ch })
+      .jpeg({ quality: 90 })
+      .toBuffer();
+  };
 
 /** Turned by `deg` degrees (alternating sign), then cropped to the largest upright rectangle of the same aspect: no filled corners. */
-const smallRotation = (deg: number): Edit => async (src, w, h, i) => {
-  const a = ((i % 2 === 0 ? 1 : -1) * deg * Math.PI) / 180;
-  const c = Math.abs(Math.cos(a));
-  const s = Math.abs(Math.sin(a));
-  const k = Math.min(w / (w * c + h * s), h / (w * s + h * c));
-  const cw = Math.floor(w * k);
-  const ch = Math.floor(h * k);
-  const turned = await sharp(src).rotate((a * 180) / Math.PI).toBuffer({ resolveWithObject: true });
-  const { width: tw, height: th } = turned.info;
-  return sharp(turned.data).extract({ left: Math.floor((tw - cw) / 2), top: Math.floor((th - ch) / 2), width: cw, height: ch }).jpeg({ quality: 90 }).toBuffer();
-};
+const smallRotation =
+  (deg: number): Edit =>
+  async (src, w, h, i) => {
+    const a = ((i % 2 === 0 ? 1 : -1) * deg * Math.PI) / 180;
+    const c = Math.abs(Math.cos(a));
+    const s = Math.abs(Math.sin(a));
+    const k = Math.min(w / (w * c + h * s), h / (w * s + h * c));
+    const cw = Math.floor(w * k);
+    const ch = Math.floor(h * k);
+    const turned = await sharp(src)
+      .rotate((a * 180) / Math.PI)
+      .toBuffer({ resolveWithObject: true });
+    const { width: tw, height: th } = turned.info;
+    return sharp(turned.data)
+      .extract({ left: Math.floor((tw - cw) / 2), top: Math.floor((th - ch) / 2), width: cw, height: ch })
+      .jpeg({ quality: 90 })
+      .toBuffer();
+  };
 
 function textSvg(w: number, h: number): Buffer {
   const size = Math.round(Math.min(w, h) / 9);
@@ -87,12 +102,20 @@ export const EDITS: Record<string, Edit> = {
   crop70: centreCrop(0.7),
   crop50: centreCrop(0.5),
   crop30: centreCrop(0.3),
-  half: (src, w) => sharp(src).resize(Math.round(w / 2)).jpeg({ quality: 85 }).toBuffer(),
+  half: (src, w) =>
+    sharp(src)
+      .resize(Math.round(w / 2))
+      .jpeg({ quality: 85 })
+      .toBuffer(),
   rotate5: smallRotation(5),
   brighter: (src) => sharp(src).modulate({ brightness: 1.3 }).jpeg({ quality: 90 }).toBuffer(),
   greyscale: (src) => sharp(src).greyscale().jpeg({ quality: 90 }).toBuffer(),
   blur: (src) => sharp(src).blur(2.5).jpeg({ quality: 90 }).toBuffer(),
-  text: (src, w, h) => sharp(src).composite([{ input: textSvg(w, h) }]).jpeg({ quality: 90 }).toBuffer(),
+  text: (src, w, h) =>
+    sharp(src)
+      .composite([{ input: textSvg(w, h) }])
+      .jpeg({ quality: 90 })
+      .toBuffer(),
   // Issue 7: mirrored and turned copies (the pixels turned, no EXIF orientation left to undo).
   mirror: (src) => sharp(src).flop().jpeg({ quality: 90 }).toBuffer(),
   rot90: (src) => sharp(src).rotate(90).jpeg({ quality: 90 }).toBuffer(),
@@ -120,7 +143,11 @@ interface Photo {
 const DATASET_DUPLICATES: string[][] = [['flowers17/c09/image_0662.jpg', 'flowers17/c09/image_0700.jpg']];
 
 function listClass(dir: string): string[] {
-  return fs.readdirSync(dir).filter((f) => /\.jpe?g$/i.test(f)).sort().map((f) => path.join(dir, f));
+  return fs
+    .readdirSync(dir)
+    .filter((f) => /\.jpe?g$/i.test(f))
+    .sort()
+    .map((f) => path.join(dir, f));
 }
 
 function shuffled<T>(xs: T[], rand: () => number): T[] {
@@ -163,7 +190,10 @@ async function makeSet(): Promise<Photo[]> {
       photos.push({ file, family: null, kind: 'negative', cls: `flowers17/${classes[c]}`, source: path.relative(DATA, src) });
     }
     const caltech = path.join(DATA, 'caltech101');
-    const all = fs.readdirSync(caltech).sort().flatMap((c) => listClass(path.join(caltech, c)).map((f) => ({ f, c })));
+    const all = fs
+      .readdirSync(caltech)
+      .sort()
+      .flatMap((c) => listClass(path.join(caltech, c)).map((f) => ({ f, c })));
     for (let i = 0; i < DISTRACTORS; i++) {
       const { f, c } = all[Math.floor((i * all.length) / DISTRACTORS)];
       const file = `dis_${c}_${path.basename(f)}`;
@@ -311,7 +341,9 @@ async function main() {
   const photos = joinDatasetDuplicates(await makeSet());
   const dir = path.join(WORK, 'photos');
   const families = new Set(photos.map((p) => p.family).filter((f) => f !== null)).size;
-  log(`${photos.length} photos: ${families} families x (1 + ${Object.keys(EDITS).length} edits), ${photos.filter((p) => p.kind === 'negative').length} same-class negatives, ${photos.filter((p) => p.kind === 'distractor').length} caltech101 distractors`);
+  log(
+    `${photos.length} photos: ${families} families x (1 + ${Object.keys(EDITS).length} edits), ${photos.filter((p) => p.kind === 'negative').length} same-class negatives, ${photos.filter((p) => p.kind === 'distractor').length} caltech101 distractors`,
+  );
 
   // Photowords: index (incremental: a second run reads nothing), then the duplicate finder.
   const db = path.join(WORK, 'index.db');
@@ -340,7 +372,13 @@ async function main() {
     if (filled > 0) log(`  filled in ${filled} perceptual hashes in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     {
       const r = await findDuplicates(engine.store, { live, exif: false, phash: false });
-      wordsOnly = { ms: r.ms, score: score(photos, r.groups.map((g) => g.members.map((m) => byPath.get(m.path)!))) };
+      wordsOnly = {
+        ms: r.ms,
+        score: score(
+          photos,
+          r.groups.map((g) => g.members.map((m) => byPath.get(m.path)!)),
+        ),
+      };
       log(`  visual words alone ${DEFAULT_SENSITIVITY}: ${JSON.stringify({ ...wordsOnly.score, perKind: undefined })} ${r.ms.toFixed(0)} ms`);
     }
     // What looking for mirrored and turned copies costs at query time (indexing: nothing; the
@@ -351,10 +389,22 @@ async function main() {
       turnedCost = `perceptual-hash stage ${on.timings.phashMs.toFixed(0)} ms with flips and turns, ${off.timings.phashMs.toFixed(0)} ms without (whole finder ${on.ms.toFixed(0)} vs ${off.ms.toFixed(0)} ms); ${on.pairs.transformed} turned pairs`;
       log(`  ${turnedCost}`);
     }
-    for (const [phashSame, phashConfirm] of [[4, 16], [6, 16], [10, 16], [4, 15], [4, 14], [4, 11]]) {
+    for (const [phashSame, phashConfirm] of [
+      [4, 16],
+      [6, 16],
+      [10, 16],
+      [4, 15],
+      [4, 14],
+      [4, 11],
+    ]) {
       const r = await findDuplicates(engine.store, { live, exif: false, phashSame, phashConfirm });
-      const sc = score(photos, r.groups.map((g) => g.members.map((m) => byPath.get(m.path)!)));
-      log(`  perceptual hash alone within ${phashSame} bits, with the words within ${phashConfirm} (${(r.timings.phashMs / 1000).toFixed(2)} s): P ${fmt(sc.precision)} R ${fmt(sc.recall)} F1 ${fmt(sc.f1)}`);
+      const sc = score(
+        photos,
+        r.groups.map((g) => g.members.map((m) => byPath.get(m.path)!)),
+      );
+      log(
+        `  perceptual hash alone within ${phashSame} bits, with the words within ${phashConfirm} (${(r.timings.phashMs / 1000).toFixed(2)} s): P ${fmt(sc.precision)} R ${fmt(sc.recall)} F1 ${fmt(sc.f1)}`,
+      );
     }
     for (const threshold of [...new Set([0.3, 0.35, 0.4, 0.45, 0.46, 0.48, 0.5, 0.55, 0.6, DEFAULT_SENSITIVITY])].sort()) {
       const r = await findDuplicates(engine.store, { live, sensitivity: threshold, exif: false });
@@ -411,7 +461,14 @@ async function main() {
     peer: { name: 'sharp-phash (64-bit DCT pHash), Hamming distance', threshold: peer.threshold, hashMs: Math.round(hashMs), pairMs: Math.round(pairMs), ...peer.score },
     peerBestF1: { threshold: peerBest.threshold, precision: peerBest.score.precision, recall: peerBest.score.recall, f1: peerBest.score.f1 },
     sweep: {
-      photowords: sweepOurs.map((s) => ({ threshold: s.threshold, precision: s.score.precision, recall: s.score.recall, f1: s.score.f1, sameClassFalse: s.score.sameClassFalse, ms: Math.round(s.ms) })),
+      photowords: sweepOurs.map((s) => ({
+        threshold: s.threshold,
+        precision: s.score.precision,
+        recall: s.score.recall,
+        f1: s.score.f1,
+        sameClassFalse: s.score.sameClassFalse,
+        ms: Math.round(s.ms),
+      })),
       peer: sweepPeer.map((s) => ({ threshold: s.threshold, precision: s.score.precision, recall: s.score.recall, f1: s.score.f1, sameClassFalse: s.score.sameClassFalse })),
     },
   };
@@ -425,14 +482,18 @@ async function main() {
   console.log(`\n${result.photos} photos, ${families} families; pairs implied by the groups (precision / recall / F1):`);
   console.log(`| kind | photowords P | R | F1 | words alone P | R | F1 | pHash peer (d <= ${q.threshold}) P | R | F1 |`);
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-  console.log(`| **all pairs** | ${fmt(o.precision)} | ${fmt(o.recall)} | **${fmt(o.f1)}** | ${fmt(w.precision)} | ${fmt(w.recall)} | ${fmt(w.f1)} | ${fmt(q.precision)} | ${fmt(q.recall)} | **${fmt(q.f1)}** |`);
+  console.log(
+    `| **all pairs** | ${fmt(o.precision)} | ${fmt(o.recall)} | **${fmt(o.f1)}** | ${fmt(w.precision)} | ${fmt(w.recall)} | ${fmt(w.f1)} | ${fmt(q.precision)} | ${fmt(q.recall)} | **${fmt(q.f1)}** |`,
+  );
   for (const k of result.edits) {
     const a = o.perKind[k];
     const c = w.perKind[k];
     const b = q.perKind[k];
     console.log(`| ${k} | ${fmt(a.precision)} | ${fmt(a.recall)} | ${fmt(a.f1)} | ${fmt(c.precision)} | ${fmt(c.recall)} | ${fmt(c.f1)} | ${fmt(b.precision)} | ${fmt(b.recall)} | ${fmt(b.f1)} |`);
   }
-  console.log(`same-class-but-different pairs called duplicates: photowords ${o.sameClassFalse}, words alone ${w.sameClassFalse}, pHash peer ${q.sameClassFalse}; distractor pairs: ${o.distractorFalse}, ${w.distractorFalse}, ${q.distractorFalse}`);
+  console.log(
+    `same-class-but-different pairs called duplicates: photowords ${o.sameClassFalse}, words alone ${w.sameClassFalse}, pHash peer ${q.sameClassFalse}; distractor pairs: ${o.distractorFalse}, ${w.distractorFalse}, ${q.distractorFalse}`,
+  );
   console.log(`runtime: photowords finder ${o.ms} ms over the index (words alone ${w.ms} ms; indexing this run ${o.indexSeconds} s); pHash peer hashing ${q.hashMs} ms + all-pairs ${q.pairMs} ms`);
   console.log(`mirrored and turned copies: ${turnedCost}`);
   const sim = result.similarShots;
@@ -441,7 +502,9 @@ async function main() {
       `${sim.sameClass} different photos of one class (look-alikes, the tier's purpose), ${sim.other} other`,
   );
   const bt = sim.bothTiers;
-  console.log(`both tiers together (pairs shown at all): P ${fmt(bt.precision)} R ${fmt(bt.recall)} F1 ${fmt(bt.f1)}; per kind recall: ${result.edits.map((k) => `${k} ${fmt(bt.perKind[k].recall)}`).join(', ')}`);
+  console.log(
+    `both tiers together (pairs shown at all): P ${fmt(bt.precision)} R ${fmt(bt.recall)} F1 ${fmt(bt.f1)}; per kind recall: ${result.edits.map((k) => `${k} ${fmt(bt.perKind[k].recall)}`).join(', ')}`,
+  );
   console.log(`pHash's best F1 at any threshold: ${fmt(peerBest.score.f1)} (d <= ${peerBest.threshold}, precision ${fmt(peerBest.score.precision)})`);
   console.log('\nsweep, photowords (cosine):', result.sweep.photowords.map((s) => `${s.threshold}: P ${fmt(s.precision)} R ${fmt(s.recall)} F1 ${fmt(s.f1)} sameClass ${s.sameClassFalse}`).join('; '));
   console.log('sweep, pHash (Hamming):', result.sweep.peer.map((s) => `${s.threshold}: P ${fmt(s.precision)} R ${fmt(s.recall)} F1 ${fmt(s.f1)} sameClass ${s.sameClassFalse}`).join('; '));

@@ -93,7 +93,10 @@ for (const first of FIRST) {
     const n = first === 0 ? Math.min(QUERIES, Number(flag('exhaustive-queries', '30'))) : QUERIES;
     const name = first === 0 ? 'exhaustive' : `first${first}+rescore${window}`;
     const qfile = path.join(dir, `queries-${name}.ndjson`);
-    fs.writeFileSync(qfile, Array.from({ length: n }, () => JSON.stringify(engineQuery(bags[Math.floor(r() * bags.length)], stats, { k: K, firstStageWords: first, rescoreWindow: window }))).join('\n') + '\n');
+    fs.writeFileSync(
+      qfile,
+      Array.from({ length: n }, () => JSON.stringify(engineQuery(bags[Math.floor(r() * bags.length)], stats, { k: K, firstStageWords: first, rescoreWindow: window }))).join('\n') + '\n',
+    );
     timing[name] = JSON.parse((await harness(['time', dir, qfile, String(K), String(Math.min(n, 10))], { heap: '3g' })).trim());
     log(`  ${name}: ${JSON.stringify(timing[name])}`);
   }

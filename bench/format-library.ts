@@ -31,13 +31,19 @@ for (const f of fs.readdirSync(SAMPLES)) {
 }
 const made = (name: string) => path.join(lib, 'made-here', name);
 const base = () => sharp(flower(3)).resize(1200, 900, { fit: 'fill' });
-await base().jpeg({ quality: 90 }).withExif({ IFD0: { Make: 'Photowords', Model: 'bench' } }).toFile(made('camera.jpg'));
+await base()
+  .jpeg({ quality: 90 })
+  .withExif({ IFD0: { Make: 'Photowords', Model: 'bench' } })
+  .toFile(made('camera.jpg'));
 await sharp(flower(4)).png().toFile(made('screenshot.png'));
 await sharp(flower(5)).webp().toFile(made('shared.webp'));
 await sharp(flower(6)).avif().toFile(made('phone.avif'));
 await sharp(flower(7)).tiff().toFile(made('scan.tif'));
 await sharp(flower(8)).gif().toFile(made('animation.gif'));
-fs.writeFileSync(made('drawing.svg'), '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="300"><rect width="400" height="300" fill="#8ac"/><circle cx="200" cy="150" r="90" fill="#fc4"/></svg>');
+fs.writeFileSync(
+  made('drawing.svg'),
+  '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="300"><rect width="400" height="300" fill="#8ac"/><circle cx="200" cy="150" r="90" fill="#fc4"/></svg>',
+);
 {
   const { data, info } = await sharp(flower(9)).resize(320, 240, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
   const abgr = Buffer.alloc(info.width * info.height * 4);
@@ -48,7 +54,9 @@ fs.writeFileSync(made('drawing.svg'), '<svg xmlns="http://www.w3.org/2000/svg" w
 const jpeg = await base().jpeg({ quality: 90 }).toBuffer();
 fs.writeFileSync(made('download-cut-80.jpg'), jpeg.subarray(0, Math.floor(jpeg.length * 0.8)));
 fs.writeFileSync(made('download-cut-30.jpg'), jpeg.subarray(0, Math.floor(jpeg.length * 0.3)));
-await sharp({ create: { width: 16, height: 16, channels: 3, background: '#c33' } }).png().toFile(made('favicon.png'));
+await sharp({ create: { width: 16, height: 16, channels: 3, background: '#c33' } })
+  .png()
+  .toFile(made('favicon.png'));
 const heifEnc = spawnSync('sh', ['-c', 'command -v heif-enc'], { encoding: 'utf8' }).stdout.trim();
 if (heifEnc) {
   await sharp(flower(10)).resize(1024, 768, { fit: 'fill' }).png().toFile(path.join(dir, 'heic-src.png'));
@@ -61,7 +69,9 @@ if (heifEnc) {
 fs.copyFileSync(path.join(SAMPLES, 'exiftool-sample-sidecar.xmp'), made('camera.xmp'));
 fs.writeFileSync(made('notes.txt'), 'not a photo\n');
 fs.writeFileSync(made('layers.psd'), Buffer.concat([Buffer.from('8BPS'), Buffer.alloc(60)]));
-await sharp(flower(11)).jpeg().toFile(path.join(lib, '.thumbnails', 'cached.jpg'));
+await sharp(flower(11))
+  .jpeg()
+  .toFile(path.join(lib, '.thumbnails', 'cached.jpg'));
 await sharp(flower(12)).jpeg().toFile(path.join(lib, '.hidden-photo.jpg'));
 
 const files: string[] = [];
@@ -84,7 +94,12 @@ console.log(`info --json: photos ${JSON.stringify(info.photos)}; not read ${info
 // Each file of the folder, with where it ended: a row of images (indexed or failed) or of
 // not_read (itself, or the hidden folder it is in). A file found in none, or in two, is a bug.
 const sqlite = new Database(db, { readonly: true });
-const images = new Map(sqlite.prepare('SELECT path, status, error, note, width, height FROM images').all().map((r: any) => [r.path, r]));
+const images = new Map(
+  sqlite
+    .prepare('SELECT path, status, error, note, width, height FROM images')
+    .all()
+    .map((r: any) => [r.path, r]),
+);
 const notRead = sqlite.prepare('SELECT path, kind, files FROM not_read').all() as { path: string; kind: string; files: number }[];
 sqlite.close();
 const rows: string[] = [];
@@ -108,6 +123,10 @@ for (const f of files.sort()) {
   rows.push(`| ${path.relative(lib, f)} | ${what} |`);
 }
 console.log(`\n| file | outcome |\n| --- | --- |\n${rows.join('\n')}`);
-console.log(`\n${files.length} files: ${Object.entries(counts).map(([k, n]) => `${k} ${n}`).join(', ')}; unexplained ${unexplained}`);
+console.log(
+  `\n${files.length} files: ${Object.entries(counts)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ')}; unexplained ${unexplained}`,
+);
 if (!process.argv.includes('--keep')) fs.rmSync(dir, { recursive: true, force: true });
 else console.log(`kept: ${dir}`);

@@ -75,7 +75,32 @@ const exifDate = (d: Date) => d.toISOString().slice(0, 19).replace('T', ' ').rep
 
 /** A test chart: colour patches, a resolution wedge, a star, circles and labels. */
 function chartSvg(w: number, h: number): string {
-  const patches = ['#735244', '#c29682', '#627a9d', '#576c43', '#8580b1', '#67bdaa', '#d67e2c', '#505ba6', '#c15a63', '#5e3c6c', '#9dbc40', '#e0a32e', '#383d96', '#469449', '#af363c', '#e7c71f', '#bb5695', '#0885a1', '#f3f3f2', '#c8c8c8', '#a0a0a0', '#7a7a79', '#555555', '#343434'];
+  const patches = [
+    '#735244',
+    '#c29682',
+    '#627a9d',
+    '#576c43',
+    '#8580b1',
+    '#67bdaa',
+    '#d67e2c',
+    '#505ba6',
+    '#c15a63',
+    '#5e3c6c',
+    '#9dbc40',
+    '#e0a32e',
+    '#383d96',
+    '#469449',
+    '#af363c',
+    '#e7c71f',
+    '#bb5695',
+    '#0885a1',
+    '#f3f3f2',
+    '#c8c8c8',
+    '#a0a0a0',
+    '#7a7a79',
+    '#555555',
+    '#343434',
+  ];
   let s = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><rect width="100%" height="100%" fill="#9a9a9a"/>`;
   patches.forEach((c, i) => {
     const x = 60 + (i % 6) * 110;
@@ -107,18 +132,26 @@ async function makeChartCameras(dir: string, photos: Photo[]) {
   const rand = mulberry32(17);
   const W = 1500;
   const H = 1000;
-  const base = await sharp(Buffer.from(chartSvg(W, H))).png().toBuffer();
+  const base = await sharp(Buffer.from(chartSvg(W, H)))
+    .png()
+    .toBuffer();
   for (let k = 0; k < CAMERAS.length; k++) {
     const [make, model, lens] = CAMERAS[k];
     // The tripod creeps and the light changes through the day: each frame a small step from the last.
     const left = 20 + k * 5;
     const top = 10 + Math.round(k * 2.5);
-    const frame = sharp(base).extract({ left, top, width: 1200, height: 800 }).modulate({ brightness: 0.85 + k * 0.007, saturation: 1.15 - k * 0.008 }).tint({ r: 255 - k, g: 250, b: 235 + k / 2 });
+    const frame = sharp(base)
+      .extract({ left, top, width: 1200, height: 800 })
+      .modulate({ brightness: 0.85 + k * 0.007, saturation: 1.15 - k * 0.008 })
+      .tint({ r: 255 - k, g: 250, b: 235 + k / 2 });
     const noisy = await withNoise(sharp(await frame.toBuffer()), rand, 10);
     const date = new Date(Date.UTC(2019, 0, 1) + k * 37 * 86_400_000 + k * 3_600_000);
     const exif: Exif = { IFD0: { Make: make, Model: model }, IFD2: { DateTimeOriginal: exifDate(date), LensModel: lens } };
     const file = `chart_cam${String(k).padStart(2, '0')}.jpg`;
-    await noisy.jpeg({ quality: 88 + (k % 5) }).withExif(exif).toFile(path.join(dir, file));
+    await noisy
+      .jpeg({ quality: 88 + (k % 5) })
+      .withExif(exif)
+      .toFile(path.join(dir, file));
     photos.push({ file, set: 'chart-cameras', identity: `chart-${k}`, step: k });
   }
   const src = (k: number) => path.join(dir, `chart_cam${String(k).padStart(2, '0')}.jpg`);
@@ -146,15 +179,44 @@ async function makeBursts(dir: string, photos: Photo[]) {
       const exif: Exif = { IFD0: { Make: make, Model: model }, IFD2: { DateTimeOriginal: exifDate(t), SubSecTimeOriginal: String(t.getUTCMilliseconds()).padStart(3, '0'), LensModel: lens } };
       const left = Math.round((w - cw) * (j / 7));
       const file = `burst${s}_${j}.jpg`;
-      await sharp(src).extract({ left, top: Math.round((h - ch) / 2), width: cw, height: ch }).modulate({ brightness: 1 + 0.01 * j }).jpeg({ quality: 92 }).withExif(exif).toFile(path.join(dir, file));
+      await sharp(src)
+        .extract({ left, top: Math.round((h - ch) / 2), width: cw, height: ch })
+        .modulate({ brightness: 1 + 0.01 * j })
+        .jpeg({ quality: 92 })
+        .withExif(exif)
+        .toFile(path.join(dir, file));
       photos.push({ file, set: 'bursts', identity: `burst${s}-${j}`, step: j });
     }
-    await sharp(path.join(dir, `burst${s}_3.jpg`)).keepExif().jpeg({ quality: 75 }).toFile(path.join(dir, `burst${s}_3_resaved.jpg`));
+    await sharp(path.join(dir, `burst${s}_3.jpg`))
+      .keepExif()
+      .jpeg({ quality: 75 })
+      .toFile(path.join(dir, `burst${s}_3_resaved.jpg`));
     photos.push({ file: `burst${s}_3_resaved.jpg`, set: 'bursts', identity: `burst${s}-3`, copy: true });
   }
 }
 
-const NAMES = ['holiday', 'invoice', 'report', 'budget', 'garden', 'meeting', 'draft', 'notes', 'scan', 'letter', 'photos', 'plan', 'summary', 'index', 'music', 'recipes', 'travel', 'tax', 'school', 'car'];
+const NAMES = [
+  'holiday',
+  'invoice',
+  'report',
+  'budget',
+  'garden',
+  'meeting',
+  'draft',
+  'notes',
+  'scan',
+  'letter',
+  'photos',
+  'plan',
+  'summary',
+  'index',
+  'music',
+  'recipes',
+  'travel',
+  'tax',
+  'school',
+  'car',
+];
 
 /** One program's window in state k: a file list that grows, a selected row, an editor, a status line. */
 function screenSvg(k: number): string {
@@ -181,7 +243,9 @@ function screenSvg(k: number): string {
 async function makeScreens(dir: string, photos: Photo[]) {
   for (let k = 0; k < 30; k++) {
     const file = `screen_${String(k).padStart(2, '0')}.png`;
-    await sharp(Buffer.from(screenSvg(k))).png().toFile(path.join(dir, file));
+    await sharp(Buffer.from(screenSvg(k)))
+      .png()
+      .toFile(path.join(dir, file));
     photos.push({ file, set: 'screens', identity: `screen-${k}`, step: k });
   }
   // A screenshot pasted into a chat and saved again: the same screen.
@@ -211,7 +275,9 @@ function sceneSvg(k: number): string {
 async function makeSceneRenders(dir: string, photos: Photo[]) {
   for (let k = 0; k < 25; k++) {
     const file = `scene_${String(k).padStart(2, '0')}.jpg`;
-    await sharp(Buffer.from(sceneSvg(k))).jpeg({ quality: 90 }).toFile(path.join(dir, file));
+    await sharp(Buffer.from(sceneSvg(k)))
+      .jpeg({ quality: 90 })
+      .toFile(path.join(dir, file));
     photos.push({ file, set: 'scene-renders', identity: `scene-${k}`, step: k });
   }
 }
@@ -226,7 +292,12 @@ function formSvg(k: number, rand: () => number): string {
   fields.forEach((f, i) => {
     const y = 150 + i * 85;
     s += `<text x="60" y="${y}" font-size="18" fill="#333">${f}</text><rect x="60" y="${y + 10}" width="730" height="48" fill="none" stroke="#444" stroke-width="2"/>`;
-    const value = i === 2 || i === 8 ? `${1 + Math.floor(rand() * 28)}.${1 + Math.floor(rand() * 12)}.${1950 + Math.floor(rand() * 60)}` : i === 5 || i === 6 ? String(Math.floor(rand() * 1e8)) : `${NAMES[(k * 3 + i) % NAMES.length]} ${NAMES[(k * 7 + i * 5) % NAMES.length]}`;
+    const value =
+      i === 2 || i === 8
+        ? `${1 + Math.floor(rand() * 28)}.${1 + Math.floor(rand() * 12)}.${1950 + Math.floor(rand() * 60)}`
+        : i === 5 || i === 6
+          ? String(Math.floor(rand() * 1e8))
+          : `${NAMES[(k * 3 + i) % NAMES.length]} ${NAMES[(k * 7 + i * 5) % NAMES.length]}`;
     s += `<text x="${75 + rand() * 20}" y="${y + 44}" font-family="DejaVu Serif" font-style="italic" font-size="${24 + rand() * 6}" fill="#1a2a8a">${value}</text>`;
   });
   return s + '</svg>';
@@ -237,8 +308,13 @@ async function makeForms(dir: string, photos: Photo[]) {
   for (let k = 0; k < 20; k++) {
     const file = `form_${String(k).padStart(2, '0')}.jpg`;
     // A scanner: a slight turn and its own brightness each time, the same page size.
-    const turned = await sharp(Buffer.from(formSvg(k, rand))).rotate((rand() - 0.5) * 1.2, { background: '#ffffff' }).png().toBuffer({ resolveWithObject: true });
-    const img = sharp(turned.data).extract({ left: Math.floor((turned.info.width - 850) / 2), top: Math.floor((turned.info.height - 1100) / 2), width: 850, height: 1100 }).modulate({ brightness: 0.97 + rand() * 0.06 });
+    const turned = await sharp(Buffer.from(formSvg(k, rand)))
+      .rotate((rand() - 0.5) * 1.2, { background: '#ffffff' })
+      .png()
+      .toBuffer({ resolveWithObject: true });
+    const img = sharp(turned.data)
+      .extract({ left: Math.floor((turned.info.width - 850) / 2), top: Math.floor((turned.info.height - 1100) / 2), width: 850, height: 1100 })
+      .modulate({ brightness: 0.97 + rand() * 0.06 });
     await (await withNoise(sharp(await img.png().toBuffer()), rand, 6)).jpeg({ quality: 85 }).toFile(path.join(dir, file));
     photos.push({ file, set: 'forms', identity: `form-${k}` });
   }
@@ -249,7 +325,10 @@ async function makeForms(dir: string, photos: Photo[]) {
 async function makeCaltechAlike(dir: string, photos: Photo[]) {
   for (const cls of ['Motorbikes', 'airplanes', 'Faces', 'car_side', 'yin_yang', 'dollar_bill']) {
     const d = path.join(DATA, 'caltech101', cls);
-    for (const f of fs.readdirSync(d).filter((x) => /\.jpe?g$/i.test(x)).sort()) {
+    for (const f of fs
+      .readdirSync(d)
+      .filter((x) => /\.jpe?g$/i.test(x))
+      .sort()) {
       const file = `cal_${cls}_${f}`;
       fs.copyFileSync(path.join(d, f), path.join(dir, file));
       photos.push({ file, set: 'caltech-alike', identity: `caltech101/${cls}/${f}` });
@@ -398,14 +477,18 @@ async function main() {
     return;
   }
   console.log(`\n${photos.length} photos; "same photo" groups: ${groups.length}, finder ${result.ms} ms`);
-  console.log('| set | photos | false same-photo pairs | largest group (photos / different photos) | groups | real copies found | different photos in "Similar shots" (pairs) | chain: hash bits step median / max, first to last |');
+  console.log(
+    '| set | photos | false same-photo pairs | largest group (photos / different photos) | groups | real copies found | different photos in "Similar shots" (pairs) | chain: hash bits step median / max, first to last |',
+  );
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const set of SETS) {
     const s = scores[set];
     const chain = s.chain ? `${s.chain.medianStep} / ${s.chain.maxStep}, ${s.chain.ends}` : '';
     console.log(`| ${set} | ${s.photos} | ${s.falsePairs} | ${s.largestGroup} / ${s.largestDistinct} | ${s.groups} | ${s.copiesFound} of ${s.copies} | ${s.similarPairs} | ${chain} |`);
   }
-  console.log(`| **all** | ${photos.length} | **${total}** (${crossSet} across sets) | **${largest}** | ${groups.length} | ${Object.values(scores).reduce((a, s) => a + s.copiesFound, 0)} of ${Object.values(scores).reduce((a, s) => a + s.copies, 0)} | ${Object.values(scores).reduce((a, s) => a + s.similarPairs, 0)} | |`);
+  console.log(
+    `| **all** | ${photos.length} | **${total}** (${crossSet} across sets) | **${largest}** | ${groups.length} | ${Object.values(scores).reduce((a, s) => a + s.copiesFound, 0)} of ${Object.values(scores).reduce((a, s) => a + s.copies, 0)} | ${Object.values(scores).reduce((a, s) => a + s.similarPairs, 0)} | |`,
+  );
   console.log(`pairs: ${JSON.stringify(report.pairs)}`);
 }
 

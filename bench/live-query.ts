@@ -106,7 +106,14 @@ const figures = {
     firstBuildMs: Math.round(firstBuild),
     steadyQueryMs: stats(steady),
     queryAfterOneAddedMs: stats(afterOne),
-    rebuild: { delta: 2600, triggeringQueryMs: Math.round(trigger * 10) / 10, workerBuildMs: Math.round(live.stats.lastBuildMs), wallMs: Math.round(rebuildWall), queriesDuringMs: stats(during), firstQueryAfterSwapMs: Math.round(afterSwap * 10) / 10 },
+    rebuild: {
+      delta: 2600,
+      triggeringQueryMs: Math.round(trigger * 10) / 10,
+      workerBuildMs: Math.round(live.stats.lastBuildMs),
+      wallMs: Math.round(rebuildWall),
+      queriesDuringMs: stats(during),
+      firstQueryAfterSwapMs: Math.round(afterSwap * 10) / 10,
+    },
   },
 };
 console.log(JSON.stringify(figures, null, 2));

@@ -102,7 +102,11 @@ const [H, W] = byArea[byArea.length >> 1];
  */
 async function alone(file: string, output: string): Promise<{ one: number; engine: number; dims: readonly number[] }> {
   const cores = os.availableParallelism();
-  const input = new ort.Tensor('uint8', new Uint8Array(H * W * 3).map((_, i) => (i * 37) & 255), [1, H, W, 3]);
+  const input = new ort.Tensor(
+    'uint8',
+    new Uint8Array(H * W * 3).map((_, i) => (i * 37) & 255),
+    [1, H, W, 3],
+  );
   const open = (threads: number) => ort.InferenceSession.create(file, { executionProviders: ['cpu'], intraOpNumThreads: threads, graphOptimizationLevel: 'all' });
   const session = await open(cores);
   const ms: number[] = [];
@@ -168,7 +172,24 @@ async function run(id: string): Promise<Row> {
     bytes = catalog.find((e) => e.id === id)!.files[0].bytes;
     log(`${id}: model add ${a.s.toFixed(1)} s`);
     // --per-class over the class folders: N photos in all.
-    const c = await cli(['codebook', 'train', '--backbone', backbone, '--block', block, '--images', photos, '--per-class', String(Math.ceil(N / CLASSES.length)), '--codes', String(CODES), '--vectors', String(VECTORS), '--iterations', String(ITERATIONS)]);
+    const c = await cli([
+      'codebook',
+      'train',
+      '--backbone',
+      backbone,
+      '--block',
+      block,
+      '--images',
+      photos,
+      '--per-class',
+      String(Math.ceil(N / CLASSES.length)),
+      '--codes',
+      String(CODES),
+      '--vectors',
+      String(VECTORS),
+      '--iterations',
+      String(ITERATIONS),
+    ]);
     codebook = c.s;
     log(`${id}: codebook ${c.s.toFixed(1)} s`);
   }
@@ -188,7 +209,19 @@ async function run(id: string): Promise<Row> {
   JSON.parse(d.stdout);
   log(`${id}: similar x${queries.length} ${similar.toFixed(1)} s, duplicates ${d.s.toFixed(1)} s`);
   const a = await alone(backbone, block);
-  return { id, gflops: gflops(id), grid: `${a.dims[2]}x${a.dims[3]}x${a.dims[1]}`, bytes, add, codebook, index: ix.s, similar: similar / queries.length, duplicates: d.s, aloneMs: a.one, aloneEngineMs: a.engine };
+  return {
+    id,
+    gflops: gflops(id),
+    grid: `${a.dims[2]}x${a.dims[3]}x${a.dims[1]}`,
+    bytes,
+    add,
+    codebook,
+    index: ix.s,
+    similar: similar / queries.length,
+    duplicates: d.s,
+    aloneMs: a.one,
+    aloneEngineMs: a.engine,
+  };
 }
 
 try {
@@ -203,11 +236,15 @@ if (asJson) console.log(JSON.stringify({ machine: head, photos: M, codebookPhoto
 else {
   const f = (x: number | null, d = 1) => (x === null ? '-' : x.toFixed(d));
   console.log(head);
-  console.log(`| model | GFLOPs/photo | grid | download | model add s | codebook s (ms/photo) | index s (ms/photo) | similar s/query | duplicates s | model alone ms/photo: one call, ${os.availableParallelism()} threads | model alone ms/photo: as the indexer runs it | index / alone (indexer's way) |`);
+  console.log(
+    `| model | GFLOPs/photo | grid | download | model add s | codebook s (ms/photo) | index s (ms/photo) | similar s/query | duplicates s | model alone ms/photo: one call, ${os.availableParallelism()} threads | model alone ms/photo: as the indexer runs it | index / alone (indexer's way) |`,
+  );
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of rows) {
     const cb = r.codebook === null ? 'shipped' : `${f(r.codebook)} (${f((r.codebook * 1000) / N, 0)})`;
     const dl = r.bytes === null ? 'built in' : `${(r.bytes / 1e6).toFixed(1)} MB`;
-    console.log(`| ${r.id === 'inception_v3' ? 'inception_v3 (built in, baseline)' : `${r.id} stand-in`} | ${f(r.gflops)} | ${r.grid} | ${dl} | ${f(r.add)} | ${cb} | ${f(r.index)} (${f((r.index * 1000) / M, 0)}) | ${f(r.similar)} | ${f(r.duplicates)} | ${f(r.aloneMs, 0)} | ${f(r.aloneEngineMs, 0)} | ${f((r.index * 1000) / M / r.aloneEngineMs, 2)} |`);
+    console.log(
+      `| ${r.id === 'inception_v3' ? 'inception_v3 (built in, baseline)' : `${r.id} stand-in`} | ${f(r.gflops)} | ${r.grid} | ${dl} | ${f(r.add)} | ${cb} | ${f(r.index)} (${f((r.index * 1000) / M, 0)}) | ${f(r.similar)} | ${f(r.duplicates)} | ${f(r.aloneMs, 0)} | ${f(r.aloneEngineMs, 0)} | ${f((r.index * 1000) / M / r.aloneEngineMs, 2)} |`,
+    );
   }
 }

@@ -23,7 +23,11 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-bench-models-'));
 
 async function time(file: string, output: string, h: number, w: number): Promise<{ ms: number[]; dims: readonly number[] }> {
   const session = await ort.InferenceSession.create(file, { executionProviders: ['cpu'], intraOpNumThreads: threads, graphOptimizationLevel: 'all' });
-  const input = new ort.Tensor('uint8', new Uint8Array(h * w * 3).map((_, i) => (i * 37) & 255), [1, h, w, 3]);
+  const input = new ort.Tensor(
+    'uint8',
+    new Uint8Array(h * w * 3).map((_, i) => (i * 37) & 255),
+    [1, h, w, 3],
+  );
   let dims: readonly number[] = [];
   const ms: number[] = [];
   for (let r = 0; r <= runs; r++) {

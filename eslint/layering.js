@@ -52,11 +52,9 @@ export const layering = {
     messages: {
       coreElectron: "src/core must not import 'electron': the engine also runs in the CLI and the server.",
       coreShell: 'src/core must not import {{target}}: the engine does not depend on a shell.',
-      shellPastSurface:
-        'A shell imports the engine only through src/core/index.ts, not {{target}} (export it from the surface).',
+      shellPastSurface: 'A shell imports the engine only through src/core/index.ts, not {{target}} (export it from the surface).',
       rendererElectron: "src/renderer must not import 'electron': it runs in a browser page; use the preload's API.",
-      rendererOutside:
-        'src/renderer may import only src/renderer, src/shared and packages, not {{target}}.',
+      rendererOutside: 'src/renderer may import only src/renderer, src/shared and packages, not {{target}}.',
       sharedOutside: 'src/shared must not import {{target}}: both sides read it, so it depends on neither.',
       sharedElectron: "src/shared must not import 'electron': the renderer reads src/shared too.",
     },

@@ -24,7 +24,11 @@ const SVG = {
 fs.mkdirSync(dir, { recursive: true });
 for (const [name, svg] of Object.entries(SVG)) {
   fs.writeFileSync(path.join(dir, `${name}.svg`), `${svg}\n`);
-  for (const [suffix, px] of [['', 16], ['@2x', 32], ['@3x', 48]] as const) {
+  for (const [suffix, px] of [
+    ['', 16],
+    ['@2x', 32],
+    ['@3x', 48],
+  ] as const) {
     const file = path.join(dir, `${name}${suffix}.png`);
     await sharp(Buffer.from(svg), { density: 72 * (px / 16) * 2 })
       .resize(px, px)

@@ -132,7 +132,11 @@ if (what.includes('blocks')) {
   const b5 = paths.map((p) => bagFromGrid(g5.get(p)!, ks));
   evalBags('mixed5 alone', b5);
   const off = 8 * 4096;
-  for (const sc of [1]) evalBags(`m7+m5 one bag`, base.map((b, i) => concat(b, shift(b5[i], off, sc))));
+  for (const sc of [1])
+    evalBags(
+      `m7+m5 one bag`,
+      base.map((b, i) => concat(b, shift(b5[i], off, sc))),
+    );
   for (const w of [0.25, 0.5, 1]) evalFusion(`m7 + ${w} m5 fusion`, base, b5, w);
 }
 
@@ -166,7 +170,10 @@ if (what.includes('pairs')) {
       const pb = paths.map((p) => pairBag(g7.get(p)!, offs as [number, number][], map, m));
       evalBags(`pairs coarse ${m} ${oname} alone`, pb);
       const off = 8 * 4096;
-      evalBags(`base + pairs coarse ${m} ${oname}`, base.map((b, i) => concat(b, shift(pb[i], off))));
+      evalBags(
+        `base + pairs coarse ${m} ${oname}`,
+        base.map((b, i) => concat(b, shift(pb[i], off))),
+      );
       if (process.env.FUSION) for (const w of [0.5, 1]) evalFusion(`base + ${w} pairs ${m} ${oname} fusion`, base, pb, w);
     }
   }
@@ -174,7 +181,10 @@ if (what.includes('pairs')) {
 if (what.includes('pairsfull')) {
   const pb = paths.map((p) => pairBag(g7.get(p)!, HV, null, 4096, 24));
   evalBags(`pairs 4096 hashed 2^24 hv alone`, pb);
-  evalBags(`base + pairs 4096 hashed hv`, base.map((b, i) => concat(b, shift(pb[i], 8 * 4096))));
+  evalBags(
+    `base + pairs 4096 hashed hv`,
+    base.map((b, i) => concat(b, shift(pb[i], 8 * 4096))),
+  );
 }
 
 if (what.includes('softround')) {
@@ -182,7 +192,13 @@ if (what.includes('softround')) {
   const w = Number(process.env.W ?? 0.5);
   const soft = paths.map((p) => bagFromGrid(gs.get(p)!, { ...ks, soft: w }));
   evalBags(`soft ${w} float`, soft);
-  evalBags(`soft ${w} rounded (as stored)`, soft.map((b) => ({ terms: b.terms, tfs: b.tfs.map((x) => Math.round(x)) })));
-  evalBags(`soft ${w} x4 rounded`, soft.map((b) => ({ terms: b.terms, tfs: b.tfs.map((x) => Math.round(4 * x)) })));
+  evalBags(
+    `soft ${w} rounded (as stored)`,
+    soft.map((b) => ({ terms: b.terms, tfs: b.tfs.map((x) => Math.round(x)) })),
+  );
+  evalBags(
+    `soft ${w} x4 rounded`,
+    soft.map((b) => ({ terms: b.terms, tfs: b.tfs.map((x) => Math.round(4 * x)) })),
+  );
   evalBags(`soft ${w} two-stage`, soft, true);
 }

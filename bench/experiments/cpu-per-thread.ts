@@ -39,7 +39,12 @@ const r = await e.index([lib]);
 const wall = performance.now() - t0;
 const after = threads();
 const byComm = new Map<string, number>();
-for (const [k, v] of after) { const d = v - (before.get(k) ?? 0); if (d > 0) console.log(k, (d / r.indexed).toFixed(2)); const c = k.split(':')[1]; byComm.set(c, (byComm.get(c) ?? 0) + d); }
+for (const [k, v] of after) {
+  const d = v - (before.get(k) ?? 0);
+  if (d > 0) console.log(k, (d / r.indexed).toFixed(2));
+  const c = k.split(':')[1];
+  byComm.set(c, (byComm.get(c) ?? 0) + d);
+}
 console.log('by name', [...byComm].map(([k, v]) => `${k} ${(v / r.indexed).toFixed(2)}`).join(', '));
 console.log('img/s', (r.indexed / (wall / 1000)).toFixed(2), 'total ms/photo', ([...byComm.values()].reduce((a, b) => a + b, 0) / r.indexed).toFixed(2), 'wall', (wall / r.indexed).toFixed(2));
 const decoded: DecodedImage[] = [];
@@ -47,10 +52,17 @@ for (const f of files) decoded.push(await loadForModel(f, 299, { minSide: e.back
 const b2 = threads();
 const t1 = performance.now();
 let next = 0;
-await Promise.all([0, 1].map(async () => { while (next < decoded.length) await e.tokenizer.run([decoded[next++]]); }));
+await Promise.all(
+  [0, 1].map(async () => {
+    while (next < decoded.length) await e.tokenizer.run([decoded[next++]]);
+  }),
+);
 const wall2 = performance.now() - t1;
 const a2 = threads();
-for (const [k, v] of a2) { const d = v - (b2.get(k) ?? 0); if (d > 0) console.log('M', k, (d / N).toFixed(2)); }
+for (const [k, v] of a2) {
+  const d = v - (b2.get(k) ?? 0);
+  if (d > 0) console.log('M', k, (d / N).toFixed(2));
+}
 console.log('model-only img/s', (N / (wall2 / 1000)).toFixed(2));
 await e.close();
 fs.rmSync(tmp, { recursive: true, force: true });

@@ -14,9 +14,13 @@ for (const kernel of ['lanczos3', 'mitchell', 'cubic', 'linear', 'nearest'] as c
   for (const meta of [true, false]) {
     const t = performance.now();
     for (const b of bufs) {
-      let w = 0, h = 0;
+      let w = 0,
+        h = 0;
       if (meta) ({ width: w, height: h } = await sharp(b).metadata());
-      else { w = 500; h = 375; }
+      else {
+        w = 500;
+        h = 375;
+      }
       const s = targetShape(w, h, 299, { minSide: 75 });
       await sharp(b, { autoOrient: true }).flatten({ background: '#ffffff' }).toColourspace('srgb').resize(s.width, s.height, { fit: 'fill', kernel }).removeAlpha().raw().toBuffer();
     }

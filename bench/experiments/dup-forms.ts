@@ -9,7 +9,10 @@ import { decodeForModel } from '../../src/core/analysis/decode/decode.js';
 import { greyOfPixels, localChange, localLook, LOCAL, LOCAL_FINE, twoShots, type LocalLook } from '../../src/core/duplicates/local.js';
 
 const dir = path.join(os.tmpdir(), 'photowords-bench-hard-negatives', 'photos');
-const files = fs.readdirSync(dir).filter((f) => f.startsWith('form_')).sort();
+const files = fs
+  .readdirSync(dir)
+  .filter((f) => f.startsWith('form_'))
+  .sort();
 const looks: LocalLook[] = [];
 for (const f of files) {
   const img = await decodeForModel(fs.readFileSync(path.join(dir, f)), 299);

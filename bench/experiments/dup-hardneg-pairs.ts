@@ -27,7 +27,9 @@ try {
     for (const m of g.members.slice(1)) {
       const l = m.link;
       const same = byFile.get(path.basename(m.path))!.identity === byFile.get(path.basename(k.path))!.identity;
-      console.log(`  ${same ? 'copy ' : 'FALSE'} ${path.basename(m.path)} ${m.width}x${m.height} by ${l?.by} to ${l?.to === k.id ? 'keeper' : l?.to} score ${l?.score.toFixed(3)} d ${l?.distance ?? '-'} cos ${m.score.toFixed(3)} phash ${m.phashDistance}`);
+      console.log(
+        `  ${same ? 'copy ' : 'FALSE'} ${path.basename(m.path)} ${m.width}x${m.height} by ${l?.by} to ${l?.to === k.id ? 'keeper' : l?.to} score ${l?.score.toFixed(3)} d ${l?.distance ?? '-'} cos ${m.score.toFixed(3)} phash ${m.phashDistance}`,
+      );
     }
   }
 } finally {

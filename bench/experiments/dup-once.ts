@@ -43,7 +43,9 @@ try {
     const all = [...fam.values()].reduce((s, n) => s + (n * (n - 1)) / 2, 0);
     const P = implied ? correct / implied : 1;
     const R = correct / all;
-    console.log(`finder ${r.ms.toFixed(0)} ms, CPU ${((used.user + used.system) / 1000).toFixed(0)} ms (groups ${r.timings.groupsMs.toFixed(0)} ms): P ${P.toFixed(3)} R ${R.toFixed(3)} F1 ${((2 * P * R) / (P + R)).toFixed(3)}, false pairs ${implied - correct}`);
+    console.log(
+      `finder ${r.ms.toFixed(0)} ms, CPU ${((used.user + used.system) / 1000).toFixed(0)} ms (groups ${r.timings.groupsMs.toFixed(0)} ms): P ${P.toFixed(3)} R ${R.toFixed(3)} F1 ${((2 * P * R) / (P + R)).toFixed(3)}, false pairs ${implied - correct}`,
+    );
     if (run === 0 && process.argv.includes('--missed')) {
       const groupOf = new Map<string, number>();
       r.groups.forEach((g, gi) => g.members.forEach((m) => groupOf.set(path.basename(m.path), gi)));
@@ -53,12 +55,18 @@ try {
         const g = groupOf.get(o.file);
         if (g === undefined || groupOf.get(p.file) !== g) {
           const grp = g === undefined ? [] : r.groups[g].members;
-          console.log(`missed ${p.file} (original in ${g === undefined ? 'no group' : `a group of ${grp.length} kept by ${path.basename(grp[0].path)}`}; edit in ${groupOf.has(p.file) ? `a group kept by ${path.basename(r.groups[groupOf.get(p.file)!].members[0].path)}` : 'no group'})`);
+          console.log(
+            `missed ${p.file} (original in ${g === undefined ? 'no group' : `a group of ${grp.length} kept by ${path.basename(grp[0].path)}`}; edit in ${groupOf.has(p.file) ? `a group kept by ${path.basename(r.groups[groupOf.get(p.file)!].members[0].path)}` : 'no group'})`,
+          );
         }
       }
     }
     if (run === 0) {
-      console.log(Object.entries(found).map(([k, n]) => `${k} ${n}`).join(', '));
+      console.log(
+        Object.entries(found)
+          .map(([k, n]) => `${k} ${n}`)
+          .join(', '),
+      );
       console.log(JSON.stringify(r.pairs));
     }
   }

@@ -13,7 +13,10 @@ const engine = await Engine.open(path.join(WORK, 'index.db'), { provider: 'cpu' 
 const idOf = new Map(engine.store.listImages().map((r) => [path.basename(r.path), r.id]));
 const ids = photos.map((p) => idOf.get(p.file)!);
 const hashes: ReturnType<typeof hashOf>[] = [];
-for (const p of photos) { const d = await decodeForModel(fs.readFileSync(path.join(WORK, 'photos', p.file)), 299); hashes.push(hashOf(lowFrequencyDct(d.pixels, d.width, d.height))); }
+for (const p of photos) {
+  const d = await decodeForModel(fs.readFileSync(path.join(WORK, 'photos', p.file)), 299);
+  hashes.push(hashOf(lowFrequencyDct(d.pixels, d.width, d.height)));
+}
 const live = engine.liveIndex();
 const snap = live.snapshot();
 const pairs = new Map<string, { i: number; j: number; d: number; cos: number; ok: boolean; kind: string }>();
@@ -31,14 +34,32 @@ for (let i = 0; i < photos.length; i++) for (const n of live.search(engine.store
 const all = [...pairs.values()];
 const truePairs = all.filter((p) => p.ok).length;
 console.log('candidate pairs', all.length, 'true among them', truePairs);
-const famPairs = 80 * 14 * 13 / 2;
-for (const [a, b, c] of [[0, 99, 0.45], [8, 99, 0.45], [10, 99, 0.45], [12, 99, 0.45], [8, 14, 0.3], [8, 16, 0.3], [8, 18, 0.3], [10, 16, 0.3], [10, 18, 0.3], [10, 18, 0.25], [10, 20, 0.3], [10, 16, 0.2], [10, 18, 0.35], [12, 18, 0.3]] as [number, number, number][]) {
+const famPairs = (80 * 14 * 13) / 2;
+for (const [a, b, c] of [
+  [0, 99, 0.45],
+  [8, 99, 0.45],
+  [10, 99, 0.45],
+  [12, 99, 0.45],
+  [8, 14, 0.3],
+  [8, 16, 0.3],
+  [8, 18, 0.3],
+  [10, 16, 0.3],
+  [10, 18, 0.3],
+  [10, 18, 0.25],
+  [10, 20, 0.3],
+  [10, 16, 0.2],
+  [10, 18, 0.35],
+  [12, 18, 0.3],
+] as [number, number, number][]) {
   const rule = (p: { d: number; cos: number }) => p.d <= a || p.cos >= 0.45 || (p.d <= b && p.cos >= c);
   const sel = all.filter(rule);
   const tp = sel.filter((p) => p.ok).length;
   const kinds: Record<string, number> = {};
   for (const p of sel.filter((p) => p.ok && p.kind !== 'edit-edit')) kinds[p.kind] = (kinds[p.kind] ?? 0) + 1;
-  console.log(`d<=${a} | cos>=0.45 | (d<=${b} & cos>=${c}): P ${(tp / sel.length).toFixed(3)} R(pairs direct) ${(tp / famPairs).toFixed(3)} false ${sel.length - tp} sameClassFalse ${sel.filter((p) => !p.ok && photos[p.i].cls === photos[p.j].cls).length}`, JSON.stringify(kinds));
+  console.log(
+    `d<=${a} | cos>=0.45 | (d<=${b} & cos>=${c}): P ${(tp / sel.length).toFixed(3)} R(pairs direct) ${(tp / famPairs).toFixed(3)} false ${sel.length - tp} sameClassFalse ${sel.filter((p) => !p.ok && photos[p.i].cls === photos[p.j].cls).length}`,
+    JSON.stringify(kinds),
+  );
 }
 await engine.close();
 // The false pairs of the chosen rule, to look at.

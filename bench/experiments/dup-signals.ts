@@ -79,7 +79,24 @@ for (const p of photos.filter((x) => x.kind === 'original')) {
 const ms = performance.now() - t0;
 const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * p)].toFixed(3);
 console.log('kind | cos p10 p50 | rank p50 p90 | ident p10 p50 | best p10 p50');
-for (const [k, r] of Object.entries(rows)) console.log(k, '|', q(r.cos, 0.1), q(r.cos, 0.5), '|', q(r.rank, 0.5), q(r.rank, 0.9), '|', q(r.ident, 0.1), q(r.ident, 0.5), '|', q(r.best, 0.1), q(r.best, 0.5));
-console.log('top-5 non-family neighbours | cos p50 p90 p99 max', q(negs.cos, 0.5), q(negs.cos, 0.9), q(negs.cos, 0.99), q(negs.cos, 1), '| ident p50 p90 p99 max', q(negs.ident, 0.5), q(negs.ident, 0.9), q(negs.ident, 0.99), q(negs.ident, 1), '| best p50 p90 p99 max', q(negs.best, 0.5), q(negs.best, 0.9), q(negs.best, 0.99), q(negs.best, 1));
+for (const [k, r] of Object.entries(rows))
+  console.log(k, '|', q(r.cos, 0.1), q(r.cos, 0.5), '|', q(r.rank, 0.5), q(r.rank, 0.9), '|', q(r.ident, 0.1), q(r.ident, 0.5), '|', q(r.best, 0.1), q(r.best, 0.5));
+console.log(
+  'top-5 non-family neighbours | cos p50 p90 p99 max',
+  q(negs.cos, 0.5),
+  q(negs.cos, 0.9),
+  q(negs.cos, 0.99),
+  q(negs.cos, 1),
+  '| ident p50 p90 p99 max',
+  q(negs.ident, 0.5),
+  q(negs.ident, 0.9),
+  q(negs.ident, 0.99),
+  q(negs.ident, 1),
+  '| best p50 p90 p99 max',
+  q(negs.best, 0.5),
+  q(negs.best, 0.9),
+  q(negs.best, 0.99),
+  q(negs.best, 1),
+);
 console.log(`${sims} grid comparisons in ${ms.toFixed(0)} ms`);
 await engine.close();

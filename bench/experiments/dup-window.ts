@@ -13,7 +13,14 @@ import { place, sampleWindow, greyOfPixels, greyWindow, localChange, localLook, 
 import { dihedralHashes, hamming, hashOf, lowFrequencyDct, TRANSFORMS } from '../../src/core/analysis/phash.js';
 import sharp from 'sharp';
 
-interface Look { grey: Float32Array; w: number; h: number; W: number; H: number; coeffs: Float32Array }
+interface Look {
+  grey: Float32Array;
+  w: number;
+  h: number;
+  W: number;
+  H: number;
+  coeffs: Float32Array;
+}
 const cache = new Map<string, Look>();
 async function look(file: string): Promise<Look> {
   let l = cache.get(file);
@@ -33,10 +40,16 @@ export async function verdict(fa: string, fb: string) {
   const turned = dihedralHashes(a.coeffs);
   let t = 0;
   for (let ti = 1; ti < 8; ti++) if (hamming(turned[ti], hb) <= 6 && hamming(turned[ti], hb) + 8 <= hamming(turned[t], hb)) t = ti;
-  let g = a.grey, w = a.w, h = a.h, W = a.W, H = a.H;
+  let g = a.grey,
+    w = a.w,
+    h = a.h,
+    W = a.W,
+    H = a.H;
   if (t !== 0) {
     const r = turnGrey(a.grey, a.w, a.h, TRANSFORMS[t]);
-    g = r.grey; w = r.width; h = r.height;
+    g = r.grey;
+    w = r.width;
+    h = r.height;
     if (r.width !== a.w) [W, H] = [H, W];
   }
   let win = { bits: hamming(turned[t], hb), x: 0, y: 0, w, h };
@@ -86,7 +99,11 @@ const fmtC = (c: { cells: number; balance: number } | null) => (c ? `${c.cells}/
 const mode = process.argv[2] ?? 'both';
 if (mode === 'both' || mode === 'hn') {
   const dir = path.join(os.tmpdir(), 'photowords-bench-hard-negatives', 'photos');
-  const pairs = fs.readFileSync(process.argv[3] ?? '/tmp/hn-pairs.txt', 'utf8').trim().split('\n').map((l) => l.split(' '));
+  const pairs = fs
+    .readFileSync(process.argv[3] ?? '/tmp/hn-pairs.txt', 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(' '));
   for (const [a, b] of pairs) {
     const v = await verdict(path.join(dir, a), path.join(dir, b));
     console.log(`hn ${a} ${b} t ${v.t} bits ${v.bits} ${v.win ?? ''} coarse ${fmtC(v.c)} fine ${fmtC(v.f)} TWO ${v.two}`);

@@ -22,12 +22,19 @@ function cpuMs(fn: () => void): number {
 
 decodeHeif(bytes, 299); // loads and compiles the module
 const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1];
-for (const [label, side] of [['full picture', Infinity], ['thumbnail item', 299]] as const) {
+for (const [label, side] of [
+  ['full picture', Infinity],
+  ['thumbnail item', 299],
+] as const) {
   let size = '';
-  const ms = median(Array.from({ length: RUNS }, () => cpuMs(() => {
-    const img = decodeHeif(bytes, side);
-    size = `${img.width} x ${img.height}`;
-  })));
+  const ms = median(
+    Array.from({ length: RUNS }, () =>
+      cpuMs(() => {
+        const img = decodeHeif(bytes, side);
+        size = `${img.width} x ${img.height}`;
+      }),
+    ),
+  );
   console.log(`wasm  ${label.padEnd(15)} ${size.padEnd(12)} ${ms.toFixed(0)} ms CPU (median of ${RUNS})`);
 }
 
@@ -39,7 +46,10 @@ try {
 }
 if (vips) {
   const out = path.join(os.tmpdir(), `heic-${process.pid}.v`);
-  for (const [label, suffix] of [['full picture', ''], ['thumbnail item', '[thumbnail]']] as const) {
+  for (const [label, suffix] of [
+    ['full picture', ''],
+    ['thumbnail item', '[thumbnail]'],
+  ] as const) {
     const runs = Array.from({ length: RUNS }, () => {
       const r = execFileSync('sh', ['-c', `/usr/bin/time -f '%U %S' ${vips} copy '${file}${suffix}' '${out}' 2>&1 >/dev/null`], { encoding: 'utf8' });
       const [u, s] = r.trim().split('\n').pop()!.split(' ').map(Number);

@@ -33,17 +33,19 @@ const cpuMs = () => {
 const djpeg = spawnSync('djpeg', ['-version']).error ? undefined : 'djpeg';
 
 type Way = (b: Buffer) => Promise<unknown> | unknown;
-const sharpWay = (fastShrinkOnLoad: boolean): Way => async (b) => {
-  const h = jpegHeaderSize(b)!;
-  const s = targetShape(h.displayWidth, h.displayHeight, 299, { minSide: 75 });
-  return sharp(b, { failOn: 'truncated', autoOrient: true })
-    .flatten({ background: '#ffffff' })
-    .toColourspace('srgb')
-    .resize(s.width, s.height, { fit: 'fill', kernel: 'linear', fastShrinkOnLoad })
-    .removeAlpha()
-    .raw({ depth: 'uchar' })
-    .toBuffer();
-};
+const sharpWay =
+  (fastShrinkOnLoad: boolean): Way =>
+  async (b) => {
+    const h = jpegHeaderSize(b)!;
+    const s = targetShape(h.displayWidth, h.displayHeight, 299, { minSide: 75 });
+    return sharp(b, { failOn: 'truncated', autoOrient: true })
+      .flatten({ background: '#ffffff' })
+      .toColourspace('srgb')
+      .resize(s.width, s.height, { fit: 'fill', kernel: 'linear', fastShrinkOnLoad })
+      .removeAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer();
+  };
 const ways: [string, Way][] = [
   ['sha256 of the file (the read stage hashes it)', (b) => createHash('sha256').update(b).digest()],
   ['decodeForModel (sharp shrink-on-load: 1/4 at 12 MP, 1/8 at 24 and 48 MP; + linear)', (b) => decodeForModel(b, 299)],
@@ -54,7 +56,10 @@ const ways: [string, Way][] = [
       const h = jpegHeaderSize(b)!;
       // sharp halves its shrink-on-load where the shrink's integer part equals it (libjpeg
       // rounding), so 1/8 needs a shrink of 9 or more.
-      return sharp(b, { autoOrient: true }).resize(Math.floor(h.displayWidth / 9.5), Math.floor(h.displayHeight / 9.5), { fit: 'fill', kernel: 'linear', fastShrinkOnLoad: true }).raw().toBuffer();
+      return sharp(b, { autoOrient: true })
+        .resize(Math.floor(h.displayWidth / 9.5), Math.floor(h.displayHeight / 9.5), { fit: 'fill', kernel: 'linear', fastShrinkOnLoad: true })
+        .raw()
+        .toBuffer();
     },
   ],
   [

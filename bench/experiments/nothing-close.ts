@@ -34,7 +34,8 @@ const q = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(p * s.length))];
 };
-const fmt = (xs: number[]) => `n ${xs.length}  p5 ${q(xs, 0.05).toFixed(3)}  p25 ${q(xs, 0.25).toFixed(3)}  median ${q(xs, 0.5).toFixed(3)}  p75 ${q(xs, 0.75).toFixed(3)}  p95 ${q(xs, 0.95).toFixed(3)}  max ${q(xs, 1).toFixed(3)}`;
+const fmt = (xs: number[]) =>
+  `n ${xs.length}  p5 ${q(xs, 0.05).toFixed(3)}  p25 ${q(xs, 0.25).toFixed(3)}  median ${q(xs, 0.5).toFixed(3)}  p75 ${q(xs, 0.75).toFixed(3)}  p95 ${q(xs, 0.95).toFixed(3)}  max ${q(xs, 1).toFixed(3)}`;
 
 for (const [libName, outName] of [
   ['flowers17', 'caltech101'],
@@ -47,7 +48,9 @@ for (const [libName, outName] of [
   // Best and 10th best, leaving out the query itself and anything scoring as a copy of it (>= 0.9).
   const best = (bag: Bag, self = -1) => {
     scorer.scoreAll(bag, buf);
-    const s = Array.from(buf).filter((v, i) => i !== self && v < 0.9).sort((a, b) => b - a);
+    const s = Array.from(buf)
+      .filter((v, i) => i !== self && v < 0.9)
+      .sort((a, b) => b - a);
     return { top1: s[0], top10: s[9], gap: s[0] - s[9] };
   };
   const inside = lib.map((x, i) => best(x.bag, i));
@@ -80,7 +83,9 @@ for (const [libName, outName] of [
   };
   const measures = (bag: Bag, self = -1) => {
     scorer.scoreAll(bag, buf);
-    const s = Array.from(buf).filter((v, i) => i !== self && v < 0.9).sort((a, b) => b - a);
+    const s = Array.from(buf)
+      .filter((v, i) => i !== self && v < 0.9)
+      .sort((a, b) => b - a);
     const head = s.slice(0, 100);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const sd = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
@@ -88,7 +93,17 @@ for (const [libName, outName] of [
   };
   const mi = lib.map((x, i) => measures(x.bag, i));
   const mo = out.map((x) => measures(x.bag));
-  console.log(`  AUC own vs ${outName}: ${Object.keys(mi[0]).map((k) => `${k} ${auc(mi.map((r) => r[k as keyof typeof r]), mo.map((r) => r[k as keyof typeof r])).toFixed(3)}`).join(', ')}`);
+  console.log(
+    `  AUC own vs ${outName}: ${Object.keys(mi[0])
+      .map(
+        (k) =>
+          `${k} ${auc(
+            mi.map((r) => r[k as keyof typeof r]),
+            mo.map((r) => r[k as keyof typeof r]),
+          ).toFixed(3)}`,
+      )
+      .join(', ')}`,
+  );
   const beer = out.filter((x) => /beer/i.test(x.label));
   if (beer.length) console.log(`  beer_mug queries: best ${beer.map((x) => best(x.bag).top1.toFixed(3)).join(' ')}`);
 }

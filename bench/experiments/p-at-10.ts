@@ -4,7 +4,10 @@
 import { Engine } from '../../src/core/library/engine.js';
 import path from 'node:path';
 const e = await Engine.open('/tmp/fl.db', { provider: 'cpu' });
-const imgs = e.store.listImages().filter((r) => r.status === 'indexed').sort((a, b) => (a.path < b.path ? -1 : 1));
+const imgs = e.store
+  .listImages()
+  .filter((r) => r.status === 'indexed')
+  .sort((a, b) => (a.path < b.path ? -1 : 1));
 for (const pick of [0, 7, 20, 40]) {
   const byClass = new Map<string, typeof imgs>();
   for (const r of imgs) {
@@ -19,6 +22,15 @@ for (const pick of [0, 7, 20, 40]) {
     const others = res.results.filter((x) => x.id !== r.id).slice(0, 10);
     counts.push(others.filter((x) => path.dirname(x.path) === path.dirname(r.path)).length);
   }
-  console.log(pick, counts.join(' '), 'sum', counts.reduce((a, b) => a + b, 0), '/', counts.length * 10, 'queries>=6', counts.filter((c) => c >= 6).length);
+  console.log(
+    pick,
+    counts.join(' '),
+    'sum',
+    counts.reduce((a, b) => a + b, 0),
+    '/',
+    counts.length * 10,
+    'queries>=6',
+    counts.filter((c) => c >= 6).length,
+  );
 }
 await e.close();

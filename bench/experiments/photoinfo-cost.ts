@@ -18,13 +18,26 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-photoinfo-cost-'));
 const phone = path.join(tmp, 'phone.jpg');
 await sharp({ create: { width: 3024, height: 4032, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 40 } } })
   .jpeg({ quality: 85 })
-  .withExif({ IFD0: { Make: 'Apple', Model: 'iPhone 12 Pro' }, IFD2: { DateTimeOriginal: '2023:05:01 14:32:10', ExposureTime: '1/120', FNumber: '8/5' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '48/1 51/1 2988/100', GPSLongitudeRef: 'E', GPSLongitude: '2/1 17/1 4020/100' } })
+  .withExif({
+    IFD0: { Make: 'Apple', Model: 'iPhone 12 Pro' },
+    IFD2: { DateTimeOriginal: '2023:05:01 14:32:10', ExposureTime: '1/120', FNumber: '8/5' },
+    IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '48/1 51/1 2988/100', GPSLongitudeRef: 'E', GPSLongitude: '2/1 17/1 4020/100' },
+  })
   .toFile(phone);
 const png = path.join(tmp, 'alpha.png');
-await sharp({ create: { width: 1200, height: 800, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toFile(png);
+await sharp({ create: { width: 1200, height: 800, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
+  .png()
+  .toFile(png);
 
 const kinds: [string, string[]][] = [
-  ['flowers17 JPEG, no EXIF', fs.readdirSync(FLOWERS).sort().slice(0, 10).map((f) => path.join(FLOWERS, f))],
+  [
+    'flowers17 JPEG, no EXIF',
+    fs
+      .readdirSync(FLOWERS)
+      .sort()
+      .slice(0, 10)
+      .map((f) => path.join(FLOWERS, f)),
+  ],
   ['12 MP JPEG with EXIF', [phone]],
   ['PNG with alpha', [png]],
   ['HEIC (exifr)', [path.join(SAMPLES, 'apple-iphone-xr-orientation6-grid.heic')]],

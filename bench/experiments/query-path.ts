@@ -29,7 +29,10 @@ for (const g of store.iterGrids()) {
   order.push(i);
 }
 const dense: Float32Array[] = [];
-for (const d of store.iterDense()) { const p = idToPos.get(d.id); if (p !== undefined) dense[p] = d.vector; }
+for (const d of store.iterDense()) {
+  const p = idToPos.get(d.id);
+  if (p !== undefined) dense[p] = d.vector;
+}
 store.close();
 const n = grids.length;
 const labels = order.map((i) => items[i].label);
@@ -54,7 +57,9 @@ const coll = full.map(collapse);
 const ev = (name: string, row: (q: number) => ArrayLike<number>) => {
   const t = performance.now();
   const r = evaluateRanking(n, row, labels, domains);
-  console.log(`${name}: mAP ${r.map.toFixed(4)} qr ${r.mapQueryRemoved.toFixed(4)} ${JSON.stringify(Object.fromEntries(Object.entries(r.domains).map(([k, v]) => [k, +v.toFixed(4)])))} ${((performance.now() - t) / 1000).toFixed(1)}s`);
+  console.log(
+    `${name}: mAP ${r.map.toFixed(4)} qr ${r.mapQueryRemoved.toFixed(4)} ${JSON.stringify(Object.fromEntries(Object.entries(r.domains).map(([k, v]) => [k, +v.toFixed(4)])))} ${((performance.now() - t) / 1000).toFixed(1)}s`,
+  );
   return r.map;
 };
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -65,16 +70,23 @@ const fullSc = new TfidfScorer(fullIdx);
 const collIdx = buildInvertedIndex(coll.map((bag, id) => ({ id, bag })));
 const collSc = new TfidfScorer(collIdx);
 // df distribution
-for (const [name, idx] of [['full', fullIdx], ['coll', collIdx]] as const) {
+for (const [name, idx] of [
+  ['full', fullIdx],
+  ['coll', collIdx],
+] as const) {
   const dfs = Array.from(idx.df).sort((a, b) => b - a);
   const total = idx.postings;
   const fr = [0.01, 0.02, 0.05, 0.1, 0.2].map((f) => {
-    let p = 0; for (const d of dfs) if (d > f * n) p += d;
-    return `df>${f}: ${(p / total * 100).toFixed(0)}% of postings`;
+    let p = 0;
+    for (const d of dfs) if (d > f * n) p += d;
+    return `df>${f}: ${((p / total) * 100).toFixed(0)}% of postings`;
   });
   // postings touched per query
   let touched = 0;
-  for (let q = 0; q < 200; q++) { const b = (name === 'full' ? full : coll)[q * 20]; for (const t of b.terms) touched += idx.df[idx.slotOf(t)]; }
+  for (let q = 0; q < 200; q++) {
+    const b = (name === 'full' ? full : coll)[q * 20];
+    for (const t of b.terms) touched += idx.df[idx.slotOf(t)];
+  }
   console.log(name, 'terms', idx.terms.length, 'postings', total, fr.join(', '), 'touched/query frac', (touched / 200 / total).toFixed(3));
 }
 if (process.env.BASE) {
@@ -100,9 +112,14 @@ function twoStage(maxDf: number, m: number, R: number, rerank: 'coll' | 'full') 
       cand.push({ s, qw: (1 + Math.log(b.tfs[i])) * collSc.idf[s] });
     }
     cand.sort((a, c) => c.qw * collSc.idf[c.s] - a.qw * collSc.idf[a.s]);
-    for (const { s, qw } of cand.slice(0, m)) for (let p = offsets[s]; p < offsets[s + 1]; p++) { acc[docs[p]] += qw * w[p]; touched++; }
+    for (const { s, qw } of cand.slice(0, m))
+      for (let p = offsets[s]; p < offsets[s + 1]; p++) {
+        acc[docs[p]] += qw * w[p];
+        touched++;
+      }
     const top = topK(acc, R);
-    if (rerank === 'coll') collSc.scoreAll(coll[q], exact); else fullSc.scoreAll(full[q], exact);
+    if (rerank === 'coll') collSc.scoreAll(coll[q], exact);
+    else fullSc.scoreAll(full[q], exact);
     for (let d = 0; d < n; d++) buf[d] = acc[d] * 1e-3;
     for (const t of top) buf[t.index] = 10 + exact[t.index];
     return buf;
@@ -112,7 +129,10 @@ function twoStage(maxDf: number, m: number, R: number, rerank: 'coll' | 'full') 
   return r;
 }
 const configs = (process.env.CONF ?? '0.05,64,300,coll;0.05,64,300,full;0.02,64,300,coll;0.1,128,300,coll;0.05,32,300,coll;0.05,64,100,coll;0.05,64,1000,coll').split(';');
-for (const c of configs) { const [a, b, r, k] = c.split(','); twoStage(+a, +b, +r, k as 'coll' | 'full'); }
+for (const c of configs) {
+  const [a, b, r, k] = c.split(',');
+  twoStage(+a, +b, +r, k as 'coll' | 'full');
+}
 // Score-at-a-time with a postings budget: keep only the query's largest contributions q_t*w_dt.
 function saat(frac: number, R: number) {
   const { offsets, docs } = collIdx;
@@ -123,19 +143,28 @@ function saat(frac: number, R: number) {
     acc.fill(0);
     const b = coll[q];
     const contrib: number[] = [];
-    const slots: number[] = [], qws: number[] = [];
+    const slots: number[] = [],
+      qws: number[] = [];
     for (let i = 0; i < b.terms.length; i++) {
       const s = collIdx.slotOf(b.terms[i]);
       const qw = (1 + Math.log(b.tfs[i])) * collSc.idf[s];
-      slots.push(s); qws.push(qw);
+      slots.push(s);
+      qws.push(qw);
       for (let p = offsets[s]; p < offsets[s + 1]; p++) contrib.push(qw * w[p]);
     }
     const sorted = Float32Array.from(contrib).sort();
     const budget = Math.max(1, Math.floor(frac * sorted.length));
     const theta = sorted[sorted.length - budget];
     for (let j = 0; j < slots.length; j++) {
-      const s = slots[j], qw = qws[j];
-      for (let p = offsets[s]; p < offsets[s + 1]; p++) { const c = qw * w[p]; if (c >= theta) { acc[docs[p]] += c; kept++; } }
+      const s = slots[j],
+        qw = qws[j];
+      for (let p = offsets[s]; p < offsets[s + 1]; p++) {
+        const c = qw * w[p];
+        if (c >= theta) {
+          acc[docs[p]] += c;
+          kept++;
+        }
+      }
     }
     const top = topK(acc, R);
     collSc.scoreAll(coll[q], exact);
@@ -146,4 +175,7 @@ function saat(frac: number, R: number) {
   ev(`saat frac ${frac} R ${R}`, row);
   console.log(`   postings kept/query ${(kept / n).toFixed(0)}`);
 }
-for (const c of (process.env.SAAT ?? '').split(';').filter(Boolean)) { const [f, r] = c.split(','); saat(+f, +r); }
+for (const c of (process.env.SAAT ?? '').split(';').filter(Boolean)) {
+  const [f, r] = c.split(',');
+  saat(+f, +r);
+}

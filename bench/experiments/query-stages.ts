@@ -17,7 +17,10 @@ const engine = await Engine.open(defaultEvalCache(DATASETS, settings), { setting
 const ks = kgramSettings(DEFAULT_SETTINGS);
 const bags = [...engine.store.iterGrids()].map((g) => bagFromGrid(g.grid, ks));
 await engine.close();
-const synth = function* () { const r = mulberry32(7); for (let id = 0; id < N; id++) yield { id, bag: mix(bags[Math.floor(r() * bags.length)], bags[Math.floor(r() * bags.length)], r) }; };
+const synth = function* () {
+  const r = mulberry32(7);
+  for (let id = 0; id < N; id++) yield { id, bag: mix(bags[Math.floor(r() * bags.length)], bags[Math.floor(r() * bags.length)], r) };
+};
 const t0 = performance.now();
 const index: any = ImpactIndex.build(() => synth());
 console.log('build', ((performance.now() - t0) / 1000).toFixed(1), 's');
@@ -26,15 +29,26 @@ const queries = Array.from({ length: 100 }, () => bags[Math.floor(rand() * bags.
 const T: Record<string, number> = { firstStage: 0, rerank: 0, run: 0, weigh: 0 };
 for (const name of Object.keys(T)) {
   const orig = index[name].bind(index);
-  index[name] = (...a: any[]) => { const t = performance.now(); const r = orig(...a); T[name] += performance.now() - t; return r; };
+  index[name] = (...a: any[]) => {
+    const t = performance.now();
+    const r = orig(...a);
+    T[name] += performance.now() - t;
+    return r;
+  };
 }
 const budgets = (process.env.BUDGETS ?? '0.1').split(',').map(Number);
 for (const budget of budgets) {
   for (const q of queries.slice(0, 5)) index.search(q, { k: 20, budget });
   for (const k of Object.keys(T)) T[k] = 0;
   const times: number[] = [];
-  for (const q of queries) { const t = performance.now(); index.search(q, { k: 20, budget }); times.push(performance.now() - t); }
+  for (const q of queries) {
+    const t = performance.now();
+    index.search(q, { k: 20, budget });
+    times.push(performance.now() - t);
+  }
   times.sort((a, b) => a - b);
   const per = (x: number) => (x / queries.length).toFixed(2);
-  console.log(`budget ${budget}: median ${times[50].toFixed(2)} p95 ${times[95].toFixed(2)} | weigh ${per(T.weigh)} firstStage ${per(T.firstStage)} candidates ${per(T.run - T.firstStage - T.rerank)} rerank ${per(T.rerank)}`);
+  console.log(
+    `budget ${budget}: median ${times[50].toFixed(2)} p95 ${times[95].toFixed(2)} | weigh ${per(T.weigh)} firstStage ${per(T.firstStage)} candidates ${per(T.run - T.firstStage - T.rerank)} rerank ${per(T.rerank)}`,
+  );
 }

@@ -12,7 +12,11 @@ import { readRawPreviews, closeRawReader } from '../../src/core/analysis/decode/
 import { CAMERA_SET_VERSION } from '../camera-files.js';
 
 const dir = path.join(os.tmpdir(), `photowords-camera-set-${CAMERA_SET_VERSION}`, 'raw12');
-const files = fs.readdirSync(dir).sort().slice(0, 12).map((f) => path.join(dir, f));
+const files = fs
+  .readdirSync(dir)
+  .sort()
+  .slice(0, 12)
+  .map((f) => path.join(dir, f));
 const cpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;

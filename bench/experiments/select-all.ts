@@ -119,7 +119,13 @@ try {
     await page.keyboard.press('Escape');
     await page.waitForFunction((n) => document.querySelector('[data-testid=selection-bar]')?.getAttribute('data-count') !== String(n), PHOTOS);
     const clearMs = Date.now() - t2;
-    console.log(JSON.stringify({ photos: PHOTOS, selectAllMs, textSelected, confirmBytesMs: confirmMs, bytesRight: shownBytes === bytes, flingNothingSelected: [before1, before2], flingWithAllSelected: frames, clearMs }, null, 1));
+    console.log(
+      JSON.stringify(
+        { photos: PHOTOS, selectAllMs, textSelected, confirmBytesMs: confirmMs, bytesRight: shownBytes === bytes, flingNothingSelected: [before1, before2], flingWithAllSelected: frames, clearMs },
+        null,
+        1,
+      ),
+    );
   }
 } finally {
   await browser.close();

@@ -83,6 +83,8 @@ for (const domain of ['flowers17', 'caltech101']) {
         n++;
       }
     }
-    console.log(`  k=${k}: P@10 one at a time ${(single / n).toFixed(3)}, together (mean score) ${(fused / n).toFixed(3)}, top-500 fusion ${(fusedTop / n).toFixed(3)}, with the floor ${(fusedFloor / n).toFixed(3)}  (${n} choices)`);
+    console.log(
+      `  k=${k}: P@10 one at a time ${(single / n).toFixed(3)}, together (mean score) ${(fused / n).toFixed(3)}, top-500 fusion ${(fusedTop / n).toFixed(3)}, with the floor ${(fusedFloor / n).toFixed(3)}  (${n} choices)`,
+    );
   }
 }

@@ -50,7 +50,9 @@ try {
   t = Date.now();
   await page.waitForFunction(() => document.querySelector('[data-testid=duplicates-view]')?.getAttribute('data-state') === 'done', undefined, { timeout: 10 * 60_000 });
   await page.locator('[data-testid=duplicate-group]').first().waitFor();
-  console.log(`search and ${await page.locator('[data-testid=duplicate-group]').count()} groups of ${await page.locator('[data-testid=duplicate-member]').count()} photos shown in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  console.log(
+    `search and ${await page.locator('[data-testid=duplicate-group]').count()} groups of ${await page.locator('[data-testid=duplicate-member]').count()} photos shown in ${((Date.now() - t) / 1000).toFixed(1)} s`,
+  );
   await page.locator('[data-testid=keeper-trash-all]').click();
   const dialog = page.locator('[data-testid=keeper-trash-dialog]');
   await dialog.waitFor();
@@ -60,7 +62,9 @@ try {
   await page.locator('[data-testid=duplicates-empty]').waitFor({ timeout: 10 * 60_000 });
   const ms = Date.now() - t;
   const inTrash = fs.readdirSync(path.join(xdg, 'Trash', 'files')).length;
-  console.log(`moved in ${(ms / 1000).toFixed(1)} s (${(ms / (N - sources.length)).toFixed(1)} ms a photo), trashPhotos calls of ${calls.join(', ')} paths; ${inTrash} files in the XDG trash; notice: ${await page.locator('[data-testid=duplicates-notice]').textContent()}`);
+  console.log(
+    `moved in ${(ms / 1000).toFixed(1)} s (${(ms / (N - sources.length)).toFixed(1)} ms a photo), trashPhotos calls of ${calls.join(', ')} paths; ${inTrash} files in the XDG trash; notice: ${await page.locator('[data-testid=duplicates-notice]').textContent()}`,
+  );
   await browser.close();
 } finally {
   await stopServe(s.child);

@@ -7,7 +7,9 @@ import { bagFromGrid } from '../../src/core/analysis/kgrams.js';
 for (const codes of [128, 1024, 4096, 8192]) {
   const db = defaultEvalCache(path.resolve('../shared/datasets'), { ...DEFAULT_SETTINGS, codes });
   const store = IndexStore.open(db, { fingerprint: IndexStore.readFingerprint(db)!, settings: IndexStore.readSettings(db) as object });
-  let n = 0, c = 0, f = 0;
+  let n = 0,
+    c = 0,
+    f = 0;
   for (const g of store.iterGrids()) {
     n++;
     c += bagFromGrid(g.grid, { kernel: 3, padding: 0, channel: false, collapse: true }).terms.length;

@@ -53,7 +53,9 @@ export function heatMap(p: ExplainedPhoto): string[] {
 export function explainText(r: PairExplanation): string {
   const out: string[] = [];
   out.push(`A ${r.a.path}`, `B ${r.b.path}`);
-  out.push(`TF-IDF cosine ${r.cosine.toFixed(4)} from ${r.sharedWords} shared visual words (${r.kgrams.collapsed ? 'collapsed' : 'per-offset'} k-grams, k=${r.kgrams.kernel}, p=${r.kgrams.padding}${r.kgrams.channel ? ', 3D' : ''})`);
+  out.push(
+    `TF-IDF cosine ${r.cosine.toFixed(4)} from ${r.sharedWords} shared visual words (${r.kgrams.collapsed ? 'collapsed' : 'per-offset'} k-grams, k=${r.kgrams.kernel}, p=${r.kgrams.padding}${r.kgrams.channel ? ', 3D' : ''})`,
+  );
   if (r.words.length) {
     out.push('', `Top ${r.words.length} words:`, '     share  contribution  head  token  offset    cells in A  cells in B');
     r.words.forEach((w, i) => {

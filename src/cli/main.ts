@@ -12,10 +12,7 @@ import { registerDaemon, registerServe } from './commands/serve.js';
 import { registerAuth } from './commands/auth.js';
 
 const program = new Command();
-program
-  .name('photowords')
-  .description('Find similar photos and duplicates by reading each photo as a document of visual words.')
-  .showHelpAfterError();
+program.name('photowords').description('Find similar photos and duplicates by reading each photo as a document of visual words.').showHelpAfterError();
 
 registerIndex(program);
 registerSimilar(program);

@@ -97,7 +97,21 @@ function listRows(catalog: CatalogEntry[]): ModelRow[] {
     if (e.kind === 'builtin') {
       const built = path.join(DEFAULT_MODELS_DIR, `inception_v3-${DEFAULT_SETTINGS.block}.onnx`);
       const ok = fs.existsSync(built);
-      return [{ id: e.id, name: e.name, variant: 'fp32', size: ok ? formatBytes(fs.statSync(built).size) : 'built in', installed: ok, path: ok ? built : `${built} (photowords model build)`, verified: true, licence: e.licence, goodAt: e.goodAt, backbone: ok ? built : null, probe: null }];
+      return [
+        {
+          id: e.id,
+          name: e.name,
+          variant: 'fp32',
+          size: ok ? formatBytes(fs.statSync(built).size) : 'built in',
+          installed: ok,
+          path: ok ? built : `${built} (photowords model build)`,
+          verified: true,
+          licence: e.licence,
+          goodAt: e.goodAt,
+          backbone: ok ? built : null,
+          probe: null,
+        },
+      ];
     }
     return e.files.map((f) => {
       const rec = installed(e, f.variant, cache);
@@ -143,7 +157,11 @@ export function registerModelCommands(model: Command): void {
       const head = ['id', 'variant', 'size', 'state', 'path'];
       const cells = rows.map((r) => [r.id, r.variant, r.size, r.installed ? 'installed' : r.verified ? 'not installed' : 'not installed (no published sha256)', r.path]);
       const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-      const fmt = (c: string[]) => c.map((x, i) => x.padEnd(widths[i])).join('  ').trimEnd();
+      const fmt = (c: string[]) =>
+        c
+          .map((x, i) => x.padEnd(widths[i]))
+          .join('  ')
+          .trimEnd();
       console.log(fmt(head));
       for (const c of cells) console.log(fmt(c));
     });
@@ -174,7 +192,9 @@ export function registerModelCommands(model: Command): void {
           bar.stop();
         }
       }
-      console.log(`Installed ${rec.id} ${rec.variant}: ${rec.path} (${formatBytes(rec.bytes)}, sha256 ${rec.sha256}${rec.verified ? ', verified' : ', NOT verified: the catalogue has no hash for it'})`);
+      console.log(
+        `Installed ${rec.id} ${rec.variant}: ${rec.path} (${formatBytes(rec.bytes)}, sha256 ${rec.sha256}${rec.verified ? ', verified' : ', NOT verified: the catalogue has no hash for it'})`,
+      );
       await prepare(entry, rec, o.probe);
     });
 

@@ -45,9 +45,7 @@ export function progressReporter(label: string, quiet = false): { update: (p: In
       if ((now - last < 5000 && p.done < p.total) || p.done === lastDone) return;
       last = now;
       lastDone = p.done;
-      process.stderr.write(
-        `${label}: ${p.done}/${p.total} | ${p.imagesPerSecond.toFixed(1)} img/s | ETA ${formatEta(p.etaSeconds)} | failed ${p.failed}\n`,
-      );
+      process.stderr.write(`${label}: ${p.done}/${p.total} | ${p.imagesPerSecond.toFixed(1)} img/s | ETA ${formatEta(p.etaSeconds)} | failed ${p.failed}\n`);
     },
     stop: () => undefined,
   };

@@ -4,16 +4,7 @@
 // (rather than each window setting its own handlers and a new one forgetting some). The decisions
 // themselves are policy.ts's, where the tests read them.
 import { app, session as electronSession, type Session, type WebContents } from 'electron';
-import {
-  contentSecurityPolicy,
-  guardsNavigation,
-  navigationAllowed,
-  permissionAllowed,
-  remoteRequestAllowed,
-  webviewAllowed,
-  windowOpenAction,
-  type ShellMode,
-} from './policy.js';
+import { contentSecurityPolicy, guardsNavigation, navigationAllowed, permissionAllowed, remoteRequestAllowed, webviewAllowed, windowOpenAction, type ShellMode } from './policy.js';
 
 export function installGuard(mode: ShellMode, log: (m: string) => void): void {
   const guarded = new WeakSet<Session>();

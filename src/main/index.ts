@@ -55,9 +55,7 @@ if (process.env.PHOTOWORDS_USER_DATA) app.setPath('userData', path.resolve(proce
 // Standard + secure: relative URLs and a real origin, treated like https. supportFetchAPI and
 // corsEnabled: the page may fetch() photowords://file/ (the answer carries its origin in
 // Access-Control-Allow-Origin). stream: large photos are not buffered whole.
-protocol.registerSchemesAsPrivileged([
-  { scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true, stream: true } },
-]);
+protocol.registerSchemesAsPrivileged([{ scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true, stream: true } }]);
 
 if (!app.requestSingleInstanceLock()) {
   // Another Photowords runs with this profile: it gets focused ('second-instance'); this one ends.

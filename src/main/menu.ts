@@ -79,9 +79,7 @@ export function buildMenu(shell: Shell): Menu {
     {
       label: 'View',
       submenu: [
-        ...(shell.mode.devTools
-          ? ([{ role: 'reload' }, { role: 'forceReload' }, { role: 'toggleDevTools' }, { type: 'separator' }] as MenuItemConstructorOptions[])
-          : []),
+        ...(shell.mode.devTools ? ([{ role: 'reload' }, { role: 'forceReload' }, { role: 'toggleDevTools' }, { type: 'separator' }] as MenuItemConstructorOptions[]) : []),
         { label: 'Duplicates', accelerator: 'CmdOrCtrl+Shift+D', click: () => showDuplicates(shell) },
         { type: 'separator' },
         { role: 'resetZoom' },

@@ -73,9 +73,7 @@ async function showBackgroundNote(shell: Shell): Promise<void> {
     type: 'info',
     title: 'Photowords',
     message: 'Photowords keeps indexing in the background',
-    detail:
-      `The window is closed, but new and changed photos go on being indexed. Open the window again or quit from ${where}; ` +
-      'starting Photowords again also opens the window.',
+    detail: `The window is closed, but new and changed photos go on being indexed. Open the window again or quit from ${where}; ` + 'starting Photowords again also opens the window.',
     buttons: ['OK', 'Quit Photowords'],
     defaultId: 0,
     cancelId: 0,

@@ -78,7 +78,7 @@ export function registerRequestChecks(app: FastifyInstance, { auth, trustProxy, 
         throw new HttpError(401, 'Sign in first.', 'unauthorized');
       }
       if (isChanging(req.method)) auth.checkCsrf(req, req.who);
-      if (access === 'api') checkScope(req, route === CALL_ROUTE ? (req.params as { method?: string }).method ?? '' : route ?? '', req.who.scope!);
+      if (access === 'api') checkScope(req, route === CALL_ROUTE ? ((req.params as { method?: string }).method ?? '') : (route ?? ''), req.who.scope!);
     }
     // A request body must arrive in time (node's requestTimeout is the upload's, the longest).
     if (route !== HTTP.similarToFile && route !== HTTP.events) {

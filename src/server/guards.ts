@@ -66,7 +66,11 @@ export function checkHost(req: FastifyRequest, allowed: Set<string>, trustProxy:
   const names = [host, ...(typeof forwarded === 'string' ? [forwarded.split(',')[0].trim().toLowerCase()] : [])];
   for (const h of names) {
     if (!allowed.has(h)) {
-      throw new HttpError(403, `Refused: this server does not answer to the host name "${h.slice(0, 100)}". Start photowords serve with --public-name ${h.replace(/:\d+$/, '').slice(0, 100) || '<name>'} to allow it.`, 'forbidden');
+      throw new HttpError(
+        403,
+        `Refused: this server does not answer to the host name "${h.slice(0, 100)}". Start photowords serve with --public-name ${h.replace(/:\d+$/, '').slice(0, 100) || '<name>'} to allow it.`,
+        'forbidden',
+      );
     }
   }
 }
@@ -111,7 +115,10 @@ export function jsonParser(app: FastifyInstance): void {
     if (jsonDepth(s, JSON_DEPTH) > JSON_DEPTH) return done(new HttpError(400, `The request body nests deeper than ${JSON_DEPTH} levels.`, 'bad-request'), undefined);
     try {
       // A "__proto__" key would become an object's prototype once code Object.assigns the body.
-      done(null, JSON.parse(s, (k, v) => (k === '__proto__' ? undefined : v)));
+      done(
+        null,
+        JSON.parse(s, (k, v) => (k === '__proto__' ? undefined : v)),
+      );
     } catch {
       done(new HttpError(400, 'The request body is not JSON.', 'bad-request'), undefined);
     }

@@ -9,15 +9,63 @@
 // The data shapes live in one module per feature beside this file (library, search, duplicates, trash,
 // auth); this module is the contract over them (the backend's methods, events, transports) and
 // re-exports each shape by name, so every process keeps importing from here.
-export type { SimilarityName, ProviderName, NotReadKindName, NotReadGroup, FolderInfo, PhotoSummary, PhotoPage, PhotoDetail, PhotoInfo, PhotoSortName, SortOrderName, ListPhotosQuery, PhotoDatesQuery, PhotoDates, SubfolderNode, IndexState, IndexFailure, IndexStatus, UserSettings, SettingsView, SettingsChangeResult } from './library.js';
+export type {
+  SimilarityName,
+  ProviderName,
+  NotReadKindName,
+  NotReadGroup,
+  FolderInfo,
+  PhotoSummary,
+  PhotoPage,
+  PhotoDetail,
+  PhotoInfo,
+  PhotoSortName,
+  SortOrderName,
+  ListPhotosQuery,
+  PhotoDatesQuery,
+  PhotoDates,
+  SubfolderNode,
+  IndexState,
+  IndexFailure,
+  IndexStatus,
+  UserSettings,
+  SettingsView,
+  SettingsChangeResult,
+} from './library.js';
 export { THUMB_SIZES, DEFAULT_THUMB_SIZE } from './library.js';
 export type { SimilarOptions, SimilarItem, SimilarResult, UploadedFile, ExplainedPhoto, ExplainedWord, PairExplanation, ExplainOptions } from './search.js';
-export type { DuplicatesOptions, DuplicateLinkView, PhotoTransform, DuplicatePhoto, DuplicateGroupView, SimilarShotPhoto, SimilarShotGroup, DuplicatesResult, DecisionKind, DecisionRequest, DecisionView, ReportFormat } from './duplicates.js';
+export type {
+  DuplicatesOptions,
+  DuplicateLinkView,
+  PhotoTransform,
+  DuplicatePhoto,
+  DuplicateGroupView,
+  SimilarShotPhoto,
+  SimilarShotGroup,
+  DuplicatesResult,
+  DecisionKind,
+  DecisionRequest,
+  DecisionView,
+  ReportFormat,
+} from './duplicates.js';
 export { REPORT_FORMATS, reportFileName, REPORT_TYPES } from './duplicates.js';
 export type { TrashResult, TrashManyResult, TrashedPhoto, TrashedList, RestoreResult, ExportOutcome, ExportTicket } from './trash.js';
 export type { AuthScope, AuthState, ApiTokenInfo, NewApiToken } from './auth.js';
 export type { ModelChoice, ModelChangePhase, ModelChangeProgress, ChooseModelOptions } from './models.js';
-import type { FolderInfo, PhotoPage, PhotoDetail, PhotoInfo, ListPhotosQuery, PhotoDatesQuery, PhotoDates, SubfolderNode, IndexStatus, UserSettings, SettingsView, SettingsChangeResult } from './library.js';
+import type {
+  FolderInfo,
+  PhotoPage,
+  PhotoDetail,
+  PhotoInfo,
+  ListPhotosQuery,
+  PhotoDatesQuery,
+  PhotoDates,
+  SubfolderNode,
+  IndexStatus,
+  UserSettings,
+  SettingsView,
+  SettingsChangeResult,
+} from './library.js';
 import type { SimilarOptions, SimilarResult, UploadedFile, PairExplanation, ExplainOptions } from './search.js';
 import type { DuplicatesOptions, DuplicatesResult, DecisionRequest, DecisionView, ReportFormat } from './duplicates.js';
 import type { TrashResult, TrashManyResult, TrashedList, RestoreResult, ExportOutcome } from './trash.js';

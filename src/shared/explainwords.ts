@@ -43,7 +43,10 @@ export function regionsOf(p: ExplainedPhoto, minShare = 0.1): Region[] {
   const { height: h, width: w } = p.grid;
   const total = p.weights.reduce((s, v) => s + Math.max(0, v), 0);
   if (total <= 0) return [];
-  const order = p.weights.map((v, i) => [v, i] as const).filter(([v]) => v > 0).sort((a, b) => b[0] - a[0]);
+  const order = p.weights
+    .map((v, i) => [v, i] as const)
+    .filter(([v]) => v > 0)
+    .sort((a, b) => b[0] - a[0]);
   const strong = new Set<number>();
   let acc = 0;
   for (const [v, i] of order) {

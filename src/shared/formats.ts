@@ -8,8 +8,34 @@ export const HEIF_EXTENSIONS = ['heic', 'heif', 'hif', 'heics', 'heifs'];
 export const BMP_EXTENSIONS = ['bmp', 'dib'];
 /** Camera RAW, read through its embedded preview. */
 export const RAW_PHOTO_EXTENSIONS = [
-  'cr2', 'cr3', 'crw', 'nef', 'nrw', 'arw', 'srf', 'sr2', 'orf', 'rw2', 'raf', 'pef', 'dng', 'srw',
-  '3fr', 'fff', 'iiq', 'x3f', 'kdc', 'dcr', 'mrw', 'gpr', 'rwl', 'erf', 'mef', 'mos', 'raw', 'k25',
+  'cr2',
+  'cr3',
+  'crw',
+  'nef',
+  'nrw',
+  'arw',
+  'srf',
+  'sr2',
+  'orf',
+  'rw2',
+  'raf',
+  'pef',
+  'dng',
+  'srw',
+  '3fr',
+  'fff',
+  'iiq',
+  'x3f',
+  'kdc',
+  'dcr',
+  'mrw',
+  'gpr',
+  'rwl',
+  'erf',
+  'mef',
+  'mos',
+  'raw',
+  'k25',
 ];
 
 /**

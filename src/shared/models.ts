@@ -1,4 +1,4 @@
-// The models a person can choose in Settings (issue 22) and the progress of a change of model:
+// The models a person can choose in Settings and the progress of a change of model:
 // the catalogue's entries as this machine sees them (installed, active, where they run, whether
 // int8 is worth offering), and the phases of a switch (download, codebook, a new index built in
 // the background, the swap). Types only, so the sandboxed renderer can import them.

@@ -56,8 +56,7 @@ async function fromOutside(route: string, init: RequestInit = {}): Promise<numbe
   return res.status;
 }
 
-const listFolders = (headers: Record<string, string> = {}) =>
-  fromOutside(HTTP.call('listFolders'), { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '[]' });
+const listFolders = (headers: Record<string, string> = {}) => fromOutside(HTTP.call('listFolders'), { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '[]' });
 
 async function authState(cookie?: string): Promise<AuthState> {
   const res = await fetch(new URL(HTTP.authState, url), { headers: cookie ? { cookie } : {} });
@@ -174,7 +173,10 @@ test('first-run setup from the printed link: the token leaves the address bar, t
 
 test('browsing: the grid shows every photo and the thumbnails load; every changing call carries the CSRF header', async () => {
   await libraryIndexed(page, N);
-  await page.locator(`[data-testid=photo]`).nth(N - 1).waitFor();
+  await page
+    .locator(`[data-testid=photo]`)
+    .nth(N - 1)
+    .waitFor();
   assert.equal(await page.locator('[data-testid=photo]').count(), N);
   await imagesLoaded(page, '[data-testid=photo] img');
 
@@ -189,7 +191,10 @@ test('browsing: the grid shows every photo and the thumbnails load; every changi
   assert.ok(csrf, 'a signed-in session has a CSRF token');
   const open = new Set<string>([HTTP.authSetup, HTTP.authLogin]);
   const posts = sent.filter((r) => r.method() === 'POST' && !open.has(new URL(r.url()).pathname));
-  assert.ok(posts.some((r) => r.url().includes('/api/call/similar')), 'the search went out');
+  assert.ok(
+    posts.some((r) => r.url().includes('/api/call/similar')),
+    'the search went out',
+  );
   for (const r of posts) assert.equal(r.headers()[CSRF_HEADER], csrf, `${r.url()} carries the CSRF token`);
   // Without it, the same call from outside with the session's cookie is refused.
   assert.equal(await listFolders({ cookie: await sessionCookie() }), 403, 'a changing call without the CSRF header is refused');
@@ -245,7 +250,10 @@ test("another tab signs in again: this page's next change is refused for its old
   };
   page.on('response', onResponse);
   await page.locator('[data-testid=folder]').first().locator('button.item').click();
-  await page.locator('[data-testid=photo]').nth(N - 1).waitFor();
+  await page
+    .locator('[data-testid=photo]')
+    .nth(N - 1)
+    .waitFor();
   const statuses = () => answers.filter((a) => a.path === HTTP.call('listPhotos')).map((a) => a.status);
   // The grid may ask for more than one page; wait until each refused call's retry has answered.
   for (const until = Date.now() + 10_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
@@ -258,7 +266,10 @@ test("another tab signs in again: this page's next change is refused for its old
   // their retries and to every call after, so each was answered in the end.
   const refused = listPhotos.filter((x) => x === 403).length;
   assert.ok(refused > 0, `the old token was refused: ${JSON.stringify(answers)}`);
-  assert.ok(listPhotos.every((x) => x === 403 || x === 200), JSON.stringify(answers));
+  assert.ok(
+    listPhotos.every((x) => x === 403 || x === 200),
+    JSON.stringify(answers),
+  );
   assert.ok(listPhotos.filter((x) => x === 200).length >= refused, `every refused call was answered on its retry: ${JSON.stringify(answers)}`);
   assert.equal(await page.locator('[data-testid=signin-view]').count(), 0, 'still signed in');
   assert.equal(await page.locator('[data-testid=error-banner]').count(), 0, 'and nothing to tell the person');
@@ -325,11 +336,13 @@ test('change password: the new one signs in, the old one no longer does, and thi
   await page.keyboard.press('Escape');
   // This page's session goes on: a changing call from it is answered.
   await page.locator('[data-testid=folder]').first().locator('button.item').click();
-  await page.locator('[data-testid=photo]').nth(N - 1).waitFor();
+  await page
+    .locator('[data-testid=photo]')
+    .nth(N - 1)
+    .waitFor();
   assert.equal(await page.locator('[data-testid=signin-view]').count(), 0);
 
-  const login = (password: string) =>
-    fromOutside(HTTP.authLogin, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ password }) });
+  const login = (password: string) => fromOutside(HTTP.authLogin, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ password }) });
   assert.equal(await login(PASSWORD), 401, 'the old password is refused');
   assert.equal(await login(NEW), 200, 'the new one signs in');
 });

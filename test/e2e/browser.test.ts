@@ -129,7 +129,6 @@ test('add flowers17, index it through the UI, right-click "Find similar": most o
   const same = counts.reduce((a, b) => a + b, 0);
   console.log(`e2e: ${same}/${counts.length * 10} of the top-10 results share the query's class (per class: ${counts.join(' ')})`);
   assert.ok(same > counts.length * 5, `most of the top-10 results are of the query's class: ${same}/${counts.length * 10}`);
-
 });
 
 test('a folder with videos, sidecars and a hidden folder lists them as not read, by kind, with examples', async () => {
@@ -149,13 +148,15 @@ test('a folder with videos, sidecars and a hidden folder lists them as not read,
   assert.match((await folder.locator('.counts').textContent()) ?? '', /1 photo\s*· 3 not read/);
   const details = folder.locator('[data-testid=folder-not-read]');
   await details.locator('summary').click();
-  const kinds = await details.locator('li').evaluateAll((els) =>
-    els.map((e) => [
-      e.getAttribute('data-kind'),
-      e.getAttribute('data-files'),
-      [e.querySelector('.kind'), ...Array.from(e.querySelectorAll('.example'))].map((x) => x?.textContent?.trim()).join(' | '),
-    ]),
-  );
+  const kinds = await details
+    .locator('li')
+    .evaluateAll((els) =>
+      els.map((e) => [
+        e.getAttribute('data-kind'),
+        e.getAttribute('data-files'),
+        [e.querySelector('.kind'), ...Array.from(e.querySelectorAll('.example'))].map((x) => x?.textContent?.trim()).join(' | '),
+      ]),
+    );
   assert.deepEqual(
     kinds.map(([k, n]) => [k, n]),
     [
@@ -232,10 +233,7 @@ test('"Find similar to a file": a dropped photo from outside the library, and on
   const dropSame = results.slice(0, 10).filter((p) => classOf(p) === classOf(picks[0])).length;
 
   await page.locator('[data-testid=file-input]').setInputFiles(edits[1]);
-  await page.waitForFunction(
-    (name) => document.querySelector('[data-testid=similar-query]')?.textContent?.includes(name) ?? false,
-    path.basename(edits[1]),
-  );
+  await page.waitForFunction((name) => document.querySelector('[data-testid=similar-query]')?.textContent?.includes(name) ?? false, path.basename(edits[1]));
   results = await similarPaths();
   assert.equal(results[0], picks[1], `the small copy finds its original first: ${results.slice(0, 5).join(', ')}`);
   const pickSame = results.slice(0, 10).filter((p) => classOf(p) === classOf(picks[1])).length;
@@ -257,7 +255,10 @@ test('keyboard: arrows move the focus, Enter previews, F finds similar; settings
   });
   const focused = page.locator('[data-testid=photo].focused');
   const focusedPath = await focused.getAttribute('data-path');
-  const expected = await page.locator('[data-testid=photo]').nth(1 + cols).getAttribute('data-path');
+  const expected = await page
+    .locator('[data-testid=photo]')
+    .nth(1 + cols)
+    .getAttribute('data-path');
   assert.equal(focusedPath, expected, 'right, right, down: the second photo of the second row');
   await page.keyboard.press('Enter');
   await page.locator('[data-testid=preview]').waitFor();

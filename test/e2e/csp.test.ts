@@ -41,7 +41,12 @@ const served: string[] = [];
 
 type Violation = { directive: string; blocked: string; sample: string; source: string };
 
-const jpegs = (dir: string) => fs.readdirSync(dir).filter((f) => /\.jpe?g$/i.test(f)).sort().map((f) => path.join(dir, f));
+const jpegs = (dir: string) =>
+  fs
+    .readdirSync(dir)
+    .filter((f) => /\.jpe?g$/i.test(f))
+    .sort()
+    .map((f) => path.join(dir, f));
 
 async function violations(): Promise<Violation[]> {
   return page.evaluate(() => (window as unknown as { __csp: Violation[] }).__csp);
@@ -66,14 +71,20 @@ before(async () => {
   lily = path.join(photos, 'flowers', 'lily.jpg');
   fs.copyFileSync(jpegs(path.join(DATA, 'flowers17', 'c07'))[11], lily);
   const { width = 0 } = await sharp(lily).metadata();
-  await sharp(lily).resize(Math.round(width * 0.6)).jpeg({ quality: 72 }).toFile(path.join(photos, 'copies', 'lily-small.jpg'));
+  await sharp(lily)
+    .resize(Math.round(width * 0.6))
+    .jpeg({ quality: 72 })
+    .toFile(path.join(photos, 'copies', 'lily-small.jpg'));
   rose = path.join(photos, 'flowers', 'rose.jpg');
   fs.copyFileSync(jpegs(path.join(DATA, 'flowers17', 'c03'))[5], rose);
   const m = await sharp(rose).metadata();
   const cw = Math.round(m.width! * 0.7);
   const ch = Math.round(m.height! * 0.7);
   roseCrop = path.join(photos, 'flowers', 'rose-crop.jpg');
-  await sharp(rose).extract({ left: Math.round((m.width! - cw) / 2), top: Math.round((m.height! - ch) / 2), width: cw, height: ch }).jpeg({ quality: 90 }).toFile(roseCrop);
+  await sharp(rose)
+    .extract({ left: Math.round((m.width! - cw) / 2), top: Math.round((m.height! - ch) / 2), width: cw, height: ch })
+    .jpeg({ quality: 90 })
+    .toFile(roseCrop);
   for (const c of ['Leopards', 'watch']) fs.copyFileSync(jpegs(path.join(DATA, 'caltech101', c))[4], path.join(photos, 'misc', `${c.toLowerCase()}.jpg`));
   fs.writeFileSync(path.join(photos, 'misc', 'clip.mp4'), 'not a photo');
   fs.writeFileSync(path.join(photos, 'flowers', 'lily.xmp'), '<x:xmpmeta/>');
@@ -103,9 +114,7 @@ before(async () => {
   await page.addInitScript(() => {
     const list: Violation[] = [];
     (window as unknown as { __csp: Violation[] }).__csp = list;
-    document.addEventListener('securitypolicyviolation', (e) =>
-      list.push({ directive: e.effectiveDirective, blocked: e.blockedURI, sample: e.sample, source: `${e.sourceFile}:${e.lineNumber}` }),
-    );
+    document.addEventListener('securitypolicyviolation', (e) => list.push({ directive: e.effectiveDirective, blocked: e.blockedURI, sample: e.sample, source: `${e.sourceFile}:${e.lineNumber}` }));
   });
   // tsx names the functions it compiles with a __name helper that only Node has.
   await page.addInitScript('window.__name = (f) => f');
@@ -128,7 +137,10 @@ test("every view under the Electron window's CSP (no 'unsafe-inline'): no violat
   await page.locator('[data-testid=index-status]').waitFor();
   await clean('first load, indexing');
   await libraryIndexed(page, n);
-  await page.locator('[data-testid=photo]').nth(n - 1).waitFor();
+  await page
+    .locator('[data-testid=photo]')
+    .nth(n - 1)
+    .waitFor();
   await imagesLoaded(page, '[data-testid=photo] img');
   await screenshot(page, 'csp-01-library');
   await clean('the library grid');
@@ -156,13 +168,20 @@ test("every view under the Electron window's CSP (no 'unsafe-inline'): no violat
   await cropResult.locator('[data-testid=why-button]').click();
   const why = page.locator('[data-testid=why-overlay]');
   await why.waitFor();
-  await page.waitForFunction(() => {
-    const layers = Array.from(document.querySelectorAll('[data-testid=why-overlay] [data-testid=why-layer]'));
-    return layers.length === 2 && layers.every((l) => Number(l.getAttribute('data-cells')) > 0);
-  }, undefined, { timeout: 60_000 });
+  await page.waitForFunction(
+    () => {
+      const layers = Array.from(document.querySelectorAll('[data-testid=why-overlay] [data-testid=why-layer]'));
+      return layers.length === 2 && layers.every((l) => Number(l.getAttribute('data-cells')) > 0);
+    },
+    undefined,
+    { timeout: 60_000 },
+  );
   await why.locator('[data-testid=why-word]').first().click();
   await page.locator('[data-testid=why-overlay] .outline').first().waitFor();
-  const styled = await page.locator('[data-testid=why-cell]').first().evaluate((e) => (e as HTMLElement).style.cssText);
+  const styled = await page
+    .locator('[data-testid=why-cell]')
+    .first()
+    .evaluate((e) => (e as HTMLElement).style.cssText);
   assert.match(styled, /left: .*%/, `the cells are placed by their style (${styled})`);
   await screenshot(page, 'csp-02-why');
   await clean('the "Why?" overlay');
@@ -187,10 +206,14 @@ test("every view under the Electron window's CSP (no 'unsafe-inline'): no violat
   const compare = page.locator('[data-testid=compare-overlay]');
   await compare.waitFor();
   await compare.locator('[data-testid=compare-why]').click();
-  await page.waitForFunction(() => {
-    const layers = Array.from(document.querySelectorAll('[data-testid=compare-overlay] [data-testid=why-layer]'));
-    return layers.length === 2 && layers.every((l) => Number(l.getAttribute('data-cells')) > 0);
-  }, undefined, { timeout: 60_000 });
+  await page.waitForFunction(
+    () => {
+      const layers = Array.from(document.querySelectorAll('[data-testid=compare-overlay] [data-testid=why-layer]'));
+      return layers.length === 2 && layers.every((l) => Number(l.getAttribute('data-cells')) > 0);
+    },
+    undefined,
+    { timeout: 60_000 },
+  );
   await screenshot(page, 'csp-03-compare');
   await clean('the compare view');
   await compare.locator('[data-testid=compare-close]').click();

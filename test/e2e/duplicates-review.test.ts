@@ -47,7 +47,11 @@ const sums = new Map<string, string>();
 const sha = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
 function jpegs(dir: string): string[] {
-  return fs.readdirSync(dir).filter((f) => /\.jpe?g$/i.test(f)).sort().map((f) => path.join(dir, f));
+  return fs
+    .readdirSync(dir)
+    .filter((f) => /\.jpe?g$/i.test(f))
+    .sort()
+    .map((f) => path.join(dir, f));
 }
 
 const shot = (name: string) => screenshot(page, `ui19-D-${name}`);
@@ -65,8 +69,7 @@ async function searchDone(since = 0): Promise<void> {
 }
 
 const groupOf = (p: string) => page.locator('[data-testid=duplicate-group]').filter({ has: page.locator(`[data-testid=duplicate-member][data-path="${p}"]`) });
-const groupPaths = async () =>
-  page.locator('[data-testid=duplicate-group]').evaluateAll((els) => els.map((e) => (e.getAttribute('data-paths') ?? '').split('\n').sort()));
+const groupPaths = async () => page.locator('[data-testid=duplicate-group]').evaluateAll((els) => els.map((e) => (e.getAttribute('data-paths') ?? '').split('\n').sort()));
 const libraryPhotos = async () => Number(await page.locator('[data-testid=index-status]').getAttribute('data-library-photos'));
 
 /**
@@ -107,7 +110,10 @@ before(async () => {
   fs.copyFileSync(lily, lilyCopy);
   lilySmall = path.join(photos, 'phone backup', 'lily-small.jpg');
   const { width = 0 } = await sharp(lily).metadata();
-  await sharp(lily).resize(Math.round(width * 0.6)).jpeg({ quality: 72 }).toFile(lilySmall);
+  await sharp(lily)
+    .resize(Math.round(width * 0.6))
+    .jpeg({ quality: 72 })
+    .toFile(lilySmall);
   plane = path.join(photos, 'travel', 'airplane.jpg');
   planeCopy = path.join(photos, 'travel', 'airplane copy.jpg');
   fs.copyFileSync(jpegs(path.join(DATA, 'caltech101', 'airplanes'))[5], plane);
@@ -159,7 +165,13 @@ test('duplicates review: one confirmation for all groups, the keyboard flow, not
   console.log(`e2e review: ${found.length} groups: ${found.map((g) => `[${g.map((p) => path.basename(p)).join(', ')}]`).join('; ')}`);
   assert.deepEqual(
     found.map((g) => g.join('|')).sort(),
-    [[lily, lilyCopy, lilySmall], [plane, planeCopy], [rose, roseResaved]].map((g) => g.sort().join('|')).sort(),
+    [
+      [lily, lilyCopy, lilySmall],
+      [plane, planeCopy],
+      [rose, roseResaved],
+    ]
+      .map((g) => g.sort().join('|'))
+      .sort(),
     'three groups: the lilies, the airplanes, the roses',
   );
   assert.equal(await groupOf(lily).getAttribute('data-tier'), 'near');
@@ -179,7 +191,9 @@ test('duplicates review: one confirmation for all groups, the keyboard flow, not
 
   // ---- the header's buttons keep their place while a search runs and after it ----------------
   const places = () =>
-    page.locator('[data-testid=duplicates-head-actions] button').evaluateAll((els) => els.map((e) => `${e.textContent?.trim()}@${Math.round(e.getBoundingClientRect().left)},${Math.round(e.getBoundingClientRect().top)}`));
+    page
+      .locator('[data-testid=duplicates-head-actions] button')
+      .evaluateAll((els) => els.map((e) => `${e.textContent?.trim()}@${Math.round(e.getBoundingClientRect().left)},${Math.round(e.getBoundingClientRect().top)}`));
   const done = await places();
   // A repeated search may answer within a frame, so the places are taken in the page at each change of state.
   await page.evaluate(() => {
@@ -205,7 +219,12 @@ test('duplicates review: one confirmation for all groups, the keyboard flow, not
     ['loading', 'done'],
     'the search was seen running',
   );
-  for (const [, ...at] of seen) assert.deepEqual(at.map((p) => p.replace(/ \(\d+\)/, '')), done.map((p) => p.replace(/ \(\d+\)/, '')), 'the same buttons at the same places while searching and after');
+  for (const [, ...at] of seen)
+    assert.deepEqual(
+      at.map((p) => p.replace(/ \(\d+\)/, '')),
+      done.map((p) => p.replace(/ \(\d+\)/, '')),
+      'the same buttons at the same places while searching and after',
+    );
   assert.deepEqual(await places(), done, 'and after');
 
   // ---- a group left with two byte-identical copies says so ------------------------------------
@@ -255,13 +274,14 @@ test('duplicates review: one confirmation for all groups, the keyboard flow, not
   await page.keyboard.press('ArrowLeft');
   await shot('02-keyboard-cursor');
   await page.keyboard.press('Enter');
-  await page.waitForFunction(
-    (p) => document.querySelector(`[data-testid=duplicate-member][data-path="${p}"]`)?.getAttribute('data-keep') === 'true',
-    roseOther,
-  );
+  await page.waitForFunction((p) => document.querySelector(`[data-testid=duplicate-member][data-path="${p}"]`)?.getAttribute('data-keep') === 'true', roseOther);
   assert.match((await page.locator('[data-testid=duplicates-notice]').textContent()) ?? '', /is the copy to keep/);
   assert.equal(await groupOf(rose).locator(`[data-testid=duplicate-member][data-path="${roseOther}"] [data-testid=keeper-badge]`).textContent(), 'Keeper, your choice');
-  assert.doesNotMatch((await groupOf(rose).locator(`[data-testid=duplicate-member][data-path="${roseKeeper}"]`).textContent()) ?? '', /Same bytes/, 'the old keeper is not the same bytes as the new one');
+  assert.doesNotMatch(
+    (await groupOf(rose).locator(`[data-testid=duplicate-member][data-path="${roseKeeper}"]`).textContent()) ?? '',
+    /Same bytes/,
+    'the old keeper is not the same bytes as the new one',
+  );
   // A review steps on after "keep this one".
   if (roseIndex + 1 < (await groups.count())) assert.equal(await focusedKey(), await keyAt(roseIndex + 1), 'Enter: on to the next group');
   // N on the rose group: not duplicates, the group leaves; Undo under Decisions brings it back.
@@ -298,9 +318,15 @@ test('duplicates review: one confirmation for all groups, the keyboard flow, not
   await imagesLoaded(page, '[data-testid=compare-overlay] img');
   const names = await overlay.locator('[data-testid=member-name]').evaluateAll((els) => els.map((e) => ({ text: e.textContent, cut: e.scrollWidth > e.clientWidth + 1 })));
   assert.deepEqual(names.map((n) => n.text).sort(), [path.basename(lily), path.basename(lilyCopy)].sort());
-  assert.ok(names.every((n) => !n.cut), 'both names whole in Compare');
+  assert.ok(
+    names.every((n) => !n.cut),
+    'both names whole in Compare',
+  );
   const dates = await overlay.locator('[data-testid=member-date]').evaluateAll((els) => els.map((e) => ({ text: (e.textContent ?? '').trim(), cut: e.scrollWidth > e.clientWidth + 1 })));
-  assert.ok(dates.every((d) => /^(taken|modified) \d{4}-\d\d-\d\d \d\d:\d\d$/.test(d.text) && !d.cut), `dates whole: ${JSON.stringify(dates)}`);
+  assert.ok(
+    dates.every((d) => /^(taken|modified) \d{4}-\d\d-\d\d \d\d:\d\d$/.test(d.text) && !d.cut),
+    `dates whole: ${JSON.stringify(dates)}`,
+  );
   assert.deepEqual(await cutOff('[data-testid=compare-overlay] .pair-overlay-bar'), []);
   assert.deepEqual(await cutOff('[data-testid=compare-overlay] .below'), [], 'nothing cut off under the photos');
   await shot('04-compare-1024x700');
@@ -394,7 +420,10 @@ test('duplicates review: one confirmation for all groups, the keyboard flow, not
   console.log(`e2e review: the one confirmation says: ${sum.trim()}`);
   await bulk.locator('details.files summary').click();
   await shot('07-trash-all-but-keepers-confirm');
-  assert.ok(plan.every((p) => fs.existsSync(p)), 'asking moves nothing');
+  assert.ok(
+    plan.every((p) => fs.existsSync(p)),
+    'asking moves nothing',
+  );
   await bulk.locator('[data-testid=keeper-trash-confirm]').click();
   await bulk.waitFor({ state: 'detached' });
   await page.locator('[data-testid=duplicates-empty]').waitFor();
@@ -404,7 +433,10 @@ test('duplicates review: one confirmation for all groups, the keyboard flow, not
   for (const p of plan) assert.ok(!fs.existsSync(p), `${path.basename(p)} left its folder`);
   for (const p of keepers) assert.ok(fs.existsSync(p), `the keeper ${path.basename(p)} stays`);
   const trashDir = path.join(xdg, 'Trash', 'files');
-  const inTrash = fs.readdirSync(trashDir).map((f) => sha(path.join(trashDir, f))).sort();
+  const inTrash = fs
+    .readdirSync(trashDir)
+    .map((f) => sha(path.join(trashDir, f)))
+    .sort();
   assert.deepEqual(inTrash, [lilySmall, ...plan].map((p) => sums.get(p)!).sort(), 'the four photos are in the XDG trash, byte for byte');
   await page.waitForFunction((n) => Number(document.querySelector('[data-testid=index-status]')?.getAttribute('data-library-photos')) === n, N - 1 - plan.length);
   await shot('08-after-trash-all');

@@ -40,7 +40,11 @@ let rose: string;
 let roseCrop: string;
 
 function jpegs(dir: string): string[] {
-  return fs.readdirSync(dir).filter((f) => /\.jpe?g$/i.test(f)).sort().map((f) => path.join(dir, f));
+  return fs
+    .readdirSync(dir)
+    .filter((f) => /\.jpe?g$/i.test(f))
+    .sort()
+    .map((f) => path.join(dir, f));
 }
 
 async function startServe(db: string): Promise<string> {
@@ -79,13 +83,10 @@ const started = async () => Number(await page.locator('[data-testid=duplicates-v
 
 type Shown = { tier: string | null; paths: string[] };
 async function shownGroups(): Promise<Shown[]> {
-  return page
-    .locator('[data-testid=duplicate-group]')
-    .evaluateAll((els) => els.map((e) => ({ tier: e.getAttribute('data-tier'), paths: (e.getAttribute('data-paths') ?? '').split('\n').sort() })));
+  return page.locator('[data-testid=duplicate-group]').evaluateAll((els) => els.map((e) => ({ tier: e.getAttribute('data-tier'), paths: (e.getAttribute('data-paths') ?? '').split('\n').sort() })));
 }
 
-const lilyGroup = () =>
-  page.locator('[data-testid=duplicate-group]').filter({ has: page.locator(`[data-testid=duplicate-member][data-path="${lily}"]`) });
+const lilyGroup = () => page.locator('[data-testid=duplicate-group]').filter({ has: page.locator(`[data-testid=duplicate-member][data-path="${lily}"]`) });
 
 before(async () => {
   assert.ok(fs.existsSync('out/renderer/index.html'), 'the UI is built (npm run build:app)');
@@ -98,7 +99,10 @@ before(async () => {
   fs.copyFileSync(lilies[11], lily);
   const { width = 0 } = await sharp(lily).metadata();
   lilySmall = path.join(photos, 'copies', 'lily-small.jpg');
-  await sharp(lily).resize(Math.round(width * 0.6)).jpeg({ quality: 72 }).toFile(lilySmall);
+  await sharp(lily)
+    .resize(Math.round(width * 0.6))
+    .jpeg({ quality: 72 })
+    .toFile(lilySmall);
   // The mirrored copy a smaller file than the original, so the original is the suggested keeper
   // and the copy is the one labelled "mirrored".
   lilyMirrored = path.join(photos, 'copies', 'lily-mirrored.jpg');
@@ -127,7 +131,11 @@ before(async () => {
   const bh = Math.round(sm.height! * 0.9);
   burst1 = path.join(photos, 'burst', 'IMG_2001.jpg');
   burst2 = path.join(photos, 'burst', 'IMG_2002.jpg');
-  await sharp(scene).extract({ left: 0, top: 0, width: bw, height: bh }).jpeg({ quality: 90 }).withExif({ IFD2: { DateTimeOriginal: '2024:06:01 10:00:01' } }).toFile(burst1);
+  await sharp(scene)
+    .extract({ left: 0, top: 0, width: bw, height: bh })
+    .jpeg({ quality: 90 })
+    .withExif({ IFD2: { DateTimeOriginal: '2024:06:01 10:00:01' } })
+    .toFile(burst1);
   await sharp(scene)
     .extract({ left: sm.width! - bw, top: sm.height! - bh, width: bw, height: bh })
     .modulate({ brightness: 1.05 })
@@ -231,10 +239,14 @@ test('the compare view shows why two copies match: heat cells on both photos and
   const overlay = page.locator('[data-testid=compare-overlay]');
   await overlay.waitFor();
   await overlay.locator('[data-testid=compare-why]').click();
-  await page.waitForFunction(() => {
-    const layers = Array.from(document.querySelectorAll('[data-testid=compare-overlay] [data-testid=why-layer]'));
-    return layers.length === 2 && layers.every((l) => Number(l.getAttribute('data-cells')) > 0);
-  }, undefined, { timeout: 60_000 });
+  await page.waitForFunction(
+    () => {
+      const layers = Array.from(document.querySelectorAll('[data-testid=compare-overlay] [data-testid=why-layer]'));
+      return layers.length === 2 && layers.every((l) => Number(l.getAttribute('data-cells')) > 0);
+    },
+    undefined,
+    { timeout: 60_000 },
+  );
   assert.ok((await overlay.locator('[data-testid=why-word]').count()) > 0);
   await waitImages('[data-testid=compare-overlay] img');
   await shot('tiers-03-compare-why');
@@ -305,16 +317,22 @@ test('"Why?" on a Find similar result: the crop and its original side by side wi
   const overlay = page.locator('[data-testid=why-overlay]');
   await overlay.waitFor();
   assert.deepEqual(await overlay.locator('[data-testid=why-pane]').evaluateAll((els) => els.map((e) => e.getAttribute('data-path'))), [rose, roseCrop]);
-  await page.waitForFunction(() => {
-    const layers = Array.from(document.querySelectorAll('[data-testid=why-overlay] [data-testid=why-layer]'));
-    return layers.length === 2 && layers.every((l) => Number(l.getAttribute('data-cells')) > 0);
-  }, undefined, { timeout: 60_000 });
+  await page.waitForFunction(
+    () => {
+      const layers = Array.from(document.querySelectorAll('[data-testid=why-overlay] [data-testid=why-layer]'));
+      return layers.length === 2 && layers.every((l) => Number(l.getAttribute('data-cells')) > 0);
+    },
+    undefined,
+    { timeout: 60_000 },
+  );
   await waitImages('[data-testid=why-overlay] img');
   // The heat lies on the part both photos show: on the original, the centre holds more of the
   // weight than the border that the crop cut away.
-  const cells = await overlay.locator('[data-testid=why-pane]').first().locator('[data-testid=why-cell]').evaluateAll((els) =>
-    els.map((e) => ({ left: parseFloat((e as HTMLElement).style.left), top: parseFloat((e as HTMLElement).style.top), w: Number(e.getAttribute('data-weight')) })),
-  );
+  const cells = await overlay
+    .locator('[data-testid=why-pane]')
+    .first()
+    .locator('[data-testid=why-cell]')
+    .evaluateAll((els) => els.map((e) => ({ left: parseFloat((e as HTMLElement).style.left), top: parseFloat((e as HTMLElement).style.top), w: Number(e.getAttribute('data-weight')) })));
   const inner = cells.filter((c) => c.left >= 14 && c.left < 85 && c.top >= 14 && c.top < 85).reduce((s, c) => s + c.w, 0);
   const total = cells.reduce((s, c) => s + c.w, 0);
   console.log(`e2e why: ${cells.length} cells on the original, ${((100 * inner) / total).toFixed(0)}% of the weight in the crop's window (about 49% of the surface)`);

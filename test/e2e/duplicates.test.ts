@@ -40,7 +40,11 @@ let planeCopy: string;
 const sha = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
 function jpegs(dir: string): string[] {
-  return fs.readdirSync(dir).filter((f) => /\.jpe?g$/i.test(f)).sort().map((f) => path.join(dir, f));
+  return fs
+    .readdirSync(dir)
+    .filter((f) => /\.jpe?g$/i.test(f))
+    .sort()
+    .map((f) => path.join(dir, f));
 }
 
 async function startServe(db: string): Promise<string> {
@@ -67,7 +71,10 @@ before(async () => {
   copy = path.join(photos, 'exports', 'lily-small.jpg');
   fs.copyFileSync(flower, original);
   const { width = 0 } = await sharp(flower).metadata();
-  await sharp(flower).resize(Math.round(width * 0.6)).jpeg({ quality: 72 }).toFile(copy);
+  await sharp(flower)
+    .resize(Math.round(width * 0.6))
+    .jpeg({ quality: 72 })
+    .toFile(copy);
   plane = path.join(photos, 'travel', 'airplane.jpg');
   planeCopy = path.join(photos, 'travel', 'airplane copy.jpg');
   fs.copyFileSync(jpegs(path.join(DATA, 'caltech101', 'airplanes'))[5], plane);
@@ -95,14 +102,17 @@ test('Duplicates view: finds the resized copy, compares it side by side, moves i
   const view = page.locator('[data-testid=duplicates-view]');
   await view.waitFor();
   await page.waitForFunction(() => document.querySelector('[data-testid=duplicates-view]')?.getAttribute('data-state') === 'done', undefined, { timeout: 120_000 });
-  const groups = await page.locator('[data-testid=duplicate-group]').evaluateAll((els) =>
-    els.map((e) => ({ tier: e.getAttribute('data-tier'), paths: (e.getAttribute('data-paths') ?? '').split('\n').sort() })),
-  );
+  const groups = await page
+    .locator('[data-testid=duplicate-group]')
+    .evaluateAll((els) => els.map((e) => ({ tier: e.getAttribute('data-tier'), paths: (e.getAttribute('data-paths') ?? '').split('\n').sort() })));
   console.log(`e2e duplicates: ${groups.length} groups: ${groups.map((g) => `${g.tier} [${g.paths.map((p) => path.basename(p)).join(', ')}]`).join('; ')}`);
   const pair = groups.find((g) => g.paths.includes(original));
   assert.ok(pair, 'the original is in a group');
   assert.ok(pair.paths.includes(copy), `the resized copy is in the original's group: ${pair.paths.join(', ')}`);
-  assert.ok(groups.some((g) => g.tier === 'exact' && g.paths.join() === [plane, planeCopy].sort().join()), 'the byte-for-byte copies are an exact group');
+  assert.ok(
+    groups.some((g) => g.tier === 'exact' && g.paths.join() === [plane, planeCopy].sort().join()),
+    'the byte-for-byte copies are an exact group',
+  );
   const pairGroup = page.locator('[data-testid=duplicate-group]').filter({ has: page.locator(`[data-testid=duplicate-member][data-path="${copy}"]`) });
   assert.equal(await pairGroup.locator('[data-testid=duplicate-member][data-keep=true]').getAttribute('data-path'), original, 'the larger original is the suggested keeper');
   assert.match((await pairGroup.textContent()) ?? '', /Suggested keeper: lily\.jpg, largest pixel count/);
@@ -118,7 +128,10 @@ test('Duplicates view: finds the resized copy, compares it side by side, moves i
   assert.match((await overlay.locator('[data-testid=compare-difference]').textContent()) ?? '', /Right against left: 36% of the pixels/);
   await waitImages('[data-testid=compare-overlay] img');
   const sizes = await overlay.locator('img').evaluateAll((els) => els.map((e) => Math.round(e.getBoundingClientRect().width)));
-  assert.ok(sizes.every((w) => w > 300), `large images side by side: ${sizes.join(', ')} px wide`);
+  assert.ok(
+    sizes.every((w) => w > 300),
+    `large images side by side: ${sizes.join(', ')} px wide`,
+  );
   await shot('dup-02-compare-side-by-side');
 
   // Reveal in folder: the desktop's opener (here a script) is handed the copy's folder.
@@ -149,7 +162,11 @@ test('Duplicates view: finds the resized copy, compares it side by side, moves i
   assert.ok(!fs.existsSync(copy), 'the copy left its folder');
   assert.ok(fs.existsSync(original), 'the original stays');
   const trashed = fs.readdirSync(path.join(xdg, 'Trash', 'files'));
-  assert.deepEqual(trashed.map((f) => sha(path.join(xdg, 'Trash', 'files', f))), [bytes], 'the copy is in the XDG trash, byte for byte');
+  assert.deepEqual(
+    trashed.map((f) => sha(path.join(xdg, 'Trash', 'files', f))),
+    [bytes],
+    'the copy is in the XDG trash, byte for byte',
+  );
   await page.waitForFunction((n) => Number(document.querySelector('[data-testid=index-status]')?.getAttribute('data-library-photos')) === n, N - 1);
   await shot('dup-04-after-trash');
 

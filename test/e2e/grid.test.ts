@@ -37,7 +37,13 @@ interface Made {
 const flowers = fs
   .readdirSync(FLOWERS)
   .sort()
-  .flatMap((c) => fs.readdirSync(path.join(FLOWERS, c)).sort().slice(0, 3).map((f) => path.join(FLOWERS, c, f)));
+  .flatMap((c) =>
+    fs
+      .readdirSync(path.join(FLOWERS, c))
+      .sort()
+      .slice(0, 3)
+      .map((f) => path.join(FLOWERS, c, f)),
+  );
 
 // Holiday: three days in August 2023, one in July, one in 2021, two without EXIF. Subfolders
 // named so that binary order ("Trip 10" < "Trip 9" < "archive") differs from a person's.
@@ -252,7 +258,10 @@ test('a new library: newest first under day headers, names under the thumbnails,
   await page.locator('[data-testid=grid-order]').click();
   await gridShows([...NEWEST_FIRST].reverse(), 'oldest first');
   assert.equal((await page.locator('[data-testid=grid-order]').textContent())?.trim(), 'Oldest first');
-  assert.deepEqual((await headers()).map((h) => h.key), ['2019-01', '2021-01', '2023-07', '2023-08']);
+  assert.deepEqual(
+    (await headers()).map((h) => h.key),
+    ['2019-01', '2021-01', '2023-07', '2023-08'],
+  );
   await page.locator('[data-testid=grid-order]').click();
   await page.locator('[data-testid=grid-group]').selectOption('day');
 });
@@ -293,7 +302,10 @@ test('sort by name, size and type; no date headers in those orders', async () =>
 test('search file names; the thumbnail size control', async () => {
   const search = page.locator('[data-testid=grid-search]');
   await search.fill('img_00');
-  await gridShows(NEWEST_FIRST.filter((n) => n.toLowerCase().includes('img_00')), 'names containing img_00, any case');
+  await gridShows(
+    NEWEST_FIRST.filter((n) => n.toLowerCase().includes('img_00')),
+    'names containing img_00, any case',
+  );
   assert.match((await page.locator('[data-testid=grid-count]').textContent()) ?? '', /9 photos named “img_00”/);
   await shot('04-search');
   await search.fill('SCAN');
@@ -414,11 +426,7 @@ test('a long library (6,000 photos over six years): the date scrubber, still vir
   await page.locator('[data-testid=photo]').nth(10).waitFor();
   const scrubber = page.locator('[data-testid=date-scrubber]');
   await scrubber.waitFor();
-  assert.deepEqual(
-    await page.locator('[data-testid=scrubber-year]').allTextContents(),
-    ['2023', '2022', '2021', '2020', '2019', '2018'],
-    'years down the track, newest at the top',
-  );
+  assert.deepEqual(await page.locator('[data-testid=scrubber-year]').allTextContents(), ['2023', '2022', '2021', '2020', '2019', '2018'], 'years down the track, newest at the top');
   const inDom = () => page.evaluate(() => ({ cells: document.querySelectorAll('[data-testid=photo], .cell').length, headers: document.querySelectorAll('[data-testid=date-section]').length }));
   const firstHeader = async () => (await headers()).find((h) => h.bottom > 0)?.key ?? '';
   assert.match(await firstHeader(), /^2023-12/);

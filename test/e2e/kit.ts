@@ -13,10 +13,7 @@ export const SHOTS = path.resolve(process.env.PHOTOWORDS_SCREENSHOTS ?? 'test-re
  * stderr as it comes. `url` resolves once it says where it serves, and rejects with what it
  * logged if it exits first; `stdout()` is all it printed so far (e.g. a first-run setup link).
  */
-export function spawnServe(
-  args: string[],
-  opts: { env?: NodeJS.ProcessEnv; onLog: (text: string) => void; log: () => string },
-): { child: ChildProcess; url: Promise<string>; stdout: () => string } {
+export function spawnServe(args: string[], opts: { env?: NodeJS.ProcessEnv; onLog: (text: string) => void; log: () => string }): { child: ChildProcess; url: Promise<string>; stdout: () => string } {
   const child = spawn(process.execPath, ['bin/photowords.js', 'serve', ...args, '--port', '0', '--provider', 'cpu'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: opts.env ?? process.env,
@@ -41,11 +38,9 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 
 /** Every image matching `selector` has loaded (thumbnails come from the server's cache as they are made). */
 export async function imagesLoaded(page: Page, selector: string): Promise<void> {
-  await page.waitForFunction(
-    (sel) => Array.from(document.querySelectorAll(sel)).every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0),
-    selector,
-    { timeout: 60_000 },
-  );
+  await page.waitForFunction((sel) => Array.from(document.querySelectorAll(sel)).every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0), selector, {
+    timeout: 60_000,
+  });
 }
 
 /** How long a browser test waits for its library to be indexed (the model on 2 CPU cores). */

@@ -56,13 +56,20 @@ before(async () => {
   const flowers = path.join(DATA, 'flowers17');
   const classes = fs.readdirSync(flowers).sort().slice(0, 3);
   for (const c of classes) {
-    for (const f of fs.readdirSync(path.join(flowers, c)).sort().slice(0, N_FLOWERS / classes.length)) {
+    for (const f of fs
+      .readdirSync(path.join(flowers, c))
+      .sort()
+      .slice(0, N_FLOWERS / classes.length)) {
       fs.copyFileSync(path.join(flowers, c, f), path.join(longFolder, `${c}-${f}`));
     }
   }
   const caltech = path.join(DATA, 'caltech101');
   for (const c of ['airplanes', 'Motorbikes', 'chair', 'laptop']) {
-    for (const f of fs.readdirSync(path.join(caltech, c)).sort().slice(0, N_OTHER / 4)) fs.copyFileSync(path.join(caltech, c, f), path.join(otherFolder, `${c}-${f}`));
+    for (const f of fs
+      .readdirSync(path.join(caltech, c))
+      .sort()
+      .slice(0, N_OTHER / 4))
+      fs.copyFileSync(path.join(caltech, c, f), path.join(otherFolder, `${c}-${f}`));
   }
   const s = spawnServe(['--db', path.join(tmp, 'library.db'), '--roots', tmp], { onLog: (d) => (serveLog += d), log: () => serveLog });
   serve = s.child;
@@ -105,9 +112,21 @@ async function layoutProblems(): Promise<string[]> {
       }
       return null;
     };
-    const MUST_BE_WHOLE = ['.brand', '.toolbar button', '.tool-label', '[data-testid=nav-all] .name', '[data-testid=nav-duplicates] .name', '[data-testid=index-figures]', '[data-testid=settings-dialog] h2', '[data-testid=settings-dialog] label'];
+    const MUST_BE_WHOLE = [
+      '.brand',
+      '.toolbar button',
+      '.tool-label',
+      '[data-testid=nav-all] .name',
+      '[data-testid=nav-duplicates] .name',
+      '[data-testid=index-figures]',
+      '[data-testid=settings-dialog] h2',
+      '[data-testid=settings-dialog] label',
+    ];
     const whole = new Set(MUST_BE_WHOLE.flatMap((s) => Array.from(document.querySelectorAll(s))));
-    if (document.body.innerText.includes('Photowords') && !Array.from(document.querySelectorAll('.view-header h1')).every((h) => h.textContent !== 'All photos' || h.scrollWidth <= h.clientWidth + 1)) {
+    if (
+      document.body.innerText.includes('Photowords') &&
+      !Array.from(document.querySelectorAll('.view-header h1')).every((h) => h.textContent !== 'All photos' || h.scrollWidth <= h.clientWidth + 1)
+    ) {
       out.push('the "All photos" title is cut');
     }
     for (const el of Array.from(document.querySelectorAll('body *'))) {
@@ -139,7 +158,9 @@ async function layoutProblems(): Promise<string[]> {
     }
     // Items of the toolbar and of the status bar side by side, never over each other.
     for (const row of ['.toolbar', '[data-testid=index-status] .bar']) {
-      const items = Array.from(document.querySelector(row)?.children ?? []).filter(visible).map((e) => [e, e.getBoundingClientRect()] as const);
+      const items = Array.from(document.querySelector(row)?.children ?? [])
+        .filter(visible)
+        .map((e) => [e, e.getBoundingClientRect()] as const);
       for (let i = 0; i < items.length; i++) {
         for (let j = i + 1; j < items.length; j++) {
           const [ea, a] = items[i];
@@ -264,7 +285,10 @@ test('every size, light and dark: nothing leaves the viewport, no text overflows
       const tag = `${w}x${h}-${scheme}`;
       await shot(`${tag}-library`);
       const bg = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
-      const lum = parseColor(bg).slice(0, 3).reduce((a, b) => a + b, 0) / 3;
+      const lum =
+        parseColor(bg)
+          .slice(0, 3)
+          .reduce((a, b) => a + b, 0) / 3;
       assert.ok(scheme === 'dark' ? lum < 60 : lum > 200, `${tag}: the page follows the system (${bg})`);
       const narrow = w <= 720;
       assert.equal(await page.locator('[data-testid=folder]').first().isVisible(), !narrow, `${tag}: the sidebar is ${narrow ? 'a closed drawer' : 'beside the photos'}`);
@@ -280,10 +304,7 @@ test('every size, light and dark: nothing leaves the viewport, no text overflows
       if (w >= 390) assert.ok(cols >= 2, `${tag}: the grid has ${cols} columns, more than one`);
       columns.push(`${tag} ${cols}`);
       for (const p of await layoutProblems()) all.push(`${tag} library: ${p}`);
-      const contrast = [
-        ...(await renderedContrast('.muted, .counts, .section, .hint')),
-        ...(await renderedContrast('[data-testid=index-status] .muted')),
-      ];
+      const contrast = [...(await renderedContrast('.muted, .counts, .section, .hint')), ...(await renderedContrast('[data-testid=index-status] .muted'))];
       for (const c of contrast) if (c.ratio < 4.5) all.push(`${tag}: "${c.text}" at ${c.ratio.toFixed(2)}:1`);
 
       if (narrow) {
@@ -346,7 +367,10 @@ test('a search at phone, laptop and 4K sizes: the query, the results and Why? fi
     const lines = await page.locator('[data-testid=why-word] .name').allTextContents();
     if (w === 1920) console.log(`Why? ${summary} | ${lines.slice(0, 3).join(' | ')}`);
     assert.match(summary, /in common|match all over|spread thinly/);
-    assert.ok(lines.every((l) => /^(at the|in several places)/.test(l) && !/head \d|word \d/.test(l)), `details in places: ${lines.slice(0, 3).join(' | ')}`);
+    assert.ok(
+      lines.every((l) => /^(at the|in several places)/.test(l) && !/head \d|word \d/.test(l)),
+      `details in places: ${lines.slice(0, 3).join(' | ')}`,
+    );
     for (const p of await layoutProblems()) problems.push(`${tag} why: ${p}`);
     await shot(`${tag}-why`);
     await page.keyboard.press('Escape');
@@ -375,7 +399,9 @@ test('"Nothing close" for a photo unlike anything in the library, not for one of
   const H = 360;
   const px = Buffer.alloc(W * H * 3);
   for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) px.fill(Math.floor(x / 24) % 2 ? 200 : 90, (y * W + x) * 3, (y * W + x) * 3 + 3);
-  await sharp(px, { raw: { width: W, height: H, channels: 3 } }).png().toFile(stripes);
+  await sharp(px, { raw: { width: W, height: H, channels: 3 } })
+    .png()
+    .toFile(stripes);
   await page.locator('[data-testid=file-input]').setInputFiles(stripes);
   await page.locator('[data-testid=nothing-close]').waitFor({ timeout: 60_000 });
   await page.waitForFunction(() => document.querySelector('[data-testid=similar-query]')?.getAttribute('data-name') === 'stripes.png');
@@ -394,7 +420,11 @@ test('the Light/Dark setting overrides the system and is kept; the skip link rea
   await waitForGrid();
   const bgLum = async () => {
     const bg = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
-    return parseColor(bg).slice(0, 3).reduce((a, b) => a + b, 0) / 3;
+    return (
+      parseColor(bg)
+        .slice(0, 3)
+        .reduce((a, b) => a + b, 0) / 3
+    );
   };
   await page.locator('[data-testid=settings-button]').click();
   await page.locator('select[data-setting=theme]').selectOption('dark');
@@ -500,8 +530,20 @@ test('the checks catch what they look for: a path without breaks, a wrapped tool
   });
   const found = await layoutProblems();
   console.log(`planted problems found:\n${found.join('\n')}`);
-  assert.ok(found.some((f) => /toolbar button wraps/.test(f)), 'the tower of a button');
-  assert.ok(found.some((f) => /text overflows its box: p/.test(f)), 'the path out of its box');
-  assert.ok(found.some((f) => /"All photos" title is cut/.test(f)), 'the cut title');
-  assert.ok(found.some((f) => /overlap in .toolbar|out of the viewport/.test(f)), 'the toolbar pushed past the window');
+  assert.ok(
+    found.some((f) => /toolbar button wraps/.test(f)),
+    'the tower of a button',
+  );
+  assert.ok(
+    found.some((f) => /text overflows its box: p/.test(f)),
+    'the path out of its box',
+  );
+  assert.ok(
+    found.some((f) => /"All photos" title is cut/.test(f)),
+    'the cut title',
+  );
+  assert.ok(
+    found.some((f) => /overlap in .toolbar|out of the viewport/.test(f)),
+    'the toolbar pushed past the window',
+  );
 });

@@ -49,7 +49,11 @@ before(async () => {
   const library = path.join(tmp, 'photos');
   for (const c of CLASSES) {
     fs.mkdirSync(path.join(library, c), { recursive: true });
-    for (const f of fs.readdirSync(path.join(CALTECH, c)).sort().slice(0, PHOTOS / CLASSES.length)) fs.copyFileSync(path.join(CALTECH, c, f), path.join(library, c, f));
+    for (const f of fs
+      .readdirSync(path.join(CALTECH, c))
+      .sort()
+      .slice(0, PHOTOS / CLASSES.length))
+      fs.copyFileSync(path.join(CALTECH, c, f), path.join(library, c, f));
   }
 
   // The file server: half the bytes, then a trickle (under the downloader's 30 s idle limit) until released.
@@ -164,7 +168,10 @@ async function findSimilar(n: number): Promise<number> {
   await page.locator('[data-testid=similar-result]').first().waitFor();
   const results = await page.locator('[data-testid=similar-result]').count();
   await page.locator('[data-testid=back]').click();
-  await page.locator('[data-testid=photo]').nth(PHOTOS - 1).waitFor();
+  await page
+    .locator('[data-testid=photo]')
+    .nth(PHOTOS - 1)
+    .waitFor();
   return results;
 }
 
@@ -243,7 +250,10 @@ test('Settings lists the models; choosing DINOv2 downloads it, rebuilds in the b
   assert.equal(phase(), 'ready', seen.at(-1)?.message);
   for (const p of ['download', 'codebook', 'index'] as const) assert.ok(phases.includes(p), `phase ${p} reported (saw ${phases.join(', ')})`);
   const index = seen.filter((p) => p.phase === 'index');
-  assert.ok(index.some((p) => p.total === PHOTOS && p.done > 0), `the index phase counts the library's photos: ${JSON.stringify(index.at(-1))}`);
+  assert.ok(
+    index.some((p) => p.total === PHOTOS && p.done > 0),
+    `the index phase counts the library's photos: ${JSON.stringify(index.at(-1))}`,
+  );
 
   // After 'ready': Settings shows DINOv2 in use and the change's end; the grid and searches answer from the new index.
   await openSettings();

@@ -92,7 +92,10 @@ before(async () => {
   dupCopies = [path.join(photos, 'flower-copy.jpg'), path.join(photos, 'flower-smaller.jpg')];
   fs.copyFileSync(dupOriginal, dupCopies[0]);
   const meta = await sharp(dupOriginal).metadata();
-  await sharp(dupOriginal).resize(Math.round(meta.width * 0.6)).jpeg({ quality: 90 }).toFile(dupCopies[1]);
+  await sharp(dupOriginal)
+    .resize(Math.round(meta.width * 0.6))
+    .jpeg({ quality: 90 })
+    .toFile(dupCopies[1]);
   total = MADE + 2 + dupCopies.length + fs.readdirSync(FLOWERS).length;
 
   const s = spawnServe(['--db', path.join(tmp, 'library.db'), '--roots', FLOWERS, '--roots', tmp], { onLog: (d) => (serveLog += d), log: () => serveLog });
@@ -190,7 +193,10 @@ async function assertFits(label: string): Promise<{ img: Box; stage: Box }> {
   const img = await box('[data-testid=preview] img.photo');
   const vp = page.viewportSize()!;
   assert.ok(img.x >= stage.x - 0.5 && img.y >= stage.y - 0.5, `${label}: the photo starts inside the stage (${JSON.stringify(img)} in ${JSON.stringify(stage)})`);
-  assert.ok(img.x + img.width <= stage.x + stage.width + 0.5 && img.y + img.height <= stage.y + stage.height + 0.5, `${label}: the photo ends inside the stage (${JSON.stringify(img)} in ${JSON.stringify(stage)})`);
+  assert.ok(
+    img.x + img.width <= stage.x + stage.width + 0.5 && img.y + img.height <= stage.y + stage.height + 0.5,
+    `${label}: the photo ends inside the stage (${JSON.stringify(img)} in ${JSON.stringify(stage)})`,
+  );
   assert.ok(img.x + img.width <= vp.width && img.y + img.height <= vp.height, `${label}: inside the window`);
   assert.ok(Math.abs(img.width / img.height - 3024 / 4032) < 0.01, `${label}: the 3:4 shape kept (${img.width} x ${img.height})`);
   const fills = Math.max(img.width / stage.width, img.height / stage.height);
@@ -225,8 +231,10 @@ async function assertNothingCutOff(label: string): Promise<void> {
       if (el.tagName === 'BUTTON' && r.height > 40) out.push(`button "${el.textContent?.trim()}" wraps (${r.height}px tall)`);
       const s = getComputedStyle(el);
       const clipsByDesign = s.textOverflow === 'ellipsis';
-      if (!clipsByDesign && el.children.length === 0 && el.scrollWidth > el.clientWidth + 1 && s.overflowX !== 'visible') out.push(`${el.tagName}.${el.className} "${el.textContent}" overflows its box`);
-      if (!clipsByDesign && el.children.length === 0 && el.textContent && r.right > (el.parentElement?.getBoundingClientRect().right ?? vw) + 1) out.push(`${el.tagName}.${el.className} "${el.textContent}" runs out of its parent`);
+      if (!clipsByDesign && el.children.length === 0 && el.scrollWidth > el.clientWidth + 1 && s.overflowX !== 'visible')
+        out.push(`${el.tagName}.${el.className} "${el.textContent}" overflows its box`);
+      if (!clipsByDesign && el.children.length === 0 && el.textContent && r.right > (el.parentElement?.getBoundingClientRect().right ?? vw) + 1)
+        out.push(`${el.tagName}.${el.className} "${el.textContent}" runs out of its parent`);
     }
     return out;
   });
@@ -296,7 +304,10 @@ test('zoom: +, the wheel around the pointer, drag to pan, 1 for actual pixels, 0
   await page.mouse.move(mx - 60, my - 50, { steps: 5 });
   await page.mouse.up();
   const dragged = await box('[data-testid=preview] img.photo');
-  assert.ok(Math.abs(dragged.x - (after.x - 60)) < 1.5 && Math.abs(dragged.y - (after.y - 50)) < 1.5, `dragged by (-60, -50): ${after.x.toFixed(1)},${after.y.toFixed(1)} -> ${dragged.x.toFixed(1)},${dragged.y.toFixed(1)}`);
+  assert.ok(
+    Math.abs(dragged.x - (after.x - 60)) < 1.5 && Math.abs(dragged.y - (after.y - 50)) < 1.5,
+    `dragged by (-60, -50): ${after.x.toFixed(1)},${after.y.toFixed(1)} -> ${dragged.x.toFixed(1)},${dragged.y.toFixed(1)}`,
+  );
   assert.equal(await page.locator('[data-testid=preview]').count(), 1, 'a drag does not close the preview');
   await shot('zoomed-1400x900');
 
@@ -411,7 +422,15 @@ test('transparency lies on a neutral checkerboard; nothing of the grid shows thr
   // Transparent places, each in the middle of a checker square (8 px squares from the photo's
   // corner): only the checkerboard's two greys. The red square: red.
   const greys = new Set<number>();
-  for (const [x, y] of [[20, 20], [1180, 36], [116, 500], [1140, 644], [604, 52], [356, 564], [44, 780]]) {
+  for (const [x, y] of [
+    [20, 20],
+    [1180, 36],
+    [116, 500],
+    [1140, 644],
+    [604, 52],
+    [356, 564],
+    [44, 780],
+  ]) {
     const [r, g, b] = at(x, y);
     assert.ok(Math.abs(r - g) <= 2 && Math.abs(g - b) <= 2, `(${x}, ${y}) is grey: ${r},${g},${b}`);
     assert.ok(Math.abs(r - 0xd9) <= 3 || Math.abs(r - 0xb3) <= 3, `(${x}, ${y}) is a checkerboard grey: ${r}`);
@@ -534,7 +553,11 @@ test("next / previous through a search's results", async () => {
         const st = document.querySelector('[data-testid=preview-stage]') as HTMLElement;
         const r = st.getBoundingClientRect();
         // No named functions in here: tsx would wrap them in a helper the page does not have.
-        for (const [type, f] of [['pointerdown', a], ['pointermove', (a + b) / 2], ['pointerup', b]] as const) {
+        for (const [type, f] of [
+          ['pointerdown', a],
+          ['pointermove', (a + b) / 2],
+          ['pointerup', b],
+        ] as const) {
           st.dispatchEvent(new PointerEvent(type, { pointerId: 41, pointerType: 'touch', isPrimary: true, bubbles: true, clientX: r.left + r.width * f, clientY: r.top + r.height / 2 }));
         }
       },

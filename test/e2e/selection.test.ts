@@ -37,23 +37,48 @@ const all: string[] = [];
 /** The library's photos in the grid's order (newest first by default), read from the page. */
 let order: string[] = [];
 
-const sha = (b: Buffer | string) => crypto.createHash('sha256').update(typeof b === 'string' ? fs.readFileSync(b) : b).digest('hex');
-const jpegs = (dir: string) => fs.readdirSync(dir).filter((f) => /\.jpe?g$/i.test(f)).sort().map((f) => path.join(dir, f));
+const sha = (b: Buffer | string) =>
+  crypto
+    .createHash('sha256')
+    .update(typeof b === 'string' ? fs.readFileSync(b) : b)
+    .digest('hex');
+const jpegs = (dir: string) =>
+  fs
+    .readdirSync(dir)
+    .filter((f) => /\.jpe?g$/i.test(f))
+    .sort()
+    .map((f) => path.join(dir, f));
 const shot = (name: string) => screenshot(page, `ui19-C-${name}`);
 const trashDir = () => path.join(xdg, 'Trash', 'files');
-const inTrash = () => (fs.existsSync(trashDir()) ? fs.readdirSync(trashDir()).map((f) => sha(path.join(trashDir(), f))).sort() : []);
+const inTrash = () =>
+  fs.existsSync(trashDir())
+    ? fs
+        .readdirSync(trashDir())
+        .map((f) => sha(path.join(trashDir(), f)))
+        .sort()
+    : [];
 
 async function barCount(n: number): Promise<void> {
   try {
     await page.waitForFunction((want) => document.querySelector('[data-testid=selection-bar]')?.getAttribute('data-count') === String(want), n, { timeout: 15_000 });
   } catch {
-    assert.fail(`the bar should say ${n} selected; it says ${await page.locator('[data-testid=selection-bar]').getAttribute('data-count').catch(() => 'nothing')}`);
+    assert.fail(
+      `the bar should say ${n} selected; it says ${await page
+        .locator('[data-testid=selection-bar]')
+        .getAttribute('data-count')
+        .catch(() => 'nothing')}`,
+    );
   }
 }
 
 /** The selection as the page shows it: the bar's count, the cells marked selected. */
 async function selected(): Promise<{ count: number; paths: string[] }> {
-  const count = Number((await page.locator('[data-testid=selection-bar]').getAttribute('data-count').catch(() => null)) ?? 0);
+  const count = Number(
+    (await page
+      .locator('[data-testid=selection-bar]')
+      .getAttribute('data-count')
+      .catch(() => null)) ?? 0,
+  );
   const paths = await page.locator('[data-testid=photo][data-selected=true]').evaluateAll((els) => els.map((e) => e.getAttribute('data-path')!).sort());
   return { count, paths };
 }
@@ -97,7 +122,9 @@ before(async () => {
   revealed = path.join(tmp, 'revealed.txt');
   fs.writeFileSync(path.join(tmp, 'opener.sh'), `#!/bin/sh\nprintf '%s\\n' "$@" > '${revealed}'\n`, { mode: 0o755 });
   fs.mkdirSync(path.join(photos, 'lilies'), { recursive: true });
-  for (const [i, src] of jpegs(path.join(DATA, 'flowers17', 'c07')).slice(0, 3).entries()) {
+  for (const [i, src] of jpegs(path.join(DATA, 'flowers17', 'c07'))
+    .slice(0, 3)
+    .entries()) {
     const p = path.join(photos, 'lilies', `lily ${i + 1}.jpg`);
     fs.copyFileSync(src, p);
     lilies.push(p);
@@ -131,9 +158,9 @@ test('selecting: Ctrl+A takes the photos (not the text), Escape clears, click op
   await libraryIndexed(page, all.length);
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid=photo]').length === n, all.length);
   await imagesLoaded(page, '[data-testid=photo] img');
-  order = await page.locator('[data-testid=photo]').evaluateAll((els) =>
-    els.sort((a, b) => Number(a.getAttribute('data-index')) - Number(b.getAttribute('data-index'))).map((e) => e.getAttribute('data-path')!),
-  );
+  order = await page
+    .locator('[data-testid=photo]')
+    .evaluateAll((els) => els.sort((a, b) => Number(a.getAttribute('data-index')) - Number(b.getAttribute('data-index'))).map((e) => e.getAttribute('data-path')!));
   assert.deepEqual([...order].sort(), all);
 
   // Ctrl+A with nothing focused: every photo, and no text of the page.
@@ -189,7 +216,10 @@ test('selecting: Ctrl+A takes the photos (not the text), Escape clears, click op
   await shot('drag');
   await page.mouse.up();
   await page.locator('[data-testid=select-band]').waitFor({ state: 'detached' });
-  const covered = boxes.filter((b) => b.x < to.x && b.x + b.w > from.x && b.y < to.y && b.y + b.h > from.y).map((b) => b.path).sort();
+  const covered = boxes
+    .filter((b) => b.x < to.x && b.x + b.w > from.x && b.y < to.y && b.y + b.h > from.y)
+    .map((b) => b.path)
+    .sort();
   assert.equal(covered.length, 4, 'two cells in each of two rows');
   assert.deepEqual((await selected()).paths, covered);
   assert.equal(await page.locator('[data-testid=preview]').count(), 0, 'the drag opened nothing');
@@ -342,8 +372,14 @@ async function offenders(root: string): Promise<string[]> {
 test('on a phone (390 x 844) and in dark mode: the bar, the confirmation and the Trash view fit', { timeout: INDEX_TIMEOUT_MS + 60_000 }, async () => {
   await page.setViewportSize({ width: 390, height: 844 });
   await page.locator('[data-testid=photo]').first().waitFor();
-  await page.locator('[data-testid=photo]').first().click({ modifiers: ['Control'] });
-  await page.locator('[data-testid=photo]').nth(1).click({ modifiers: ['Control'] });
+  await page
+    .locator('[data-testid=photo]')
+    .first()
+    .click({ modifiers: ['Control'] });
+  await page
+    .locator('[data-testid=photo]')
+    .nth(1)
+    .click({ modifiers: ['Control'] });
   await page.locator('[data-testid=selection-bar]').waitFor();
   assert.deepEqual(await offenders('[data-testid=selection-bar]'), []);
   await imagesLoaded(page, '[data-testid=photo] img');

@@ -57,7 +57,10 @@ test('index: bad files are recorded with a reason and skipped, the rest is index
   const s2 = JSON.parse(again.stdout);
   assert.equal(s2.indexed, 0);
   assert.equal(s2.unchanged, fixture.good.length + Object.keys(fixture.bad).length - fixture.unreadable.length);
-  assert.deepEqual(s2.failures.map((f: { path: string }) => f.path), fixture.unreadable);
+  assert.deepEqual(
+    s2.failures.map((f: { path: string }) => f.path),
+    fixture.unreadable,
+  );
 
   // An indexed photo is its own best match, with cosine 1.
   const sim = await run(['similar', fixture.good[0], '--db', db, '--top', '3', '--json']);

@@ -156,10 +156,7 @@ test(`SIGKILL ${RANDOM_KILLS + IN_TRANSACTION.length} times while indexing ${PHO
   let before = look(db);
   const t0 = performance.now();
   for (const [i, step] of plan.entries()) {
-    const child =
-      step.kind === 'random'
-        ? await runChild(cli, step.delayMs, () => committed(db) - before.indexed.size >= MAX_PER_ROUND)
-        : await runChild(selfKiller(step.n));
+    const child = step.kind === 'random' ? await runChild(cli, step.delayMs, () => committed(db) - before.indexed.size >= MAX_PER_ROUND) : await runChild(selfKiller(step.n));
     const after = look(db);
     const gone = [...before.indexed].filter((p) => !after.indexed.has(p));
     const what =

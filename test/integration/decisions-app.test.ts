@@ -42,7 +42,12 @@ async function ok<T>(method: string, ...args: unknown[]): Promise<T> {
   return r.body.result!;
 }
 
-const jpegs = (dir: string) => fs.readdirSync(dir).filter((f) => /\.jpe?g$/i.test(f)).sort().map((f) => path.join(dir, f));
+const jpegs = (dir: string) =>
+  fs
+    .readdirSync(dir)
+    .filter((f) => /\.jpe?g$/i.test(f))
+    .sort()
+    .map((f) => path.join(dir, f));
 const groupOf = (d: DuplicatesResult, p: string) => d.groups.find((g) => g.members.some((m) => m.path === p));
 
 before(async () => {
@@ -54,7 +59,10 @@ before(async () => {
   fs.copyFileSync(src, flower);
   const { width = 0 } = await sharp(src).metadata();
   small = path.join(libDir, 'lily-small.jpg');
-  await sharp(src).resize(Math.round(width * 0.6)).jpeg({ quality: 75 }).toFile(small);
+  await sharp(src)
+    .resize(Math.round(width * 0.6))
+    .jpeg({ quality: 75 })
+    .toFile(small);
   mirror = path.join(libDir, 'lily-mirrored.jpg');
   await sharp(src).flop().jpeg({ quality: 90 }).toFile(mirror);
   fs.copyFileSync(other, path.join(libDir, 'another-lily.jpg'));
@@ -97,13 +105,12 @@ test('two tiers: the resized and mirrored copies join the original, each with ho
   assert.match(g.key, /^[0-9a-f]{16}$/);
   // The mirrored copy (q90) may be a larger file than the original: then the original is the mirror of the keeper.
   const pair = g.members.filter((x) => x.path === mirror || x.path === flower);
-  assert.deepEqual(
-    pair.map((x) => x.transform ?? 'none').sort(),
-    ['mirror', 'none'],
-    'one of the original and the mirrored copy is the mirror of the other',
-  );
+  assert.deepEqual(pair.map((x) => x.transform ?? 'none').sort(), ['mirror', 'none'], 'one of the original and the mirrored copy is the mirror of the other');
   for (const x of g.members.filter((y) => y.id !== g.keeper)) assert.ok(x.link && x.why, `${path.basename(x.path)} says how it joined`);
-  assert.ok(g.members.some((x) => /mirrored copy/.test(x.why ?? '')), g.members.map((x) => x.why).join('; '));
+  assert.ok(
+    g.members.some((x) => /mirrored copy/.test(x.why ?? '')),
+    g.members.map((x) => x.why).join('; '),
+  );
   const exact = groupOf(d, plane)!;
   assert.equal(exact.tier, 'exact');
   assert.match(exact.members.find((x) => x.id !== exact.keeper)!.why!, /same bytes/);
@@ -146,7 +153,10 @@ test('keep this one and keep all', async () => {
   const smallId = g.members.find((m) => m.path === small)!.id;
   assert.notEqual(g.keeper, smallId);
   const keeper = await ok<DecisionView>('decideDuplicates', { kind: 'keeper', ids: g.members.map((m) => m.id), keeper: smallId });
-  assert.deepEqual(keeper.keeper!.map((p) => p.path), [small]);
+  assert.deepEqual(
+    keeper.keeper!.map((p) => p.path),
+    [small],
+  );
   const chosen = groupOf(await ok<DuplicatesResult>('duplicates'), flower)!;
   assert.equal(chosen.keeper, smallId);
   assert.equal(chosen.reason, 'chosen by you');

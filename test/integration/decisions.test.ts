@@ -15,7 +15,12 @@ import { reconcileFolders } from '../../src/core/index/sync.js';
 
 const FLOWERS = path.resolve('../shared/datasets/flowers17');
 const CALTECH = path.resolve('../shared/datasets/caltech101');
-const first = (dir: string, n: number) => fs.readdirSync(dir).sort().slice(0, n).map((f) => path.join(dir, f));
+const first = (dir: string, n: number) =>
+  fs
+    .readdirSync(dir)
+    .sort()
+    .slice(0, n)
+    .map((f) => path.join(dir, f));
 
 /** What a restart and the watcher's catch-up do: reconcile the folder, index what is new or edited. */
 async function sync(engine: Engine, dir: string) {
@@ -41,9 +46,17 @@ test('decisions: turned copies join, dismissals stick across rename, restart and
     // A little smaller than the original, so the original is the suggested keeper and each copy's
     // turn is named relative to it.
     const { width: W = 0 } = await sharp(src).metadata();
-    await sharp(src).flop().resize(Math.round(W * 0.95)).jpeg({ quality: 90 }).toFile(mirror);
+    await sharp(src)
+      .flop()
+      .resize(Math.round(W * 0.95))
+      .jpeg({ quality: 90 })
+      .toFile(mirror);
     const rot90 = path.join(lib, 'tulip-rot90.jpg');
-    await sharp(src).rotate(90).resize({ height: Math.round(W * 0.95) }).jpeg({ quality: 90 }).toFile(rot90);
+    await sharp(src)
+      .rotate(90)
+      .resize({ height: Math.round(W * 0.95) })
+      .jpeg({ quality: 90 })
+      .toFile(rot90);
     // Another photo of the same species, and some unrelated photos.
     fs.copyFileSync(other, path.join(lib, 'another-tulip.jpg'));
     for (const f of first(path.join(CALTECH, 'airplanes'), 3)) fs.copyFileSync(f, path.join(lib, `plane-${path.basename(f)}`));
@@ -94,7 +107,10 @@ test('decisions: turned copies join, dismissals stick across rename, restart and
 
     // Edit the original (its bytes, so its content hash, change): the old decision no longer
     // covers it, and it is judged afresh against its copies.
-    await sharp(src).modulate({ brightness: 1.08 }).jpeg({ quality: 92 }).toFile(orig + '.tmp');
+    await sharp(src)
+      .modulate({ brightness: 1.08 })
+      .jpeg({ quality: 92 })
+      .toFile(orig + '.tmp');
     fs.renameSync(orig + '.tmp', orig);
     await sync(engine, lib);
     r = await findDuplicates(engine.store, { live: engine.liveIndex(), exif: false });
@@ -106,7 +122,10 @@ test('decisions: turned copies join, dismissals stick across rename, restart and
     assert.equal(listed[0].stale, true, 'the decision says a photo changed');
 
     // Keep all: the group is hidden while its contents stay the same, and listed under keptAll.
-    const keepAll = engine.store.addDecision('keep-all', g.members.map((x) => x.hash!));
+    const keepAll = engine.store.addDecision(
+      'keep-all',
+      g.members.map((x) => x.hash!),
+    );
     r = await findDuplicates(engine.store, { live: engine.liveIndex(), exif: false });
     assert.equal(groupWith(r, orig), undefined);
     assert.ok(r.keptAll.some((x) => x.members.some((y) => y.path === orig)));
@@ -116,7 +135,11 @@ test('decisions: turned copies join, dismissals stick across rename, restart and
     r = await findDuplicates(engine.store, { live: engine.liveIndex(), exif: false });
     g = groupWith(r, orig)!;
     const notSuggested = g.members.find((x) => x.id !== g!.keeper)!;
-    engine.store.addDecision('keeper', g.members.map((x) => x.hash!), notSuggested.hash!);
+    engine.store.addDecision(
+      'keeper',
+      g.members.map((x) => x.hash!),
+      notSuggested.hash!,
+    );
     r = await findDuplicates(engine.store, { live: engine.liveIndex(), exif: false });
     g = groupWith(r, orig)!;
     assert.equal(g.keeper, notSuggested.id);

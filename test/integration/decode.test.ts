@@ -10,24 +10,8 @@ import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 
 import { ShapeBatcher } from '../../src/core/analysis/batcher.js';
-import {
-  DecodeError,
-  decodeForModel,
-  loadForModel,
-  readImageFile,
-  targetShape,
-} from '../../src/core/analysis/decode/decode.js';
-import {
-  CALTECH,
-  FLOWERS,
-  evalUnprivileged,
-  makeBadInputFolder,
-  makeSharedTempDir,
-  repoModuleUrl,
-  samplePhotos,
-  unprivilegedPrefix,
-  type BadInputFolder,
-} from '../fixtures/bad-input.js';
+import { DecodeError, decodeForModel, loadForModel, readImageFile, targetShape } from '../../src/core/analysis/decode/decode.js';
+import { CALTECH, FLOWERS, evalUnprivileged, makeBadInputFolder, makeSharedTempDir, repoModuleUrl, samplePhotos, unprivilegedPrefix, type BadInputFolder } from '../fixtures/bad-input.js';
 
 const temps: string[] = [];
 after(async () => {
@@ -76,7 +60,10 @@ describe('decodeForModel on real photos', () => {
       .png()
       .toBuffer();
     const t = await decodeForModel(transparent, 299);
-    assert.ok(t.pixels.every((v) => v === 255), 'transparent must become white');
+    assert.ok(
+      t.pixels.every((v) => v === 255),
+      'transparent must become white',
+    );
 
     const grey = await decodeForModel(await sharp(src).toColourspace('b-w').png().toBuffer(), 299);
     for (let i = 0; i < grey.pixels.length; i += 3) {
@@ -93,9 +80,15 @@ describe('decodeForModel on real photos', () => {
       assert.equal(d.pixels.length, d.width * d.height * 3);
     }
 
-    const red = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#ff0000' } }).png().toBuffer();
-    const blue = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#0000ff' } }).png().toBuffer();
-    const gif = await sharp([red, blue], { join: { animated: true } }).gif().toBuffer();
+    const red = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#ff0000' } })
+      .png()
+      .toBuffer();
+    const blue = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#0000ff' } })
+      .png()
+      .toBuffer();
+    const gif = await sharp([red, blue], { join: { animated: true } })
+      .gif()
+      .toBuffer();
     const g = await decodeForModel(gif, 299);
     assert.deepEqual({ width: g.width, height: g.height }, { width: 299, height: 224 });
     assert.ok(g.pixels[0] > 200 && g.pixels[2] < 50, 'first frame (red) expected');
@@ -104,7 +97,12 @@ describe('decodeForModel on real photos', () => {
   test('readImageFile hashes exactly the bytes it returns and enforces maxBytes', async () => {
     const [path] = await samplePhotos(CALTECH, 1);
     const f = await readImageFile(path);
-    assert.equal(f.hash, createHash('sha256').update(await readFile(path)).digest('hex'));
+    assert.equal(
+      f.hash,
+      createHash('sha256')
+        .update(await readFile(path))
+        .digest('hex'),
+    );
     assert.equal(f.size, f.buffer.length);
     await assert.rejects(readImageFile(path, { maxBytes: 1000 }), (e: unknown) => {
       return e instanceof DecodeError && e.code === 'file-too-large' && e.reason.startsWith('file too large');
@@ -174,7 +172,10 @@ describe('ShapeBatcher', () => {
       batches.push(...b.push({ path, width: d.width, height: d.height }));
     }
     batches.push(...b.flush());
-    assert.equal(batches.reduce((n, x) => n + x.items.length, 0), photos.length);
+    assert.equal(
+      batches.reduce((n, x) => n + x.items.length, 0),
+      photos.length,
+    );
     for (const batch of batches) for (const i of batch.items) assert.deepEqual([i.width, i.height], [batch.width, batch.height]);
     assert.ok(batches.length < photos.length / 2, `${batches.length} batches for ${photos.length} photos`);
   });

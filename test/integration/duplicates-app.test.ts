@@ -50,7 +50,13 @@ async function callAt<T>(s: RunningServer, method: string, ...args: unknown[]): 
 const sha = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
 function firstJpeg(dir: string, skip = 0): string {
-  return path.join(dir, fs.readdirSync(dir).filter((f) => /\.jpe?g$/i.test(f)).sort()[skip]);
+  return path.join(
+    dir,
+    fs
+      .readdirSync(dir)
+      .filter((f) => /\.jpe?g$/i.test(f))
+      .sort()[skip],
+  );
 }
 
 before(async () => {
@@ -74,7 +80,10 @@ before(async () => {
   fs.copyFileSync(src, flower);
   fs.copyFileSync(src, flowerCopy);
   const { width = 0 } = await sharp(src).metadata();
-  await sharp(src).resize(Math.round(width * 0.6)).jpeg({ quality: 70 }).toFile(flowerSmall);
+  await sharp(src)
+    .resize(Math.round(width * 0.6))
+    .jpeg({ quality: 70 })
+    .toFile(flowerSmall);
   plane = path.join(libDir, 'misc', 'plane.jpg');
   planeCopy = path.join(libDir, 'misc', 'plane (1).jpg');
   fs.copyFileSync(firstJpeg(path.join(DATA, 'caltech101', 'airplanes'), 3), plane);
@@ -128,12 +137,21 @@ test('duplicates: the resized copy and the byte copy join their original; the by
   const small = near.members.find((m) => m.path === flowerSmall)!;
   assert.ok(small.score >= d.sensitivity && small.score < 1, `similarity ${small.score}`);
   assert.ok(small.width! < keeper.width! && small.size > 0 && small.mtimeMs > 0);
-  console.log(`duplicates over HTTP: ${d.groups.length} groups among ${d.photos} photos in ${d.ms.toFixed(0)} ms; resized copy similarity ${small.score.toFixed(3)}; keeper ${path.basename(keeper.path)}: ${near.reason}`);
+  console.log(
+    `duplicates over HTTP: ${d.groups.length} groups among ${d.photos} photos in ${d.ms.toFixed(0)} ms; resized copy similarity ${small.score.toFixed(3)}; keeper ${path.basename(keeper.path)}: ${near.reason}`,
+  );
 
   const strict = (await call<DuplicatesResult>('duplicates', { sensitivity: 0.99 })).body.result!;
   assert.equal(strict.sensitivity, 0.99);
   assert.ok(
-    strict.groups.some((g) => g.tier === 'exact' && g.members.map((m) => m.path).sort().join() === [plane, planeCopy].sort().join()),
+    strict.groups.some(
+      (g) =>
+        g.tier === 'exact' &&
+        g.members
+          .map((m) => m.path)
+          .sort()
+          .join() === [plane, planeCopy].sort().join(),
+    ),
     'byte copies are found whatever the sensitivity',
   );
   for (const bad of [0, 1.5, 'high', -1]) {
@@ -231,7 +249,13 @@ test('move to trash: refused outside the library and for a changed file; the cop
   assert.ok(!page.items.some((p) => p.path === flowerSmall), 'the index no longer holds it');
   assert.equal((await call<FolderInfo[]>('listFolders')).body.result![0].photos, photosBefore - 1);
   const d = (await call<DuplicatesResult>('duplicates')).body.result!;
-  assert.deepEqual(d.groups.find((g) => g.members.some((m) => m.path === flower))!.members.map((m) => m.path).sort(), [flower, flowerCopy].sort());
+  assert.deepEqual(
+    d.groups
+      .find((g) => g.members.some((m) => m.path === flower))!
+      .members.map((m) => m.path)
+      .sort(),
+    [flower, flowerCopy].sort(),
+  );
   const again = await call('trashPhoto', flowerSmall);
   assert.equal(again.status, 403, 'gone from the library: nothing more to trash');
   const report = await (await fetch(`${server.url}api/duplicates-report?format=csv`)).text();

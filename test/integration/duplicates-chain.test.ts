@@ -50,17 +50,25 @@ test('duplicates: a chain of look-alikes never forms one group; a chart shot by 
     fs.mkdirSync(photos);
     // The chain: 24 shots of one chart, no EXIF, the tripod creeping and the light changing a
     // little between shots (each its own exposure, with its own noise).
-    const wide = await sharp(Buffer.from(chartSvg(1100, 760))).png().toBuffer();
+    const wide = await sharp(Buffer.from(chartSvg(1100, 760)))
+      .png()
+      .toBuffer();
     const frames: string[] = [];
     for (let k = 0; k < 24; k++) {
       const f = path.join(photos, `shot_${String(k).padStart(2, '0')}.jpg`);
-      const step = await sharp(wide).extract({ left: 10 + k * 8, top: 5 + k * 4, width: 800, height: 600 }).modulate({ brightness: 0.85 + k * 0.01 }).png().toBuffer();
+      const step = await sharp(wide)
+        .extract({ left: 10 + k * 8, top: 5 + k * 4, width: 800, height: 600 })
+        .modulate({ brightness: 0.85 + k * 0.01 })
+        .png()
+        .toBuffer();
       await shoot(step, 100 + k, {}, f);
       frames.push(f);
     }
     // One chart, two cameras (other Make and Model, taken on other days); a re-save of the
     // first keeping its EXIF, and a half-size copy of it with the EXIF stripped.
-    const chart = await sharp(Buffer.from(chartSvg(800, 600))).png().toBuffer();
+    const chart = await sharp(Buffer.from(chartSvg(800, 600)))
+      .png()
+      .toBuffer();
     const canon = path.join(photos, 'chart_canon.jpg');
     const nikon = path.join(photos, 'chart_nikon.jpg');
     await shoot(chart, 1, { IFD0: { Make: 'Canon', Model: 'Canon EOS 6D' }, IFD2: { DateTimeOriginal: '2021:03:04 10:11:12' } }, canon);
@@ -97,7 +105,7 @@ test('duplicates: a chain of look-alikes never forms one group; a chart shot by 
       // are listed together as similar shots.)
       assert.ok(
         r.similar.some((s) => s.members.filter((m) => frames.includes(m.path)).length >= 4),
-        'the chain\'s frames are listed as similar shots',
+        "the chain's frames are listed as similar shots",
       );
       assert.ok(!together(frames[0], frames.at(-1)!), 'the ends of the chain are not one photo');
       linkedToKeeperOrAll(r);
@@ -119,18 +127,23 @@ test('duplicates: a chain of look-alikes never forms one group; a chart shot by 
       assert.ok(r.pairs.differentShots >= 1);
       assert.ok(
         r.similar.some((s) => s.members.some((m) => m.path === nikon) && s.members.some((m) => [canon, resaved, stripped].includes(m.path))),
-        'the two cameras\' shots are listed as similar shots',
+        "the two cameras' shots are listed as similar shots",
       );
       // A set of links too large for every check (thousands of look-alikes) is grouped by the
       // links alone, and still never chains.
       const big = await findDuplicates(store, { live: engine.liveIndex(), directChecksUpTo: 3 });
       const bigOf = new Map<string, number>();
       big.groups.forEach((g, i) => g.members.forEach((m) => bigOf.set(m.path, i)));
-      assert.ok(big.similar.some((s) => s.members.filter((m) => frames.includes(m.path)).length >= 4), 'the chain still links, as similar shots');
+      assert.ok(
+        big.similar.some((s) => s.members.filter((m) => frames.includes(m.path)).length >= 4),
+        'the chain still links, as similar shots',
+      );
       assert.ok(!(bigOf.has(frames[0]) && bigOf.get(frames[0]) === bigOf.get(frames.at(-1)!)), 'the ends of the chain are not one photo');
-      assert.ok(!(bigOf.has(canon) && bigOf.get(canon) === bigOf.get(nikon)), 'nor are the two cameras\' shots');
+      assert.ok(!(bigOf.has(canon) && bigOf.get(canon) === bigOf.get(nikon)), "nor are the two cameras' shots");
       linkedToKeeperOrAll(big);
-      console.log(`chain: steps ${steps.join(' ')} bits, ends ${bits(frames[0], frames.at(-1)!)}; groups ${r.groups.map((g) => g.members.map((m) => path.basename(m.path, '.jpg')).join('+')).join(' | ')}; pairs ${JSON.stringify(r.pairs)}`);
+      console.log(
+        `chain: steps ${steps.join(' ')} bits, ends ${bits(frames[0], frames.at(-1)!)}; groups ${r.groups.map((g) => g.members.map((m) => path.basename(m.path, '.jpg')).join('+')).join(' | ')}; pairs ${JSON.stringify(r.pairs)}`,
+      );
     } finally {
       await engine.close();
     }

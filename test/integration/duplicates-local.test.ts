@@ -41,12 +41,17 @@ test('duplicates: renders of one scene with things moved are two photos; edits o
     const renders: string[] = [];
     for (const k of [0, 3, 6]) {
       const f = path.join(photos, `scene_${k}.jpg`);
-      await sharp(Buffer.from(sceneSvg(k))).jpeg({ quality: 90 }).toFile(f);
+      await sharp(Buffer.from(sceneSvg(k)))
+        .jpeg({ quality: 90 })
+        .toFile(f);
       renders.push(f);
     }
     const [a] = renders;
     const text = path.join(photos, 'scene_0_text.jpg');
-    await sharp(a).composite([{ input: overlay }]).jpeg({ quality: 90 }).toFile(text);
+    await sharp(a)
+      .composite([{ input: overlay }])
+      .jpeg({ quality: 90 })
+      .toFile(text);
     const brighter = path.join(photos, 'scene_0_brighter.jpg');
     await sharp(a).modulate({ brightness: 1.2 }).jpeg({ quality: 90 }).toFile(brighter);
     const jpeg40 = path.join(photos, 'scene_0_q40.jpg');
@@ -91,76 +96,99 @@ test('duplicates: renders of one scene with things moved are two photos; edits o
 const DATASETS = path.resolve('../shared/datasets');
 const MOTORBIKES = path.join(DATASETS, 'caltech101', 'Motorbikes');
 
-test('duplicates: look-alikes of other pixel sizes are two photos; a crop, a half-size and a straightened copy join their photo', { skip: !fs.existsSync(MOTORBIKES) && 'no caltech101 under ../shared/datasets', timeout: 300_000 }, async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-duplocal-sizes-'));
-  try {
-    const photos = path.join(dir, 'photos');
-    fs.mkdirSync(photos);
-    // caltech101's catalogue motorbikes on white, as they are: 24 different photos of 262 to 263 x
-    // 138 to 166 pixels, which the finder grouped by 10 before (links by hash and words, and
-    // "crops" whose window lay within 12 bits).
-    const bikes = fs.readdirSync(MOTORBIKES).filter((f) => /\.jpe?g$/i.test(f)).sort().slice(0, 24);
-    for (const f of bikes) fs.copyFileSync(path.join(MOTORBIKES, f), path.join(photos, f));
-    const keeper = path.join(photos, 'image_0005.jpg');
-    const { width = 0, height = 0 } = await sharp(keeper).metadata();
-    const crop = path.join(photos, 'image_0005_crop.jpg');
-    const cw = Math.round(width * 0.85);
-    const ch = Math.round(height * 0.85);
-    await sharp(keeper).extract({ left: Math.floor((width - cw) / 2), top: Math.floor((height - ch) / 2), width: cw, height: ch }).jpeg({ quality: 90 }).toFile(crop);
-    const half = path.join(photos, 'image_0005_half.jpg');
-    await sharp(keeper).resize(Math.round(width / 2)).jpeg({ quality: 85 }).toFile(half);
-    // Straightened: turned 4 degrees, then cut to the upright middle (no corners filled).
-    const straight = path.join(photos, 'image_0005_turned.jpg');
-    const turned = await sharp(keeper).rotate(4, { background: '#ffffff' }).toBuffer({ resolveWithObject: true });
-    await sharp(turned.data)
-      .extract({ left: Math.floor((turned.info.width - Math.round(width * 0.85)) / 2), top: Math.floor((turned.info.height - Math.round(height * 0.8)) / 2), width: Math.round(width * 0.85), height: Math.round(height * 0.8) })
-      .jpeg({ quality: 90 })
-      .toFile(straight);
-
-    // The placement itself: the crop lands where it was cut from, and its cells then differ from
-    // the keeper's window one way at most; another motorbike placed where it fits best differs both ways.
-    const grey = async (f: string) => {
-      const img = await decodeForModel(fs.readFileSync(f), 299);
-      return { grey: greyOfPixels(img.pixels), width: img.width, height: img.height };
-    };
-    const k = await grey(keeper);
-    const sat = summed(k.grey, k.width, k.height);
-    const placed = async (f: string, start: { x: number; y: number; w: number; h: number }) => {
-      const g = await grey(f);
-      const p = place(sat, k.width, k.height, localLook(g.grey, g.width, g.height).coarse.mean, start);
-      const ow = Math.round(Math.min(p.w, g.width));
-      const oh = Math.round((ow * g.height) / g.width);
-      const win = localLook(sampleWindow(sat, k.width, k.height, p, ow, oh), ow, oh);
-      const own = localLook(sampleWindow(summed(g.grey, g.width, g.height), g.width, g.height, { cx: g.width / 2, cy: g.height / 2, w: g.width, h: g.height, angle: 0 }, ow, oh), ow, oh);
-      return { p, two: twoShots(win, own) };
-    };
-    // Started a few pixels off, as the crop search's grid leaves it.
-    const c = await placed(crop, { x: k.width * 0.075 + 4, y: k.height * 0.075 - 3, w: k.width * 0.85 * 1.04, h: k.height * 0.85 * 1.04 });
-    assert.ok(Math.abs(c.p.cx - k.width / 2) < 2 && Math.abs(c.p.cy - k.height / 2) < 2 && Math.abs(c.p.w - k.width * 0.85) < 3 && c.p.corr > 0.99, `crop placed at ${JSON.stringify(c.p)}`);
-    assert.ok(!c.two, 'the crop, placed, is an edit of its window');
-    const other = await placed(path.join(photos, 'image_0002.jpg'), { x: 0, y: 0, w: k.width, h: k.height * 0.97 });
-    assert.ok(other.two, `another motorbike, placed at ${JSON.stringify(other.p)}, differs both ways`);
-
-    const engine = await Engine.open(path.join(dir, 'index.db'), { provider: 'cpu' });
+test(
+  'duplicates: look-alikes of other pixel sizes are two photos; a crop, a half-size and a straightened copy join their photo',
+  { skip: !fs.existsSync(MOTORBIKES) && 'no caltech101 under ../shared/datasets', timeout: 300_000 },
+  async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-duplocal-sizes-'));
     try {
-      assert.equal((await engine.index([photos])).failed, 0);
-      const r = await findDuplicates(engine.store, { live: engine.liveIndex() });
-      const groupOf = new Map<string, number>();
-      r.groups.forEach((g, i) => g.members.forEach((m) => groupOf.set(m.path, i)));
-      const names = r.groups.map((g) => g.members.map((m) => path.basename(m.path)).join('+')).join(' | ');
-      const copies = new Set([keeper, crop, half, straight]);
-      for (const copy of [crop, half, straight]) assert.ok(groupOf.has(keeper) && groupOf.get(copy) === groupOf.get(keeper), `${path.basename(copy)} is the same photo as image_0005 (groups: ${names})`);
-      for (const g of r.groups) {
-        const different = new Set(g.members.map((m) => (copies.has(m.path) ? keeper : m.path)));
-        assert.equal(different.size, 1, `one photo per group (groups: ${names})`);
+      const photos = path.join(dir, 'photos');
+      fs.mkdirSync(photos);
+      // caltech101's catalogue motorbikes on white, as they are: 24 different photos of 262 to 263 x
+      // 138 to 166 pixels, which the finder grouped by 10 before (links by hash and words, and
+      // "crops" whose window lay within 12 bits).
+      const bikes = fs
+        .readdirSync(MOTORBIKES)
+        .filter((f) => /\.jpe?g$/i.test(f))
+        .sort()
+        .slice(0, 24);
+      for (const f of bikes) fs.copyFileSync(path.join(MOTORBIKES, f), path.join(photos, f));
+      const keeper = path.join(photos, 'image_0005.jpg');
+      const { width = 0, height = 0 } = await sharp(keeper).metadata();
+      const crop = path.join(photos, 'image_0005_crop.jpg');
+      const cw = Math.round(width * 0.85);
+      const ch = Math.round(height * 0.85);
+      await sharp(keeper)
+        .extract({ left: Math.floor((width - cw) / 2), top: Math.floor((height - ch) / 2), width: cw, height: ch })
+        .jpeg({ quality: 90 })
+        .toFile(crop);
+      const half = path.join(photos, 'image_0005_half.jpg');
+      await sharp(keeper)
+        .resize(Math.round(width / 2))
+        .jpeg({ quality: 85 })
+        .toFile(half);
+      // Straightened: turned 4 degrees, then cut to the upright middle (no corners filled).
+      const straight = path.join(photos, 'image_0005_turned.jpg');
+      const turned = await sharp(keeper).rotate(4, { background: '#ffffff' }).toBuffer({ resolveWithObject: true });
+      await sharp(turned.data)
+        .extract({
+          left: Math.floor((turned.info.width - Math.round(width * 0.85)) / 2),
+          top: Math.floor((turned.info.height - Math.round(height * 0.8)) / 2),
+          width: Math.round(width * 0.85),
+          height: Math.round(height * 0.8),
+        })
+        .jpeg({ quality: 90 })
+        .toFile(straight);
+
+      // The placement itself: the crop lands where it was cut from, and its cells then differ from
+      // the keeper's window one way at most; another motorbike placed where it fits best differs both ways.
+      const grey = async (f: string) => {
+        const img = await decodeForModel(fs.readFileSync(f), 299);
+        return { grey: greyOfPixels(img.pixels), width: img.width, height: img.height };
+      };
+      const k = await grey(keeper);
+      const sat = summed(k.grey, k.width, k.height);
+      const placed = async (f: string, start: { x: number; y: number; w: number; h: number }) => {
+        const g = await grey(f);
+        const p = place(sat, k.width, k.height, localLook(g.grey, g.width, g.height).coarse.mean, start);
+        const ow = Math.round(Math.min(p.w, g.width));
+        const oh = Math.round((ow * g.height) / g.width);
+        const win = localLook(sampleWindow(sat, k.width, k.height, p, ow, oh), ow, oh);
+        const own = localLook(sampleWindow(summed(g.grey, g.width, g.height), g.width, g.height, { cx: g.width / 2, cy: g.height / 2, w: g.width, h: g.height, angle: 0 }, ow, oh), ow, oh);
+        return { p, two: twoShots(win, own) };
+      };
+      // Started a few pixels off, as the crop search's grid leaves it.
+      const c = await placed(crop, { x: k.width * 0.075 + 4, y: k.height * 0.075 - 3, w: k.width * 0.85 * 1.04, h: k.height * 0.85 * 1.04 });
+      assert.ok(Math.abs(c.p.cx - k.width / 2) < 2 && Math.abs(c.p.cy - k.height / 2) < 2 && Math.abs(c.p.w - k.width * 0.85) < 3 && c.p.corr > 0.99, `crop placed at ${JSON.stringify(c.p)}`);
+      assert.ok(!c.two, 'the crop, placed, is an edit of its window');
+      const other = await placed(path.join(photos, 'image_0002.jpg'), { x: 0, y: 0, w: k.width, h: k.height * 0.97 });
+      assert.ok(other.two, `another motorbike, placed at ${JSON.stringify(other.p)}, differs both ways`);
+
+      const engine = await Engine.open(path.join(dir, 'index.db'), { provider: 'cpu' });
+      try {
+        assert.equal((await engine.index([photos])).failed, 0);
+        const r = await findDuplicates(engine.store, { live: engine.liveIndex() });
+        const groupOf = new Map<string, number>();
+        r.groups.forEach((g, i) => g.members.forEach((m) => groupOf.set(m.path, i)));
+        const names = r.groups.map((g) => g.members.map((m) => path.basename(m.path)).join('+')).join(' | ');
+        const copies = new Set([keeper, crop, half, straight]);
+        for (const copy of [crop, half, straight])
+          assert.ok(groupOf.has(keeper) && groupOf.get(copy) === groupOf.get(keeper), `${path.basename(copy)} is the same photo as image_0005 (groups: ${names})`);
+        for (const g of r.groups) {
+          const different = new Set(g.members.map((m) => (copies.has(m.path) ? keeper : m.path)));
+          assert.equal(different.size, 1, `one photo per group (groups: ${names})`);
+        }
+        // The look-alikes were linked (and placed in their keepers), not merely unlinked.
+        assert.ok(r.pairs.placed >= 5 && r.pairs.localDiffers >= 5, JSON.stringify(r.pairs));
+        assert.ok(
+          r.similar.some((s) => s.members.filter((m) => !copies.has(m.path)).length >= 2),
+          'the motorbikes are listed as similar shots',
+        );
+      } finally {
+        await engine.close();
       }
-      // The look-alikes were linked (and placed in their keepers), not merely unlinked.
-      assert.ok(r.pairs.placed >= 5 && r.pairs.localDiffers >= 5, JSON.stringify(r.pairs));
-      assert.ok(r.similar.some((s) => s.members.filter((m) => !copies.has(m.path)).length >= 2), 'the motorbikes are listed as similar shots');
     } finally {
-      await engine.close();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
+  },
+);

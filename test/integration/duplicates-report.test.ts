@@ -13,7 +13,11 @@ const DIR = path.resolve('../shared/datasets/flowers17/c01');
 
 function sample(): { report: DuplicateReport; tmp: string } {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-dupreport-'));
-  const [a, b] = fs.readdirSync(DIR).sort().slice(0, 2).map((f) => path.join(DIR, f));
+  const [a, b] = fs
+    .readdirSync(DIR)
+    .sort()
+    .slice(0, 2)
+    .map((f) => path.join(DIR, f));
   // A name a spreadsheet would run as a formula, with a comma, a quote and HTML in it.
   const odd = path.join(tmp, '=cmd,"x" <b>.jpg');
   fs.copyFileSync(a, odd);
@@ -33,7 +37,25 @@ function sample(): { report: DuplicateReport; tmp: string } {
       sensitivity: 0.45,
       similarShots: 0.4,
       neighbours: 10,
-      pairs: { candidates: 3, accepted: 1, rejectedCosine: 0, rejectedAspect: 0, phashCandidates: 0, phashAccepted: 0, phashConfirmed: 0, transformed: 0, dismissed: 0, similarShots: 0, differentShots: 0, detailDiffers: 0, localDiffers: 0, placed: 0, cropChecks: 0, crops: 0, unchained: 0 },
+      pairs: {
+        candidates: 3,
+        accepted: 1,
+        rejectedCosine: 0,
+        rejectedAspect: 0,
+        phashCandidates: 0,
+        phashAccepted: 0,
+        phashConfirmed: 0,
+        transformed: 0,
+        dismissed: 0,
+        similarShots: 0,
+        differentShots: 0,
+        detailDiffers: 0,
+        localDiffers: 0,
+        placed: 0,
+        cropChecks: 0,
+        crops: 0,
+        unchained: 0,
+      },
       ms: 12,
       timings: { snapshotMs: 1, phashMs: 1, wordsMs: 9, groupsMs: 1 },
     },
@@ -45,12 +67,23 @@ test('CSV and JSON: one row per photo, keeper first, quoted safely', () => {
   try {
     const rows = reportRows(report);
     assert.equal(rows.length, 4);
-    assert.deepEqual(rows.map((r) => [r.group, r.keep]), [[1, true], [1, false], [2, true], [2, false]]);
+    assert.deepEqual(
+      rows.map((r) => [r.group, r.keep]),
+      [
+        [1, true],
+        [1, false],
+        [2, true],
+        [2, false],
+      ],
+    );
     assert.equal(rows[3].modified, null, 'a vanished file has no date, and no crash');
     const csv = reportCsv(report).split('\r\n');
     assert.equal(csv[0], 'group,tier,keep,path,width,height,bytes,modified,captureDate,similarity,phashBits,identical,joinedBy,reason');
     assert.ok(csv[2].includes(`"${path.join(tmp, '=cmd,""x"" <b>.jpg')}"`), 'commas and quotes are quoted');
-    assert.ok(csv.slice(1).every((l) => !l.startsWith('=')), 'nothing a spreadsheet would run as a formula');
+    assert.ok(
+      csv.slice(1).every((l) => !l.startsWith('=')),
+      'nothing a spreadsheet would run as a formula',
+    );
     const json = JSON.parse(reportJson(report));
     assert.equal(json.rows.length, 4);
     assert.equal(json.groups, 2);

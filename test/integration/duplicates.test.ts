@@ -30,8 +30,18 @@ test('duplicates: exact copies group, edits join their original, unrelated photo
       const fam = [o];
       const edits: [string, ReturnType<typeof sharp>][] = [
         ['q30', sharp(src).jpeg({ quality: 30 })],
-        ['r70', sharp(src).resize(Math.round(W * 0.7)).jpeg({ quality: 85 })],
-        ['crop10', sharp(src).extract({ left: Math.round(W * 0.05), top: Math.round(H * 0.05), width: Math.round(W * 0.9), height: Math.round(H * 0.9) }).jpeg({ quality: 90 })],
+        [
+          'r70',
+          sharp(src)
+            .resize(Math.round(W * 0.7))
+            .jpeg({ quality: 85 }),
+        ],
+        [
+          'crop10',
+          sharp(src)
+            .extract({ left: Math.round(W * 0.05), top: Math.round(H * 0.05), width: Math.round(W * 0.9), height: Math.round(H * 0.9) })
+            .jpeg({ quality: 90 }),
+        ],
         ['bright', sharp(src).modulate({ brightness: 1.1 }).jpeg({ quality: 90 })],
         // Visual words alone miss most of these two; the perceptual hash finds them.
         ['grey', sharp(src).greyscale().jpeg({ quality: 90 })],
@@ -118,7 +128,16 @@ test('duplicates: exact copies group, edits join their original, unrelated photo
 
 test('duplicates: keeper order is pixels, then file size, then path', async () => {
   const rec = (id: number, p: string, w: number, h: number, size: number): ImageRecord => ({
-    id, path: p, size, mtimeMs: 0, hash: null, width: w, height: h, status: 'indexed', error: null, indexedAt: 0,
+    id,
+    path: p,
+    size,
+    mtimeMs: 0,
+    hash: null,
+    width: w,
+    height: h,
+    status: 'indexed',
+    error: null,
+    indexedAt: 0,
   });
   let k = await chooseKeeper([rec(1, '/a/x.jpg', 100, 100, 900), rec(2, '/a/y.jpg', 200, 100, 100)], { exif: false });
   assert.equal(k.keeper.id, 2);

@@ -14,16 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire, register } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import {
-  ALLOWED_PERMISSIONS,
-  contentSecurityPolicy,
-  guardsNavigation,
-  navigationAllowed,
-  permissionAllowed,
-  remoteRequestAllowed,
-  shellMode,
-  windowOpenAction,
-} from '../../src/main/policy.js';
+import { ALLOWED_PERMISSIONS, contentSecurityPolicy, guardsNavigation, navigationAllowed, permissionAllowed, remoteRequestAllowed, shellMode, windowOpenAction } from '../../src/main/policy.js';
 import { packagedSqliteBinding } from '../../src/main/sqlite-binding.js';
 import { APP_ORIGIN } from '../../src/shared/ipc.js';
 
@@ -62,19 +53,36 @@ test('electron-builder config: the fuses are set as issue 18 asks', async () => 
 test('electron-builder config: one app.asar holding all JavaScript; only native code unpacked; model, tray and the Electron SQLite build beside it', async () => {
   const config = await builderConfig();
   assert.deepEqual(config.asar, { smartUnpack: false }, 'asar on, and nothing unpacked but what asarUnpack names');
-  assert.equal(config.npmRebuild, false, "node_modules keeps the Node build of better-sqlite3 that the CLI and tests use");
+  assert.equal(config.npmRebuild, false, 'node_modules keeps the Node build of better-sqlite3 that the CLI and tests use');
   const files: string[] = config.files.flatMap((f: string | { filter: string[] }) => (typeof f === 'string' ? [f] : f.filter)); // normalised to file sets
   for (const f of ['out/main/**', 'out/preload/**', 'out/renderer/**', 'package.json']) assert.ok(files.includes(f), `files has ${f}`);
   // No unpack pattern can match JavaScript: what is unpacked is not read through the integrity check.
   const { minimatch } = require('minimatch');
-  const js = ['out/main/indexer-process.js', 'out/main/tokenizer-thread.js', 'out/main/heic-thread.js', 'out/main/impact-thread.js', 'out/main/chunks/library-x.js',
-    'node_modules/better-sqlite3/lib/database.js', 'node_modules/@img/colour/index.cjs', 'node_modules/exiftool-vendored.pl/index.js', 'node_modules/onnxruntime-node/dist/index.js'];
+  const js = [
+    'out/main/indexer-process.js',
+    'out/main/tokenizer-thread.js',
+    'out/main/heic-thread.js',
+    'out/main/impact-thread.js',
+    'out/main/chunks/library-x.js',
+    'node_modules/better-sqlite3/lib/database.js',
+    'node_modules/@img/colour/index.cjs',
+    'node_modules/exiftool-vendored.pl/index.js',
+    'node_modules/onnxruntime-node/dist/index.js',
+  ];
   for (const pattern of config.asarUnpack as string[]) {
     for (const f of js) assert.ok(!minimatch(f, pattern, { dot: true }), `${pattern} would unpack ${f}`);
   }
-  const native = ['node_modules/better-sqlite3/build/Release/better_sqlite3.node', 'node_modules/@img/sharp-libvips-linux-x64/lib/libvips-cpp.so.8.18.7',
-    'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1', 'node_modules/exiftool-vendored.pl/bin/exiftool'];
-  for (const f of native) assert.ok((config.asarUnpack as string[]).some((p) => minimatch(f, p, { dot: true })), `${f} is unpacked`);
+  const native = [
+    'node_modules/better-sqlite3/build/Release/better_sqlite3.node',
+    'node_modules/@img/sharp-libvips-linux-x64/lib/libvips-cpp.so.8.18.7',
+    'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1',
+    'node_modules/exiftool-vendored.pl/bin/exiftool',
+  ];
+  for (const f of native)
+    assert.ok(
+      (config.asarUnpack as string[]).some((p) => minimatch(f, p, { dot: true })),
+      `${f} is unpacked`,
+    );
   // Where main looks when packaged (src/main/engine-bridge.ts, sqlite-binding.ts).
   const to = Object.fromEntries((config.extraResources as { from: string; to: string }[]).map((r) => [r.to, r.from]));
   assert.equal(to.models, 'resources/models');
@@ -90,12 +98,15 @@ test('electron-builder config: packaging refuses, with what is missing, before a
   const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-pack-'));
   try {
     const context = { packager: { projectDir: empty }, electronPlatformName: process.platform, arch: 1 };
-    await assert.rejects(() => config.beforePack(context), (e: Error) => {
-      assert.match(e.message, /out\/main\/indexer-process\.js/);
-      assert.match(e.message, /inception_v3-mixed7\.onnx/);
-      assert.match(e.message, /better_sqlite3-<version>-electron-<version>\.node/);
-      return true;
-    });
+    await assert.rejects(
+      () => config.beforePack(context),
+      (e: Error) => {
+        assert.match(e.message, /out\/main\/indexer-process\.js/);
+        assert.match(e.message, /inception_v3-mixed7\.onnx/);
+        assert.match(e.message, /better_sqlite3-<version>-electron-<version>\.node/);
+        return true;
+      },
+    );
   } finally {
     fs.rmSync(empty, { recursive: true, force: true });
   }
@@ -255,7 +266,10 @@ test('the guard covers every web contents as it is created, and every session th
   defaultSession.beforeRequest!({ url: 'https://example.com/x.js' }, (r) => cancelled.push(r.cancel));
   assert.deepEqual(cancelled, [true]);
   let headers: Record<string, string[]> | undefined;
-  defaultSession.headersReceived!({ resourceType: 'mainFrame', responseHeaders: { 'content-security-policy': ["default-src *; style-src 'unsafe-inline'"], 'X-A': ['1'] } }, (r) => (headers = r.responseHeaders));
+  defaultSession.headersReceived!(
+    { resourceType: 'mainFrame', responseHeaders: { 'content-security-policy': ["default-src *; style-src 'unsafe-inline'"], 'X-A': ['1'] } },
+    (r) => (headers = r.responseHeaders),
+  );
   assert.deepEqual(headers, { 'X-A': ['1'], 'Content-Security-Policy': [contentSecurityPolicy()] }, "a page's own, looser policy is replaced by the app's");
 
   // Each kind of web contents: the window, a webview, anything else; devtools only without the navigation guard.

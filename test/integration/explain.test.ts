@@ -66,7 +66,7 @@ before(async () => {
   }
 });
 
-after(() => (process.env.KEEP_EXPLAIN ? console.log("kept", dir) : fs.rmSync(dir, { recursive: true, force: true })));
+after(() => (process.env.KEEP_EXPLAIN ? console.log('kept', dir) : fs.rmSync(dir, { recursive: true, force: true })));
 
 /** Share of a map's weight in cells that meet the rectangle (fractions of the photo) grown by `margin` cells. */
 function shareInside(p: PairExplanation['a'], rect: typeof CROP, margin: number): number {
@@ -172,7 +172,7 @@ test('explain: a cropped copy lights up the crop window of its original, and the
 test('explain: every k-gram setting (collapsed or per-offset, kernel, padding, 3D, soft) gives maps that sum to the exact cosine', () => {
   // Random grids stand in for photos: the bookkeeping, not the model, is under test here.
   let seed = 7;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const grid = (H: number, W: number, C = 3, n = 40): TokenGrid => {
     const cells = C * H * W;
     const tokens = Uint16Array.from({ length: cells }, () => Math.floor(rnd() * n));
@@ -196,9 +196,7 @@ test('explain: every k-gram setting (collapsed or per-offset, kernel, padding, 3
       const base = grid(9, 7);
       const edit = (g: TokenGrid, share: number): TokenGrid => ({ ...g, tokens: g.tokens.map((t) => (rnd() < share ? Math.floor(rnd() * g.codes) : t)) });
       const grids = [base, edit(base, 0.3), grid(2, 5), ...Array.from({ length: 5 }, () => grid(8, 8))];
-      const ids = grids.map((g, i) =>
-        store.putIndexed({ path: `/p/${i}.jpg`, size: 1, mtimeMs: 1, hash: null, width: g.width * 10, height: g.height * 10 }, g, bagFromGrid(g, s)),
-      );
+      const ids = grids.map((g, i) => store.putIndexed({ path: `/p/${i}.jpg`, size: 1, mtimeMs: 1, hash: null, width: g.width * 10, height: g.height * 10 }, g, bagFromGrid(g, s)));
       const live = new LiveIndex(store, { background: false });
       const snap = live.snapshot();
       for (const [i, j] of [
@@ -303,7 +301,10 @@ test('explain: the CLI (--json and text) and the HTTP API give the same explanat
     assert.equal(ok.status, 200, JSON.stringify(ok.body.error));
     const api = ok.body.result!;
     assert.ok(Math.abs(api.cosine - cli.cosine) < 1e-6, `API ${api.cosine}, CLI ${cli.cosine}`);
-    assert.deepEqual(api.words.map((w) => w.term), cli.words.map((w) => w.term));
+    assert.deepEqual(
+      api.words.map((w) => w.term),
+      cli.words.map((w) => w.term),
+    );
     assert.equal(api.a.id, p.a);
     const gone = await call([p.a, 999_999]);
     assert.equal(gone.status, 404);

@@ -47,7 +47,12 @@ test('a crop of the left half: the summary names the regions and their places, n
   const ra = regionsOf(explanation.a);
   console.log(`summary: ${summary}`);
   console.log(`regions of the original: ${ra.map((r) => `${r.place} ${(100 * r.share).toFixed(0)}%`).join(', ')}`);
-  console.log(`words: ${explanation.words.slice(0, 4).map((w) => wordPlace(explanation, w)).join(' | ')}`);
+  console.log(
+    `words: ${explanation.words
+      .slice(0, 4)
+      .map((w) => wordPlace(explanation, w))
+      .join(' | ')}`,
+  );
   assert.match(summary, /^(One region|\d+ regions) in common: /);
   assert.doesNotMatch(summary, /head|word \d/);
   assert.ok(ra.length >= 1, 'the original has at least one region carrying 10% of the score');
@@ -71,14 +76,39 @@ test('zones and regions on hand-made maps', () => {
   assert.equal(zoneName(4, 4, 9, 9), 'centre');
   assert.equal(zoneName(8, 4, 9, 9), 'bottom');
   assert.equal(zoneName(4, 8, 9, 9), 'right');
-  assert.equal(placeOf([[0, 0], [8, 8], [4, 4]], 9, 9), 'several places');
+  assert.equal(
+    placeOf(
+      [
+        [0, 0],
+        [8, 8],
+        [4, 4],
+      ],
+      9,
+      9,
+    ),
+    'several places',
+  );
   // Two separate blobs of weight, top left and bottom right, and a sprinkle that is no region.
   const w = new Array(81).fill(0);
-  for (const [y, x] of [[0, 0], [0, 1], [1, 0], [1, 1]]) w[y * 9 + x] = 1;
-  for (const [y, x] of [[7, 7], [7, 8], [8, 7]]) w[y * 9 + x] = 1;
+  for (const [y, x] of [
+    [0, 0],
+    [0, 1],
+    [1, 0],
+    [1, 1],
+  ])
+    w[y * 9 + x] = 1;
+  for (const [y, x] of [
+    [7, 7],
+    [7, 8],
+    [8, 7],
+  ])
+    w[y * 9 + x] = 1;
   w[4 * 9 + 4] = 0.2;
   const r = regionsOf(photo(9, 9, w));
-  assert.deepEqual(r.map((x) => x.place), ['top left', 'bottom right']);
+  assert.deepEqual(
+    r.map((x) => x.place),
+    ['top left', 'bottom right'],
+  );
   const one = new Array(81).fill(0);
   one[40] = 1;
   one[41] = 1;

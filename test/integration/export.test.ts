@@ -15,7 +15,12 @@ import { copyInto } from '../../src/main/export-photos.js';
 
 const DATA = path.resolve('../shared/datasets');
 const sha = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
-const jpegs = (dir: string) => fs.readdirSync(dir).filter((f) => /\.jpe?g$/i.test(f)).sort().map((f) => path.join(dir, f));
+const jpegs = (dir: string) =>
+  fs
+    .readdirSync(dir)
+    .filter((f) => /\.jpe?g$/i.test(f))
+    .sort()
+    .map((f) => path.join(dir, f));
 
 test('uniqueNames: repeats get " (2)", " (3)", case-insensitively, extensions kept', () => {
   assert.deepEqual(uniqueNames(['a.jpg', 'b.jpg', 'A.jpg', 'a.jpg', 'a (2).jpg', 'noext', 'noext']), ['a.jpg', 'b.jpg', 'A (2).jpg', 'a (3).jpg', 'a (2) (2).jpg', 'noext', 'noext (2)']);
@@ -37,18 +42,34 @@ test('zipStream: real photos (and a UTF-8 name) read back byte for byte by unzip
   if (unzip.error) t.diagnostic('no unzip here');
   else assert.match(unzip.stdout, /No errors detected/, unzip.stdout + unzip.stderr);
 
-  const py = spawnSync('python3', ['-c', `
+  const py = spawnSync(
+    'python3',
+    [
+      '-c',
+      `
 import zipfile, hashlib, sys, json
 z = zipfile.ZipFile(sys.argv[1])
 assert z.testzip() is None
 print(json.dumps([[i.filename, hashlib.sha256(z.read(i)).hexdigest(), list(i.date_time)] for i in z.infolist()]))
-`, zip], { encoding: 'utf8' });
+`,
+      zip,
+    ],
+    { encoding: 'utf8' },
+  );
   if (py.error) t.diagnostic('no python3 here');
   else {
     assert.equal(py.status, 0, py.stderr);
     const got = JSON.parse(py.stdout) as [string, string, number[]][];
-    assert.deepEqual(got.map((g) => g[0]), names, 'names, UTF-8 kept');
-    assert.deepEqual(got.map((g) => g[1]), srcs.map((s) => sha(fs.readFileSync(s))), 'bytes');
+    assert.deepEqual(
+      got.map((g) => g[0]),
+      names,
+      'names, UTF-8 kept',
+    );
+    assert.deepEqual(
+      got.map((g) => g[1]),
+      srcs.map((s) => sha(fs.readFileSync(s))),
+      'bytes',
+    );
     assert.deepEqual(got[0][2], [2021, 5, 6, 7, 8, 10], 'the file time (DOS, 2 s steps)');
   }
 });

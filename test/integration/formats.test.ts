@@ -51,7 +51,12 @@ test('HEIC/HIF: the iPhone grid image is turned by its irot, its 320 x 240 thumb
   assert.deepEqual([thumb.fullWidth, thumb.fullHeight], [3024, 4032]);
   // Both show the same picture: at 240 x 320 they agree to a few levels.
   const small = async (img: { pixels: Uint8Array; width: number; height: number }) =>
-    new Uint8Array(await sharp(img.pixels, { raw: { width: img.width, height: img.height, channels: 3 } }).resize(60, 80, { fit: 'fill' }).raw().toBuffer());
+    new Uint8Array(
+      await sharp(img.pixels, { raw: { width: img.width, height: img.height, channels: 3 } })
+        .resize(60, 80, { fit: 'fill' })
+        .raw()
+        .toBuffer(),
+    );
   const d = meanDiff(await small(full), await small(thumb));
   assert.ok(d < 10, `thumbnail and full picture agree (mean difference ${d.toFixed(1)})`);
   console.log(`iPhone HEIC 12 MP: full decode ${fullMs.toFixed(0)} ms, thumbnail item ${thumbMs.toFixed(0)} ms; mean difference ${d.toFixed(1)}`);
@@ -166,73 +171,80 @@ test('BMP and cut-off JPEGs: a BMP reads as its PNG twin; a JPEG with 80% of its
   }
 });
 
-test("Stubs never take another photo's words or thumbnail: a 368-byte RW2, the 3.4 KB IIQ, a cut-off RAW and a RAW without a preview, indexed twice beside real photos", { timeout: 300_000 }, async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-stub-'));
-  const lib = path.join(dir, 'photos');
-  fs.mkdirSync(lib);
-  try {
-    const preview = await sharp(flower('c07', 0)).resize(640, 480, { fit: 'fill' }).jpeg({ quality: 88 }).toBuffer();
-    const raw = tiffWithPreview(preview);
-    fs.writeFileSync(path.join(lib, 'DSC_0001.NEF'), raw);
-    await sharp(flower('c09', 0)).gif().toFile(path.join(lib, 'other.gif'));
-    fs.copyFileSync(flower('c11', 0), path.join(lib, 'plain.jpg'));
-    // A 368-byte RW2: a TIFF header whose IFD offsets point past the end of the file.
-    const stub = Buffer.alloc(368, 0x41);
-    stub.write('IIU\0', 0, 'latin1');
-    stub.writeUInt32LE(0x10000, 4);
-    fs.writeFileSync(path.join(lib, 'P1000001.RW2'), stub);
-    fs.copyFileSync(sample('leaf-credo-40-stub.iiq'), path.join(lib, 'CF000001.IIQ'));
-    // The same NEF cut in the middle of its preview.
-    fs.writeFileSync(path.join(lib, 'DSC_0002.NEF'), raw.subarray(0, Math.floor(raw.length * 0.5)));
-    fs.writeFileSync(path.join(lib, 'DSC_0003.NEF'), tiffWithPreview(Buffer.alloc(0)));
+test(
+  "Stubs never take another photo's words or thumbnail: a 368-byte RW2, the 3.4 KB IIQ, a cut-off RAW and a RAW without a preview, indexed twice beside real photos",
+  { timeout: 300_000 },
+  async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-stub-'));
+    const lib = path.join(dir, 'photos');
+    fs.mkdirSync(lib);
+    try {
+      const preview = await sharp(flower('c07', 0)).resize(640, 480, { fit: 'fill' }).jpeg({ quality: 88 }).toBuffer();
+      const raw = tiffWithPreview(preview);
+      fs.writeFileSync(path.join(lib, 'DSC_0001.NEF'), raw);
+      await sharp(flower('c09', 0)).gif().toFile(path.join(lib, 'other.gif'));
+      fs.copyFileSync(flower('c11', 0), path.join(lib, 'plain.jpg'));
+      // A 368-byte RW2: a TIFF header whose IFD offsets point past the end of the file.
+      const stub = Buffer.alloc(368, 0x41);
+      stub.write('IIU\0', 0, 'latin1');
+      stub.writeUInt32LE(0x10000, 4);
+      fs.writeFileSync(path.join(lib, 'P1000001.RW2'), stub);
+      fs.copyFileSync(sample('leaf-credo-40-stub.iiq'), path.join(lib, 'CF000001.IIQ'));
+      // The same NEF cut in the middle of its preview.
+      fs.writeFileSync(path.join(lib, 'DSC_0002.NEF'), raw.subarray(0, Math.floor(raw.length * 0.5)));
+      fs.writeFileSync(path.join(lib, 'DSC_0003.NEF'), tiffWithPreview(Buffer.alloc(0)));
 
-    const stubs = ['P1000001.RW2', 'CF000001.IIQ', 'DSC_0002.NEF', 'DSC_0003.NEF'];
-    const real = ['DSC_0001.NEF', 'other.gif', 'plain.jpg'];
-    const results: string[] = [];
-    for (const round of [1, 2]) {
-      const engine = await Engine.open(path.join(dir, 'index.db'), { provider: 'cpu', rebuild: round === 2 });
-      try {
-        await engine.index([lib]);
-        const bags = new Map<string, string>();
-        for (const name of real) {
-          const rec = engine.store.getByPath(path.join(lib, name))!;
-          assert.equal(rec.status, 'indexed', `${name}: ${rec.error}`);
-          const bag = engine.store.getBag(rec.id)!;
-          bags.set(Buffer.from(bag.terms.buffer, bag.terms.byteOffset, bag.terms.byteLength).toString('hex'), name);
-        }
-        for (const name of stubs) {
-          const rec = engine.store.getByPath(path.join(lib, name))!;
-          if (rec.status === 'failed') {
-            assert.match(rec.error ?? '', /camera RAW|truncated|corrupt/, `${name} fails with a reason`);
-            results.push(`round ${round} ${name}: failed: ${rec.error}`);
-            continue;
+      const stubs = ['P1000001.RW2', 'CF000001.IIQ', 'DSC_0002.NEF', 'DSC_0003.NEF'];
+      const real = ['DSC_0001.NEF', 'other.gif', 'plain.jpg'];
+      const results: string[] = [];
+      for (const round of [1, 2]) {
+        const engine = await Engine.open(path.join(dir, 'index.db'), { provider: 'cpu', rebuild: round === 2 });
+        try {
+          await engine.index([lib]);
+          const bags = new Map<string, string>();
+          for (const name of real) {
+            const rec = engine.store.getByPath(path.join(lib, name))!;
+            assert.equal(rec.status, 'indexed', `${name}: ${rec.error}`);
+            const bag = engine.store.getBag(rec.id)!;
+            bags.set(Buffer.from(bag.terms.buffer, bag.terms.byteOffset, bag.terms.byteLength).toString('hex'), name);
           }
-          // Indexed from what it holds: never the words of another file.
-          const bag = engine.store.getBag(rec.id)!;
-          const key = Buffer.from(bag.terms.buffer, bag.terms.byteOffset, bag.terms.byteLength).toString('hex');
-          assert.equal(bags.get(key), undefined, `${name} has the words of ${bags.get(key)}`);
-          results.push(`round ${round} ${name}: indexed ${rec.width}x${rec.height} ${rec.note ?? ''}`);
+          for (const name of stubs) {
+            const rec = engine.store.getByPath(path.join(lib, name))!;
+            if (rec.status === 'failed') {
+              assert.match(rec.error ?? '', /camera RAW|truncated|corrupt/, `${name} fails with a reason`);
+              results.push(`round ${round} ${name}: failed: ${rec.error}`);
+              continue;
+            }
+            // Indexed from what it holds: never the words of another file.
+            const bag = engine.store.getBag(rec.id)!;
+            const key = Buffer.from(bag.terms.buffer, bag.terms.byteOffset, bag.terms.byteLength).toString('hex');
+            assert.equal(bags.get(key), undefined, `${name} has the words of ${bags.get(key)}`);
+            results.push(`round ${round} ${name}: indexed ${rec.width}x${rec.height} ${rec.note ?? ''}`);
+          }
+        } finally {
+          await engine.close();
         }
-      } finally {
-        await engine.close();
       }
-    }
-    // The same outcome on both runs: nothing depends on leftover memory.
-    assert.deepEqual(results.filter((r) => r.startsWith('round 1')).map((r) => r.slice(8)), results.filter((r) => r.startsWith('round 2')).map((r) => r.slice(8)));
-    console.log(results.join('\n'));
+      // The same outcome on both runs: nothing depends on leftover memory.
+      assert.deepEqual(
+        results.filter((r) => r.startsWith('round 1')).map((r) => r.slice(8)),
+        results.filter((r) => r.startsWith('round 2')).map((r) => r.slice(8)),
+      );
+      console.log(results.join('\n'));
 
-    // Thumbnails: a stub has none (an error), never another photo's picture.
-    const thumbs = new ThumbnailCache(path.join(dir, 'thumbs'));
-    for (const name of ['P1000001.RW2', 'CF000001.IIQ', 'DSC_0003.NEF']) {
-      await assert.rejects(thumbs.get(path.join(lib, name), 160), `${name} has no thumbnail`);
+      // Thumbnails: a stub has none (an error), never another photo's picture.
+      const thumbs = new ThumbnailCache(path.join(dir, 'thumbs'));
+      for (const name of ['P1000001.RW2', 'CF000001.IIQ', 'DSC_0003.NEF']) {
+        await assert.rejects(thumbs.get(path.join(lib, name), 160), `${name} has no thumbnail`);
+      }
+      const good = await sharp(await thumbs.get(path.join(lib, 'DSC_0001.NEF'), 160)).metadata();
+      assert.deepEqual([good.width, good.height], [160, 120], "the NEF's thumbnail is its preview's");
+      const f = await readImageFile(path.join(lib, 'DSC_0001.NEF'));
+      const viaSource = await decodeForModel(await photoSource(path.join(lib, 'DSC_0001.NEF'), f, 299), 299);
+      const direct = await decodeForModel(preview, 299);
+      assert.ok(meanDiff(viaSource.pixels, direct.pixels) < 1, 'the NEF reads as its own preview');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
-    const good = await sharp(await thumbs.get(path.join(lib, 'DSC_0001.NEF'), 160)).metadata();
-    assert.deepEqual([good.width, good.height], [160, 120], "the NEF's thumbnail is its preview's");
-    const f = await readImageFile(path.join(lib, 'DSC_0001.NEF'));
-    const viaSource = await decodeForModel(await photoSource(path.join(lib, 'DSC_0001.NEF'), f, 299), 299);
-    const direct = await decodeForModel(preview, 299);
-    assert.ok(meanDiff(viaSource.pixels, direct.pixels) < 1, 'the NEF reads as its own preview');
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
+  },
+);

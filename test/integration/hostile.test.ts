@@ -57,10 +57,7 @@ function assertIntact(db: string, label: string): { indexed: number; failed: num
   try {
     const df = store.recomputeDf();
     assert.ok(df.ok, `${label}: df consistent ${JSON.stringify(df)}`);
-    const dup = (store as unknown as { db: Database.Database }).db
-      .prepare('SELECT COUNT(*) - COUNT(DISTINCT path) FROM images')
-      .pluck()
-      .get();
+    const dup = (store as unknown as { db: Database.Database }).db.prepare('SELECT COUNT(*) - COUNT(DISTINCT path) FROM images').pluck().get();
     assert.equal(dup, 0, `${label}: no path twice`);
     const s = store.stats();
     return { indexed: s.indexed, failed: s.failed };
@@ -70,7 +67,12 @@ function assertIntact(db: string, label: string): { indexed: number; failed: num
 }
 
 function indexedPaths(engine: Engine): Set<string> {
-  return new Set(engine.store.listImages().filter((r) => r.status === 'indexed').map((r) => r.path));
+  return new Set(
+    engine.store
+      .listImages()
+      .filter((r) => r.status === 'indexed')
+      .map((r) => r.path),
+  );
 }
 
 function lost(engine: Engine, expected: string[]): string[] {
@@ -103,7 +105,9 @@ test('a symlink loop: links that loop are failures with a reason, a folder cycle
     const r2 = await engine.index([lib]);
     assert.equal(r2.indexed, 1);
     assert.ok(indexedPaths(engine).has(more));
-    console.log(`hostile: symlink loop: ${indexedPaths(engine).size} indexed, failures ${r.failures.map((f) => `${path.basename(f.path)} (${f.reason})`).join(', ')}, lost ${lost(engine, [...good, more]).length}`);
+    console.log(
+      `hostile: symlink loop: ${indexedPaths(engine).size} indexed, failures ${r.failures.map((f) => `${path.basename(f.path)} (${f.reason})`).join(', ')}, lost ${lost(engine, [...good, more]).length}`,
+    );
     assert.deepEqual(lost(engine, [...good, more]), []);
   } finally {
     await engine.close();
@@ -157,7 +161,9 @@ test('folders without permission: a failure with a reason, the rest indexed, and
   assert.equal(s2.indexed, closed.length + noSearch.length + 1);
   assert.equal(s2.failed, 0);
   const counts = assertIntact(db, 'permission back');
-  console.log(`hostile: no permission: first run ${s.indexed} indexed, failures ${s.failures.map((f) => `${path.relative(lib, f.path)} (${f.reason})`).join(', ')}; with permission back ${s2.indexed} more, lost ${open.length + 1 + closed.length + noSearch.length - counts.indexed}`);
+  console.log(
+    `hostile: no permission: first run ${s.indexed} indexed, failures ${s.failures.map((f) => `${path.relative(lib, f.path)} (${f.reason})`).join(', ')}; with permission back ${s2.indexed} more, lost ${open.length + 1 + closed.length + noSearch.length - counts.indexed}`,
+  );
   assert.deepEqual(counts, { indexed: open.length + 1 + closed.length + noSearch.length, failed: 0 });
 });
 
@@ -187,7 +193,9 @@ test('a file deleted while it is read: reported, forgotten by the index, the res
     assert.equal(reasons(r2).get(laterGone), 'file deleted while reading');
     assert.equal(engine.store.getByPath(laterGone), undefined);
     assert.equal(engine.store.stats().failed, 0);
-    console.log(`hostile: deleted while read: 3 deleted (before the read, during it, an indexed photo during re-reading), reasons "${why.get(beforeRead)}", "${why.get(duringRead)}"; ${indexedPaths(engine).size} indexed, lost ${lost(engine, [a, c, e]).length}`);
+    console.log(
+      `hostile: deleted while read: 3 deleted (before the read, during it, an indexed photo during re-reading), reasons "${why.get(beforeRead)}", "${why.get(duringRead)}"; ${indexedPaths(engine).size} indexed, lost ${lost(engine, [a, c, e]).length}`,
+    );
     assert.deepEqual(lost(engine, [a, c, e]), []);
   } finally {
     await engine.close();
@@ -245,7 +253,9 @@ test('a file that changes while it is read: hash, words and size/mtime describe 
     assert.equal(engine.store.getByPath(restless)!.hash, sha(restless));
     const r3 = await engine.index([lib]);
     assert.equal(r3.indexed + r3.failed, 0, 'then nothing is left to do');
-    console.log(`hostile: changed while read: rewritten once mid-read (read again), replaced before the read, changed after its read (re-read next run), changing on every read (${restlessWrites} reads, "${why.get(restless)}", indexed next run); lost ${lost(engine, files).length}`);
+    console.log(
+      `hostile: changed while read: rewritten once mid-read (read again), replaced before the read, changed after its read (re-read next run), changing on every read (${restlessWrites} reads, "${why.get(restless)}", indexed next run); lost ${lost(engine, files).length}`,
+    );
     assert.deepEqual(lost(engine, files), []);
   } finally {
     await engine.close();
@@ -289,7 +299,9 @@ test('non-UTF-8 and 255-byte names: valid long and Unicode names are indexed, by
     fs.renameSync(Buffer.concat([Buffer.from(lib + '/'), Buffer.from('caf\xe9.jpg', 'latin1')]), path.join(lib, 'café.jpg'));
     const r2 = await engine.index([lib]);
     assert.equal(r2.indexed, 1);
-    console.log(`hostile: names: indexed ${good.length} (255 bytes ASCII, 255 bytes UTF-8, emoji/CJK/U+FFFD, plain); not UTF-8: ${r.failures.map((f) => `${path.basename(f.path)} (${f.reason.split(' (')[0]})`).join(', ')}; renamed one indexed next run; lost ${lost(engine, good).length}`);
+    console.log(
+      `hostile: names: indexed ${good.length} (255 bytes ASCII, 255 bytes UTF-8, emoji/CJK/U+FFFD, plain); not UTF-8: ${r.failures.map((f) => `${path.basename(f.path)} (${f.reason.split(' (')[0]})`).join(', ')}; renamed one indexed next run; lost ${lost(engine, good).length}`,
+    );
   } finally {
     await engine.close();
   }
@@ -348,6 +360,8 @@ test('the disk fills up while the database is written: a clear error, an intact 
     await again.close();
   }
   const done = assertIntact(db, 'after space was freed');
-  console.log(`hostile: disk full: "${error.message}"; ${atFull.indexed} of ${all.length} stored when the 8 MB disk filled; after freeing space ${r.indexed} more, ${r.skipped} unchanged; lost ${all.length - done.indexed}`);
+  console.log(
+    `hostile: disk full: "${error.message}"; ${atFull.indexed} of ${all.length} stored when the 8 MB disk filled; after freeing space ${r.indexed} more, ${r.skipped} unchanged; lost ${all.length - done.indexed}`,
+  );
   assert.deepEqual(done, { indexed: all.length, failed: 0 });
 });

@@ -26,7 +26,7 @@ function withSegment(jpeg: Buffer, segment: Buffer): Buffer {
 }
 
 describe('jpegHeaderSize', () => {
-  test('gives sharp\'s size and orientation for 250 dev-set photos', async () => {
+  test("gives sharp's size and orientation for 250 dev-set photos", async () => {
     let read = 0;
     for (const p of photos) {
       const buf = readFileSync(p);
@@ -97,18 +97,14 @@ describe('jpegHeaderSize', () => {
     assert.equal(jpegHeaderSize(bad), undefined);
   });
 
-  test('decodeForModel reads the same shape through the header as through sharp\'s metadata', async () => {
+  test("decodeForModel reads the same shape through the header as through sharp's metadata", async () => {
     // A PNG copy goes the metadata way, the JPEG the header way; both must land on one shape.
     for (const p of photos.slice(0, 20)) {
       const jpeg = readFileSync(p);
       const viaHeader = await decodeForModel(jpeg, 299);
       const png = await sharp(jpeg).png().toBuffer();
       const viaMeta = await decodeForModel(png, 299);
-      assert.deepEqual(
-        [viaHeader.width, viaHeader.height, viaHeader.srcWidth, viaHeader.srcHeight],
-        [viaMeta.width, viaMeta.height, viaMeta.srcWidth, viaMeta.srcHeight],
-        p,
-      );
+      assert.deepEqual([viaHeader.width, viaHeader.height, viaHeader.srcWidth, viaHeader.srcHeight], [viaMeta.width, viaMeta.height, viaMeta.srcWidth, viaMeta.srcHeight], p);
     }
   });
 });

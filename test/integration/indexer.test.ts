@@ -13,7 +13,10 @@ test('a dead model thread stops indexing without recording photos as failed; the
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-indexer-'));
   const lib = path.join(tmp, 'lib');
   fs.mkdirSync(lib);
-  const photos = fs.readdirSync(CLASS_DIR).filter((f) => f.endsWith('.jpg')).slice(0, 6);
+  const photos = fs
+    .readdirSync(CLASS_DIR)
+    .filter((f) => f.endsWith('.jpg'))
+    .slice(0, 6);
   for (const f of photos) fs.copyFileSync(path.join(CLASS_DIR, f), path.join(lib, f));
   const db = path.join(tmp, 'index.db');
 

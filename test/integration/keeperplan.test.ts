@@ -18,7 +18,12 @@ import { keeperTrashPlan, tierOf, type PlannedGroup } from '../../src/shared/kee
 import { tiffWithPreview } from '../fixtures/rawfile.js';
 
 const DATA = path.resolve('../shared/datasets');
-const jpegs = (dir: string) => fs.readdirSync(dir).filter((f) => /\.jpe?g$/i.test(f)).sort().map((f) => path.join(dir, f));
+const jpegs = (dir: string) =>
+  fs
+    .readdirSync(dir)
+    .filter((f) => /\.jpe?g$/i.test(f))
+    .sort()
+    .map((f) => path.join(dir, f));
 const sha = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
 let tmp: string;
@@ -58,7 +63,10 @@ before(async () => {
   fs.copyFileSync(lily, lilyCopy);
   lilySmall = path.join(lib, 'copies', 'lily-small.jpg');
   const { width = 0 } = await sharp(lily).metadata();
-  await sharp(lily).resize(Math.round(width * 0.6)).jpeg({ quality: 72 }).toFile(lilySmall);
+  await sharp(lily)
+    .resize(Math.round(width * 0.6))
+    .jpeg({ quality: 72 })
+    .toFile(lilySmall);
   // The camera's pair: the RAW (its preview inside) and the JPEG it wrote beside it.
   const flower = jpegs(path.join(DATA, 'flowers17', 'c05'))[0];
   raw = path.join(lib, 'IMG_0042.DNG');
@@ -83,19 +91,29 @@ test('the plan: every member but the keeper, never a protected one, nothing of a
   const pair = groupWith(groups, raw);
   assert.ok(lilies && pair, `a lily group and the RAW pair: ${groups.map((g) => g.members.map((m) => path.basename(m.path)).join('+')).join('; ')}`);
   assert.deepEqual(lilies.members.map((m) => m.path).sort(), [lily, lilyCopy, lilySmall].sort());
-  assert.ok(pair.members.every((m) => m.protect), 'the RAW and its JPEG are protected');
+  assert.ok(
+    pair.members.every((m) => m.protect),
+    'the RAW and its JPEG are protected',
+  );
 
   const plan = keeperTrashPlan(groups);
   const keeper = lilies.members.find((m) => m.id === lilies.keeper)!;
   assert.deepEqual(
     plan.photos.map((p) => p.path).sort(),
-    lilies.members.filter((m) => m.id !== keeper.id).map((m) => m.path).sort(),
+    lilies.members
+      .filter((m) => m.id !== keeper.id)
+      .map((m) => m.path)
+      .sort(),
     'the lilies but their keeper, nothing of the RAW pair',
   );
   assert.equal(plan.groups, 1, 'one group loses photos');
   assert.equal(plan.protected, 1, 'the protected member that is not its group keeper is counted, not moved');
   assert.equal(plan.keeperGone, 0);
-  assert.equal(plan.bytes, plan.photos.reduce((s, p) => s + fs.statSync(p.path).size, 0), 'the bytes are the files as they are');
+  assert.equal(
+    plan.bytes,
+    plan.photos.reduce((s, p) => s + fs.statSync(p.path).size, 0),
+    'the bytes are the files as they are',
+  );
   assert.deepEqual(plan.edits, []);
   console.log(`keeper plan: keep ${path.basename(keeper.path)}, move ${plan.photos.map((p) => path.basename(p.path)).join(', ')} (${plan.bytes} bytes); ${plan.protected} protected`);
 
@@ -120,16 +138,30 @@ test('carried out with one trashPhotos call: the planned files are in the XDG tr
   const r = await library.trashPhotos(plan.photos.map((p) => p.path));
   assert.deepEqual(r.failed, []);
   assert.deepEqual(r.trashed.map((t) => t.path).sort(), plan.photos.map((p) => p.path).sort());
-  assert.equal(r.trashed.reduce((s, t) => s + t.bytes, 0), plan.bytes, 'the bytes the confirmation stated are the bytes that went');
+  assert.equal(
+    r.trashed.reduce((s, t) => s + t.bytes, 0),
+    plan.bytes,
+    'the bytes the confirmation stated are the bytes that went',
+  );
   for (const p of plan.photos) assert.ok(!fs.existsSync(p.path), `${path.basename(p.path)} left its folder`);
   const trashDir = path.join(xdg, 'Trash', 'files');
-  assert.deepEqual(fs.readdirSync(trashDir).map((f) => sha(path.join(trashDir, f))).sort(), [...sums.values()].sort());
+  assert.deepEqual(
+    fs
+      .readdirSync(trashDir)
+      .map((f) => sha(path.join(trashDir, f)))
+      .sort(),
+    [...sums.values()].sort(),
+  );
   for (const p of [raw, rawJpeg]) assert.ok(fs.existsSync(p), `${path.basename(p)} stays`);
   assert.equal(r.libraryPhotos, N - plan.photos.length);
 
   const after = shown(await library.duplicates());
   assert.equal(groupWith(after, plan.photos[0].path), undefined);
-  assert.equal(after.some((g) => g.members.some((m) => m.path === lily || m.path === lilyCopy || m.path === lilySmall) && g.members.length > 1), false, 'no lily group left');
+  assert.equal(
+    after.some((g) => g.members.some((m) => m.path === lily || m.path === lilyCopy || m.path === lilySmall) && g.members.length > 1),
+    false,
+    'no lily group left',
+  );
   assert.ok(groupWith(after, raw), 'the RAW pair is still listed');
   assert.deepEqual(keeperTrashPlan(after).photos, [], 'nothing left to move');
 });

@@ -51,11 +51,17 @@ test('a library built by another model opens, is indexed again, and keeps its fo
     const logs: string[] = [];
     library = await Library.open(db, { provider: 'cpu', watch: false, log: (m) => logs.push(m) });
     try {
-      assert.ok(logs.some((m) => /built by another model \(fingerprint f0f0f0f0f0f0f0f0/.test(m)), logs.join('\n'));
+      assert.ok(
+        logs.some((m) => /built by another model \(fingerprint f0f0f0f0f0f0f0f0/.test(m)),
+        logs.join('\n'),
+      );
       await library.whenIdle();
       const s = await library.status();
       assert.equal(s.libraryPhotos, 5, 'every photo indexed again');
-      assert.deepEqual((await library.listFolders()).map((f) => f.path), [photos]);
+      assert.deepEqual(
+        (await library.listFolders()).map((f) => f.path),
+        [photos],
+      );
       assert.deepEqual((await library.getSettings()).settings, chosen);
       const decisions = await library.listDecisions();
       assert.equal(decisions.length, 1);

@@ -99,7 +99,9 @@ before(async () => {
   }
   for (const c of ['Motorbikes', 'Leopards']) {
     const first = path.join(photos, c, fs.readdirSync(path.join(photos, c)).sort()[0]);
-    await sharp(first).jpeg({ quality: 80 }).toFile(path.join(photos, c, 'copy.jpg'));
+    await sharp(first)
+      .jpeg({ quality: 80 })
+      .toFile(path.join(photos, c, 'copy.jpg'));
   }
   library = await Library.open(db, {
     provider: 'cpu',
@@ -193,14 +195,20 @@ test('choosing DINOv2: download, codebook, index, swap, ready; searches answer t
   assert.notEqual(after.fingerprint, before.fingerprint);
   assert.equal(after.photos, 14);
   assert.equal(after.folders, 1);
-  assert.deepEqual((await library.listFolders()).map((f) => f.path), [photos]);
+  assert.deepEqual(
+    (await library.listFolders()).map((f) => f.path),
+    [photos],
+  );
   const decisions = await library.listDecisions();
   assert.deepEqual(decisions.map((d) => d.kind).sort(), ['keep-all', 'not-duplicates']);
   const models = await library.listModels();
   assert.equal(models.find((m) => m.active)?.id, 'dinov2-small');
   assert.ok(library.engineForTools.settings.backbone.startsWith(path.join(root, 'cache', 'dinov2-small')));
   const cbDir = path.join(root, 'cache', 'dinov2-small', 'codebooks');
-  assert.ok(fs.readdirSync(cbDir).some((f) => /^dinov2-small-patch_grid-h8-n64\.json$/.test(f)), fs.readdirSync(cbDir).join(','));
+  assert.ok(
+    fs.readdirSync(cbDir).some((f) => /^dinov2-small-patch_grid-h8-n64\.json$/.test(f)),
+    fs.readdirSync(cbDir).join(','),
+  );
   assert.deepEqual(
     fs.readdirSync(root).filter((f) => f.startsWith(`${path.basename(db)}.`) && !f.endsWith('.qidx') && !f.endsWith('.lock')),
     [],
@@ -210,9 +218,7 @@ test('choosing DINOv2: download, codebook, index, swap, ready; searches answer t
   // The ids are the new file's: a photo is asked about by what the grid lists now.
   const again = await library.similar((await library.listPhotos({ offset: 0, limit: 1 })).items[0].id, { top: 3 });
   assert.equal(again.results.length, 3);
-  console.log(
-    `switch to the DINOv2 stand-in: ${seconds.toFixed(1)} s (14 photos, 2 shared cores), ${mine.length} events; searches answered during '${phaseThen}'; phases ${phases.join(' > ')}`,
-  );
+  console.log(`switch to the DINOv2 stand-in: ${seconds.toFixed(1)} s (14 photos, 2 shared cores), ${mine.length} events; searches answered during '${phaseThen}'; phases ${phases.join(' > ')}`);
 });
 
 test('cancelling a change leaves the index as it was', async () => {
@@ -287,7 +293,10 @@ test('reopening: a crash mid-swap is undone, and a model deleted from the cache 
   fs.writeFileSync(nextPath(db), 'half-built');
   const logs: string[] = [];
   library = await Library.open(db, { ...opts, log: (m) => logs.push(m) });
-  assert.ok(logs.some((m) => /interrupted before its new index was in place/.test(m)), logs.join('\n'));
+  assert.ok(
+    logs.some((m) => /interrupted before its new index was in place/.test(m)),
+    logs.join('\n'),
+  );
   assert.ok(!fs.existsSync(nextPath(db)) && !fs.existsSync(backupPath(db)));
   assert.equal((await library.listModels()).find((m) => m.active)?.id, 'dinov2-small');
   await library.whenIdle();
@@ -296,7 +305,10 @@ test('reopening: a crash mid-swap is undone, and a model deleted from the cache 
 
   fs.rmSync(path.join(root, 'cache', 'dinov2-small'), { recursive: true, force: true });
   library = await Library.open(db, { ...opts, log: (m) => logs.push(m) });
-  assert.ok(logs.some((m) => /the model this library was indexed with is gone/.test(m)), logs.join('\n'));
+  assert.ok(
+    logs.some((m) => /the model this library was indexed with is gone/.test(m)),
+    logs.join('\n'),
+  );
   await library.whenIdle();
   assert.equal((await library.listModels()).find((m) => m.active)?.builtIn, true);
   const after = indexState();

@@ -224,7 +224,15 @@ test('CLI: list, add with progress and the grid check, --file, unverified refuse
   assert.equal(rows.cache, cache);
   assert.deepEqual(
     rows.models.map((m) => `${m.id}:${m.variant}:${m.installed}`),
-    ['inception_v3:fp32:' + rows.models[0].installed, 'dinov2-small:fp32:false', 'dinov2-small:int8:false', 'dinov2-base:fp32:false', 'dinov2-base:int8:false', 'resnet50:fp32:false', 'resnet50:int8:false'],
+    [
+      'inception_v3:fp32:' + rows.models[0].installed,
+      'dinov2-small:fp32:false',
+      'dinov2-small:int8:false',
+      'dinov2-base:fp32:false',
+      'dinov2-base:int8:false',
+      'resnet50:fp32:false',
+      'resnet50:int8:false',
+    ],
   );
 
   const add = await cli(['model', 'add', 'dinov2-small']);
@@ -293,7 +301,10 @@ test('CLI offline: one line saying the host could not be reached and how to use 
   const r = await cli(['model', 'add', 'resnet50'], { PHOTOWORDS_MODEL_CATALOG: file, PHOTOWORDS_MODELS: path.join(root, 'offline-cache') });
   assert.equal(r.code, 1);
   const last = r.stderr.trim().split('\n').pop()!;
-  assert.match(last, new RegExp(`^photowords: could not reach 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\): check the network, or download .* and install it with: photowords model add resnet50 --file <path>$`));
+  assert.match(
+    last,
+    new RegExp(`^photowords: could not reach 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\): check the network, or download .* and install it with: photowords model add resnet50 --file <path>$`),
+  );
 });
 
 test('the full-size ViT-S/14 stand-in (12 blocks, 384 dims, 6 heads) loads and gives the catalogue grid', async () => {

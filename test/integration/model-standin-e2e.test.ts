@@ -54,7 +54,9 @@ before(async () => {
   }
   const original = path.join(CALTECH, 'Motorbikes', fs.readdirSync(path.join(CALTECH, 'Motorbikes')).sort()[0]);
   // Same size: a random-weight model's words are not scale-robust, so a resized copy is a test of weights, not of the path.
-  await sharp(original).jpeg({ quality: 85 }).toFile(path.join(photos, 'Motorbikes', 'copy-of-first.jpg'));
+  await sharp(original)
+    .jpeg({ quality: 85 })
+    .toFile(path.join(photos, 'Motorbikes', 'copy-of-first.jpg'));
 });
 
 after(() => {
@@ -82,7 +84,14 @@ test('download from loopback, codebook, index, similar and duplicates with the D
   assert.equal(summary.indexed, 21);
   assert.equal(summary.failed, 0);
 
-  const query = path.join(photos, 'Motorbikes', fs.readdirSync(path.join(photos, 'Motorbikes')).filter((f) => f.startsWith('image_')).sort()[0]);
+  const query = path.join(
+    photos,
+    'Motorbikes',
+    fs
+      .readdirSync(path.join(photos, 'Motorbikes'))
+      .filter((f) => f.startsWith('image_'))
+      .sort()[0],
+  );
   const similar = await cli(['similar', query, '--db', db, '--top', '5', '--json']);
   assert.equal(similar.code, 0, similar.stderr);
   const results = JSON.parse(similar.stdout).results as { path: string; score: number }[];

@@ -58,7 +58,12 @@ test('ONNX InceptionV3 matches the tfjs reference at mixed5, mixed7 and mixed10'
   const W = 299;
   const H = 203; // an aspect-kept photo, not a square
   const px = await pixels(PHOTO, W, H);
-  const ys = sub.predict(tf.tensor4d(Float32Array.from(px, (v) => v / 255), [1, H, W, 3])) as tf.Tensor[];
+  const ys = sub.predict(
+    tf.tensor4d(
+      Float32Array.from(px, (v) => v / 255),
+      [1, H, W, 3],
+    ),
+  ) as tf.Tensor[];
   const ref = await Promise.all(ys.map((y) => y.data() as Promise<Float32Array>));
 
   const session = await ort.InferenceSession.create(file);
@@ -139,7 +144,11 @@ test('k-means recovers well-separated clusters', async () => {
   }
   const r = await kmeans(pts, 2, { k: 3, seed: 1, iterations: 20 });
   const found = Array.from({ length: 3 }, (_, k) => [Math.round(r.centroids[2 * k]) + 0, Math.round(r.centroids[2 * k + 1]) + 0]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  assert.deepEqual(found, [[0, 0], [0, 10], [10, 0]]);
+  assert.deepEqual(found, [
+    [0, 0],
+    [0, 10],
+    [10, 0],
+  ]);
 });
 
 test('any ONNX backbone: a ResNet-50-shaped graph is imported, cut at layer4 and tokenized', async () => {

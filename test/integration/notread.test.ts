@@ -27,7 +27,10 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 
 /** Every file under `dir`, hidden ones included (what a person would count). */
 function allFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true, recursive: true }).filter((d) => d.isFile()).map((d) => path.join(d.parentPath, d.name));
+  return fs
+    .readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((d) => d.isFile())
+    .map((d) => path.join(d.parentPath, d.name));
 }
 
 let tmp: string;
@@ -60,11 +63,15 @@ before(async () => {
   fs.copyFileSync(path.join(SAMPLES, 'apple-iphone-6-gps-rotation90.mov'), path.join(lib, 'clip.mp4'));
   fs.copyFileSync(path.join(SAMPLES, 'exiftool-sample-sidecar.xmp'), path.join(lib, 'a.xmp'));
   // A video camera's THM is a small JPEG of the clip's first frame.
-  await sharp({ create: { width: 160, height: 120, channels: 3, background: '#468' } }).jpeg().toFile(path.join(lib, 'trip/MVI_0002.THM'));
+  await sharp({ create: { width: 160, height: 120, channels: 3, background: '#468' } })
+    .jpeg()
+    .toFile(path.join(lib, 'trip/MVI_0002.THM'));
   fs.writeFileSync(path.join(lib, '.DS_Store'), Buffer.alloc(6148));
   fs.writeFileSync(path.join(lib, 'layers.psd'), Buffer.concat([Buffer.from('8BPS'), Buffer.alloc(64)]));
   fs.writeFileSync(path.join(lib, 'notes.txt'), 'not a photo\n');
-  await sharp({ create: { width: 16, height: 16, channels: 3, background: '#f00' } }).png().toFile(path.join(lib, 'icon.png'));
+  await sharp({ create: { width: 16, height: 16, channels: 3, background: '#f00' } })
+    .png()
+    .toFile(path.join(lib, 'icon.png'));
   fs.writeFileSync(path.join(lib, 'broken.jpg'), Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(200, 7)]));
 });
 
@@ -106,11 +113,17 @@ test('index: every file is indexed, failed or not read by kind; the summary and 
   const s = JSON.parse(r.stdout) as Summary;
   assert.equal(s.indexed, PHOTOS.length, JSON.stringify(s.failures));
   assert.equal(s.failed, FAILED.length);
-  assert.deepEqual(s.failures.map((f) => rel(f.path)), FAILED);
+  assert.deepEqual(
+    s.failures.map((f) => rel(f.path)),
+    FAILED,
+  );
   assert.deepEqual(byKind(s.notReadByKind), expectedByKind(false));
   // Every file is counted exactly once (the hidden folder stands for its two photos).
   assert.equal(s.indexed + s.failed + s.notRead + s.unchanged, files.length);
-  assert.equal(s.failureReasons.reduce((n, f) => n + f.files, 0), FAILED.length);
+  assert.equal(
+    s.failureReasons.reduce((n, f) => n + f.files, 0),
+    FAILED.length,
+  );
   const hidden = s.notReadByKind.find((k) => k.kind === 'hidden')!;
   assert.deepEqual(hidden.examples.map(rel), ['.DS_Store', '.album']);
 
@@ -126,7 +139,10 @@ test('index: every file is indexed, failed or not read by kind; the summary and 
     assert.deepEqual(k.examples.map(rel), [...NOT_READ[k.kind]].sort(), k.kind);
     assert.ok(k.label.length > 0);
   }
-  assert.deepEqual(i.failures.map((f) => rel(f.path)), FAILED);
+  assert.deepEqual(
+    i.failures.map((f) => rel(f.path)),
+    FAILED,
+  );
 
   // A second run reads nothing again (the tiny PNG is not decoded again) and counts the same.
   const again = await run(['index', lib, '--db', db]);

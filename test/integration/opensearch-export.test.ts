@@ -33,13 +33,20 @@ const javaMissing = (() => {
   try {
     execFileSync('java', ['-version'], { stdio: 'ignore' });
   } catch {
-    return 'java is not installed (scripts/install.sh installs Debian\'s liblucene8-java and its JDK)';
+    return "java is not installed (scripts/install.sh installs Debian's liblucene8-java and its JDK)";
   }
   return luceneClasspath().missing;
 })();
 
 test('weights: unit document vectors; unseen words only lower the query norm; the clause limit keeps the heaviest words', () => {
-  const stats = new CorpusStats(10, new Map([[1, 2], [2, 9], [3, 1]]));
+  const stats = new CorpusStats(
+    10,
+    new Map([
+      [1, 2],
+      [2, 9],
+      [3, 1],
+    ]),
+  );
   const bag: Bag = { terms: Uint32Array.from([1, 2, 3, 7]), tfs: Float32Array.from([3, 1, 2, 5]) };
   const d = documentWeights(bag, stats);
   assert.equal(d.terms.length, 4);
@@ -57,7 +64,7 @@ test('weights: unit document vectors; unseen words only lower the query norm; th
   assert.equal(two.rescore!.window_size, 500);
 });
 
-test('export + Lucene: the engine ranks each photo\'s top 10 as Photowords does, and 4 shards merge to the single index', { skip: javaMissing, timeout: 240_000 }, async () => {
+test("export + Lucene: the engine ranks each photo's top 10 as Photowords does, and 4 shards merge to the single index", { skip: javaMissing, timeout: 240_000 }, async () => {
   // 36 photos of 3 flower classes.
   const lib = path.join(tmp, 'library');
   fs.mkdirSync(lib);
@@ -128,7 +135,10 @@ test('export + Lucene: the engine ranks each photo\'s top 10 as Photowords does,
       if (s !== undefined) assert.ok(Math.abs(h.score - s) <= 0.005 * s + 1e-6, `photo ${h.id}: score ${h.score} on Lucene, ${s} in Photowords`);
     }
     // Precomputed weights need no shard statistics: merged per-shard top 10 = the single index's.
-    assert.deepEqual(four[q].map((h) => h.id), one[q].map((h) => h.id));
+    assert.deepEqual(
+      four[q].map((h) => h.id),
+      one[q].map((h) => h.id),
+    );
   }
   assert.ok(overlap / bags.length >= 0.95, `top-10 overlap ${overlap / bags.length}`);
 });

@@ -87,8 +87,7 @@ test('whitened PCA output has identity covariance; components are dealt round-ro
   // Unwhitened, heads 2: column 0 = component 0, column 3 (head 1's first) = component 1, column 1 = component 2.
   const q = learnPca(x, n, channels, { dims, heads: 2 });
   const plain = learnPca(x, n, channels, { dims });
-  const same = (c1: number, c2: number) =>
-    Math.abs(column(q.matrix, channels, dims, c1).reduce((s, v, i) => s + v * column(plain.matrix, channels, dims, c2)[i], 0));
+  const same = (c1: number, c2: number) => Math.abs(column(q.matrix, channels, dims, c1).reduce((s, v, i) => s + v * column(plain.matrix, channels, dims, c2)[i], 0));
   assert.ok(same(0, 0) > 0.999 && same(3, 1) > 0.999 && same(1, 2) > 0.999 && same(4, 3) > 0.999);
   assert.throws(() => learnPca(x, n, channels, { dims: 5, heads: 2 }), /heads/);
 });

@@ -27,14 +27,30 @@ function transformPixels(px: Uint8Array, w: number, h: number, t: Transform): { 
       let sx: number;
       let sy: number;
       switch (t) {
-        case 'identity': [sx, sy] = [x, y]; break;
-        case 'mirror': [sx, sy] = [w - 1 - x, y]; break;
-        case 'flip': [sx, sy] = [x, h - 1 - y]; break;
-        case 'rot180': [sx, sy] = [w - 1 - x, h - 1 - y]; break;
-        case 'transpose': [sx, sy] = [y, x]; break;
-        case 'rot90': [sx, sy] = [y, h - 1 - x]; break; // clockwise
-        case 'rot270': [sx, sy] = [w - 1 - y, x]; break;
-        case 'transverse': [sx, sy] = [w - 1 - y, h - 1 - x]; break;
+        case 'identity':
+          [sx, sy] = [x, y];
+          break;
+        case 'mirror':
+          [sx, sy] = [w - 1 - x, y];
+          break;
+        case 'flip':
+          [sx, sy] = [x, h - 1 - y];
+          break;
+        case 'rot180':
+          [sx, sy] = [w - 1 - x, h - 1 - y];
+          break;
+        case 'transpose':
+          [sx, sy] = [y, x];
+          break;
+        case 'rot90':
+          [sx, sy] = [y, h - 1 - x];
+          break; // clockwise
+        case 'rot270':
+          [sx, sy] = [w - 1 - y, x];
+          break;
+        case 'transverse':
+          [sx, sy] = [w - 1 - y, h - 1 - x];
+          break;
       }
       for (let c = 0; c < 3; c++) out[(y * W + x) * 3 + c] = px[(sy * w + sx) * 3 + c];
     }
@@ -98,7 +114,11 @@ test('hashindex: finds exactly the hashes a full comparison finds', () => {
         got.push(j);
       });
       const want = hashes.map((x, j) => (hamming(hashes[i], x) <= maxD ? j : -1)).filter((j) => j >= 0);
-      assert.deepEqual(got.sort((a, b) => a - b), want, `query ${i}, within ${maxD}`);
+      assert.deepEqual(
+        got.sort((a, b) => a - b),
+        want,
+        `query ${i}, within ${maxD}`,
+      );
     }
   }
 });

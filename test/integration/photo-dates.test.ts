@@ -107,7 +107,11 @@ test('indexing stores the date taken; listPhotos sorts by it (newest first), by 
     assert.deepEqual(await names({ sort: 'name' }), ['Beach.JPG', 'IMG_0002.jpg', 'img_0010.jpg', 'lion.jpg', 'scan.png', 'top.webp'], 'names ignoring case');
     assert.deepEqual((await names({ sort: 'name', order: 'desc' })).at(0), 'top.webp');
     const bySize = (await library.listPhotos({ offset: 0, limit: 100, folderId: top.id, sort: 'size' })).items.map((p) => p.bytes!);
-    assert.deepEqual(bySize, [...bySize].sort((a, b) => b - a), 'largest first');
+    assert.deepEqual(
+      bySize,
+      [...bySize].sort((a, b) => b - a),
+      'largest first',
+    );
     assert.deepEqual(await names({ sort: 'type' }), ['Beach.JPG', 'IMG_0002.jpg', 'img_0010.jpg', 'lion.jpg', 'scan.png', 'top.webp'], 'jpg (any case), png, webp');
     assert.deepEqual(await names({ search: 'img_' }), ['img_0010.jpg', 'IMG_0002.jpg'], 'name search ignores case');
     assert.deepEqual(await names({ search: 'trip' }), [], 'the search is on file names, not folders');
@@ -131,7 +135,10 @@ test('indexing stores the date taken; listPhotos sorts by it (newest first), by 
     const before = (await library.listPhotos({ offset: 0, limit: 100, folderId: top.id, sort: 'name' })).items.map((p) => p.name);
     library.engineForTools.store.remove(made[2]);
     const after = await library.listPhotos({ offset: 0, limit: 100, folderId: top.id, sort: 'name' });
-    assert.deepEqual(after.items.map((p) => p.name), before.filter((n) => n !== 'Beach.JPG'));
+    assert.deepEqual(
+      after.items.map((p) => p.name),
+      before.filter((n) => n !== 'Beach.JPG'),
+    );
     assert.equal(after.total, 5);
     await library.resume(); // (not paused: a full reconcile) reads Beach.JPG back
     await library.whenIdle();
@@ -166,7 +173,10 @@ test('indexing stores the date taken; listPhotos sorts by it (newest first), by 
     assert.equal((await library.listSubfolders(other.id)).children.length, 0);
 
     // Bad queries are refused with a reason, never answered with something else.
-    await assert.rejects(library.listPhotos({ offset: 0, limit: 10, sort: 'colour' as never }), (e: Error & { code?: string }) => e.code === 'bad-request' && /Unknown sort "colour"; choose one of taken, name, size, type/.test(e.message));
+    await assert.rejects(
+      library.listPhotos({ offset: 0, limit: 10, sort: 'colour' as never }),
+      (e: Error & { code?: string }) => e.code === 'bad-request' && /Unknown sort "colour"; choose one of taken, name, size, type/.test(e.message),
+    );
     await assert.rejects(library.listPhotos({ offset: 0, limit: 10, order: 'up' as never }), /Unknown order "up"/);
     await assert.rejects(library.listPhotos({ offset: 0, limit: 10, search: 5 as never }), /as text/);
     await assert.rejects(library.listPhotos({ offset: 0, limit: 10, folderId: top.id, under: lower }), /is not a folder of/);

@@ -46,10 +46,7 @@ test('int8 backbone: fused QDQ graph, features close to float32, not slower', as
 
   // Photos the calibration did not see, from both datasets.
   const seen = new Set(await calibrationPhotos(path.join(DATASETS, 'caltech101'), calibration));
-  const photos = [
-    ...(await calibrationPhotos(path.join(DATASETS, 'caltech101'), 40, 1)).filter((p) => !seen.has(p)).slice(0, 6),
-    ...(await calibrationPhotos(path.join(DATASETS, 'flowers17'), 2, 1)),
-  ];
+  const photos = [...(await calibrationPhotos(path.join(DATASETS, 'caltech101'), 40, 1)).filter((p) => !seen.has(p)).slice(0, 6), ...(await calibrationPhotos(path.join(DATASETS, 'flowers17'), 2, 1))];
   const images = await Promise.all(photos.map((p) => loadForModel(p, DEFAULT_SETTINGS.resolution, { minSide: fp32.minSide })));
   const { codebook } = loadCodebook(codebookName('inception_v3', block, DEFAULT_SETTINGS.heads, DEFAULT_SETTINGS.codes));
   const a = await Tokenizer.create(fp32, codebook, { provider: 'cpu' });
@@ -88,7 +85,9 @@ test('int8 backbone: fused QDQ graph, features close to float32, not slower', as
       cells += ta.length;
     }
     const speedup = msA / msB;
-    console.log(`int8: pooled cosine >= ${minCos.toFixed(4)}, token agreement ${(agree / cells).toFixed(3)}, ${speedup.toFixed(2)}x float32 (${msA.toFixed(0)} vs ${msB.toFixed(0)} ms for ${images.length} photos)`);
+    console.log(
+      `int8: pooled cosine >= ${minCos.toFixed(4)}, token agreement ${(agree / cells).toFixed(3)}, ${speedup.toFixed(2)}x float32 (${msA.toFixed(0)} vs ${msB.toFixed(0)} ms for ${images.length} photos)`,
+    );
     // Measured with 20 calibration photos: cosine >= 0.985, agreement 0.88 (a 4,096-code
     // codebook splits hairs), 1.4x with the VQ step included on a 2-core AVX-512 VNNI EPYC.
     assert.ok(minCos > 0.97, `pooled features drifted: cosine ${minCos}`);

@@ -83,7 +83,10 @@ test('the second open of a library loads the saved query index and answers as a 
         third.map((r) => r.results),
         first.map((r) => r.results),
       );
-      assert.ok(logs.some((m) => /saved query index .* was not used \(.*damaged \(checksum\)\)/.test(m)), logs.join('\n'));
+      assert.ok(
+        logs.some((m) => /saved query index .* was not used \(.*damaged \(checksum\)\)/.test(m)),
+        logs.join('\n'),
+      );
     } finally {
       await library.close();
     }

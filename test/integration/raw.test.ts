@@ -43,9 +43,17 @@ test('RAW: indexed through its embedded preview, grouped with its JPEG as relate
       const g = r.groups.find((x) => x.members.some((m) => m.path.endsWith('IMG_0042.DNG')));
       assert.ok(g, 'the RAW and its JPEG are one photo');
       assert.deepEqual(g.members.map((m) => path.basename(m.path)).sort(), ['IMG_0042.DNG', 'IMG_0042.JPG']);
-      assert.deepEqual(g.related?.map((x) => x.kind), ['raw+jpeg']);
-      assert.ok(g.members.every((m) => m.protect === 'raw+jpeg pair'), 'neither is offered for the trash');
-      console.log(`RAW: ${path.basename(raw.path)} indexed at ${raw.width}x${raw.height} from its preview; ${bad.error}; group: ${g.members.map((m) => `${path.basename(m.path)} (${m.protect})`).join(', ')}`);
+      assert.deepEqual(
+        g.related?.map((x) => x.kind),
+        ['raw+jpeg'],
+      );
+      assert.ok(
+        g.members.every((m) => m.protect === 'raw+jpeg pair'),
+        'neither is offered for the trash',
+      );
+      console.log(
+        `RAW: ${path.basename(raw.path)} indexed at ${raw.width}x${raw.height} from its preview; ${bad.error}; group: ${g.members.map((m) => `${path.basename(m.path)} (${m.protect})`).join(', ')}`,
+      );
     } finally {
       await engine.close();
     }

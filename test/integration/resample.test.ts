@@ -31,12 +31,20 @@ async function viaSharp(buf: Buffer, width: number, height: number): Promise<Buf
 describe('resizeRgb', () => {
   test('a flat image stays exactly flat, and the same size gives the same pixels', () => {
     const flat = new Uint8Array(123 * 77 * 3).fill(200);
-    for (const [w, h] of [[299, 187], [61, 40], [123, 77]]) assert.ok(resizeRgb(flat, 123, 77, w, h).every((v) => v === 200), `${w}x${h}`);
+    for (const [w, h] of [
+      [299, 187],
+      [61, 40],
+      [123, 77],
+    ])
+      assert.ok(
+        resizeRgb(flat, 123, 77, w, h).every((v) => v === 200),
+        `${w}x${h}`,
+      );
     const d = jpegTurbo.decompressSync(readFileSync(flowers[0]), { format: jpegTurbo.FORMAT_RGB });
     assert.deepEqual(resizeRgb(d.data, d.width, d.height, d.width, d.height), new Uint8Array(d.data.buffer, d.data.byteOffset, d.width * d.height * 3));
   });
 
-  test('shrinking real photos agrees with libvips\' linear resize to about a grey level', async () => {
+  test("shrinking real photos agrees with libvips' linear resize to about a grey level", async () => {
     let worst = 0;
     for (const p of flowers) {
       const buf = readFileSync(p);
@@ -50,8 +58,8 @@ describe('resizeRgb', () => {
   });
 });
 
-describe('decodeForModel\'s paths', () => {
-  test('a plain JPEG up to twice the model\'s side is decoded in this thread', async () => {
+describe("decodeForModel's paths", () => {
+  test("a plain JPEG up to twice the model's side is decoded in this thread", async () => {
     for (const p of [...flowers.slice(0, 5), ...caltech.slice(0, 5)]) {
       const buf = readFileSync(p);
       const d = await decodeForModel(buf, 299);
@@ -66,7 +74,7 @@ describe('decodeForModel\'s paths', () => {
       ['EXIF orientation 6', await sharp(src).withMetadata({ orientation: 6 }).jpeg().toBuffer()],
       ['an ICC profile', await sharp(src).withIccProfile('p3').jpeg().toBuffer()],
       ['CMYK', await sharp(src).toColourspace('cmyk').jpeg().toBuffer()],
-      ['3x the model\'s side', await sharp(src).resize(900).jpeg().toBuffer()],
+      ["3x the model's side", await sharp(src).resize(900).jpeg().toBuffer()],
       ['PNG', await sharp(src).png().toBuffer()],
     ];
     for (const [what, buf] of cases) {

@@ -491,7 +491,10 @@ test('event streams from a foreign origin are refused without sign-in, and never
     statuses.push(r.status);
   }
   // 401 (no session) or 403 (another site's Origin, checked first): refused either way.
-  assert.ok(statuses.every((s) => s === 401 || s === 403), `20 event streams from a foreign origin, all refused: ${statuses.join(',')}`);
+  assert.ok(
+    statuses.every((s) => s === 401 || s === 403),
+    `20 event streams from a foreign origin, all refused: ${statuses.join(',')}`,
+  );
   // A browser sends no SameSite=Strict cookie from another site; even if one came, the reply must
   // not let that site read it (no CORS grant).
   const owner = await request({ path: HTTP.events, origin: 'http://evil.example', cookie: true, headersOnly: true });
@@ -592,7 +595,11 @@ test('every JSON method of the API needs sign-in, and every changing one a full 
     const r = await call(m, [], { bearer: readToken });
     if (r.status !== 403) readOnly.push(`${m}: ${r.status} ${r.body.slice(0, 100)}`);
   }
-  row(`every JSON method (${JSON_METHODS.length}) / every changing one with a read-only token (${changing.length})`, anon.length ? `not all 401: ${anon.length}` : `401 x${JSON_METHODS.length}`, readOnly.length ? `not all 403: ${readOnly.length}` : `403 x${changing.length}`);
+  row(
+    `every JSON method (${JSON_METHODS.length}) / every changing one with a read-only token (${changing.length})`,
+    anon.length ? `not all 401: ${anon.length}` : `401 x${JSON_METHODS.length}`,
+    readOnly.length ? `not all 403: ${readOnly.length}` : `403 x${changing.length}`,
+  );
   assert.deepEqual(anon, [], 'every method refused without credentials');
   assert.deepEqual(readOnly, [], 'every changing method refused to a read-only token');
 });
@@ -603,7 +610,14 @@ test('malformed calls are refused with a reason: wrong arity, deep JSON', async 
   const deep = '['.repeat(5000) + ']'.repeat(5000);
   const deepReply = await new Promise<number>((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port, method: 'POST', path: HTTP.call('listPhotos'), agent: false, headers: { Host: `${PUBLIC_NAME}:${port}`, Cookie: cookie, [CSRF_HEADER]: csrf, 'Content-Type': 'application/json', 'Content-Length': deep.length } },
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: HTTP.call('listPhotos'),
+        agent: false,
+        headers: { Host: `${PUBLIC_NAME}:${port}`, Cookie: cookie, [CSRF_HEADER]: csrf, 'Content-Type': 'application/json', 'Content-Length': deep.length },
+      },
       (res) => {
         res.resume();
         resolve(res.statusCode!);
@@ -636,7 +650,10 @@ test('an upload without sign-in is refused from its headers, before its body', a
 test('after sign-out the old cookie is refused', async () => {
   const login = await request({ path: HTTP.authLogin, json: { password: PASSWORD } });
   assert.equal(login.status, 200, login.body);
-  const c = [login.headers['set-cookie'] ?? []].flat().find((x) => x.startsWith('photowords_session='))!.split(';')[0];
+  const c = [login.headers['set-cookie'] ?? []]
+    .flat()
+    .find((x) => x.startsWith('photowords_session='))!
+    .split(';')[0];
   const t = (login.json as AuthState).csrf!;
   assert.equal((await call('listFolders', [], { cookie: c, csrf: t })).status, 200);
   const out = await request({ path: HTTP.authLogout, cookie: c, csrf: t, json: {} });

@@ -58,10 +58,12 @@ function cookieOf(r: Reply): string {
 function withHost(host: string, route: string): Promise<number> {
   const u = new URL(server.url);
   return new Promise((resolve, reject) => {
-    http.get({ host: u.hostname, port: u.port, path: route, headers: { Host: host } }, (r) => {
-      r.resume();
-      resolve(r.statusCode!);
-    }).on('error', reject);
+    http
+      .get({ host: u.hostname, port: u.port, path: route, headers: { Host: host } }, (r) => {
+        r.resume();
+        resolve(r.statusCode!);
+      })
+      .on('error', reject);
   });
 }
 
@@ -106,12 +108,28 @@ test('a server with sign-in prints a setup link; nothing but the page and the si
     ['POST', '/api/call/listFolders'],
     ['POST', '/api/call/addFolder'],
     ['GET', '/api/events'],
-    ['GET', `/file?path=${encodeURIComponent(path.join(libDir, fs.readdirSync(libDir).find((f) => f.endsWith('.jpg'))!))}`],
+    [
+      'GET',
+      `/file?path=${encodeURIComponent(
+        path.join(
+          libDir,
+          fs.readdirSync(libDir).find((f) => f.endsWith('.jpg'))!,
+        ),
+      )}`,
+    ],
     ['GET', '/api/duplicates-report?format=csv'],
     ['GET', '/api/auth/tokens'],
     // The router decodes these to /api/... and /thumb: who may pass is decided by the route matched.
     ['POST', '/%61pi/call/listFolders'],
-    ['GET', `/%74humb?path=${encodeURIComponent(path.join(libDir, fs.readdirSync(libDir).find((f) => f.endsWith('.jpg'))!))}`],
+    [
+      'GET',
+      `/%74humb?path=${encodeURIComponent(
+        path.join(
+          libDir,
+          fs.readdirSync(libDir).find((f) => f.endsWith('.jpg'))!,
+        ),
+      )}`,
+    ],
   ]) {
     const r = await req<{ error: { code: string } }>(method, route, method === 'POST' ? { body: [] } : {});
     assert.equal(r.status, 401, `${method} ${route} needs sign-in`);
@@ -219,7 +237,10 @@ test('API tokens: full scope may change things without CSRF; read-only is refuse
   const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
   const r1 = await req<{ result: unknown[] }>('POST', '/api/call/listFolders', { body: [], headers: bearer(read.body.token) });
   assert.equal(r1.status, 200, 'a read-only token reads');
-  const photo = path.join(libDir, fs.readdirSync(libDir).find((f) => f.endsWith('.jpg'))!);
+  const photo = path.join(
+    libDir,
+    fs.readdirSync(libDir).find((f) => f.endsWith('.jpg'))!,
+  );
   assert.equal((await req('GET', `/thumb?path=${encodeURIComponent(photo)}&size=160`, { headers: bearer(read.body.token) })).status, 200);
   for (const [method, args] of [
     ['pause', []],
@@ -275,7 +296,10 @@ test('roots: `/`, /etc and the index folder are refused even to the owner; a fol
 test('files: a photo in a hidden folder under a library folder is 404, an indexed one is served', async () => {
   const login = await req<AuthState>('POST', '/api/auth/login', { body: { password: PASSWORD } });
   const cookie = cookieOf(login);
-  const photo = path.join(libDir, fs.readdirSync(libDir).find((f) => f.endsWith('.jpg'))!);
+  const photo = path.join(
+    libDir,
+    fs.readdirSync(libDir).find((f) => f.endsWith('.jpg'))!,
+  );
   const ok = await req('GET', `/file?path=${encodeURIComponent(photo)}`, { cookie });
   assert.equal(ok.status, 200);
   // Behind sign-in the browser must ask again each time, so a signed-out browser shows nothing from its cache.
@@ -325,7 +349,11 @@ test('TLS: --tls-cert/--tls-key serve https, and the session cookie is Secure th
   const dir = fs.mkdtempSync(path.join(tmp, 'tls-'));
   const cert = path.join(dir, 'cert.pem');
   const key = path.join(dir, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'],
+    { stdio: 'ignore' },
+  );
   const tls = await startServer({ library, staticDir: path.join(tmp, 'ui'), port: 0, auth: true, tls: { cert, key } });
   try {
     assert.match(tls.url, /^https:\/\/127\.0\.0\.1:\d+\/$/);
@@ -333,7 +361,14 @@ test('TLS: --tls-cert/--tls-key serve https, and the session cookie is Secure th
     const body = JSON.stringify({ password: PASSWORD });
     const res = await new Promise<{ status: number; cookie: string }>((resolve, reject) => {
       const r = https.request(
-        { host: u.hostname, port: u.port, path: '/api/auth/login', method: 'POST', ca: fs.readFileSync(cert), headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        {
+          host: u.hostname,
+          port: u.port,
+          path: '/api/auth/login',
+          method: 'POST',
+          ca: fs.readFileSync(cert),
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
         (x) => {
           x.resume();
           resolve({ status: x.statusCode!, cookie: String(x.headers['set-cookie'] ?? '') });

@@ -89,7 +89,15 @@ function request(r: Req): Promise<Reply> {
   if (r.body) headers['Content-Length'] = r.body.length;
   if (r.declareLength !== undefined) headers['Content-Length'] = r.declareLength;
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method: r.method ?? (r.body || r.declareLength !== undefined || r.chunkedBytes ? 'POST' : 'GET'), path: r.path, headers, agent: false, localAddress: r.localAddress });
+    const req = http.request({
+      host: '127.0.0.1',
+      port,
+      method: r.method ?? (r.body || r.declareLength !== undefined || r.chunkedBytes ? 'POST' : 'GET'),
+      path: r.path,
+      headers,
+      agent: false,
+      localAddress: r.localAddress,
+    });
     let settled = false;
     const timer = setTimeout(() => {
       req.destroy();
@@ -185,7 +193,10 @@ before(async () => {
   const body = Buffer.from(JSON.stringify({ password: PASSWORD, ...(setupToken ? { setupToken } : {}) }));
   const setup = await request({ path: HTTP.authSetup, body, headers: { 'Content-Type': 'application/json' } });
   assert.equal(setup.status, 200, `setup: ${setup.body}`);
-  cookie = [setup.headers['set-cookie'] ?? []].flat().find((c) => c.startsWith('photowords_session='))!.split(';')[0];
+  cookie = [setup.headers['set-cookie'] ?? []]
+    .flat()
+    .find((c) => c.startsWith('photowords_session='))!
+    .split(';')[0];
   csrf = (JSON.parse(setup.body) as AuthState).csrf!;
   for (let i = 0; ; i++) {
     const s = await call<IndexStatus>('status');
@@ -256,12 +267,17 @@ test('uploads, event streams and stalled headers leave serve within its memory b
   // One over the cap, chunked (no length to judge by): cut off at the cap.
   // The server answers 413 and drops the connection while we still write, so our side may see the
   // connection reset before it reads the 413: either is the upload cut off.
-  const chunked = await request({ path: `${HTTP.similarToFile}?name=over.jpg`, chunkedBytes: UPLOAD_CAP + (8 << 20), headers: { ...owner(), 'Content-Type': 'application/octet-stream' }, timeoutMs: 60_000 }).catch(
-    (e: NodeJS.ErrnoException) => ({ status: 0, headers: {}, body: e.code ?? e.message, ms: NaN }) as Reply,
-  );
+  const chunked = await request({
+    path: `${HTTP.similarToFile}?name=over.jpg`,
+    chunkedBytes: UPLOAD_CAP + (8 << 20),
+    headers: { ...owner(), 'Content-Type': 'application/octet-stream' },
+    timeoutMs: 60_000,
+  }).catch((e: NodeJS.ErrnoException) => ({ status: 0, headers: {}, body: e.code ?? e.message, ms: NaN }) as Reply);
   assert.ok(chunked.status === 413 || RESET.includes(chunked.body), `72 MiB chunked: ${chunked.status} ${chunked.body}`);
   const afterOver = memKb(pid);
-  figures.push(`upload over the cap: declared 64 MiB + 1 -> ${over.status} in ${over.ms.toFixed(0)}; chunked 72 MiB -> ${chunked.status || chunked.body} in ${chunked.ms.toFixed(0)}; RSS then ${mb(afterOver.rss)}`);
+  figures.push(
+    `upload over the cap: declared 64 MiB + 1 -> ${over.status} in ${over.ms.toFixed(0)}; chunked 72 MiB -> ${chunked.status || chunked.body} in ${chunked.ms.toFixed(0)}; RSS then ${mb(afterOver.rss)}`,
+  );
 
   // 8 uploads of exactly the cap at once: a real photo, padded with zeros after its end to 64 MiB.
   const photo = fs.readFileSync(path.join(FLOWERS, 'c05', fs.readdirSync(path.join(FLOWERS, 'c05')).sort()[0]));
@@ -304,7 +320,13 @@ test('uploads, event streams and stalled headers leave serve within its memory b
     );
     const counts: Record<string, number> = {};
     for (const r of replies) counts[r.status] = (counts[r.status] ?? 0) + 1;
-    return { replies, counts, text: Object.entries(counts).map(([s, c]) => `${c} x ${s}`).join(', ') };
+    return {
+      replies,
+      counts,
+      text: Object.entries(counts)
+        .map(([s, c]) => `${c} x ${s}`)
+        .join(', '),
+    };
   };
   const foreign = await streams(STREAMS, () => ({ headers: { Origin: 'http://evil.example' } }));
   assert.equal((foreign.counts[401] ?? 0) + (foreign.counts[403] ?? 0), STREAMS, `${STREAMS} foreign, anonymous streams all refused: ${foreign.text}`);

@@ -94,14 +94,20 @@ test('adding a folder indexes it; counts, pages, failures and events follow', as
   const status = await waitIdle();
   assert.equal(status.state, 'idle');
   assert.equal(status.libraryPhotos, N);
-  assert.ok(status.failures.some((f) => f.path.endsWith('broken.jpg') && f.reason.length > 0), 'the broken file is listed with its reason');
+  assert.ok(
+    status.failures.some((f) => f.path.endsWith('broken.jpg') && f.reason.length > 0),
+    'the broken file is listed with its reason',
+  );
   // The scanner follows links a person put in a library folder: the linked photo and the linked
   // folder's photo are indexed under the paths they were reached by.
   const folders = (await call<FolderInfo[]>('listFolders')).body.result!;
   assert.equal(folders.length, 1);
   assert.equal(folders[0].photos, N);
   assert.equal(folders[0].failed, 1);
-  assert.ok(events.some((e) => e.type === 'status' && e.status.state === 'indexing'), 'progress was pushed while indexing');
+  assert.ok(
+    events.some((e) => e.type === 'status' && e.status.state === 'indexing'),
+    'progress was pushed while indexing',
+  );
   assert.ok(events.some((e) => e.type === 'library'));
 
   const page = (await call<PhotoPage>('listPhotos', { offset: 5, limit: 10 })).body.result!;
@@ -111,7 +117,10 @@ test('adding a folder indexes it; counts, pages, failures and events follow', as
   assert.deepEqual(all.items.slice(5, 15), page.items);
   // The grid's default order: date taken, newest first (these copies have no EXIF: their file times).
   const taken = all.items.map((p) => p.taken!);
-  assert.ok(taken.every((t, i) => typeof t === 'string' && (i === 0 || t <= taken[i - 1])), 'pages come newest first by date taken');
+  assert.ok(
+    taken.every((t, i) => typeof t === 'string' && (i === 0 || t <= taken[i - 1])),
+    'pages come newest first by date taken',
+  );
   assert.ok(all.items.every((p) => p.takenFrom === 'mtime' && p.bytes! > 0));
   const byName = (await call<PhotoPage>('listPhotos', { offset: 0, limit: 1000, sort: 'name' })).body.result!;
   const names = byName.items.map((p) => p.name.toLowerCase());
@@ -268,5 +277,5 @@ test('settings: scoring changes at once; a k-gram change re-indexes; bad values 
   assert.equal(k.settings.kernel, 2);
   const done = await waitIdle();
   assert.equal(done.libraryPhotos, N, 'every photo indexed again with the new words');
-  assert.equal(((await call<FolderInfo[]>('listFolders')).body.result!).length, 1, 'the folders survive the rebuild');
+  assert.equal((await call<FolderInfo[]>('listFolders')).body.result!.length, 1, 'the folders survive the rebuild');
 });

@@ -14,7 +14,17 @@ import path from 'node:path';
 import { Library } from '../../src/core/library/library.js';
 import { nodeDesktop } from '../../src/server/desktop.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
-import { isReadOnlyMethod, type FolderInfo, type IndexStatus, type PhotoPage, type RestoreResult, type SimilarResult, type TrashedList, type TrashManyResult, type TrashResult } from '../../src/shared/api.js';
+import {
+  isReadOnlyMethod,
+  type FolderInfo,
+  type IndexStatus,
+  type PhotoPage,
+  type RestoreResult,
+  type SimilarResult,
+  type TrashedList,
+  type TrashManyResult,
+  type TrashResult,
+} from '../../src/shared/api.js';
 
 const DATA = path.resolve('../shared/datasets');
 
@@ -43,7 +53,12 @@ async function ok<T>(method: string, ...args: unknown[]): Promise<T> {
   return r.body.result!;
 }
 
-const jpegs = (dir: string) => fs.readdirSync(dir).filter((f) => /\.jpe?g$/i.test(f)).sort().map((f) => path.join(dir, f));
+const jpegs = (dir: string) =>
+  fs
+    .readdirSync(dir)
+    .filter((f) => /\.jpe?g$/i.test(f))
+    .sort()
+    .map((f) => path.join(dir, f));
 const sha = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 const trashFiles = () => {
   const dir = path.join(xdg, 'Trash', 'files');
@@ -71,7 +86,9 @@ before(async () => {
   process.env.XDG_DATA_HOME = xdg;
   libDir = path.join(tmp, 'photos');
   fs.mkdirSync(path.join(libDir, 'flowers', 'lilies'), { recursive: true });
-  for (const [i, src] of jpegs(path.join(DATA, 'flowers17', 'c07')).slice(0, 4).entries()) {
+  for (const [i, src] of jpegs(path.join(DATA, 'flowers17', 'c07'))
+    .slice(0, 4)
+    .entries()) {
     const p = path.join(libDir, 'flowers', 'lilies', `lily ${i + 1}.jpg`);
     fs.copyFileSync(src, p);
     lilies.push(p);
@@ -114,7 +131,10 @@ test('find similar from several photos: the other lilies first, the chosen ones 
   assert.equal(r.results.length, 5);
   assert.ok(!r.results.some((x) => x.path === lilies[0] || x.path === lilies[1]), 'the chosen photos are not results');
   assert.deepEqual(
-    r.results.slice(0, 2).map((x) => x.path).sort(),
+    r.results
+      .slice(0, 2)
+      .map((x) => x.path)
+      .sort(),
     [lilies[2], lilies[3]].sort(),
     `the other two lilies first: ${r.results.map((x) => `${path.basename(x.path)} ${x.score.toFixed(3)}`).join(', ')}`,
   );
@@ -155,7 +175,10 @@ test('trashPhotos: one call, per-photo results; refused photos stay with why; th
     'the library photos went, in the order asked, a repeat once',
   );
   for (const t of r.trashed) assert.equal(t.bytes, before.get(t.path)!.bytes);
-  assert.deepEqual(r.failed.map((f) => f.path), [outside, changed, path.join(libDir, 'never-here.jpg')]);
+  assert.deepEqual(
+    r.failed.map((f) => f.path),
+    [outside, changed, path.join(libDir, 'never-here.jpg')],
+  );
   assert.match(r.failed[0].reason, /not a photo the library has indexed|outside|refused/);
   assert.match(r.failed[1].reason, /has changed since it was indexed/);
   assert.match(r.message, /^3 photos \([\d.]+ (KB|MB)\) moved to the trash; .* 3 photos not moved/);
@@ -172,7 +195,11 @@ test('trashPhotos: one call, per-photo results; refused photos stay with why; th
 
   const list = await ok<TrashedList>('listTrashed');
   assert.equal(list.restoreSupported, true);
-  assert.deepEqual(list.items.map((i) => i.path), [others[3], others[2], lilies[1], lilies[0]], 'newest first');
+  assert.deepEqual(
+    list.items.map((i) => i.path),
+    [others[3], others[2], lilies[1], lilies[0]],
+    'newest first',
+  );
   for (const i of list.items) {
     assert.equal(i.restorable, true, `${i.name}: ${i.note}`);
     assert.equal(i.name, path.basename(i.path));
@@ -198,10 +225,7 @@ test('restoreTrashed: the same bytes back in place and indexed again; never over
 
   const r = await ok<RestoreResult>('restoreTrashed', 'all');
   assert.deepEqual(r.restored.map((x) => x.path).sort(), [lilies[0], others[2]].sort());
-  assert.deepEqual(
-    r.failed.map((f) => f.path).sort(),
-    [lilies[1], others[3]].sort(),
-  );
+  assert.deepEqual(r.failed.map((f) => f.path).sort(), [lilies[1], others[3]].sort());
   assert.match(r.failed.find((f) => f.path === lilies[1])!.reason, /a file is at .*lily 2\.jpg now, so lily 2\.jpg stays in the trash/);
   assert.match(r.failed.find((f) => f.path === others[3])!.reason, /no longer in the trash/);
   assert.equal(fs.readFileSync(lilies[1], 'utf8'), 'a new file where lily 2 was', 'the new file is untouched');
@@ -216,11 +240,20 @@ test('restoreTrashed: the same bytes back in place and indexed again; never over
   // The place is free again: lily 2 comes back with its own bytes.
   fs.rmSync(lilies[1]);
   const left = await ok<TrashedList>('listTrashed');
-  assert.deepEqual(left.items.map((i) => i.path), [others[3], lilies[1]]);
+  assert.deepEqual(
+    left.items.map((i) => i.path),
+    [others[3], lilies[1]],
+  );
   const again = await ok<RestoreResult>('restoreTrashed', [left.items.find((i) => i.path === lilies[1])!.id, 424242]);
-  assert.deepEqual(again.restored.map((x) => x.path), [lilies[1]]);
+  assert.deepEqual(
+    again.restored.map((x) => x.path),
+    [lilies[1]],
+  );
   assert.equal(sha(lilies[1]), shas.get(lilies[1]));
-  assert.deepEqual(again.failed.map((f) => f.id), [424242]);
+  assert.deepEqual(
+    again.failed.map((f) => f.id),
+    [424242],
+  );
   assert.match(again.failed[0].reason, /no record/);
   await indexed(N - 1);
   assert.equal((await ok<TrashedList>('listTrashed')).items.length, 1, 'only the emptied one stays on the list');
@@ -237,10 +270,16 @@ test('restoreTrashed: the same bytes back in place and indexed again; never over
   assert.equal(rec.restorable, false);
   assert.equal(rec.note, 'back at its place already (put back by hand)');
   const byHand = await ok<RestoreResult>('restoreTrashed', [rec.id]);
-  assert.deepEqual(byHand.restored.map((x) => x.path), [bike]);
+  assert.deepEqual(
+    byHand.restored.map((x) => x.path),
+    [bike],
+  );
   assert.equal(sha(bike), bikeSha);
   await indexed(N - 1);
-  assert.deepEqual((await ok<TrashedList>('listTrashed')).items.map((i) => i.path), [others[3]]);
+  assert.deepEqual(
+    (await ok<TrashedList>('listTrashed')).items.map((i) => i.path),
+    [others[3]],
+  );
 
   for (const args of [['some'], [[]], [[1.5]], [{}]]) assert.equal((await call('restoreTrashed', ...args)).status, 400, JSON.stringify(args));
 });

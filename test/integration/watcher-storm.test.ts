@@ -30,7 +30,10 @@ test('a storm of 10,000 new files: few batches, every file indexed once, queries
   const lib = path.join(tmp, 'library');
   fs.mkdirSync(src);
   fs.mkdirSync(path.join(lib, 'before'), { recursive: true });
-  const classes = fs.readdirSync(DATA).filter((c) => fs.statSync(path.join(DATA, c)).isDirectory()).sort();
+  const classes = fs
+    .readdirSync(DATA)
+    .filter((c) => fs.statSync(path.join(DATA, c)).isDirectory())
+    .sort();
   const seeds: string[] = [];
   for (let i = 0; seeds.length < DISTINCT; i++) {
     const cls = classes[i % classes.length];

@@ -34,8 +34,7 @@ async function waitFor(what: string, ok: () => boolean, ms = 30_000): Promise<vo
   }
 }
 
-const openLibrary = (watch = true) =>
-  Library.open(db, { provider: 'cpu', watch, pollMs: 300, watcher: { debounceMs: 150, maxWaitMs: 1000, stableMs: 400 } });
+const openLibrary = (watch = true) => Library.open(db, { provider: 'cpu', watch, pollMs: 300, watcher: { debounceMs: 150, maxWaitMs: 1000, stableMs: 400 } });
 
 before(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-watch-'));
@@ -66,7 +65,10 @@ test('the folder is indexed at start; a photo added later shows up with an event
   await waitFor('the new photo', () => store().getByPath(added)?.status === 'indexed');
   await library.whenQuiet();
   assert.equal(library.activity.modelPhotos, model + 1);
-  assert.ok(events.slice(before).some((e) => e.type === 'library' && e.folders[0].photos === 9), 'the UI hears of it');
+  assert.ok(
+    events.slice(before).some((e) => e.type === 'library' && e.folders[0].photos === 9),
+    'the UI hears of it',
+  );
   // Non-photos and dot files are not looked at.
   fs.writeFileSync(path.join(lib, 'more-notes.txt'), 'x');
   fs.copyFileSync(photo('Leopards', 1), path.join(lib, '.hidden.jpg'));
@@ -104,7 +106,11 @@ test('an edit re-indexes the photo under its id; a rename keeps it without the m
 
 test('a folder moved inside the library keeps every photo, without the model', async () => {
   const from = path.join(lib, 'Faces');
-  const ids = new Map(store().pathsUnder(from).map((p) => [path.basename(p), store().getByPath(p)!.id]));
+  const ids = new Map(
+    store()
+      .pathsUnder(from)
+      .map((p) => [path.basename(p), store().getByPath(p)!.id]),
+  );
   assert.equal(ids.size, 5);
   const model = library.activity.modelPhotos;
   fs.mkdirSync(path.join(lib, 'people'));
@@ -155,7 +161,11 @@ test('a file written in chunks over a second is indexed once, when complete', as
 test('a library folder that disappears keeps its photos while offline and is reconciled when back', async () => {
   const away = path.join(tmp, 'unplugged');
   const n = store().stats().indexed;
-  const ids = new Map(store().pathsUnder(lib).map((p) => [p, store().getByPath(p)!.id]));
+  const ids = new Map(
+    store()
+      .pathsUnder(lib)
+      .map((p) => [p, store().getByPath(p)!.id]),
+  );
   fs.renameSync(lib, away); // the disk is unplugged
   await waitFor('offline', () => events.some((e) => e.type === 'library' && e.folders[0].online === false));
   await sleep(1500); // several polls and whatever the watcher says about the vanished files

@@ -25,7 +25,9 @@ import { DEFAULT_DB, int, log, num } from '../options.js';
 export function registerDuplicates(program: Command): void {
   program
     .command('duplicates')
-    .description('groups of duplicate photos in the index: exact copies (same bytes) and near copies (re-encoded, resized, cropped, turned a little, greyscale, blurred, lightly edited), each with a suggested copy to keep')
+    .description(
+      'groups of duplicate photos in the index: exact copies (same bytes) and near copies (re-encoded, resized, cropped, turned a little, greyscale, blurred, lightly edited), each with a suggested copy to keep',
+    )
     .option('--db <file>', 'index database', DEFAULT_DB)
     .option(
       '--sensitivity <s>',
@@ -63,96 +65,110 @@ export function registerDuplicates(program: Command): void {
         'photos are unchanged (photowords decisions lists and undoes them). RAW + JPEG siblings are marked, never offered to delete.\n' +
         'Nothing is moved or deleted.',
     )
-    .action(async (o: {
-      db: string;
-      sensitivity?: number;
-      neighbours?: number;
-      exif: boolean;
-      phash: boolean;
-      similarShots?: number;
-      burstSeconds?: number;
-      transforms: boolean;
-      decisions: boolean;
-      json?: boolean;
-      out?: string;
-      csv?: string;
-      jsonOut?: string;
-    }) => {
-      const store = openStoreForDuplicates(o.db);
-      const duplicates = new DuplicatesService(storeSource(store));
-      try {
-        // An index made before perceptual hashes were stored gets them now, once.
-        const fill = progressReporter('Perceptual hashes', !!o.json);
-        const r = await duplicates.report(
-          {
-            sensitivity: o.sensitivity,
-            neighbours: o.neighbours,
-            exif: o.exif,
-            phash: o.phash,
-            similarShots: o.similarShots,
-            burstSeconds: o.burstSeconds,
-            transforms: o.transforms,
-            decisions: o.decisions,
-          },
-          (p) => fill.update({ done: p.done, total: p.total, indexed: p.done, failed: 0, skipped: 0, imagesPerSecond: 0, etaSeconds: 0 }),
-        );
-        fill.stop();
-        // Written beside and renamed, so an interrupted run never leaves half a report that looks whole.
-        const write = (file: string, text: string) => {
-          fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-          fs.writeFileSync(`${file}.tmp`, text);
-          fs.renameSync(`${file}.tmp`, file);
-          log(`Wrote ${file}`);
-        };
-        const title = path.resolve(o.db);
-        if (o.csv) write(o.csv, await duplicates.reportFile('csv', r, { title }));
-        if (o.jsonOut) write(o.jsonOut, await duplicates.reportFile('json', r, { title }));
-        if (o.out) {
-          const bar = progressReporter('Thumbnails', !!o.json);
-          // Each near copy's thumbnail shows where the words it shares with its keeper lie.
-          const onProgress = (done: number, total: number) => bar.update({ done, total, indexed: done, failed: 0, skipped: 0, imagesPerSecond: 0, etaSeconds: 0 });
-          write(o.out, await duplicates.reportFile('html', r, { title, onProgress }));
-          bar.stop();
-        }
-        if (o.json) {
-          console.log(JSON.stringify(r, null, 2));
-          return;
-        }
-        const exact = r.groups.filter((g) => g.tier === 'exact').length;
-        console.log(
-          `Same photo: ${r.groups.length} groups among ${r.photos} photos (${exact} exact, ${r.groups.length - exact} near; sensitivity ${r.sensitivity}, ${(r.ms / 1000).toFixed(1)} s)` +
-            (r.keptAll.length ? `; ${r.keptAll.length} you chose to keep whole are hidden` : '') +
-            (r.pairs.dismissed ? `; ${r.pairs.dismissed} pairs you marked "not duplicates" left apart` : ''),
-        );
-        const size = (n: number) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} KB`);
-        r.groups.forEach((g, i) => {
-          console.log(`\n#${i + 1} ${g.tier}, ${g.members.length} photos; keep ${g.members[0].path}: ${g.reason}`);
-          for (const m of g.members) {
-            const mark = m.id === g.keeper ? 'keep' : m.identical ? 'same' : m.score.toFixed(3);
-            const bits = m.id === g.keeper || m.identical || m.phashDistance === undefined ? '' : `${m.phashDistance} bits`;
-            const why = m.id === g.keeper ? '' : whyLinked(m, (id) => { const o = g.members.find((x) => x.id === id); return o && path.basename(o.path); });
-            console.log(`  ${mark.padStart(5)}  ${bits.padStart(7)}  ${`${m.width ?? '?'}x${m.height ?? '?'}`.padEnd(10)} ${size(m.size).padStart(8)}  ${m.path}${why ? `  (${why})` : ''}`);
+    .action(
+      async (o: {
+        db: string;
+        sensitivity?: number;
+        neighbours?: number;
+        exif: boolean;
+        phash: boolean;
+        similarShots?: number;
+        burstSeconds?: number;
+        transforms: boolean;
+        decisions: boolean;
+        json?: boolean;
+        out?: string;
+        csv?: string;
+        jsonOut?: string;
+      }) => {
+        const store = openStoreForDuplicates(o.db);
+        const duplicates = new DuplicatesService(storeSource(store));
+        try {
+          // An index made before perceptual hashes were stored gets them now, once.
+          const fill = progressReporter('Perceptual hashes', !!o.json);
+          const r = await duplicates.report(
+            {
+              sensitivity: o.sensitivity,
+              neighbours: o.neighbours,
+              exif: o.exif,
+              phash: o.phash,
+              similarShots: o.similarShots,
+              burstSeconds: o.burstSeconds,
+              transforms: o.transforms,
+              decisions: o.decisions,
+            },
+            (p) => fill.update({ done: p.done, total: p.total, indexed: p.done, failed: 0, skipped: 0, imagesPerSecond: 0, etaSeconds: 0 }),
+          );
+          fill.stop();
+          // Written beside and renamed, so an interrupted run never leaves half a report that looks whole.
+          const write = (file: string, text: string) => {
+            fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+            fs.writeFileSync(`${file}.tmp`, text);
+            fs.renameSync(`${file}.tmp`, file);
+            log(`Wrote ${file}`);
+          };
+          const title = path.resolve(o.db);
+          if (o.csv) write(o.csv, await duplicates.reportFile('csv', r, { title }));
+          if (o.jsonOut) write(o.jsonOut, await duplicates.reportFile('json', r, { title }));
+          if (o.out) {
+            const bar = progressReporter('Thumbnails', !!o.json);
+            // Each near copy's thumbnail shows where the words it shares with its keeper lie.
+            const onProgress = (done: number, total: number) => bar.update({ done, total, indexed: done, failed: 0, skipped: 0, imagesPerSecond: 0, etaSeconds: 0 });
+            write(o.out, await duplicates.reportFile('html', r, { title, onProgress }));
+            bar.stop();
           }
-          for (const rel of g.related ?? []) if (rel.kind === 'raw+jpeg') console.log(`  note: RAW and its JPEG: keep both (${g.members.find((m) => m.id === rel.a)?.path})`);
-        });
-        if (r.similar.length > 0) {
-          console.log(`\nSimilar shots (different photos of one scene; nothing to delete): ${r.similar.length} groups, at ${r.similarShots} and up`);
-          r.similar.forEach((g, i) => {
-            console.log(`\n~${i + 1} ${g.kind}, ${g.members.length} photos`);
-            for (const m of g.members) console.log(`  ${m.score.toFixed(3).padStart(5)}  ${(m.captureDate ?? '').slice(0, 19).padEnd(19)}  ${m.path}`);
+          if (o.json) {
+            console.log(JSON.stringify(r, null, 2));
+            return;
+          }
+          const exact = r.groups.filter((g) => g.tier === 'exact').length;
+          console.log(
+            `Same photo: ${r.groups.length} groups among ${r.photos} photos (${exact} exact, ${r.groups.length - exact} near; sensitivity ${r.sensitivity}, ${(r.ms / 1000).toFixed(1)} s)` +
+              (r.keptAll.length ? `; ${r.keptAll.length} you chose to keep whole are hidden` : '') +
+              (r.pairs.dismissed ? `; ${r.pairs.dismissed} pairs you marked "not duplicates" left apart` : ''),
+          );
+          const size = (n: number) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} KB`);
+          r.groups.forEach((g, i) => {
+            console.log(`\n#${i + 1} ${g.tier}, ${g.members.length} photos; keep ${g.members[0].path}: ${g.reason}`);
+            for (const m of g.members) {
+              const mark = m.id === g.keeper ? 'keep' : m.identical ? 'same' : m.score.toFixed(3);
+              const bits = m.id === g.keeper || m.identical || m.phashDistance === undefined ? '' : `${m.phashDistance} bits`;
+              const why =
+                m.id === g.keeper
+                  ? ''
+                  : whyLinked(m, (id) => {
+                      const o = g.members.find((x) => x.id === id);
+                      return o && path.basename(o.path);
+                    });
+              console.log(`  ${mark.padStart(5)}  ${bits.padStart(7)}  ${`${m.width ?? '?'}x${m.height ?? '?'}`.padEnd(10)} ${size(m.size).padStart(8)}  ${m.path}${why ? `  (${why})` : ''}`);
+            }
+            for (const rel of g.related ?? []) if (rel.kind === 'raw+jpeg') console.log(`  note: RAW and its JPEG: keep both (${g.members.find((m) => m.id === rel.a)?.path})`);
           });
+          if (r.similar.length > 0) {
+            console.log(`\nSimilar shots (different photos of one scene; nothing to delete): ${r.similar.length} groups, at ${r.similarShots} and up`);
+            r.similar.forEach((g, i) => {
+              console.log(`\n~${i + 1} ${g.kind}, ${g.members.length} photos`);
+              for (const m of g.members) console.log(`  ${m.score.toFixed(3).padStart(5)}  ${(m.captureDate ?? '').slice(0, 19).padEnd(19)}  ${m.path}`);
+            });
+          }
+        } finally {
+          store.close();
         }
-      } finally {
-        store.close();
-      }
-    });
+      },
+    );
 }
 
 export function registerDecisions(program: Command): void {
   program
     .command('decide')
     .description('record a decision about duplicates, kept by content so it survives renames, moves, re-indexing and rebuilds')
-    .addArgument(new Argument('<kind>', 'not-duplicates: these photos are not copies of each other; keep-all: copies, but keep every one; keeper: keep this one').choices(['not-duplicates', 'keep-all', 'keeper']))
+    .addArgument(
+      new Argument('<kind>', 'not-duplicates: these photos are not copies of each other; keep-all: copies, but keep every one; keeper: keep this one').choices([
+        'not-duplicates',
+        'keep-all',
+        'keeper',
+      ]),
+    )
     .argument('<photos...>', 'indexed photos (paths), at least two; for keeper the first is the one to keep')
     .option('--db <file>', 'index database', DEFAULT_DB)
     .action((kind: DecisionKind, photos: string[], o: { db: string }) => {

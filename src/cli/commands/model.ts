@@ -23,11 +23,11 @@ export function registerEval(program: Command): void {
   settingsOptions(
     program
       .command('eval')
-      .description("mAP under the GPR1200 protocol over DIR/<domain>/<class>/photo (or DIR/<class>/photo)")
+      .description('mAP under the GPR1200 protocol over DIR/<domain>/<class>/photo (or DIR/<class>/photo)')
       .argument('<dir>', 'labelled photos')
       .option('--similarities <list>', `comma-separated, from ${EVAL_SIMILARITIES.join(',')}`, EVAL_SIMILARITIES.join(','))
       .option('--cache-db <file>', 'where model output is cached between runs')
-      .option('--field <spec>', 'a second field of words: pairs[:COARSE[:hv|hvd|d2]] (co-occurrence pairs of coarse codes) or block:NAME[:CODES] (another block\'s k-grams)')
+      .option('--field <spec>', "a second field of words: pairs[:COARSE[:hv|hvd|d2]] (co-occurrence pairs of coarse codes) or block:NAME[:CODES] (another block's k-grams)")
       .option('--field-mode <mode>', "with --field: 'add' (one bag, disjoint term ranges), 'alone' (the field only) or a weight w (tfidf-exact = cos + w cos(field))", 'add')
       .option('--json', 'print one JSON object'),
   ).action(async (dir: string, o: SettingsFlags & { similarities: string; cacheDb?: string; field?: string; fieldMode: string; json?: boolean }) => {

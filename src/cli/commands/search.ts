@@ -84,36 +84,45 @@ export function registerSimilar(program: Command): void {
     .option('--engine <url>', 'search an OpenSearch/Elasticsearch cluster holding an export of this library (docs/ENGINE.md)')
     .option('--engine-index <name>', 'with --engine: the index name', 'photowords')
     .option('--engine-stats <file>', "with --engine/--engine-query: the export's stats.json, to weigh the query exactly as the documents were (default: the library's current statistics)")
-    .action(async (image: string, o: { db: string; top: number; similarity: Similarity; json?: boolean; provider: SettingsFlags['provider']; engineQuery?: boolean; engine?: string; engineIndex: string; engineStats?: string }) => {
-      if (!fs.existsSync(image)) throw new Error(`no such file: ${image}`);
-      const engine = await openExisting(o.db, o.provider);
-      try {
-        if (o.engineQuery || o.engine) {
-          const { queryStats, RemoteIndex } = await import('../../core/index.js');
-          const stats = queryStats(engine.store, o.engineStats);
-          if (o.engineQuery) {
-            const { engineQuery } = await import('../../core/index.js');
-            console.log(JSON.stringify(engineQuery((await engine.describe(image)).bag, stats, { k: o.top }), null, 2));
-            return;
+    .action(
+      async (
+        image: string,
+        o: { db: string; top: number; similarity: Similarity; json?: boolean; provider: SettingsFlags['provider']; engineQuery?: boolean; engine?: string; engineIndex: string; engineStats?: string },
+      ) => {
+        if (!fs.existsSync(image)) throw new Error(`no such file: ${image}`);
+        const engine = await openExisting(o.db, o.provider);
+        try {
+          if (o.engineQuery || o.engine) {
+            const { queryStats, RemoteIndex } = await import('../../core/index.js');
+            const stats = queryStats(engine.store, o.engineStats);
+            if (o.engineQuery) {
+              const { engineQuery } = await import('../../core/index.js');
+              console.log(JSON.stringify(engineQuery((await engine.describe(image)).bag, stats, { k: o.top }), null, 2));
+              return;
+            }
+            engine.remote = await RemoteIndex.connect(o.engine!, stats, { index: o.engineIndex });
           }
-          engine.remote = await RemoteIndex.connect(o.engine!, stats, { index: o.engineIndex });
+          const r = await engine.similar(image, { top: o.top, similarity: o.similarity });
+          if (o.json) console.log(JSON.stringify(r, null, 2));
+          else {
+            console.log(
+              `Most similar to ${r.query.path}${r.query.indexed ? '' : ' (not in the index)'} by ${r.similarity}${engine.remote ? ` on ${engine.remote.url}` : ''} (${r.queryMs.toFixed(1)} ms):`,
+            );
+            r.results.forEach((x, i) => console.log(`${String(i + 1).padStart(4)}  ${x.score.toFixed(4)}  ${x.path}`));
+          }
+        } finally {
+          await engine.close();
         }
-        const r = await engine.similar(image, { top: o.top, similarity: o.similarity });
-        if (o.json) console.log(JSON.stringify(r, null, 2));
-        else {
-          console.log(`Most similar to ${r.query.path}${r.query.indexed ? '' : ' (not in the index)'} by ${r.similarity}${engine.remote ? ` on ${engine.remote.url}` : ''} (${r.queryMs.toFixed(1)} ms):`);
-          r.results.forEach((x, i) => console.log(`${String(i + 1).padStart(4)}  ${x.score.toFixed(4)}  ${x.path}`));
-        }
-      } finally {
-        await engine.close();
-      }
-    });
+      },
+    );
 }
 
 export function registerExport(program: Command): void {
   program
     .command('export')
-    .description('the index for a search engine cluster: index settings + mapping (index.json), bulk files (bulk-NNNNN.ndjson) and the statistics the weights were computed with (stats.json); docs/ENGINE.md')
+    .description(
+      'the index for a search engine cluster: index settings + mapping (index.json), bulk files (bulk-NNNNN.ndjson) and the statistics the weights were computed with (stats.json); docs/ENGINE.md',
+    )
     .option('--db <file>', 'index database', DEFAULT_DB)
     .addOption(new Option('--engine <name>', 'target engine (both read the same files)').choices(['opensearch', 'elasticsearch']).default('opensearch'))
     .requiredOption('--out <dir>', 'folder to write into (bulk files already there are replaced)')
@@ -152,7 +161,9 @@ export function registerInfo(program: Command): void {
           console.log(`  photos: ${info.photos.indexed} indexed, ${info.photos.failed} failed, ${info.photos.notRead} files not read; ${info.terms} distinct visual words`);
           const s = info.settings;
           console.log(`  model: ${info.model.backbone}/${info.model.block}, codebook ${info.model.codebook}`);
-          console.log(`  settings: resolution ${s.resolution}, kernel ${s.kernel}, padding ${s.padding}, channel k-grams ${s.channelKgrams ? 'on' : 'off'}, ${s.collapseKgrams ? 'collapsed' : 'per-offset'} words`);
+          console.log(
+            `  settings: resolution ${s.resolution}, kernel ${s.kernel}, padding ${s.padding}, channel k-grams ${s.channelKgrams ? 'on' : 'off'}, ${s.collapseKgrams ? 'collapsed' : 'per-offset'} words`,
+          );
           console.log(`  hidden files and folders: ${info.includeHidden ? 'read' : 'not read (index --include-hidden reads them)'}`);
           for (const k of info.notRead) {
             console.log(`  not read: ${k.files} ${k.label}, e.g.`);

@@ -15,7 +15,12 @@ export function registerServe(program: Command): void {
     .option('--port <n>', 'TCP port (0: any free one)', int('port', 0, 65535), 8618)
     .option('--host <addr>', 'address to listen on; anything but 127.0.0.1 opens the server to the network and requires sign-in', '127.0.0.1')
     .option('--auth', 'require sign-in even on 127.0.0.1 (always on for any other address)')
-    .option('--roots <dir>', 'a folder under which library folders may be added from the browser (repeatable; default: your Pictures folder, the library\'s folders, and your home folder on 127.0.0.1 without --auth)', collect, [])
+    .option(
+      '--roots <dir>',
+      "a folder under which library folders may be added from the browser (repeatable; default: your Pictures folder, the library's folders, and your home folder on 127.0.0.1 without --auth)",
+      collect,
+      [],
+    )
     .option('--public-name <name>', 'a host name the server answers to besides its addresses, e.g. photos.home.lan (repeatable; name:port for a proxy on another port)', collect, [])
     .option('--tls-cert <pem>', 'serve https with this certificate (with --tls-key)')
     .option('--tls-key <pem>', 'the private key of --tls-cert')
@@ -92,9 +97,7 @@ export function registerServe(program: Command): void {
             );
           }
           if (!loopback && !o.tlsCert) {
-            log(
-              `Warning: listening on ${o.host} over plain http: your password and photos cross the network unencrypted. Use --tls-cert/--tls-key, or a reverse proxy with https (docs/SERVER.md).`,
-            );
+            log(`Warning: listening on ${o.host} over plain http: your password and photos cross the network unencrypted. Use --tls-cert/--tls-key, or a reverse proxy with https (docs/SERVER.md).`);
           } else if (!loopback) {
             log(`Listening on ${o.host}: sign-in is required; anyone who can reach this machine sees the sign-in page.`);
           }

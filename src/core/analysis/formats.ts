@@ -29,12 +29,18 @@ export const NOT_READ_KINDS: readonly NotReadKind[] = ['video', 'live-photo-vide
 export function notReadLabel(kind: NotReadKind, count: number): string {
   const one = count === 1;
   switch (kind) {
-    case 'video': return one ? 'video' : 'videos';
-    case 'live-photo-video': return one ? "Live Photo's video (counted with its photo)" : "Live Photos' videos (counted with their photos)";
-    case 'sidecar': return `sidecar file${one ? '' : 's'} (XMP, AAE, THM ...)`;
-    case 'hidden': return `file${one ? '' : 's'} in hidden folders`;
-    case 'unsupported': return `file${one ? '' : 's'} in formats that are not photos Photowords reads`;
-    case 'too-small': return one ? 'image too small to be a photo' : 'images too small to be photos';
+    case 'video':
+      return one ? 'video' : 'videos';
+    case 'live-photo-video':
+      return one ? "Live Photo's video (counted with its photo)" : "Live Photos' videos (counted with their photos)";
+    case 'sidecar':
+      return `sidecar file${one ? '' : 's'} (XMP, AAE, THM ...)`;
+    case 'hidden':
+      return `file${one ? '' : 's'} in hidden folders`;
+    case 'unsupported':
+      return `file${one ? '' : 's'} in formats that are not photos Photowords reads`;
+    case 'too-small':
+      return one ? 'image too small to be a photo' : 'images too small to be photos';
   }
 }
 
@@ -44,10 +50,7 @@ export function notReadLabel(kind: NotReadKind, count: number): string {
  */
 export const RAW_EXTENSIONS: ReadonlySet<string> = new Set(RAW_PHOTO_EXTENSIONS);
 
-const VIDEO_EXTENSIONS: ReadonlySet<string> = new Set([
-  'mov', 'mp4', 'm4v', 'avi', 'mkv', 'webm', '3gp', '3g2', 'mts', 'm2ts', 'mpg', 'mpeg', 'wmv',
-  'flv', 'insv', 'lrv', 'vob', 'ogv',
-]);
+const VIDEO_EXTENSIONS: ReadonlySet<string> = new Set(['mov', 'mp4', 'm4v', 'avi', 'mkv', 'webm', '3gp', '3g2', 'mts', 'm2ts', 'mpg', 'mpeg', 'wmv', 'flv', 'insv', 'lrv', 'vob', 'ogv']);
 
 /** Files that describe a photo rather than hold one: edits, ratings, thumbnails of videos. */
 const SIDECAR_EXTENSIONS: ReadonlySet<string> = new Set(['xmp', 'aae', 'thm', 'pp3', 'dop', 'on1', 'lrcat-data']);

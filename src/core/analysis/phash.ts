@@ -41,7 +41,7 @@ export function lowFrequencyDct(pixels: Uint8Array, width: number, height: numbe
     const cy = Math.min(N - 1, Math.floor(((y + 0.5) * N) / height));
     perRow[cy]++;
     let p = y * width * 3;
-    for (let x = 0; x < width; ) {
+    for (let x = 0; x < width;) {
       const cell = cx[x];
       let r = 0;
       let g = 0;
@@ -78,7 +78,7 @@ export function lowFrequencyDct(pixels: Uint8Array, width: number, height: numbe
       let s = 0;
       for (let y = 0; y < N; y++) s += COS[v * N + y] * rows[y * K + u];
       // Scaled to per-pixel units so the numbers read like grey levels.
-      out[v * K + u] = s / (N * N / 4);
+      out[v * K + u] = s / ((N * N) / 4);
     }
   }
   return out;

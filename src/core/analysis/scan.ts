@@ -102,8 +102,7 @@ export async function* scanFolders(dirs: string[], opts: ScanOptions = {}): Asyn
   const isImage = (name: string) => exts.has(extname(name).slice(1).toLowerCase());
   // A video named like a photo beside it is a Live Photo's motion part (IMG_0001.HEIC +
   // IMG_0001.MOV): counted with that photo, not as a video of its own.
-  const notReadKind = (name: string, photoStems: Set<string>): NotReadKind =>
-    isVideo(name) && photoStems.has(stem(name)) ? 'live-photo-video' : notReadKindOf(name);
+  const notReadKind = (name: string, photoStems: Set<string>): NotReadKind => (isVideo(name) && photoStems.has(stem(name)) ? 'live-photo-video' : notReadKindOf(name));
 
   type Child = { name: string; key: string; dirent: Dirent<Buffer>; st?: Stats; error?: unknown; badName?: boolean; hidden?: boolean; notRead?: boolean };
 
@@ -136,8 +135,7 @@ export async function* scanFolders(dirs: string[], opts: ScanOptions = {}): Asyn
       }
       if (dirent.isSymbolicLink() && !follow) continue;
       // Some filesystems (older NFS, FUSE) report no type at all; stat() below decides for those.
-      const untyped = !dirent.isFile() && !dirent.isDirectory() && !dirent.isSymbolicLink() && !dirent.isFIFO() &&
-        !dirent.isSocket() && !dirent.isCharacterDevice() && !dirent.isBlockDevice();
+      const untyped = !dirent.isFile() && !dirent.isDirectory() && !dirent.isSymbolicLink() && !dirent.isFIFO() && !dirent.isSocket() && !dirent.isCharacterDevice() && !dirent.isBlockDevice();
       const maybeDir = dirent.isDirectory() || dirent.isSymbolicLink() || untyped;
       // Pipes, sockets and devices are not files.
       if (!maybeDir && !dirent.isFile()) continue;
@@ -172,7 +170,8 @@ export async function* scanFolders(dirs: string[], opts: ScanOptions = {}): Asyn
     // ("a.jpg" < "a/b.jpg", because '.' < '/').
     const kept = children.filter((c) => {
       if (c.st?.isDirectory()) c.key = `${c.name}/`;
-      else if (c.st && !c.st.isFile()) return false; // a link to a pipe or device
+      else if (c.st && !c.st.isFile())
+        return false; // a link to a pipe or device
       // A link or untyped entry we cannot stat is a failure if it looked like a photo, else
       // not read by its name (a broken link to a video is still "a video").
       else if (c.error && !c.dirent.isDirectory() && !isImage(c.name)) c.notRead = true;
@@ -251,7 +250,7 @@ export async function scanToLists(dirs: string[], opts: ScanOptions = {}): Promi
  */
 export function escapeNonUtf8(bytes: Buffer): string {
   let out = '';
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     let n = 0;
     for (let len = 1; len <= 4 && i + len <= bytes.length; len++) {
       const piece = bytes.subarray(i, i + len);

@@ -71,4 +71,3 @@ export async function takenOf(input: Buffer | string, mtimeMs: number): Promise<
   const exif = await exifTaken(input);
   return exif !== undefined ? { taken: exif, from: 'exif' } : { taken: localWallClock(mtimeMs), from: 'mtime' };
 }
-

@@ -28,10 +28,34 @@ export class PhotoInfoError extends Error {
 }
 
 const RAW_MAKERS: Record<string, string> = {
-  cr2: 'Canon', cr3: 'Canon', crw: 'Canon', nef: 'Nikon', nrw: 'Nikon', arw: 'Sony', srf: 'Sony', sr2: 'Sony',
-  orf: 'Olympus', rw2: 'Panasonic', raf: 'Fujifilm', pef: 'Pentax', dng: 'Adobe DNG', srw: 'Samsung', '3fr': 'Hasselblad',
-  fff: 'Hasselblad', iiq: 'Phase One', x3f: 'Sigma', kdc: 'Kodak', dcr: 'Kodak', k25: 'Kodak', mrw: 'Minolta', gpr: 'GoPro',
-  rwl: 'Leica', erf: 'Epson', mef: 'Mamiya', mos: 'Leaf', raw: 'Panasonic/Leica',
+  cr2: 'Canon',
+  cr3: 'Canon',
+  crw: 'Canon',
+  nef: 'Nikon',
+  nrw: 'Nikon',
+  arw: 'Sony',
+  srf: 'Sony',
+  sr2: 'Sony',
+  orf: 'Olympus',
+  rw2: 'Panasonic',
+  raf: 'Fujifilm',
+  pef: 'Pentax',
+  dng: 'Adobe DNG',
+  srw: 'Samsung',
+  '3fr': 'Hasselblad',
+  fff: 'Hasselblad',
+  iiq: 'Phase One',
+  x3f: 'Sigma',
+  kdc: 'Kodak',
+  dcr: 'Kodak',
+  k25: 'Kodak',
+  mrw: 'Minolta',
+  gpr: 'GoPro',
+  rwl: 'Leica',
+  erf: 'Epson',
+  mef: 'Mamiya',
+  mos: 'Leaf',
+  raw: 'Panasonic/Leica',
 };
 
 /** sharp's format names as people say them. */
@@ -140,8 +164,23 @@ interface Tags {
 }
 
 const EXIFTOOL_TAGS = [
-  'Make', 'Model', 'LensModel', 'DateTimeOriginal', 'CreateDate', 'OffsetTimeOriginal', 'OffsetTime', 'ExposureTime', 'FNumber',
-  'ISO', 'FocalLength', 'FocalLengthIn35mmFormat', 'Flash', 'GPSLatitude', 'GPSLongitude', 'GPSAltitude', 'GPSAltitudeRef',
+  'Make',
+  'Model',
+  'LensModel',
+  'DateTimeOriginal',
+  'CreateDate',
+  'OffsetTimeOriginal',
+  'OffsetTime',
+  'ExposureTime',
+  'FNumber',
+  'ISO',
+  'FocalLength',
+  'FocalLengthIn35mmFormat',
+  'Flash',
+  'GPSLatitude',
+  'GPSLongitude',
+  'GPSAltitude',
+  'GPSAltitudeRef',
 ] as const;
 
 /** Which formats can carry EXIF at all, so a PNG without any is not reported as unreadable. */
@@ -188,9 +227,7 @@ export async function readPhotoInfo(row: PhotoRow): Promise<PhotoInfo> {
       // exifr says "Unknown file format" for containers it does not read (CR3, RAF, Canon's HIF)
       // and throws on broken blocks; the file's own facts are still worth showing.
       const msg = err instanceof Error ? err.message : String(err);
-      metadataNote = /unknown file format/i.test(msg)
-        ? `Photowords cannot read camera details from ${kind.type} files.`
-        : `The camera details in this file could not be read (${msg.slice(0, 120)}).`;
+      metadataNote = /unknown file format/i.test(msg) ? `Photowords cannot read camera details from ${kind.type} files.` : `The camera details in this file could not be read (${msg.slice(0, 120)}).`;
     }
     // RAW and HEIF files exifr cannot parse, or parses to nothing (CRW, ORF), go to exiftool,
     // which knows every maker's layout; it runs as one process, already there for RAW previews.
@@ -210,10 +247,7 @@ export async function readPhotoInfo(row: PhotoRow): Promise<PhotoInfo> {
   const lat = typeof t.latitude === 'number' && Number.isFinite(t.latitude) ? t.latitude : null;
   const lon = typeof t.longitude === 'number' && Number.isFinite(t.longitude) ? t.longitude : null;
   // 0,0 is where broken GPS blocks point (in the Atlantic), never a photo's real place worth a claim.
-  const place =
-    lat !== null && lon !== null && Math.abs(lat) <= 90 && Math.abs(lon) <= 180 && !(lat === 0 && lon === 0)
-      ? { latitude: lat, longitude: lon, altitude: altitude(t) }
-      : null;
+  const place = lat !== null && lon !== null && Math.abs(lat) <= 90 && Math.abs(lon) <= 180 && !(lat === 0 && lon === 0) ? { latitude: lat, longitude: lon, altitude: altitude(t) } : null;
   const flash = typeof t.Flash === 'number' ? (t.Flash & 1) === 1 : null;
 
   return {

@@ -138,17 +138,17 @@ export class PhotoList {
     if (sort !== 'taken' || f.search || f.under) {
       const ids = this.orderedIds(f, sort, order).slice(offset, offset + limit);
       if (ids.length === 0) return [];
-      const rows = this.stmt(
-        'SELECT id, path, width, height, size, taken, taken_from FROM images WHERE id IN (SELECT value FROM json_each(?))',
-      ).all(JSON.stringify(ids)) as PhotoListRow[];
+      const rows = this.stmt('SELECT id, path, width, height, size, taken, taken_from FROM images WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ids)) as PhotoListRow[];
       const byId = new Map(rows.map((r) => [r.id, r]));
       // A photo removed since the listing was made is left out; the next version lists afresh.
       return ids.map((id) => byId.get(id)).filter((r): r is PhotoListRow => r !== undefined);
     }
     const w = this.where(f);
-    return this.stmt(
-      `SELECT id, path, width, height, size, taken, taken_from FROM images WHERE ${w.sql} ORDER BY ${orderBy(sort, order)} LIMIT ? OFFSET ?`,
-    ).all(...w.args, limit, offset) as PhotoListRow[];
+    return this.stmt(`SELECT id, path, width, height, size, taken, taken_from FROM images WHERE ${w.sql} ORDER BY ${orderBy(sort, order)} LIMIT ? OFFSET ?`).all(
+      ...w.args,
+      limit,
+      offset,
+    ) as PhotoListRow[];
   }
 
   private orderedIds(f: PhotoFilter, sort: PhotoSort, order: SortOrder): number[] {
@@ -175,16 +175,15 @@ export class PhotoList {
   days(f: PhotoFilter, order: SortOrder): { day: string | null; n: number }[] {
     const w = this.where(f);
     const o = order === 'asc' ? 'ASC' : 'DESC';
-    return this.stmt(
-      `SELECT strftime('%Y-%m-%d', taken / 1000, 'unixepoch') AS day, COUNT(*) AS n FROM images WHERE ${w.sql} GROUP BY day ORDER BY day ${o}`,
-    ).all(...w.args) as { day: string | null; n: number }[];
+    return this.stmt(`SELECT strftime('%Y-%m-%d', taken / 1000, 'unixepoch') AS day, COUNT(*) AS n FROM images WHERE ${w.sql} GROUP BY day ORDER BY day ${o}`).all(...w.args) as {
+      day: string | null;
+      n: number;
+    }[];
   }
 
   /** Indexed photos per folder that holds them directly, for every folder under `dir`. */
   dirCounts(dir: string): { dir: string; n: number }[] {
-    return this.stmt(
-      "SELECT pw_dir(path) AS dir, COUNT(*) AS n FROM images WHERE status = 'indexed' AND path >= ? AND path < ? GROUP BY dir",
-    ).all(...underRange(dir)) as { dir: string; n: number }[];
+    return this.stmt("SELECT pw_dir(path) AS dir, COUNT(*) AS n FROM images WHERE status = 'indexed' AND path >= ? AND path < ? GROUP BY dir").all(...underRange(dir)) as { dir: string; n: number }[];
   }
 
   /** Indexed photos whose date taken is not read yet (an index from before schema 8), a batch at a time. */
@@ -219,11 +218,7 @@ const MAX_SEARCH = 200;
  * Checks a listPhotos / photoDates query's sort, order, search and subfolder. `folder` is the
  * library folder asked for (folderId), `folders` every library folder (for `under` without one).
  */
-export function resolveQuery(
-  q: { under?: unknown; search?: unknown; sort?: unknown; order?: unknown },
-  folder: string | undefined,
-  folders: readonly string[],
-): ResolvedQuery {
+export function resolveQuery(q: { under?: unknown; search?: unknown; sort?: unknown; order?: unknown }, folder: string | undefined, folders: readonly string[]): ResolvedQuery {
   const sort = (q.sort ?? 'taken') as PhotoSort;
   if (!PHOTO_SORTS.includes(sort)) throw new PhotoQueryError(`Unknown sort ${JSON.stringify(String(q.sort)).slice(0, 40)}; choose one of ${PHOTO_SORTS.join(', ')}.`);
   const order = (q.order ?? DEFAULT_ORDER[sort]) as SortOrder;
@@ -339,10 +334,7 @@ const FILL_BATCH = 64;
  * stored mtime, so every photo gets a date and the fill ends. `list` is asked for each batch, as
  * the library may swap its store (a settings change) meanwhile; `stop` ends it early (closing).
  */
-export async function fillTaken(
-  list: () => { photoList: PhotoList; transaction: <T>(fn: () => T) => T },
-  opts: { stop: () => boolean; onBatch?: (filled: number) => void },
-): Promise<number> {
+export async function fillTaken(list: () => { photoList: PhotoList; transaction: <T>(fn: () => T) => T }, opts: { stop: () => boolean; onBatch?: (filled: number) => void }): Promise<number> {
   let filled = 0;
   while (!opts.stop()) {
     const { photoList, transaction } = list();

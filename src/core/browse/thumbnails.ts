@@ -41,22 +41,29 @@ export class ThumbnailCache {
   }
 
   private async make(file: string, side: number, quality: number, hash?: string | null): Promise<string> {
-    const key = hash ?? createHash('sha256').update(await readFile(file)).digest('hex');
+    const key =
+      hash ??
+      createHash('sha256')
+        .update(await readFile(file))
+        .digest('hex');
     const out = join(this.dir, key.slice(0, 2), `${key}-${side}.jpg`);
     const existing = this.inflight.get(out);
     if (existing) return existing;
     const job = (async () => {
-      if (await stat(out).then(() => true, () => false)) return out;
+      if (
+        await stat(out).then(
+          () => true,
+          () => false,
+        )
+      )
+        return out;
       return this.queue.add(async () => {
         await mkdir(join(this.dir, key.slice(0, 2)), { recursive: true });
         // Written beside and renamed, so a crash never leaves a half thumbnail that looks whole.
         const tmp = `${out}.${process.pid}.tmp`;
         // Every format as people see it: a RAW's embedded preview (as indexing reads it), a
         // HEIC's picture or its thumbnail item when that is large enough, turned as displayed.
-        await (await openPathForDisplay(file, side))
-          .resize(side, side, { fit: 'inside', withoutEnlargement: true })
-          .jpeg({ quality })
-          .toFile(tmp);
+        await (await openPathForDisplay(file, side)).resize(side, side, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality }).toFile(tmp);
         await rename(tmp, out);
         return out;
       }) as Promise<string>;

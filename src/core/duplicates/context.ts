@@ -5,15 +5,7 @@ import type { ImageRecord, IndexStore } from '../index/store.js';
 import type { DecisionLookup } from './decisions.js';
 import type { Links } from './links.js';
 import { storeResolution } from './store-access.js';
-import {
-  ASPECT_TOLERANCE,
-  DEFAULT_BURST_SECONDS,
-  DEFAULT_NEIGHBOURS,
-  DEFAULT_SENSITIVITY,
-  DEFAULT_SIMILAR_SHOTS,
-  PHASH_CONFIRM,
-  PHASH_SAME,
-} from './thresholds.js';
+import { ASPECT_TOLERANCE, DEFAULT_BURST_SECONDS, DEFAULT_NEIGHBOURS, DEFAULT_SENSITIVITY, DEFAULT_SIMILAR_SHOTS, PHASH_CONFIRM, PHASH_SAME } from './thresholds.js';
 import type { DuplicateOptions, PairCounts } from './types.js';
 import type { PairCosines } from './word-cosine.js';
 

@@ -39,7 +39,10 @@ export function neighbourhood(ctx: FindContext): Neighbourhood {
   const degree = new Map<number, number>();
   const nearby = new Map<number, Set<number>>();
   const near = (a: number, b: number) => {
-    for (const [x, y] of [[a, b], [b, a]]) {
+    for (const [x, y] of [
+      [a, b],
+      [b, a],
+    ]) {
       let n = nearby.get(x);
       if (!n) nearby.set(x, (n = new Set()));
       n.add(y);
@@ -250,7 +253,7 @@ async function joinCrops(g: Grouping, d: Draft): Promise<void> {
  */
 async function joinLinkedToEvery(g: Grouping, d: Draft): Promise<void> {
   const { members } = d;
-  for (let grew = members.length >= 2; grew; ) {
+  for (let grew = members.length >= 2; grew;) {
     grew = false;
     for (const r of d.remaining) {
       if (members.includes(r)) continue;

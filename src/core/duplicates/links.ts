@@ -46,7 +46,10 @@ export class Links {
   add(a: number, b: number, l: Link): void {
     const cur = this.get(a, b);
     if (cur && strength(cur) >= strength(l)) return;
-    for (const [x, y] of [[a, b], [b, a]]) {
+    for (const [x, y] of [
+      [a, b],
+      [b, a],
+    ]) {
       let m = this.edges.get(x);
       if (!m) this.edges.set(x, (m = new Map()));
       m.set(y, l);

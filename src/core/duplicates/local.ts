@@ -396,7 +396,12 @@ export function place(sat: Float64Array, width: number, height: number, cells: F
 export function turnLook(look: LocalLook, t: string): LocalLook {
   const turn = (c: LocalCells): LocalCells => {
     const N = Math.round(Math.sqrt(c.mean.length));
-    const { grey: from } = turnGrey(Float32Array.from({ length: N * N }, (_, i) => i), N, N, t);
+    const { grey: from } = turnGrey(
+      Float32Array.from({ length: N * N }, (_, i) => i),
+      N,
+      N,
+      t,
+    );
     const to = new Uint16Array(N * N);
     const mean = new Float32Array(N * N);
     const detail = new Float32Array(N * N);

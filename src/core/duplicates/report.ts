@@ -52,7 +52,13 @@ export function reportRows(report: DuplicateReport): ReportRow[] {
         similarity: Number(m.score.toFixed(4)),
         phashBits: m.phashDistance ?? null,
         identical: m.identical,
-        joinedBy: m.id === g.keeper ? '' : whyLinked(m, (id) => { const o = all.find((x) => x.id === id); return o && path.basename(o.path); }),
+        joinedBy:
+          m.id === g.keeper
+            ? ''
+            : whyLinked(m, (id) => {
+                const o = all.find((x) => x.id === id);
+                return o && path.basename(o.path);
+              }),
         reason: m.id === g.keeper ? g.reason : '',
       };
     }),
@@ -208,7 +214,11 @@ export async function reportHtml(report: DuplicateReport, opts: HtmlOptions = {}
     const o = overlays.get(r.path);
     const plain = t ? `<img src="${t}" alt="${esc(path.basename(r.path))}">` : `<div class="missing">no preview</div>`;
     const img = t && o ? `<div class="ov">${plain}${overlaySvg(o)}</div>` : plain;
-    const badge = r.keep ? '<span class="keep">keep</span>' : r.identical ? '<span class="same">same bytes</span>' : `<span class="score">similarity ${r.similarity.toFixed(3)}${r.joinedBy ? ` · ${esc(r.joinedBy)}` : ''}</span>`;
+    const badge = r.keep
+      ? '<span class="keep">keep</span>'
+      : r.identical
+        ? '<span class="same">same bytes</span>'
+        : `<span class="score">similarity ${r.similarity.toFixed(3)}${r.joinedBy ? ` · ${esc(r.joinedBy)}` : ''}</span>`;
     return `<figure class="${r.keep ? 'keeper' : ''}">${img}<figcaption>${badge}
 <div class="name">${esc(path.basename(r.path))}</div>
 <div>${r.width ?? '?'} × ${r.height ?? '?'} · ${size(r.bytes)}</div>

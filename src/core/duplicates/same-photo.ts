@@ -13,7 +13,12 @@ import type { DuplicateGroup, DuplicateMember } from './types.js';
 /** A stable name for a set of photos (their content hashes, else ids), for decisions and the UI. */
 export function groupKey(members: { id: number; hash: string | null }[]): string {
   return createHash('sha1')
-    .update(members.map((m) => m.hash ?? `id:${m.id}`).sort().join(','))
+    .update(
+      members
+        .map((m) => m.hash ?? `id:${m.id}`)
+        .sort()
+        .join(','),
+    )
     .digest('hex')
     .slice(0, 16);
 }
@@ -25,7 +30,11 @@ function rawBase(p: string): string | undefined {
 
 /** What makes `p` look like a derived copy of `other` by name: "IMG_1 (1).jpg", "IMG_1-edited.jpg", "IMG_1 copy.jpg". */
 function derivedName(p: string, other: string): boolean {
-  const stem = (x: string) => path.basename(x).replace(/\.[^.]+$/, '').toLowerCase();
+  const stem = (x: string) =>
+    path
+      .basename(x)
+      .replace(/\.[^.]+$/, '')
+      .toLowerCase();
   const a = stem(p);
   const b = stem(other);
   if (a === b || !a.startsWith(b)) return false;

@@ -26,8 +26,7 @@ export interface ShotFacts {
 export async function shotFacts(file: string): Promise<ShotFacts> {
   try {
     const t = (await exifr.parse(file, { pick: ['Make', 'Model', 'LensModel', 'DateTimeOriginal', 'SubSecTimeOriginal'] })) as
-      | { Make?: unknown; Model?: unknown; LensModel?: unknown; DateTimeOriginal?: unknown; SubSecTimeOriginal?: unknown }
-      | undefined;
+      { Make?: unknown; Model?: unknown; LensModel?: unknown; DateTimeOriginal?: unknown; SubSecTimeOriginal?: unknown } | undefined;
     if (!t) return {};
     const f: ShotFacts = {};
     const str = (x: unknown) => (typeof x === 'string' || typeof x === 'number' ? String(x).trim() : '');

@@ -62,7 +62,15 @@ export async function similarTier(ctx: FindContext, groups: DuplicateGroup[], sa
       key: groupKey(members),
       members: members
         .map((r) => {
-          const m: SimilarMember = { id: r.id, path: r.path, width: r.width, height: r.height, size: r.size, hash: r.hash, score: r.id === first.id ? 1 : Math.min(1, ctx.cosines.cosine(first.id, r.id)) };
+          const m: SimilarMember = {
+            id: r.id,
+            path: r.path,
+            width: r.width,
+            height: r.height,
+            size: r.size,
+            hash: r.hash,
+            score: r.id === first.id ? 1 : Math.min(1, ctx.cosines.cosine(first.id, r.id)),
+          };
           const d = dates.get(r.id);
           if (d) m.captureDate = d.toISOString();
           const g = groupOf.get(r.id);

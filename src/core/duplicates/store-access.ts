@@ -22,11 +22,7 @@ export function storeResolution(store: IndexStore): number {
  * same pixels indexing would decode. A file that cannot be read now is left without one (its
  * visual words still take part) and tried again next time.
  */
-export async function fillMissingPhashes(
-  store: IndexStore,
-  resolution: number,
-  onProgress?: (p: { phase: 'phash'; done: number; total: number }) => void,
-): Promise<number> {
+export async function fillMissingPhashes(store: IndexStore, resolution: number, onProgress?: (p: { phase: 'phash'; done: number; total: number }) => void): Promise<number> {
   const missing = store.missingPhash();
   let done = 0;
   let filled = 0;

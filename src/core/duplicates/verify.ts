@@ -205,13 +205,7 @@ export class Checks {
     if (l) return (await this.twoShotsApart(a, b, l)) ? undefined : l;
     if (!checkWords) return undefined;
     const cos = this.ctx.cosines.cosine(a.id, b.id);
-    if (
-      cos < settings.sensitivity - 1e-4 ||
-      !shapesAgree(a, b, settings.aspectTolerance) ||
-      decisions.blocked(a.hash, b.hash) ||
-      (await this.apart(a, b)) ||
-      (await this.twoShotsApart(a, b))
-    )
+    if (cos < settings.sensitivity - 1e-4 || !shapesAgree(a, b, settings.aspectTolerance) || decisions.blocked(a.hash, b.hash) || (await this.apart(a, b)) || (await this.twoShotsApart(a, b)))
       return undefined;
     return { by: 'words', score: cos };
   }

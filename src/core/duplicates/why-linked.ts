@@ -22,7 +22,18 @@ export function whyLinked(m: DuplicateMember, nameOf?: (id: number) => string | 
     case 'crop':
       return `a crop of ${to ?? 'the keeper'} (hash ${l.distance} bits from the part it shows, visual words ${l.score.toFixed(2)})`;
     case 'turned': {
-      const t = l.transform === 'mirror' ? 'mirrored' : l.transform === 'flip' ? 'upside-down' : l.transform === 'rot90' ? 'turned 90°' : l.transform === 'rot180' ? 'turned 180°' : l.transform === 'rot270' ? 'turned 270°' : l.transform;
+      const t =
+        l.transform === 'mirror'
+          ? 'mirrored'
+          : l.transform === 'flip'
+            ? 'upside-down'
+            : l.transform === 'rot90'
+              ? 'turned 90°'
+              : l.transform === 'rot180'
+                ? 'turned 180°'
+                : l.transform === 'rot270'
+                  ? 'turned 270°'
+                  : l.transform;
       return `${t} copy (hash ${l.distance} bits after the turn)${suffix}`;
     }
   }

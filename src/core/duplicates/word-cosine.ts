@@ -33,7 +33,7 @@ export function weigh(snap: ImpactIndex, bag: Bag): Weighed {
 
 function dot(a: Weighed, b: Weighed): number {
   let s = 0;
-  for (let i = 0, j = 0; i < a.terms.length && j < b.terms.length; ) {
+  for (let i = 0, j = 0; i < a.terms.length && j < b.terms.length;) {
     if (a.terms[i] === b.terms[j]) s += a.w[i++] * b.w[j++];
     else if (a.terms[i] < b.terms[j]) i++;
     else j++;

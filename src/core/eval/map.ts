@@ -30,12 +30,7 @@ export interface EvalResult {
  * scores query q against documents 0..n-1). `labels[i]` is image i's class, `domains[i]` its
  * domain.
  */
-export function evaluateRanking(
-  n: number,
-  scoreRow: (q: number) => ArrayLike<number>,
-  labels: readonly string[],
-  domains: readonly string[],
-): EvalResult {
+export function evaluateRanking(n: number, scoreRow: (q: number) => ArrayLike<number>, labels: readonly string[], domains: readonly string[]): EvalResult {
   if (labels.length !== n || domains.length !== n) {
     throw new Error(`need ${n} labels and domains, got ${labels.length} and ${domains.length}`);
   }
@@ -98,13 +93,7 @@ class ApScratch {
  * AP with query q kept, and with q removed (q must be in `rel` when q >= 0).
  * mask[d]: 1 = relevant, 2 = not ranked at all, 0 = ranked, not relevant.
  */
-function apKeptAndRemoved(
-  scores: ArrayLike<number>,
-  rel: readonly number[],
-  mask: Uint8Array,
-  q: number,
-  scratch: ApScratch,
-): [number, number] {
+function apKeptAndRemoved(scores: ArrayLike<number>, rel: readonly number[], mask: Uint8Array, q: number, scratch: ApScratch): [number, number] {
   const R = rel.length;
   if (R === 0) return [NaN, NaN];
   const n = scores.length;

@@ -51,9 +51,7 @@ export interface EvalRow {
  * cache). mode 'add': one bag of both fields in disjoint term ranges, scored by every scorer;
  * 'alone': the field's words only; a number w: tfidf-exact scores cos(k-grams) + w cos(field).
  */
-export type EvalField =
-  | { kind: 'pairs'; coarse: number; offsets: PairOffsets; mode: FieldMode }
-  | { kind: 'block'; block: string; codes: number; mode: FieldMode };
+export type EvalField = { kind: 'pairs'; coarse: number; offsets: PairOffsets; mode: FieldMode } | { kind: 'block'; block: string; codes: number; mode: FieldMode };
 export type FieldMode = 'add' | 'alone' | number;
 
 export function parseEvalField(spec: string, mode: string = 'add'): EvalField {
@@ -116,9 +114,7 @@ export function discoverDataset(dir: string): LabelledImage[] {
   if (isClassLevel) {
     for (const cls of top) for (const p of images(path.join(root, cls))) out.push({ path: p, label: cls, domain: path.basename(root) });
   } else {
-    for (const domain of top)
-      for (const cls of subdirs(path.join(root, domain)))
-        for (const p of images(path.join(root, domain, cls))) out.push({ path: p, label: `${domain}/${cls}`, domain });
+    for (const domain of top) for (const cls of subdirs(path.join(root, domain))) for (const p of images(path.join(root, domain, cls))) out.push({ path: p, label: `${domain}/${cls}`, domain });
   }
   if (out.length === 0) throw new Error(`no labelled photos under ${dir}: expected DIR/<class>/photo or DIR/<domain>/<class>/photo`);
   return out;
@@ -228,10 +224,7 @@ export async function runEval(dataset: string, opts: EvalOptions = {}): Promise<
         // A loop, not some(): the array has holes where vectors are missing, and some() skips holes.
         for (let i = 0; i < n; i++) if (!dense[i]) throw new Error(`no pooled vector for ${items[order[i]].path} in the cache ${cacheDb}; delete that file to rebuild it`);
         const di = new DenseIndex(dense);
-        scoreRow =
-          similarity === 'dense'
-            ? (q) => di.scoreAll(dense[q], buf)
-            : (q) => di.scoreAll(expandDense(di, dense[q], di.scoreAll(dense[q], buf), AQE_DENSE.m, AQE_DENSE.a), buf);
+        scoreRow = similarity === 'dense' ? (q) => di.scoreAll(dense[q], buf) : (q) => di.scoreAll(expandDense(di, dense[q], di.scoreAll(dense[q], buf), AQE_DENSE.m, AQE_DENSE.a), buf);
       } else if (similarity === 'tfidf' || similarity === 'tfidf-aqe') {
         // The default query path as users get it: stage 1 with its budget, exact re-ranking of
         // the candidates, the rest in stage-1 order.

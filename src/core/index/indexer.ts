@@ -67,13 +67,7 @@ export interface IndexOptions {
   };
 }
 
-export async function indexFolders(
-  dirs: string[],
-  store: IndexStore,
-  tokenizer: TokenizerApi,
-  settings: PipelineSettings,
-  opts: IndexOptions = {},
-): Promise<IndexReport> {
+export async function indexFolders(dirs: string[], store: IndexStore, tokenizer: TokenizerApi, settings: PipelineSettings, opts: IndexOptions = {}): Promise<IndexReport> {
   return runPipeline(scanFolders(dirs, { signal: opts.signal, includeHidden: opts.includeHidden }), store, tokenizer, settings, opts, dirs);
 }
 
@@ -81,13 +75,7 @@ export async function indexFolders(
  * The same pipeline over an explicit list of files (the watcher's change sets, a reconcile's
  * new and edited files) instead of a folder scan. Unchanged files are skipped as in a scan.
  */
-export async function indexFiles(
-  files: Iterable<FileInfo>,
-  store: IndexStore,
-  tokenizer: TokenizerApi,
-  settings: PipelineSettings,
-  opts: IndexOptions = {},
-): Promise<IndexReport> {
+export async function indexFiles(files: Iterable<FileInfo>, store: IndexStore, tokenizer: TokenizerApi, settings: PipelineSettings, opts: IndexOptions = {}): Promise<IndexReport> {
   async function* entries(): AsyncGenerator<ScanResult> {
     for (const f of files) yield { kind: 'file', path: f.path, size: f.size, mtimeMs: f.mtimeMs };
   }

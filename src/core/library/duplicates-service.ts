@@ -64,7 +64,10 @@ export class DuplicatesService {
   readonly decisions: DecisionService;
 
   constructor(private readonly src: DuplicateSource) {
-    this.decisions = new DecisionService(() => src.store(), () => this.decisionsChanged());
+    this.decisions = new DecisionService(
+      () => src.store(),
+      () => this.decisionsChanged(),
+    );
   }
 
   /**

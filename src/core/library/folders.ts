@@ -61,9 +61,7 @@ export class FolderService {
   info(row: { id: number; path: string }): FolderInfo {
     const store = this.ctx.engine.store;
     const c = store.countUnder(row.path);
-    const notReadKinds = store
-      .notReadSummary(row.path, NOT_READ_EXAMPLES)
-      .map((k): NotReadGroup => ({ kind: k.kind, label: notReadLabel(k.kind, k.files), files: k.files, examples: k.examples }));
+    const notReadKinds = store.notReadSummary(row.path, NOT_READ_EXAMPLES).map((k): NotReadGroup => ({ kind: k.kind, label: notReadLabel(k.kind, k.files), files: k.files, examples: k.examples }));
     return {
       id: row.id,
       path: row.path,

@@ -1,4 +1,4 @@
-// A change of model while the library stays in use (issue 22): the model's file (downloaded if it
+// A change of model while the library stays in use: the model's file (downloaded if it
 // is not installed), a codebook learned from a sample of the library's own photos, then a second
 // Engine on a new index file beside the library's (<db>.next) that reads every photo of the
 // library's folders. Searches and the grid keep answering from the old Engine all along; at the
@@ -17,58 +17,12 @@ import { prepareInstalled } from '../analysis/model/prepare.js';
 import { codebookName, type CodebookManifest } from '../analysis/model/codebook.js';
 import { trainCodebook } from '../analysis/model/train.js';
 import type { BackboneInfo } from '../analysis/model/backbone.js';
-import { DEFAULT_CALIBRATION_IMAGES } from '../analysis/model/quantize.js';
 import { mulberry32 } from '../common/random.js';
 import { DEFAULT_SETTINGS, type EngineSettings } from '../common/settings.js';
 import type { ModelChangePhase } from '../../shared/api.js';
 
-/** How the codebook is learned; the defaults suit a real library, tests make them small. */
-export interface ModelChangeTuning {
-  /** Photos of the library read for the codebook (a fixed-seed sample when there are more). */
-  samplePhotos: number;
-  /** Below this many library photos, the shipped dataset's photos fill the sample. */
-  minLibraryPhotos: number;
-  /** Codes of the new codebook (fewer where the sample gives too few vectors: see codesFor). */
-  codes: number;
-  /** Head vectors kept for k-means. */
-  vectors: number;
-  iterations: number;
-  /** The shipped dataset (folders of photos) used where the library has too few. */
-  dataset: string;
-}
-
-export const DEFAULT_TUNING: ModelChangeTuning = {
-  samplePhotos: 300,
-  minLibraryPhotos: 50,
-  codes: DEFAULT_SETTINGS.codes,
-  vectors: 200_000,
-  iterations: 10,
-  // The photos the int8 graph is calibrated on: the shipped dataset, wherever the app finds it.
-  dataset: DEFAULT_CALIBRATION_IMAGES,
-};
-
-/**
- * The tuning with PHOTOWORDS_MODEL_TUNING (a JSON object of ModelChangeTuning's fields) on top:
- * how a test drives `photowords serve` with a small codebook, as PHOTOWORDS_MODEL_CATALOG points
- * it at a loopback server. Bad JSON is refused at open rather than ignored.
- */
-export function tuningFromEnv(base: ModelChangeTuning = DEFAULT_TUNING, env = process.env.PHOTOWORDS_MODEL_TUNING): ModelChangeTuning {
-  if (!env) return base;
-  let o: unknown;
-  try {
-    o = JSON.parse(env);
-  } catch (e) {
-    throw new Error(`PHOTOWORDS_MODEL_TUNING is not JSON: ${(e as Error).message}`);
-  }
-  if (!o || typeof o !== 'object' || Array.isArray(o)) throw new Error('PHOTOWORDS_MODEL_TUNING must be a JSON object');
-  const out: ModelChangeTuning = { ...base };
-  for (const [k, v] of Object.entries(o)) {
-    if (!(k in base)) throw new Error(`PHOTOWORDS_MODEL_TUNING has an unknown field ${k} (known: ${Object.keys(base).join(', ')})`);
-    if (typeof v !== typeof base[k as keyof ModelChangeTuning]) throw new Error(`PHOTOWORDS_MODEL_TUNING.${k} must be a ${typeof base[k as keyof ModelChangeTuning]}`);
-    (out as unknown as Record<string, unknown>)[k] = v;
-  }
-  return out;
-}
+import type { ModelChangeTuning } from './model-tuning.js';
+export { DEFAULT_TUNING, tuningFromEnv, type ModelChangeTuning } from './model-tuning.js';
 
 export interface ModelChangeRequest {
   id: string;
@@ -164,7 +118,12 @@ function samplePhotos(ctx: LibraryContext, t: ModelChangeTuning): { files: strin
       .filter((d) => d.isDirectory())
       .map((d) => path.join(t.dataset, d.name))
       .sort();
-    const lists = classes.map((c) => fs.readdirSync(c).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort());
+    const lists = classes.map((c) =>
+      fs
+        .readdirSync(c)
+        .filter((f) => /\.(jpe?g|png)$/i.test(f))
+        .sort(),
+    );
     for (let round = 0; files.length < t.minLibraryPhotos && lists.some((l) => l.length > round); round++) {
       for (const [i, l] of lists.entries()) {
         if (files.length >= t.minLibraryPhotos) break;
@@ -193,7 +152,10 @@ async function ensureCodebook(ctx: LibraryContext, entry: CatalogEntry, backbone
     // Learned before for this very file (the fingerprint): used again, not learned twice.
     if (m.backboneSha256 === backbone.sha256) return settings;
   }
-  const what = fromLibrary === files.length ? `${files.length} of your photos` : `${fromLibrary} of your photos and ${files.length - fromLibrary} of the shipped dataset's (the library has fewer than ${t.minLibraryPhotos})`;
+  const what =
+    fromLibrary === files.length
+      ? `${files.length} of your photos`
+      : `${fromLibrary} of your photos and ${files.length - fromLibrary} of the shipped dataset's (the library has fewer than ${t.minLibraryPhotos})`;
   const message = `Learning the codebook from ${what}`;
   const t0 = performance.now();
   req.report('codebook', 0, files.length, null, message);

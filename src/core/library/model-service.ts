@@ -1,4 +1,4 @@
-// The models a person can choose in Settings (issue 22): the catalogue as this machine sees it
+// The models a person can choose in Settings: the catalogue as this machine sees it
 // (installed, active, where it runs, whether int8 is worth offering, measured speed), and the one
 // change of model that may run at a time (model-change.ts), its progress sent to every window.
 import fs from 'node:fs';
@@ -34,7 +34,10 @@ export function int8Support(cpuinfo?: string): { fast: boolean; why: string } {
   const flags = new Set((/^flags\s*:(.*)$/m.exec(text)?.[1] ?? '').trim().split(/\s+/));
   const has = ['amx_int8', 'avx512_vnni', 'avx_vnni'].filter((f) => flags.has(f));
   if (has.length > 0) return { fast: true, why: `this CPU has ${has.join(', ')}` };
-  return { fast: false, why: flags.size > 1 ? 'this CPU has no VNNI or AMX (no avx512_vnni, avx_vnni or amx_int8 in /proc/cpuinfo), so int8 would not be faster' : 'this CPU lists no x86 flags (VNNI is an x86 feature)' };
+  return {
+    fast: false,
+    why: flags.size > 1 ? 'this CPU has no VNNI or AMX (no avx512_vnni, avx_vnni or amx_int8 in /proc/cpuinfo), so int8 would not be faster' : 'this CPU lists no x86 flags (VNNI is an x86 feature)',
+  };
 }
 
 function int8Offer(entry: CatalogEntry, cpu: { fast: boolean; why: string }): { offered: boolean; why: string } {

@@ -54,7 +54,11 @@ export class Photos {
       if (folder === undefined) throw new ApiError('not-found', 'That folder is not in the library (any more).');
     }
     try {
-      return resolveQuery(q ?? {}, folder, rows.map((r) => r.path));
+      return resolveQuery(
+        q ?? {},
+        folder,
+        rows.map((r) => r.path),
+      );
     } catch (e) {
       throw e instanceof PhotoQueryError ? new ApiError('bad-request', e.message) : e;
     }

@@ -31,8 +31,7 @@ export interface RootPolicyOptions {
   home?: string;
 }
 
-const within = (child: string, parent: string) =>
-  child === parent || child.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
+const within = (child: string, parent: string) => child === parent || child.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
 
 function real(p: string): string {
   try {

@@ -190,7 +190,7 @@ export class TrashService {
     const index = supported ? this.trashedIndex(records) : new Map();
     const items = records.map((r): TrashedPhoto => {
       const base = { id: r.id, path: r.path, name: path.basename(r.path), folder: r.folder, bytes: r.bytes, width: r.width, height: r.height, trashedAt: r.trashedAt };
-      if (!supported) return { ...base, restorable: false, note: 'put it back with the system\'s file manager' };
+      if (!supported) return { ...base, restorable: false, note: "put it back with the system's file manager" };
       // The listing reads names only; Restore checks the bytes.
       if (!findTrashEntry(index, r, false)) {
         return { ...base, restorable: false, note: backInPlace(r) ? 'back at its place already (put back by hand)' : 'no longer in the trash (emptied, or put back by hand)' };

@@ -33,8 +33,8 @@ export function restoreSupported(platform: NodeJS.Platform = process.platform): 
 export function trashWhereabouts(platform: NodeJS.Platform = process.platform): string {
   if (platform === 'darwin') return 'Photowords cannot put files back from the macOS Trash: open the Trash in Finder, select them and choose Put Back.';
   if (platform === 'win32') return 'Photowords cannot put files back from the Windows Recycle Bin: open the Recycle Bin, select them and choose Restore.';
-  if (!restoreSupported(platform)) return 'Photowords cannot put files back from this system\'s trash: restore them with its file manager.';
-  return 'Files are in the system\'s trash (XDG) until it is emptied; Restore puts them back where they were.';
+  if (!restoreSupported(platform)) return "Photowords cannot put files back from this system's trash: restore them with its file manager.";
+  return "Files are in the system's trash (XDG) until it is emptied; Restore puts them back where they were.";
 }
 
 /** The home trash: $XDG_DATA_HOME/Trash, else ~/.local/share/Trash (as the `trash` package and GLib pick it). */
@@ -156,11 +156,7 @@ function sha256(file: string): string {
  * DeletionDate inside the window (nearest first), its file still there and, when `hash` is known
  * and `verify` is on, holding exactly those bytes. Undefined when the trash no longer has it.
  */
-export function findTrashEntry(
-  index: Map<string, TrashEntry[]>,
-  t: { path: string; trashedAt: number; hash: string | null },
-  verify = true,
-): TrashEntry | undefined {
+export function findTrashEntry(index: Map<string, TrashEntry[]>, t: { path: string; trashedAt: number; hash: string | null }, verify = true): TrashEntry | undefined {
   const candidates = (index.get(path.normalize(t.path)) ?? [])
     .filter((e) => e.deletedAt >= t.trashedAt - DELETION_WINDOW_BEFORE_MS && e.deletedAt <= t.trashedAt + DELETION_WINDOW_AFTER_MS)
     .sort((a, b) => Math.abs(a.deletedAt - t.trashedAt) - Math.abs(b.deletedAt - t.trashedAt));

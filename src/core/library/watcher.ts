@@ -123,7 +123,10 @@ export class FolderWatcher {
     if (this.includeHidden) return false;
     const root = this.roots.find((r) => p.startsWith(r + path.sep));
     if (!root) return false;
-    return p.slice(root.length + 1).split(path.sep).some((part) => part.startsWith('.'));
+    return p
+      .slice(root.length + 1)
+      .split(path.sep)
+      .some((part) => part.startsWith('.'));
   }
 
   private isImage(p: string): boolean {

@@ -23,11 +23,10 @@ export class DbLockedError extends Error {
     readonly owner: LockOwner | undefined,
     readonly lockPath: string,
   ) {
-    const who = owner ? `${owner.kind === 'library' ? 'another Photowords process' : `a Photowords ${owner.kind}`} (pid ${owner.pid} on ${owner.host}, since ${owner.startedAt})` : 'another Photowords process';
-    super(
-      `${dbPath} is in use by ${who}. Stop that one first, or use another --db. ` +
-        (owner && owner.host !== os.hostname() ? `If ${owner.host} is gone for good, delete ${lockPath}.` : ''),
-    );
+    const who = owner
+      ? `${owner.kind === 'library' ? 'another Photowords process' : `a Photowords ${owner.kind}`} (pid ${owner.pid} on ${owner.host}, since ${owner.startedAt})`
+      : 'another Photowords process';
+    super(`${dbPath} is in use by ${who}. Stop that one first, or use another --db. ` + (owner && owner.host !== os.hostname() ? `If ${owner.host} is gone for good, delete ${lockPath}.` : ''));
     this.name = 'DbLockedError';
   }
 }

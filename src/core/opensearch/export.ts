@@ -138,9 +138,13 @@ export function exportForEngine(source: () => Iterable<ExportDoc>, dir: string, 
   fs.mkdirSync(dir, { recursive: true });
   const stale = fs.readdirSync(dir).filter((f) => /^bulk-\d+\.ndjson$/.test(f));
   for (const f of stale) fs.rmSync(path.join(dir, f));
-  const stats = opts.stats ?? CorpusStats.fromBags((function* () {
-    for (const d of source()) yield d.bag;
-  })());
+  const stats =
+    opts.stats ??
+    CorpusStats.fromBags(
+      (function* () {
+        for (const d of source()) yield d.bag;
+      })(),
+    );
   const meta = { ...opts.meta, documents: stats.n, words: stats.df.size };
   fs.writeFileSync(path.join(dir, 'index.json'), `${JSON.stringify(indexDefinition({ ...opts, meta }), null, 2)}\n`);
   fs.writeFileSync(path.join(dir, 'stats.json'), JSON.stringify({ ...meta, representation, ...stats.toJSON() }));

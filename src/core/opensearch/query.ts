@@ -73,8 +73,7 @@ function heaviest(terms: Uint32Array, weights: Float32Array, max: number): numbe
  */
 export function engineQuery(bag: Bag, stats: CorpusStats, opts: EngineQueryOptions = {}): EngineQueryBody {
   const { terms, weights } = queryWeights(bag, stats);
-  const clauses = (max: number) =>
-    heaviest(terms, weights, max).map((i) => ({ rank_feature: { field: `${WORDS_FIELD}.${terms[i]}`, linear: {}, boost: weights[i] } }));
+  const clauses = (max: number) => heaviest(terms, weights, max).map((i) => ({ rank_feature: { field: `${WORDS_FIELD}.${terms[i]}`, linear: {}, boost: weights[i] } }));
   const all = clauses(opts.maxClauses ?? DEFAULT_MAX_CLAUSES);
   const first = opts.firstStageWords ?? DEFAULT_FIRST_STAGE_WORDS;
   const size = opts.k ?? 20;

@@ -106,7 +106,7 @@ export function explainPair(snap: ImpactIndex, s: KgramSettings, a: ExplainSide,
   const vb = weigh(snap, b.bag);
   const shared: { term: number; contribution: number }[] = [];
   let cosine = 0;
-  for (let i = 0, j = 0; i < va.terms.length && j < vb.terms.length; ) {
+  for (let i = 0, j = 0; i < va.terms.length && j < vb.terms.length;) {
     if (va.terms[i] === vb.terms[j]) {
       const contribution = va.w[i++] * vb.w[j++];
       cosine += contribution;
@@ -147,8 +147,7 @@ export function explainPair(snap: ImpactIndex, s: KgramSettings, a: ExplainSide,
     };
   };
 
-  const cellsOf = (shares: CellShares, term: number, W: number): number[][] =>
-    [...(shares.get(term)?.keys() ?? [])].sort((p, q) => p - q).map((cell) => [Math.floor(cell / W), cell % W]);
+  const cellsOf = (shares: CellShares, term: number, W: number): number[][] => [...(shares.get(term)?.keys() ?? [])].sort((p, q) => p - q).map((cell) => [Math.floor(cell / W), cell % W]);
   const words: ExplainedWord[] = [...shared]
     .sort((p, q) => q.contribution - p.contribution || p.term - q.term)
     .slice(0, top)

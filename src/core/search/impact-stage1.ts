@@ -34,16 +34,7 @@ function accumulate(acc: Uint16Array, docs: Uint32Array, start: number, end: num
  * Stage 1: the budgeted estimate into `acc` (and what it visited into stats). `invQ` is
  * 1 / the query's norm: no document can score more than that norm, which sets the scale.
  */
-export function firstStage(
-  postings: SegmentPostings,
-  acc: Uint16Array,
-  slots: Int32Array,
-  qw: Float32Array,
-  invQ: number,
-  budget: number,
-  stats?: ImpactSearchStats,
-  maxVisited = Infinity,
-): void {
+export function firstStage(postings: SegmentPostings, acc: Uint16Array, slots: Int32Array, qw: Float32Array, invQ: number, budget: number, stats?: ImpactSearchStats, maxVisited = Infinity): void {
   acc.fill(0);
   const { segOffsets, segLevel, segStart, docs, levelWeight } = postings;
   const m = slots.length;

@@ -34,10 +34,10 @@ export function buildInWorker(dbPath: string): { done: Promise<{ index: ImpactIn
   const init: ImpactThreadInit = { dbPath, sqliteBinding };
   // From source the worker registers tsx's loader first (see tokenizer-worker.ts for why).
   const worker = entry.endsWith('.ts')
-    ? new Worker(
-        `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(entry).href)}); });`,
-        { eval: true, workerData: init },
-      )
+    ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(entry).href)}); });`, {
+        eval: true,
+        workerData: init,
+      })
     : new Worker(entry, { workerData: init });
   let settled = false;
   const done = new Promise<{ index: ImpactIndex; ms: number }>((resolve, reject) => {

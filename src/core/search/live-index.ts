@@ -57,7 +57,6 @@ interface DeltaDoc {
   invNorm: number;
 }
 
-
 export class LiveIndex {
   private snap?: ImpactIndex;
   /** Photos stored at or after this (ms) are the delta. */
@@ -375,7 +374,7 @@ export class LiveIndex {
         // Words the snapshot never saw: a merge of two (short) sorted lists.
         const qt = q.unseen;
         const dt = d.unseen;
-        for (let i = 0, j = 0; i < qt.length && j < dt.length; ) {
+        for (let i = 0, j = 0; i < qt.length && j < dt.length;) {
           if (qt[i] === dt[j]) dot += q.uw[i++] * d.uw[j++];
           else if (qt[i] < dt[j]) i++;
           else j++;

@@ -187,7 +187,7 @@ export function readQueryIndex(file: string): ReadResult {
 
 function readExactly(fd: number, into: ArrayBufferView, position: number): void {
   const b = bytesOf(into);
-  for (let at = 0; at < b.length; ) {
+  for (let at = 0; at < b.length;) {
     const n = fs.readSync(fd, b, at, Math.min(CHUNK, b.length - at), position + at);
     if (n === 0) throw new Error(`the file ends at ${position + at} bytes, in the middle of its data`);
     at += n;

@@ -42,7 +42,6 @@ export class ApiError extends Error {
   }
 }
 
-
 function retryAfter(res: Response): number | undefined {
   const h = res.headers.get('retry-after');
   if (!h) return undefined;
@@ -161,8 +160,7 @@ export async function request(url: string, init: RequestInit = {}, opts: { keep4
  */
 export async function authCall<T>(url: string, body?: object, opts: { keep401?: boolean } = {}): Promise<T> {
   // A POST always has a JSON body, {} when there is nothing to say: fastify refuses an empty one.
-  const init: RequestInit =
-    body === undefined ? { cache: 'no-store' } : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+  const init: RequestInit = body === undefined ? { cache: 'no-store' } : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
   return readReply<T>(await request(url, init, opts));
 }
 

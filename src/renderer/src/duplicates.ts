@@ -2,7 +2,18 @@
 // and coming back shows the same groups. Groups are replaced whole when a photo goes to the trash
 // or a decision changes them (shallow state, no deep proxies over a few thousand members).
 import { markRaw, shallowReactive } from 'vue';
-import type { DecisionKind, DecisionView, DuplicateGroupView, DuplicatePhoto, DuplicatesResult, PhotoTransform, ReportFormat, SimilarShotGroup, SimilarShotPhoto, TrashManyResult } from '../../shared/api';
+import type {
+  DecisionKind,
+  DecisionView,
+  DuplicateGroupView,
+  DuplicatePhoto,
+  DuplicatesResult,
+  PhotoTransform,
+  ReportFormat,
+  SimilarShotGroup,
+  SimilarShotPhoto,
+  TrashManyResult,
+} from '../../shared/api';
 import { api, errorMessage } from './api';
 import { bytes as formatBytes } from './format';
 import { tierOf, type KeeperTrashPlan } from '../../shared/keeperplan';
@@ -70,7 +81,6 @@ let searchSeq = 0;
 let listening = false;
 /** Groups as they were before a decision taken here, so Undo brings them back without a new search. */
 const before = new Map<number, { group: ShownGroup; index: number }>();
-
 
 function listenForProgress(): void {
   if (listening) return;
@@ -206,7 +216,6 @@ export async function loadDecisions(): Promise<void> {
     dup.decisionsError = errorMessage(err);
   }
 }
-
 
 const KIND_WORDS: Record<DecisionKind, string> = {
   'not-duplicates': 'marked as not duplicates',

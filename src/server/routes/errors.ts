@@ -6,7 +6,18 @@ import { ApiError } from '../../core/index.js';
 import { HttpError } from '../guards.js';
 
 const STATUS: Record<string, number> = { 'not-found': 404, 'bad-request': 400, forbidden: 403, busy: 409, internal: 500, unavailable: 503 };
-const CODE_OF: Record<number, string> = { 400: 'bad-request', 401: 'unauthorized', 403: 'forbidden', 404: 'not-found', 405: 'bad-request', 409: 'busy', 413: 'bad-request', 415: 'bad-request', 429: 'rate-limited', 503: 'unavailable' };
+const CODE_OF: Record<number, string> = {
+  400: 'bad-request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not-found',
+  405: 'bad-request',
+  409: 'busy',
+  413: 'bad-request',
+  415: 'bad-request',
+  429: 'rate-limited',
+  503: 'unavailable',
+};
 
 export function registerErrorHandlers(app: FastifyInstance, log: (m: string) => void): void {
   app.setErrorHandler((err: unknown, _req, reply) => {
@@ -35,6 +46,9 @@ export function registerErrorHandlers(app: FastifyInstance, log: (m: string) => 
   });
 
   app.setNotFoundHandler((req, reply) => {
-    reply.code(404).header('Cache-Control', 'no-store').send({ error: { message: `Not found: ${req.url.split('?')[0].slice(0, 200)}`, code: 'not-found' } });
+    reply
+      .code(404)
+      .header('Cache-Control', 'no-store')
+      .send({ error: { message: `Not found: ${req.url.split('?')[0].slice(0, 200)}`, code: 'not-found' } });
   });
 }

@@ -6,8 +6,7 @@ import fastifyStatic from '@fastify/static';
 
 // The same policy as the renderer's meta tag, plus what only a header can say (frame-ancestors).
 const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; " +
-  "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; " + "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 export async function registerStatic(app: FastifyInstance, staticDir: string): Promise<void> {
   await app.register(fastifyStatic, {

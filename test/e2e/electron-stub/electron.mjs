@@ -14,7 +14,12 @@ const stub = { windows: [], trays: [], dialogs: [], applicationMenu: null, quitC
 globalThis.electronStub = stub;
 
 const cancellable = () => {
-  const e = { defaultPrevented: false, preventDefault() { e.defaultPrevented = true; } };
+  const e = {
+    defaultPrevented: false,
+    preventDefault() {
+      e.defaultPrevented = true;
+    },
+  };
   return e;
 };
 
@@ -23,15 +28,37 @@ class App extends EventEmitter {
   dock = undefined;
   #ready = false;
   #paths = { userData: process.env.STUB_USER_DATA };
-  #readyPromise = new Promise((resolve) => setTimeout(() => { this.#ready = true; this.emit('ready'); resolve(); }, 10));
-  requestSingleInstanceLock() { return process.env.STUB_LOCKED !== '1'; }
-  setPath(name, p) { this.#paths[name] = p; }
-  getPath(name) { return this.#paths[name]; }
-  getAppPath() { return process.cwd(); }
-  getVersion() { return '0.0.0-stub'; }
-  isReady() { return this.#ready; }
-  whenReady() { return this.#readyPromise; }
-  getLoginItemSettings() { return { openAtLogin: false, wasOpenedAtLogin: false, status: 'not-registered' }; }
+  #readyPromise = new Promise((resolve) =>
+    setTimeout(() => {
+      this.#ready = true;
+      this.emit('ready');
+      resolve();
+    }, 10),
+  );
+  requestSingleInstanceLock() {
+    return process.env.STUB_LOCKED !== '1';
+  }
+  setPath(name, p) {
+    this.#paths[name] = p;
+  }
+  getPath(name) {
+    return this.#paths[name];
+  }
+  getAppPath() {
+    return process.cwd();
+  }
+  getVersion() {
+    return '0.0.0-stub';
+  }
+  isReady() {
+    return this.#ready;
+  }
+  whenReady() {
+    return this.#readyPromise;
+  }
+  getLoginItemSettings() {
+    return { openAtLogin: false, wasOpenedAtLogin: false, status: 'not-registered' };
+  }
   setLoginItemSettings() {}
   quit() {
     stub.quitCalls++;
@@ -47,29 +74,60 @@ export const app = new App();
 
 class WebContents extends EventEmitter {
   sent = [];
-  send(channel, value) { this.sent.push({ channel, value }); }
-  isDestroyed() { return false; }
+  send(channel, value) {
+    this.sent.push({ channel, value });
+  }
+  isDestroyed() {
+    return false;
+  }
   setWindowOpenHandler() {}
 }
 
 export class BrowserWindow extends EventEmitter {
-  static getAllWindows() { return stub.windows.filter((w) => !w.isDestroyed()); }
-  static getFocusedWindow() { return null; }
+  static getAllWindows() {
+    return stub.windows.filter((w) => !w.isDestroyed());
+  }
+  static getFocusedWindow() {
+    return null;
+  }
   #visible = false;
   #destroyed = false;
   #fullScreen = false;
   webContents = new WebContents();
-  constructor(options) { super(); this.options = options; stub.windows.push(this); }
-  loadURL(url) { this.url = url; setTimeout(() => this.emit('ready-to-show'), 10); return Promise.resolve(); }
-  show() { this.#visible = true; }
-  hide() { this.#visible = false; }
+  constructor(options) {
+    super();
+    this.options = options;
+    stub.windows.push(this);
+  }
+  loadURL(url) {
+    this.url = url;
+    setTimeout(() => this.emit('ready-to-show'), 10);
+    return Promise.resolve();
+  }
+  show() {
+    this.#visible = true;
+  }
+  hide() {
+    this.#visible = false;
+  }
   focus() {}
   restore() {}
-  isVisible() { return this.#visible && !this.#destroyed; }
-  isMinimized() { return false; }
-  isFullScreen() { return this.#fullScreen; }
-  setFullScreen(f) { this.#fullScreen = f; if (!f) setTimeout(() => this.emit('leave-full-screen'), 5); }
-  isDestroyed() { return this.#destroyed; }
+  isVisible() {
+    return this.#visible && !this.#destroyed;
+  }
+  isMinimized() {
+    return false;
+  }
+  isFullScreen() {
+    return this.#fullScreen;
+  }
+  setFullScreen(f) {
+    this.#fullScreen = f;
+    if (!f) setTimeout(() => this.emit('leave-full-screen'), 5);
+  }
+  isDestroyed() {
+    return this.#destroyed;
+  }
   close() {
     const e = cancellable();
     this.emit('close', e);
@@ -88,16 +146,30 @@ export class Tray extends EventEmitter {
   contextMenu = null;
   toolTip = '';
   #destroyed = false;
-  constructor(image) { super(); this.image = image; stub.trays.push(this); }
-  setContextMenu(menu) { this.contextMenu = menu; }
-  setToolTip(t) { this.toolTip = t; }
-  isDestroyed() { return this.#destroyed; }
-  destroy() { this.#destroyed = true; }
+  constructor(image) {
+    super();
+    this.image = image;
+    stub.trays.push(this);
+  }
+  setContextMenu(menu) {
+    this.contextMenu = menu;
+  }
+  setToolTip(t) {
+    this.toolTip = t;
+  }
+  isDestroyed() {
+    return this.#destroyed;
+  }
+  destroy() {
+    this.#destroyed = true;
+  }
 }
 
 export const Menu = {
   buildFromTemplate: (items) => ({ items }),
-  setApplicationMenu: (m) => { stub.applicationMenu = m; },
+  setApplicationMenu: (m) => {
+    stub.applicationMenu = m;
+  },
 };
 
 // The window's first background follows the system's scheme; the stub's system is light.
@@ -139,7 +211,12 @@ export const shell = {
   },
 };
 
-export const ipcMain = { handlers: {}, handle(channel, fn) { this.handlers[channel] = fn; } };
+export const ipcMain = {
+  handlers: {},
+  handle(channel, fn) {
+    this.handlers[channel] = fn;
+  },
+};
 export const protocol = { registerSchemesAsPrivileged() {}, handle() {} };
 export const net = { fetch: (url) => fetch(url) };
 export const session = {

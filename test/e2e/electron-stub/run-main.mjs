@@ -39,11 +39,7 @@ const win = () => stub.windows[0];
 const settings = () => JSON.parse(fs.readFileSync(path.join(process.env.STUB_USER_DATA, 'app-settings.json'), 'utf8'));
 
 async function addFolder() {
-  const reply = await electron.ipcMain.handlers['photowords:call'](
-    { senderFrame: { parent: null, url: 'photowords://app/index.html' } },
-    'addFolder',
-    [process.env.STUB_FOLDER],
-  );
+  const reply = await electron.ipcMain.handlers['photowords:call']({ senderFrame: { parent: null, url: 'photowords://app/index.html' } }, 'addFolder', [process.env.STUB_FOLDER]);
   step('folder added', { error: reply.error?.message ?? null });
 }
 
@@ -53,8 +49,19 @@ async function quitWhileIndexing() {
   const label = await until('indexing', () => trayLabels()[0].startsWith('Indexing') && trayLabels()[0]);
   const started = Date.now();
   item('Quit Photowords').click({ checked: false });
-  step('quit chosen', { while: label, now: trayLabels()[0], enabled: trayItems().filter((i) => i.enabled !== false && i.type !== 'separator').map((i) => i.label) });
-  await Promise.race([finished, sleep(60_000).then(() => { throw new Error('the app did not quit in 60 s'); })]);
+  step('quit chosen', {
+    while: label,
+    now: trayLabels()[0],
+    enabled: trayItems()
+      .filter((i) => i.enabled !== false && i.type !== 'separator')
+      .map((i) => i.label),
+  });
+  await Promise.race([
+    finished,
+    sleep(60_000).then(() => {
+      throw new Error('the app did not quit in 60 s');
+    }),
+  ]);
   await until('the utility process exited', () => stub.utilityExits.length > 0, 5_000);
   step('quit', { ms: Date.now() - started, quitCalls: stub.quitCalls, utilityExits: stub.utilityExits, trayDestroyed: tray().isDestroyed() });
 }
@@ -89,7 +96,12 @@ async function duplicates() {
   });
   const exported = await electron.ipcMain.handlers['photowords:export-duplicates'](page, 'html', {});
   const file = process.env.STUB_SAVE_PATH;
-  step('export', { error: exported.error ?? null, result: exported.result ?? null, dialog: stub.saveDialogs.at(-1)?.defaultPath ?? null, written: fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null });
+  step('export', {
+    error: exported.error ?? null,
+    result: exported.result ?? null,
+    dialog: stub.saveDialogs.at(-1)?.defaultPath ?? null,
+    written: fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null,
+  });
   const badFormat = await electron.ipcMain.handlers['photowords:export-duplicates'](page, 'exe', {});
   step('export bad format', { error: badFormat.error ?? null });
   // Issue 19: several at once through main's shell.trashItem, one refused among them; what went is on record.
@@ -112,7 +124,12 @@ async function duplicates() {
   const exportOutside = await electron.ipcMain.handlers['photowords:export-photos'](page, ['/etc/passwd']);
   step('export outside', { error: exportOutside.error ?? null, files: to && fs.existsSync(to) ? fs.readdirSync(to).length : null });
   item('Quit Photowords').click({ checked: false });
-  await Promise.race([finished, sleep(60_000).then(() => { throw new Error('the app did not quit in 60 s'); })]);
+  await Promise.race([
+    finished,
+    sleep(60_000).then(() => {
+      throw new Error('the app did not quit in 60 s');
+    }),
+  ]);
   step('quit', { utilityExits: stub.utilityExits });
 }
 
@@ -157,7 +174,7 @@ try {
   await until('paused', () => trayLabels()[0].startsWith('Paused'));
   step('paused', { labels: trayLabels() });
   item('Resume Indexing').click({ checked: false });
-  await until('indexed', () => /^Up to date · \d+ photos?$/.test(trayLabels()[0]) && trayLabels()[0] !== 'Up to date · 0 photos' === Boolean(process.env.STUB_FOLDER));
+  await until('indexed', () => /^Up to date · \d+ photos?$/.test(trayLabels()[0]) && (trayLabels()[0] !== 'Up to date · 0 photos') === Boolean(process.env.STUB_FOLDER));
   step('resumed', { labels: trayLabels() });
 
   // Start at login (Linux: the XDG entry under XDG_CONFIG_HOME), on and off.
@@ -173,7 +190,12 @@ try {
   const started = Date.now();
   win().close();
   step('closed for good', { destroyed: win().isDestroyed(), quitting: trayLabels()[0] });
-  await Promise.race([finished, sleep(60_000).then(() => { throw new Error('the app did not quit in 60 s'); })]);
+  await Promise.race([
+    finished,
+    sleep(60_000).then(() => {
+      throw new Error('the app did not quit in 60 s');
+    }),
+  ]);
   await until('the utility process exited', () => stub.utilityExits.length > 0, 5_000);
   step('quit', { ms: Date.now() - started, quitCalls: stub.quitCalls, utilityExits: stub.utilityExits, trayDestroyed: tray().isDestroyed() });
 } catch (e) {

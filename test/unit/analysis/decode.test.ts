@@ -49,7 +49,14 @@ describe('targetShape', () => {
   });
 
   test('similar aspect ratios share one shape key', () => {
-    const keys = new Set([[300, 200], [301, 200], [310, 205], [640, 427]].map(([w, h]) => shapeKey(targetShape(w, h, 299))));
+    const keys = new Set(
+      [
+        [300, 200],
+        [301, 200],
+        [310, 205],
+        [640, 427],
+      ].map(([w, h]) => shapeKey(targetShape(w, h, 299))),
+    );
     assert.deepEqual([...keys], ['299x192']);
     assert.equal(roundSide(199.3, 299), 192);
   });
@@ -89,20 +96,9 @@ describe('scanFolders', () => {
   });
 
   const expectedFiles = (withLocked: boolean) =>
-    [
-      'B.JPG',
-      'a.jpg',
-      'a/b.jpeg',
-      'c.Png',
-      'h.jpe',
-      'link.jpg',
-      ...(withLocked ? ['locked/inside.jpg'] : []),
-      'outside-link/real.jpg',
-      'sub/d.webp',
-      'sub/e.tiff',
-      'sub/f.gif',
-      'sub/g.avif',
-    ].map((rel) => join(root, rel));
+    ['B.JPG', 'a.jpg', 'a/b.jpeg', 'c.Png', 'h.jpe', 'link.jpg', ...(withLocked ? ['locked/inside.jpg'] : []), 'outside-link/real.jpg', 'sub/d.webp', 'sub/e.tiff', 'sub/f.gif', 'sub/g.avif'].map(
+      (rel) => join(root, rel),
+    );
 
   test('finds images case-insensitively, in path order, counting hidden and other files as not read, surviving a symlink loop', async () => {
     const { files, failures, notRead } = await scanToLists([root]);
@@ -122,7 +118,10 @@ describe('scanFolders', () => {
       expectedFiles(asRoot),
     );
     const sorted = files.map((f) => f.path).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    assert.deepEqual(files.map((f) => f.path), sorted);
+    assert.deepEqual(
+      files.map((f) => f.path),
+      sorted,
+    );
     for (const f of files) assert.ok(f.size === 1 && f.mtimeMs > 0);
     assert.deepEqual(
       failures.map((f) => [f.path, f.reason]),
@@ -132,7 +131,10 @@ describe('scanFolders', () => {
 
   test('a root given twice, or nested in another root, is scanned once', async () => {
     const { files } = await scanToLists([join(root, 'sub'), root, root + '/']);
-    assert.deepEqual(files.map((f) => f.path), expectedFiles(unprivilegedPrefix()?.length !== 0));
+    assert.deepEqual(
+      files.map((f) => f.path),
+      expectedFiles(unprivilegedPrefix()?.length !== 0),
+    );
   });
 
   test('a missing root is a failure, not a throw', async () => {
@@ -180,9 +182,7 @@ describe('ShapeBatcher', () => {
 
   test('flush returns partial batches, largest first, and empties the batcher', () => {
     const b = new ShapeBatcher<ReturnType<typeof item>>(10);
-    [item(1, 299, 224), item(2, 299, 299), item(3, 299, 299), item(4, 224, 299), item(5, 299, 299), item(6, 224, 299)].forEach((i) =>
-      b.push(i),
-    );
+    [item(1, 299, 224), item(2, 299, 299), item(3, 299, 299), item(4, 224, 299), item(5, 299, 299), item(6, 224, 299)].forEach((i) => b.push(i));
     assert.deepEqual(b.flush().map(ids), [[2, 3, 5], [4, 6], [1]]);
     assert.deepEqual(b.flush(), []);
     assert.equal(b.size, 0);
@@ -199,6 +199,9 @@ describe('ShapeBatcher', () => {
 
   test('sortByAspect orders by width/height, stable for ties', () => {
     const sorted = sortByAspect([item(1, 300, 200), item(2, 200, 300), item(3, 100, 100), item(4, 600, 400), item(5, 10, 10)]);
-    assert.deepEqual(sorted.map((i) => i.id), [2, 3, 5, 1, 4]);
+    assert.deepEqual(
+      sorted.map((i) => i.id),
+      [2, 3, 5, 1, 4],
+    );
   });
 });

@@ -89,7 +89,10 @@ test('padding: 2x2 grid, k=2, p=1 gives 9 windows and each cell at all 4 offsets
   // Offset (0,0) holds each cell exactly once: terms 0..3 are tokens 0..3 at offset (0,0).
   assert.deepEqual([...bag.terms.slice(0, 4)], [0, 1, 2, 3]);
   // Sum of counts = sum over windows of real cells in them: 4 corners*1 + 4 edges*2 + centre*4.
-  assert.equal(bag.tfs.reduce((a, b) => a + b, 0), 16);
+  assert.equal(
+    bag.tfs.reduce((a, b) => a + b, 0),
+    16,
+  );
 });
 
 test('repeated token in one window counts once per window per offset', () => {
@@ -147,7 +150,13 @@ test('collapsed k-grams sum each (head, token) over the window offsets', () => {
           const height = 1 + Math.floor(r() * 6);
           const width = 1 + Math.floor(r() * 6);
           const codes = 2 + Math.floor(r() * 5);
-          const g = grid(heads, height, width, codes, Array.from({ length: heads * height * width }, () => Math.floor(r() * codes)));
+          const g = grid(
+            heads,
+            height,
+            width,
+            codes,
+            Array.from({ length: heads * height * width }, () => Math.floor(r() * codes)),
+          );
           const s = { kernel, padding, channel };
           const expected = new Map<number, number>();
           for (const [t, tf] of bruteForce(g, s)) {
@@ -162,7 +171,13 @@ test('collapsed k-grams sum each (head, token) over the window offsets', () => {
         }
   // k=3 without padding on a 3x3 grid: the centre cell is in all 9 offsets of the one window.
   const centre = bagFromGrid(grid(1, 3, 3, 2, [0, 0, 0, 0, 1, 0, 0, 0, 0]), { kernel: 3, padding: 0, channel: false, collapse: true });
-  assert.deepEqual(asMap(centre), new Map([[0, 8], [1, 1]]));
+  assert.deepEqual(
+    asMap(centre),
+    new Map([
+      [0, 8],
+      [1, 1],
+    ]),
+  );
 });
 
 test('termSpaceSize', () => {
@@ -180,7 +195,13 @@ test('rejects tokens outside the codebook and mis-sized grids', () => {
 
 test('speed: 8 heads x 17 x 17 grid', () => {
   const r = rng(7);
-  const g = grid(8, 17, 17, 1024, Array.from({ length: 8 * 17 * 17 }, () => Math.floor(r() * 1024)));
+  const g = grid(
+    8,
+    17,
+    17,
+    1024,
+    Array.from({ length: 8 * 17 * 17 }, () => Math.floor(r() * 1024)),
+  );
   for (const s of [
     { kernel: 3, padding: 1, channel: false },
     { kernel: 4, padding: 1, channel: false },

@@ -13,7 +13,10 @@ import { GraphBuilder } from '../../../src/core/analysis/model/onnx-graph.js';
 
 test('every downloadable file has https sources and a 64-hex sha256 or an explicit null; Hugging Face URLs are pinned to a revision', () => {
   for (const e of CATALOG.filter((x) => x.kind === 'download')) {
-    assert.ok(e.files.some((f) => f.variant === 'fp32'), `${e.id} has an fp32 file`);
+    assert.ok(
+      e.files.some((f) => f.variant === 'fp32'),
+      `${e.id} has an fp32 file`,
+    );
     for (const f of e.files) {
       assert.ok(f.sha256 === null || /^[0-9a-f]{64}$/.test(f.sha256), `${e.id} ${f.variant}`);
       assert.ok(f.provenance.length > 10, `${e.id} ${f.variant} says where its hash came from`);

@@ -69,7 +69,6 @@ test('a phone photo: date as the camera wrote it, its zone, camera, lens, exposu
   assert.ok(Math.abs(info.place.longitude - 2.2945) < 1e-6, `longitude ${info.place.longitude}`);
   assert.equal(info.place.altitude, 35);
   assert.equal(info.metadataNote, null);
-
 });
 
 test('southern and western places are negative; 0,0 and blank dates are no place and no date', async () => {

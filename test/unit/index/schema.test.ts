@@ -56,9 +56,7 @@ function makeV1(path: string): void {
   meta.run('fingerprint', OPTS.fingerprint);
   meta.run('settings', JSON.stringify(OPTS.settings));
   meta.run('doc_count', String(BAGS.length));
-  const img = db.prepare(
-    "INSERT INTO images (path, size, mtime_ms, hash, width, height, status, error, indexed_at) VALUES (?, ?, ?, ?, 640, 480, 'indexed', NULL, 1)",
-  );
+  const img = db.prepare("INSERT INTO images (path, size, mtime_ms, hash, width, height, status, error, indexed_at) VALUES (?, ?, ?, ?, 640, 480, 'indexed', NULL, 1)");
   const df = new Map<number, number>();
   BAGS.forEach((terms, i) => {
     const id = Number(img.run(`/photos/${i}.jpg`, 1000 + i, 1_700_000_000_000.5 + i, `h${i}`).lastInsertRowid);
@@ -70,9 +68,7 @@ function makeV1(path: string): void {
     for (const term of terms) df.set(term, (df.get(term) ?? 0) + 1);
   });
   for (const [term, n] of df) db.prepare('INSERT INTO df VALUES (?, ?)').run(term, n);
-  db.prepare(
-    "INSERT INTO images (path, size, mtime_ms, hash, width, height, status, error, indexed_at) VALUES ('/photos/locked.jpg', 5, 5, NULL, NULL, NULL, 'failed', 'permission denied', 1)",
-  ).run();
+  db.prepare("INSERT INTO images (path, size, mtime_ms, hash, width, height, status, error, indexed_at) VALUES ('/photos/locked.jpg', 5, 5, NULL, NULL, NULL, 'failed', 'permission denied', 1)").run();
   db.prepare(
     "INSERT INTO images (path, size, mtime_ms, hash, width, height, status, error, indexed_at) VALUES ('/photos/bad.jpg', 5, 5, NULL, NULL, NULL, 'failed', 'truncated or corrupt image data', 1)",
   ).run();
@@ -101,7 +97,10 @@ test(`a schema-1 index opens, is migrated to schema ${SCHEMA_VERSION} with a mes
       assert.equal(rec.hash, `h${i}`);
       assert.equal(rec.mtimeMs, 1_700_000_000_000.5 + i);
       assert.deepEqual([...store.getBag(rec.id)!.terms], terms);
-      assert.deepEqual([...store.getBag(rec.id)!.tfs], terms.map((_, j) => j + 1));
+      assert.deepEqual(
+        [...store.getBag(rec.id)!.tfs],
+        terms.map((_, j) => j + 1),
+      );
       assert.deepEqual([...store.getGrid(rec.id)!.tokens], [i, 1, 2, 3]);
     });
     assert.ok(store.recomputeDf().ok, 'df still matches the bags');
@@ -153,10 +152,7 @@ test('an index from a newer Photowords is refused with a message and left untouc
   db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(String(SCHEMA_VERSION + 1));
   db.close();
   const before = snapshot(path);
-  assert.throws(
-    () => IndexStore.open(path, OPTS),
-    new RegExp(`schema version ${SCHEMA_VERSION + 1}, newer than this Photowords build can read .*update Photowords`),
-  );
+  assert.throws(() => IndexStore.open(path, OPTS), new RegExp(`schema version ${SCHEMA_VERSION + 1}, newer than this Photowords build can read .*update Photowords`));
   assert.throws(() => IndexStore.open(path, { ...OPTS, rebuild: true }), /newer than this Photowords build/, '--rebuild does not override it');
   assert.deepEqual(snapshot(path), before);
   assert.equal(IndexStore.readSettings(path), undefined, 'its settings are not read either');
@@ -180,7 +176,12 @@ test('an SQLite file that is not a Photowords index, and a file that is not SQLi
 
   // A real JPEG, made here so the unit tests need no dataset.
   const photo = join(dir, 'photo.jpg');
-  writeFileSync(photo, await sharp({ create: { width: 64, height: 48, channels: 3, background: '#6a8f4e' } }).jpeg().toBuffer());
+  writeFileSync(
+    photo,
+    await sharp({ create: { width: 64, height: 48, channels: 3, background: '#6a8f4e' } })
+      .jpeg()
+      .toBuffer(),
+  );
   const photoBefore = snapshot(photo);
   assert.throws(() => IndexStore.open(photo, OPTS), /is not an SQLite database, so not a Photowords index; refusing to touch it/);
   assert.deepEqual(snapshot(photo), photoBefore);

@@ -43,7 +43,12 @@ function file(path: string, i = 0) {
 function rawDf(path: string): Map<number, number> {
   const db = new Database(path, { readonly: true });
   try {
-    return new Map(db.prepare<[], { term: number; df: number }>('SELECT term, df FROM df').all().map((r) => [r.term, r.df]));
+    return new Map(
+      db
+        .prepare<[], { term: number; df: number }>('SELECT term, df FROM df')
+        .all()
+        .map((r) => [r.term, r.df]),
+    );
   } finally {
     db.close();
   }
@@ -128,7 +133,10 @@ test('df and doc_count follow inserts, replacements, failures and removals', (t)
   assert.equal(store.count(), 27);
   // Bags come back in id order.
   const ids = store.loadAll().map((b) => b.id);
-  assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
+  assert.deepEqual(
+    ids,
+    [...ids].sort((a, b) => a - b),
+  );
   // The inverted index can stream straight from the store (two passes over iterBags).
   const idx = InvertedIndex.build(() => store.iterBags());
   assert.deepEqual([...idx.ids], ids);
@@ -178,7 +186,10 @@ test('failed files are listed with their reasons and can later succeed', (t) => 
   assert.equal(store.getByPath('/b.jpg')!.error, null);
   assert.equal(store.getByPath('/b.jpg')!.hash, null);
   assert.ok(store.getBag(id));
-  assert.deepEqual(store.failures().map((f) => f.path), ['/z.heic']);
+  assert.deepEqual(
+    store.failures().map((f) => f.path),
+    ['/z.heic'],
+  );
   assert.deepEqual({ ...store.stats(), settings: null }, { indexed: 1, failed: 1, docCount: 1, terms: store.stats().terms, settings: null });
   assert.equal(store.listImages().length, 2);
   store.close();
@@ -193,12 +204,15 @@ test('fingerprint mismatch is refused; rebuild clears and adopts the new one', (
   store.close();
 
   const other = { fingerprint: 'model-a/k4p2', settings: { model: 'a', kernel: 4, padding: 2 } };
-  assert.throws(() => IndexStore.open(path, other), (err: Error) => {
-    assert.match(err.message, /built with other settings/);
-    assert.match(err.message, /rebuild/);
-    assert.match(err.message, /model-a\/k3p1/);
-    return true;
-  });
+  assert.throws(
+    () => IndexStore.open(path, other),
+    (err: Error) => {
+      assert.match(err.message, /built with other settings/);
+      assert.match(err.message, /rebuild/);
+      assert.match(err.message, /model-a\/k3p1/);
+      return true;
+    },
+  );
   // The refused open left the file as it was.
   const same = IndexStore.open(path, OPTS);
   assert.equal(same.count(), 2);
@@ -276,10 +290,13 @@ test('getById, readSettings without opening, dense vectors follow their image', 
   const va = Float32Array.from([0.5, -1, 3.25]);
   store.putDense(a, va);
   store.putDense(b, Float32Array.from([1, 2, 3]).subarray(1));
-  assert.deepEqual([...store.iterDense()], [
-    { id: a, vector: va },
-    { id: b, vector: Float32Array.from([2, 3]) },
-  ]);
+  assert.deepEqual(
+    [...store.iterDense()],
+    [
+      { id: a, vector: va },
+      { id: b, vector: Float32Array.from([2, 3]) },
+    ],
+  );
   // Re-indexing a file drops its now-stale vector; removing a file drops it too.
   store.putIndexed(file('/a.jpg', 2), randomGrid(r), randomBag(r, 100, 20));
   store.remove('/b.jpg');

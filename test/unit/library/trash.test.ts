@@ -66,7 +66,7 @@ test('parseTrashInfo: escaped absolute paths, relative paths under a disk top, a
   }
 });
 
-test('the trash folders: $XDG_DATA_HOME/Trash first, then the disk top\'s .Trash/$uid and .Trash-$uid; mountTop climbs to the disk\'s top', () => {
+test("the trash folders: $XDG_DATA_HOME/Trash first, then the disk top's .Trash/$uid and .Trash-$uid; mountTop climbs to the disk's top", () => {
   const dir = tmpdir();
   try {
     assert.equal(homeTrash({ XDG_DATA_HOME: dir }), path.join(dir, 'Trash'));
@@ -100,7 +100,10 @@ test('findTrashEntry: by Path and DeletionDate, nearest first, checked by conten
     trashed(trash, 'c', path.join(dir, 'photos', 'other.jpg'), t0, ours);
     fs.writeFileSync(path.join(trash, 'info', 'junk.trashinfo'), 'not a trashinfo');
     fs.writeFileSync(path.join(trash, 'info', 'README'), 'not even named like one');
-    const index = readTrash([{ dir: trash, top: '/' }, { dir: path.join(dir, 'no-such-trash'), top: dir }]);
+    const index = readTrash([
+      { dir: trash, top: '/' },
+      { dir: path.join(dir, 'no-such-trash'), top: dir },
+    ]);
     assert.equal(index.get(from)?.length, 2);
 
     const e = findTrashEntry(index, { path: from, trashedAt: t0, hash: sha(ours) })!;
@@ -138,7 +141,10 @@ test('restoreEntry: back in place with its bytes and mtime, the trash entry gone
 
     // A file at the place now: refused, both files untouched.
     fs.writeFileSync(dest, 'a new file with the same name');
-    assert.throws(() => restoreEntry(entry, dest), (err: unknown) => err instanceof RestoreError && /a file is at .*back\.jpg now/.test((err as Error).message));
+    assert.throws(
+      () => restoreEntry(entry, dest),
+      (err: unknown) => err instanceof RestoreError && /a file is at .*back\.jpg now/.test((err as Error).message),
+    );
     assert.equal(fs.readFileSync(dest, 'utf8'), 'a new file with the same name');
     assert.ok(fs.existsSync(e1.file) && fs.existsSync(e1.info));
     fs.rmSync(dest);

@@ -38,8 +38,7 @@ test('better-sqlite3 loads the addon useSqliteBinding names, not its own build',
 test('the Electron build has a place per better-sqlite3 and Electron version, and an ABI mismatch gets advice', () => {
   const p = electronSqliteBindingPath('41.7.1');
   assert.match(p, /node_modules[\\/]\.cache[\\/]photowords[\\/]better_sqlite3-[\d.]+-electron-41\.7\.1\.node$/);
-  const abi =
-    "The module '/x/better_sqlite3.node' was compiled against a different Node.js version using NODE_MODULE_VERSION 115. This version of Node.js requires NODE_MODULE_VERSION 140.";
+  const abi = "The module '/x/better_sqlite3.node' was compiled against a different Node.js version using NODE_MODULE_VERSION 115. This version of Node.js requires NODE_MODULE_VERSION 140.";
   assert.match(explainOpenError(abi, '41.7.1'), /built for Node\.js, not for Electron 41\.7\.1.*scripts\/install\.sh/s);
   assert.equal(explainOpenError('disk full', '41.7.1'), 'disk full');
 });

@@ -42,10 +42,7 @@ test('the status line says idle, scanning, indexing n of m with the rate, paused
   assert.equal(statusLine(input({ status: status({ state: 'idle', libraryPhotos: 1360 }) })), 'Up to date · 1,360 photos');
   assert.equal(statusLine(input({ status: status({ state: 'idle', libraryPhotos: 1 }) })), 'Up to date · 1 photo');
   assert.equal(statusLine(input({ status: status({ state: 'scanning' }) })), 'Looking for photos…');
-  assert.equal(
-    statusLine(input({ status: status({ state: 'indexing', done: 120, total: 1360, imagesPerSecond: 35.4 }) })),
-    'Indexing 120 of 1,360 · 35 photos/s',
-  );
+  assert.equal(statusLine(input({ status: status({ state: 'indexing', done: 120, total: 1360, imagesPerSecond: 35.4 }) })), 'Indexing 120 of 1,360 · 35 photos/s');
   assert.equal(statusLine(input({ status: status({ state: 'indexing', done: 3, total: 12, imagesPerSecond: 2.44 }) })), 'Indexing 3 of 12 · 2.4 photos/s');
   assert.equal(statusLine(input({ status: status({ state: 'indexing', done: 0, total: 50_000, imagesPerSecond: 0 }) })), 'Indexing 0 of 50,000');
   assert.equal(statusLine(input({ status: status({ state: 'paused', done: 120, total: 1360 }) })), 'Paused · 120 of 1,360');
@@ -150,10 +147,7 @@ test('Linux start at login: the XDG autostart entry, its Exec quoting, on and of
 
   assert.deepEqual(launchCommand({ execPath: '/opt/Photowords/photowords', appPath: '/opt/x', packaged: true }), ['/opt/Photowords/photowords', HIDDEN_ARG]);
   assert.deepEqual(launchCommand({ execPath: '/n/electron', appPath: '/src/photowords', packaged: false }), ['/n/electron', '/src/photowords', HIDDEN_ARG]);
-  assert.deepEqual(launchCommand({ execPath: '/tmp/.mount_x/photowords', appPath: '/x', packaged: true, appImage: '/home/a/Photowords.AppImage' }), [
-    '/home/a/Photowords.AppImage',
-    HIDDEN_ARG,
-  ]);
+  assert.deepEqual(launchCommand({ execPath: '/tmp/.mount_x/photowords', appPath: '/x', packaged: true, appImage: '/home/a/Photowords.AppImage' }), ['/home/a/Photowords.AppImage', HIDDEN_ARG]);
 
   assert.equal(execArg('/usr/bin/photowords'), '/usr/bin/photowords');
   assert.equal(execArg('/home/a/My Apps/photowords'), '"/home/a/My Apps/photowords"');

@@ -198,7 +198,12 @@ test('past the threshold a worker thread rebuilds while queries answer at once; 
   const got = live.search(query, 20);
   assert.equal(live.snapshot().n, 4151);
   const fresh = ImpactIndex.build(() => store.iterBags());
-  assertSameTop(got, fresh.search(query, { k: 20 }).map((r) => ({ id: fresh.ids[r.index], score: r.score })), 1e-5, 'after the swap');
+  assertSameTop(
+    got,
+    fresh.search(query, { k: 20 }).map((r) => ({ id: fresh.ids[r.index], score: r.score })),
+    1e-5,
+    'after the swap',
+  );
   live.close();
 });
 

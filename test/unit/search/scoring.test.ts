@@ -77,7 +77,10 @@ test('inverted index reproduces the bags; array and streaming builds agree', () 
     else assert.equal(s, -1);
   }
   assert.equal(idx.docTerms[0], docs[0].bag.terms.length);
-  assert.equal(idx.docLength[0], docs[0].bag.tfs.reduce((a, b) => a + b, 0));
+  assert.equal(
+    idx.docLength[0],
+    docs[0].bag.tfs.reduce((a, b) => a + b, 0),
+  );
 });
 
 test('inverted index: huge term ids use binary search; bad input is rejected', () => {
@@ -238,13 +241,20 @@ test('topK: heap result equals a full sort, ties by lower index, exclusion, NaN'
     const key = (i: number) => (Number.isNaN(scores[i]) ? -Infinity : scores[i]);
     const full = [...Array(n).keys()].filter((i) => i !== ex).sort((a, b) => key(b) - key(a) || a - b);
     const got = topK(scores, k, ex);
-    assert.deepEqual(got.map((g) => g.index), full.slice(0, k), `rep ${rep}`);
+    assert.deepEqual(
+      got.map((g) => g.index),
+      full.slice(0, k),
+      `rep ${rep}`,
+    );
     got.forEach((g) => assert.equal(g.score, key(g.index)));
   }
   assert.deepEqual(topK(Float32Array.from([1, 3, 3, 2]), 2), [
     { index: 1, score: 3 },
     { index: 2, score: 3 },
   ]);
-  assert.deepEqual(topK(Float32Array.from([1, 3, 3, 2]), 2, 1).map((g) => g.index), [2, 3]);
+  assert.deepEqual(
+    topK(Float32Array.from([1, 3, 3, 2]), 2, 1).map((g) => g.index),
+    [2, 3],
+  );
   assert.deepEqual(topK(new Float32Array(0), 5), []);
 });

@@ -3,18 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { JSON_METHODS, DEFAULT_THUMB_SIZE } from '../../../src/shared/api.js';
-import {
-  METHOD_ARITY,
-  checkCall,
-  checkSimilarFile,
-  fileUrl,
-  isIndexerMessage,
-  isIndexerRequest,
-  parseProtocolUrl,
-  thumbUrl,
-  toBytes,
-  toErrorShape,
-} from '../../../src/shared/ipc.js';
+import { METHOD_ARITY, checkCall, checkSimilarFile, fileUrl, isIndexerMessage, isIndexerRequest, parseProtocolUrl, thumbUrl, toBytes, toErrorShape } from '../../../src/shared/ipc.js';
 
 test('checkCall accepts the API methods with their arguments and refuses anything else', () => {
   assert.deepEqual(Object.keys(METHOD_ARITY).sort(), [...JSON_METHODS].sort());

@@ -1,19 +1,7 @@
 // Why a file could not be read, in words a person can act on; shared by every reader (decode.ts,
 // heic.ts, raw.ts) without importing the readers themselves.
 
-export type DecodeFailureCode =
-  | 'empty'
-  | 'unsupported'
-  | 'corrupt'
-  | 'too-many-pixels'
-  | 'file-too-large'
-  | 'not-a-file'
-  | 'permission'
-  | 'vanished'
-  | 'changed'
-  | 'io'
-  | 'too-small'
-  | 'unknown';
+export type DecodeFailureCode = 'empty' | 'unsupported' | 'corrupt' | 'too-many-pixels' | 'file-too-large' | 'not-a-file' | 'permission' | 'vanished' | 'changed' | 'io' | 'too-small' | 'unknown';
 
 /**
  * Failures that say nothing about the file's content, only about the moment it was read: a fixed
@@ -37,7 +25,6 @@ export class DecodeError extends Error {
   }
 }
 
-
 /** sharp's own default (0x3FFF x 0x3FFF): big enough for any camera or stitched panorama we expect. */
 export const DEFAULT_PIXEL_LIMIT = 268_402_689;
 
@@ -53,11 +40,7 @@ const SHARP_PATTERNS: [RegExp, DecodeFailureCode, string][] = [
   [/unsupported image format/i, 'unsupported', 'not an image or unsupported format'],
   [/exceeds pixel limit/i, 'too-many-pixels', 'image too large: exceeds the pixel limit'],
   [/out of memory|cannot allocate|memory/i, 'io', 'not enough memory to decode the image'],
-  [
-    /premature end|truncat|corrupt|read error|unable to parse|invalid|bad |not a |decode|error/i,
-    'corrupt',
-    'truncated or corrupt image data',
-  ],
+  [/premature end|truncat|corrupt|read error|unable to parse|invalid|bad |not a |decode|error/i, 'corrupt', 'truncated or corrupt image data'],
 ];
 
 const ERRNO_REASONS: Record<string, [DecodeFailureCode, string]> = {

@@ -152,13 +152,15 @@ export async function decodeForModel(source: Buffer | PhotoSource, maxSide: numb
   }
   try {
     // A turned camera JPEG keeps libjpeg's DCT scaling only if it is resized before the turn (jpegscale.ts).
-    if (header && turnedForShrinkOnLoad(storedWidth, storedHeight, orientation, shape)) return { ...(await scaledJpegPixels(input, orientation, shape, { failOn, limitInputPixels: limit })), ...full, note: src.note };
+    if (header && turnedForShrinkOnLoad(storedWidth, storedHeight, orientation, shape))
+      return { ...(await scaledJpegPixels(input, orientation, shape, { failOn, limitInputPixels: limit })), ...full, note: src.note };
     // The limit applies again here, as a second guard in case a header understated the size.
     // The file's own orientation through sharp's autoOrient (the pixels every index so far was
     // built from); an orientation from outside the bytes (a RAW's) explicitly.
-    const image = src.orientation === undefined
-      ? sharp(input, { failOn, limitInputPixels: limit, autoOrient: true, ...frame })
-      : oriented(sharp(input, { failOn, limitInputPixels: limit, autoOrient: false, ...frame }), orientation);
+    const image =
+      src.orientation === undefined
+        ? sharp(input, { failOn, limitInputPixels: limit, autoOrient: true, ...frame })
+        : oriented(sharp(input, { failOn, limitInputPixels: limit, autoOrient: false, ...frame }), orientation);
     return { ...(await toModelPixels(image, shape)), ...full, note: src.note };
   } catch (err) {
     const e = classifyError(err);
@@ -184,14 +186,22 @@ function checkPhotoSize(width: number, height: number): void {
  */
 export function oriented(image: Sharp, orientation: number): Sharp {
   switch (orientation) {
-    case 2: return image.flop();
-    case 3: return image.rotate(180);
-    case 4: return image.flip();
-    case 5: return image.flop().rotate(270);
-    case 6: return image.rotate(90);
-    case 7: return image.flop().rotate(90);
-    case 8: return image.rotate(270);
-    default: return image;
+    case 2:
+      return image.flop();
+    case 3:
+      return image.rotate(180);
+    case 4:
+      return image.flip();
+    case 5:
+      return image.flop().rotate(270);
+    case 6:
+      return image.rotate(90);
+    case 7:
+      return image.flop().rotate(90);
+    case 8:
+      return image.rotate(270);
+    default:
+      return image;
   }
 }
 
@@ -210,11 +220,7 @@ async function toModelPixels(image: Sharp, shape: Shape): Promise<{ pixels: Uint
     .raw({ depth: 'uchar' })
     .toBuffer({ resolveWithObject: true });
   if (info.width !== shape.width || info.height !== shape.height || info.channels !== 3) {
-    throw new DecodeError(
-      'unknown',
-      'could not convert image to RGB',
-      `got ${info.width} x ${info.height} x ${info.channels}, wanted ${shape.width} x ${shape.height} x 3`,
-    );
+    throw new DecodeError('unknown', 'could not convert image to RGB', `got ${info.width} x ${info.height} x ${info.channels}, wanted ${shape.width} x ${shape.height} x 3`);
   }
   return { pixels: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
 }
@@ -274,25 +280,20 @@ async function readCutOffJpeg(input: Buffer, stored: Shape, orientation: number,
     while (rows > 0 && rowFlat(rows - 1, r, g, b)) rows--;
     const share = rows / info.height;
     if (share < CUT_OFF_MIN_SHARE) {
-      throw new DecodeError(
-        'corrupt',
-        `truncated JPEG: only ${Math.round(share * 100)}% of the picture is in the file (photos are indexed from ${Math.round(CUT_OFF_MIN_SHARE * 100)}%)`,
-      );
+      throw new DecodeError('corrupt', `truncated JPEG: only ${Math.round(share * 100)}% of the picture is in the file (photos are indexed from ${Math.round(CUT_OFF_MIN_SHARE * 100)}%)`);
     }
     const keep = Math.max(1, Math.floor((storedHeight * rows) / info.height));
     const turned = swapsSides(orientation);
     const width = turned ? keep : storedWidth;
     const height = turned ? storedWidth : keep;
     const shape = targetShape(width, height, maxSide, opts);
-    const image = oriented(
-      sharp(input, { failOn: 'none', limitInputPixels: limit, autoOrient: false }).extract({ left: 0, top: 0, width: storedWidth, height: keep }),
-      orientation,
-    );
+    const image = oriented(sharp(input, { failOn: 'none', limitInputPixels: limit, autoOrient: false }).extract({ left: 0, top: 0, width: storedWidth, height: keep }), orientation);
     const pixels = await toModelPixels(image, shape);
     const missing = Math.round((1 - share) * 100);
-    const note = missing > 0
-      ? `cut-off file: the bottom ${missing}% of the picture is missing; indexed from the ${Math.round(share * 100)}% that is there`
-      : 'cut-off file: the picture is whole but at lower detail (progressive JPEG)';
+    const note =
+      missing > 0
+        ? `cut-off file: the bottom ${missing}% of the picture is missing; indexed from the ${Math.round(share * 100)}% that is there`
+        : 'cut-off file: the picture is whole but at lower detail (progressive JPEG)';
     // The file's own size, as for any photo: a cut-off copy ties an original on pixels, and the
     // keeper rule's next criterion (the larger file) then prefers the whole one.
     return { ...pixels, srcWidth: turned ? storedHeight : storedWidth, srcHeight: turned ? storedWidth : storedHeight, note };
@@ -325,11 +326,7 @@ function decodeJpegInThread(input: Buffer, shape: Shape): Uint8Array | undefined
 }
 
 /** readImageFile + photoSource + decodeForModel, for callers that do not keep the buffer. */
-export async function loadForModel(
-  path: string,
-  maxSide: number,
-  opts: DecodeOptions & ReadOptions = {},
-): Promise<DecodedImage & Omit<ImageFile, 'buffer'>> {
+export async function loadForModel(path: string, maxSide: number, opts: DecodeOptions & ReadOptions = {}): Promise<DecodedImage & Omit<ImageFile, 'buffer'>> {
   const { buffer, ...file } = await readImageFile(path, opts);
   const decoded = await decodeForModel(await photoSource(path, { buffer, ...file }, maxSide), maxSide, opts);
   return { ...file, ...decoded };

@@ -14,9 +14,7 @@ export interface HeicThreadRequest {
   minLongSide: number;
 }
 
-export type HeicThreadReply =
-  | { id: number; image: HeifPixels; error?: undefined }
-  | { id: number; image?: undefined; error: { code: DecodeFailureCode; reason: string; detail?: string } };
+export type HeicThreadReply = { id: number; image: HeifPixels; error?: undefined } | { id: number; image?: undefined; error: { code: DecodeFailureCode; reason: string; detail?: string } };
 
 // Beside this file with its extension from source (.ts, through tsx) or tsc (.js); bundles say
 // where theirs is (setHeicThreadEntry, as for the tokenizer thread).
@@ -42,10 +40,7 @@ const pending = new Map<number, { resolve: (img: HeifPixels) => void; reject: (e
 function start(): Worker {
   // From source the worker registers tsx's loader first (tokenizer-worker.ts says why).
   const w = entry.endsWith('.ts')
-    ? new Worker(
-        `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(entry).href)}); });`,
-        { eval: true },
-      )
+    ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(entry).href)}); });`, { eval: true })
     : new Worker(entry);
   w.unref();
   w.on('message', (m: HeicThreadReply) => {

@@ -39,13 +39,27 @@ export async function scaledJpegPixels(
   // After resize(), so that sharp keeps the turn after it (calling rotate() first would make it turn first).
   // sharp mirrors before it rotates, hence 5 = mirror + 270 and 7 = mirror + 90.
   switch (orientation) {
-    case 2: image = image.flop(); break;
-    case 3: image = image.rotate(180); break;
-    case 4: image = image.flip(); break;
-    case 5: image = image.flop().rotate(270); break;
-    case 6: image = image.rotate(90); break;
-    case 7: image = image.flop().rotate(90); break;
-    case 8: image = image.rotate(270); break;
+    case 2:
+      image = image.flop();
+      break;
+    case 3:
+      image = image.rotate(180);
+      break;
+    case 4:
+      image = image.flip();
+      break;
+    case 5:
+      image = image.flop().rotate(270);
+      break;
+    case 6:
+      image = image.rotate(90);
+      break;
+    case 7:
+      image = image.flop().rotate(90);
+      break;
+    case 8:
+      image = image.rotate(270);
+      break;
   }
   const { data, info } = await image.removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   if (info.width !== shape.width || info.height !== shape.height || info.channels !== 3) {

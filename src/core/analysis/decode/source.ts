@@ -81,7 +81,7 @@ async function rawSource(path: string, file: FileBytes, longSide: number): Promi
       bytes = await extract(c.tag);
     } catch (err) {
       if (err instanceof DecodeError && (err.code === 'changed' || err.code === 'vanished')) throw err;
-      problems.push(`${c.tag}: ${err instanceof DecodeError ? err.detail ?? err.reason : String(err)}`);
+      problems.push(`${c.tag}: ${err instanceof DecodeError ? (err.detail ?? err.reason) : String(err)}`);
       continue;
     }
     let width: number;
@@ -110,9 +110,7 @@ async function rawSource(path: string, file: FileBytes, longSide: number): Promi
       if (!largest || w * h > largest.width * largest.height) largest = { tag: c.tag, width: w, height: h };
       continue;
     }
-    const note = Math.max(w, h) < longSide
-      ? `camera RAW (${ext}) read from its embedded ${w} x ${h} thumbnail: the file holds no larger preview`
-      : undefined;
+    const note = Math.max(w, h) < longSide ? `camera RAW (${ext}) read from its embedded ${w} x ${h} thumbnail: the file holds no larger preview` : undefined;
     return { input: bytes, orientation, note };
   }
   if (largest) {

@@ -137,12 +137,7 @@ export function importOnnxBackbone(file: string, opts: ImportOptions): BackboneI
   const keptNodes = (graph.node ?? []).filter((n) => keep.has(n));
   const used = new Set(keptNodes.flatMap((n) => n.input ?? []));
   graph.node = [...pre, ...keptNodes];
-  graph.initializer = [
-    ...(graph.initializer ?? []).filter((t) => used.has(t.name!)),
-    f32('pw_inv255', [1 / 255], []),
-    f32('pw_mean', mean, [1, 3, 1, 1]),
-    f32('pw_std', std, [1, 3, 1, 1]),
-  ];
+  graph.initializer = [...(graph.initializer ?? []).filter((t) => used.has(t.name!)), f32('pw_inv255', [1 / 255], []), f32('pw_mean', mean, [1, 3, 1, 1]), f32('pw_std', std, [1, 3, 1, 1])];
   graph.input = [
     {
       name: PIXELS_INPUT,

@@ -63,10 +63,13 @@ export function saveCodebook(cb: Codebook, manifest: Omit<CodebookManifest, 'sha
 export function loadCodebook(name: string, dir = CODEBOOKS_DIR): { codebook: Codebook; manifest: CodebookManifest } {
   const jsonFile = path.join(dir, `${name}.json`);
   if (!fs.existsSync(jsonFile)) {
-    const have = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)) : [];
-    throw new Error(
-      `no codebook "${name}" in ${dir}${have.length ? ` (available: ${have.join(', ')})` : ''}; train one with: photowords codebook train`,
-    );
+    const have = fs.existsSync(dir)
+      ? fs
+          .readdirSync(dir)
+          .filter((f) => f.endsWith('.json'))
+          .map((f) => f.slice(0, -5))
+      : [];
+    throw new Error(`no codebook "${name}" in ${dir}${have.length ? ` (available: ${have.join(', ')})` : ''}; train one with: photowords codebook train`);
   }
   const manifest = JSON.parse(fs.readFileSync(jsonFile, 'utf8')) as CodebookManifest;
   const bytes = fs.readFileSync(path.join(dir, `${name}.bin`));

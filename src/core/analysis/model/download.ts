@@ -234,14 +234,7 @@ function pipeBody(res: http.IncomingMessage, part: string, append: boolean, star
 }
 
 /** GET with redirects followed (HF answers 302 to its CDN); the Range travels with each hop. */
-function request(
-  url: string,
-  headers: Record<string, string>,
-  o: DownloadOptions,
-  requests: DownloadResult['requests'],
-  range: string | null,
-  hops = 0,
-): Promise<http.IncomingMessage> {
+function request(url: string, headers: Record<string, string>, o: DownloadOptions, requests: DownloadResult['requests'], range: string | null, hops = 0): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
     let u: URL;
     try {

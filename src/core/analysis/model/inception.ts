@@ -55,9 +55,7 @@ export const ACTIVATION_OUTPUT_PREFIX = 'act:';
  */
 export function quantizedActivations(model: KerasModel, outputs: string[]): string[] {
   const needed = ancestors(outputs, new Map(model.layers.map((l) => [l.name, l])));
-  return model.layers
-    .filter((l) => needed.has(l.name) && !outputs.includes(l.name) && QUANTIZED_CLASSES.has(l.className))
-    .map((l) => l.name);
+  return model.layers.filter((l) => needed.has(l.name) && !outputs.includes(l.name) && QUANTIZED_CLASSES.has(l.className)).map((l) => l.name);
 }
 
 const QUANTIZED_CLASSES = new Set(['Activation', 'AveragePooling2D', 'Concatenate']);
@@ -186,9 +184,7 @@ function convWithFoldedBn(g: GraphBuilder, model: KerasModel, conv: KerasLayer, 
   const [kh, kw, cin, cout] = kernel.shape;
   const w = new Float32Array(cout * cin * kh * kw);
   for (let y = 0; y < kh; y++)
-    for (let x = 0; x < kw; x++)
-      for (let i = 0; i < cin; i++)
-        for (let o = 0; o < cout; o++) w[((o * cin + i) * kh + y) * kw + x] = kernel.data[((y * kw + x) * cin + i) * cout + o];
+    for (let x = 0; x < kw; x++) for (let i = 0; i < cin; i++) for (let o = 0; o < cout; o++) w[((o * cin + i) * kh + y) * kw + x] = kernel.data[((y * kw + x) * cin + i) * cout + o];
   const bias = new Float32Array(cout);
   if (c.use_bias) bias.set(model.weights.get(`${conv.name}/bias`)!.data);
   if (bn) {
@@ -210,15 +206,27 @@ function convWithFoldedBn(g: GraphBuilder, model: KerasModel, conv: KerasLayer, 
   if (inputScale !== undefined) {
     const dims = [cout, cin, kh, kw];
     const { weights, biases } = quantizeConv(w, bias, cout, inputScale);
-    const wq = g.node('DequantizeLinear', [g.constTensor(`${conv.name}_Wq`, dims, 'int8', weights.data), g.constFloat(`${conv.name}_Wscale`, [cout], weights.scale), g.constTensor(`${conv.name}_Wzp`, [cout], 'int8', new Int8Array(cout))], { axis: 0 });
-    const bq = g.node('DequantizeLinear', [g.constTensor(`${conv.name}_Bq`, [cout], 'int32', biases.data), g.constFloat(`${conv.name}_Bscale`, [cout], biases.scale), g.constTensor(`${conv.name}_Bzp`, [cout], 'int32', new Int32Array(cout))], { axis: 0 });
+    const wq = g.node(
+      'DequantizeLinear',
+      [
+        g.constTensor(`${conv.name}_Wq`, dims, 'int8', weights.data),
+        g.constFloat(`${conv.name}_Wscale`, [cout], weights.scale),
+        g.constTensor(`${conv.name}_Wzp`, [cout], 'int8', new Int8Array(cout)),
+      ],
+      { axis: 0 },
+    );
+    const bq = g.node(
+      'DequantizeLinear',
+      [
+        g.constTensor(`${conv.name}_Bq`, [cout], 'int32', biases.data),
+        g.constFloat(`${conv.name}_Bscale`, [cout], biases.scale),
+        g.constTensor(`${conv.name}_Bzp`, [cout], 'int32', new Int32Array(cout)),
+      ],
+      { axis: 0 },
+    );
     return g.node('Conv', [input, wq, bq], { kernel_shape: [kh, kw], strides, pads });
   }
-  return g.node(
-    'Conv',
-    [input, g.constFloat(`${conv.name}_W`, [cout, cin, kh, kw], w), g.constFloat(`${conv.name}_B`, [cout], bias)],
-    { kernel_shape: [kh, kw], strides, pads },
-  );
+  return g.node('Conv', [input, g.constFloat(`${conv.name}_W`, [cout, cin, kh, kw], w), g.constFloat(`${conv.name}_B`, [cout], bias)], { kernel_shape: [kh, kw], strides, pads });
 }
 
 /**

@@ -66,10 +66,7 @@ export interface InstallOptions {
 }
 
 function refuseUnverified(entry: CatalogEntry, f: ModelFile): never {
-  throw new Error(
-    `the catalogue has no published sha256 for ${entry.id} ${f.variant} (${f.provenance}); ` +
-      `to install it anyway and record the hash it has, add --trust-unverified`,
-  );
+  throw new Error(`the catalogue has no published sha256 for ${entry.id} ${f.variant} (${f.provenance}); ` + `to install it anyway and record the hash it has, add --trust-unverified`);
 }
 
 /** Downloads the entry's file for `variant` into the cache, verified, unless it is there already. */

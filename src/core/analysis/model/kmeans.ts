@@ -125,14 +125,7 @@ function assignGraph(dim: number): Uint8Array {
   return g.encode(17);
 }
 
-async function assignAll(
-  session: ort.InferenceSession,
-  points: Float32Array,
-  dim: number,
-  centroids: Float32Array,
-  k: number,
-  assign: Int32Array,
-): Promise<{ moved: number; total: number }> {
+async function assignAll(session: ort.InferenceSession, points: Float32Array, dim: number, centroids: Float32Array, k: number, assign: Int32Array): Promise<{ moved: number; total: number }> {
   const n = points.length / dim;
   const ct = new Float32Array(dim * k);
   const cnorm = new Float32Array(k);

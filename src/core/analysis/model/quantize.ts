@@ -63,9 +63,7 @@ export async function ensureInt8Backbone(block: string, modelsDir = DEFAULT_MODE
     log?.(`The ${block} float backbone changed since ${path.basename(file)} was made; quantizing it again ...`);
   }
   if (!fs.existsSync(DEFAULT_CALIBRATION_IMAGES)) {
-    throw new Error(
-      `no int8 ${block} backbone yet, and no calibration photos at ${DEFAULT_CALIBRATION_IMAGES}; make it with: photowords model quantize --block ${block} --images DIR`,
-    );
+    throw new Error(`no int8 ${block} backbone yet, and no calibration photos at ${DEFAULT_CALIBRATION_IMAGES}; make it with: photowords model quantize --block ${block} --images DIR`);
   }
   return quantizeBackbone({ block, modelsDir, log });
 }

@@ -68,9 +68,7 @@ export function wrapTokenBackbone(file: string, entry: CatalogEntry, outDir = pa
     ...(g.input ?? []).filter((i) => i.name !== p.inputName),
     { name: PIXELS_INPUT, type: { tensorType: { elemType: DType.UINT8, shape: { dim: [{ dimParam: 'batch' }, { dimParam: 'height' }, { dimParam: 'width' }, { dimValue: 3 }] } } } },
   ];
-  g.output = [
-    { name: PATCH_GRID, type: { tensorType: { elemType: DType.FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: f.channels }, { dimParam: 'fh' }, { dimParam: 'fw' }] } } } },
-  ];
+  g.output = [{ name: PATCH_GRID, type: { tensorType: { elemType: DType.FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: f.channels }, { dimParam: 'fh' }, { dimParam: 'fw' }] } } } }];
   const bytes = onnx.ModelProto.encode(model).finish();
   fs.mkdirSync(outDir, { recursive: true });
   const out = path.join(outDir, `${entry.id}-${PATCH_GRID}.onnx`);

@@ -27,7 +27,7 @@ try {
       const transfer = results.flatMap((r) => [
         r.grid.tokens.buffer as ArrayBuffer,
         r.pooled.buffer as ArrayBuffer,
-        ...(r.grid.soft ? [r.grid.soft.second.buffer, r.grid.soft.dist1.buffer, r.grid.soft.dist2.buffer] as ArrayBuffer[] : []),
+        ...(r.grid.soft ? ([r.grid.soft.second.buffer, r.grid.soft.dist1.buffer, r.grid.soft.dist2.buffer] as ArrayBuffer[]) : []),
       ]);
       post({ type: 'result', id: m.id, results }, transfer);
     } catch (e) {

@@ -16,10 +16,7 @@ export interface ThreadInit {
 export type ThreadRequest = { type: 'run'; id: number; batch: ImageInput[] } | { type: 'release' };
 
 export type ThreadReply =
-  | { type: 'ready'; provider: string; unavailable: string[] }
-  | { type: 'result'; id: number; results: TokenizedImage[] }
-  | { type: 'error'; id: number; message: string }
-  | { type: 'released' };
+  { type: 'ready'; provider: string; unavailable: string[] } | { type: 'result'; id: number; results: TokenizedImage[] } | { type: 'error'; id: number; message: string } | { type: 'released' };
 
 // The entry sits beside this file with the same extension: .ts when run from source (tsx, whose
 // loader workers inherit through execArgv), .js when built by tsc.
@@ -75,10 +72,10 @@ export class ThreadedTokenizer implements TokenizerApi {
     // From source, the worker registers tsx's loader before loading the entry: a loader from the
     // parent's --import or register() does not reach a worker's first module on Node 20.
     const worker = entry.endsWith('.ts')
-      ? new Worker(
-          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(entry).href)}); });`,
-          { eval: true, workerData: init },
-        )
+      ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(entry).href)}); });`, {
+          eval: true,
+          workerData: init,
+        })
       : new Worker(entry, { workerData: init });
     // Only our own listeners come off afterwards: Worker keeps internal ones on itself.
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- one list for the 'message', 'error' and 'exit' listeners, whose argument types differ
@@ -166,11 +163,7 @@ export class TokenizerPool implements TokenizerApi {
    * On the CPU provider, `workers` worker threads of `threads` onnxruntime threads each; a GPU
    * provider gets a single worker (the device does the work; one session per device).
    */
-  static async create(
-    backbone: BackboneInfo,
-    codebook: Codebook,
-    options: TokenizerOptions & { workers: number; threads: number },
-  ): Promise<TokenizerPool> {
+  static async create(backbone: BackboneInfo, codebook: Codebook, options: TokenizerOptions & { workers: number; threads: number }): Promise<TokenizerPool> {
     const { workers, threads, ...rest } = options;
     const first = await ThreadedTokenizer.create(backbone, codebook, { ...rest, threads });
     const members = [first];

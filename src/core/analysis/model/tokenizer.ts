@@ -71,11 +71,7 @@ function candidates(choice: ProviderChoice): string[] {
   }
 }
 
-async function createSession(
-  model: string | Uint8Array,
-  providers: string[],
-  threads: number,
-): Promise<{ session: ort.InferenceSession; provider: string; tried: string[] }> {
+async function createSession(model: string | Uint8Array, providers: string[], threads: number): Promise<{ session: ort.InferenceSession; provider: string; tried: string[] }> {
   const tried: string[] = [];
   for (const ep of providers) {
     try {
@@ -90,8 +86,7 @@ async function createSession(
         // photos/s on 2 cores (docs/EVAL.md, "Indexing beside the model").
         extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
       };
-      const session =
-        typeof model === 'string' ? await ort.InferenceSession.create(model, opts) : await ort.InferenceSession.create(Buffer.from(model), opts);
+      const session = typeof model === 'string' ? await ort.InferenceSession.create(model, opts) : await ort.InferenceSession.create(Buffer.from(model), opts);
       return { session, provider: ep, tried };
     } catch (e) {
       tried.push(`${ep}: ${(e as Error).message.split('\n')[0]}`);

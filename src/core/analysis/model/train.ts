@@ -61,8 +61,7 @@ export async function trainCodebook(opts: TrainOptions): Promise<CodebookManifes
   const channels = opts.backbone.channels;
   if (channels % opts.heads !== 0) throw new Error(`${channels} channels do not split into ${opts.heads} equal heads`);
   const pcaDims = opts.pca ?? 0;
-  if (pcaDims > 0 && (pcaDims > channels || pcaDims % opts.heads !== 0))
-    throw new Error(`--pca ${pcaDims} must be at most ${channels} and divisible by ${opts.heads} heads`);
+  if (pcaDims > 0 && (pcaDims > channels || pcaDims % opts.heads !== 0)) throw new Error(`--pca ${pcaDims} must be at most ${channels} and divisible by ${opts.heads} heads`);
   const whiten = pcaDims > 0 && !!opts.whiten;
   const dim = (pcaDims || channels) / opts.heads;
   const perImage = Math.ceil(opts.vectors / chosen.length);

@@ -64,15 +64,7 @@ export class ModelStage {
 }
 
 /** Read, hash and decode one file, and hand it on: to the batcher, or straight to the store as a copy. */
-export async function readAndDecode(
-  file: TodoFile,
-  o: ReadStageOptions,
-  minSide: number,
-  state: RunState,
-  batcher: ShapeBatcher<Pending>,
-  model: ModelStage,
-  writer: StoreStage,
-): Promise<void> {
+export async function readAndDecode(file: TodoFile, o: ReadStageOptions, minSide: number, state: RunState, batcher: ShapeBatcher<Pending>, model: ModelStage, writer: StoreStage): Promise<void> {
   const timings = state.timings;
   let t = performance.now();
   try {

@@ -53,9 +53,7 @@ const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex'
 const b64 = (b: Buffer) => b.toString('base64url');
 
 function scrypt(password: string, salt: Buffer, N: number, r: number, p: number): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    crypto.scrypt(password.normalize('NFC'), salt, KEY_LEN, { N, r, p, maxmem: SCRYPT.maxmem }, (err, key) => (err ? reject(err) : resolve(key))),
-  );
+  return new Promise((resolve, reject) => crypto.scrypt(password.normalize('NFC'), salt, KEY_LEN, { N, r, p, maxmem: SCRYPT.maxmem }, (err, key) => (err ? reject(err) : resolve(key))));
 }
 
 export async function hashPassword(password: string): Promise<string> {
@@ -111,9 +109,7 @@ export class AuthStore {
       throw new Error(`There is no Photowords index at ${dbPath}. Start \`photowords serve --db ${dbPath}\` once to create it.`);
     }
     try {
-      const version = Number(
-        db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").get()?.value,
-      );
+      const version = Number(db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").get()?.value);
       if (!(version >= AUTH_SCHEMA_VERSION)) {
         throw new Error(`The index ${dbPath} is from an older Photowords (schema ${version || '?'}); start \`photowords serve --db ${dbPath}\` once to update it.`);
       }
@@ -170,9 +166,7 @@ export class AuthStore {
 
   session(id: string, now = Date.now()): SessionRow | undefined {
     if (typeof id !== 'string' || id.length > 100) return undefined;
-    const row = this.db
-      .prepare<[string], { scope: AuthScope; expires_at: number; seen_at: number }>('SELECT scope, expires_at, seen_at FROM auth_sessions WHERE id_hash = ?')
-      .get(sha256(id));
+    const row = this.db.prepare<[string], { scope: AuthScope; expires_at: number; seen_at: number }>('SELECT scope, expires_at, seen_at FROM auth_sessions WHERE id_hash = ?').get(sha256(id));
     if (!row) return undefined;
     if (row.expires_at <= now) {
       this.deleteSession(id);
@@ -198,17 +192,13 @@ export class AuthStore {
     if (typeof name !== 'string' || name.trim() === '' || name.length > 100) throw new AuthInputError('A token needs a name (1 to 100 characters).');
     if (scope !== 'full' && scope !== 'read') throw new AuthInputError("A token's scope is 'full' or 'read'.");
     const token = TOKEN_PREFIX + randomSecret();
-    const id = Number(
-      this.db.prepare('INSERT INTO auth_tokens (name, scope, hash, created_at) VALUES (?, ?, ?, ?)').run(name.trim(), scope, sha256(token), Date.now()).lastInsertRowid,
-    );
+    const id = Number(this.db.prepare('INSERT INTO auth_tokens (name, scope, hash, created_at) VALUES (?, ?, ?, ?)').run(name.trim(), scope, sha256(token), Date.now()).lastInsertRowid);
     return { id, name: name.trim(), scope, token };
   }
 
   listTokens(): ApiTokenInfo[] {
     return this.db
-      .prepare<[], { id: number; name: string; scope: AuthScope; created_at: number; last_used: number | null }>(
-        'SELECT id, name, scope, created_at, last_used FROM auth_tokens ORDER BY id',
-      )
+      .prepare<[], { id: number; name: string; scope: AuthScope; created_at: number; last_used: number | null }>('SELECT id, name, scope, created_at, last_used FROM auth_tokens ORDER BY id')
       .all()
       .map((r) => ({ id: r.id, name: r.name, scope: r.scope, created: r.created_at, lastUsed: r.last_used }));
   }

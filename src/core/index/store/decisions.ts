@@ -26,9 +26,7 @@ export class Decisions {
     const set = [...new Set(hashes)].sort();
     if (set.length < 2 && kind !== 'keeper') throw new Error('a decision needs at least two different photos');
     if (kind === 'keeper' && (!keeper || !set.includes(keeper))) throw new Error('the chosen keeper must be one of the photos');
-    return Number(
-      this.db.prepare('INSERT INTO decisions (kind, hashes, keeper, created_at) VALUES (?, ?, ?, ?)').run(kind, JSON.stringify(set), keeper ?? null, Date.now()).lastInsertRowid,
-    );
+    return Number(this.db.prepare('INSERT INTO decisions (kind, hashes, keeper, created_at) VALUES (?, ?, ?, ?)').run(kind, JSON.stringify(set), keeper ?? null, Date.now()).lastInsertRowid);
   }
 
   /** Every decision, newest first, with the photos that now hold its hashes and whether any hash is gone. */

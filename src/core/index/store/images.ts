@@ -107,23 +107,13 @@ function prepare(db: Database.Database) {
     ),
     deleteImage: db.prepare<[number]>('DELETE FROM images WHERE id = ?'),
     countStatus: db.prepare<[], { status: ImageStatus; n: number }>('SELECT status, COUNT(*) AS n FROM images GROUP BY status'),
-    notes: db.prepare<[], { path: string; note: string }>(
-      "SELECT path, note FROM images WHERE status = 'indexed' AND note IS NOT NULL ORDER BY path",
-    ),
-    failures: db.prepare<[], { path: string; error: string | null }>(
-      "SELECT path, error FROM images WHERE status = 'failed' ORDER BY path",
-    ),
+    notes: db.prepare<[], { path: string; note: string }>("SELECT path, note FROM images WHERE status = 'indexed' AND note IS NOT NULL ORDER BY path"),
+    failures: db.prepare<[], { path: string; error: string | null }>("SELECT path, error FROM images WHERE status = 'failed' ORDER BY path"),
     // Paths under a folder are the range [dir + '/', dir + '0'): '0' is the character after '/',
     // so the UNIQUE index on path answers it without a scan.
-    countUnder: db.prepare<[string, string], { status: ImageStatus; n: number }>(
-      'SELECT status, COUNT(*) AS n FROM images WHERE path >= ? AND path < ? GROUP BY status',
-    ),
-    pageUnder: db.prepare<[string, string, number, number], PhotoRow>(
-      "SELECT id, path, width, height FROM images WHERE status = 'indexed' AND path >= ? AND path < ? ORDER BY path LIMIT ? OFFSET ?",
-    ),
-    pageAll: db.prepare<[number, number], PhotoRow>(
-      "SELECT id, path, width, height FROM images WHERE status = 'indexed' ORDER BY path LIMIT ? OFFSET ?",
-    ),
+    countUnder: db.prepare<[string, string], { status: ImageStatus; n: number }>('SELECT status, COUNT(*) AS n FROM images WHERE path >= ? AND path < ? GROUP BY status'),
+    pageUnder: db.prepare<[string, string, number, number], PhotoRow>("SELECT id, path, width, height FROM images WHERE status = 'indexed' AND path >= ? AND path < ? ORDER BY path LIMIT ? OFFSET ?"),
+    pageAll: db.prepare<[number, number], PhotoRow>("SELECT id, path, width, height FROM images WHERE status = 'indexed' ORDER BY path LIMIT ? OFFSET ?"),
     pathsUnder: db.prepare<[string, string], { path: string }>('SELECT path FROM images WHERE path >= ? AND path < ?'),
   };
 }
@@ -178,7 +168,7 @@ export class Images {
       this.syncStmts = {
         move: this.db.prepare('UPDATE images SET path = ?, size = ?, mtime_ms = ? WHERE id = ?'),
         touch: this.db.prepare('UPDATE images SET size = ?, mtime_ms = ? WHERE id = ?'),
-        under: this.db.prepare("SELECT * FROM images WHERE path > ? AND path < ? ORDER BY path LIMIT ?"),
+        under: this.db.prepare('SELECT * FROM images WHERE path > ? AND path < ? ORDER BY path LIMIT ?'),
         byHash: this.db.prepare("SELECT * FROM images WHERE hash = ? AND status = 'indexed' ORDER BY id LIMIT 1"),
       };
     }
@@ -200,7 +190,9 @@ export class Images {
    */
   recordsUnder(dir: string, after: string, limit: number): ImageRecord[] {
     const [lo, hi] = underRange(dir);
-    return this.sync().under.all(after > lo ? after : lo, hi, limit).map(toRecord);
+    return this.sync()
+      .under.all(after > lo ? after : lo, hi, limit)
+      .map(toRecord);
   }
 
   /** An indexed photo with exactly these bytes (sha256), if any. */
@@ -217,7 +209,12 @@ export class Images {
            WHERE status = 'indexed' AND hash IS NOT NULL ORDER BY hash, id) GROUP BY hash HAVING COUNT(*) > 1 ORDER BY MIN(id)`,
       )
       .all();
-    return rows.map((r) => r.ids.split(',').map(Number).sort((a, b) => a - b));
+    return rows.map((r) =>
+      r.ids
+        .split(',')
+        .map(Number)
+        .sort((a, b) => a - b),
+    );
   }
 
   countByStatus(): { status: ImageStatus; n: number }[] {

@@ -80,9 +80,7 @@ function inspectSchema(db: Database.Database, path: string): number | undefined 
   }
   if (tables.length === 0) return undefined;
   const hasMeta = tables.some((t) => t.name === 'meta');
-  const raw = hasMeta
-    ? db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").get()?.value
-    : undefined;
+  const raw = hasMeta ? db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").get()?.value : undefined;
   if (raw === undefined) {
     throw new Error(`${path} is an SQLite file but not a Photowords index (no schema version); refusing to touch it.`);
   }

@@ -47,10 +47,7 @@ export class Trashed {
 
   /** Every trashed file on record, newest first. */
   list(): TrashedRecord[] {
-    return this.db
-      .prepare<[], TrashedRow>('SELECT * FROM trashed ORDER BY trashed_at DESC, id DESC')
-      .all()
-      .map(trashedRecord);
+    return this.db.prepare<[], TrashedRow>('SELECT * FROM trashed ORDER BY trashed_at DESC, id DESC').all().map(trashedRecord);
   }
 
   get(id: number): TrashedRecord | undefined {

@@ -18,9 +18,7 @@ function prepare(db: Database.Database) {
     putPhash: db.prepare<[number, Buffer]>('INSERT OR REPLACE INTO phash (image_id, dct) VALUES (?, ?)'),
     deletePhash: db.prepare<[number]>('DELETE FROM phash WHERE image_id = ?'),
     getPhash: db.prepare<[number], { dct: Buffer }>('SELECT dct FROM phash WHERE image_id = ?'),
-    iterPhash: db.prepare<[], { id: number; dct: Buffer }>(
-      "SELECT p.image_id AS id, p.dct FROM phash p JOIN images i ON i.id = p.image_id WHERE i.status = 'indexed' ORDER BY p.image_id",
-    ),
+    iterPhash: db.prepare<[], { id: number; dct: Buffer }>("SELECT p.image_id AS id, p.dct FROM phash p JOIN images i ON i.id = p.image_id WHERE i.status = 'indexed' ORDER BY p.image_id"),
     missingPhash: db.prepare<[], { id: number; path: string }>(
       "SELECT i.id, i.path FROM images i LEFT JOIN phash p ON p.image_id = i.id WHERE i.status = 'indexed' AND p.image_id IS NULL ORDER BY i.id",
     ),

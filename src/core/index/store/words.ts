@@ -62,9 +62,7 @@ function prepare(db: Database.Database) {
     // df maintenance goes through json_each so a whole bag is one statement executed inside
     // SQLite instead of a round trip through the binding per term (docs/STORE.md#df). Adding
     // takes a JSON object of term -> how many of the photos being stored have it.
-    dfAddCounts: db.prepare<[string]>(
-      'INSERT INTO df (term, df) SELECT CAST(key AS INTEGER), value FROM json_each(?) WHERE true ON CONFLICT(term) DO UPDATE SET df = df + excluded.df',
-    ),
+    dfAddCounts: db.prepare<[string]>('INSERT INTO df (term, df) SELECT CAST(key AS INTEGER), value FROM json_each(?) WHERE true ON CONFLICT(term) DO UPDATE SET df = df + excluded.df'),
     // Drop rows that would reach 0 first, so the CHECK (df > 0) never sees a zero.
     dfDropLast: db.prepare<[string]>('DELETE FROM df WHERE df = 1 AND term IN (SELECT value FROM json_each(?))'),
     dfSub: db.prepare<[string]>('UPDATE df SET df = df - 1 WHERE term IN (SELECT value FROM json_each(?))'),

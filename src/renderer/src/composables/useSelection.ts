@@ -110,7 +110,25 @@ export function useSelection(source: SelectionSource) {
     return false;
   }
 
-  return { map, items, count, anchor, band, busy, error, has, clear, toggle, forget, click, selectAll, addRange, pointerDown: drag.pointerDown, pointerMove: drag.pointerMove, pointerUp: drag.pointerUp };
+  return {
+    map,
+    items,
+    count,
+    anchor,
+    band,
+    busy,
+    error,
+    has,
+    clear,
+    toggle,
+    forget,
+    click,
+    selectAll,
+    addRange,
+    pointerDown: drag.pointerDown,
+    pointerMove: drag.pointerMove,
+    pointerUp: drag.pointerUp,
+  };
 }
 
 export type Selection = ReturnType<typeof useSelection>;

@@ -9,14 +9,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import http from 'node:http';
 import { execFile } from 'node:child_process';
-import type { AddressInfo } from 'node:net';
 import ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { ensureInceptionBackbone } from '../src/core/analysis/model/backbone.js';
 import { findEntry } from '../src/core/analysis/model/catalog.js';
-import { writeStandinCatalog, vitGmacs, VIT_SHAPES } from '../test/fixtures/standin-models.js';
+import { serveFolder, writeStandinCatalog, vitGmacs, VIT_SHAPES } from '../test/fixtures/standin-models.js';
 
 const REPO = path.resolve(import.meta.dirname, '..');
 const CLI = path.join(REPO, 'bin/photowords.js');
@@ -54,14 +52,7 @@ const queries = CLASSES.slice(0, 3).map((c) => picked.find((p) => p.includes(`/$
 
 // The stand-ins, served on loopback.
 const served = path.join(root, 'served');
-const server = http.createServer((req, res) => {
-  const file = path.join(served, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\/files\//, ''));
-  if (!file.startsWith(served) || !fs.existsSync(file)) return void res.writeHead(404).end();
-  res.writeHead(200, { 'content-length': fs.statSync(file).size });
-  fs.createReadStream(file).pipe(res);
-});
-await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/files`;
+const { server, base } = await serveFolder(served);
 log(`generating the full-size stand-ins (${ids.join(', ')}) ...`);
 // fp32 only: the int8 stand-in is the float graph from another seed, so it would time the same graph (see docs/MODELS.md).
 const catalog = writeStandinCatalog(served, base, { ids }).map((e) => ({ ...e, files: e.files.filter((f) => f.variant === 'fp32') }));

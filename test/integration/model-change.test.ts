@@ -10,14 +10,13 @@ import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import { Library } from '../../src/core/library/library.js';
 import { nextPath, backupPath } from '../../src/core/library/model-change.js';
 import { int8Support } from '../../src/core/library/model-service.js';
 import { startServer } from '../../src/server/server.js';
-import { writeStandinCatalog } from '../fixtures/standin-models.js';
+import { serveFolder, writeStandinCatalog } from '../fixtures/standin-models.js';
 import type { AuthState, BackendEvent, ModelChangeProgress, ModelChoice } from '../../src/shared/api.js';
 
 const CALTECH = path.resolve('../shared/datasets/caltech101');
@@ -76,14 +75,8 @@ async function groupOf(file: string): Promise<number[]> {
 
 before(async () => {
   const served = path.join(root, 'served');
-  server = http.createServer((req, res) => {
-    const file = path.join(served, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\/files\//, ''));
-    if (!file.startsWith(served) || !fs.existsSync(file)) return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-length': fs.statSync(file).size });
-    fs.createReadStream(file).pipe(res);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/files`;
+  let base: string;
+  ({ server, base } = await serveFolder(served));
   const catalog = writeStandinCatalog(served, base, { small: true, ids: ['dinov2-small'] });
   // The same file under another id whose published hash is wrong: what a tampered mirror looks like.
   const bad = { ...catalog[0], id: 'dinov2-tampered', name: 'DINOv2 tampered', files: catalog[0].files.map((f) => ({ ...f, sha256: 'ab'.repeat(32) })) };

@@ -9,10 +9,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
-import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { REPO_ROOT } from '../fixtures/bad-input.js';
-import { writeStandinCatalog } from '../fixtures/standin-models.js';
+import { serveFolder, writeStandinCatalog } from '../fixtures/standin-models.js';
 
 const CLI = path.join(REPO_ROOT, 'bin/photowords.js');
 const CALTECH = path.join(REPO_ROOT, '../shared/datasets/caltech101');
@@ -32,14 +31,8 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 
 before(async () => {
   const served = path.join(root, 'served');
-  server = http.createServer((req, res) => {
-    const file = path.join(served, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\/files\//, ''));
-    if (!file.startsWith(served) || !fs.existsSync(file)) return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-length': fs.statSync(file).size });
-    fs.createReadStream(file).pipe(res);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/files`;
+  let base: string;
+  ({ server, base } = await serveFolder(served));
   fs.writeFileSync(path.join(root, 'catalog.json'), JSON.stringify(writeStandinCatalog(served, base, { small: true, ids: ['dinov2-small'] })));
   env = {
     PHOTOWORDS_MODELS: path.join(root, 'cache'),

@@ -8,19 +8,10 @@ import assert from 'node:assert/strict';
 import { ImpactIndex } from '../../src/core/search/impact-index.js';
 import { InvertedIndex, type DocBag } from '../../src/core/search/inverted-index.js';
 import { TfidfScorer } from '../../src/core/search/scorers/tfidf.js';
-import { mulberry32 } from '../../src/core/common/random.js';
 import type { Bag } from '../../src/core/common/types.js';
+import { skewedCorpus } from '../fixtures/bags.js';
 
-// Bags with a skewed term distribution, like visual words: a few common words, a long tail.
-function corpus(seed: number, n: number, space: number, terms: number): DocBag[] {
-  const r = mulberry32(seed);
-  return Array.from({ length: n }, (_, i) => {
-    const set = new Set<number>();
-    while (set.size < terms) set.add(Math.floor(space * r() ** 2));
-    const t = Uint32Array.from([...set].sort((a, b) => a - b));
-    return { id: 1000 + i, bag: { terms: t, tfs: Float32Array.from(t, () => 1 + Math.floor(r() ** 3 * 40)) } };
-  });
-}
+const corpus = skewedCorpus;
 
 test('speed and size: 20,000 photos x 540 words, a query in a few ms at ~7 bytes a posting', () => {
   const docs = corpus(5, 20_000, 8192, 540);

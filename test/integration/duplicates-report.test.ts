@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { reportCsv, reportHtml, reportJson, reportRows } from '../../src/core/duplicates/report.js';
 import type { DuplicateReport } from '../../src/core/duplicates/find.js';
+import { emptyPairCounts } from '../../src/core/duplicates/types.js';
 
 const DIR = path.resolve('../shared/datasets/flowers17/c01');
 
@@ -37,25 +38,7 @@ function sample(): { report: DuplicateReport; tmp: string } {
       sensitivity: 0.45,
       similarShots: 0.4,
       neighbours: 10,
-      pairs: {
-        candidates: 3,
-        accepted: 1,
-        rejectedCosine: 0,
-        rejectedAspect: 0,
-        phashCandidates: 0,
-        phashAccepted: 0,
-        phashConfirmed: 0,
-        transformed: 0,
-        dismissed: 0,
-        similarShots: 0,
-        differentShots: 0,
-        detailDiffers: 0,
-        localDiffers: 0,
-        placed: 0,
-        cropChecks: 0,
-        crops: 0,
-        unchained: 0,
-      },
+      pairs: { ...emptyPairCounts(), candidates: 3, accepted: 1 },
       ms: 12,
       timings: { snapshotMs: 1, phashMs: 1, wordsMs: 9, groupsMs: 1 },
     },

@@ -23,6 +23,7 @@ import { evaluateRanking } from '../src/core/eval/map.js';
 import { mulberry32 } from '../src/core/common/random.js';
 import { loadDevSet } from './devset.js';
 import { percentile } from './indexspeed.js';
+import { LoadSampler, hashBytes, peerCacheKey, readPeerCache, writePeerCache, type PeerCacheMeta } from './peer-cache.js';
 
 export type PeerLibrary = 'hnswlib' | 'usearch';
 export const PEER_LIBRARIES: PeerLibrary[] = ['hnswlib', 'usearch'];
@@ -54,6 +55,8 @@ export interface PeerOptions {
    * mixes of other photos, as for a new photo in a real library.
    */
   heldOut?: boolean;
+  /** Build anew even where a cached index exists (peer-cache.ts); the new one replaces it. */
+  rebuild?: boolean;
   log?: (m: string) => void;
 }
 
@@ -220,10 +223,16 @@ interface Ann {
   save(file: string): void;
 }
 
-function openAnn(lib: PeerLibrary, dim: number, capacity: number): Ann {
+// hnswlib's insertion seed; part of the cache key, as a different seed makes a different graph.
+const HNSW_SEED = 100;
+
+/** A new, empty index of `capacity`, or (with `file`) one saved before by `save`. */
+function openAnn(lib: PeerLibrary, dim: number, capacity: number, file?: string): Ann {
   if (lib === 'hnswlib') {
     const h = new hnswlib.HierarchicalNSW('cosine', dim);
-    h.initIndex({ maxElements: capacity, m: HNSW.m, efConstruction: HNSW.efConstruction, randomSeed: 100 });
+    if (file) h.readIndexSync(file);
+    else h.initIndex({ maxElements: capacity, m: HNSW.m, efConstruction: HNSW.efConstruction, randomSeed: HNSW_SEED });
+    // ef is a search setting, not saved with the graph (a read index starts at hnswlib's 10).
     h.setEf(HNSW.ef);
     return {
       addBatch(rows, count, firstKey) {
@@ -243,6 +252,7 @@ function openAnn(lib: PeerLibrary, dim: number, capacity: number): Ann {
     expansion_search: HNSW.ef,
     multi: false,
   });
+  if (file) u.load(file);
   return {
     addBatch(rows, count, firstKey) {
       const keys = new BigUint64Array(count);
@@ -320,16 +330,6 @@ function latency(ann: Ann, queries: Float32Array, nq: number, dim: number) {
   return { medianMs: round(percentile(times, 50), 3), p95Ms: round(percentile(times, 95), 3), cpuMsPerQuery: round((cpuMs() - c) / nq, 3) };
 }
 
-function indexFileMB(ann: Ann, lib: PeerLibrary): number {
-  const file = path.join(os.tmpdir(), `pw-peer-${process.pid}-${lib}.bin`);
-  try {
-    ann.save(file);
-    return Math.round(fs.statSync(file).size / 2 ** 20);
-  } finally {
-    fs.rmSync(file, { force: true });
-  }
-}
-
 function gather(dev: DevVectors, ids: number[]): Float32Array {
   const out = new Float32Array(ids.length * dev.dim);
   ids.forEach((id, i) => out.set(dev.vectors.subarray(id * dev.dim, (id + 1) * dev.dim), i * dev.dim));
@@ -397,18 +397,12 @@ function devQuality(dev: DevVectors, libraries: PeerLibrary[], wordsMap: boolean
 v8.setFlagsFromString('--expose-gc');
 const collect = vm.runInNewContext('gc') as () => void;
 
-/** One library at one synthetic size: build, memory, latency, recall@10 against `truth`. */
-function atSize(lib: PeerLibrary, dev: DevVectors, stats: Stats, pool: Int32Array, size: number, qv: Float32Array, nq: number, truth: ExactTopK | undefined, log: (m: string) => void) {
+/** Streams synthetic vectors 0..size-1 through `each` in batches of BATCH rows (the same sequence every time: its own seeded RNG). */
+function streamSynthetic(dev: DevVectors, stats: Stats, pool: Int32Array, size: number, each: (rows: Float32Array, count: number, start: number) => void) {
   const { dim } = dev;
   const synth = new Synth(dev, stats, pool);
   const rows = new Float32Array(BATCH * dim);
   const one = new Float32Array(dim);
-  collect();
-  const rssBefore = process.memoryUsage().rss;
-  const ann = openAnn(lib, dim, size);
-  let buildMs = 0;
-  let buildCpuMs = 0;
-  let exactMs = 0;
   let sample: Float32Array | undefined;
   for (let start = 0; start < size; start += BATCH) {
     const count = Math.min(BATCH, size - start);
@@ -418,25 +412,112 @@ function atSize(lib: PeerLibrary, dev: DevVectors, stats: Stats, pool: Int32Arra
     }
     // The first batch (a random sample, as every vector is an independent draw) checks the statistics.
     sample ??= rows.slice(0, count * dim);
-    let t = performance.now();
-    const c = cpuMs();
-    ann.addBatch(rows, count, start);
-    buildMs += performance.now() - t;
-    buildCpuMs += cpuMs() - c;
-    if (truth) {
-      t = performance.now();
-      truth.add(rows, count, start);
-      exactMs += performance.now() - t;
-    }
-    if ((start / BATCH) % 10 === 9) log(`    ${lib} ${size}: ${start + count} added, ${(buildMs / 1000).toFixed(0)} s of build (${(buildCpuMs / 1000).toFixed(0)} s CPU)`);
+    each(rows, count, start);
+  }
+  return { sample: sample!, clippedShare: synth.clipped / (size * dim) };
+}
+
+interface AtSize {
+  lib: PeerLibrary;
+  dev: DevVectors;
+  stats: Stats;
+  pool: Int32Array;
+  size: number;
+  qv: Float32Array;
+  nq: number;
+  /** Filled here from the same stream when given (the first library at a size). */
+  truth: ExactTopK | undefined;
+  rebuild: boolean;
+  log: (m: string) => void;
+}
+
+/** What a graph depends on: the cache key's contents (peer-cache.ts). */
+function cacheWhat(o: AtSize) {
+  return {
+    library: o.lib,
+    version: pkgVersion(o.lib === 'hnswlib' ? 'hnswlib-node' : 'usearch'),
+    size: o.size,
+    ...HNSW,
+    seed: HNSW_SEED,
+    threads: THREADS,
+    vectors: { dev: hashBytes(o.dev.vectors), pool: hashBytes(o.pool), mixes: o.pool.length, synthSeed: 7, perturbation: PERTURB },
+  };
+}
+
+/**
+ * One library at one synthetic size: the index built (and cached), or read from the cache; then
+ * memory, latency and recall@10 against `truth`, measured on it in this run either way.
+ */
+function atSize(o: AtSize) {
+  const { lib, dev, size, qv, nq, truth, log } = o;
+  const { dim } = dev;
+  const what = cacheWhat(o);
+  const key = peerCacheKey(what);
+  const cached = o.rebuild ? undefined : readPeerCache(key);
+  collect();
+  const rssBefore = process.memoryUsage().rss;
+  let exactMs = 0;
+  const exact = (rows: Float32Array, count: number, start: number) => {
+    if (!truth) return;
+    const t = performance.now();
+    truth.add(rows, count, start);
+    exactMs += performance.now() - t;
+  };
+  let ann: Ann;
+  let built: Record<string, unknown>;
+  let streamed: ReturnType<typeof streamSynthetic> | undefined;
+  if (cached) {
+    log(`    ${lib} ${size}: reading the index built ${cached.meta.measuredAt} from ${cached.file}`);
+    const t = performance.now();
+    ann = openAnn(lib, dim, size, cached.file);
+    const m = cached.meta;
+    built = {
+      fromCache: { what: cached.file, measuredAt: m.measuredAt, buildSeconds: m.buildSeconds, buildCpuSeconds: m.buildCpuSeconds, loadAvg: m.loadAvg, buildRssGrowthMB: m.buildRssGrowthMB, host: m.host },
+      readSeconds: round((performance.now() - t) / 1000, 1),
+    };
+  } else {
+    ann = openAnn(lib, dim, size);
+    let buildMs = 0;
+    let buildCpuMs = 0;
+    const load = new LoadSampler();
+    const measuredAt = new Date().toISOString();
+    streamed = streamSynthetic(dev, o.stats, o.pool, size, (rows, count, start) => {
+      const t = performance.now();
+      const c = cpuMs();
+      ann.addBatch(rows, count, start);
+      buildMs += performance.now() - t;
+      buildCpuMs += cpuMs() - c;
+      load.sample();
+      exact(rows, count, start);
+      if ((start / BATCH) % 10 === 9) log(`    ${lib} ${size}: ${start + count} added, ${(buildMs / 1000).toFixed(0)} s of build (${(buildCpuMs / 1000).toFixed(0)} s CPU), load ${os.loadavg()[0].toFixed(1)}`);
+    });
+    const meta: PeerCacheMeta = {
+      key,
+      what,
+      measuredAt,
+      buildSeconds: round(buildMs / 1000, 1),
+      buildCpuSeconds: round(buildCpuMs / 1000, 1),
+      loadAvg: load.done(),
+      buildRssGrowthMB: Math.round((process.memoryUsage().rss - rssBefore) / 2 ** 20),
+      host: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), node: process.version },
+    };
+    // Saved at once, before anything else can fail: the build is the expensive part.
+    const saved = writePeerCache(key, (f) => ann.save(f), meta);
+    log(`    ${lib} ${size}: built in ${meta.buildSeconds} s (${meta.buildCpuSeconds} s CPU), cached as ${saved.file} (${saved.sizeMB} MB)`);
+    built = { buildSeconds: meta.buildSeconds, buildCpuSeconds: meta.buildCpuSeconds, buildLoadAvg: meta.loadAvg, cachedAs: saved.file };
   }
   const rssGrowthMB = Math.round((process.memoryUsage().rss - rssBefore) / 2 ** 20);
+  const indexFileSizeMB = Math.round(fs.statSync(readPeerCache(key)!.file).size / 2 ** 20);
+  // Read from the cache, the exact top 10 still needs the vectors: the same stream, without the build.
+  streamed ??= streamSynthetic(dev, o.stats, o.pool, size, exact);
+  const queryLoad = new LoadSampler();
+  const timing = latency(ann, qv, nq, dim);
   return {
     ann,
     exactMs,
-    sample: sample!,
-    clippedShare: synth.clipped / (size * dim),
-    result: { buildSeconds: round(buildMs / 1000, 1), buildCpuSeconds: round(buildCpuMs / 1000, 1), rssGrowthMB, ...latency(ann, qv, nq, dim) },
+    sample: streamed.sample,
+    clippedShare: streamed.clippedShare,
+    result: { ...built, rssGrowthMB, indexFileSizeMB, ...timing, queryLoadAvg: queryLoad.done() },
   };
 }
 
@@ -460,14 +541,13 @@ export async function peerBench(opts: PeerOptions) {
     let exactFilled = false;
     for (const lib of libraries) {
       log(`  ${lib}: building over ${size} synthetic vectors (M ${HNSW.m}, efConstruction ${HNSW.efConstruction}, ef ${HNSW.ef}) ...`);
-      const r = atSize(lib, dev, stats, pool, size, qv, ids.length, exactFilled ? undefined : truth, log);
+      const r = atSize({ lib, dev, stats, pool, size, qv, nq: ids.length, truth: exactFilled ? undefined : truth, rebuild: opts.rebuild ?? false, log });
       if (!exactFilled) {
         exactFilled = true;
         entry.exactSearchSeconds = round(r.exactMs / 1000, 1);
         entry.statistics = { real, synthetic: setStats(r.sample, r.sample.length / dev.dim, dev.dim), clippedShare: round(r.clippedShare, 4) };
       }
-      const indexFileSizeMB = indexFileMB(r.ann, lib);
-      entry[lib] = { ...r.result, indexFileSizeMB, recallAt10: recallAt10(r.ann, qv, ids.length, dev.dim, truth) };
+      entry[lib] = { ...r.result, recallAt10: recallAt10(r.ann, qv, ids.length, dev.dim, truth) };
       log(`  ${lib} ${size}: ${JSON.stringify(entry[lib])}`);
     }
     synthetic[String(size)] = entry;

@@ -57,6 +57,11 @@ export interface PeerOptions {
   heldOut?: boolean;
   /** Build anew even where a cached index exists (peer-cache.ts); the new one replaces it. */
   rebuild?: boolean;
+  /**
+   * Measure only these of `sizes`, each with the queries (and so, held out, the mixes) it gets in
+   * the full list: a long build can be made (and cached) ahead of the run that reads it.
+   */
+  onlySizes?: number[];
   log?: (m: string) => void;
 }
 
@@ -472,7 +477,15 @@ function atSize(o: AtSize) {
     ann = openAnn(lib, dim, size, cached.file);
     const m = cached.meta;
     built = {
-      fromCache: { what: cached.file, measuredAt: m.measuredAt, buildSeconds: m.buildSeconds, buildCpuSeconds: m.buildCpuSeconds, loadAvg: m.loadAvg, buildRssGrowthMB: m.buildRssGrowthMB, host: m.host },
+      fromCache: {
+        what: cached.file,
+        measuredAt: m.measuredAt,
+        buildSeconds: m.buildSeconds,
+        buildCpuSeconds: m.buildCpuSeconds,
+        loadAvg: m.loadAvg,
+        buildRssGrowthMB: m.buildRssGrowthMB,
+        host: m.host,
+      },
       readSeconds: round((performance.now() - t) / 1000, 1),
     };
   } else {
@@ -489,7 +502,8 @@ function atSize(o: AtSize) {
       buildCpuMs += cpuMs() - c;
       load.sample();
       exact(rows, count, start);
-      if ((start / BATCH) % 10 === 9) log(`    ${lib} ${size}: ${start + count} added, ${(buildMs / 1000).toFixed(0)} s of build (${(buildCpuMs / 1000).toFixed(0)} s CPU), load ${os.loadavg()[0].toFixed(1)}`);
+      if ((start / BATCH) % 10 === 9)
+        log(`    ${lib} ${size}: ${start + count} added, ${(buildMs / 1000).toFixed(0)} s of build (${(buildCpuMs / 1000).toFixed(0)} s CPU), load ${os.loadavg()[0].toFixed(1)}`);
     });
     const meta: PeerCacheMeta = {
       key,
@@ -532,6 +546,7 @@ export async function peerBench(opts: PeerOptions) {
   const synthetic: Record<string, Record<string, unknown>> = {};
   const real = setStats(dev.vectors, dev.n, dev.dim);
   for (const [si, size] of opts.sizes.entries()) {
+    if (opts.onlySizes && !opts.onlySizes.includes(size)) continue;
     const ids = draws[2 + si];
     const qv = gather(dev, ids);
     const truth = new ExactTopK(qv, ids.length, dev.dim);

@@ -230,7 +230,16 @@ if (only === undefined || only === 'peer') {
   const i = args.indexOf('--peer-libs');
   const libraries = (i >= 0 ? args[i + 1].split(',') : PEER_LIBRARIES) as PeerLibrary[];
   for (const l of libraries) if (!PEER_LIBRARIES.includes(l)) throw new Error(`--peer-libs: unknown library ${l} (known: ${PEER_LIBRARIES.join(', ')})`);
-  peer = await peerBench({ sizes: SYNTHETIC, queries: QUERIES, libraries, devSet: !args.includes('--peer-no-dev'), heldOut: args.includes('--peer-held-out'), rebuild: args.includes('--peer-rebuild'), log });
+  peer = await peerBench({
+    sizes: SYNTHETIC,
+    queries: QUERIES,
+    libraries,
+    devSet: !args.includes('--peer-no-dev'),
+    heldOut: args.includes('--peer-held-out'),
+    rebuild: args.includes('--peer-rebuild'),
+    onlySizes: args.includes('--peer-only') ? args[args.indexOf('--peer-only') + 1].split(',').map(Number) : undefined,
+    log,
+  });
 }
 if (only === undefined || only === 'coldstart') {
   log(`Cold start (the query index's file): ${SYNTHETIC.join(', ')} synthetic bags ...`);

@@ -23,7 +23,20 @@ import { evaluateRanking } from '../src/core/eval/map.js';
 import { mulberry32 } from '../src/core/common/random.js';
 import { loadDevSet } from './devset.js';
 import { percentile } from './indexspeed.js';
-import { LoadSampler, hashBytes, peerCacheKey, readPeerCache, writePeerCache, type PeerCacheMeta } from './peer-cache.js';
+import {
+  LoadSampler,
+  clearPeerPartial,
+  hashBytes,
+  peerCacheDir,
+  peerCacheKey,
+  readPeerCache,
+  readPeerPartial,
+  stopRequested,
+  writePeerCache,
+  writePeerPartial,
+  type PeerCacheMeta,
+  type PeerPartialMeta,
+} from './peer-cache.js';
 
 export type PeerLibrary = 'hnswlib' | 'usearch';
 export const PEER_LIBRARIES: PeerLibrary[] = ['hnswlib', 'usearch'];
@@ -449,6 +462,101 @@ function cacheWhat(o: AtSize) {
   };
 }
 
+// A checkpoint of a build under way at most this often (a 1,000,000 graph is ~3 GB to write).
+const CHECKPOINT_MS = 10 * 60_000;
+
+/**
+ * Builds the index over the synthetic stream, resuming from a checkpoint of an earlier run where
+ * one exists (peer-cache.ts), saving one every CHECKPOINT_MS and when asked to stop; then caches
+ * the whole index. A resumed graph draws its later levels from a fresh generator, so it is an
+ * equally valid HNSW graph, not the byte-identical one an uninterrupted build makes.
+ */
+function buildResumable(o: AtSize, key: string, what: Record<string, unknown>, rssBefore: number, exact: (rows: Float32Array, count: number, start: number) => void) {
+  const { lib, dev, size, log } = o;
+  const partial = o.rebuild ? undefined : readPeerPartial(key);
+  if (o.rebuild) clearPeerPartial(key);
+  const ann = openAnn(lib, dev.dim, size, partial?.file);
+  const pm: PeerPartialMeta = partial?.meta ?? { key, added: 0, measuredAt: new Date().toISOString(), buildMs: 0, buildCpuMs: 0, loadSamples: [], segments: [] };
+  if (partial) log(`    ${lib} ${size}: resuming the build saved at ${pm.added} vectors (${(pm.buildMs / 1000).toFixed(0)} s so far, ${pm.segments.length} segment(s))`);
+  const load = new LoadSampler(pm.loadSamples);
+  const segment = { startedAt: new Date().toISOString(), addedFrom: pm.added, ms: 0, cpuMs: 0 };
+  let lastSave = performance.now();
+  const checkpoint = () => {
+    pm.buildMs += segment.ms;
+    pm.buildCpuMs += segment.cpuMs;
+    pm.loadSamples = load.values;
+    const s = {
+      startedAt: segment.startedAt,
+      savedAt: new Date().toISOString(),
+      addedFrom: segment.addedFrom,
+      addedTo: pm.added,
+      buildSeconds: round(segment.ms / 1000, 1),
+      buildCpuSeconds: round(segment.cpuMs / 1000, 1),
+    };
+    pm.segments.push(s);
+    Object.assign(segment, { startedAt: s.savedAt, addedFrom: pm.added, ms: 0, cpuMs: 0 });
+    writePeerPartial((f) => ann.save(f), pm);
+    lastSave = performance.now();
+    log(`    ${lib} ${size}: checkpoint at ${pm.added} vectors (${(pm.buildMs / 1000).toFixed(0)} s of build, ${(pm.buildCpuMs / 1000).toFixed(0)} s CPU so far)`);
+  };
+  const streamed = streamSynthetic(dev, o.stats, o.pool, size, (rows, count, start) => {
+    if (start >= pm.added) {
+      const t = performance.now();
+      const c = cpuMs();
+      ann.addBatch(rows, count, start);
+      segment.ms += performance.now() - t;
+      segment.cpuMs += cpuMs() - c;
+      pm.added = start + count;
+      load.sample();
+      if ((start / BATCH) % 10 === 9)
+        log(
+          `    ${lib} ${size}: ${pm.added} added, ${((pm.buildMs + segment.ms) / 1000).toFixed(0)} s of build (${((pm.buildCpuMs + segment.cpuMs) / 1000).toFixed(0)} s CPU), load ${os.loadavg()[0].toFixed(1)}`,
+        );
+      if (pm.added < size && stopRequested()) {
+        checkpoint();
+        throw new Error(`the ${lib} build at ${size} was asked to stop (${peerCacheDir()}/STOP) and saved at ${pm.added} vectors; the next run resumes it`);
+      }
+      if (pm.added < size && performance.now() - lastSave > CHECKPOINT_MS) checkpoint();
+    }
+    exact(rows, count, start);
+  });
+  const segments = [
+    ...pm.segments,
+    {
+      startedAt: segment.startedAt,
+      savedAt: new Date().toISOString(),
+      addedFrom: segment.addedFrom,
+      addedTo: size,
+      buildSeconds: round(segment.ms / 1000, 1),
+      buildCpuSeconds: round(segment.cpuMs / 1000, 1),
+    },
+  ];
+  const meta: PeerCacheMeta = {
+    key,
+    what,
+    measuredAt: pm.measuredAt,
+    buildSeconds: round((pm.buildMs + segment.ms) / 1000, 1),
+    buildCpuSeconds: round((pm.buildCpuMs + segment.cpuMs) / 1000, 1),
+    loadAvg: load.done(),
+    // In this process: a resumed build's RSS growth is the loaded checkpoint's plus what was added.
+    buildRssGrowthMB: Math.round((process.memoryUsage().rss - rssBefore) / 2 ** 20),
+    host: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), node: process.version },
+    ...(segments.length > 1 ? { segments } : {}),
+  };
+  // Saved at once, before anything else can fail: the build is the expensive part.
+  const saved = writePeerCache(key, (f) => ann.save(f), meta);
+  clearPeerPartial(key);
+  log(`    ${lib} ${size}: built in ${meta.buildSeconds} s (${meta.buildCpuSeconds} s CPU), cached as ${saved.file} (${saved.sizeMB} MB)`);
+  const built = {
+    buildSeconds: meta.buildSeconds,
+    buildCpuSeconds: meta.buildCpuSeconds,
+    buildLoadAvg: meta.loadAvg,
+    cachedAs: saved.file,
+    ...(meta.segments ? { buildSegments: meta.segments.length } : {}),
+  };
+  return { ann, streamed, built };
+}
+
 /**
  * One library at one synthetic size: the index built (and cached), or read from the cache; then
  * memory, latency and recall@10 against `truth`, measured on it in this run either way.
@@ -485,40 +593,15 @@ function atSize(o: AtSize) {
         loadAvg: m.loadAvg,
         buildRssGrowthMB: m.buildRssGrowthMB,
         host: m.host,
+        ...(m.segments ? { segments: m.segments.length } : {}),
       },
       readSeconds: round((performance.now() - t) / 1000, 1),
     };
   } else {
-    ann = openAnn(lib, dim, size);
-    let buildMs = 0;
-    let buildCpuMs = 0;
-    const load = new LoadSampler();
-    const measuredAt = new Date().toISOString();
-    streamed = streamSynthetic(dev, o.stats, o.pool, size, (rows, count, start) => {
-      const t = performance.now();
-      const c = cpuMs();
-      ann.addBatch(rows, count, start);
-      buildMs += performance.now() - t;
-      buildCpuMs += cpuMs() - c;
-      load.sample();
-      exact(rows, count, start);
-      if ((start / BATCH) % 10 === 9)
-        log(`    ${lib} ${size}: ${start + count} added, ${(buildMs / 1000).toFixed(0)} s of build (${(buildCpuMs / 1000).toFixed(0)} s CPU), load ${os.loadavg()[0].toFixed(1)}`);
-    });
-    const meta: PeerCacheMeta = {
-      key,
-      what,
-      measuredAt,
-      buildSeconds: round(buildMs / 1000, 1),
-      buildCpuSeconds: round(buildCpuMs / 1000, 1),
-      loadAvg: load.done(),
-      buildRssGrowthMB: Math.round((process.memoryUsage().rss - rssBefore) / 2 ** 20),
-      host: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), node: process.version },
-    };
-    // Saved at once, before anything else can fail: the build is the expensive part.
-    const saved = writePeerCache(key, (f) => ann.save(f), meta);
-    log(`    ${lib} ${size}: built in ${meta.buildSeconds} s (${meta.buildCpuSeconds} s CPU), cached as ${saved.file} (${saved.sizeMB} MB)`);
-    built = { buildSeconds: meta.buildSeconds, buildCpuSeconds: meta.buildCpuSeconds, buildLoadAvg: meta.loadAvg, cachedAs: saved.file };
+    const r = buildResumable(o, key, what, rssBefore, exact);
+    ann = r.ann;
+    streamed = r.streamed;
+    built = r.built;
   }
   const rssGrowthMB = Math.round((process.memoryUsage().rss - rssBefore) / 2 ** 20);
   const indexFileSizeMB = Math.round(fs.statSync(readPeerCache(key)!.file).size / 2 ** 20);
@@ -555,7 +638,7 @@ export async function peerBench(opts: PeerOptions) {
     const entry: Record<string, unknown> = { images: size, queries: ids.length, mixedFrom: pool.length, heldOut: opts.heldOut ?? false };
     let exactFilled = false;
     for (const lib of libraries) {
-      log(`  ${lib}: building over ${size} synthetic vectors (M ${HNSW.m}, efConstruction ${HNSW.efConstruction}, ef ${HNSW.ef}) ...`);
+      log(`  ${lib}: ${size} synthetic vectors (M ${HNSW.m}, efConstruction ${HNSW.efConstruction}, ef ${HNSW.ef}) ...`);
       const r = atSize({ lib, dev, stats, pool, size, qv, nq: ids.length, truth: exactFilled ? undefined : truth, rebuild: opts.rebuild ?? false, log });
       if (!exactFilled) {
         exactFilled = true;

@@ -4,10 +4,14 @@
 // dev-set index and over 100,000 synthetic bags; the dense ANN peer beside them (ann-peer.ts);
 // peak RSS. A benchmark, not a test: it takes minutes.
 // Options: --images N (photos per indexing round, 300), --rounds N (3), --index-runs
-// 299,512,299-int8,resnet (which indexing figures), --only index|query|peer, --synthetic
-// 100000,1000000, --peer-libs hnswlib,usearch (which ANN libraries the peer measures),
+// 299,512,299-int8,resnet (which indexing figures), --only a,b (of query, coldstart, peer, index,
+// open, indexmemory, duplicates; all by default, run in that order: targets.ts), --synthetic
+// 100000,1000000 (query, coldstart, peer), --open-sizes / --indexmemory-sizes (1000000),
+// --duplicates-sizes (100000,1000000), --peer-libs hnswlib,usearch (hnswlib by default),
 // --peer-no-dev (the peer's synthetic sizes only, without its dev-set mAP and recall),
-// --peer-held-out (synthetic vectors mixed from the dev set less the query photos).
+// --peer-default-mix (synthetic vectors mixed from the whole dev set; held out by default: less
+// the query photos), --peer-rebuild (build the peer's index even where one is cached),
+// --peer-only SIZES (only those of --synthetic, to cache a long build ahead of the run).
 // Camera-size files (12-48 MP JPEG, HEIC, RAW) against the model alone: bench/camera.ts.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,6 +31,8 @@ import { mix } from './synthetic.js';
 import { peerBench, PEER_LIBRARIES, type PeerLibrary } from './ann-peer.js';
 import { coldStartBench } from './cold-start.js';
 import { indexSpeed as indexSpeedOf, percentile } from './indexspeed.js';
+import { NotAvailable, optionalPart, runParts, selectedParts, sizesFlag } from './targets.js';
+import { issue21Summary } from './targets-summary.js';
 import { resnet50Onnx, RESNET50_FEATURES } from '../test/fixtures/resnet50.js';
 import type { Bag } from '../src/core/common/types.js';
 
@@ -186,83 +192,103 @@ async function queryBench() {
   return { real: { ...realResult, exhaustiveScan: realExhaustive }, synthetic };
 }
 
-// --only index|query|peer|coldstart runs one part (the others are left out of the JSON).
-const only = (() => {
-  const i = args.indexOf('--only');
-  return i >= 0 ? args[i + 1] : undefined;
-})();
-let at299: Awaited<ReturnType<typeof indexSpeed>> | undefined;
-let at512: typeof at299;
-let at299int8: typeof at299;
-let resnet: Record<string, number> | undefined;
-let query: Awaited<ReturnType<typeof queryBench>> | undefined;
-let peer: Awaited<ReturnType<typeof peerBench>> | undefined;
-let coldStart: Awaited<ReturnType<typeof coldStartBench>> | undefined;
+// The parts, run by targets.ts in its order (latency first); `--only a,b` picks some.
+const selected = selectedParts(args);
 // --index-runs 299,512,299-int8,resnet picks which indexing measurements run (all by default).
 const indexRuns = (() => {
   const i = args.indexOf('--index-runs');
   return new Set(i >= 0 ? args[i + 1].split(',') : ['299', '512', '299-int8', 'resnet']);
 })();
-if (only === undefined || only === 'index') {
+async function indexPart() {
   const files = sample(SAMPLE);
+  const out: { at299?: Awaited<ReturnType<typeof indexSpeed>>; at512?: Awaited<ReturnType<typeof indexSpeed>>; at299int8?: Awaited<ReturnType<typeof indexSpeed>>; resnet?: Record<string, number> } =
+    {};
   if (indexRuns.has('299')) {
     log(`Indexing speed on ${files.length} dev-set photos at 299 px ...`);
-    at299 = await indexSpeed(299, files);
+    out.at299 = await indexSpeed(299, files);
   }
   if (indexRuns.has('512')) {
     log(`... at 512 px ...`);
-    at512 = await indexSpeed(512, files);
+    out.at512 = await indexSpeed(512, files);
   }
   if (indexRuns.has('299-int8')) {
     log(`... at 299 px with the int8 backbone ...`);
-    at299int8 = await indexSpeed(299, files, 'int8');
+    out.at299int8 = await indexSpeed(299, files, 'int8');
   }
   if (indexRuns.has('resnet')) {
     log('ResNet-50 (random weights) model-only speed ...');
-    resnet = await resnetSpeed();
+    out.resnet = await resnetSpeed();
   }
+  return out;
 }
-if (only === undefined || only === 'query') {
-  log(`Query latency: real index and ${SYNTHETIC.join(', ')} synthetic bags ...`);
-  query = await queryBench();
-}
-if (only === undefined || only === 'peer') {
+async function peerPart() {
   const i = args.indexOf('--peer-libs');
-  const libraries = (i >= 0 ? args[i + 1].split(',') : PEER_LIBRARIES) as PeerLibrary[];
+  // hnswlib alone by default (the library chosen by measurement, docs/EVAL.md); usearch on request.
+  const libraries = (i >= 0 ? args[i + 1].split(',') : ['hnswlib']) as PeerLibrary[];
   for (const l of libraries) if (!PEER_LIBRARIES.includes(l)) throw new Error(`--peer-libs: unknown library ${l} (known: ${PEER_LIBRARIES.join(', ')})`);
-  peer = await peerBench({
+  return peerBench({
     sizes: SYNTHETIC,
     queries: QUERIES,
     libraries,
     devSet: !args.includes('--peer-no-dev'),
-    heldOut: args.includes('--peer-held-out'),
+    // Held out by default: a query's own mixes in the graph make its top 10 trivial (docs/EVAL.md).
+    heldOut: !args.includes('--peer-default-mix'),
     rebuild: args.includes('--peer-rebuild'),
-    onlySizes: args.includes('--peer-only') ? args[args.indexOf('--peer-only') + 1].split(',').map(Number) : undefined,
+    onlySizes: args.includes('--peer-only') ? sizesFlag(args, 'peer-only', []) : undefined,
     log,
   });
 }
-if (only === undefined || only === 'coldstart') {
-  log(`Cold start (the query index's file): ${SYNTHETIC.join(', ')} synthetic bags ...`);
-  coldStart = await coldStartBench({ sizes: SYNTHETIC, queries: 20, log });
-}
+// The other helpers' parts, each from its own module; one not written yet reports so.
+const optional = (file: string, name: string, opts: object) => async () => {
+  const fn = await optionalPart<object>(file, name);
+  return fn instanceof NotAvailable ? fn : fn({ ...opts, log });
+};
+const { results, runs } = await runParts(
+  {
+    query: async () => {
+      log(`Query latency: real index and ${SYNTHETIC.join(', ')} synthetic bags ...`);
+      return queryBench();
+    },
+    coldstart: async () => {
+      log(`Cold start (the query index's file): ${SYNTHETIC.join(', ')} synthetic bags ...`);
+      return coldStartBench({ sizes: SYNTHETIC, queries: 20, log });
+    },
+    peer: peerPart,
+    index: indexPart,
+    open: optional('library-open.ts', 'libraryOpenBench', { sizes: sizesFlag(args, 'open-sizes', [1_000_000]) }),
+    indexmemory: optional('daemon-memory.ts', 'indexingMemoryBench', { sizes: sizesFlag(args, 'indexmemory-sizes', [1_000_000]) }),
+    duplicates: optional('duplicates-scale.ts', 'duplicatesScaleBench', { sizes: sizesFlag(args, 'duplicates-sizes', [100_000, 1_000_000]) }),
+  },
+  selected,
+  log,
+);
+const ix = results.index as Awaited<ReturnType<typeof indexPart>> | undefined;
+const query = results.query as Awaited<ReturnType<typeof queryBench>> | undefined;
 const headline = query ? (query.synthetic['100000'] ?? Object.values(query.synthetic)[0]) : undefined;
 const cpu = os.cpus()[0]?.model ?? 'unknown';
 const flags = fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '';
 const result = {
   machine: { cpu, cores: os.availableParallelism(), avx512: /\bavx512f\b/.test(flags), node: process.version },
   settings: SETTINGS,
-  indexImagesPerSecond: at299 || at512 ? { '299': at299?.imagesPerSecond, '512': at512?.imagesPerSecond } : undefined,
-  index: at299 || at512 || at299int8 ? { '299': at299, '512': at512, '299-int8': at299int8 } : undefined,
-  indexImagesPerSecondInt8: at299int8 ? { '299': at299int8.imagesPerSecond } : undefined,
-  resnet50RandomModelOnlyImagesPerSecond: resnet,
+  // Issue 21's targets, each with this run's figure, met or not, and the load while it was measured.
+  issue21: issue21Summary({ results, runs }),
+  // When each part ran, for how long, under what load (and why a part has no figures).
+  parts: runs,
+  indexImagesPerSecond: ix?.at299 || ix?.at512 ? { '299': ix.at299?.imagesPerSecond, '512': ix.at512?.imagesPerSecond } : undefined,
+  index: ix?.at299 || ix?.at512 || ix?.at299int8 ? { '299': ix.at299, '512': ix.at512, '299-int8': ix.at299int8 } : undefined,
+  indexImagesPerSecondInt8: ix?.at299int8 ? { '299': ix.at299int8.imagesPerSecond } : undefined,
+  resnet50RandomModelOnlyImagesPerSecond: ix?.resnet,
   // Headline latency at 100,000 photos; every size is under query.synthetic.
   queryMsMedian: headline?.medianMs,
   queryMsP95: headline?.p95Ms,
   query,
   // The dense ANN peer (same backbone's GeM vectors in HNSW), same sizes and query photos.
-  peer,
+  peer: results.peer,
   // Build, write, file size, and a library opened again: its first query from the file (cold-start.ts).
-  coldStart,
+  coldStart: results.coldstart,
+  libraryOpen: results.open,
+  indexingMemory: results.indexmemory,
+  duplicatesScale: results.duplicates,
   peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
 };
 fs.rmSync(tmp, { recursive: true, force: true });

@@ -24,7 +24,11 @@ export interface LoadSamples {
 
 /** Samples os.loadavg()[0] while a long measurement runs (call `sample` now and then). */
 export class LoadSampler {
-  private values: number[] = [os.loadavg()[0]];
+  /** The samples so far; a build resumed from a checkpoint starts from the earlier segments' samples. */
+  readonly values: number[];
+  constructor(earlier: number[] = []) {
+    this.values = [...earlier, os.loadavg()[0]];
+  }
   sample(): void {
     this.values.push(os.loadavg()[0]);
   }
@@ -47,6 +51,8 @@ export interface PeerCacheMeta {
   /** RSS growth over the build, in the process that built it. */
   buildRssGrowthMB: number;
   host: { cpu: string; cores: number; node: string };
+  /** Set when the build was stopped and resumed (PeerPartialMeta): each segment's share. */
+  segments?: PeerPartialMeta['segments'];
 }
 
 export const peerCacheDir = () => process.env.PW_PEER_CACHE ?? path.join(os.homedir(), '.cache', 'photowords', 'bench', 'peer');
@@ -87,3 +93,48 @@ export function writePeerCache(key: string, save: (file: string) => void, meta: 
   fs.writeFileSync(path.join(dir, `${key}.json`), `${JSON.stringify(meta, null, 2)}\n`);
   return { file, sizeMB: Math.round(fs.statSync(file).size / 2 ** 20) };
 }
+
+/**
+ * A build under way, saved now and then: on a machine shared with other jobs a 1,000,000-vector
+ * build can outlast a session, and a stopped one resumes from here (the wall and CPU seconds
+ * and load samples of each segment add up; `segments` says how many there were).
+ */
+export interface PeerPartialMeta {
+  key: string;
+  added: number;
+  measuredAt: string;
+  buildMs: number;
+  buildCpuMs: number;
+  loadSamples: number[];
+  segments: { startedAt: string; savedAt: string; addedFrom: number; addedTo: number; buildSeconds: number; buildCpuSeconds: number }[];
+}
+
+const partialFiles = (key: string) => ({ file: path.join(peerCacheDir(), `${key}.partial.bin`), metaFile: path.join(peerCacheDir(), `${key}.partial.json`) });
+
+export function readPeerPartial(key: string): { file: string; meta: PeerPartialMeta } | undefined {
+  const { file, metaFile } = partialFiles(key);
+  if (!fs.existsSync(file) || !fs.existsSync(metaFile)) return undefined;
+  return { file, meta: JSON.parse(fs.readFileSync(metaFile, 'utf8')) as PeerPartialMeta };
+}
+
+export function writePeerPartial(save: (file: string) => void, meta: PeerPartialMeta): void {
+  const { file, metaFile } = partialFiles(meta.key);
+  fs.mkdirSync(peerCacheDir(), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  try {
+    save(tmp);
+    fs.renameSync(tmp, file);
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+  fs.writeFileSync(metaFile, `${JSON.stringify(meta)}\n`);
+}
+
+export function clearPeerPartial(key: string): void {
+  const { file, metaFile } = partialFiles(key);
+  fs.rmSync(metaFile, { force: true });
+  fs.rmSync(file, { force: true });
+}
+
+/** `touch <cache dir>/STOP` asks a build under way to save where it is and stop (the bench then fails with that reason). */
+export const stopRequested = () => fs.existsSync(path.join(peerCacheDir(), 'STOP'));

@@ -6,7 +6,7 @@
 // Options: --images N (photos per indexing round, 300), --rounds N (3), --index-runs
 // 299,512,299-int8,resnet (which indexing figures), --only a,b (of query, coldstart, peer, index,
 // open, indexmemory, duplicates; all by default, run in that order: targets.ts), --synthetic
-// 100000,1000000 (query, coldstart, peer), --open-sizes / --indexmemory-sizes (1000000),
+// 100000,1000000 (query, coldstart, peer), --open-files / --indexmemory-files N (1000000),
 // --duplicates-sizes (100000,1000000), --peer-libs hnswlib,usearch (hnswlib by default),
 // --peer-no-dev (the peer's synthetic sizes only, without its dev-set mAP and recall),
 // --peer-default-mix (synthetic vectors mixed from the whole dev set; held out by default: less
@@ -255,8 +255,8 @@ const { results, runs } = await runParts(
     },
     peer: peerPart,
     index: indexPart,
-    open: optional('library-open.ts', 'libraryOpenBench', { sizes: sizesFlag(args, 'open-sizes', [1_000_000]) }),
-    indexmemory: optional('daemon-memory.ts', 'indexingMemoryBench', { sizes: sizesFlag(args, 'indexmemory-sizes', [1_000_000]) }),
+    open: optional('library-open.ts', 'libraryOpenBench', { files: flag('open-files', 1_000_000) }),
+    indexmemory: optional('daemon-memory.ts', 'indexingMemoryBench', { files: flag('indexmemory-files', 1_000_000) }),
     duplicates: optional('duplicates-scale.ts', 'duplicatesScaleBench', { sizes: sizesFlag(args, 'duplicates-sizes', [100_000, 1_000_000]) }),
   },
   selected,

@@ -31,11 +31,11 @@ export function atSize(x: unknown, size: number, depth = 4): Json | undefined {
   return undefined;
 }
 
-/** The first of `fields` that is a number in `o` (a dotted path reaches into nested objects). */
+/** The first of `fields` that is a number in `o` (a dotted path reaches into nested objects and arrays: `runs.0.seconds`). */
 export function num(o: unknown, ...fields: string[]): number | undefined {
   for (const f of fields) {
     let v: unknown = o;
-    for (const k of f.split('.')) v = isObj(v) ? v[k] : undefined;
+    for (const k of f.split('.')) v = isObj(v) ? v[k] : Array.isArray(v) ? v[Number(k)] : undefined;
     if (typeof v === 'number' && Number.isFinite(v)) return v;
   }
   return undefined;

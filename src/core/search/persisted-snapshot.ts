@@ -7,11 +7,14 @@
 // removed are left out by count, as for a snapshot built in this session (live-index.ts), so a
 // file that passes these checks answers exactly like a rebuild. The check is one SQL aggregate
 // (IndexStore.indexedDigest) when nothing older than the file changed, else a walk of the ids.
-// A file that fails any check is left alone, logged, rebuilt and written again.
+// A file that fails any check is left alone, logged, rebuilt and written again. Its largest arrays
+// (the postings) may be checked after it answers (persisted-check.ts): the live index then drops
+// it, before any later answer, if their checksum fails.
 import fs from 'node:fs';
 import path from 'node:path';
 import { ImpactIndex } from './impact-index.js';
 import { readQueryIndex, writeQueryIndex, type QueryIndexStamp } from './persisted-index.js';
+import { checkLater, type LaterCheck } from './persisted-check.js';
 import type { IndexStore } from '../index/store.js';
 
 export interface LoadedSnapshot {
@@ -21,34 +24,101 @@ export interface LoadedSnapshot {
   ms: number;
 }
 
+/** Arrays above this many bytes are checked after the first answer (the postings, at scale). */
+export const CHECK_LATER_ABOVE = 32 * 2 ** 20;
+
 export class PersistedSnapshot {
   private writing: Promise<void> = Promise.resolve();
+  private lastLater?: Promise<{ state: string; ms: number }>;
+  /** The last loaded index while its file's check after use is under way or failed. */
+  private check?: { index: ImpactIndex; later: LaterCheck; logged: boolean };
   /** What happened so far (tests, benchmarks). */
-  readonly stats = { loads: 0, rejected: 0, writes: 0, lastWriteMs: 0, lastWriteBytes: 0, lastLoadMs: 0 };
+  readonly stats = {
+    loads: 0,
+    rejected: 0,
+    writes: 0,
+    lastWriteMs: 0,
+    lastWriteBytes: 0,
+    lastLoadMs: 0,
+    /** Of the last load: the file's read, the checksums before use, the store's checks (ms), the bytes left to check after. */
+    lastReadMs: 0,
+    lastCheckMs: 0,
+    lastStoreCheckMs: 0,
+    lastLaterBytes: 0,
+    /** Files found damaged by the check after use, and how long the last such check took (ms, from its start). */
+    damagedLater: 0,
+    lastLaterCheckMs: 0,
+  };
 
+  /** `checkLaterAbove`: arrays above this many bytes are checked after the first answer (Infinity: all before). */
   constructor(
     readonly file: string,
     private readonly store: IndexStore,
     private readonly log?: (msg: string) => void,
+    private readonly checkLaterAbove = CHECK_LATER_ABOVE,
   ) {}
 
   /** The snapshot in the file when it is in step with the store, else undefined (and why, logged). */
   load(): LoadedSnapshot | undefined {
     const t = performance.now();
-    const r = readQueryIndex(this.file);
+    const r = readQueryIndex(this.file, { checkLaterAbove: this.checkLaterAbove });
     if (!r.ok) {
       if (r.reason !== 'missing') this.reject(r.reason);
       return undefined;
     }
+    const s = performance.now();
     const why = this.outOfStep(r.stamp, r.parts.ids, r.parts.indexedAt);
+    this.stats.lastStoreCheckMs = performance.now() - s;
     if (why) {
       this.reject(why);
       return undefined;
     }
+    const index = ImpactIndex.fromParts(r.parts);
+    this.stopCheck();
+    if (r.unchecked) {
+      const later = checkLater(r.unchecked);
+      this.check = { index, later, logged: false };
+      this.lastLater = later.done.then((v) => {
+        this.stats.lastLaterCheckMs = v.ms;
+        return v;
+      });
+    } else this.lastLater = undefined;
     const ms = performance.now() - t;
-    this.stats.loads++;
-    this.stats.lastLoadMs = ms;
-    return { index: ImpactIndex.fromParts(r.parts), since: r.stamp.since, bytes: r.bytes, ms };
+    Object.assign(this.stats, { loads: this.stats.loads + 1, lastLoadMs: ms, lastReadMs: r.readMs, lastCheckMs: r.checkMs });
+    this.stats.lastLaterBytes = r.unchecked ? r.unchecked.arrays.reduce((n, a) => n + a.bytes, 0) : 0;
+    return { index, since: r.stamp.since, bytes: r.bytes, ms };
+  }
+
+  /**
+   * Whether `index` is the last index loaded and the check of its file after use failed (logged
+   * once): the caller must not answer from it. Cheap (a read of shared memory): call it around
+   * every answer. A check that passed, or of an index no longer used, is let go.
+   */
+  failedAfterLoad(index: ImpactIndex | undefined): boolean {
+    const c = this.check;
+    if (!c) return false;
+    const state = c.later.state;
+    if (index !== c.index || state === 'ok') this.stopCheck();
+    if (index !== c.index || state === 'checking' || state === 'ok') return false;
+    if (!c.logged) {
+      c.logged = true;
+      this.stats.damagedLater++;
+      this.reject(`${state}, found after it was loaded`);
+    }
+    return true;
+  }
+
+  /** Finishes the check after use on this thread, if one is under way; true if there was one. */
+  checkNow(): boolean {
+    if (!this.check || this.check.later.state !== 'checking') return false;
+    this.check.later.now();
+    return true;
+  }
+
+  /** Stops the check after use, if any (the index is closed or replaced). */
+  stopCheck(): void {
+    this.check?.later.stop();
+    this.check = undefined;
   }
 
   private reject(why: string): void {
@@ -104,6 +174,11 @@ export class PersistedSnapshot {
         this.log?.(`Could not save the query index to ${this.file} (${(e as Error).message}); the next start builds it again.`);
       }
     });
+  }
+
+  /** The verdict of the last load's check after use (undefined: everything was checked before use). */
+  laterChecked(): Promise<{ state: string; ms: number } | undefined> {
+    return this.lastLater ?? Promise.resolve(undefined);
   }
 
   /** Resolves when no write is under way. */

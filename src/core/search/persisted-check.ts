@@ -1,0 +1,118 @@
+// The CRC-32 check of a query index file's largest arrays (its postings), run in a worker thread
+// after the index already answers, so that the first "find similar" after opening a library waits
+// only for the file's read (docs/EVAL.md#cold-start). readQueryIndex has checked everything else
+// (header, lengths, the smaller arrays: ids, offsets, idf) before the index is used.
+//
+// The verdict is kept in shared memory, written by the worker the moment it has it, and read by
+// the live index before every answer (`state`): once a checksum fails, no answer comes from that
+// index, whether or not this thread's event loop has run since. Until then (a bounded window: the
+// check's duration, measured in docs/EVAL.md) a damaged file can give wrong rankings or scores.
+import { Worker } from 'node:worker_threads';
+import zlib from 'node:zlib';
+import type { UncheckedArrays } from './persisted-index.js';
+
+// status[0]: 0 checking, 1 all good, 2 a checksum failed (status[1]: which array), 3 stopped.
+const CHECKING = 0;
+const GOOD = 1;
+const BAD = 2;
+const STOPPED = 3;
+// Slices small enough that a stop is seen quickly and no view passes a typed array's limit.
+const SLICE = 1 << 26;
+
+// Plain JavaScript (no TypeScript loader needed in the worker, in Electron or in tests).
+const WORKER = `
+const { workerData, parentPort } = require('node:worker_threads');
+const zlib = require('node:zlib');
+const { buffer, arrays, status } = workerData;
+const st = new Int32Array(status);
+const SLICE = ${SLICE};
+let bad = -1;
+for (let i = 0; i < arrays.length && bad < 0; i++) {
+  const a = arrays[i];
+  let crc = 0;
+  for (let at = 0; at < a.bytes; at += SLICE) {
+    if (Atomics.load(st, 0) === ${STOPPED}) process.exit(0);
+    crc = zlib.crc32(new Uint8Array(buffer, a.offset + at, Math.min(SLICE, a.bytes - at)), crc);
+  }
+  if (crc !== a.crc) bad = i;
+}
+if (bad >= 0) Atomics.store(st, 1, bad);
+Atomics.compareExchange(st, 0, ${CHECKING}, bad >= 0 ? ${BAD} : ${GOOD});
+parentPort.postMessage(bad);
+`;
+
+export interface LaterCheck {
+  /** 'checking', 'ok', or why the file is damaged; cheap (one shared-memory read), call it before every answer. */
+  readonly state: 'checking' | 'ok' | string;
+  /** Resolves with the verdict (the same as `state` then) and how long the check took. */
+  readonly done: Promise<{ state: string; ms: number }>;
+  /** Finishes the check on this thread if the worker has not (for callers about to hold the index a long time). */
+  now(): string;
+  /** Stops the worker (the verdict stays 'checking' if it had none). */
+  stop(): void;
+}
+
+function checkHere(u: UncheckedArrays, stop: () => boolean): number | undefined {
+  for (let i = 0; i < u.arrays.length; i++) {
+    const a = u.arrays[i];
+    let crc = 0;
+    for (let at = 0; at < a.bytes; at += SLICE) {
+      if (stop()) return undefined;
+      crc = zlib.crc32(new Uint8Array(u.buffer, a.offset + at, Math.min(SLICE, a.bytes - at)), crc);
+    }
+    if (crc !== a.crc) return i;
+  }
+  return -1;
+}
+
+/** Starts the check of `u`'s arrays in a worker thread (on this thread, in slices, if a worker cannot start). */
+export function checkLater(u: UncheckedArrays): LaterCheck {
+  const status = new Int32Array(new SharedArrayBuffer(8));
+  const t = performance.now();
+  const reason = (i: number) => `${u.arrays[i].name} is damaged (checksum)`;
+  const state = (): string => {
+    const s = Atomics.load(status, 0);
+    return s === GOOD ? 'ok' : s === BAD ? reason(Atomics.load(status, 1)) : 'checking';
+  };
+  const settle = (bad: number) => {
+    if (bad >= 0) Atomics.store(status, 1, bad);
+    Atomics.compareExchange(status, 0, CHECKING, bad >= 0 ? BAD : GOOD);
+  };
+  let worker: Worker | undefined;
+  const done = new Promise<{ state: string; ms: number }>((resolve) => {
+    const finish = () => resolve({ state: state(), ms: performance.now() - t });
+    try {
+      worker = new Worker(WORKER, { eval: true, workerData: { buffer: u.buffer, arrays: u.arrays, status: status.buffer } });
+      worker.unref(); // a process that ends does not wait for the check
+      worker.on('message', finish);
+      worker.on('error', () => {
+        settle(checkHere(u, () => false)!);
+        finish();
+      });
+      worker.on('exit', finish);
+    } catch {
+      setImmediate(() => {
+        settle(checkHere(u, () => false)!);
+        finish();
+      });
+    }
+  });
+  return {
+    get state() {
+      return state();
+    },
+    done,
+    now() {
+      if (Atomics.load(status, 0) === CHECKING) {
+        const bad = checkHere(u, () => Atomics.load(status, 0) !== CHECKING);
+        if (bad !== undefined) settle(bad);
+        void worker?.terminate();
+      }
+      return state();
+    },
+    stop() {
+      Atomics.compareExchange(status, 0, CHECKING, STOPPED);
+      void worker?.terminate();
+    },
+  };
+}

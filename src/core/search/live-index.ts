@@ -41,6 +41,8 @@ export interface LiveIndexOptions {
    * path + '.qidx' when the store is a file.
    */
   persist?: string | false;
+  /** Arrays of that file above this many bytes are checked after its first answer (persisted-snapshot.ts). */
+  checkLaterAbove?: number;
   log?: (msg: string) => void;
 }
 
@@ -86,7 +88,7 @@ export class LiveIndex {
     const onDisk = store.path !== ':memory:' && store.path !== '';
     this.background = opts.background ?? onDisk;
     const file = opts.persist ?? (onDisk ? `${store.path}.qidx` : false);
-    if (file) this.persisted = new PersistedSnapshot(file, store, opts.log);
+    if (file) this.persisted = new PersistedSnapshot(file, store, opts.log, opts.checkLaterAbove);
   }
 
   /** The store may have changed (also from another process): look again before the next query. */
@@ -94,9 +96,10 @@ export class LiveIndex {
     this.stale = true;
   }
 
-  /** The current snapshot (built on first use). */
+  /** The current snapshot (built on first use), its file's check finished: callers may hold it long. */
   snapshot(): ImpactIndex {
     this.ensure();
+    if (this.persisted?.checkNow()) this.ensure();
     return this.snap!;
   }
 
@@ -128,6 +131,8 @@ export class LiveIndex {
         out.sort((a, b) => b.score - a.score || a.id - b.id);
       }
     }
+    // The file's check failed while this query ran: answer again, from a good index.
+    if (this.persisted?.failedAfterLoad(snap)) return this.search(query, k, opts);
     this.maybeRebuild();
     return out.slice(0, k);
   }
@@ -142,6 +147,7 @@ export class LiveIndex {
     const i = this.snapIndex(id);
     if (i >= 0 && this.delta.length === 0 && !(this.skip.length > 0 && this.skip.includes(i))) {
       const out = snap.searchDoc(i, { ...opts, k, skip: this.skip }).map((r) => ({ id: snap.ids[r.index], score: r.score }));
+      if (this.persisted?.failedAfterLoad(snap)) return this.searchById(id, k, bag, opts);
       this.maybeRebuild();
       return out;
     }
@@ -155,12 +161,15 @@ export class LiveIndex {
    */
   close(): Promise<void> {
     this.closed = true;
+    this.persisted?.stopCheck();
     this.building?.stop();
     this.building = undefined;
     return this.persisted?.flushed() ?? Promise.resolve();
   }
 
   private ensure(): void {
+    // A loaded file whose check after use failed answers nothing more: built again (and written) here.
+    if (this.persisted?.failedAfterLoad(this.snap)) this.snap = undefined;
     if (!this.snap) this.buildHere();
     if (Date.now() < this.since) this.force = true; // the clock went back: rebuild (maybeRebuild)
     if (this.stale || this.seen !== this.store.changeCount) this.refreshDelta();
@@ -250,7 +259,8 @@ export class LiveIndex {
     const j = this.snapIndex(b);
     if (i < 0 || j < 0) return undefined;
     if (this.skip.length > 0 && (this.skip.includes(i) || this.skip.includes(j))) return undefined;
-    return this.snap!.cosineBetween(i, j);
+    const c = this.snap!.cosineBetween(i, j);
+    return this.persisted?.failedAfterLoad(this.snap) ? this.cosine(a, b) : c;
   }
 
   /** Index of a photo id in the snapshot (ids ascending), or -1. */

@@ -221,3 +221,135 @@ test('an in-memory store keeps no file', () => {
   assert.equal(live.persisted, undefined);
   assert.equal(live.search(store.getBag(1)!, 1)[0].id, 1);
 });
+
+const BYTES: Record<string, number> = { Uint8Array: 1, Uint16Array: 2, Uint32Array: 4, Float32Array: 4, Float64Array: 8 };
+
+/** The file's arrays (from its own header), largest first, with the byte offset of each one's middle: whatever parts the layout has. */
+function arraysBySize(bytes: Buffer): { name: string; bytes: number; middle: number }[] {
+  const header = JSON.parse(bytes.subarray(24, 24 + bytes.readUInt32LE(12)).toString('utf8')) as { arrays: { name: string; offset: number; length: number; type: string }[] };
+  return header.arrays.map((e) => ({ name: e.name, bytes: e.length * BYTES[e.type], middle: e.offset + Math.floor((e.length * BYTES[e.type]) / 2) })).sort((a, b) => b.bytes - a.bytes);
+}
+
+test('arrays left for after use: read unchecked, then their check in a worker finds a flipped bit, and passes a good file', async () => {
+  const { index } = syntheticIndex(800);
+  const file = path.join(tmp, 'later.qidx');
+  await writeQueryIndex(file, withTimes(index), STAMP);
+  const bytes = fs.readFileSync(file);
+  const { checkLater } = await import('../../../src/core/search/persisted-check.js');
+  const [big] = arraysBySize(bytes);
+  const good = readQueryIndex(file, { checkLaterAbove: 2000 });
+  assert.ok(good.ok && good.unchecked, 'the large arrays are left unchecked');
+  assert.deepEqual(
+    good.unchecked.arrays.map((a) => a.name).sort(),
+    arraysBySize(bytes)
+      .filter((a) => a.bytes > 2000)
+      .map((a) => a.name)
+      .sort(),
+    'exactly those above the limit; the rest was checked before',
+  );
+  assert.equal((await checkLater(good.unchecked).done).state, 'ok');
+
+  const flipped = Buffer.from(bytes);
+  flipped[big.middle] ^= 0x20;
+  fs.writeFileSync(file, flipped);
+  assert.match(readQueryIndex(file).ok ? '' : (readQueryIndex(file) as { reason: string }).reason, new RegExp(`${big.name} is damaged \\(checksum\\)`), 'checked before use by default');
+  const r = readQueryIndex(file, { checkLaterAbove: 1000 });
+  assert.ok(r.ok && r.unchecked, 'read, its postings not checked yet');
+  const check = checkLater(r.unchecked);
+  assert.equal((await check.done).state, `${big.name} is damaged (checksum)`);
+  assert.equal(check.state, `${big.name} is damaged (checksum)`);
+  // The same verdict on the calling thread (what snapshot() uses before handing the index out).
+  const r2 = readQueryIndex(file, { checkLaterAbove: 1000 });
+  assert.ok(r2.ok && r2.unchecked);
+  const c2 = checkLater(r2.unchecked);
+  assert.equal(c2.now(), `${big.name} is damaged (checksum)`);
+  c2.stop();
+});
+
+test('a flipped bit in the postings is found after the first answer: no later answer comes from that file, it is rebuilt and written again', async () => {
+  const { store, bags } = fillStore('later.db', 700);
+  const file = `${store.path}.qidx`;
+  const reference = new LiveIndex(store, { background: false, persist: false });
+  const queries = [bags[2], bags[300], bags[650]];
+  const want = queries.map((q) => reference.search(q, 10));
+  const first = new LiveIndex(store, { background: false });
+  first.search(bags[0], 1);
+  await first.close();
+  const bytes = fs.readFileSync(file);
+  // The three largest arrays: the postings and the forward index, whatever the layout calls them.
+  for (const { name, middle } of arraysBySize(bytes).slice(0, 3)) {
+    const damaged = Buffer.from(bytes);
+    damaged[middle] ^= 0x08;
+    fs.writeFileSync(file, damaged);
+    const logs: string[] = [];
+    const live = new LiveIndex(store, { background: false, checkLaterAbove: 0, log: (m) => logs.push(m) });
+    live.search(queries[0], 10); // answered before the check ends (what it answers may be wrong: docs/EVAL.md#cold-start)
+    assert.equal(live.persisted!.stats.loads, 1, `${name}: answered from the file`);
+    assert.equal(live.stats.foregroundBuilds, 0);
+    // The verdict is read from shared memory: seen without this thread's event loop running.
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    for (let i = 0; i < 500 && live.stats.foregroundBuilds === 0; i++) {
+      Atomics.wait(pause, 0, 0, 20);
+      live.search(queries[1], 10);
+    }
+    assert.equal(live.stats.foregroundBuilds, 1, `${name}: rebuilt once the check failed`);
+    assert.deepEqual(
+      queries.map((q) => live.search(q, 10)),
+      want,
+      `${name}: answers as a fresh build`,
+    );
+    assert.equal(logs.length, 1, logs.join(' | '));
+    assert.match(logs[0], new RegExp(`${name} is damaged \\(checksum\\), found after it was loaded`));
+    assert.equal(live.persisted!.stats.damagedLater, 1);
+    await live.close();
+    const again = readQueryIndex(file);
+    assert.ok(again.ok, `${name}: a good file written again`);
+  }
+  // A good file: the check passes and the file keeps answering.
+  const live = new LiveIndex(store, { background: false, checkLaterAbove: 0 });
+  live.search(queries[0], 10);
+  assert.equal((await live.persisted!.laterChecked())?.state, 'ok');
+  assert.deepEqual(
+    queries.map((q) => live.search(q, 10)),
+    want,
+  );
+  assert.equal(live.stats.foregroundBuilds, 0);
+  await live.close();
+});
+
+test('snapshot() hands out only a checked index: a damaged file found then is rebuilt before it is returned', async () => {
+  const { store, bags } = fillStore('later-snap.db', 300);
+  const file = `${store.path}.qidx`;
+  const first = new LiveIndex(store, { background: false });
+  first.search(bags[0], 1);
+  await first.close();
+  const bytes = fs.readFileSync(file);
+  const [big] = arraysBySize(bytes);
+  bytes[big.middle] ^= 0x01;
+  fs.writeFileSync(file, bytes);
+  const logs: string[] = [];
+  const live = new LiveIndex(store, { background: false, checkLaterAbove: 0, log: (m) => logs.push(m) });
+  const snap = live.snapshot();
+  assert.equal(live.stats.foregroundBuilds, 1);
+  assert.equal(snap.n, 300);
+  assert.match(logs.join('\n'), new RegExp(`${big.name} is damaged \\(checksum\\), found after it was loaded`));
+  await live.close();
+});
+
+test('a file built with other settings (another model or codebook) is refused with that reason', async () => {
+  const { store, bags } = fillStore('settings.db', 200);
+  // The same photos under another fingerprint, its file put where this store's belongs.
+  const other = IndexStore.open(path.join(tmp, 'settings-other.db'), { fingerprint: 'other-model', settings: {} });
+  stores.push(other);
+  bags.forEach((b, i) => put(other, `p${i}`, b));
+  const otherLive = new LiveIndex(other, { background: false });
+  otherLive.search(bags[0], 1);
+  await otherLive.close();
+  fs.copyFileSync(`${other.path}.qidx`, `${store.path}.qidx`);
+  const logs: string[] = [];
+  const live = new LiveIndex(store, { background: false, log: (m) => logs.push(m) });
+  live.search(bags[0], 1);
+  assert.equal(live.stats.foregroundBuilds, 1);
+  assert.match(logs.join('\n'), /was not used \(it was built with other settings\)/);
+  await live.close();
+});

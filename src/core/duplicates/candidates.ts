@@ -4,27 +4,24 @@
 // pairs alike but not enough go to the similar-shots candidates. Why two signals, and the rules
 // a pair must pass: docs/DUPLICATES.md#how.
 import { TRANSFORMS, dihedralHashes, hamming, hashOf, type Hash64 } from '../analysis/phash.js';
-import type { LiveIndex } from '../search/live-index.js';
+import type { ImpactIndex } from '../search/impact-index.js';
 import type { IndexStore } from '../index/store.js';
 import type { FindContext } from './context.js';
 import { HashIndex } from './hash-index.js';
-import { pairKey, shapesAgree, type Links } from './links.js';
+import { shapesAgree, type Links } from './links.js';
 import { exactDuplicateGroups, fillMissingPhashes } from './store-access.js';
 import { BURST_COSINE, PHASH_CONFIRM_COSINE, PHASH_TURNED } from './thresholds.js';
 import type { DuplicateOptions } from './types.js';
+import { KEY_CANDIDATES, KeyWordIndex } from './word-pairs.js';
+import { WordPairs } from './word-pair-list.js';
 
 /**
- * Candidates the query path re-scores exactly for each photo's neighbours (not 500 as "Find
- * similar" does): a copy at the sensitivity and up is among the first few of stage 1, so more
- * only costs time.
+ * Bits of 64 within which the hash lookup itself finds every pair (one bit a 16-bit chunk). Pairs
+ * further apart, up to phashConfirm, are links only when the words agree (PHASH_CONFIRM_COSINE),
+ * so they are taken from the word candidates (linkWordPairs): an exact lookup at 16 bits probes
+ * 2,517 values a chunk and its pairs grow with the square of the library (docs/DUPLICATES.md#scale).
  */
-const DUPLICATE_CANDIDATES = 100;
-/**
- * Share of a query's postings stage 1 visits for the neighbours (not 0.1 as "Find similar"): the
- * few words a copy shares with its original that carry the most weight already put it on top
- * (the same groups at a twentieth of the budget, in a third of the time: docs/DUPLICATES.md#thresholds).
- */
-const DUPLICATE_BUDGET = 0.005;
+export const HASH_LOOKUP_BITS = 7;
 
 /** Exact copies: one SQL GROUP BY over the content-hash index, each group linked by its bytes. Returns the groups. */
 export function linkExactCopies(store: IndexStore, links: Links): number[][] {
@@ -34,7 +31,8 @@ export function linkExactCopies(store: IndexStore, links: Links): number[][] {
 }
 
 /**
- * Near copies by perceptual hash: every pair within phashConfirm bits, by lookup; mirrored and
+ * Near copies by perceptual hash: every pair within HASH_LOOKUP_BITS bits, by lookup (those further
+ * apart come with the word pairs); mirrored and
  * turned copies by looking up the hashes of the photo's flips and quarter turns, which come from
  * its stored coefficients (no second look at the photo, no model run). Fills `ctx.phashes`.
  */
@@ -54,7 +52,7 @@ export async function linkHashPairs(ctx: FindContext, onProgress: DuplicateOptio
   }
   const index = new HashIndex(hashes);
   hashes.forEach((h, i) => {
-    index.near(h, settings.phashConfirm, (j, d) => {
+    index.near(h, Math.min(settings.phashConfirm, HASH_LOOKUP_BITS), (j, d) => {
       if (j <= i) return;
       const a = recs.get(ids[i])!;
       const b = recs.get(ids[j])!;
@@ -96,44 +94,75 @@ export async function linkHashPairs(ctx: FindContext, onProgress: DuplicateOptio
 }
 
 /**
- * Near copies by visual words: each photo's few nearest neighbours, verified by the exact cosine
- * from both stored bags and by their shapes. Pairs less alike go to the look-alike and burst
- * candidates.
+ * Near copies by visual words: candidate pairs by shared key words (word-pairs.ts), verified by the
+ * exact cosine and by their shapes; of those, each photo's `neighbours` most alike. Hash pairs
+ * beyond the lookup's bits whose words agree are linked here too. Pairs less alike go to the
+ * look-alike and burst candidates.
  */
-export function linkWordPairs(ctx: FindContext, live: LiveIndex): void {
+export function linkWordPairs(ctx: FindContext, snap: ImpactIndex): { keyMs: number; pairMs: number; keyBytes: number } {
   const { store, recs, settings, pairs } = ctx;
   const { sensitivity, similarShots } = settings;
   const bursts = settings.burstSeconds > 0 && settings.exif;
-  const seen = new Set<number>();
-  const floor = Math.min(sensitivity, similarShots, bursts ? BURST_COSINE : 1);
-  for (const id of recs.keys()) {
-    for (const n of live.searchById(id, settings.neighbours + 1, () => store.getBag(id), { candidates: DUPLICATE_CANDIDATES, budget: DUPLICATE_BUDGET })) {
-      if (n.id === id || n.score < floor) continue;
-      const key = pairKey(id, n.id);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const other = recs.get(n.id);
-      if (!other) continue;
-      // Verify: the exact cosine from both stored bags.
-      const cos = ctx.cosines.cosine(id, n.id);
-      if (cos < sensitivity - 1e-4) {
-        if (cos >= similarShots - 1e-4) ctx.lookAlikes.push({ a: id, b: n.id, score: cos });
-        else if (cos >= BURST_COSINE && bursts) ctx.burstCandidates.push({ a: id, b: n.id, score: cos });
-        continue;
-      }
-      pairs.candidates++;
-      if (!shapesAgree(recs.get(id)!, other, settings.aspectTolerance)) {
-        pairs.rejectedAspect++;
-        if (cos >= similarShots) ctx.lookAlikes.push({ a: id, b: n.id, score: cos });
-        continue;
-      }
-      if (ctx.decisions.blocked(recs.get(id)!.hash, other.hash)) {
-        pairs.dismissed++;
-        ctx.lookAlikes.push({ a: id, b: n.id, score: cos });
-        continue;
-      }
-      pairs.accepted++;
-      ctx.links.add(id, n.id, { by: 'words', score: cos });
+  const floor = Math.min(sensitivity, similarShots, bursts ? BURST_COSINE : 1, settings.phash ? PHASH_CONFIRM_COSINE : 1);
+  let t = performance.now();
+  const keyed = KeyWordIndex.fromStore(store, snap, (id) => recs.has(id));
+  const keyMs = performance.now() - t;
+  t = performance.now();
+  const found = new WordPairs();
+  keyed.pairs(KEY_CANDIDATES, (a, b) => {
+    const cos = ctx.cosines.cosine(a, b);
+    if (cos >= floor - 1e-4) found.push(a, b, cos);
+  });
+  const pairMs = performance.now() - t;
+  if (settings.phash) linkFarHashPairs(ctx, found);
+  const wordFloor = Math.min(sensitivity, similarShots, bursts ? BURST_COSINE : 1);
+  found.nearest(settings.neighbours, (a, b, cos) => {
+    if (cos < wordFloor - 1e-4) return;
+    const rec = recs.get(a)!;
+    const other = recs.get(b)!;
+    if (cos < sensitivity - 1e-4) {
+      if (cos >= similarShots - 1e-4) ctx.lookAlikes.push({ a, b, score: cos });
+      else if (cos >= BURST_COSINE && bursts) ctx.burstCandidates.push({ a, b, score: cos });
+      return;
     }
-  }
+    pairs.candidates++;
+    if (!shapesAgree(rec, other, settings.aspectTolerance)) {
+      pairs.rejectedAspect++;
+      if (cos >= similarShots) ctx.lookAlikes.push({ a, b, score: cos });
+      return;
+    }
+    if (ctx.decisions.blocked(rec.hash, other.hash)) {
+      pairs.dismissed++;
+      ctx.lookAlikes.push({ a, b, score: cos });
+      return;
+    }
+    pairs.accepted++;
+    ctx.links.add(a, b, { by: 'words', score: cos });
+  });
+  return { keyMs, pairMs, keyBytes: keyed.memoryBytes };
+}
+
+/** Hash pairs beyond the lookup's bits, up to phashConfirm, among the word pairs whose words agree. */
+function linkFarHashPairs(ctx: FindContext, found: WordPairs): void {
+  const { recs, settings, pairs, links, decisions, phashes } = ctx;
+  const lookup = Math.min(settings.phashConfirm, HASH_LOOKUP_BITS);
+  found.each((a, b, cos) => {
+    if (cos < PHASH_CONFIRM_COSINE) return;
+    const ha = phashes.get(a);
+    const hb = phashes.get(b);
+    if (!ha || !hb) return;
+    const d = hamming(ha, hb);
+    if (d <= lookup || d > settings.phashConfirm) return;
+    pairs.phashCandidates++;
+    const ra = recs.get(a)!;
+    const rb = recs.get(b)!;
+    if (!shapesAgree(ra, rb, settings.aspectTolerance)) return;
+    pairs.phashConfirmed++;
+    if (decisions.blocked(ra.hash, rb.hash)) {
+      pairs.dismissed++;
+      return;
+    }
+    pairs.phashAccepted++;
+    links.add(a, b, { by: 'phash+words', score: cos, distance: d });
+  });
 }

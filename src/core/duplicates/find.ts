@@ -50,7 +50,7 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
     const exact = linkExactCopies(store, links);
 
     let t = performance.now();
-    const timings = { snapshotMs: 0, phashMs: 0, wordsMs: 0, groupsMs: 0 };
+    const timings = { snapshotMs: 0, phashMs: 0, wordsMs: 0, keysMs: 0, wordPairsMs: 0, groupsMs: 0, verifyMs: 0, keyBytes: 0 };
     const snap = live.snapshot();
     timings.snapshotMs = performance.now() - t;
     t = performance.now();
@@ -59,14 +59,19 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
     if (settings.phash) await linkHashPairs(ctx, opts.onProgress);
     timings.phashMs = performance.now() - t;
     t = performance.now();
-    linkWordPairs(ctx, live);
+    const w = linkWordPairs(ctx, snap);
+    timings.keysMs = w.keyMs;
+    timings.wordPairsMs = w.pairMs;
+    timings.keyBytes = w.keyBytes;
     cosines.clear();
     timings.wordsMs = performance.now() - t;
     t = performance.now();
 
     const checks = new Checks(ctx);
     const hood = neighbourhood(ctx);
+    const tv = performance.now();
     await checks.verifyLinks();
+    timings.verifyMs = performance.now() - tv;
     const found = await groupLinkedSets(ctx, checks, exact, hood);
     const { groups, keptAll } = sameTier(ctx, found);
     const sameGroup = sameGroupOf(groups, keptAll);

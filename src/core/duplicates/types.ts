@@ -151,7 +151,12 @@ export interface DuplicateReport {
   };
   ms: number;
   /** Where the time went: the query index, the perceptual-hash lookup, the visual-word queries, the groups. */
-  timings: { snapshotMs: number; phashMs: number; wordsMs: number; groupsMs: number };
+  /**
+   * Where the time went: the query index, the hash lookup, the word pairs (of which keying the
+   * photos by their heaviest words, and the candidates' exact cosines), the checks and grouping (of
+   * which verifying the links: decoding photos in hash links) and the bytes the key words held.
+   */
+  timings: { snapshotMs: number; phashMs: number; wordsMs: number; keysMs: number; wordPairsMs: number; groupsMs: number; verifyMs: number; keyBytes: number };
 }
 
 /** The report's pair counters, filled in by the stages as they go. */

@@ -1,0 +1,212 @@
+// Candidate pairs for the visual-word links, in time that grows with the library's size rather
+// than its square: duplicates need each photo's few neighbours above a cosine floor, not a ranking
+// of the library for every photo.
+//
+// Each photo is keyed by its KEY_WORDS heaviest words (TF-IDF weight as the query index weighs
+// them: rare words first), and two photos are candidates when they share key words; their partial
+// dot product over the shared keys orders each photo's candidates, and the best CANDIDATES of them
+// get the exact cosine (the query index's forward lists). A copy at the sensitivity shares most of
+// its heaviest words with its original, so it is found through them; two unrelated photos share
+// few. A query per photo on the query path (what this replaces) cleared and scanned an accumulator
+// of every photo for each one, N^2 in all: 132 s of 164 at 100,000 photos. Figures and the choice
+// of the two constants: docs/DUPLICATES.md#scale.
+import { storedTf, type ImpactIndex } from '../search/impact-index.js';
+import type { IndexStore } from '../index/store.js';
+
+/** Heaviest words a photo is keyed by. */
+export const KEY_WORDS = 64;
+/** Candidates per photo (those sharing the most key weight) whose exact cosine is computed. */
+export const KEY_CANDIDATES = 24;
+
+/** Photos keyed by their heaviest words, and the lists of photos each key word keys. */
+export class KeyWordIndex {
+  /** Photo index -> id. */
+  readonly ids: number[] = [];
+  private readonly m: number;
+  /** Per photo, m key words (dense word numbers, -1 for none) and their weights in the unit vector. */
+  private keys: Int32Array = new Int32Array(0);
+  private keyW: Float32Array = new Float32Array(0);
+  /** Where photo i's k-th key sits in its word's list. */
+  private pos = new Int32Array(0);
+  /** Per word, the photos it keys (ascending) and their weights: listDocs[listStart[t] .. listStart[t + 1]). */
+  private listStart = new Int32Array(0);
+  private listDocs = new Int32Array(0);
+  private listW = new Float32Array(0);
+
+  constructor(keyWords = KEY_WORDS) {
+    this.m = keyWords;
+  }
+
+  /** Keys the photos of `store` that `include` accepts, weighed with the snapshot's idf. */
+  static fromStore(store: IndexStore, snap: ImpactIndex, include: (id: number) => boolean, keyWords = KEY_WORDS): KeyWordIndex {
+    const x = new KeyWordIndex(keyWords);
+    x.fill(store, snap, include);
+    return x;
+  }
+
+  private fill(store: IndexStore, snap: ImpactIndex, include: (id: number) => boolean): void {
+    const m = this.m;
+    const dense = new Map<number, number>();
+    let keys: Int32Array = new Int32Array(1024 * m);
+    let keyW: Float32Array = new Float32Array(1024 * m);
+    const heapW = new Float32Array(m);
+    const heapT = new Int32Array(m);
+    const unseen = snap.unseenIdf;
+    let n = 0;
+    for (const { id, bag } of store.iterBags()) {
+      if (!include(id)) continue;
+      if ((n + 1) * m > keys.length) {
+        keys = grow(keys, keys.length * 2);
+        keyW = grow(keyW, keyW.length * 2);
+      }
+      // The m heaviest words by a min-heap; the norm over all words.
+      let size = 0;
+      let norm2 = 0;
+      for (let i = 0; i < bag.terms.length; i++) {
+        const tf = bag.tfs[i];
+        if (!(tf > 0)) continue;
+        const s = snap.slotOf(bag.terms[i]);
+        const w = storedTf(tf) * (s >= 0 ? snap.idf[s] : unseen);
+        norm2 += w * w;
+        if (size < m) {
+          heapW[size] = w;
+          heapT[size] = bag.terms[i];
+          siftUp(heapW, heapT, size++);
+        } else if (w > heapW[0]) {
+          heapW[0] = w;
+          heapT[0] = bag.terms[i];
+          siftDown(heapW, heapT, m);
+        }
+      }
+      const inv = norm2 > 0 ? 1 / Math.sqrt(norm2) : 0;
+      for (let k = 0; k < m; k++) {
+        if (k < size) {
+          let t = dense.get(heapT[k]);
+          if (t === undefined) dense.set(heapT[k], (t = dense.size));
+          keys[n * m + k] = t;
+          keyW[n * m + k] = heapW[k] * inv;
+        } else keys[n * m + k] = -1;
+      }
+      this.ids.push(id);
+      n++;
+    }
+    this.keys = keys.subarray(0, n * m);
+    this.keyW = keyW.subarray(0, n * m);
+    // The lists, in photo order (CSR).
+    const T = dense.size;
+    const start = new Int32Array(T + 1);
+    for (let p = 0; p < n * m; p++) if (this.keys[p] >= 0) start[this.keys[p] + 1]++;
+    for (let t = 0; t < T; t++) start[t + 1] += start[t];
+    const fill = start.slice(0, T);
+    const docs = new Int32Array(start[T]);
+    const w = new Float32Array(start[T]);
+    const pos = new Int32Array(n * m).fill(-1);
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < m; k++) {
+        const t = this.keys[i * m + k];
+        if (t < 0) continue;
+        const at = fill[t]++;
+        docs[at] = i;
+        w[at] = this.keyW[i * m + k];
+        pos[i * m + k] = at;
+      }
+    }
+    this.listStart = start;
+    this.listDocs = docs;
+    this.listW = w;
+    this.pos = pos;
+  }
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  /** Bytes held (what keying a library costs in memory). */
+  get memoryBytes(): number {
+    return [this.keys, this.keyW, this.pos, this.listStart, this.listDocs, this.listW].reduce((a, x) => a + x.byteLength, 0) + this.ids.length * 8;
+  }
+
+  /**
+   * Calls `visit(a, b)` (photo ids, a's index below b's) for each photo's best `candidates` later
+   * photos by the weight of the key words they share: every pair is offered at most once.
+   */
+  pairs(candidates: number, visit: (a: number, b: number) => void): void {
+    const { m, keys, keyW, pos, listStart, listDocs, listW, ids } = this;
+    const n = ids.length;
+    const acc = new Float32Array(n);
+    let touched: Int32Array = new Int32Array(1024);
+    const best = new Int32Array(candidates);
+    const bestS = new Float32Array(candidates);
+    for (let i = 0; i < n; i++) {
+      let nt = 0;
+      for (let k = 0; k < m; k++) {
+        const t = keys[i * m + k];
+        if (t < 0) continue;
+        const wi = keyW[i * m + k];
+        for (let p = pos[i * m + k] + 1, end = listStart[t + 1]; p < end; p++) {
+          const j = listDocs[p];
+          if (acc[j] === 0) {
+            if (nt === touched.length) touched = grow(touched, nt * 2);
+            touched[nt++] = j;
+          }
+          acc[j] += wi * listW[p];
+        }
+      }
+      // The best few by shared weight (a small insertion list: candidates is a few dozen).
+      let nb = 0;
+      for (let q = 0; q < nt; q++) {
+        const j = touched[q];
+        const s = acc[j];
+        acc[j] = 0;
+        if (nb === candidates && s <= bestS[nb - 1]) continue;
+        let at = nb < candidates ? nb++ : nb - 1;
+        while (at > 0 && bestS[at - 1] < s) {
+          bestS[at] = bestS[at - 1];
+          best[at] = best[at - 1];
+          at--;
+        }
+        bestS[at] = s;
+        best[at] = j;
+      }
+      for (let q = 0; q < nb; q++) visit(ids[i], ids[best[q]]);
+    }
+  }
+}
+
+function grow<T extends Int32Array | Float32Array>(a: T, size: number): T {
+  const b = (a instanceof Int32Array ? new Int32Array(size) : new Float32Array(size)) as T;
+  b.set(a);
+  return b;
+}
+
+function siftUp(w: Float32Array, t: Int32Array, i: number): void {
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (w[p] <= w[i]) return;
+    swap(w, t, i, p);
+    i = p;
+  }
+}
+
+function siftDown(w: Float32Array, t: Int32Array, size: number): void {
+  let i = 0;
+  for (;;) {
+    const l = 2 * i + 1;
+    const r = l + 1;
+    let s = i;
+    if (l < size && w[l] < w[s]) s = l;
+    if (r < size && w[r] < w[s]) s = r;
+    if (s === i) return;
+    swap(w, t, i, s);
+    i = s;
+  }
+}
+
+function swap(w: Float32Array, t: Int32Array, i: number, j: number): void {
+  const a = w[i];
+  w[i] = w[j];
+  w[j] = a;
+  const b = t[i];
+  t[i] = t[j];
+  t[j] = b;
+}

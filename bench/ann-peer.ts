@@ -605,15 +605,16 @@ function atSize(o: AtSize) {
   }
   const rssGrowthMB = Math.round((process.memoryUsage().rss - rssBefore) / 2 ** 20);
   const indexFileSizeMB = Math.round(fs.statSync(readPeerCache(key)!.file).size / 2 ** 20);
-  // Read from the cache, the exact top 10 still needs the vectors: the same stream, without the build.
-  streamed ??= streamSynthetic(dev, o.stats, o.pool, size, exact);
+  // Read from the cache, the exact top 10 still needs the vectors: the same stream, without the build
+  // (a second library at the same size reuses the first's, and needs none).
+  if (truth) streamed ??= streamSynthetic(dev, o.stats, o.pool, size, exact);
   const queryLoad = new LoadSampler();
   const timing = latency(ann, qv, nq, dim);
   return {
     ann,
     exactMs,
-    sample: streamed.sample,
-    clippedShare: streamed.clippedShare,
+    sample: streamed?.sample,
+    clippedShare: streamed?.clippedShare ?? 0,
     result: { ...built, rssGrowthMB, indexFileSizeMB, ...timing, queryLoadAvg: queryLoad.done() },
   };
 }
@@ -643,7 +644,7 @@ export async function peerBench(opts: PeerOptions) {
       if (!exactFilled) {
         exactFilled = true;
         entry.exactSearchSeconds = round(r.exactMs / 1000, 1);
-        entry.statistics = { real, synthetic: setStats(r.sample, r.sample.length / dev.dim, dev.dim), clippedShare: round(r.clippedShare, 4) };
+        entry.statistics = { real, synthetic: r.sample && setStats(r.sample, r.sample.length / dev.dim, dev.dim), clippedShare: round(r.clippedShare, 4) };
       }
       entry[lib] = { ...r.result, recallAt10: recallAt10(r.ann, qv, ids.length, dev.dim, truth) };
       log(`  ${lib} ${size}: ${JSON.stringify(entry[lib])}`);

@@ -22,10 +22,11 @@ import type { Bag } from '../common/types.js';
 import type { DocBagSource } from './inverted-index.js';
 import { scoreBuffer, type ScoredIndex } from './scorers/scorer.js';
 import { tfidfIdf } from './scorers/tfidf.js';
-import { TF_SCALE, buildImpactParts, tfCode, type ImpactIndexParts } from './impact-build.js';
+import { TF_SCALE, buildImpactParts, tfCode, type ImpactBuildOptions, type ImpactIndexParts } from './impact-build.js';
 import { ACC_MAX, firstStage, topCandidates, type ImpactSearchStats, type SegmentPostings } from './impact-stage1.js';
+import { addScaled, clearDoc, countPostings, decodeDoc, dotDoc, forwardScan, scatterSquared } from './impact-forward.js';
 
-export { storedTf, type ImpactIndexParts } from './impact-build.js';
+export { storedTf, type ImpactBuildOptions, type ImpactIndexParts } from './impact-build.js';
 export type { ImpactSearchStats } from './impact-stage1.js';
 
 export interface ImpactSearchOptions {
@@ -36,7 +37,7 @@ export interface ImpactSearchOptions {
   /**
    * Share of the query's postings stage 1 may visit, highest contributions first (default 0.1:
    * on the dev set 0.1 and 1 give the same mAP to 0.001, docs/EVAL.md).
-   * 1 visits everything: stage 1 is then exhaustive up to the 8-bit quantization.
+   * 1 is the exhaustive scan: every document's exact cosine, from the forward index.
    */
   budget?: number;
   /**
@@ -80,10 +81,11 @@ export class ImpactIndex {
   private readonly docs: Uint32Array;
   /** Level -> the weight it stands for. */
   private readonly levelWeight: Float32Array;
-  /** Forward index: words of document d are fwd*[fwdOffsets[d] .. fwdOffsets[d+1]). */
+  /** Forward index: words of document d are coded in fwd[fwdOffsets[d] .. fwdOffsets[d+1]) (impact-forward.ts). */
   private readonly fwdOffsets: Float64Array;
-  private readonly fwdSlots: Uint16Array | Uint32Array;
-  private readonly fwdTf: Uint8Array;
+  private readonly fwd: Uint8Array;
+  /** Postings in all (the sum of df; the inverted lists may keep fewer). */
+  private readonly total: number;
   private readonly tfTable: Float32Array;
   private readonly slotByTerm: Map<number, number> | Int32Array;
   /** The inverted lists, as stage 1 reads them. */
@@ -107,9 +109,11 @@ export class ImpactIndex {
     this.docs = p.docs;
     this.levelWeight = p.levelWeight;
     this.fwdOffsets = p.fwdOffsets;
-    this.fwdSlots = p.fwdSlots;
-    this.fwdTf = p.fwdTf;
-    this.segments = { segOffsets: p.segOffsets, segLevel: p.segLevel, segStart: p.segStart, docs: p.docs, levelWeight: p.levelWeight };
+    this.fwd = p.fwd;
+    let total = 0;
+    for (let s = 0; s < p.df.length; s++) total += p.df[s];
+    this.total = total;
+    this.segments = { segOffsets: p.segOffsets, segLevel: p.segLevel, segStart: p.segStart, docs: p.docs, levelWeight: p.levelWeight, df: p.df };
     this.tfTable = new Float32Array(256);
     for (let c = 0; c < 256; c++) this.tfTable[c] = c / TF_SCALE;
     const T = p.terms.length;
@@ -127,8 +131,8 @@ export class ImpactIndex {
 
   /** The arrays the index is made of (shared, not copied): for postMessage with them as transferables. */
   toParts(): ImpactIndexParts {
-    const { ids, terms, idf, df, invDocNorm, segOffsets, segLevel, segStart, docs, levelWeight, fwdOffsets, fwdSlots, fwdTf } = this;
-    return { ids, terms, idf, df, invDocNorm, segOffsets, segLevel, segStart, docs, levelWeight, fwdOffsets, fwdSlots, fwdTf };
+    const { ids, terms, idf, df, invDocNorm, segOffsets, segLevel, segStart, docs, levelWeight, fwdOffsets, fwd } = this;
+    return { ids, terms, idf, df, invDocNorm, segOffsets, segLevel, segStart, docs, levelWeight, fwdOffsets, fwd };
   }
 
   /** The buffers of toParts(), for postMessage's transfer list. */
@@ -146,8 +150,13 @@ export class ImpactIndex {
     return tfidfIdf(0, this.n);
   }
 
-  /** Total postings. */
+  /** Total postings (every word of every document, whether its inverted list keeps it or not). */
   get postings(): number {
+    return this.total;
+  }
+
+  /** Postings the inverted lists keep (impact-segments.ts). */
+  get keptPostings(): number {
     return this.docs.length;
   }
 
@@ -163,9 +172,10 @@ export class ImpactIndex {
       this.segLevel,
       this.segStart,
       this.docs,
+      this.levelWeight,
       this.fwdOffsets,
-      this.fwdSlots,
-      this.fwdTf,
+      this.fwd,
+      this.tfTable,
       this.acc,
       this.histogram,
       this.qdense,
@@ -176,8 +186,8 @@ export class ImpactIndex {
    * Build from bags (sublinear tf-idf, the default scorer); the source is read twice
    * (impact-build.ts).
    */
-  static build(source: DocBagSource): ImpactIndex {
-    return new ImpactIndex(buildImpactParts(source));
+  static build(source: DocBagSource, opts?: ImpactBuildOptions): ImpactIndex {
+    return new ImpactIndex(buildImpactParts(source, opts));
   }
 
   slotOf(term: number): number {
@@ -230,23 +240,16 @@ export class ImpactIndex {
    * hundreds of thousands of pairs this way at 100,000 photos.
    */
   cosineBetween(a: number, b: number): number {
-    const { fwdOffsets, fwdSlots, fwdTf, tfTable, qdense, idf } = this;
-    for (let p = fwdOffsets[a], end = fwdOffsets[a + 1]; p < end; p++) {
-      const s = fwdSlots[p];
-      qdense[s] = tfTable[fwdTf[p]] * idf[s] * idf[s];
-    }
-    let dot = 0;
-    for (let p = fwdOffsets[b], end = fwdOffsets[b + 1]; p < end; p++) dot += qdense[fwdSlots[p]] * tfTable[fwdTf[p]];
-    for (let p = fwdOffsets[a], end = fwdOffsets[a + 1]; p < end; p++) qdense[fwdSlots[p]] = 0;
+    const { fwdOffsets, fwd, tfTable, qdense, idf } = this;
+    scatterSquared(fwd, fwdOffsets[a], fwdOffsets[a + 1], qdense, tfTable, idf);
+    const dot = dotDoc(fwd, fwdOffsets[b], fwdOffsets[b + 1], qdense, tfTable);
+    clearDoc(fwd, fwdOffsets[a], fwdOffsets[a + 1], qdense);
     return dot * this.invDocNorm[a] * this.invDocNorm[b];
   }
 
   /** Exact cosine of the query (already weighed into qdense) with document d. */
   private exact(d: number, invQ: number): number {
-    const { fwdOffsets, fwdSlots, fwdTf, tfTable, qdense } = this;
-    let dot = 0;
-    for (let p = fwdOffsets[d], end = fwdOffsets[d + 1]; p < end; p++) dot += qdense[fwdSlots[p]] * tfTable[fwdTf[p]];
-    return dot * this.invDocNorm[d] * invQ;
+    return dotDoc(this.fwd, this.fwdOffsets[d], this.fwdOffsets[d + 1], this.qdense, this.tfTable) * this.invDocNorm[d] * invQ;
   }
 
   private rerank(slots: Int32Array, qw: Float32Array, invQ: number, cands: ScoredIndex[]): ScoredIndex[] {
@@ -261,9 +264,25 @@ export class ImpactIndex {
 
   /** Stage 1 and 2 for weighed query terms: the candidates, re-scored exactly, best first. */
   private run(slots: Int32Array, qw: Float32Array, invQ: number, R: number, opts: Omit<ImpactSearchOptions, 'k'>, stats?: ImpactSearchStats): ScoredIndex[] {
-    firstStage(this.segments, this.acc, slots, qw, invQ, opts.budget ?? DEFAULT_BUDGET, stats, opts.maxVisited ?? DEFAULT_MAX_VISITED);
+    const budget = opts.budget ?? DEFAULT_BUDGET;
+    if (budget >= 1) this.exhaustive(slots, qw, invQ, stats);
+    else firstStage(this.segments, this.acc, slots, qw, invQ, budget, stats, opts.maxVisited ?? DEFAULT_MAX_VISITED);
     if (opts.skip) for (let i = 0; i < opts.skip.length; i++) this.acc[opts.skip[i]] = 0;
     return this.rerank(slots, qw, invQ, topCandidates(this.acc, this.histogram, R, opts.exclude ?? -1));
+  }
+
+  /** Budget 1: every document's exact cosine into acc, from the forward index (the lists may not hold every posting). */
+  private exhaustive(slots: Int32Array, qw: Float32Array, invQ: number, stats?: ImpactSearchStats): void {
+    const qdense = this.qdense;
+    for (let i = 0; i < slots.length; i++) qdense[slots[i]] = qw[i] * this.idf[slots[i]];
+    forwardScan(this.fwd, this.fwdOffsets, this.invDocNorm, qdense, this.tfTable, invQ, this.acc, ACC_MAX);
+    for (let i = 0; i < slots.length; i++) qdense[slots[i]] = 0;
+    if (stats) {
+      let all = 0;
+      for (let i = 0; i < slots.length; i++) all += this.df[slots[i]];
+      stats.queryPostings = all;
+      stats.visited = all;
+    }
   }
 
   /**
@@ -272,7 +291,7 @@ export class ImpactIndex {
    * so an indexed photo is not counted twice).
    */
   private expandQuery(slots: Int32Array, qw: Float32Array, invQ: number, ranked: ScoredIndex[], m: number, a: number) {
-    const { qdense, fwdOffsets, fwdSlots, fwdTf, tfTable, idf, invDocNorm } = this;
+    const { qdense, fwdOffsets, fwd, tfTable, idf, invDocNorm } = this;
     const touched: number[] = [];
     const add = (s: number, w: number) => {
       if (qdense[s] === 0) touched.push(s);
@@ -282,7 +301,7 @@ export class ImpactIndex {
     if (!(top.length > 0 && top[0].score > 0.9999)) for (let i = 0; i < slots.length; i++) add(slots[i], qw[i] * invQ);
     for (const r of top) {
       const f = Math.max(0, r.score) ** a * invDocNorm[r.index];
-      for (let p = fwdOffsets[r.index]; p < fwdOffsets[r.index + 1]; p++) add(fwdSlots[p], f * tfTable[fwdTf[p]] * idf[fwdSlots[p]]);
+      addScaled(fwd, fwdOffsets[r.index], fwdOffsets[r.index + 1], qdense, tfTable, idf, f, touched);
     }
     touched.sort((x, y) => x - y);
     const xs = Int32Array.from(touched);
@@ -316,16 +335,15 @@ export class ImpactIndex {
    * for every photo of the library).
    */
   searchDoc(d: number, opts: ImpactSearchOptions): ScoredIndex[] {
-    const { fwdOffsets, fwdSlots, fwdTf, tfTable, idf } = this;
+    const { fwdOffsets, fwd, tfTable, idf } = this;
     const from = fwdOffsets[d];
-    const n = fwdOffsets[d + 1] - from;
+    const end = fwdOffsets[d + 1];
+    const n = countPostings(fwd, from, end);
     const slots = new Int32Array(n);
+    const codes = new Uint8Array(n);
+    decodeDoc(fwd, from, end, slots, codes);
     const qw = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      const sl = fwdSlots[from + i];
-      slots[i] = sl;
-      qw[i] = tfTable[fwdTf[from + i]] * idf[sl];
-    }
+    for (let i = 0; i < n; i++) qw[i] = tfTable[codes[i]] * idf[slots[i]];
     const R = Math.max(opts.k, opts.candidates ?? DEFAULT_CANDIDATES);
     return this.run(slots, qw, this.invDocNorm[d], R, opts).slice(0, opts.k);
   }

@@ -19,8 +19,8 @@ export interface ImpactSearchStats {
   visited: number;
 }
 
-/** The inverted lists stage 1 reads. */
-export type SegmentPostings = Pick<ImpactIndexParts, 'segOffsets' | 'segLevel' | 'segStart' | 'docs' | 'levelWeight'>;
+/** The inverted lists stage 1 reads, and each slot's df (its whole list's length: the lists may keep less). */
+export type SegmentPostings = Pick<ImpactIndexParts, 'segOffsets' | 'segLevel' | 'segStart' | 'docs' | 'levelWeight' | 'df'>;
 
 /**
  * Adds c to the accumulator of every document in docs[start, end). A function of its own, called
@@ -36,13 +36,11 @@ function accumulate(acc: Uint16Array, docs: Uint32Array, start: number, end: num
  */
 export function firstStage(postings: SegmentPostings, acc: Uint16Array, slots: Int32Array, qw: Float32Array, invQ: number, budget: number, stats?: ImpactSearchStats, maxVisited = Infinity): void {
   acc.fill(0);
-  const { segOffsets, segLevel, segStart, docs, levelWeight } = postings;
+  const { segOffsets, segLevel, segStart, docs, levelWeight, df } = postings;
   const m = slots.length;
+  // The budget is a share of all the query's postings, kept in the lists or not (impact-segments.ts).
   let queryPostings = 0;
-  for (let i = 0; i < m; i++) {
-    const s = slots[i];
-    queryPostings += segStart[segOffsets[s + 1]] - segStart[segOffsets[s]];
-  }
+  for (let i = 0; i < m; i++) queryPostings += df[slots[i]];
   // Which segments the budget reaches, largest contribution q * levelWeight first. Levels are
   // log-spaced, so in log space a contribution is level + shift(q): an integer key up to
   // rounding, and a count of postings per key finds where the budget runs out in linear time.

@@ -24,7 +24,8 @@ import { IndexStore } from '../src/core/index/store.js';
 import { ImpactIndex } from '../src/core/search/impact-index.js';
 import { LiveIndex } from '../src/core/search/live-index.js';
 import { PersistedSnapshot, CHECK_LATER_ABOVE } from '../src/core/search/persisted-snapshot.js';
-import { QIDX_VERSION } from '../src/core/search/persisted-index.js';
+import { QIDX_VERSION, readQueryIndex } from '../src/core/search/persisted-index.js';
+import zlib from 'node:zlib';
 import { mulberry32 } from '../src/core/common/random.js';
 import { loadDevSet } from './devset.js';
 import { mix } from './synthetic.js';
@@ -167,6 +168,19 @@ function cachedShare(file: string): number | undefined {
   return r.status === 0 ? round(Number(r.stdout.trim()) / fs.statSync(file).size, 3) : undefined;
 }
 
+/** Reads `files` through once, so that the next run finds them in the page cache (others' memory use may have evicted them). */
+function warmUp(files: string[]): void {
+  const buf = Buffer.alloc(1 << 24);
+  for (const f of files) {
+    const fd = fs.openSync(f, 'r');
+    try {
+      while (fs.readSync(fd, buf, 0, buf.length, null) > 0);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+}
+
 /** Drops `files` from the page cache (dd's nocache: posix_fadvise DONTNEED, only these files); why not, else. */
 function evict(files: string[]): string | undefined {
   for (const f of files) {
@@ -204,7 +218,9 @@ export async function coldStartBench(opts: { sizes: number[]; queries: number; l
         opts.log(`  ${size} ${what}: ${JSON.stringify(r)}`);
         return { ...r, fileCachedShare: share };
       };
+      warmUp([b.db, file]);
       const warm = run('warm', CHECK_LATER_ABOVE);
+      warmUp([b.db, file]);
       const checkFirst = run('check-first', Infinity);
       const coldSkipped = evict([b.db, file]);
       const cold = coldSkipped ? undefined : run('cold', CHECK_LATER_ABOVE);
@@ -227,6 +243,52 @@ export async function coldStartBench(opts: { sizes: number[]; queries: number; l
     }
   }
   return out;
+}
+
+/**
+ * The file's read three ways, alternated `rounds` times in one process with the file in the page
+ * cache: one typed array allocated and read per array (how it was), one read into one buffer
+ * (now), the same into a shared buffer (when the postings are checked after use); and the CRC-32
+ * of the whole data. Median ms and ms per MB.
+ */
+export function readAB(file: string, rounds = 3): Record<string, number> {
+  warmUp([file]);
+  const mb = fs.statSync(file).size / 2 ** 20;
+  const perArray = () => {
+    const fd = fs.openSync(file, 'r');
+    const fixed = Buffer.alloc(24);
+    fs.readSync(fd, fixed, 0, 24, 0);
+    const body = Buffer.alloc(fixed.readUInt32LE(12));
+    fs.readSync(fd, body, 0, body.length, 24);
+    const CT = { Float64Array, Float32Array, Uint32Array, Uint16Array, Uint8Array } as Record<string, new (n: number) => ArrayBufferView>;
+    for (const e of (JSON.parse(body.toString()) as { arrays: { type: string; offset: number; length: number }[] }).arrays) {
+      const a = new CT[e.type](e.length);
+      for (let at = 0; at < a.byteLength;) at += fs.readSync(fd, new Uint8Array(a.buffer, at, Math.min(1 << 30, a.byteLength - at)), 0, Math.min(1 << 30, a.byteLength - at), e.offset + at);
+    }
+    fs.closeSync(fd);
+  };
+  const times: Record<string, number[]> = { perArrayMs: [], oneReadMs: [], oneReadSharedMs: [], crcAllMs: [] };
+  for (let r = 0; r < rounds; r++) {
+    let t = performance.now();
+    perArray();
+    times.perArrayMs.push(performance.now() - t);
+    const one = readQueryIndex(file, { checkLaterAbove: -1 }); // every array left unchecked: the read alone, shared
+    if (!one.ok || !one.unchecked) throw new Error('unreadable');
+    times.oneReadSharedMs.push(one.readMs);
+    t = performance.now();
+    for (const a of one.unchecked.arrays) for (let at = 0; at < a.bytes; at += 1 << 26) zlib.crc32(new Uint8Array(one.unchecked.buffer, a.offset + at, Math.min(1 << 26, a.bytes - at)));
+    times.crcAllMs.push(performance.now() - t);
+    const plain = readQueryIndex(file, { checkLaterAbove: Infinity });
+    if (!plain.ok) throw new Error('unreadable');
+    times.oneReadMs.push(plain.readMs);
+  }
+  const out: Record<string, number> = { fileMB: Math.round(mb) };
+  for (const [k, v] of Object.entries(times)) {
+    const med = v.sort((a, b) => a - b)[Math.floor(v.length / 2)];
+    out[k] = round(med, 0);
+    out[k.replace('Ms', 'MsPerMB')] = round(med / mb, 3);
+  }
+  return { ...out, loadAvg1: round(os.loadavg()[0], 2) };
 }
 
 const round = (x: number, d: number) => Number(x.toFixed(d));
@@ -283,6 +345,7 @@ async function child(db: string, qfile: string, checkLaterAbove: number): Promis
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
   if (args[0] === '--child') await child(args[1], args[2], Number(args[3]));
+  else if (args[0] === '--read-ab') console.log(JSON.stringify(readAB(args[1])));
   else {
     const i = args.indexOf('--synthetic');
     const sizes = (i >= 0 ? args[i + 1] : '100000').split(',').map(Number);

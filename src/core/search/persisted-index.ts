@@ -162,13 +162,27 @@ async function syncFolder(file: string): Promise<void> {
   }
 }
 
-export type ReadResult = { ok: true; parts: QueryIndexArrays; stamp: QueryIndexStamp; bytes: number } | { ok: false; reason: string };
+/** Arrays read but not yet checked: their bytes in a shared buffer, for a check off this thread (persisted-check.ts). */
+export interface UncheckedArrays {
+  buffer: SharedArrayBuffer;
+  arrays: { name: string; offset: number; bytes: number; crc: number }[];
+}
+
+export type ReadResult = { ok: true; parts: QueryIndexArrays; stamp: QueryIndexStamp; bytes: number; unchecked?: UncheckedArrays; readMs: number; checkMs: number } | { ok: false; reason: string };
+
+export interface ReadOptions {
+  /**
+   * Arrays of more bytes than this are returned unchecked (their CRC-32 in `unchecked`), so the
+   * caller can answer before checking them. Default: none (every array checked before return).
+   */
+  checkLaterAbove?: number;
+}
 
 /**
  * Reads and checks a file written by writeQueryIndex. Not there: { ok: false, reason: 'missing' };
  * anything else wrong says what, and nothing is thrown for a bad file.
  */
-export function readQueryIndex(file: string): ReadResult {
+export function readQueryIndex(file: string, opts: ReadOptions = {}): ReadResult {
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
@@ -176,7 +190,7 @@ export function readQueryIndex(file: string): ReadResult {
     return { ok: false, reason: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : (e as Error).message };
   }
   try {
-    return readOpen(fd);
+    return readOpen(fd, opts.checkLaterAbove ?? Infinity);
   } catch (e) {
     return { ok: false, reason: (e as Error).message };
   } finally {
@@ -184,43 +198,59 @@ export function readQueryIndex(file: string): ReadResult {
   }
 }
 
-function readExactly(fd: number, into: ArrayBufferView, position: number): void {
-  const b = bytesOf(into);
-  for (let at = 0; at < b.length;) {
-    const n = fs.readSync(fd, b, at, Math.min(CHUNK, b.length - at), position + at);
+/** Fills `into` (a view, or a whole buffer: it may pass what one typed array can span) from `position`. */
+function readExactly(fd: number, into: Uint8Array | ArrayBufferLike, position: number): void {
+  const [buf, off, len] = ArrayBuffer.isView(into) ? [into.buffer, into.byteOffset, into.byteLength] : [into, 0, into.byteLength];
+  for (let at = 0; at < len;) {
+    const n = fs.readSync(fd, new Uint8Array(buf, off + at, Math.min(CHUNK, len - at)), 0, Math.min(CHUNK, len - at), position + at);
     if (n === 0) throw new Error(`the file ends at ${position + at} bytes, in the middle of its data`);
     at += n;
   }
 }
 
-function readOpen(fd: number): ReadResult {
-  const size = fs.fstatSync(fd).size;
+function readHeader(fd: number, size: number): Header | string {
   const fixed = Buffer.alloc(FIXED);
-  if (size < FIXED) return { ok: false, reason: `too short for a query index (${size} bytes)` };
+  if (size < FIXED) return `too short for a query index (${size} bytes)`;
   readExactly(fd, fixed, 0);
-  if (!fixed.subarray(0, 8).equals(QIDX_MAGIC)) return { ok: false, reason: 'not a Photowords query index (wrong magic)' };
+  if (!fixed.subarray(0, 8).equals(QIDX_MAGIC)) return 'not a Photowords query index (wrong magic)';
   const version = fixed.readUInt32LE(8);
-  if (version !== QIDX_VERSION) return { ok: false, reason: `format version ${version}, this build reads ${QIDX_VERSION}` };
+  if (version !== QIDX_VERSION) return `format version ${version}, this build reads ${QIDX_VERSION}`;
   const len = fixed.readUInt32LE(12);
-  if (FIXED + len > size) return { ok: false, reason: 'the header runs past the end of the file' };
+  if (FIXED + len > size) return 'the header runs past the end of the file';
   const body = Buffer.alloc(len);
   readExactly(fd, body, FIXED);
-  if (zlib.crc32(body) !== fixed.readUInt32LE(16)) return { ok: false, reason: 'the header is damaged (checksum)' };
+  if (zlib.crc32(body) !== fixed.readUInt32LE(16)) return 'the header is damaged (checksum)';
   const header = JSON.parse(body.toString('utf8')) as Header;
-  if (header.bytes !== size) return { ok: false, reason: `the file is ${size} bytes, its header says ${header.bytes} (cut off or appended to)` };
-  const shape = checkShape(header);
-  if (shape) return { ok: false, reason: shape };
+  if (header.bytes !== size) return `the file is ${size} bytes, its header says ${header.bytes} (cut off or appended to)`;
+  return checkShape(header) ?? header;
+}
+
+function readOpen(fd: number, laterAbove: number): ReadResult {
+  const t0 = performance.now();
+  const header = readHeader(fd, fs.fstatSync(fd).size);
+  if (typeof header === 'string') return { ok: false, reason: header };
+  // All arrays in one buffer, filled by one sequential read of the file's data (per-array reads
+  // and allocations cost more: docs/EVAL.md#cold-start). Shared when some arrays are to be
+  // checked by a worker thread after the first answer.
+  const start = header.arrays.length > 0 ? header.arrays[0].offset : header.bytes;
+  const later = header.arrays.filter((e) => e.length * CTORS[e.type].BYTES_PER_ELEMENT > laterAbove);
+  const buffer = later.length > 0 ? new SharedArrayBuffer(header.bytes - start) : new ArrayBuffer(header.bytes - start);
+  readExactly(fd, buffer, start);
+  const t1 = performance.now();
   const parts: Record<string, ArrayBufferView> = {};
   for (const e of header.arrays) {
-    const a = new CTORS[e.type](e.length);
-    readExactly(fd, a, e.offset);
-    if (crc32(a) !== e.crc) return { ok: false, reason: `${e.name} is damaged (checksum)` };
+    const a = new CTORS[e.type](buffer, e.offset - start, e.length);
+    if (!later.includes(e) && crc32(a) !== e.crc) return { ok: false, reason: `${e.name} is damaged (checksum)` };
     parts[e.name] = a;
   }
   const p = parts as unknown as QueryIndexArrays;
   const bad = checkConsistent(p);
   if (bad) return { ok: false, reason: bad };
-  return { ok: true, parts: p, stamp: header.stamp, bytes: size };
+  const unchecked =
+    later.length > 0
+      ? { buffer: buffer as SharedArrayBuffer, arrays: later.map((e) => ({ name: e.name, offset: e.offset - start, bytes: e.length * CTORS[e.type].BYTES_PER_ELEMENT, crc: e.crc })) }
+      : undefined;
+  return { ok: true, parts: p, stamp: header.stamp, bytes: header.bytes, unchecked, readMs: t1 - t0, checkMs: performance.now() - t1 };
 }
 
 /** The header names every part once, with an allowed type, inside the file, in order. */

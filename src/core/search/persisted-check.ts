@@ -12,6 +12,7 @@ import zlib from 'node:zlib';
 import type { UncheckedArrays } from './persisted-index.js';
 
 // status[0]: 0 checking, 1 all good, 2 a checksum failed (status[1]: which array), 3 stopped.
+// status[2]: the read (when the worker reads the file first): 0 not begun, 3 reading, 1 done, 2 failed.
 const CHECKING = 0;
 const GOOD = 1;
 const BAD = 2;
@@ -23,9 +24,26 @@ const SLICE = 1 << 26;
 const WORKER = `
 const { workerData, parentPort } = require('node:worker_threads');
 const zlib = require('node:zlib');
-const { buffer, arrays, status } = workerData;
+const fs = require('node:fs');
+const { buffer, arrays, status, fd, start } = workerData;
 const st = new Int32Array(status);
 const SLICE = ${SLICE};
+if (fd !== undefined) {
+  Atomics.store(st, 2, 3);
+  try {
+    for (let at = 0; at < buffer.byteLength; ) {
+      const len = Math.min(SLICE, buffer.byteLength - at);
+      const n = fs.readSync(fd, new Uint8Array(buffer, at, len), 0, len, start + at);
+      if (n === 0) throw new Error('cut off');
+      at += n;
+    }
+    Atomics.store(st, 2, 1);
+  } catch (e) {
+    Atomics.store(st, 2, 2);
+  }
+  Atomics.notify(st, 2);
+  if (Atomics.load(st, 2) !== 1) process.exit(0);
+}
 let bad = -1;
 for (let i = 0; i < arrays.length && bad < 0; i++) {
   const a = arrays[i];
@@ -65,9 +83,30 @@ function checkHere(u: UncheckedArrays, stop: () => boolean): number | undefined 
   return -1;
 }
 
+/**
+ * Reads the file's data (from `start`, through the open `fd`) into `u.buffer` in a worker thread,
+ * which then checks `u`'s arrays: the caller does other work meanwhile (the store's checks), then
+ * waits for the read with waitRead (undefined, or why it failed). Undefined if no worker starts.
+ */
+export function readThenCheck(fd: number, start: number, u: UncheckedArrays): (LaterCheck & { waitRead(): string | undefined }) | undefined {
+  const status = new Int32Array(new SharedArrayBuffer(12));
+  const check = checkLater(u, { fd, start, status });
+  if (!check) return undefined;
+  return Object.assign(check, {
+    waitRead() {
+      // A worker that has not begun in 5 s (none could start): the caller reads the file itself.
+      if (Atomics.wait(status, 2, 0, 5000) === 'timed-out') return 'no reader';
+      while (Atomics.load(status, 2) === 3) Atomics.wait(status, 2, 3, 1000);
+      return Atomics.load(status, 2) === 1 ? undefined : 'the file could not be read';
+    },
+  });
+}
+
 /** Starts the check of `u`'s arrays in a worker thread (on this thread, in slices, if a worker cannot start). */
-export function checkLater(u: UncheckedArrays): LaterCheck {
-  const status = new Int32Array(new SharedArrayBuffer(8));
+export function checkLater(u: UncheckedArrays): LaterCheck;
+export function checkLater(u: UncheckedArrays, read: { fd: number; start: number; status: Int32Array }): LaterCheck | undefined;
+export function checkLater(u: UncheckedArrays, read?: { fd: number; start: number; status: Int32Array }): LaterCheck | undefined {
+  const status = read?.status ?? new Int32Array(new SharedArrayBuffer(12));
   const t = performance.now();
   const reason = (i: number) => `${u.arrays[i].name} is damaged (checksum)`;
   const state = (): string => {
@@ -79,23 +118,24 @@ export function checkLater(u: UncheckedArrays): LaterCheck {
     Atomics.compareExchange(status, 0, CHECKING, bad >= 0 ? BAD : GOOD);
   };
   let worker: Worker | undefined;
+  try {
+    worker = new Worker(WORKER, { eval: true, workerData: { buffer: u.buffer, arrays: u.arrays, status: status.buffer, fd: read?.fd, start: read?.start } });
+    worker.unref(); // a process that ends does not wait for the check
+  } catch (e) {
+    if (read) return undefined; // the caller reads the file itself
+    worker = undefined;
+  }
   const done = new Promise<{ state: string; ms: number }>((resolve) => {
     const finish = () => resolve({ state: state(), ms: performance.now() - t });
-    try {
-      worker = new Worker(WORKER, { eval: true, workerData: { buffer: u.buffer, arrays: u.arrays, status: status.buffer } });
-      worker.unref(); // a process that ends does not wait for the check
-      worker.on('message', finish);
-      worker.on('error', () => {
-        settle(checkHere(u, () => false)!);
-        finish();
-      });
-      worker.on('exit', finish);
-    } catch {
-      setImmediate(() => {
-        settle(checkHere(u, () => false)!);
-        finish();
-      });
-    }
+    const here = () => {
+      // A read that failed leaves the buffer unfilled: nothing to check (the caller refused the file).
+      if (!read || Atomics.load(status, 2) === 1) settle(checkHere(u, () => false)!);
+      finish();
+    };
+    if (!worker) return void setImmediate(here);
+    worker.on('message', finish);
+    worker.on('error', here);
+    worker.on('exit', finish);
   });
   return {
     get state() {

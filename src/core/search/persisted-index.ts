@@ -15,6 +15,7 @@
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import type { ImpactIndexParts } from './impact-build.js';
+import { readThenCheck, type LaterCheck } from './persisted-check.js';
 
 export const QIDX_MAGIC = Buffer.from('PWQIDX\r\n', 'latin1');
 /** Bumped whenever the layout of the file or of ImpactIndexParts changes. */
@@ -168,7 +169,8 @@ export interface UncheckedArrays {
   arrays: { name: string; offset: number; bytes: number; crc: number }[];
 }
 
-export type ReadResult = { ok: true; parts: QueryIndexArrays; stamp: QueryIndexStamp; bytes: number; unchecked?: UncheckedArrays; readMs: number; checkMs: number } | { ok: false; reason: string };
+export type ReadResult =
+  { ok: true; parts: QueryIndexArrays; stamp: QueryIndexStamp; bytes: number; unchecked?: UncheckedArrays; later?: LaterCheck; readMs: number; checkMs: number } | { ok: false; reason: string };
 
 export interface ReadOptions {
   /**
@@ -176,6 +178,11 @@ export interface ReadOptions {
    * caller can answer before checking them. Default: none (every array checked before return).
    */
   checkLaterAbove?: number;
+  /**
+   * Called with the file's stamp while a worker thread reads the data (when arrays are left for
+   * later): the caller's own checks run meanwhile. A reason returned refuses the file.
+   */
+  meanwhile?: (stamp: QueryIndexStamp) => string | undefined;
 }
 
 /**
@@ -190,7 +197,7 @@ export function readQueryIndex(file: string, opts: ReadOptions = {}): ReadResult
     return { ok: false, reason: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : (e as Error).message };
   }
   try {
-    return readOpen(fd, opts.checkLaterAbove ?? Infinity);
+    return readOpen(fd, opts.checkLaterAbove ?? Infinity, opts.meanwhile);
   } catch (e) {
     return { ok: false, reason: (e as Error).message };
   } finally {
@@ -225,7 +232,7 @@ function readHeader(fd: number, size: number): Header | string {
   return checkShape(header) ?? header;
 }
 
-function readOpen(fd: number, laterAbove: number): ReadResult {
+function readOpen(fd: number, laterAbove: number, meanwhile?: (stamp: QueryIndexStamp) => string | undefined): ReadResult {
   const t0 = performance.now();
   const header = readHeader(fd, fs.fstatSync(fd).size);
   if (typeof header === 'string') return { ok: false, reason: header };
@@ -235,22 +242,39 @@ function readOpen(fd: number, laterAbove: number): ReadResult {
   const start = header.arrays.length > 0 ? header.arrays[0].offset : header.bytes;
   const later = header.arrays.filter((e) => e.length * CTORS[e.type].BYTES_PER_ELEMENT > laterAbove);
   const buffer = later.length > 0 ? new SharedArrayBuffer(header.bytes - start) : new ArrayBuffer(header.bytes - start);
-  readExactly(fd, buffer, start);
-  const t1 = performance.now();
-  const parts: Record<string, ArrayBufferView> = {};
-  for (const e of header.arrays) {
-    const a = new CTORS[e.type](buffer, e.offset - start, e.length);
-    if (!later.includes(e) && crc32(a) !== e.crc) return { ok: false, reason: `${e.name} is damaged (checksum)` };
-    parts[e.name] = a;
-  }
-  const p = parts as unknown as QueryIndexArrays;
-  const bad = checkConsistent(p);
-  if (bad) return { ok: false, reason: bad };
   const unchecked =
     later.length > 0
       ? { buffer: buffer as SharedArrayBuffer, arrays: later.map((e) => ({ name: e.name, offset: e.offset - start, bytes: e.length * CTORS[e.type].BYTES_PER_ELEMENT, crc: e.crc })) }
       : undefined;
-  return { ok: true, parts: p, stamp: header.stamp, bytes: header.bytes, unchecked, readMs: t1 - t0, checkMs: performance.now() - t1 };
+  // With a worker, the read overlaps the caller's checks (the store's, an SQL scan at scale); it
+  // checks the arrays left for later right after.
+  const job = unchecked && meanwhile ? readThenCheck(fd, start, unchecked) : undefined;
+  let notUsed: string | undefined;
+  let readError: string | undefined;
+  try {
+    notUsed = job ? meanwhile!(header.stamp) : undefined;
+  } finally {
+    readError = job?.waitRead(); // the fd stays open until the worker is done with it
+  }
+  if (readError === 'no reader') job!.stop();
+  if (!job || readError === 'no reader') readExactly(fd, buffer, start);
+  else if (readError) return { ok: false, reason: readError };
+  const t1 = performance.now();
+  const refuse = (reason: string): ReadResult => {
+    job?.stop();
+    return { ok: false, reason };
+  };
+  if (notUsed) return refuse(notUsed);
+  const parts: Record<string, ArrayBufferView> = {};
+  for (const e of header.arrays) {
+    const a = new CTORS[e.type](buffer, e.offset - start, e.length);
+    if (!later.includes(e) && crc32(a) !== e.crc) return refuse(`${e.name} is damaged (checksum)`);
+    parts[e.name] = a;
+  }
+  const p = parts as unknown as QueryIndexArrays;
+  const bad = checkConsistent(p);
+  if (bad) return refuse(bad);
+  return { ok: true, parts: p, stamp: header.stamp, bytes: header.bytes, unchecked, later: readError ? undefined : job, readMs: t1 - t0, checkMs: performance.now() - t1 };
 }
 
 /** The header names every part once, with an allowed type, inside the file, in order. */

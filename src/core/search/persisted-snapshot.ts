@@ -61,22 +61,32 @@ export class PersistedSnapshot {
   /** The snapshot in the file when it is in step with the store, else undefined (and why, logged). */
   load(): LoadedSnapshot | undefined {
     const t = performance.now();
-    const r = readQueryIndex(this.file, { checkLaterAbove: this.checkLaterAbove });
+    // The store's checks need only the file's stamp: they run while a worker reads the arrays.
+    let inStep: string | undefined | 'walk' = 'not yet';
+    const meanwhile = (stamp: QueryIndexStamp) => {
+      const s = performance.now();
+      inStep = this.beforeRead(stamp);
+      this.stats.lastStoreCheckMs = performance.now() - s;
+      return inStep === 'walk' ? undefined : inStep;
+    };
+    const r = readQueryIndex(this.file, { checkLaterAbove: this.checkLaterAbove, meanwhile });
     if (!r.ok) {
       if (r.reason !== 'missing') this.reject(r.reason);
       return undefined;
     }
+    if (inStep === 'not yet') meanwhile(r.stamp);
     const s = performance.now();
-    const why = this.outOfStep(r.stamp, r.parts.ids, r.parts.indexedAt);
-    this.stats.lastStoreCheckMs = performance.now() - s;
+    const why = inStep === 'walk' ? this.walk(r.stamp, r.parts.ids, r.parts.indexedAt) : inStep;
+    this.stats.lastStoreCheckMs += performance.now() - s;
     if (why) {
+      r.later?.stop();
       this.reject(why);
       return undefined;
     }
     const index = ImpactIndex.fromParts(r.parts);
     this.stopCheck();
     if (r.unchecked) {
-      const later = checkLater(r.unchecked);
+      const later = r.later ?? checkLater(r.unchecked);
       this.check = { index, later, logged: false };
       this.lastLater = later.done.then((v) => {
         this.stats.lastLaterCheckMs = v.ms;
@@ -126,17 +136,21 @@ export class PersistedSnapshot {
     this.log?.(`The saved query index ${this.file} was not used (${why}); building it again from the index.`);
   }
 
-  private outOfStep(stamp: QueryIndexStamp, ids: Float64Array, indexedAt: Float64Array): string | undefined {
+  /** Why the file is out of step with the store, from its stamp alone; 'walk' when only its ids can tell. */
+  private beforeRead(stamp: QueryIndexStamp): string | undefined | 'walk' {
     if (stamp.fingerprint !== this.store.fingerprint) return 'it was built with other settings';
     // A clock behind the file's build could stamp new photos before `since`, out of the delta.
     if (Date.now() < stamp.since) return 'the clock is behind the time it was built';
     const now = this.store.indexedDigest(stamp.since);
     const was = stamp.digest;
-    if (now.count === was.count && now.idSum === was.idSum && now.atSum === was.atSum) return undefined;
+    return now.count === was.count && now.idSum === was.idSum && now.atSum === was.atSum ? undefined : 'walk';
+  }
+
+  private walk(stamp: QueryIndexStamp, ids: Float64Array, indexedAt: Float64Array): string | undefined {
     // Photos older than the file were re-indexed, failed or removed since (the delta and the
     // removal count cover those), or the store holds photos the file does not have as stored
     // (another library's file, a clock that went back): only the latter rules the file out.
-    if (now.count > ids.length) return 'the index holds more photos from before it than it does';
+    if (this.store.indexedDigest(stamp.since).count > ids.length) return 'the index holds more photos from before it than it does';
     let j = 0;
     for (const r of this.store.indexedSince(0)) {
       if (r.indexedAt >= stamp.since) continue;

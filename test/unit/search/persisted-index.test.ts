@@ -283,9 +283,10 @@ test('a flipped bit in the postings is found after the first answer: no later an
     fs.writeFileSync(file, damaged);
     const logs: string[] = [];
     const live = new LiveIndex(store, { background: false, checkLaterAbove: 0, log: (m) => logs.push(m) });
-    live.search(queries[0], 10); // answered before the check ends (what it answers may be wrong: docs/EVAL.md#cold-start)
-    assert.equal(live.persisted!.stats.loads, 1, `${name}: answered from the file`);
-    assert.equal(live.stats.foregroundBuilds, 0);
+    // Loaded and used: the worker reads the file, then checks it, while this thread goes on (a file
+    // this small may be found damaged before the first answer is out: it is then answered again).
+    live.search(queries[0], 10);
+    assert.equal(live.persisted!.stats.loads, 1, `${name}: loaded`);
     // The verdict is read from shared memory: seen without this thread's event loop running.
     const pause = new Int32Array(new SharedArrayBuffer(4));
     for (let i = 0; i < 500 && live.stats.foregroundBuilds === 0; i++) {

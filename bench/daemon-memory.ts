@@ -1,102 +1,165 @@
 // Memory of the background indexer: a Library as `photowords daemon` runs it (watcher on,
-// reconcile, pipeline) indexes ../shared/datasets plus a synthetic tree of N files (hard links
-// to the dataset photos, 500 a folder, in a temp dir; symlinks where hard links fail), while the
-// process's RSS (main thread, model worker threads, SQLite, chokidar) is sampled every 250 ms.
+// reconcile, pipeline) indexes ../shared/datasets plus a synthetic tree of N files (hard links to
+// the dataset photos, 500 a folder: bench/library-tree.ts, cached), while the process's RSS (main
+// thread, model worker threads, SQLite, the watches) is sampled every 250 ms.
 //
-//   node --import tsx bench/daemon-memory.ts [--files 50000] [--json]
+//   node --import tsx bench/daemon-memory.ts [--files 1000000] [--fresh] [--json]
+//        [--start-from <library.db> --max-seconds <s>]
+//
+// --start-from begins with a copy of a library that has (some of) the dataset indexed, and
+// --max-seconds stops the run after that long: a partial run (marked so, not cached) that shows
+// the memory of the reconcile of a million new files and of the first part of indexing them,
+// when there is no time for the whole (an hour or more on two cores).
 //
 // The synthetic files have the bytes of dataset photos, so after the dataset's own photos have
 // gone through the model they are indexed by content hash (the app's reuse of copies): the run
-// measures what a library of 54,000 files costs in memory, in minutes instead of half an hour.
+// measures what a library of a million files costs in memory in an hour instead of days. The
+// indexed library is kept (keyed by the tree, beside it) with the figures of the run that made
+// it: bench/library-open.ts opens it again, and a later run here reports those figures, marked
+// as from the cache, unless --fresh.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { Library } from '../src/core/library/library.js';
+import { CACHE_DIR, DATASETS, ensureTree, machineNow } from './library-tree.js';
 
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : dflt;
-};
-const FILES = Number(arg('files', '50000'));
-const PER_DIR = 500;
-const DATASETS = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../shared/datasets');
 const MB = 2 ** 20;
 
-function photos(dir: string, out: string[] = []): string[] {
-  for (const d of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, d.name);
-    if (d.isDirectory()) photos(p, out);
-    else if (/\.jpe?g$/i.test(d.name)) out.push(p);
-  }
-  return out;
+export interface IndexingMemory {
+  photos: number;
+  failed: number;
+  files: number;
+  seconds: number;
+  cpuSeconds: number;
+  modelPhotos: number;
+  reusedByHash: number;
+  rssBeforeOpenMB: number;
+  rssAfterOpenMB: number;
+  peakRssMB: number;
+  peakHeapMB: number;
+  finalRssMB: number;
+  dbMB: number;
+  loadAvgStart: number[];
+  loadAvgEnd: number[];
+  samples: { s: number; rssMB: number; photos: number; load1: number }[];
+  tree: { dir: string; linkKind: string; fromCache: boolean; madeAt: string; buildSeconds: number };
+  db: string;
+  measuredAt: string;
+  fromCache?: { what: string; measuredAt: string };
+  /** Set when the run was stopped by maxSeconds: photos stored in it, and how fast. */
+  partial?: { startFrom?: string; maxSeconds: number; photosAtStart: number; photosStored: number; photosPerSecond: number };
 }
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-daemon-mem-'));
-const synthetic = path.join(tmp, 'synthetic');
-const seeds = photos(DATASETS).sort();
-let linkKind = 'hard links';
-for (let i = 0; i < FILES; i++) {
-  const dir = path.join(synthetic, `d${String(Math.floor(i / PER_DIR)).padStart(4, '0')}`);
-  if (i % PER_DIR === 0) fs.mkdirSync(dir, { recursive: true });
-  const to = path.join(dir, `p${i}.jpg`);
-  try {
-    if (linkKind === 'hard links') fs.linkSync(seeds[i % seeds.length], to);
-    else fs.symlinkSync(seeds[i % seeds.length], to);
-  } catch {
-    linkKind = 'symlinks';
-    fs.symlinkSync(seeds[i % seeds.length], to);
-  }
+/** The indexed library of the `files`-file tree (made by indexingMemoryBench), and its manifest. */
+export function cachedLibrary(files: number, treeKey: string): { db: string; manifest: string } {
+  const db = path.join(CACHE_DIR, `library-${files}-${treeKey}.db`);
+  return { db, manifest: `${db}.json` };
 }
-console.error(`${seeds.length} dataset photos + ${FILES} synthetic files (${linkKind}) in ${synthetic}`);
 
-let peak = 0;
-let peakHeap = 0;
-const samples: { s: number; rssMB: number; photos: number }[] = [];
-const t0 = performance.now();
-let lib: Library | undefined;
-const sample = () => {
-  const m = process.memoryUsage();
-  peak = Math.max(peak, m.rss);
-  peakHeap = Math.max(peakHeap, m.heapUsed);
-  return m;
-};
-const sampler = setInterval(sample, 250);
-const reporter = setInterval(() => {
-  const m = sample();
-  const n = lib?.engineForTools.store.stats().indexed ?? 0;
-  const s = (performance.now() - t0) / 1000;
-  samples.push({ s: Math.round(s), rssMB: Math.round(m.rss / MB), photos: n });
-  console.error(`${s.toFixed(0)} s: ${n} photos, RSS ${(m.rss / MB).toFixed(0)} MB (peak ${(peak / MB).toFixed(0)}), heap ${(m.heapUsed / MB).toFixed(0)} MB`);
-}, 10_000);
+export async function indexingMemoryBench(opts: { files?: number; fresh?: boolean; startFrom?: string; maxSeconds?: number; log: (m: string) => void }): Promise<IndexingMemory> {
+  const files = opts.files ?? 1_000_000;
+  const log = opts.log;
+  const tree = ensureTree(files, log);
+  const { db, manifest } = cachedLibrary(files, tree.key);
+  if (!opts.fresh && !opts.maxSeconds && fs.existsSync(manifest)) {
+    const was = JSON.parse(fs.readFileSync(manifest, 'utf8')) as IndexingMemory;
+    return { ...was, fromCache: { what: `the indexing run that made ${db}`, measuredAt: was.measuredAt } };
+  }
+  log(`${tree.seeds} dataset photos + ${files} synthetic files (${tree.linkKind}${tree.fromCache ? ', cached' : ''}) in ${tree.dir}`);
+  const work = `${db}.partial`;
+  for (const f of [work, `${work}-wal`, `${work}-shm`]) fs.rmSync(f, { force: true });
+  if (opts.startFrom) {
+    const src = new Database(opts.startFrom, { readonly: true });
+    src.exec(`VACUUM INTO '${work.replace(/'/g, "''")}'`);
+    src.close();
+  }
 
-try {
-  const rssBefore = sample().rss;
-  lib = await Library.open(path.join(tmp, 'library.db'), { provider: 'cpu', log: (m) => console.error(m) });
-  const rssOpen = sample().rss;
-  await lib.addFolder(DATASETS);
-  await lib.addFolder(synthetic);
-  await lib.whenQuiet();
-  const seconds = (performance.now() - t0) / 1000;
-  const st = lib.engineForTools.store.stats();
-  const result = {
-    photos: st.indexed,
-    failed: st.failed,
-    files: seeds.length + FILES,
-    seconds: Math.round(seconds),
-    modelPhotos: lib.activity.modelPhotos,
-    reusedByHash: lib.activity.reused,
-    rssBeforeOpenMB: Math.round(rssBefore / MB),
-    rssAfterOpenMB: Math.round(rssOpen / MB),
-    peakRssMB: Math.round(peak / MB),
-    peakHeapMB: Math.round(peakHeap / MB),
-    finalRssMB: Math.round(sample().rss / MB),
-    dbMB: Math.round(fs.statSync(path.join(tmp, 'library.db')).size / MB),
-    samples,
+  let peak = 0;
+  let peakHeap = 0;
+  const samples: IndexingMemory['samples'] = [];
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const loadAvgStart = machineNow().loadAvg;
+  let lib: Library | undefined;
+  const sample = () => {
+    const m = process.memoryUsage();
+    peak = Math.max(peak, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+    return m;
   };
+  const sampler = setInterval(sample, 250);
+  const reporter = setInterval(() => {
+    const m = sample();
+    const n = lib?.engineForTools.store.stats().indexed ?? 0;
+    const s = (performance.now() - t0) / 1000;
+    const load1 = machineNow().loadAvg[0];
+    samples.push({ s: Math.round(s), rssMB: Math.round(m.rss / MB), photos: n, load1 });
+    log(`${s.toFixed(0)} s: ${n} photos, RSS ${(m.rss / MB).toFixed(0)} MB (peak ${(peak / MB).toFixed(0)}), heap ${(m.heapUsed / MB).toFixed(0)} MB, load ${load1}`);
+  }, 10_000);
+  try {
+    const rssBefore = sample().rss;
+    lib = await Library.open(work, { provider: 'cpu', log });
+    const rssOpen = sample().rss;
+    const photosAtStart = lib.engineForTools.store.stats().indexed;
+    const known = new Set(lib.engineForTools.store.listFolders().map((f) => f.path));
+    for (const f of [DATASETS, tree.dir]) if (!known.has(f)) await lib.addFolder(f);
+    let stopped = false;
+    await Promise.race([lib.whenQuiet(), ...(opts.maxSeconds ? [new Promise((r) => setTimeout(r, opts.maxSeconds! * 1000)).then(() => (stopped = true))] : [])]);
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const st = lib.engineForTools.store.stats();
+    const result: IndexingMemory = {
+      photos: st.indexed,
+      failed: st.failed,
+      files: tree.seeds + files,
+      seconds: Math.round(seconds),
+      cpuSeconds: Math.round((cpu.user + cpu.system) / 1e6),
+      modelPhotos: lib.activity.modelPhotos,
+      reusedByHash: lib.activity.reused,
+      rssBeforeOpenMB: Math.round(rssBefore / MB),
+      rssAfterOpenMB: Math.round(rssOpen / MB),
+      peakRssMB: Math.round(peak / MB),
+      peakHeapMB: Math.round(peakHeap / MB),
+      finalRssMB: Math.round(sample().rss / MB),
+      dbMB: 0,
+      loadAvgStart,
+      loadAvgEnd: machineNow().loadAvg,
+      samples,
+      tree: { dir: tree.dir, linkKind: tree.linkKind, fromCache: tree.fromCache, madeAt: tree.madeAt, buildSeconds: Math.round(tree.buildSeconds) },
+      db,
+      measuredAt: new Date().toISOString(),
+    };
+    if (stopped) {
+      const stored = st.indexed - photosAtStart;
+      result.partial = { startFrom: opts.startFrom, maxSeconds: opts.maxSeconds!, photosAtStart, photosStored: stored, photosPerSecond: Math.round((stored / seconds) * 10) / 10 };
+      await lib.close();
+      lib = undefined;
+      for (const f of [work, `${work}-wal`, `${work}-shm`]) fs.rmSync(f, { force: true });
+      return result;
+    }
+    await lib.close();
+    lib = undefined;
+    result.dbMB = Math.round(fs.statSync(work).size / MB);
+    fs.renameSync(work, db);
+    fs.writeFileSync(manifest, JSON.stringify(result));
+    return result;
+  } finally {
+    clearInterval(sampler);
+    clearInterval(reporter);
+    await lib?.close();
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const i = process.argv.indexOf('--files');
+  const arg = (n: string) => (process.argv.includes(`--${n}`) ? process.argv[process.argv.indexOf(`--${n}`) + 1] : undefined);
+  const result = await indexingMemoryBench({
+    files: i >= 0 ? Number(process.argv[i + 1]) : 1_000_000,
+    fresh: process.argv.includes('--fresh'),
+    startFrom: arg('start-from'),
+    maxSeconds: arg('max-seconds') ? Number(arg('max-seconds')) : undefined,
+    log: (m) => console.error(m),
+  });
   console.log(JSON.stringify(result, null, process.argv.includes('--json') ? 0 : 2));
-} finally {
-  clearInterval(sampler);
-  clearInterval(reporter);
-  await lib?.close();
-  fs.rmSync(tmp, { recursive: true, force: true });
 }

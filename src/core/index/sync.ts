@@ -8,6 +8,11 @@
 //
 // Memory: only the changes are held (the files to index, the vanished rows), never a list of the
 // whole library: known rows are read a page at a time and the folder scan streams.
+//
+// A full reconcile is one merge of two streams in path order, the scan and the known rows under
+// the folders (one SQL scan of the path index, a page at a time): a file whose row has its size
+// and mtime costs one stat (the scan's) and nothing else, a row the scan passed is looked at with
+// a stat of its own (gone, or only out of the scan's reach), and only the rest go through plan().
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
@@ -124,8 +129,10 @@ async function plan(
   opts: SyncOptions,
   /** Folders scanned whole: at the end, their not-read rows the scan did not find are dropped. */
   scanned: string[] = [],
+  /** The candidates may name a path twice (a change set's files and its folders' scans). */
+  dedupe = true,
 ): Promise<SyncPlan> {
-  const out: SyncPlan = { toIndex: [], moved: 0, touched: 0, removed: 0, unchanged: 0, failures: [], notRead: 0, complete: false };
+  const out = emptyPlan();
   const mark = store.notReadMark();
   const unreadRoots = new Set<string>();
   const notReadRows: NotReadEntry[] = [];
@@ -155,8 +162,10 @@ async function plan(
       if (notReadRows.length >= 256) writeNotRead();
       continue;
     }
-    if (seen.has(c.path)) continue;
-    seen.add(c.path);
+    if (dedupe) {
+      if (seen.has(c.path)) continue;
+      seen.add(c.path);
+    }
     const known = store.getByPath(c.path);
     if (!known) {
       // Found too small when it was read: not read again until it changes.
@@ -220,8 +229,65 @@ async function plan(
 /** Every online library folder against the index: what changed while nothing watched. */
 export async function reconcileFolders(store: IndexStore, folders: string[], opts: SyncOptions): Promise<SyncPlan> {
   const vanished = new Map<string, ImageRecord>();
-  for (const f of folders) await vanishedUnder(store, f, vanished, opts.signal);
-  return plan(store, fromScan(scanFolders(folders, { signal: opts.signal, includeHidden: opts.includeHidden })), vanished, opts, folders);
+  const changed: (Candidate | undefined)[] = [];
+  let unchanged = 0;
+  const rows = knownRows(store, folders);
+  let row = rows.next().value;
+  // A row the scan went past: gone (to forget, or a move's origin), unless the file is there.
+  const passed = async (r: ImageRecord) => {
+    if ((await statFile(r.path)) === 'gone') vanished.set(r.path, r);
+  };
+  for await (const c of fromScan(scanFolders(folders, { signal: opts.signal, includeHidden: opts.includeHidden }))) {
+    if (opts.signal?.aborted) return { ...emptyPlan(), unchanged };
+    if (!('size' in c)) {
+      changed.push(c);
+      continue;
+    }
+    while (row && row.path < c.path) {
+      await passed(row);
+      row = rows.next().value;
+    }
+    if (row && row.path === c.path) {
+      const known = row;
+      row = rows.next().value;
+      if (known.size === c.size && known.mtimeMs === c.mtimeMs && !(known.status === 'failed' && TRANSIENT_FAILURES.has(known.failureCode as DecodeFailureCode))) {
+        unchanged++;
+        continue;
+      }
+    }
+    // New or changed (or out of the rows' order: plan() looks the path up itself).
+    changed.push(c);
+  }
+  for (; row; row = rows.next().value) await passed(row);
+  // Handed over one by one and let go: a first index of a big library is all "changed".
+  async function* drain(): AsyncGenerator<Candidate> {
+    for (let i = 0; i < changed.length; i++) {
+      const c = changed[i]!;
+      changed[i] = undefined;
+      yield c;
+    }
+  }
+  const out = await plan(store, drain(), vanished, opts, folders, false);
+  out.unchanged += unchanged;
+  return out;
+}
+
+const emptyPlan = (): SyncPlan => ({ toIndex: [], moved: 0, touched: 0, removed: 0, unchanged: 0, failures: [], notRead: 0, complete: false });
+
+/** The known rows under `folders` in path order, a page at a time (a folder inside another is read with it). */
+function* knownRows(store: IndexStore, folders: string[]): Generator<ImageRecord, undefined> {
+  const roots = [...new Set(folders.map((f) => path.resolve(f)))].sort((a, b) => (`${a}/` < `${b}/` ? -1 : 1));
+  const outer = roots.filter((r) => !roots.some((o) => o !== r && r.startsWith(o + path.sep)));
+  for (const dir of outer) {
+    let after = '';
+    for (;;) {
+      const page = store.recordsUnder(dir, after, PAGE);
+      if (page.length === 0) break;
+      yield* page;
+      after = page[page.length - 1].path;
+    }
+  }
+  return undefined;
 }
 
 /** One of the watcher's change sets. `inLibrary` says whether a path is inside a library folder. */

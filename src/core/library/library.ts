@@ -116,8 +116,8 @@ export class Library implements PhotowordsBackend {
       throw e;
     }
     lib.lock = lock;
-    lib.watching.start();
-    if (opts.autoIndex !== false) lib.run.kick();
+    const reconciling = lib.watching.start();
+    if (opts.autoIndex !== false && !reconciling) lib.run.kick();
     lib.photos.fillDates();
     return lib;
   }
@@ -143,6 +143,11 @@ export class Library implements PhotowordsBackend {
   /** The watcher's counts (events, batches), when it runs. */
   get watcherStats(): WatcherStats | undefined {
     return this.watching.stats;
+  }
+
+  /** How long the last start of the watches and the last full reconcile took (bench/library-open.ts). */
+  get lastTimings(): { watchMs: number; reconcileMs: number } {
+    return { watchMs: this.watching.lastWatchMs, reconcileMs: this.run.lastReconcileMs };
   }
 
   /** Waits until the watcher has handed on every change and indexing has caught up. */

@@ -60,6 +60,8 @@ export class RunLoop {
   /** The next run reconciles every folder (else it applies the watcher's changes only). */
   private needsFull = true;
   changes: ChangeSet = emptyChangeSet();
+  /** How long the last full reconcile (scan, compare, moves and removals; not the pipeline) took, in ms. */
+  lastReconcileMs = 0;
   /** Resolved when the changes taken by a run are applied (the watcher's backpressure). */
   private changeWaiters: (() => void)[] = [];
   readonly activity: LibraryActivity = { reconciles: 0, changeSets: 0, modelPhotos: 0, reused: 0, moved: 0, touched: 0, removed: 0 };
@@ -210,7 +212,9 @@ export class RunLoop {
           let plan: SyncPlan | undefined;
           if (full) {
             // A full reconcile also covers whatever the watcher had queued.
+            const t0 = performance.now();
             if (folders.length > 0) plan = await reconcileFolders(ctx.engine.store, folders, { signal: abort.signal, online, includeHidden: ctx.engine.includeHidden });
+            this.lastReconcileMs = performance.now() - t0;
             this.activity.reconciles++;
           } else {
             plan = await applyChangeSet(ctx.engine.store, changes, {
@@ -224,7 +228,7 @@ export class RunLoop {
           if (plan) this.notePlan(plan, seen);
           let report: IndexReport | undefined;
           if (plan?.complete && plan.toIndex.length > 0 && !abort.signal.aborted) {
-            report = await ctx.engine.indexFiles(plan.toIndex, {
+            report = await ctx.engine.indexFiles(handOver(plan.toIndex), {
               signal: abort.signal,
               reuseByHash: true,
               onProgress: (p: IndexProgress) => {
@@ -280,6 +284,19 @@ export class RunLoop {
     this.failureLog.unshift({ path: f.path, reason: f.reason });
     this.failuresTotal++;
   }
+}
+
+/**
+ * A list's items one by one, each let go as it is handed on: the pipeline keeps its own list of
+ * what it reads, and at a first index of a big library both would be every file.
+ */
+function* handOver<T>(list: T[]): Generator<T> {
+  for (let i = 0; i < list.length; i++) {
+    const x = list[i];
+    (list as (T | undefined)[])[i] = undefined;
+    yield x;
+  }
+  list.length = 0;
 }
 
 /** A run's progress counted on from the photos done before it was stopped (RunLoop.carried). */

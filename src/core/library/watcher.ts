@@ -1,23 +1,22 @@
-// Watches the library folders (chokidar, recursively) and hands the changes on in batches:
-// events are coalesced per path (a file written in a hundred chunks is one entry), a batch goes
-// out after a short quiet time or at the latest maxWaitMs after its first event (so a storm of
-// 10,000 new files becomes a few batches, not 10,000 runs), a file still being written (its
-// mtime younger than stableMs, or its size or mtime moving between two looks) waits for a later
-// batch, and the next batch waits until the handler has finished the last one (backpressure:
-// memory is one entry per distinct changed path, however many events arrive).
+// Watches the library folders (one watch a folder: dir-watches.ts) and hands the changes on in
+// batches: events are coalesced per path (a file written in a hundred chunks is one entry), a
+// batch goes out after a short quiet time or at the latest maxWaitMs after its first event (so a
+// storm of 10,000 new files becomes a few batches, not 10,000 runs), a file still being written
+// (its mtime younger than stableMs, or its size or mtime moving between two looks) waits for a
+// later batch, and the next batch waits until the handler has finished the last one
+// (backpressure: memory is one entry per distinct changed path, however many events arrive).
 //
-// What the watcher sees is photos only (scan.ts's imageExtensions()), and no dot files or dot
-// folders unless the library reads hidden ones: chokidar keeps a watch per file, so the files
-// counted as not read (videos, sidecars, hidden folders) are left to the scans. A folder added
-// is scanned whole (its not-read files with it), a folder gone takes its not-read rows along,
-// and the rest (a video added beside photos, a sidecar deleted) shows at the next full
-// reconcile: at open, a folder back online, resume.
-import { watch, type FSWatcher } from 'chokidar';
-import type { Stats } from 'node:fs';
+// What the watcher hands on is photos only (scan.ts's imageExtensions()) and folders, and no dot
+// files or dot folders unless the library reads hidden ones; the files counted as not read
+// (videos, sidecars, hidden folders) are left to the scans. A folder added is scanned whole (its
+// not-read files with it), a folder gone takes its not-read rows along, and the rest (a video
+// added beside photos, a sidecar deleted) shows at the next full reconcile: at open, a folder
+// back online, resume.
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { imageExtensions } from '../analysis/scan.js';
 import { changeSetSize, emptyChangeSet, type ChangeSet } from '../index/sync.js';
+import { DirWatches } from './dir-watches.js';
 
 export interface WatcherOptions {
   /** Receives each batch; the next one waits until this resolves. */
@@ -49,7 +48,7 @@ export interface WatcherStats {
 const STAT_PARALLELISM = 64;
 
 export class FolderWatcher {
-  private fsw?: FSWatcher;
+  private fsw?: DirWatches;
   private roots: string[] = [];
   private includeHidden: boolean;
   private pending: ChangeSet = emptyChangeSet();
@@ -82,33 +81,29 @@ export class FolderWatcher {
   }
 
   /**
-   * Watches exactly these folders (a new chokidar instance when the set changes; cheaper and
-   * sturdier than unwatching parts of one). Resolves once the new watcher is ready: changes made
-   * after that are seen; what changed before is a reconcile's job.
+   * Watches exactly these folders (new watches when the set changes; cheaper and sturdier than
+   * unwatching parts). Resolves once every folder below them is watched: changes made after that
+   * are seen; what changed before is a reconcile's job.
    */
   async setRoots(roots: string[]): Promise<void> {
     const next = [...new Set(roots.map((r) => path.resolve(r)))].sort();
     if (this.closed || (this.fsw && next.join('\0') === this.roots.join('\0'))) return;
-    const old = this.fsw;
+    this.fsw?.close();
     this.fsw = undefined;
     this.roots = next;
-    await old?.close();
     if (next.length === 0) return;
-    const fsw = watch(next, {
-      ignoreInitial: true,
-      persistent: true,
-      followSymlinks: true,
-      ignorePermissionErrors: true,
-      ignored: (p: string, st?: Stats) => this.ignored(p, st),
+    const fsw = new DirWatches(this.includeHidden, {
+      file: (p, gone) => this.onFile(p, gone),
+      dir: (p, gone) => this.onDir(p, gone),
+      // Lost events: the folder is looked at whole, as one that went and came back.
+      rescan: (d) => {
+        this.onDir(d, true);
+        this.onDir(d, false);
+      },
+      error: (e) => this.opts.log?.(`Watching: ${e.message}`),
     });
     this.fsw = fsw;
-    fsw.on('add', (p) => this.onFile(p, false));
-    fsw.on('change', (p) => this.onFile(p, false));
-    fsw.on('unlink', (p) => this.onFile(p, true));
-    fsw.on('addDir', (p) => this.onDir(p, false));
-    fsw.on('unlinkDir', (p) => this.onDir(p, true));
-    fsw.on('error', (e) => this.opts.log?.(`Watching: ${(e as Error).message}`));
-    await new Promise<void>((resolve) => fsw.once('ready', () => resolve()));
+    for (const root of next) await fsw.add(root, false);
   }
 
   get watchedRoots(): readonly string[] {
@@ -131,14 +126,6 @@ export class FolderWatcher {
 
   private isImage(p: string): boolean {
     return this.exts.has(path.extname(p).slice(1).toLowerCase());
-  }
-
-  private ignored(p: string, st?: Stats): boolean {
-    if (this.isRoot(p)) return false;
-    if (!this.includeHidden && path.basename(p).startsWith('.')) return true;
-    // A file that is not a photo needs no watch at all (chokidar watches every file it keeps).
-    if (st?.isFile() && !this.isImage(p)) return true;
-    return false;
   }
 
   private onFile(p: string, gone: boolean): void {
@@ -252,8 +239,7 @@ export class FolderWatcher {
     this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
-    const fsw = this.fsw;
+    this.fsw?.close();
     this.fsw = undefined;
-    await fsw?.close();
   }
 }

@@ -137,7 +137,10 @@ async function prepare(entry: CatalogEntry, rec: InstallRecord, probe: boolean):
   const { record, backbone } = await prepareInstalled(entry, rec, { probe });
   const p = record.probe;
   if (p) {
-    const larger = 'grid' in p.largerInput ? `${p.largerInput.input.join('x')} gives ${p.largerInput.grid.join('x')}` : `${p.largerInput.input.join('x')} fails (fixed input)`;
+    const larger =
+      'grid' in p.largerInput
+        ? `${p.largerInput.input.join('x')} gives ${p.largerInput.grid.join('x')}`
+        : `${p.largerInput.input.join('x')} fails (fixed input): photos are resized and centre-cropped to ${p.input.join('x')}`;
     log(`Checked: ${p.input.join('x')} gives a ${p.grid.join('x')} grid (${entry.feature.tensor}); ${larger}.`);
   }
   if (backbone) {

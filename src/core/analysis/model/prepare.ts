@@ -14,11 +14,21 @@ export interface Prepared {
   backbone: BackboneInfo | null;
 }
 
+/**
+ * The one input side the file takes, where it takes no other: the catalogue says so, or the probe
+ * ran the training size and saw a larger input fail (DINOv2 exports fixed at 224). null: any size.
+ */
+export function fixedSide(entry: CatalogEntry, rec: InstallRecord): number | null {
+  if (entry.fixedInput === true) return entry.preprocessing.size;
+  const larger = rec.probe?.largerInput;
+  return larger && 'error' in larger ? entry.preprocessing.size : null;
+}
+
 export async function prepareInstalled(entry: CatalogEntry, rec: InstallRecord, o: { probe?: boolean; cache?: string } = {}): Promise<Prepared> {
   let record = rec;
   if (o.probe !== false) record = { ...record, probe: await probeModel(entry, rec.path) };
   let backbone: BackboneInfo | null = null;
-  if (entry.feature.layout === 'tokens') backbone = wrapTokenBackbone(rec.path, entry);
+  if (entry.feature.layout === 'tokens') backbone = wrapTokenBackbone(rec.path, entry, undefined, fixedSide(entry, record));
   else if (entry.feature.addOutput) {
     const pre = entry.preprocessing;
     backbone = importOnnxBackbone(rec.path, { output: entry.feature.tensor, channels: entry.feature.channels, mean: pre.mean, std: pre.std, outDir: path.dirname(rec.path) });

@@ -8,7 +8,7 @@ import { ShapeBatcher } from '../analysis/batcher.js';
 import type { FileInfo, IndexStore, NotReadCount } from './store.js';
 import type { TokenizerApi } from '../analysis/model/tokenizer.js';
 import type { KgramSettings } from '../common/types.js';
-import { RunState, type IndexProgress, type StageTimings } from './pipeline/run-state.js';
+import { RunState, type IndexProgress, type StageTimings, type TodoFile } from './pipeline/run-state.js';
 import { planRun } from './pipeline/scan-stage.js';
 import { StoreStage, type Pending } from './pipeline/store-stage.js';
 import { ModelStage, readAndDecode } from './pipeline/read-decode-model.js';
@@ -107,7 +107,10 @@ async function runPipeline(
   const minSide = tokenizer.info.minSide;
   state.startClock();
 
-  for (const file of todo) {
+  for (let i = 0; i < todo.length; i++) {
+    const file = todo[i];
+    // Let go as handed on: at a first index of a big library the list is every file.
+    (todo as (TodoFile | undefined)[])[i] = undefined;
     if (opts.signal?.aborted || state.fatal) break;
     // Backpressure: decoded photos wait in memory only a few at a time.
     await decodeQueue.onSizeLessThan(settings.decodeConcurrency);

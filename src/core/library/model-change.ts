@@ -159,6 +159,7 @@ async function ensureCodebook(ctx: LibraryContext, entry: CatalogEntry, backbone
   const message = `Learning the codebook from ${what}`;
   const t0 = performance.now();
   req.report('codebook', 0, files.length, null, message);
+  let firstPass = 0;
   await trainCodebook({
     images: fromLibrary === files.length ? 'the library' : `the library and ${path.basename(t.dataset)}`,
     files,
@@ -179,8 +180,11 @@ async function ensureCodebook(ctx: LibraryContext, entry: CatalogEntry, backbone
     log: (m) => {
       req.signal.throwIfAborted();
       if (m.startsWith('k-means')) req.report('codebook', files.length, files.length, null, `Grouping the features into ${codes} visual words`);
-      const it = /^\s*iteration (\d+):/.exec(m)?.[1];
-      if (it) req.report('codebook', files.length, files.length, null, `Grouping the features into ${codes} visual words: pass ${it} of at most ${t.iterations}`);
+      const it = Number(/^\s*iteration (\d+):/.exec(m)?.[1] ?? 0);
+      // Time left from the passes after the first (the first also holds the seeding); at most, as k-means may settle sooner.
+      if (it === 1) firstPass = performance.now();
+      const left = it > 1 ? Math.round(((performance.now() - firstPass) / 1000 / (it - 1)) * (t.iterations - it)) : null;
+      if (it) req.report('codebook', files.length, files.length, left, `Grouping the features into ${codes} visual words: pass ${it} of at most ${t.iterations}`);
     },
   });
   return settings;

@@ -267,7 +267,8 @@ function readOpen(fd: number, laterAbove: number, meanwhile?: (stamp: QueryIndex
   if (notUsed) return refuse(notUsed);
   const parts: Record<string, ArrayBufferView> = {};
   for (const e of header.arrays) {
-    const a = new CTORS[e.type](buffer, e.offset - start, e.length);
+    // A view on a shared buffer is an ordinary typed array; the union of constructors types only ArrayBuffer.
+    const a = new CTORS[e.type](buffer as ArrayBuffer, e.offset - start, e.length);
     if (!later.includes(e) && crc32(a) !== e.crc) return refuse(`${e.name} is damaged (checksum)`);
     parts[e.name] = a;
   }

@@ -118,10 +118,13 @@ export class PersistedSnapshot {
     return true;
   }
 
-  /** Finishes the check after use on this thread, if one is under way; true if there was one. */
+  /**
+   * Finishes the check after use on this thread, if one is under way; true if the last loaded
+   * index had one (then ask failedAfterLoad for the verdict: it may have come just before).
+   */
   checkNow(): boolean {
-    if (!this.check || this.check.later.state !== 'checking') return false;
-    this.check.later.now();
+    if (!this.check) return false;
+    if (this.check.later.state === 'checking') this.check.later.now();
     return true;
   }
 

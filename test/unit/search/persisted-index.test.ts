@@ -289,7 +289,7 @@ test('a flipped bit in the postings is found after the first answer: no later an
     assert.equal(live.persisted!.stats.loads, 1, `${name}: loaded`);
     // The verdict is read from shared memory: seen without this thread's event loop running.
     const pause = new Int32Array(new SharedArrayBuffer(4));
-    for (let i = 0; i < 500 && live.stats.foregroundBuilds === 0; i++) {
+    for (let i = 0; i < 3000 && live.stats.foregroundBuilds === 0; i++) {
       Atomics.wait(pause, 0, 0, 20);
       live.search(queries[1], 10);
     }

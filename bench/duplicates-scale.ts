@@ -1,34 +1,48 @@
-// How duplicate finding grows with the library (issue 5): findDuplicates over real SQLite indexes
-// of 10,000 and 100,000 synthetic photos, timed by stage. A benchmark, not a test (minutes).
+// How duplicate finding grows with the library: findDuplicates over real SQLite indexes of
+// 100,000 and 1,000,000 synthetic photos with real files behind them, timed by stage. A
+// benchmark, not a test (minutes).
 //
-//   npm run bench:duplicates-scale [-- --sizes 10000,100000 --json]
+//   npm run bench:duplicates-scale [-- --sizes 100000,1000000 --json]
 //
 // Synthetic photos follow the real distributions, never uniform noise:
 // - visual words: bench/synthetic.ts mix() of two real dev-set bags (its terms, counts and df);
 // - perceptual hash: each 16-bit quarter taken from a different real dev-set photo's hash, so the
-//   lookup tables (hashindex.ts) fill as a real library's would;
-// - 1 photo in 100 is planted as a near copy of an earlier one (15% of its words dropped, 3 bits
-//   of its hash flipped), so grouping has real work and the found share is a sanity check.
+//   lookup tables (hash-index.ts) fill as a real library's would;
+// - files: a photo's file is a hard link to the dev-set photo its first bag came from (its real
+//   size stored), so the checks that decode photos (fine detail, local differences, placing,
+//   crop search) read and decode real files. Photos sharing a file share that bag's half of
+//   their words: the words already call them alike, so pixels that agree add no false link of
+//   their own; a hash link between two of them by chance could (rare: their hash quarters are
+//   drawn independently);
+// - 1 photo in 100 is planted as a near copy of an earlier one (15% of its words dropped) whose
+//   file is a real edit of the earlier one's, made with sharp and cached: a JPEG re-save, a
+//   half-size copy and a crop to 80% of the same original (the last two of another pixel size,
+//   so they are placed in their keeper before they join it). The original and its copies carry
+//   their files' real perceptual hashes, and no two originals share a file. Every planted copy
+//   must be found.
+// Built stores (SQLite, its query index file and the files' links) are kept under
+// ~/.cache/photowords/bench/duplicates-scale/, keyed by size and GENERATOR; the JSON says when one
+// was used. The finder runs in a child process per size, so its peak RSS is its own.
 // Needs the dev set's eval cache (photowords eval ../shared/datasets, once).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
 import { loadDevSet } from './devset.js';
 import { mix } from './synthetic.js';
 import { decodeForModel, readImageFile } from '../src/core/analysis/decode/decode.js';
-import { findDuplicates } from '../src/core/duplicates/find.js';
 import { hashOf, lowFrequencyDct, type Hash64 } from '../src/core/analysis/phash.js';
 import { mulberry32 } from '../src/core/common/random.js';
 import { IndexStore } from '../src/core/index/store.js';
 import type { Bag } from '../src/core/common/types.js';
 
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
-const SIZES = opt('sizes', '10000,100000').split(',').map(Number);
-const log = (s: string) => process.stderr.write(s + '\n');
+/** Bump when the synthetic library changes: cached stores of another generator are not used. */
+const GENERATOR = 3;
+const CACHE = path.join(os.homedir(), '.cache', 'photowords', 'bench', 'duplicates-scale');
+const EDITS = ['jpeg', 'half', 'crop'] as const;
+type Edit = (typeof EDITS)[number];
 
 /** Coefficients whose hash (phash.ts hashOf) is `h`: +1 where a bit is set, -1 where not. */
 function coeffsFor(h: Hash64): Float32Array {
@@ -45,91 +59,245 @@ function dropTerms(b: Bag, share: number, rand: () => number): Bag {
   return { terms: Uint32Array.from(keep, (i) => b.terms[i]), tfs: Float32Array.from(keep, (i) => b.tfs[i]) };
 }
 
-function flipBits(h: Hash64, bits: number, rand: () => number): Hash64 {
-  let { hi, lo } = h;
-  for (let b = 0; b < bits; b++) {
-    const k = Math.floor(rand() * 64);
-    if (k < 32) lo = (lo ^ (1 << k)) >>> 0;
-    else hi = (hi ^ (1 << (k - 32))) >>> 0;
+/** A real edit of `src`, made once and kept (edits of one file are shared by the sizes' stores). */
+async function edited(src: string, edit: Edit): Promise<{ file: string; width: number; height: number }> {
+  const dir = path.join(CACHE, 'edits', edit);
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${src.replace(/[^A-Za-z0-9._-]+/g, '_')}.jpg`);
+  if (!fs.existsSync(file)) {
+    const img = sharp(src).rotate();
+    const { width = 0, height = 0 } = await sharp(src).rotate().metadata();
+    const out =
+      edit === 'jpeg'
+        ? img.jpeg({ quality: 40 })
+        : edit === 'half'
+          ? img.resize(Math.max(1, Math.round(width / 2)), Math.max(1, Math.round(height / 2))).jpeg({ quality: 85 })
+          : img.extract({ left: Math.round(width * 0.1), top: Math.round(height * 0.1), width: Math.round(width * 0.8), height: Math.round(height * 0.8) }).jpeg({ quality: 85 });
+    await out.toFile(file + '.part');
+    fs.renameSync(file + '.part', file);
   }
-  return { hi, lo };
+  const m = await sharp(file).metadata();
+  return { file, width: m.width ?? 0, height: m.height ?? 0 };
 }
 
-async function main() {
+interface Built {
+  db: string;
+  planted: number;
+  fillSeconds: number;
+  builtAt: string;
+  fromCache: boolean;
+}
+
+/** The synthetic library of `size` photos, built and linked once, then reused from the cache. */
+async function buildStore(size: number, log: (s: string) => void): Promise<Built> {
+  const dir = path.join(CACHE, `n${size}-g${GENERATOR}`);
+  const meta = path.join(dir, 'built.json');
+  if (fs.existsSync(meta)) return { ...(JSON.parse(fs.readFileSync(meta, 'utf8')) as Omit<Built, 'fromCache'>), fromCache: true };
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
   const dev = loadDevSet();
-  const bags = dev.docs.map((d) => d.bag);
-  log(`${bags.length} real bags; hashing the dev set's photos ...`);
+  log(`${dev.docs.length} real bags; hashing the dev set's photos ...`);
   const hashes: Hash64[] = [];
   for (const d of dev.docs) {
     const img = await decodeForModel((await readImageFile(d.path)).buffer, 299);
     hashes.push(hashOf(lowFrequencyDct(img.pixels, img.width, img.height)));
   }
-  const results: Record<string, unknown>[] = [];
-  for (const size of SIZES) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-dupscale-'));
-    try {
-      const db = path.join(dir, 'index.db');
-      const store = IndexStore.open(db, { fingerprint: 'bench-duplicates-scale', settings: { resolution: 299 } });
-      const rand = mulberry32(11);
-      const made: { bag: Bag; hash: Hash64 }[] = [];
-      let planted = 0;
-      const grid = { heads: 1, height: 1, width: 1, codes: 1, tokens: new Uint16Array(1) };
-      let t = performance.now();
-      for (let start = 0; start < size; start += 1000) {
-        store.transaction(() => {
-          for (let i = start; i < Math.min(size, start + 1000); i++) {
-            let bag: Bag;
-            let hash: Hash64;
-            if (i % 100 === 99 && made.length > 0) {
-              const src = made[Math.floor(rand() * made.length)];
-              bag = dropTerms(src.bag, 0.15, rand);
-              hash = flipBits(src.hash, 3, rand);
-              planted++;
-            } else {
-              bag = mix(bags[Math.floor(rand() * bags.length)], bags[Math.floor(rand() * bags.length)], rand);
-              const q = () => hashes[Math.floor(rand() * hashes.length)];
-              const [a, b, c, d] = [q(), q(), q(), q()];
-              hash = { lo: ((a.lo & 0xffff) | (b.lo & 0xffff0000)) >>> 0, hi: ((c.hi & 0xffff) | (d.hi & 0xffff0000)) >>> 0 };
-            }
-            if (made.length < 20000) made.push({ bag, hash });
-            store.putIndexed({ path: `/synthetic/${i}.jpg`, size: 1_000_000 + i, mtimeMs: 0, hash: null, width: 640, height: 480 }, grid, bag, coeffsFor(hash));
+  const db = path.join(dir, 'index.db');
+  const store = IndexStore.open(db, { fingerprint: 'bench-duplicates-scale', settings: { resolution: 299 } });
+  const rand = mulberry32(11);
+  // Ordinary rows that may become a planted copy's original: their file, not yet an original's.
+  const made: { id: number; bag: Bag; file: string }[] = [];
+  const originalFiles = new Set<string>();
+  let parent: { id: number; bag: Bag; file: string } | undefined;
+  let planted = 0;
+  const grid = { heads: 1, height: 1, width: 1, codes: 1, tokens: new Uint16Array(1) };
+  const realCoeffs = async (file: string) => {
+    const img = await decodeForModel((await readImageFile(file)).buffer, 299);
+    return lowFrequencyDct(img.pixels, img.width, img.height);
+  };
+  const t = performance.now();
+  for (let start = 0; start < size; start += 1000) {
+    const sub = path.join(dir, 'files', String(start / 1000));
+    fs.mkdirSync(sub, { recursive: true });
+    const rows: { file: string; width: number; height: number; bag: Bag; coeffs: Float32Array; original?: boolean }[] = [];
+    for (let i = start; i < Math.min(size, start + 1000); i++) {
+      const file = path.join(sub, `${i}.jpg`);
+      if (i % 100 === 99 && made.length > 0) {
+        // Every third copy starts a new original: an ordinary row whose file no other original
+        // has (two originals of one file would be the same photo twice, by accident), which now
+        // gets its file's real hash, as its copies do theirs.
+        if (planted % EDITS.length === 0) {
+          parent = undefined;
+          for (let tries = 0; tries < 1000 && !parent; tries++) {
+            const c = made[Math.floor(rand() * made.length)];
+            if (!originalFiles.has(c.file)) parent = c;
           }
-        });
+          if (parent) {
+            originalFiles.add(parent.file);
+            const coeffs = await realCoeffs(parent.file);
+            const row = rows.find((r) => r.file === path.join(dir, 'files', String(Math.floor(parent!.id / 1000)), `${parent!.id}.jpg`));
+            if (row) row.coeffs = coeffs;
+            else store.putPhash(store.getByPath(path.join(dir, 'files', String(Math.floor(parent.id / 1000)), `${parent.id}.jpg`))!.id, coeffs);
+          }
+        }
+        if (parent) {
+          const e = await edited(parent.file, EDITS[planted % EDITS.length]);
+          fs.linkSync(e.file, file);
+          rows.push({ file, width: e.width, height: e.height, bag: dropTerms(parent.bag, 0.15, rand), coeffs: await realCoeffs(e.file) });
+          planted++;
+          continue;
+        }
       }
-      const fillSeconds = (performance.now() - t) / 1000;
-      log(`  ${size} photos stored in ${fillSeconds.toFixed(0)} s; finding duplicates ...`);
-      const rss0 = process.memoryUsage().rss;
-      t = performance.now();
-      const r = await findDuplicates(store, { exif: false });
-      const seconds = (performance.now() - t) / 1000;
-      const inGroups = r.groups.reduce((n, g) => n + g.members.length, 0);
-      const row = {
-        photos: size,
-        seconds: Number(seconds.toFixed(1)),
-        msPerPhoto: Number(((seconds * 1000) / size).toFixed(2)),
-        timingsSeconds: Object.fromEntries(Object.entries(r.timings).map(([k, v]) => [k.replace(/Ms$/, ''), Number((v / 1000).toFixed(1))])),
-        rssGrowthMB: Math.round((process.memoryUsage().rss - rss0) / 2 ** 20),
-        planted,
-        groups: r.groups.length,
-        photosInGroups: inGroups,
-        pairs: r.pairs,
-      };
-      results.push(row);
-      log(`  ${JSON.stringify(row)}`);
-      store.close();
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+      const a = Math.floor(rand() * dev.docs.length);
+      const bag = mix(dev.docs[a].bag, dev.docs[Math.floor(rand() * dev.docs.length)].bag, rand);
+      const q = () => hashes[Math.floor(rand() * hashes.length)];
+      const [h1, h2, h3, h4] = [q(), q(), q(), q()];
+      const hash = { lo: ((h1.lo & 0xffff) | (h2.lo & 0xffff0000)) >>> 0, hi: ((h3.hi & 0xffff) | (h4.hi & 0xffff0000)) >>> 0 };
+      fs.linkSync(dev.docs[a].path, file);
+      rows.push({ file, width: dev.docs[a].width ?? 0, height: dev.docs[a].height ?? 0, bag, coeffs: coeffsFor(hash) });
+      if (made.length < 20000) made.push({ id: i, bag, file: dev.docs[a].path });
+    }
+    store.transaction(() => {
+      rows.forEach((r, k) => store.putIndexed({ path: r.file, size: 1_000_000 + start + k, mtimeMs: 0, hash: null, width: r.width, height: r.height }, grid, r.bag, r.coeffs));
+    });
+    if (start % 100_000 === 0 && start > 0) log(`  ${start} photos stored`);
+  }
+  store.close();
+  const built = { db, planted, fillSeconds: Number(((performance.now() - t) / 1000).toFixed(1)), builtAt: new Date().toISOString() };
+  fs.writeFileSync(meta, JSON.stringify(built));
+  return { ...built, fromCache: false };
+}
+
+/** One finder run in this process (the child's side): its figures as JSON on stdout. */
+async function findOnce(db: string): Promise<void> {
+  const { findDuplicates } = await import('../src/core/duplicates/find.js');
+  const qidxCached = fs.existsSync(`${db}.qidx`);
+  const store = IndexStore.open(db, { fingerprint: 'bench-duplicates-scale', settings: { resolution: 299 } });
+  const rss0 = process.memoryUsage().rss;
+  const cpu0 = process.cpuUsage();
+  const t = performance.now();
+  const r = await findDuplicates(store, { exif: false });
+  const seconds = (performance.now() - t) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const planted = new Map<number, string>();
+  for (const rec of store.listImages()) if (rec.path && Number(path.basename(rec.path, '.jpg')) % 100 === 99) planted.set(rec.id, rec.path);
+  // A planted copy is found when it shares a "same photo" group with another photo.
+  let found = 0;
+  const grouped = new Set<number>();
+  for (const g of r.groups) {
+    for (const m of g.members) {
+      if (!planted.has(m.id)) continue;
+      found++;
+      grouped.add(m.id);
     }
   }
-  if (args.includes('--json')) console.log(JSON.stringify(results, null, 1));
+  // Which edits were missed (the k-th planted copy is EDITS[k % 3]).
+  const missed: Record<string, number> = {};
+  for (const [id, p] of planted) {
+    const edit = EDITS[Math.floor(Number(path.basename(p, '.jpg')) / 100) % EDITS.length];
+    if (!grouped.has(id)) missed[edit] = (missed[edit] ?? 0) + 1;
+  }
+  const { keyBytes, ...ms } = r.timings;
+  console.log(
+    JSON.stringify({
+      seconds,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      stagesSeconds: Object.fromEntries(Object.entries(ms).map(([k, v]) => [k.replace(/Ms$/, ''), Number((v / 1000).toFixed(2))])),
+      keyWordsMB: Math.round(keyBytes / 2 ** 20),
+      rssBeforeMB: Math.round(rss0 / 2 ** 20),
+      peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+      queryIndexFromCache: qidxCached,
+      plantedFound: found,
+      plantedMissed: missed,
+      groups: r.groups.length,
+      photosInGroups: r.groups.reduce((n, g) => n + g.members.length, 0),
+      similarGroups: r.similar.length,
+      pairs: r.pairs,
+    }),
+  );
+  store.close();
+}
+
+export interface DuplicatesScaleRow {
+  photos: number;
+  seconds: number;
+  cpuSeconds: number;
+  msPerPhoto: number;
+  stagesSeconds: Record<string, number>;
+  peakRssMB: number;
+  rssGrowthMB: number;
+  keyWordsMB: number;
+  planted: number;
+  plantedFound: number;
+  groups: number;
+  loadAvg: number[];
+  fromCache?: { what: string; measuredAt: string }[];
+  [k: string]: unknown;
+}
+
+/** The bench, for bench.ts's one run: per size, the finder's wall and CPU time by stage, its memory and what it found. */
+export async function duplicatesScaleBench({
+  sizes = [100_000, 1_000_000],
+  log = (s: string) => process.stderr.write(s + '\n'),
+}: {
+  sizes?: number[];
+  log?: (s: string) => void;
+}): Promise<DuplicatesScaleRow[]> {
+  const rows: DuplicatesScaleRow[] = [];
+  for (const size of sizes) {
+    const built = await buildStore(size, log);
+    log(`  ${size} photos ${built.fromCache ? `from the cache (built ${built.builtAt})` : `stored in ${built.fillSeconds} s`}; finding duplicates ...`);
+    const loadBefore = os.loadavg();
+    const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--find-once', built.db], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const r = JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown> & { seconds: number; rssBeforeMB: number; peakRssMB: number; queryIndexFromCache: boolean };
+    const fromCache: { what: string; measuredAt: string }[] = [];
+    if (built.fromCache) fromCache.push({ what: `the synthetic store and its files (built in ${built.fillSeconds} s; not part of the finder's figures)`, measuredAt: built.builtAt });
+    if (r.queryIndexFromCache) fromCache.push({ what: "the query index, read from the store's .qidx file (its build is not in stagesSeconds.snapshot)", measuredAt: built.builtAt });
+    const row: DuplicatesScaleRow = {
+      photos: size,
+      ...(r as object),
+      seconds: Number(r.seconds.toFixed(1)),
+      cpuSeconds: Number((r.cpuSeconds as number).toFixed(1)),
+      msPerPhoto: Number(((r.seconds * 1000) / size).toFixed(3)),
+      stagesSeconds: r.stagesSeconds as Record<string, number>,
+      peakRssMB: r.peakRssMB,
+      rssGrowthMB: r.peakRssMB - r.rssBeforeMB,
+      keyWordsMB: r.keyWordsMB as number,
+      planted: built.planted,
+      plantedFound: r.plantedFound as number,
+      groups: r.groups as number,
+      loadAvg: [...loadBefore, ...os.loadavg()].map((x) => Number(x.toFixed(2))),
+      ...(fromCache.length ? { fromCache } : {}),
+    };
+    rows.push(row);
+    log(`  ${JSON.stringify(row)}`);
+  }
+  return rows;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const opt = (name: string, dflt: string) => {
+    const i = args.indexOf(`--${name}`);
+    return i >= 0 ? args[i + 1] : dflt;
+  };
+  if (args.includes('--find-once')) await findOnce(opt('find-once', ''));
   else {
-    console.log('| photos | total s | ms a photo | query index s | perceptual-hash lookup s | visual-word queries s | groups s | planted copies | groups found |');
-    console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-    for (const r of results as { photos: number; seconds: number; msPerPhoto: number; timingsSeconds: Record<string, number>; planted: number; groups: number }[]) {
-      const t = r.timingsSeconds;
-      console.log(`| ${r.photos.toLocaleString('en')} | ${r.seconds} | ${r.msPerPhoto} | ${t.snapshot} | ${t.phash} | ${t.words} | ${t.groups} | ${r.planted} | ${r.groups} |`);
+    const results = await duplicatesScaleBench({ sizes: opt('sizes', '100000,1000000').split(',').map(Number) });
+    if (args.includes('--json')) console.log(JSON.stringify(results, null, 1));
+    else {
+      console.log('| photos | total s | CPU s | query index s | hash lookup s | key words s | word pairs s | verify s | groups s | peak RSS MB | planted copies | found | groups | load |');
+      console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+      for (const r of results) {
+        const t = r.stagesSeconds;
+        console.log(
+          `| ${r.photos.toLocaleString('en')} | ${r.seconds} | ${r.cpuSeconds} | ${t.snapshot} | ${t.phash} | ${t.keys} | ${t.wordPairs} | ${t.verify} | ${t.groups} | ${r.peakRssMB} | ${r.planted} | ${r.plantedFound} | ${r.groups} | ${r.loadAvg.slice(3).join(' ')} |`,
+        );
+      }
     }
   }
 }
-
-await main();

@@ -16,7 +16,7 @@ import type { IndexStore } from '../index/store.js';
 /** Heaviest words a photo is keyed by. */
 export const KEY_WORDS = 64;
 /** Candidates per photo (those sharing the most key weight) whose exact cosine is computed. */
-export const KEY_CANDIDATES = 24;
+export const KEY_CANDIDATES = 12;
 
 /** Photos keyed by their heaviest words, and the lists of photos each key word keys. */
 export class KeyWordIndex {
@@ -52,6 +52,8 @@ export class KeyWordIndex {
     const heapW = new Float32Array(m);
     const heapT = new Int32Array(m);
     const unseen = snap.unseenIdf;
+    const idfOf = new Float32Array(1 << 16);
+    const tfOf = new Float32Array(1024);
     let n = 0;
     for (const { id, bag } of store.iterBags()) {
       if (!include(id)) continue;
@@ -65,8 +67,20 @@ export class KeyWordIndex {
       for (let i = 0; i < bag.terms.length; i++) {
         const tf = bag.tfs[i];
         if (!(tf > 0)) continue;
-        const s = snap.slotOf(bag.terms[i]);
-        const w = storedTf(tf) * (s >= 0 ? snap.idf[s] : unseen);
+        const term = bag.terms[i];
+        // idf and tf' looked up once a word and a count, not for each of a million bags' words.
+        let idf = term < idfOf.length ? idfOf[term] : 0;
+        if (idf === 0) {
+          const s = snap.slotOf(term);
+          idf = s >= 0 ? snap.idf[s] : unseen;
+          if (term < idfOf.length) idfOf[term] = idf;
+        }
+        let tfw = tf < tfOf.length && tf === Math.floor(tf) ? tfOf[tf] : 0;
+        if (tfw === 0) {
+          tfw = storedTf(tf);
+          if (tf < tfOf.length && tf === Math.floor(tf)) tfOf[tf] = tfw;
+        }
+        const w = tfw * idf;
         norm2 += w * w;
         if (size < m) {
           heapW[size] = w;
@@ -127,10 +141,11 @@ export class KeyWordIndex {
   }
 
   /**
-   * Calls `visit(a, b)` (photo ids, a's index below b's) for each photo's best `candidates` later
-   * photos by the weight of the key words they share: every pair is offered at most once.
+   * Calls `visit(a, b, shared)` (photo ids, a's index below b's; the dot product of their shared
+   * key words) for each photo's best `candidates` later photos by it: every pair is offered at
+   * most once.
    */
-  pairs(candidates: number, visit: (a: number, b: number) => void): void {
+  pairs(candidates: number, visit: (a: number, b: number, shared: number) => void): void {
     const { m, keys, keyW, pos, listStart, listDocs, listW, ids } = this;
     const n = ids.length;
     const acc = new Float32Array(n);
@@ -168,7 +183,7 @@ export class KeyWordIndex {
         bestS[at] = s;
         best[at] = j;
       }
-      for (let q = 0; q < nb; q++) visit(ids[i], ids[best[q]]);
+      for (let q = 0; q < nb; q++) visit(ids[i], ids[best[q]], bestS[q]);
     }
   }
 }

@@ -14,7 +14,7 @@ import { PhotoList } from '../browse/photolist.js';
 import type { DecisionKind } from '../../shared/api.js';
 import { openIndexDatabase, peekMeta, type OpenOptions } from './store/open.js';
 import { writeError } from './store/errors.js';
-import { Images, toRecord, type FileInfo, type ImageRecord, type IndexedFileInfo, type PhotoRow, type IndexedDigest } from './store/images.js';
+import { Images, toRecord, type FileInfo, type ImageRecord, type IndexedFileInfo, type PhotoRow, type IndexedDigest, type KnownFile } from './store/images.js';
 import { Words, type DfCheck, type StoredBag, type StoredGrid } from './store/words.js';
 import { Vectors, type StoredDense } from './store/vectors.js';
 import { NotRead, type NotReadCount, type NotReadEntry } from './store/not-read.js';
@@ -28,7 +28,7 @@ import { PhotoWriter, type IndexedEntry } from './store/writer.js';
 export { SCHEMA_VERSION } from './store/schema.js';
 export type { OpenOptions } from './store/open.js';
 export { FingerprintMismatchError, IndexWriteError, writeError } from './store/errors.js';
-export type { FileInfo, ImageRecord, ImageStatus, IndexedFileInfo } from './store/images.js';
+export type { FileInfo, ImageRecord, ImageStatus, IndexedFileInfo, KnownFile } from './store/images.js';
 export type { DfCheck, StoredBag, StoredGrid } from './store/words.js';
 export type { StoredDense } from './store/vectors.js';
 export type { NotReadCount, NotReadEntry } from './store/not-read.js';
@@ -177,6 +177,11 @@ export class IndexStore {
   /** Known files under a folder, a page at a time in path order, after `after` ('' for the first). */
   recordsUnder(dir: string, after: string, limit: number): ImageRecord[] {
     return this.images.recordsUnder(dir, after, limit);
+  }
+
+  /** The columns a reconcile compares, for the known files under a folder, a page at a time in path order. */
+  filesUnder(dir: string, after: string, limit: number): KnownFile[] {
+    return this.images.filesUnder(dir, after, limit);
   }
 
   /** Ids of indexed photos that share their content hash with another, one group per hash (ids ascending), by first id. */

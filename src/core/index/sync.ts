@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { scanFolders, type ScanResult } from '../analysis/scan.js';
 import { TRANSIENT_FAILURES, type DecodeFailureCode } from '../analysis/decode/decode.js';
-import type { FileInfo, ImageRecord, IndexStore, NotReadEntry } from './store.js';
+import type { FileInfo, ImageRecord, IndexStore, KnownFile, NotReadEntry } from './store.js';
 import type { NotReadKind } from '../analysis/formats.js';
 
 /** Paths the watcher saw change, coalesced (one entry a path however many events). */
@@ -234,8 +234,10 @@ export async function reconcileFolders(store: IndexStore, folders: string[], opt
   const rows = knownRows(store, folders);
   let row = rows.next().value;
   // A row the scan went past: gone (to forget, or a move's origin), unless the file is there.
-  const passed = async (r: ImageRecord) => {
-    if ((await statFile(r.path)) === 'gone') vanished.set(r.path, r);
+  const passed = async (r: KnownFile) => {
+    if ((await statFile(r.path)) !== 'gone') return;
+    const record = store.getByPath(r.path);
+    if (record) vanished.set(r.path, record);
   };
   for await (const c of fromScan(scanFolders(folders, { signal: opts.signal, includeHidden: opts.includeHidden }))) {
     if (opts.signal?.aborted) return { ...emptyPlan(), unchanged };
@@ -275,13 +277,13 @@ export async function reconcileFolders(store: IndexStore, folders: string[], opt
 const emptyPlan = (): SyncPlan => ({ toIndex: [], moved: 0, touched: 0, removed: 0, unchanged: 0, failures: [], notRead: 0, complete: false });
 
 /** The known rows under `folders` in path order, a page at a time (a folder inside another is read with it). */
-function* knownRows(store: IndexStore, folders: string[]): Generator<ImageRecord, undefined> {
+function* knownRows(store: IndexStore, folders: string[]): Generator<KnownFile, undefined> {
   const roots = [...new Set(folders.map((f) => path.resolve(f)))].sort((a, b) => (`${a}/` < `${b}/` ? -1 : 1));
   const outer = roots.filter((r) => !roots.some((o) => o !== r && r.startsWith(o + path.sep)));
   for (const dir of outer) {
     let after = '';
     for (;;) {
-      const page = store.recordsUnder(dir, after, PAGE);
+      const page = store.filesUnder(dir, after, PAGE);
       if (page.length === 0) break;
       yield* page;
       after = page[page.length - 1].path;

@@ -7,12 +7,15 @@
 // the live index before every answer (`state`): once a checksum fails, no answer comes from that
 // index, whether or not this thread's event loop has run since. Until then (a bounded window: the
 // check's duration, measured in docs/EVAL.md) a damaged file can give wrong rankings or scores.
+import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import zlib from 'node:zlib';
 import type { UncheckedArrays } from './persisted-index.js';
 
 // status[0]: 0 checking, 1 all good, 2 a checksum failed (status[1]: which array), 3 stopped.
-// status[2]: the read (when the worker reads the file first): 0 not begun, 3 reading, 1 done, 2 failed.
+// When the worker reads the file first, the calling thread reads beside it once its own work is
+// done: status[3] is the next 64 MB slice to take, status[4] the slices read, status[2] the read's
+// state (0 under way, 1 done, 2 failed).
 const CHECKING = 0;
 const GOOD = 1;
 const BAD = 2;
@@ -29,19 +32,22 @@ const { buffer, arrays, status, fd, start } = workerData;
 const st = new Int32Array(status);
 const SLICE = ${SLICE};
 if (fd !== undefined) {
-  Atomics.store(st, 2, 3);
+  const n = Math.ceil(buffer.byteLength / SLICE);
   try {
-    for (let at = 0; at < buffer.byteLength; ) {
-      const len = Math.min(SLICE, buffer.byteLength - at);
-      const n = fs.readSync(fd, new Uint8Array(buffer, at, len), 0, len, start + at);
-      if (n === 0) throw new Error('cut off');
-      at += n;
+    for (let i; Atomics.load(st, 2) === 0 && (i = Atomics.add(st, 3, 1)) < n; ) {
+      const from = i * SLICE;
+      const end = Math.min(buffer.byteLength, from + SLICE);
+      for (let at = from; at < end; ) {
+        const got = fs.readSync(fd, new Uint8Array(buffer, at, end - at), 0, end - at, start + at);
+        if (got === 0) throw new Error('cut off');
+        at += got;
+      }
+      if (Atomics.add(st, 4, 1) + 1 === n) Atomics.store(st, 2, 1);
     }
-    Atomics.store(st, 2, 1);
   } catch (e) {
     Atomics.store(st, 2, 2);
   }
-  Atomics.notify(st, 2);
+  while (Atomics.load(st, 2) === 0) Atomics.wait(st, 2, 0, 20);
   if (Atomics.load(st, 2) !== 1) process.exit(0);
 }
 let bad = -1;
@@ -89,14 +95,30 @@ function checkHere(u: UncheckedArrays, stop: () => boolean): number | undefined 
  * waits for the read with waitRead (undefined, or why it failed). Undefined if no worker starts.
  */
 export function readThenCheck(fd: number, start: number, u: UncheckedArrays): (LaterCheck & { waitRead(): string | undefined }) | undefined {
-  const status = new Int32Array(new SharedArrayBuffer(12));
+  const status = new Int32Array(new SharedArrayBuffer(20));
+  const n = Math.ceil(u.buffer.byteLength / SLICE);
+  if (n === 0) status[2] = 1;
   const check = checkLater(u, { fd, start, status });
   if (!check) return undefined;
   return Object.assign(check, {
-    waitRead() {
-      // A worker that has not begun in 5 s (none could start): the caller reads the file itself.
-      if (Atomics.wait(status, 2, 0, 5000) === 'timed-out') return 'no reader';
-      while (Atomics.load(status, 2) === 3) Atomics.wait(status, 2, 3, 1000);
+    /** Reads the slices the worker has not taken (all of them if it never began), then waits for the rest. */
+    waitRead(): string | undefined {
+      try {
+        for (let i; Atomics.load(status, 2) === 0 && (i = Atomics.add(status, 3, 1)) < n;) {
+          const from = i * SLICE;
+          const end = Math.min(u.buffer.byteLength, from + SLICE);
+          for (let at = from; at < end;) {
+            const got = fs.readSync(fd, new Uint8Array(u.buffer, at, end - at), 0, end - at, start + at);
+            if (got === 0) throw new Error(`the file ends at ${start + at} bytes, in the middle of its data`);
+            at += got;
+          }
+          if (Atomics.add(status, 4, 1) + 1 === n) Atomics.store(status, 2, 1);
+        }
+      } catch (e) {
+        Atomics.store(status, 2, 2);
+        return (e as Error).message;
+      }
+      while (Atomics.load(status, 2) === 0) Atomics.wait(status, 2, 0, 20);
       return Atomics.load(status, 2) === 1 ? undefined : 'the file could not be read';
     },
   });
@@ -106,7 +128,7 @@ export function readThenCheck(fd: number, start: number, u: UncheckedArrays): (L
 export function checkLater(u: UncheckedArrays): LaterCheck;
 export function checkLater(u: UncheckedArrays, read: { fd: number; start: number; status: Int32Array }): LaterCheck | undefined;
 export function checkLater(u: UncheckedArrays, read?: { fd: number; start: number; status: Int32Array }): LaterCheck | undefined {
-  const status = read?.status ?? new Int32Array(new SharedArrayBuffer(12));
+  const status = read?.status ?? new Int32Array(new SharedArrayBuffer(20));
   const t = performance.now();
   const reason = (i: number) => `${u.arrays[i].name} is damaged (checksum)`;
   const state = (): string => {

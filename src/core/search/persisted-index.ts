@@ -246,8 +246,8 @@ function readOpen(fd: number, laterAbove: number, meanwhile?: (stamp: QueryIndex
     later.length > 0
       ? { buffer: buffer as SharedArrayBuffer, arrays: later.map((e) => ({ name: e.name, offset: e.offset - start, bytes: e.length * CTORS[e.type].BYTES_PER_ELEMENT, crc: e.crc })) }
       : undefined;
-  // With a worker, the read overlaps the caller's checks (the store's, an SQL scan at scale); it
-  // checks the arrays left for later right after.
+  // With a worker, the read overlaps the caller's checks (the store's, an SQL scan at scale), this
+  // thread joining the read when they are done; the worker then checks the arrays left for later.
   const job = unchecked && meanwhile ? readThenCheck(fd, start, unchecked) : undefined;
   let notUsed: string | undefined;
   let readError: string | undefined;
@@ -256,9 +256,11 @@ function readOpen(fd: number, laterAbove: number, meanwhile?: (stamp: QueryIndex
   } finally {
     readError = job?.waitRead(); // the fd stays open until the worker is done with it
   }
-  if (readError === 'no reader') job!.stop();
-  if (!job || readError === 'no reader') readExactly(fd, buffer, start);
-  else if (readError) return { ok: false, reason: readError };
+  if (!job) readExactly(fd, buffer, start);
+  else if (readError) {
+    job.stop();
+    return { ok: false, reason: readError };
+  }
   const t1 = performance.now();
   const refuse = (reason: string): ReadResult => {
     job?.stop();

@@ -27,12 +27,12 @@ const dist2 = (a: Float32Array, i: number, b: Float32Array, j: number, dim: numb
   return s;
 };
 
-test('k-means++ seeding with the triangle-inequality skip picks the same seeds as computing every distance', () => {
+test('k-means++ seeding with the triangle-inequality skip picks the same seeds as computing every distance', async () => {
   const dim = 12;
   const n = 3000;
   const k = 64;
   const pts = clustered(n, dim, 40, 3);
-  const fast = seedPlusPlus(pts, dim, k, n, mulberry32(9));
+  const fast = await seedPlusPlus(pts, dim, k, n, mulberry32(9));
   // The textbook version, drawing from the same random stream.
   const rand = mulberry32(9);
   const ref = new Float32Array(k * dim);

@@ -29,7 +29,11 @@ export function dot(x: Float32Array, a: number, y: Float32Array, b: number, dim:
   return s0 + s1 + s2 + s3;
 }
 
-export function seedPlusPlus(points: Float32Array, dim: number, k: number, sample: number, rand: () => number): Float32Array {
+/**
+ * k seeds by k-means++ from a fixed-seed sample of the points. Async only to yield now and then: a
+ * model change runs this on the library's thread, whose searches must go on answering.
+ */
+export async function seedPlusPlus(points: Float32Array, dim: number, k: number, sample: number, rand: () => number): Promise<Float32Array> {
   const n = points.length / dim;
   // A fixed-seed subsample keeps the O(sample x k) seeding affordable; copied together so the
   // k passes over it read contiguous memory.
@@ -56,6 +60,7 @@ export function seedPlusPlus(points: Float32Array, dim: number, k: number, sampl
   let total = 0;
   let chosen = Math.floor(rand() * sample);
   for (let c = 0; c < k; c++) {
+    if (c % 64 === 63) await new Promise((resolve) => setImmediate(resolve));
     const o = c * dim;
     centroids.set(xs.subarray(chosen * dim, chosen * dim + dim), o);
     const cn = (cnorms[c] = xn[chosen]);

@@ -35,7 +35,7 @@ export async function kmeans(points: Float32Array, dim: number, opts: KmeansOpti
   const k = opts.k;
   if (n < k) throw new Error(`k-means: ${n} points are too few for ${k} codes`);
   const rand = mulberry32(opts.seed ?? 0);
-  const centroids = seedPlusPlus(points, dim, k, Math.min(n, opts.seedingSample ?? 50_000), rand);
+  const centroids = await seedPlusPlus(points, dim, k, Math.min(n, opts.seedingSample ?? 50_000), rand);
   const threads = opts.threads ?? os.availableParallelism();
   const session = await ort.InferenceSession.create(Buffer.from(assignGraph(dim)), { graphOptimizationLevel: 'all', intraOpNumThreads: threads, interOpNumThreads: 1 });
   try {

@@ -33,7 +33,6 @@ export interface LibraryOpen {
   compareS: number;
   peakRssMB: number;
   rssReadyMB: number;
-  watchedFolders: number;
   reconciles: number;
   changesFound: { moved: number; removed: number; touched: number; modelPhotos: number; reused: number };
   loadAvg: number[];
@@ -65,7 +64,6 @@ async function child(db: string, roots: string[]): Promise<LibraryOpen> {
     compareS: 0,
     peakRssMB: Math.round(peak / MB),
     rssReadyMB: Math.round(rssReady / MB),
-    watchedFolders: 0,
     reconciles: a.reconciles,
     changesFound: { moved: a.moved, removed: a.removed, touched: a.touched, modelPhotos: a.modelPhotos, reused: a.reused },
     loadAvg: machineNow().loadAvg,

@@ -197,12 +197,13 @@ async function findOnce(db: string): Promise<void> {
     const edit = EDITS[Math.floor(Number(path.basename(p, '.jpg')) / 100) % EDITS.length];
     if (!grouped.has(id)) missed[edit] = (missed[edit] ?? 0) + 1;
   }
-  const { keyBytes, ...ms } = r.timings;
+  const { keyBytes, cpuMs, ...ms } = r.timings;
   console.log(
     JSON.stringify({
       seconds,
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
       stagesSeconds: Object.fromEntries(Object.entries(ms).map(([k, v]) => [k.replace(/Ms$/, ''), Number((v / 1000).toFixed(2))])),
+      stagesCpuSeconds: Object.fromEntries(Object.entries(cpuMs).map(([k, v]) => [k, Number((v / 1000).toFixed(2))])),
       keyWordsMB: Math.round(keyBytes / 2 ** 20),
       rssBeforeMB: Math.round(rss0 / 2 ** 20),
       peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),

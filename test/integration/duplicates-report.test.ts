@@ -40,7 +40,7 @@ function sample(): { report: DuplicateReport; tmp: string } {
       neighbours: 10,
       pairs: { ...emptyPairCounts(), candidates: 3, accepted: 1 },
       ms: 12,
-      timings: { snapshotMs: 1, phashMs: 1, wordsMs: 9, keysMs: 2, wordPairsMs: 7, groupsMs: 1, verifyMs: 0, keyBytes: 0 },
+      timings: { snapshotMs: 1, phashMs: 1, wordsMs: 9, keysMs: 2, wordPairsMs: 7, groupsMs: 1, verifyMs: 0, keyBytes: 0, cpuMs: { snapshot: 1, phash: 1, words: 9, groups: 1 } },
     },
   };
 }

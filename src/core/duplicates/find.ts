@@ -50,14 +50,23 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
     const exact = linkExactCopies(store, links);
 
     let t = performance.now();
-    const timings = { snapshotMs: 0, phashMs: 0, wordsMs: 0, keysMs: 0, wordPairsMs: 0, groupsMs: 0, verifyMs: 0, keyBytes: 0 };
+    const timings = { snapshotMs: 0, phashMs: 0, wordsMs: 0, keysMs: 0, wordPairsMs: 0, groupsMs: 0, verifyMs: 0, keyBytes: 0, cpuMs: { snapshot: 0, phash: 0, words: 0, groups: 0 } };
+    // CPU time by stage too: on a shared machine wall time says more about the others' load.
+    let cpu = process.cpuUsage();
+    const cpuSince = () => {
+      const u = process.cpuUsage(cpu);
+      cpu = process.cpuUsage();
+      return (u.user + u.system) / 1000;
+    };
     const snap = live.snapshot();
     timings.snapshotMs = performance.now() - t;
+    timings.cpuMs.snapshot = cpuSince();
     t = performance.now();
     const cosines = new PairCosines(store, live, snap);
     const ctx: FindContext = { store, settings, recs, decisions, links, pairs: emptyPairCounts(), cosines, phashes: new Map(), lookAlikes: [], burstCandidates: [] };
     if (settings.phash) await linkHashPairs(ctx, opts.onProgress);
     timings.phashMs = performance.now() - t;
+    timings.cpuMs.phash = cpuSince();
     t = performance.now();
     const w = linkWordPairs(ctx, snap);
     timings.keysMs = w.keyMs;
@@ -65,6 +74,7 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
     timings.keyBytes = w.keyBytes;
     cosines.clear();
     timings.wordsMs = performance.now() - t;
+    timings.cpuMs.words = cpuSince();
     t = performance.now();
 
     const checks = new Checks(ctx);
@@ -78,6 +88,7 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
     unchainedToLookAlikes(ctx, checks, sameGroup);
     const similar = await similarTier(ctx, groups, sameGroup);
     timings.groupsMs = performance.now() - t;
+    timings.cpuMs.groups = cpuSince();
     return {
       groups,
       similar,

@@ -154,9 +154,21 @@ export interface DuplicateReport {
   /**
    * Where the time went: the query index, the hash lookup, the word pairs (of which keying the
    * photos by their heaviest words, and the candidates' exact cosines), the checks and grouping (of
-   * which verifying the links: decoding photos in hash links) and the bytes the key words held.
+   * which verifying the links: decoding photos in hash links), the bytes the key words held, and
+   * the CPU time of the four stages.
    */
-  timings: { snapshotMs: number; phashMs: number; wordsMs: number; keysMs: number; wordPairsMs: number; groupsMs: number; verifyMs: number; keyBytes: number };
+  timings: {
+    snapshotMs: number;
+    phashMs: number;
+    wordsMs: number;
+    keysMs: number;
+    wordPairsMs: number;
+    groupsMs: number;
+    verifyMs: number;
+    keyBytes: number;
+    /** The process's CPU time (all threads) by stage. */
+    cpuMs: { snapshot: number; phash: number; words: number; groups: number };
+  };
 }
 
 /** The report's pair counters, filled in by the stages as they go. */

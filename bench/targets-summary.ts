@@ -90,6 +90,7 @@ function beside(i: Inputs, size: number) {
       ? {
           p95Ms: num(ours, 'p95Ms'),
           medianMs: num(ours, 'medianMs'),
+          cpuMsPerQuery: num(ours, 'cpuMsPerQuery'),
           indexMemoryMB: num(ours, 'indexMemoryMB'),
           top10OverlapWithExhaustive: num(ours, 'top10OverlapWithExhaustive'),
           buildSeconds: num(ours, 'buildSeconds'),

@@ -15,6 +15,14 @@ import type { IndexStore } from '../index/store.js';
 
 /** Heaviest words a photo is keyed by. */
 export const KEY_WORDS = 64;
+/**
+ * Longest key word list gone through whole. A word keys more photos as the library grows (its
+ * document frequency does), so whole lists cost N^2 (33 s of CPU at 100,000 synthetic photos
+ * against 0.4 at 10,000); a longer list is ordered by the word's weight and each photo meets
+ * only the LIST_WINDOW photos on either side, those holding the word about as heavily: a copy
+ * holds its original's heaviest words about as heavily.
+ */
+export const LIST_WINDOW = 256;
 /** Candidates per photo (those sharing the most key weight) whose exact cosine is computed. */
 export const KEY_CANDIDATES = 12;
 
@@ -125,6 +133,23 @@ export class KeyWordIndex {
         pos[i * m + k] = at;
       }
     }
+    // Long lists by weight, heaviest first (short ones stay in photo order).
+    const where = new Int32Array(n * m).fill(-1);
+    for (let p = 0; p < n * m; p++) if (pos[p] >= 0) where[pos[p]] = p;
+    for (let t = 0; t < T; t++) {
+      const a = start[t];
+      const b = start[t + 1];
+      if (b - a <= LIST_WINDOW) continue;
+      const order = Array.from({ length: b - a }, (_, q) => a + q).sort((x, y) => w[y] - w[x] || docs[x] - docs[y]);
+      const d2 = order.map((q) => docs[q]);
+      const w2 = order.map((q) => w[q]);
+      const k2 = order.map((q) => where[q]);
+      for (let q = 0; q < order.length; q++) {
+        docs[a + q] = d2[q];
+        w[a + q] = w2[q];
+        pos[k2[q]] = a + q;
+      }
+    }
     this.listStart = start;
     this.listDocs = docs;
     this.listW = w;
@@ -158,8 +183,15 @@ export class KeyWordIndex {
         const t = keys[i * m + k];
         if (t < 0) continue;
         const wi = keyW[i * m + k];
-        for (let p = pos[i * m + k] + 1, end = listStart[t + 1]; p < end; p++) {
+        const at = pos[i * m + k];
+        const long = listStart[t + 1] - listStart[t] > LIST_WINDOW;
+        // A short list is in photo order: the later photos follow. A long one is by weight: the
+        // window around, later photos only (each pair is summed from its earlier photo's side).
+        const from = long ? Math.max(listStart[t], at - LIST_WINDOW) : at + 1;
+        const end = long ? Math.min(listStart[t + 1], at + LIST_WINDOW + 1) : listStart[t + 1];
+        for (let p = from; p < end; p++) {
           const j = listDocs[p];
+          if (long && j <= i) continue;
           if (acc[j] === 0) {
             if (nt === touched.length) touched = grow(touched, nt * 2);
             touched[nt++] = j;

@@ -77,7 +77,8 @@ export async function indexFolders(dirs: string[], store: IndexStore, tokenizer:
  */
 export async function indexFiles(files: Iterable<FileInfo>, store: IndexStore, tokenizer: TokenizerApi, settings: PipelineSettings, opts: IndexOptions = {}): Promise<IndexReport> {
   async function* entries(): AsyncGenerator<ScanResult> {
-    for (const f of files) yield { kind: 'file', path: f.path, size: f.size, mtimeMs: f.mtimeMs };
+    // A scan's entry (a reconcile's new files) goes on as it is; a copy a file otherwise.
+    for (const f of files) yield 'kind' in f && f.kind === 'file' ? (f as ScanResult) : { kind: 'file', path: f.path, size: f.size, mtimeMs: f.mtimeMs };
   }
   return runPipeline(entries(), store, tokenizer, settings, opts);
 }

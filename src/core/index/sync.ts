@@ -77,7 +77,8 @@ type Candidate = FileInfo | { path: string; failure: string; folder: boolean } |
 /** A scan's results as plan() takes them. */
 async function* fromScan(scan: AsyncIterable<ScanResult>): AsyncGenerator<Candidate> {
   for await (const e of scan) {
-    if (e.kind === 'file') yield { path: e.path, size: e.size, mtimeMs: e.mtimeMs };
+    // The scan's own object, not a copy: at a first index of a big library every file comes through here.
+    if (e.kind === 'file') yield e;
     else if (e.kind === 'not-read') yield { path: e.path, notRead: e.notRead, files: e.files };
     else yield { path: e.path, failure: e.reason, folder: e.folder };
   }
@@ -147,8 +148,11 @@ async function plan(
     else bySize.set(r.size, [r]);
   }
   const seen = new Set<string>();
+  let n = 0;
   for await (const c of candidates) {
     if (opts.signal?.aborted) return out;
+    // The candidates come from memory without a wait: other work (the UI's calls) gets a turn.
+    if (++n % 1000 === 0) await new Promise<void>((r) => setImmediate(r));
     if ('failure' in c) {
       out.failures.push({ path: c.path, reason: c.failure, folder: c.folder });
       // As a folder scan does: a file that cannot be read is listed, with why, until it changes.
@@ -208,7 +212,7 @@ async function plan(
     } catch {
       // Unreadable now (deleted while hashed, permissions): the pipeline records why, or skips it.
     }
-    out.toIndex.push({ path: c.path, size: c.size, mtimeMs: c.mtimeMs });
+    out.toIndex.push(c);
   }
   if (opts.signal?.aborted) return out;
   writeNotRead();

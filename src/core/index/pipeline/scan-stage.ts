@@ -21,7 +21,10 @@ export async function planRun(
   const writeNotRead = () => store.putNotReadMany(notReadRows.splice(0));
 
   const todo: TodoFile[] = [];
+  let n = 0;
   for await (const entry of scan) {
+    // A list in memory never waits: other work (the UI's calls, progress) gets a turn.
+    if (++n % 1000 === 0) await new Promise<void>((r) => setImmediate(r));
     if (entry.kind === 'failure') {
       failures.push({ path: entry.path, reason: entry.reason });
       if (!entry.folder) {

@@ -22,7 +22,7 @@ export const KEY_WORDS = 64;
  * only the LIST_WINDOW photos on either side, those holding the word about as heavily: a copy
  * holds its original's heaviest words about as heavily.
  */
-export const LIST_WINDOW = 256;
+export const LIST_WINDOW = 48;
 /** Candidates per photo (those sharing the most key weight) whose exact cosine is computed. */
 export const KEY_CANDIDATES = 12;
 

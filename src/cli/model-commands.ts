@@ -10,7 +10,7 @@ import {
   ensureInceptionBackbone,
   findEntry,
   installFromFile,
-  installModel,
+  installVariant,
   installed,
   loadCatalog,
   modelsCacheDir,
@@ -89,6 +89,8 @@ interface ModelRow {
   goodAt: string;
   backbone: string | null;
   probe: Probe | null;
+  /** An int8 file made here: the checked fp32 file it came from and the quantizer. */
+  quantizedFrom: InstallRecord['quantizedFrom'] | null;
 }
 
 function listRows(catalog: CatalogEntry[]): ModelRow[] {
@@ -110,6 +112,7 @@ function listRows(catalog: CatalogEntry[]): ModelRow[] {
           goodAt: e.goodAt,
           backbone: ok ? built : null,
           probe: null,
+          quantizedFrom: null,
         },
       ];
     }
@@ -125,6 +128,7 @@ function listRows(catalog: CatalogEntry[]): ModelRow[] {
         verified: rec ? rec.verified : f.sha256 !== null,
         backbone: rec?.backbone ?? null,
         probe: rec?.probe ?? null,
+        quantizedFrom: rec?.quantizedFrom ?? null,
         licence: e.licence,
         goodAt: e.goodAt,
       };
@@ -158,7 +162,13 @@ export function registerModelCommands(model: Command): void {
       const rows = listRows(loadCatalog());
       if (o.json) return console.log(JSON.stringify({ cache: modelsCacheDir(), models: rows }, null, 2));
       const head = ['id', 'variant', 'size', 'state', 'path'];
-      const cells = rows.map((r) => [r.id, r.variant, r.size, r.installed ? 'installed' : r.verified ? 'not installed' : 'not installed (no published sha256)', r.path]);
+      const cells = rows.map((r) => [
+        r.id,
+        r.variant,
+        r.size,
+        r.installed ? (r.quantizedFrom ? 'installed (made here from fp32)' : 'installed') : r.verified ? 'not installed' : 'not installed (no published sha256)',
+        r.path,
+      ]);
       const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
       const fmt = (c: string[]) =>
         c
@@ -173,9 +183,9 @@ export function registerModelCommands(model: Command): void {
     .command('add')
     .description('download a catalogue model into the cache (resumable, sha256-checked), or install a file you already have with --file')
     .argument('<id>', 'catalogue id (photowords model list)')
-    .option('--int8', 'the int8 file where the catalogue has one')
+    .option('--int8', 'the int8 file: downloaded and checked where it has a published sha256, else made here from the checked fp32 file')
     .option('--file <path>', 'install this file instead of downloading (checked against the catalogue sha256)')
-    .option('--trust-unverified', 'install a file the catalogue has no sha256 for, recording the hash it has')
+    .option('--trust-unverified', 'install a file the catalogue has no sha256 for, recording the hash it has (with --int8: the published int8 file, not one made here)')
     .option('--no-probe', 'skip the first run that checks the feature grid')
     .action(async (id: string, o: { int8?: boolean; file?: string; trustUnverified?: boolean; probe: boolean }) => {
       const entry = findEntry(id);
@@ -190,14 +200,17 @@ export function registerModelCommands(model: Command): void {
       } else {
         const bar = downloadReporter(`${entry.id} ${variant}`);
         try {
-          rec = await installModel(entry, { variant, trustUnverified: o.trustUnverified, onProgress: (p) => bar.update(p), onLog: log });
+          rec = await installVariant(entry, { variant, trustUnverified: o.trustUnverified, onProgress: (p) => bar.update(p), onLog: log });
         } finally {
           bar.stop();
         }
       }
-      console.log(
-        `Installed ${rec.id} ${rec.variant}: ${rec.path} (${formatBytes(rec.bytes)}, sha256 ${rec.sha256}${rec.verified ? ', verified' : ', NOT verified: the catalogue has no hash for it'})`,
-      );
+      const how = rec.quantizedFrom
+        ? `, made here by ${rec.quantizedFrom.quantizer} from the checked fp32 file ${rec.quantizedFrom.sha256}`
+        : rec.verified
+          ? ', verified'
+          : ', NOT verified: the catalogue has no hash for it';
+      console.log(`Installed ${rec.id} ${rec.variant}: ${rec.path} (${formatBytes(rec.bytes)}, sha256 ${rec.sha256}${how})`);
       await prepare(entry, rec, o.probe);
     });
 

@@ -19,6 +19,7 @@ export { installFromFile, installModel, installed, modelsCacheDir, removeModel, 
 export { probeModel, type Probe } from './analysis/model/probe.js';
 export { wrapTokenBackbone } from './analysis/model/token-backbone.js';
 export { prepareInstalled, type Prepared } from './analysis/model/prepare.js';
+export { installVariant, int8Way } from './analysis/model/int8-here.js';
 
 // Worker-thread entries: a bundled shell (Electron's utility process) must say where each thread's file
 // was built, since the bundle moves it away from the module that starts it.

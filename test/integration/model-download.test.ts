@@ -216,7 +216,7 @@ test('an unreachable host: refused port and unresolvable name give OfflineError,
   });
 });
 
-test('CLI: list, add with progress and the grid check, --file, unverified refused then trusted, remove', async () => {
+test('CLI: list, add with progress and the grid check, --file, int8 made here then the unverified file trusted, remove', async () => {
   const cache = path.join(root, 'cache');
   const listed = await cli(['model', 'list', '--json']);
   assert.equal(listed.code, 0, listed.stderr);
@@ -253,11 +253,19 @@ test('CLI: list, add with progress and the grid check, --file, unverified refuse
   assert.equal(record.verified, true);
   assert.deepEqual(record.probe.grid, [16, 16, 384]);
 
-  // No published hash: refused before any byte moves, then installed on the user's word with the hash it had.
-  const refused = await cli(['model', 'add', 'dinov2-small', '--int8']);
-  assert.equal(refused.code, 1);
-  assert.match(refused.stderr, /^photowords: the catalogue has no published sha256 for dinov2-small int8 .*--trust-unverified\n$/);
-  assert.ok(!fs.existsSync(path.join(cache, 'dinov2-small', 'model_quantized.onnx')));
+  // No published int8 hash: the int8 graph is made here from the checked fp32 file (no byte of the
+  // published int8 file moves), then the published file itself on the user's word, with the hash it had.
+  const int8Asked = seen.length;
+  const made = await cli(['model', 'add', 'dinov2-small', '--int8']);
+  assert.equal(made.code, 0, made.stderr);
+  const fp32Sha = sha(installedPath);
+  assert.match(made.stdout, new RegExp(`Installed dinov2-small int8: .*model_quantized\\.onnx .*made here by quantize-dynamic 1 .* from the checked fp32 file ${fp32Sha}\\)`));
+  assert.match(made.stderr, /Making DINOv2 ViT-S\/14 int8 here from the checked fp32 file/);
+  assert.match(made.stderr, /Checked: 224x224 gives a 16x16x384 grid/);
+  assert.match(made.stdout, /Backbone: .*dinov2-small-int8-patch_grid\.onnx/);
+  assert.deepEqual(seen.slice(int8Asked), [], 'nothing was downloaded for it');
+  const madeRec = JSON.parse(fs.readFileSync(path.join(cache, 'dinov2-small', 'int8.json'), 'utf8'));
+  assert.match(madeRec.source, new RegExp(`^quantized here from ${fp32Sha} `));
   const trusted = await cli(['model', 'add', 'dinov2-small', '--int8', '--trust-unverified', '--no-probe']);
   assert.equal(trusted.code, 0, trusted.stderr);
   assert.match(trusted.stdout, new RegExp(`sha256 ${sha(standin('dinov2-small', 'int8'))}, NOT verified`));

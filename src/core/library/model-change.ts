@@ -12,7 +12,8 @@ import { IndexStore } from '../index/store.js';
 import { Engine, loadBackbone } from './engine.js';
 import type { LibraryContext } from './context.js';
 import { findEntry, fileFor, type CatalogEntry, type Variant } from '../analysis/model/catalog.js';
-import { installed, installModel } from '../analysis/model/install.js';
+import { installed } from '../analysis/model/install.js';
+import { installVariant, int8Way } from '../analysis/model/int8-here.js';
 import { prepareInstalled } from '../analysis/model/prepare.js';
 import { codebookName, type CodebookManifest } from '../analysis/model/codebook.js';
 import { trainCodebook } from '../analysis/model/train.js';
@@ -71,9 +72,12 @@ async function ensureModel(ctx: LibraryContext, entry: CatalogEntry, req: ModelC
   const f = fileFor(entry, req.variant);
   let rec = installed(entry, req.variant);
   if (!rec) {
-    const total = f.bytes ?? f.approxBytes;
-    req.report('download', 0, total, null, `Downloading ${entry.name} (${Math.round(total / 1e6)} MB)`);
-    rec = await installModel(entry, {
+    // An int8 graph made here downloads the fp32 file (if not installed yet), then quantizes it.
+    const here = req.variant === 'int8' && int8Way(entry) === 'quantize';
+    const file = here ? fileFor(entry, 'fp32') : f;
+    const total = file.bytes ?? file.approxBytes;
+    req.report('download', 0, total, null, `${here ? 'Making int8 here from the checked fp32 file; downloading' : 'Downloading'} ${entry.name} (${Math.round(total / 1e6)} MB)`);
+    rec = await installVariant(entry, {
       variant: req.variant,
       signal: req.signal,
       onProgress: (p) => {

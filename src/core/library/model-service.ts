@@ -10,6 +10,7 @@ import { ApiError } from './validation.js';
 import { changeModel, DEFAULT_TUNING, type ModelChangeTuning } from './model-change.js';
 import { loadCatalog, type CatalogEntry, type Variant } from '../analysis/model/catalog.js';
 import { installed, modelsCacheDir } from '../analysis/model/install.js';
+import { int8Way } from '../analysis/model/int8-here.js';
 import { prepareInstalled } from '../analysis/model/prepare.js';
 import { BackboneSession } from '../analysis/model/tokenizer.js';
 import { loadForModel } from '../analysis/decode/decode.js';
@@ -40,14 +41,17 @@ export function int8Support(cpuinfo?: string): { fast: boolean; why: string } {
   };
 }
 
-function int8Offer(entry: CatalogEntry, cpu: { fast: boolean; why: string }): { offered: boolean; why: string } {
+/** Whether Settings offers int8 for an entry on this CPU, and the way the int8 graph would come. */
+export function int8Offer(entry: CatalogEntry, cpu: { fast: boolean; why: string }): { offered: boolean; why: string } {
   // The built-in graph's int8 copy is made on this machine (model/quantize.ts), so there is no file to check.
   if (entry.kind === 'builtin') return { offered: cpu.fast, why: `${cpu.why}; the int8 graph is made here from the built-in one` };
   const f = entry.files.find((x) => x.variant === 'int8');
   if (!f) return { offered: false, why: `${entry.name} has no int8 file in the catalogue` };
+  const way = int8Way(entry);
+  if (way === 'download') return { offered: cpu.fast, why: `${cpu.why}; the int8 file is downloaded and checked against its published sha256` };
+  if (way === 'quantize') return { offered: cpu.fast, why: `${cpu.why}; the int8 graph is made here from the checked fp32 file (its published int8 file has no sha256 to check)` };
   // Settings installs only what it can verify; the CLI's --trust-unverified is a person's explicit choice.
-  if (f.sha256 === null) return { offered: false, why: `the int8 file of ${entry.name} has no published sha256 to check it against (docs/MODELS.md)` };
-  return { offered: cpu.fast, why: cpu.why };
+  return { offered: false, why: `the int8 file of ${entry.name} has no published sha256 to check it against, and it cannot be made here from a checked fp32 file (docs/MODELS.md)` };
 }
 
 export class ModelService {
@@ -77,6 +81,14 @@ export class ModelService {
     }
     const rel = path.relative(cache, abs);
     return rel.startsWith('..') || path.isAbsolute(rel) ? null : rel.split(path.sep)[0];
+  }
+
+  /** Which variant of the active entry the library runs: the built-in one quantizes by setting, a download by its file. */
+  private activeVariant(e: CatalogEntry): Variant {
+    const s = this.ctx.engine.settings;
+    if (e.kind === 'builtin') return s.precision;
+    const int8 = installed(e, 'int8')?.backbone;
+    return int8 && path.resolve(int8) === path.resolve(s.backbone) ? 'int8' : 'fp32';
   }
 
   private choice(e: CatalogEntry, active: string | null): ModelChoice {
@@ -188,7 +200,7 @@ export class ModelService {
     if (int8 && !int8Offer(e, { fast: true, why: '' }).offered) throw new ApiError('bad-request', `int8 is not offered for ${e.name}: ${int8Offer(e, this.cpu).why}.`);
     if (this.running) throw new ApiError('busy', `The library is already switching to ${this.current?.modelId}; cancel that first.`);
     await this.ctx.swapping;
-    if (this.activeId() === e.id && this.ctx.engine.settings.precision === (int8 ? 'int8' : 'fp32')) {
+    if (this.activeId() === e.id && this.activeVariant(e) === (int8 ? 'int8' : 'fp32')) {
       throw new ApiError('bad-request', `The library already uses ${e.name}.`);
     }
     const abort = (this.abort = new AbortController());

@@ -21,6 +21,8 @@ export interface InstallRecord {
   installedAt: string;
   /** What the first run saw (probe.ts), once it has been run. */
   probe?: Probe;
+  /** For an int8 file made on this machine (int8-here.ts): the fp32 file it was quantized from, and by what. */
+  quantizedFrom?: { sha256: string; verified: boolean; quantizer: string };
   /** The wrapped graph `--backbone` takes (prepare.ts), once made. */
   backbone?: string;
 }
@@ -74,7 +76,8 @@ export async function installModel(entry: CatalogEntry, o: InstallOptions): Prom
   const f = fileFor(entry, o.variant);
   const cache = o.cache ?? modelsCacheDir();
   const have = installed(entry, o.variant, cache);
-  if (have && (f.sha256 === null || have.sha256 === f.sha256)) return have;
+  // --trust-unverified asks for the published file itself, not the int8 graph made here from fp32.
+  if (have && !(o.trustUnverified && have.quantizedFrom) && (f.sha256 === null || have.sha256 === f.sha256)) return have;
   if (f.sha256 === null && !o.trustUnverified) refuseUnverified(entry, f);
   const dir = path.join(cache, entry.id);
   fs.mkdirSync(dir, { recursive: true });

@@ -19,6 +19,9 @@ function floats(t: Tensor): Float32Array {
   return Float32Array.from(t.floatData ?? []);
 }
 
+/** Recorded with every int8 file made here; a change to the arithmetic above must change it. */
+export const QUANTIZER_VERSION = 'quantize-dynamic 1 (MatMul only; int8 weights symmetric per column, uint8 activations)';
+
 /** The graph with every MatMul whose second input is a 2-D float initializer quantized; returns the count too. */
 export function quantizeDynamic(bytes: Uint8Array): { bytes: Uint8Array; quantized: number } {
   const model = onnx.ModelProto.decode(bytes);

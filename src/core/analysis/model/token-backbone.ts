@@ -127,7 +127,9 @@ export function wrapTokenBackbone(file: string, entry: CatalogEntry, outDir = pa
   g.output = [{ name: PATCH_GRID, type: { tensorType: { elemType: DType.FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: f.channels }, { dimParam: 'fh' }, { dimParam: 'fw' }] } } } }];
   const bytes = onnx.ModelProto.encode(model).finish();
   fs.mkdirSync(outDir, { recursive: true });
-  const out = path.join(outDir, `${entry.id}-${PATCH_GRID}.onnx`);
+  // The int8 file gets its own wrapped graph: one name for both would leave the fp32 record pointing at int8.
+  const int8 = entry.files.find((x) => x.fileName === path.basename(file))?.variant === 'int8';
+  const out = path.join(outDir, `${entry.id}-${int8 ? 'int8-' : ''}${PATCH_GRID}.onnx`);
   fs.writeFileSync(`${out}.tmp`, bytes);
   fs.renameSync(`${out}.tmp`, out);
   const info: BackboneInfo = {

@@ -127,6 +127,16 @@ test(`a schema-1 index opens, is migrated to schema ${SCHEMA_VERSION} with a mes
   const db = new Database(path, { readonly: true });
   assert.equal(db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get(), String(SCHEMA_VERSION));
   assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+  // A migrated file checks a saved query index by ranges of images_indexed_at, as a new file does,
+  // instead of reading every row.
+  const plan = (sql: string) =>
+    db
+      .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+      .all(0)
+      .map((r) => (r as { detail: string }).detail)
+      .join('; ');
+  assert.match(plan("SELECT id, indexed_at FROM images WHERE status = 'indexed' AND indexed_at >= ? ORDER BY id"), /COVERING INDEX images_indexed_at/);
+  assert.match(plan("SELECT COUNT(*), SUM(id), SUM(indexed_at % 1000003) FROM images WHERE status = 'indexed' AND indexed_at < ?"), /COVERING INDEX images_indexed_at/);
   db.close();
   // Once migrated, opening says nothing.
   const again: string[] = [];

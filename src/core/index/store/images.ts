@@ -273,15 +273,15 @@ export class Images {
   }
 
   private live() {
-    // `+status` keeps SQLite off the images_status index here: one pass over the table beats an
-    // index walk plus a row lookup for every indexed photo.
+    // indexedSince and digestBefore are ranges of images_indexed_at (schema 10), and read nothing
+    // else: id is the rowid, in every index. They used to scan every row (docs/EVAL.md, "Cold start").
     this.liveStmts ??= {
-      indexedSince: this.db.prepare("SELECT id, indexed_at FROM images WHERE +status = 'indexed' AND indexed_at >= ? ORDER BY id"),
+      indexedSince: this.db.prepare("SELECT id, indexed_at FROM images WHERE status = 'indexed' AND indexed_at >= ? ORDER BY id"),
       indexedIds: this.db.prepare<[], number>("SELECT id FROM images WHERE status = 'indexed' ORDER BY id").pluck(),
       countIndexed: this.db.prepare<[], number>("SELECT COUNT(*) FROM images WHERE status = 'indexed'").pluck(),
       // Sums kept small enough to stay exact in a double at 10 million photos.
       digestBefore: this.db.prepare<[number], IndexedDigest>(
-        "SELECT COUNT(*) AS count, COALESCE(SUM(id), 0) AS idSum, COALESCE(SUM(indexed_at % 1000003), 0) AS atSum FROM images WHERE +status = 'indexed' AND indexed_at < ?",
+        "SELECT COUNT(*) AS count, COALESCE(SUM(id), 0) AS idSum, COALESCE(SUM(indexed_at % 1000003), 0) AS atSum FROM images WHERE status = 'indexed' AND indexed_at < ?",
       ),
     };
     return this.liveStmts;

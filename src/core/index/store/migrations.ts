@@ -2,7 +2,7 @@
 // version, run at open (open.ts).
 
 import type Database from 'better-sqlite3';
-import { DECISIONS_TABLE, DENSE_TABLE, FOLDERS_TABLE, NOT_READ_TABLE, PHASH_TABLE, TAKEN_INDEX, TRASHED_TABLE } from './schema.js';
+import { DECISIONS_TABLE, DENSE_TABLE, FOLDERS_TABLE, INDEXED_AT_INDEX, NOT_READ_TABLE, PHASH_TABLE, TAKEN_INDEX, TRASHED_TABLE } from './schema.js';
 import { AUTH_TABLES } from './auth.js';
 /**
  * Ordered steps, each taking a file from schema `to - 1` to `to`. All steps a file needs run in
@@ -78,6 +78,13 @@ export const MIGRATIONS: { to: number; what: string; up: (db: Database.Database)
     what: 'what Photowords moved to the trash (where from, when, bytes, hash), for the Trash view and Restore',
     up: (db) => {
       db.exec(TRASHED_TABLE);
+    },
+  },
+  {
+    to: 10,
+    what: 'an index of when each photo was stored, so the first search of a session checks its saved query index without reading every row',
+    up: (db) => {
+      db.exec(INDEXED_AT_INDEX);
     },
   },
 ];

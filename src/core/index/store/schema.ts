@@ -9,7 +9,7 @@ import { AUTH_TABLES } from './auth.js';
  * is migrated at open (migrations.ts, one transaction), a newer one or a foreign SQLite file is
  * refused without being changed, so no build ever misreads a file laid out differently.
  */
-export const SCHEMA_VERSION = 9;
+export const SCHEMA_VERSION = 10;
 
 // Optional pooled (pre-quantisation) feature vectors, written only when a caller asks for them
 // (evaluation's no-quantisation baseline); normal indexing leaves this table empty. IF NOT EXISTS
@@ -93,6 +93,12 @@ export const TRASHED_TABLE = `CREATE TABLE IF NOT EXISTS trashed (
 );
 CREATE INDEX IF NOT EXISTS trashed_path ON trashed(path);`;
 
+// Schema 10: the photos stored since a moment, and the digest of those stored before it, are what a
+// persisted query index is checked against at the first search of a session (search/persisted-snapshot.ts).
+// Without this index both scanned every row; at a million photos that was most of a cold start's
+// time beside reading the file (docs/EVAL.md, "Cold start").
+export const INDEXED_AT_INDEX = 'CREATE INDEX IF NOT EXISTS images_indexed_at ON images(status, indexed_at);';
+
 export const SCHEMA = `
 CREATE TABLE meta (
   key   TEXT PRIMARY KEY,
@@ -116,6 +122,7 @@ CREATE TABLE images (
 CREATE INDEX images_status ON images(status);
 CREATE INDEX images_hash ON images(hash);
 ${TAKEN_INDEX}
+${INDEXED_AT_INDEX}
 CREATE TABLE grids (
   image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
   heads    INTEGER NOT NULL,

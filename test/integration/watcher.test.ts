@@ -1,4 +1,4 @@
-// The watcher and the daemon, on real photos, real SQLite and real chokidar: adds, edits,
+// The watcher and the daemon, on real photos, real SQLite and real fs.watch: adds, edits,
 // deletes, renames and folder moves reach the index without a full rescan (a rename keeps the
 // photo's id and does not run the model again), a file still being written is indexed once,
 // complete; a library folder that disappears keeps its photos while offline and is reconciled

@@ -109,9 +109,10 @@ export function linkWordPairs(ctx: FindContext, snap: ImpactIndex): { keyMs: num
   const keyMs = performance.now() - t;
   t = performance.now();
   const found = new WordPairs();
-  keyed.pairs(KEY_CANDIDATES, (a, b) => {
-    const cos = ctx.cosines.cosine(a, b);
-    if (cos >= floor - 1e-4) found.push(a, b, cos);
+  const cos = new Float32Array(KEY_CANDIDATES);
+  keyed.candidatesOf(KEY_CANDIDATES, (a, bs, _shared, count) => {
+    ctx.cosines.cosinesFrom(a, bs, count, cos);
+    for (let k = 0; k < count; k++) if (cos[k] >= floor - 1e-4) found.push(a, bs[k], cos[k]);
   });
   const pairMs = performance.now() - t;
   if (settings.phash) linkFarHashPairs(ctx, found);

@@ -77,6 +77,23 @@ export class PairCosines {
     return this.live.cosine(a, b) ?? dot(this.vec(a), this.vec(b));
   }
 
+  /** cosine(a, bs[k]) for the first `count` of `bs` into `out`, scattering a's words once for all of them. */
+  cosinesFrom(a: number, bs: ArrayLike<number>, count: number, out: Float32Array): void {
+    const snap = this.live.snapshot();
+    const { added, removed } = this.live.deltaSize;
+    // With nothing added, re-indexed or removed since the snapshot, every photo in it is as the
+    // snapshot holds it (cosine() then answers from the snapshot too); else pair by pair as cosine().
+    if (added === 0 && removed === 0) {
+      const i = snap.indexOf(a);
+      const js = Int32Array.from({ length: count }, (_, k) => snap.indexOf(bs[k]));
+      if (i >= 0 && js.every((j) => j >= 0)) {
+        snap.cosinesFrom(i, js, count, out);
+        if (!this.live.persisted?.failedAfterLoad(snap)) return;
+      }
+    }
+    for (let k = 0; k < count; k++) out[k] = this.cosine(a, bs[k]);
+  }
+
   /** Lets the bags weighed so far go (the word search is done; later checks need few). */
   clear(): void {
     this.weighed.clear();

@@ -171,12 +171,23 @@ export class KeyWordIndex {
    * most once.
    */
   pairs(candidates: number, visit: (a: number, b: number, shared: number) => void): void {
+    this.candidatesOf(candidates, (a, bs, shared, count) => {
+      for (let q = 0; q < count; q++) visit(a, bs[q], shared[q]);
+    });
+  }
+
+  /**
+   * The same pairs a photo at a time: `visit(a, bs, shared, count)` with a's best `count` later
+   * photos (ids) and their shared key weight, best first (the arrays are reused: read them there).
+   */
+  candidatesOf(candidates: number, visit: (a: number, bs: Int32Array, shared: Float32Array, count: number) => void): void {
     const { m, keys, keyW, pos, listStart, listDocs, listW, ids } = this;
     const n = ids.length;
     const acc = new Float32Array(n);
     let touched: Int32Array = new Int32Array(1024);
     const best = new Int32Array(candidates);
     const bestS = new Float32Array(candidates);
+    const bestIds = new Int32Array(candidates);
     for (let i = 0; i < n; i++) {
       let nt = 0;
       for (let k = 0; k < m; k++) {
@@ -215,7 +226,8 @@ export class KeyWordIndex {
         bestS[at] = s;
         best[at] = j;
       }
-      for (let q = 0; q < nb; q++) visit(ids[i], ids[best[q]], bestS[q]);
+      for (let q = 0; q < nb; q++) bestIds[q] = ids[best[q]];
+      if (nb > 0) visit(ids[i], bestIds, bestS, nb);
     }
   }
 }

@@ -75,3 +75,40 @@ test("the nearest-neighbours cut keeps a pair among either photo's k most alike"
   // 1's best is 2 (0.9); 2's and 3's best is each other (0.95); 1-4 is 4's best.
   assert.deepEqual(one, ['1-2', '1-4', '2-3']);
 });
+
+test("a photo's candidates' cosines from one scatter equal the pair by pair cosines, also once a photo changed after the snapshot", async () => {
+  const { LiveIndex } = await import('../../../src/core/search/live-index.js');
+  const { PairCosines } = await import('../../../src/core/duplicates/word-cosine.js');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-cosines-'));
+  try {
+    const store = IndexStore.open(path.join(dir, 'index.db'), { fingerprint: 'test', settings: {} });
+    const docs = skewedCorpus(8, 300, 5000, 120);
+    const grid = { heads: 1, height: 1, width: 1, codes: 1, tokens: new Uint16Array(1) };
+    const put = (i: number, bag: Bag) => store.putIndexed({ path: `/p/${i}.jpg`, size: i + 1, mtimeMs: 0, hash: null, width: 10, height: 10 }, grid, bag);
+    store.transaction(() => docs.forEach((d, i) => put(i, d.bag)));
+    const live = new LiveIndex(store, { background: false, persist: false });
+    try {
+      const snap = live.snapshot();
+      const ids = store.loadAll().map((s) => s.id);
+      const check = () => {
+        const cosines = new PairCosines(store, live, snap);
+        const out = new Float32Array(KEY_CANDIDATES);
+        for (let a = 0; a < ids.length; a += 23) {
+          const bs = Int32Array.from({ length: KEY_CANDIDATES }, (_, k) => ids[(a * 7 + k * 31) % ids.length]);
+          cosines.cosinesFrom(ids[a], bs, KEY_CANDIDATES, out);
+          for (let k = 0; k < KEY_CANDIDATES; k++) assert.ok(Math.abs(out[k] - cosines.cosine(ids[a], bs[k])) < 1e-6, `${ids[a]} ${bs[k]}`);
+        }
+      };
+      check();
+      // Photo 0 re-indexed with other words: its cosines now come from its new bag.
+      store.transaction(() => put(0, docs[1].bag));
+      live.changed();
+      check();
+    } finally {
+      await live.close();
+      store.close();
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

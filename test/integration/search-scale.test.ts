@@ -1,5 +1,5 @@
 // The query index and the inverted index at scale, on synthetic bags (no photos, no model): 20,000
-// photos' impact index, its bytes a posting and a query's time; 100,000 bags streamed into an
+// photos' impact index, its bytes a posting (6.4 with the coded forward index) and a query's time; 100,000 bags streamed into an
 // inverted index at 8 bytes a posting. Tens of seconds on a shared CI machine, so not in test:unit;
 // the small cases of the same structures are in test/unit/search/.
 // Run: node --import tsx --test test/integration/search-scale.test.ts
@@ -13,11 +13,13 @@ import { skewedCorpus } from '../fixtures/bags.js';
 
 const corpus = skewedCorpus;
 
-test('speed and size: 20,000 photos x 540 words, a query in a few ms at ~7 bytes a posting', () => {
+test('speed and size: 20,000 photos x 540 words, a query in a few ms at ~6.4 bytes a posting', () => {
   const docs = corpus(5, 20_000, 8192, 540);
   const impact = ImpactIndex.build(docs);
   const perPosting = impact.memoryBytes / impact.postings;
-  assert.ok(perPosting > 6.5 && perPosting < 8.5, `${perPosting.toFixed(2)} bytes a posting`);
+  // 4 bytes in the lists (every posting kept at this size) + about 2 in the coded forward index
+  // (slot gap + count code, impact-forward.ts) + ids, norms and segments.
+  assert.ok(perPosting > 5.5 && perPosting < 7.2, `${perPosting.toFixed(2)} bytes a posting`);
   for (let i = 0; i < 5; i++) impact.search(docs[i].bag, { k: 20 });
   const times: number[] = [];
   for (let i = 0; i < 30; i++) {

@@ -78,11 +78,8 @@ export function readPeerCache(key: string): { file: string; meta: PeerCacheMeta 
   return { file, meta };
 }
 
-/** Saves the index under a temporary name and renames it, then the metadata: a half-written index is never read. */
-export function writePeerCache(key: string, save: (file: string) => void, meta: PeerCacheMeta): { file: string; sizeMB: number } {
-  const dir = peerCacheDir();
-  fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `${key}.bin`);
+/** Writes `file` under a temporary name and renames it over, so a half-written index is never read. */
+function saveByRename(file: string, save: (file: string) => void): void {
   const tmp = `${file}.tmp-${process.pid}`;
   try {
     save(tmp);
@@ -90,6 +87,14 @@ export function writePeerCache(key: string, save: (file: string) => void, meta: 
   } finally {
     fs.rmSync(tmp, { force: true });
   }
+}
+
+/** Saves the index under a temporary name and renames it, then the metadata: a half-written index is never read. */
+export function writePeerCache(key: string, save: (file: string) => void, meta: PeerCacheMeta): { file: string; sizeMB: number } {
+  const dir = peerCacheDir();
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${key}.bin`);
+  saveByRename(file, save);
   fs.writeFileSync(path.join(dir, `${key}.json`), `${JSON.stringify(meta, null, 2)}\n`);
   return { file, sizeMB: Math.round(fs.statSync(file).size / 2 ** 20) };
 }
@@ -120,13 +125,7 @@ export function readPeerPartial(key: string): { file: string; meta: PeerPartialM
 export function writePeerPartial(save: (file: string) => void, meta: PeerPartialMeta): void {
   const { file, metaFile } = partialFiles(meta.key);
   fs.mkdirSync(peerCacheDir(), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  try {
-    save(tmp);
-    fs.renameSync(tmp, file);
-  } finally {
-    fs.rmSync(tmp, { force: true });
-  }
+  saveByRename(file, save);
   fs.writeFileSync(metaFile, `${JSON.stringify(meta)}\n`);
 }
 

@@ -58,7 +58,7 @@ interface Inputs {
   runs: Partial<Record<PartName, PartRun>>;
 }
 
-function target(i: Inputs, part: PartName, name: string, unit: string, value: number | undefined, ok: (v: number) => boolean, also?: Json): Target {
+function target(i: Inputs, part: PartName, name: string, unit: string, value: number | undefined, ok: (v: number) => boolean, also?: Json, notAtSize?: string): Target {
   const run = i.runs[part];
   const why = !run
     ? `part '${part}' did not run (--only)`
@@ -66,7 +66,7 @@ function target(i: Inputs, part: PartName, name: string, unit: string, value: nu
       ? `not available: ${run.notAvailable}`
       : run.error
         ? `part failed: ${run.error.split('\n')[0]}`
-        : 'figure not found in the part JSON';
+        : (notAtSize ?? 'figure not found in the part JSON');
   return {
     target: name,
     part,
@@ -131,11 +131,20 @@ export function issue21Summary(i: Inputs) {
       coldFirstQueryMs: num(cs, 'cold.firstQueryMs') ?? null,
       coldMet: num(cs, 'cold.firstQueryMs') === undefined ? null : num(cs, 'cold.firstQueryMs')! < 2000,
     }),
-    target(i, 'open', 'opening a 1,000,000-photo library (reconcile, unchanged folders) < 30 s', 's', num(open, 'openSeconds', 'seconds', 'wallSeconds'), (v) => v < 30, {
-      peakRssMB: num(open, 'peakRssMB') ?? null,
+    target(i, 'open', 'opening a 1,000,000-photo library (reconcile, unchanged folders) < 30 s', 's', num(open, 'runs.0.openToReadyS', 'openSeconds', 'seconds', 'wallSeconds'), (v) => v < 30, {
+      peakRssMB: num(open, 'runs.0.peakRssMB', 'peakRssMB') ?? null,
     }),
     target(i, 'duplicates', 'duplicates, both tiers with verification, 100,000 photos < 30 s', 's', num(dup(100_000), 'seconds'), (v) => v < 30, dupMem(100_000)),
-    target(i, 'duplicates', 'duplicates, both tiers with verification, 1,000,000 photos < 600 s', 's', num(dup(M), 'seconds'), (v) => v < 600, dupMem(M)),
+    target(
+      i,
+      'duplicates',
+      'duplicates, both tiers with verification, 1,000,000 photos < 600 s',
+      's',
+      num(dup(M), 'seconds'),
+      (v) => v < 600,
+      dupMem(M),
+      dup(M) ? undefined : 'this run measured other sizes (--duplicates-sizes)',
+    ),
     target(i, 'indexmemory', 'indexing memory on a 1,000,000-file library < 1.5 GB (peak RSS)', 'MB', num(mem, 'peakRssMB'), (v) => v < 1536),
   ];
   const measured = targets.filter((t) => t.met !== null);

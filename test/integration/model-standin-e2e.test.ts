@@ -8,12 +8,11 @@ import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFile } from 'node:child_process';
 import sharp from 'sharp';
 import { REPO_ROOT } from '../fixtures/bad-input.js';
+import { runCli } from '../fixtures/cli.js';
 import { serveFolder, writeStandinCatalog } from '../fixtures/standin-models.js';
 
-const CLI = path.join(REPO_ROOT, 'bin/photowords.js');
 const CALTECH = path.join(REPO_ROOT, '../shared/datasets/caltech101');
 const CLASSES = ['Leopards', 'Motorbikes', 'airplanes', 'accordion'];
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-standin-e2e-'));
@@ -21,13 +20,7 @@ const photos = path.join(root, 'photos');
 let server: http.Server;
 let env: Record<string, string>;
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, maxBuffer: 64 << 20, timeout: 600_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const cli = (args: string[]) => runCli(args, { env, timeoutMs: 600_000 });
 
 before(async () => {
   const served = path.join(root, 'served');

@@ -5,25 +5,18 @@
 // hidden-folders setting reads or forgets the photos in dot-named folders.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { REPO_ROOT, CALTECH } from '../fixtures/bad-input.js';
+import { runCli } from '../fixtures/cli.js';
 import { Library } from '../../src/core/library/library.js';
 
-const CLI = path.join(REPO_ROOT, 'bin/photowords.js');
 const SAMPLES = path.join(REPO_ROOT, 'test/fixtures/camera-samples');
 const photo = (cls: string, i: number) => path.join(CALTECH, cls, fs.readdirSync(path.join(CALTECH, cls)).sort()[i]);
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, maxBuffer: 64 << 20, timeout: 300_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[]) => runCli(args, { timeoutMs: 300_000 });
 
 /** Every file under `dir`, hidden ones included (what a person would count). */
 function allFiles(dir: string): string[] {

@@ -4,11 +4,12 @@
 // figures are a benchmark: bench/engine-parity.ts.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../fixtures/bad-input.js';
+import { runCli } from '../fixtures/cli.js';
 import { ImpactIndex } from '../../src/core/search/impact-index.js';
 import { openStoreForDuplicates } from '../../src/core/duplicates/find.js';
 import { CorpusStats, documentWeights, queryWeights } from '../../src/core/opensearch/weights.js';
@@ -16,18 +17,11 @@ import { engineQuery, DEFAULT_MAX_CLAUSES } from '../../src/core/opensearch/quer
 import { harness, luceneClasspath, readRankings } from '../lucene/lucene.js';
 import type { Bag } from '../../src/core/common/types.js';
 
-const CLI = path.join(REPO_ROOT, 'bin/photowords.js');
 const FLOWERS = path.resolve(REPO_ROOT, '../shared/datasets/flowers17');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-engine-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, maxBuffer: 64 << 20, timeout: 240_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[]) => runCli(args, { timeoutMs: 240_000 });
 
 const javaMissing = (() => {
   try {

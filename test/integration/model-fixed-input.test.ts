@@ -13,7 +13,7 @@ import ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { REPO_ROOT } from '../fixtures/bad-input.js';
 import { runCli } from '../fixtures/cli.js';
-import { serveFolder, writeStandinCatalog } from '../fixtures/standin-models.js';
+import { linkDatasetClasses, serveStandinCatalog } from '../fixtures/standin-models.js';
 
 const CALTECH = path.join(REPO_ROOT, '../shared/datasets/caltech101');
 const CLASSES = ['Leopards', 'Motorbikes', 'airplanes'];
@@ -25,15 +25,8 @@ let env: Record<string, string>;
 const cli = (args: string[]) => runCli(args, { env, timeoutMs: 600_000 });
 
 before(async () => {
-  const served = path.join(root, 'served');
-  let base: string;
-  ({ server, base } = await serveFolder(served));
-  fs.writeFileSync(path.join(root, 'catalog.json'), JSON.stringify(writeStandinCatalog(served, base, { small: true, fixed: true, ids: ['dinov2-small'] })));
-  env = { PHOTOWORDS_MODELS: path.join(root, 'cache'), PHOTOWORDS_MODEL_CATALOG: path.join(root, 'catalog.json'), PHOTOWORDS_MODELS_DIR: path.join(root, 'models') };
-  for (const c of CLASSES) {
-    fs.mkdirSync(path.join(photos, c), { recursive: true });
-    for (const f of fs.readdirSync(path.join(CALTECH, c)).sort().slice(0, 4)) fs.symlinkSync(path.join(CALTECH, c, f), path.join(photos, c, f));
-  }
+  ({ server, env } = await serveStandinCatalog(root, { small: true, fixed: true, ids: ['dinov2-small'] }));
+  linkDatasetClasses(CALTECH, CLASSES, 4, photos);
   // Shapes the engine would otherwise feed as they are: a tall one, a wide one, one under 224 a side.
   const first = path.join(CALTECH, 'Leopards', fs.readdirSync(path.join(CALTECH, 'Leopards')).sort()[0]);
   await sharp(first)

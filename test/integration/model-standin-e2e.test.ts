@@ -11,7 +11,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { REPO_ROOT } from '../fixtures/bad-input.js';
 import { runCli } from '../fixtures/cli.js';
-import { serveFolder, writeStandinCatalog } from '../fixtures/standin-models.js';
+import { linkDatasetClasses, serveStandinCatalog } from '../fixtures/standin-models.js';
 
 const CALTECH = path.join(REPO_ROOT, '../shared/datasets/caltech101');
 const CLASSES = ['Leopards', 'Motorbikes', 'airplanes', 'accordion'];
@@ -23,21 +23,9 @@ let env: Record<string, string>;
 const cli = (args: string[]) => runCli(args, { env, timeoutMs: 600_000 });
 
 before(async () => {
-  const served = path.join(root, 'served');
-  let base: string;
-  ({ server, base } = await serveFolder(served));
-  fs.writeFileSync(path.join(root, 'catalog.json'), JSON.stringify(writeStandinCatalog(served, base, { small: true, ids: ['dinov2-small'] })));
-  env = {
-    PHOTOWORDS_MODELS: path.join(root, 'cache'),
-    PHOTOWORDS_MODEL_CATALOG: path.join(root, 'catalog.json'),
-    // Codebooks go beside the models of this run, not into the checkout's resources/models.
-    PHOTOWORDS_MODELS_DIR: path.join(root, 'models'),
-  };
-  // Five real photos a class (read in place through links), and one re-encoded copy.
-  for (const c of CLASSES) {
-    fs.mkdirSync(path.join(photos, c), { recursive: true });
-    for (const f of fs.readdirSync(path.join(CALTECH, c)).sort().slice(0, 5)) fs.symlinkSync(path.join(CALTECH, c, f), path.join(photos, c, f));
-  }
+  ({ server, env } = await serveStandinCatalog(root, { small: true, ids: ['dinov2-small'] }));
+  // Five real photos a class, and one re-encoded copy.
+  linkDatasetClasses(CALTECH, CLASSES, 5, photos);
   const original = path.join(CALTECH, 'Motorbikes', fs.readdirSync(path.join(CALTECH, 'Motorbikes')).sort()[0]);
   // Same size: a random-weight model's words are not scale-robust, so a resized copy is a test of weights, not of the path.
   await sharp(original)

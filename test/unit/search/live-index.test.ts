@@ -9,7 +9,7 @@ import path from 'node:path';
 import { IndexStore } from '../../../src/core/index/store.js';
 import { ImpactIndex, storedTf } from '../../../src/core/search/impact-index.js';
 import { LiveIndex, setImpactThread } from '../../../src/core/search/live-index.js';
-import { mulberry32 } from '../../../src/core/common/random.js';
+import { skewedBags } from '../../fixtures/bags.js';
 import type { Bag } from '../../../src/core/common/types.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-live-'));
@@ -25,17 +25,6 @@ function openStore(name: string): IndexStore {
   const s = IndexStore.open(path.join(tmp, name), { fingerprint: 'test', settings: {} });
   stores.push(s);
   return s;
-}
-
-// Skewed term distribution, like visual words (as in impactindex.test.ts).
-function bagMaker(seed: number, space: number, terms: number): () => Bag {
-  const r = mulberry32(seed);
-  return () => {
-    const set = new Set<number>();
-    while (set.size < terms) set.add(Math.floor(space * r() ** 2));
-    const t = Uint32Array.from([...set].sort((a, b) => a - b));
-    return { terms: t, tfs: Float32Array.from(t, () => 1 + Math.floor(r() ** 3 * 40)) };
-  };
 }
 
 function put(store: IndexStore, name: string, bag: Bag): number {
@@ -85,7 +74,7 @@ function assertSameTop(got: { id: number; score: number }[], want: { id: number;
 
 test('snapshot + delta answers like the store as it is now: adds, re-indexes, failures, removals', () => {
   const store = openStore('correct.db');
-  const bag = bagMaker(7, 3000, 60);
+  const bag = skewedBags(7, 3000, 60);
   const bags = new Map<number, Bag>();
   for (let i = 0; i < 400; i++) {
     const b = bag();
@@ -155,7 +144,7 @@ test('snapshot + delta answers like the store as it is now: adds, re-indexes, fa
 
 test('past the threshold a worker thread rebuilds while queries answer at once; the new snapshot is swapped in', async () => {
   const store = openStore('swap.db');
-  const bag = bagMaker(11, 20000, 300);
+  const bag = skewedBags(11, 20000, 300);
   store.transaction(() => {
     for (let i = 0; i < 4000; i++) put(store, `p${i}`, bag());
   });
@@ -209,7 +198,7 @@ test('past the threshold a worker thread rebuilds while queries answer at once; 
 
 test('a worker that fails: the rebuild happens on the calling thread, with a log line', () => {
   const store = openStore('fail.db');
-  const bag = bagMaker(3, 2000, 40);
+  const bag = skewedBags(3, 2000, 40);
   for (let i = 0; i < 50; i++) put(store, `p${i}`, bag());
   setImpactThread({ entry: path.join(tmp, 'no-such-thread.js') });
   const logs: string[] = [];

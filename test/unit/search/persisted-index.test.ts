@@ -11,7 +11,7 @@ import { IndexStore } from '../../../src/core/index/store.js';
 import { ImpactIndex } from '../../../src/core/search/impact-index.js';
 import { LiveIndex } from '../../../src/core/search/live-index.js';
 import { readQueryIndex, writeQueryIndex, QIDX_MAGIC, type QueryIndexStamp } from '../../../src/core/search/persisted-index.js';
-import { mulberry32 } from '../../../src/core/common/random.js';
+import { skewedBags } from '../../fixtures/bags.js';
 import type { Bag } from '../../../src/core/common/types.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-qidx-'));
@@ -24,19 +24,8 @@ after(() => {
 const GRID = { heads: 1, height: 1, width: 1, codes: 1, tokens: new Uint16Array(1) };
 const STAMP: QueryIndexStamp = { fingerprint: 'test', since: 1, digest: { count: 0, idSum: 0, atSum: 0 } };
 
-// Skewed term distribution, like visual words (as in live-index.test.ts).
-function bagMaker(seed: number, space: number, terms: number): () => Bag {
-  const r = mulberry32(seed);
-  return () => {
-    const set = new Set<number>();
-    while (set.size < terms) set.add(Math.floor(space * r() ** 2));
-    const t = Uint32Array.from([...set].sort((a, b) => a - b));
-    return { terms: t, tfs: Float32Array.from(t, () => 1 + Math.floor(r() ** 3 * 40)) };
-  };
-}
-
 function syntheticIndex(n: number, space = 3000): { index: ImpactIndex; bags: Bag[] } {
-  const bag = bagMaker(11, space, 80);
+  const bag = skewedBags(11, space, 80);
   const bags = Array.from({ length: n }, () => bag());
   return { index: ImpactIndex.build(bags.map((b, i) => ({ id: i * 3 + 1, bag: b }))), bags };
 }
@@ -55,7 +44,7 @@ function put(store: IndexStore, name: string, bag: Bag): number {
 
 function fillStore(name: string, n: number): { store: IndexStore; bags: Bag[] } {
   const store = openStore(name);
-  const bag = bagMaker(5, 3000, 60);
+  const bag = skewedBags(5, 3000, 60);
   const bags: Bag[] = [];
   for (let i = 0; i < n; i++) {
     const b = bag();
@@ -125,7 +114,7 @@ test('a cut-off, damaged, appended-to or foreign file is refused with a reason, 
 test('a library opened again loads its query index from the file and answers exactly as the build did', async () => {
   const { store, bags } = fillStore('reopen.db', 600);
   const first = new LiveIndex(store, { background: false });
-  const queries = [bags[3], bags[100], bags[599], bagMaker(99, 3000, 60)()];
+  const queries = [bags[3], bags[100], bags[599], skewedBags(99, 3000, 60)()];
   const built = queries.map((q) => first.search(q, 15));
   assert.equal(first.stats.foregroundBuilds, 1);
   await first.close();
@@ -152,7 +141,7 @@ test('photos added, re-indexed and removed after the file was written are the de
   first.search(bags[0], 5);
   await first.close();
   await new Promise((r) => setTimeout(r, 5)); // later photos are stamped after the file's `since`
-  const bag = bagMaker(77, 3000, 60);
+  const bag = skewedBags(77, 3000, 60);
   const added = Array.from({ length: 20 }, (_, i) => put(store, `new${i}`, bag()));
   put(store, 'p7', bag()); // re-indexed with other words
   for (const i of [3, 4, 50]) store.remove(`/photos/p${i}.jpg`);
@@ -216,7 +205,7 @@ test('a damaged or out-of-step file is logged, rebuilt and written again; the an
 test('an in-memory store keeps no file', () => {
   const store = IndexStore.open(':memory:', { fingerprint: 'test', settings: {} });
   stores.push(store);
-  put(store, 'a', bagMaker(1, 100, 10)());
+  put(store, 'a', skewedBags(1, 100, 10)());
   const live = new LiveIndex(store, {});
   assert.equal(live.persisted, undefined);
   assert.equal(live.search(store.getBag(1)!, 1)[0].id, 1);

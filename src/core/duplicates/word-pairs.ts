@@ -12,6 +12,8 @@
 // of the two constants: docs/DUPLICATES.md#scale.
 import { storedTf, type ImpactIndex } from '../search/impact-index.js';
 import type { IndexStore } from '../index/store.js';
+import { keyCandidates } from './word-candidates.js';
+import { growShared, sharedFloat32, sharedInt32, sortListsByWeight } from './word-lists.js';
 
 /** Heaviest words a photo is keyed by. */
 export const KEY_WORDS = 64;
@@ -32,14 +34,14 @@ export class KeyWordIndex {
   readonly ids: number[] = [];
   private readonly m: number;
   /** Per photo, m key words (dense word numbers, -1 for none) and their weights in the unit vector. */
-  private keys: Int32Array = new Int32Array(0);
-  private keyW: Float32Array = new Float32Array(0);
+  private keys: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  private keyW: Float32Array<ArrayBufferLike> = new Float32Array(0);
   /** Where photo i's k-th key sits in its word's list. */
-  private pos = new Int32Array(0);
+  private pos: Int32Array<ArrayBufferLike> = new Int32Array(0);
   /** Per word, the photos it keys (ascending) and their weights: listDocs[listStart[t] .. listStart[t + 1]). */
-  private listStart = new Int32Array(0);
-  private listDocs = new Int32Array(0);
-  private listW = new Float32Array(0);
+  private listStart: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  private listDocs: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  private listW: Float32Array<ArrayBufferLike> = new Float32Array(0);
 
   constructor(keyWords = KEY_WORDS) {
     this.m = keyWords;
@@ -55,8 +57,8 @@ export class KeyWordIndex {
   private fill(store: IndexStore, snap: ImpactIndex, include: (id: number) => boolean): void {
     const m = this.m;
     const dense = new Map<number, number>();
-    let keys: Int32Array = new Int32Array(1024 * m);
-    let keyW: Float32Array = new Float32Array(1024 * m);
+    let keys: Int32Array = sharedInt32(1024 * m);
+    let keyW: Float32Array = sharedFloat32(1024 * m);
     const heapW = new Float32Array(m);
     const heapT = new Int32Array(m);
     const unseen = snap.unseenIdf;
@@ -66,8 +68,8 @@ export class KeyWordIndex {
     for (const { id, bag } of store.iterBags()) {
       if (!include(id)) continue;
       if ((n + 1) * m > keys.length) {
-        keys = grow(keys, keys.length * 2);
-        keyW = grow(keyW, keyW.length * 2);
+        keys = growShared(keys, keys.length * 2);
+        keyW = growShared(keyW, keyW.length * 2);
       }
       // The m heaviest words by a min-heap; the norm over all words.
       let size = 0;
@@ -116,13 +118,13 @@ export class KeyWordIndex {
     this.keyW = keyW.subarray(0, n * m);
     // The lists, in photo order (CSR).
     const T = dense.size;
-    const start = new Int32Array(T + 1);
+    const start = sharedInt32(T + 1);
     for (let p = 0; p < n * m; p++) if (this.keys[p] >= 0) start[this.keys[p] + 1]++;
     for (let t = 0; t < T; t++) start[t + 1] += start[t];
     const fill = start.slice(0, T);
-    const docs = new Int32Array(start[T]);
-    const w = new Float32Array(start[T]);
-    const pos = new Int32Array(n * m).fill(-1);
+    const docs = sharedInt32(start[T]);
+    const w = sharedFloat32(start[T]);
+    const pos = sharedInt32(n * m).fill(-1);
     for (let i = 0; i < n; i++) {
       for (let k = 0; k < m; k++) {
         const t = this.keys[i * m + k];
@@ -133,23 +135,12 @@ export class KeyWordIndex {
         pos[i * m + k] = at;
       }
     }
-    // Long lists by weight, heaviest first (short ones stay in photo order).
+    // Long lists by weight, heaviest first (short ones stay in photo order): a typed sort of one
+    // number an entry (the weight's bits, descending, then its place in the photo-ordered list),
+    // not a comparator over arrays of boxed numbers (3 s at 100,000 photos, and the collector's).
     const where = new Int32Array(n * m).fill(-1);
     for (let p = 0; p < n * m; p++) if (pos[p] >= 0) where[pos[p]] = p;
-    for (let t = 0; t < T; t++) {
-      const a = start[t];
-      const b = start[t + 1];
-      if (b - a <= LIST_WINDOW) continue;
-      const order = Array.from({ length: b - a }, (_, q) => a + q).sort((x, y) => w[y] - w[x] || docs[x] - docs[y]);
-      const d2 = order.map((q) => docs[q]);
-      const w2 = order.map((q) => w[q]);
-      const k2 = order.map((q) => where[q]);
-      for (let q = 0; q < order.length; q++) {
-        docs[a + q] = d2[q];
-        w[a + q] = w2[q];
-        pos[k2[q]] = a + q;
-      }
-    }
+    sortListsByWeight(start, docs, w, pos, where, LIST_WINDOW);
     this.listStart = start;
     this.listDocs = docs;
     this.listW = w;
@@ -179,63 +170,23 @@ export class KeyWordIndex {
   /**
    * The same pairs a photo at a time: `visit(a, bs, shared, count)` with a's best `count` later
    * photos (ids) and their shared key weight, best first (the arrays are reused: read them there).
+   * Searched on `threads` worker threads beside this one (word-candidates.ts; default one a
+   * core), the pairs in the same order as on one.
    */
-  candidatesOf(candidates: number, visit: (a: number, bs: Int32Array, shared: Float32Array, count: number) => void): void {
+  candidatesOf(candidates: number, visit: (a: number, bs: Int32Array, shared: Float32Array, count: number) => void, threads?: number): void {
     const { m, keys, keyW, pos, listStart, listDocs, listW, ids } = this;
-    const n = ids.length;
-    const acc = new Float32Array(n);
-    let touched: Int32Array = new Int32Array(1024);
-    const best = new Int32Array(candidates);
-    const bestS = new Float32Array(candidates);
     const bestIds = new Int32Array(candidates);
-    for (let i = 0; i < n; i++) {
-      let nt = 0;
-      for (let k = 0; k < m; k++) {
-        const t = keys[i * m + k];
-        if (t < 0) continue;
-        const wi = keyW[i * m + k];
-        const at = pos[i * m + k];
-        const long = listStart[t + 1] - listStart[t] > LIST_WINDOW;
-        // A short list is in photo order: the later photos follow. A long one is by weight: the
-        // window around, later photos only (each pair is summed from its earlier photo's side).
-        const from = long ? Math.max(listStart[t], at - LIST_WINDOW) : at + 1;
-        const end = long ? Math.min(listStart[t + 1], at + LIST_WINDOW + 1) : listStart[t + 1];
-        for (let p = from; p < end; p++) {
-          const j = listDocs[p];
-          if (long && j <= i) continue;
-          if (acc[j] === 0) {
-            if (nt === touched.length) touched = grow(touched, nt * 2);
-            touched[nt++] = j;
-          }
-          acc[j] += wi * listW[p];
-        }
-      }
-      // The best few by shared weight (a small insertion list: candidates is a few dozen).
-      let nb = 0;
-      for (let q = 0; q < nt; q++) {
-        const j = touched[q];
-        const s = acc[j];
-        acc[j] = 0;
-        if (nb === candidates && s <= bestS[nb - 1]) continue;
-        let at = nb < candidates ? nb++ : nb - 1;
-        while (at > 0 && bestS[at - 1] < s) {
-          bestS[at] = bestS[at - 1];
-          best[at] = best[at - 1];
-          at--;
-        }
-        bestS[at] = s;
-        best[at] = j;
-      }
-      for (let q = 0; q < nb; q++) bestIds[q] = ids[best[q]];
-      if (nb > 0) visit(ids[i], bestIds, bestS, nb);
-    }
+    const arrays = { n: ids.length, m, window: LIST_WINDOW, keys, keyW, pos, listStart, listDocs, listW };
+    keyCandidates(
+      arrays,
+      candidates,
+      (i, best, shared, count) => {
+        for (let q = 0; q < count; q++) bestIds[q] = ids[best[q]];
+        visit(ids[i], bestIds, shared, count);
+      },
+      threads,
+    );
   }
-}
-
-function grow<T extends Int32Array | Float32Array>(a: T, size: number): T {
-  const b = (a instanceof Int32Array ? new Int32Array(size) : new Float32Array(size)) as T;
-  b.set(a);
-  return b;
 }
 
 function siftUp(w: Float32Array, t: Int32Array, i: number): void {

@@ -52,6 +52,15 @@ test('key words offer every pair alike to 0.5 once, among thousands of unrelated
     assert.ok(alike >= 40, `${alike} pairs alike`);
     // Candidates per photo are bounded: the exact cosines cost N * KEY_CANDIDATES at most.
     assert.ok(offered.size <= bags.length * KEY_CANDIDATES);
+    // On worker threads (word-candidates.ts): the same candidates, weights and order as on one.
+    const list = (threads: number) => {
+      const out: string[] = [];
+      keyed.candidatesOf(KEY_CANDIDATES, (a, bs, shared, count) => out.push(`${a}:${Array.from(bs.subarray(0, count)).join(',')}:${Array.from(shared.subarray(0, count)).join(',')}`), threads);
+      return out;
+    };
+    const one = list(0);
+    assert.equal(one.length, new Set([...offered].map((k) => k.split(':')[0])).size);
+    assert.deepEqual(list(2), one);
     store.close();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

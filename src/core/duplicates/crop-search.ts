@@ -34,6 +34,9 @@ const CELL = new Float64Array(32 * 32);
 const ROWS = new Float64Array(32 * 8);
 const XS = new Int32Array(33);
 const YS = new Int32Array(33);
+// The coefficients too: a new array a window was a buffer outside the heap for each of a
+// million windows, and the collector's work to free them took as long as the hashing.
+const COEFFS = new Float32Array(64);
 
 /**
  * The perceptual hash (phash.ts's construction) of the window [x0, x0 + w) x [y0, y0 + h) of a grey
@@ -77,7 +80,7 @@ export function windowHash(g: GreyTable, x0: number, y0: number, w: number, h: n
       rows[y * 8 + u] = s;
     }
   }
-  const out = new Float32Array(64);
+  const out = COEFFS;
   for (let v = 0; v < 8; v++) {
     const b = v * 32;
     for (let u = 0; u < 8; u++) {

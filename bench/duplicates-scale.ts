@@ -88,6 +88,8 @@ interface Built {
   fillSeconds: number;
   /** The query index file's build and write, after the rows (absent in stores built before it was). */
   qidxSeconds?: number;
+  /** The builder's peak RSS, the query index's build included (absent in older stores). */
+  buildPeakRssMB?: number;
   builtAt: string;
   fromCache: boolean;
 }
@@ -263,7 +265,8 @@ async function buildStore(size: number, log: (s: string) => void, cacheDir = CAC
   const qidxSeconds = Number(((performance.now() - tq) / 1000).toFixed(1));
   log(`  query index file written in ${qidxSeconds} s`);
   store.close();
-  const built = { db, planted, fillSeconds, qidxSeconds, builtAt: new Date().toISOString() };
+  const buildPeakRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
+  const built = { db, planted, fillSeconds, qidxSeconds, buildPeakRssMB, builtAt: new Date().toISOString() };
   fs.writeFileSync(meta, JSON.stringify(built));
   return { ...built, fromCache: false };
 }

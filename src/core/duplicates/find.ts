@@ -78,15 +78,22 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
     t = performance.now();
 
     const checks = new Checks(ctx);
-    const hood = neighbourhood(ctx);
-    const tv = performance.now();
-    await checks.verifyLinks();
-    timings.verifyMs = performance.now() - tv;
-    const found = await groupLinkedSets(ctx, checks, exact, hood);
-    const { groups, keptAll } = sameTier(ctx, found);
-    const sameGroup = sameGroupOf(groups, keptAll);
-    unchainedToLookAlikes(ctx, checks, sameGroup);
-    const similar = await similarTier(ctx, groups, sameGroup);
+    let groups: DuplicateReport['groups'];
+    let keptAll: DuplicateReport['keptAll'];
+    let similar: DuplicateReport['similar'];
+    try {
+      const hood = neighbourhood(ctx);
+      const tv = performance.now();
+      await checks.verifyLinks();
+      timings.verifyMs = performance.now() - tv;
+      const found = await groupLinkedSets(ctx, checks, exact, hood);
+      ({ groups, keptAll } = sameTier(ctx, found));
+      const sameGroup = sameGroupOf(groups, keptAll);
+      unchainedToLookAlikes(ctx, checks, sameGroup);
+      similar = await similarTier(ctx, groups, sameGroup);
+    } finally {
+      checks.close();
+    }
     timings.groupsMs = performance.now() - t;
     timings.cpuMs.groups = cpuSince();
     return {

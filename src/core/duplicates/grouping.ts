@@ -224,8 +224,10 @@ async function joinKeeper(g: Grouping, d: Draft): Promise<void> {
  */
 async function joinCrops(g: Grouping, d: Draft): Promise<void> {
   const { keeper } = d;
+  // The candidates first (which they are does not hang on the answers), then their searches at once.
   const tried = new Set(d.members.map((m) => m.id));
   const queue = d.members.map((m) => m.id);
+  const candidates: ImageRecord[] = [];
   for (let i = 0, hops = new Map<number, number>(); i < queue.length && tried.size < CROP_CANDIDATES; i++) {
     const from = queue[i];
     const hop = hops.get(from) ?? 0;
@@ -238,11 +240,16 @@ async function joinCrops(g: Grouping, d: Draft): Promise<void> {
         queue.push(id);
         hops.set(id, hop + 1);
       }
-      const l = await g.checks.cropOf(keeper, r);
-      if (l && !nearerElsewhere(g, d, r, l) && (await fits(g, d, r)) && !(await g.checks.twoShotsApart(keeper, r, l))) {
-        join(d, r, l, keeper.id);
-        g.ctx.pairs.crops++;
-      }
+      candidates.push(r);
+    }
+  }
+  const links = await g.checks.cropsOf(keeper, candidates);
+  for (let k = 0; k < candidates.length; k++) {
+    const r = candidates[k];
+    const l = links[k];
+    if (l && !nearerElsewhere(g, d, r, l) && (await fits(g, d, r)) && !(await g.checks.twoShotsApart(keeper, r, l))) {
+      join(d, r, l, keeper.id);
+      g.ctx.pairs.crops++;
     }
   }
 }

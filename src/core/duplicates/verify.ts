@@ -5,13 +5,14 @@
 import { dihedralHashes, hamming } from '../analysis/phash.js';
 import type { ImageRecord } from '../index/store.js';
 import type { FindContext } from './context.js';
-import { nearestWindow, type Window } from './crop-search.js';
+import type { GreyTable, Window } from './crop-search.js';
 import { pairKey, pixels, sameBytes, shapesAgree, type Link } from './links.js';
 import { twoShots } from './local.js';
 import { Looks } from './looks.js';
 import { placedTwoShots } from './placement.js';
 import { differentShots, shotFacts, type ShotFacts } from './shot-facts.js';
 import { CROP_BITS, CROP_COSINE, DETAIL_SAME } from './thresholds.js';
+import { WindowSearches, type WindowJob } from './window-search.js';
 
 /** Links checked together (their files read while others' pixels are gone over); each may hold two decoded photos. */
 const CHECKS_AT_ONCE = 8;
@@ -34,6 +35,7 @@ export class Checks {
   /** The window of the keeper the crop search found for a photo, for placing it there. */
   private readonly cropWindows = new Map<number, Window>();
   private readonly localChecked = new Map<number, boolean>();
+  private readonly searches = new WindowSearches();
 
   constructor(private readonly ctx: FindContext) {
     this.looks = new Looks(ctx.recs, ctx.settings.resolution);
@@ -64,27 +66,51 @@ export class Checks {
   }
 
   /**
-   * Whether `r` is a crop (or a crop of a small turn) of `keeper`, linked to it on its own: some
-   * part of the keeper of r's shape, at least r's size, has r's hash within CROP_BITS, and their
-   * words agree. A crop's own hash, of less of the scene, is far from the whole keeper's.
+   * For each of `rs`, whether it is a crop (or a crop of a small turn) of `keeper`, linked to it
+   * on its own: some part of the keeper of its shape, at least its size, has its hash within
+   * CROP_BITS, and their words agree. A crop's own hash, of less of the scene, is far from the
+   * whole keeper's. The searches run at once, on the threads of `searches` (each answer is its
+   * own, so the same as one by one).
    */
-  async cropOf(keeper: ImageRecord, r: ImageRecord): Promise<Link | undefined> {
-    const hr = this.ctx.phashes.get(r.id);
-    if (!hr || !keeper.width || !keeper.height || !r.width || !r.height || pixels(r) >= pixels(keeper)) return undefined;
-    const cos = this.ctx.cosines.cosine(keeper.id, r.id);
-    if (cos < CROP_COSINE || this.ctx.decisions.blocked(keeper.hash, r.hash) || (await this.apart(keeper, r))) return undefined;
-    const gk = await this.looks.greyOf(keeper.id);
-    if (!gk) return undefined;
-    const g = this.looks.tableOf(gk);
-    const k = Math.max(g.width, g.height) / Math.max(keeper.width, keeper.height);
-    const mw = r.width * k;
-    const mh = r.height * k;
-    if (mw > g.width + 0.5 || mh > g.height + 0.5) return undefined;
-    const win = nearestWindow(g, hr, mw, mh, CROP_BITS);
-    const d = win.bits;
-    this.ctx.pairs.cropChecks++;
-    if (d <= CROP_BITS) this.cropWindows.set(pairKey(keeper.id, r.id), win);
-    return d <= CROP_BITS ? { by: 'crop', score: cos, distance: d } : undefined;
+  async cropsOf(keeper: ImageRecord, rs: ImageRecord[]): Promise<(Link | undefined)[]> {
+    const out: (Link | undefined)[] = rs.map(() => undefined);
+    if (!keeper.width || !keeper.height) return out;
+    const jobs: WindowJob[] = [];
+    const which: { k: number; cos: number }[] = [];
+    let g: GreyTable | undefined;
+    for (let k = 0; k < rs.length; k++) {
+      const r = rs[k];
+      const hr = this.ctx.phashes.get(r.id);
+      if (!hr || !r.width || !r.height || pixels(r) >= pixels(keeper)) continue;
+      const cos = this.ctx.cosines.cosine(keeper.id, r.id);
+      if (cos < CROP_COSINE || this.ctx.decisions.blocked(keeper.hash, r.hash) || (await this.apart(keeper, r))) continue;
+      if (!g) {
+        const gk = await this.looks.greyOf(keeper.id);
+        if (!gk) return out;
+        g = this.looks.tableOf(gk);
+      }
+      const f = Math.max(g.width, g.height) / Math.max(keeper.width, keeper.height);
+      const mw = r.width * f;
+      const mh = r.height * f;
+      if (mw > g.width + 0.5 || mh > g.height + 0.5) continue;
+      jobs.push({ target: hr, mw, mh, enough: CROP_BITS });
+      which.push({ k, cos });
+    }
+    if (!g || jobs.length === 0) return out;
+    const wins = await this.searches.search(g, jobs);
+    wins.forEach((win, q) => {
+      const { k, cos } = which[q];
+      this.ctx.pairs.cropChecks++;
+      if (win.bits > CROP_BITS) return;
+      this.cropWindows.set(pairKey(keeper.id, rs[k].id), win);
+      out[k] = { by: 'crop', score: cos, distance: win.bits };
+    });
+    return out;
+  }
+
+  /** Lets the search threads go. */
+  close(): void {
+    this.searches.close();
   }
 
   /**

@@ -1,0 +1,249 @@
+// The crop search's window hash and search (crop-search.ts), in one plain-JavaScript source that
+// this thread compiles and worker threads run, so that the searches for a keeper's crop
+// candidates run on every core at once (WindowSearches): a search for a photo that is no crop
+// tries every window, 16-17 us each, and at 100,000 photos the crop searches were ~11 s of the
+// groups stage on one thread. The threads read the keeper's summed-area table in shared memory.
+import { Worker } from 'node:worker_threads';
+import type { Hash64 } from '../analysis/phash.js';
+import type { GreyTable, Window } from './crop-search.js';
+import { searchThreads } from './word-candidates.js';
+
+// windowHash: the perceptual hash (phash.ts's construction: hashOf over the 8 x 8 low DCT
+// coefficients of 32 x 32 cell means, each bit a coefficient above their mean) of the window
+// [x0, x0 + w) x [y0, y0 + h) of a grey image. A search tries thousands of windows for a photo
+// that is no crop, so the loops are written out (the table's rows hoisted, the 32-term sums
+// four terms a step, scratch arrays kept); the sums are phash.ts's, term for term and in the
+// same order, so the hash is the same bit for bit (unit test: crop-search.test.ts).
+//
+// nearestWindow: the window of g whose hash is nearest (bits) the target, of its shape (mw x mh
+// in g's pixels, or larger, as a crop made smaller again), every 2.5% of the keeper's side and
+// 6% of size. Windows are tried from the member's own size up and, at each size, from the centre
+// out in rings; the first within `enough` bits ends the search after a look at its neighbours
+// (for the distance to report): a crop is most often of the photo's own pixels and near its
+// middle, so most searches end within a few windows of the hundreds there are.
+const SOURCE = `(() => {
+  const WCOS = Float64Array.from({ length: 8 * 32 }, (_, i) => Math.cos(((2 * (i % 32) + 1) * (Math.floor(i / 32) + 1) * Math.PI) / 64));
+  const CELL = new Float64Array(32 * 32);
+  const ROWS = new Float64Array(32 * 8);
+  const XS = new Int32Array(33);
+  const YS = new Int32Array(33);
+  const COEFFS = new Float32Array(64);
+  const popcount32 = (x) => {
+    x -= (x >>> 1) & 0x55555555;
+    x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+    x = (x + (x >>> 4)) & 0x0f0f0f0f;
+    return Math.imul(x, 0x01010101) >>> 24;
+  };
+  const hamming = (a, b) => popcount32((a.hi ^ b.hi) >>> 0) + popcount32((a.lo ^ b.lo) >>> 0);
+  function windowHash(g, x0, y0, w, h) {
+    const W = g.width + 1;
+    const sat = g.sat;
+    const cell = CELL;
+    const xs = XS;
+    const ys = YS;
+    for (let i = 0; i <= 32; i++) {
+      xs[i] = Math.round(x0 + (i * w) / 32);
+      ys[i] = Math.round(y0 + (i * h) / 32);
+    }
+    for (let cy = 0; cy < 32; cy++) {
+      const r0 = ys[cy] * W;
+      const r1 = ys[cy + 1] * W;
+      const hy = ys[cy + 1] - ys[cy];
+      for (let cx = 0; cx < 32; cx++) {
+        const xa = xs[cx];
+        const xb = xs[cx + 1];
+        const n = (xb - xa) * hy;
+        cell[cy * 32 + cx] = n > 0 ? (sat[r1 + xb] - sat[r0 + xb] - sat[r1 + xa] + sat[r0 + xa]) / n : 0;
+      }
+    }
+    const rows = ROWS;
+    for (let y = 0; y < 32; y++) {
+      const c = y * 32;
+      for (let u = 0; u < 8; u++) {
+        const b = u * 32;
+        let s = 0;
+        for (let x = 0; x < 32; x += 4) {
+          s += WCOS[b + x] * cell[c + x];
+          s += WCOS[b + x + 1] * cell[c + x + 1];
+          s += WCOS[b + x + 2] * cell[c + x + 2];
+          s += WCOS[b + x + 3] * cell[c + x + 3];
+        }
+        rows[y * 8 + u] = s;
+      }
+    }
+    const out = COEFFS;
+    for (let v = 0; v < 8; v++) {
+      const b = v * 32;
+      for (let u = 0; u < 8; u++) {
+        let s = 0;
+        for (let y = 0; y < 32; y++) s += WCOS[b + y] * rows[y * 8 + u];
+        out[v * 8 + u] = s;
+      }
+    }
+    let mean = 0;
+    for (let i = 0; i < 64; i++) mean += out[i];
+    mean /= 64;
+    let hi = 0;
+    let lo = 0;
+    for (let i = 0; i < 32; i++) {
+      if (out[i] > mean) lo |= 1 << i;
+      if (out[i + 32] > mean) hi |= 1 << i;
+    }
+    return { hi: hi >>> 0, lo: lo >>> 0 };
+  }
+  function nearestWindow(g, target, mw, mh, enough = -1) {
+    let best = { bits: 64, x: 0, y: 0, w: g.width, h: g.height };
+    const step = Math.max(1, Math.round(0.025 * Math.max(g.width, g.height)));
+    const offsets = (span) => {
+      const out = [];
+      for (let o = 0; ; o = Math.min(o + step, span)) {
+        out.push(o);
+        if (o >= span) break;
+      }
+      const mid = span / 2;
+      return out.sort((a, b) => Math.abs(a - mid) - Math.abs(b - mid) || a - b);
+    };
+    const at = (x, y, w, h) => {
+      const d = hamming(windowHash(g, x, y, w, h), target);
+      if (d < best.bits) best = { bits: d, x, y, w, h };
+    };
+    for (let f = 1; mw * f <= g.width + 0.5 && mh * f <= g.height + 0.5; f *= 1.06) {
+      const w = Math.min(g.width, Math.round(mw * f));
+      const h = Math.min(g.height, Math.round(mh * f));
+      if (w < 32 || h < 32) continue;
+      const xs = offsets(g.width - w);
+      const ys = offsets(g.height - h);
+      const order = [];
+      for (let j = 0; j < ys.length; j++) for (let i = 0; i < xs.length; i++) order.push([i, j]);
+      order.sort((a, b) => Math.max(a[0], a[1]) - Math.max(b[0], b[1]) || a[1] - b[1] || a[0] - b[0]);
+      for (const [i, j] of order) {
+        at(xs[i], ys[j], w, h);
+        if (best.bits <= enough) {
+          for (let dy = -step; dy <= step; dy += step) {
+            for (let dx = -step; dx <= step; dx += step) {
+              at(Math.max(0, Math.min(g.width - w, xs[i] + dx)), Math.max(0, Math.min(g.height - h, ys[j] + dy)), w, h);
+            }
+          }
+          return best;
+        }
+      }
+    }
+    return best;
+  }
+  return { windowHash, nearestWindow };
+})()`;
+
+interface Compiled {
+  windowHash: (g: GreyTable, x0: number, y0: number, w: number, h: number) => Hash64;
+  nearestWindow: (g: GreyTable, target: Hash64, mw: number, mh: number, enough?: number) => Window;
+}
+// The threads' source, compiled here too, so that both run the same code.
+const compiled = new Function(`return ${SOURCE}`)() as Compiled;
+
+/** The perceptual hash of the window [x0, x0 + w) x [y0, y0 + h) of a grey image (see SOURCE). */
+export const windowHash = compiled.windowHash;
+/**
+ * The window of `g` whose hash is nearest (bits) `target`, of the shape `mw` x `mh` (g's pixels)
+ * or larger; the first within `enough` bits, after a look at its neighbours, ends the search (see SOURCE).
+ */
+export const nearestWindow = compiled.nearestWindow;
+
+const WORKER = `
+const { parentPort } = require('node:worker_threads');
+const { nearestWindow } = ${SOURCE};
+parentPort.on('message', ({ id, sat, width, height, target, mw, mh, enough }) => {
+  parentPort.postMessage({ id, win: nearestWindow({ sat, width, height }, target, mw, mh, enough) });
+});
+`;
+
+/** One search: the target hash, the shape (keeper's pixels) and the bits that end it. */
+export interface WindowJob {
+  target: Hash64;
+  mw: number;
+  mh: number;
+  enough: number;
+}
+
+interface Pending {
+  g: GreyTable;
+  job: WindowJob;
+  worker: Worker;
+  done: (w: Window) => void;
+}
+
+/**
+ * Crop searches on worker threads (one a core beside this thread's), a keeper's candidates at
+ * once. A thread that fails leaves its searches to this thread; without threads they run here.
+ */
+export class WindowSearches {
+  private readonly workers: Worker[] = [];
+  private readonly load = new Map<Worker, number>();
+  private readonly pending = new Map<number, Pending>();
+  private readonly tables = new WeakMap<GreyTable, Float64Array>();
+  private nextId = 0;
+
+  constructor(threads = searchThreads()) {
+    for (let k = 0; k < threads; k++) {
+      let w: Worker;
+      try {
+        w = new Worker(WORKER, { eval: true });
+      } catch {
+        break;
+      }
+      w.unref();
+      w.on('message', ({ id, win }: { id: number; win: Window }) => this.settle(id, win));
+      w.on('error', () => this.drop(w));
+      w.on('exit', () => this.drop(w));
+      this.workers.push(w);
+      this.load.set(w, 0);
+    }
+  }
+
+  private settle(id: number, win: Window): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    const left = this.load.get(p.worker)! - 1;
+    this.load.set(p.worker, left);
+    // An idle thread does not keep the process alive; one with searches to answer does.
+    if (left === 0) p.worker.unref();
+    p.done(win);
+  }
+
+  /** A thread gone: its searches run here. */
+  private drop(w: Worker): void {
+    const at = this.workers.indexOf(w);
+    if (at < 0) return;
+    this.workers.splice(at, 1);
+    for (const [id, p] of this.pending) if (p.worker === w) this.settle(id, nearestWindow(p.g, p.job.target, p.job.mw, p.job.mh, p.job.enough));
+  }
+
+  /** The nearest windows of `g` for each job, in order (the same as nearestWindow's, one by one). */
+  async search(g: GreyTable, jobs: WindowJob[]): Promise<Window[]> {
+    if (this.workers.length === 0 || jobs.length === 0) return jobs.map((j) => nearestWindow(g, j.target, j.mw, j.mh, j.enough));
+    let sat = this.tables.get(g);
+    if (!sat) {
+      sat = new Float64Array(new SharedArrayBuffer(g.sat.byteLength));
+      sat.set(g.sat);
+      this.tables.set(g, sat);
+    }
+    return Promise.all(
+      jobs.map(
+        (job) =>
+          new Promise<Window>((done) => {
+            // To the thread with the fewest searches waiting.
+            const worker = this.workers.reduce((a, b) => (this.load.get(b)! < this.load.get(a)! ? b : a));
+            const id = this.nextId++;
+            this.pending.set(id, { g, job, worker, done });
+            this.load.set(worker, this.load.get(worker)! + 1);
+            worker.ref();
+            worker.postMessage({ id, sat, width: g.width, height: g.height, target: job.target, mw: job.mw, mh: job.mh, enough: job.enough });
+          }),
+      ),
+    );
+  }
+
+  close(): void {
+    for (const w of this.workers.splice(0)) void w.terminate();
+  }
+}

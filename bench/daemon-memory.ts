@@ -47,6 +47,13 @@ export interface IndexingMemory {
   db: string;
   measuredAt: string;
   fromCache?: { what: string; measuredAt: string };
+  /** Photos stored a second over the whole run (the model's photos, the copies, the reconciles). */
+  photosPerSecond?: number;
+  /**
+   * The copies alone (indexed by content hash): from the first 10 s sample past the dataset's own
+   * photos plus 1,000 to the last sample, photos stored a second, with the load over that time.
+   */
+  copyPhase?: { fromS: number; toS: number; photos: number; photosPerSecond: number; load1Min: number; load1Max: number };
   /** Set when the run was stopped by maxSeconds: photos stored in it, and how fast. */
   partial?: { startFrom?: string; maxSeconds: number; photosAtStart: number; photosStored: number; photosPerSecond: number };
 }
@@ -130,6 +137,21 @@ export async function indexingMemoryBench(opts: { files?: number; fresh?: boolea
       db,
       measuredAt: new Date().toISOString(),
     };
+    result.photosPerSecond = Math.round((st.indexed - photosAtStart) / seconds);
+    const from = samples.find((x) => x.photos >= photosAtStart + tree.seeds + 1000 || (photosAtStart >= tree.seeds && x.photos >= photosAtStart + 1000));
+    const to = samples[samples.length - 1];
+    if (from && to && to.s > from.s) {
+      const window = samples.filter((x) => x.s >= from.s);
+      const loads = window.map((x) => x.load1);
+      result.copyPhase = {
+        fromS: from.s,
+        toS: to.s,
+        photos: to.photos - from.photos,
+        photosPerSecond: Math.round((to.photos - from.photos) / (to.s - from.s)),
+        load1Min: Math.min(...loads),
+        load1Max: Math.max(...loads),
+      };
+    }
     if (stopped) {
       const stored = st.indexed - photosAtStart;
       result.partial = { startFrom: opts.startFrom, maxSeconds: opts.maxSeconds!, photosAtStart, photosStored: stored, photosPerSecond: Math.round((stored / seconds) * 10) / 10 };

@@ -8,6 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Engine } from '../../src/core/library/engine.js';
+import { readImageFile, readImageFileSync } from '../../src/core/analysis/decode/read-file.js';
+import { DecodeError } from '../../src/core/analysis/decode/decode-error.js';
 
 const CLASS_DIR = path.resolve('../shared/datasets/caltech101/airplanes');
 const COPIES = 600;
@@ -70,4 +72,32 @@ test('copies of indexed photos take their rows without the model, in batches, an
     await engine.close();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+});
+
+test('the synchronous read (small files while reads are fast) gives what the async one gives, and the same errors', async () => {
+  const file = path.join(CLASS_DIR, fs.readdirSync(CLASS_DIR).filter((f) => f.endsWith('.jpg'))[0]);
+  const a = await readImageFile(file);
+  const b = readImageFileSync(file);
+  assert.deepEqual({ ...b, buffer: b.buffer.equals(a.buffer) }, { ...a, buffer: true });
+  const missing = path.join(os.tmpdir(), `pw-missing-${process.pid}.jpg`);
+  const code = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      return e instanceof DecodeError ? e.code : 'not a DecodeError';
+    }
+    return 'no error';
+  };
+  const asyncCode = await readImageFile(missing).then(
+    () => 'no error',
+    (e: unknown) => (e instanceof DecodeError ? e.code : 'not a DecodeError'),
+  );
+  assert.equal(
+    code(() => readImageFileSync(missing)),
+    asyncCode,
+  );
+  assert.equal(
+    code(() => readImageFileSync(CLASS_DIR)),
+    'not-a-file',
+  );
 });

@@ -11,7 +11,7 @@ import type { KgramSettings } from '../common/types.js';
 import { RunState, type IndexProgress, type StageTimings, type TodoFile } from './pipeline/run-state.js';
 import { planRun } from './pipeline/scan-stage.js';
 import { StoreStage, type Pending } from './pipeline/store-stage.js';
-import { ModelStage, readAndDecode } from './pipeline/read-decode-model.js';
+import { ModelStage, SyncReads, readAndDecode } from './pipeline/read-decode-model.js';
 
 export type { IndexProgress, StageTimings } from './pipeline/run-state.js';
 
@@ -104,7 +104,7 @@ async function runPipeline(
   const decodeQueue = new PQueue({ concurrency: settings.decodeConcurrency });
   const writer = new StoreStage(store, state, settings.kgrams, settings.dense ?? false);
   const model = new ModelStage(tokenizer, state, writer);
-  const read = { resolution: settings.resolution, reuseByHash: Boolean(opts.reuseByHash && !settings.dense), testHooks: opts.testHooks };
+  const read = { resolution: settings.resolution, reuseByHash: Boolean(opts.reuseByHash && !settings.dense), syncReads: new SyncReads(), testHooks: opts.testHooks };
   const minSide = tokenizer.info.minSide;
   state.startClock();
 

@@ -2,7 +2,8 @@
 // run the model on them (onnxruntime's own threads). A file whose bytes an indexed photo already
 // has skips the decode and the model and takes that photo's words.
 import PQueue from 'p-queue';
-import { readImageFile, decodeForModel } from '../../analysis/decode/decode.js';
+import { readImageFile, decodeForModel, type ImageFile } from '../../analysis/decode/decode.js';
+import { readImageFileSync } from '../../analysis/decode/read-file.js';
 import { photoSource } from '../../analysis/decode/source.js';
 import type { Batch, ShapeBatcher } from '../../analysis/batcher.js';
 import { lowFrequencyDct } from '../../analysis/phash.js';
@@ -15,6 +16,8 @@ export interface ReadStageOptions {
   resolution: number;
   /** Copy the words of an indexed photo with the same bytes (IndexOptions.reuseByHash, never with dense). */
   reuseByHash: boolean;
+  /** Small files read synchronously while that stays fast (SyncReads); left out, every read is async. */
+  syncReads?: SyncReads;
   testHooks?: {
     beforeRead?: (path: string) => void | Promise<void>;
     duringRead?: (path: string) => void | Promise<void>;
@@ -63,6 +66,38 @@ export class ModelStage {
   }
 }
 
+/** Files up to this size may be read synchronously (SyncReads). */
+const SYNC_MAX_BYTES = 1 << 20;
+/** A synchronous read slower than this sends the next SYNC_BACKOFF files through libuv's pool. */
+const SYNC_SLOW_MS = 2;
+const SYNC_BACKOFF = 256;
+
+/**
+ * Whether to read the next file synchronously. Copies (reuseByHash) go at a thousand a second or
+ * more with the main thread as the limit, and the async read's five trips through libuv's pool
+ * cost it more than the read itself: a quarter of its time at a million copies. A small file on a
+ * local disk with its pages cached reads in tens of microseconds; where one takes longer (a cold
+ * disk, a network share) the next SYNC_BACKOFF files go through the pool, so the event loop (the
+ * UI's calls, the watcher) is never held for long. As the scan does for its stats (scan.ts).
+ */
+export class SyncReads {
+  private asyncLeft = 0;
+
+  read(path: string, size: number): ImageFile | undefined {
+    if (size > SYNC_MAX_BYTES) return undefined;
+    if (this.asyncLeft > 0) {
+      this.asyncLeft--;
+      return undefined;
+    }
+    const t = performance.now();
+    try {
+      return readImageFileSync(path);
+    } finally {
+      if (performance.now() - t > SYNC_SLOW_MS) this.asyncLeft = SYNC_BACKOFF;
+    }
+  }
+}
+
 /** Read, hash and decode one file, and hand it on: to the batcher, or straight to the store as a copy. */
 export async function readAndDecode(file: TodoFile, o: ReadStageOptions, minSide: number, state: RunState, batcher: ShapeBatcher<Pending>, model: ModelStage, writer: StoreStage): Promise<void> {
   const timings = state.timings;
@@ -70,7 +105,8 @@ export async function readAndDecode(file: TodoFile, o: ReadStageOptions, minSide
   try {
     const hooks = o.testHooks;
     await hooks?.beforeRead?.(file.path);
-    const f = await readImageFile(file.path, hooks?.duringRead && { onOpen: () => hooks.duringRead!(file.path) });
+    // The test seams wait between the steps of a read: only the async one has steps to wait between.
+    const f = (!hooks && o.syncReads?.read(file.path, file.size)) || (await readImageFile(file.path, hooks?.duringRead && { onOpen: () => hooks.duringRead!(file.path) }));
     timings.readMs += performance.now() - t;
     // The date taken from the bytes already in memory: EXIF sits in the first few KB.
     const taken = await takenOf(f.buffer, f.mtimeMs);

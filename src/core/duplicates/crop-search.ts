@@ -21,8 +21,9 @@ export interface Window {
   h: number;
 }
 
-export function greyTable(grey: Float32Array, width: number, height: number): GreyTable {
-  return { width, height, sat: summed(grey, width, height) };
+/** The grey image's table (its values into `sat` when given: (width + 1) x (height + 1) of them). */
+export function greyTable(grey: Float32Array, width: number, height: number, sat?: Float64Array): GreyTable {
+  return { width, height, sat: summed(grey, width, height, sat) };
 }
 
 export { nearestWindow, windowHash } from './window-search.js';

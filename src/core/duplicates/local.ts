@@ -74,9 +74,8 @@ export interface LocalLook {
   fine: LocalCells;
 }
 
-/** Grey (ITU-R BT.601 luma) of RGB pixels. */
-export function greyOfPixels(pixels: Uint8Array): Float32Array {
-  const grey = new Float32Array(pixels.length / 3);
+/** Grey (ITU-R BT.601 luma) of RGB pixels (into `grey` when given: one pixel a value). */
+export function greyOfPixels(pixels: Uint8Array, grey: Float32Array = new Float32Array(pixels.length / 3)): Float32Array {
   for (let i = 0, p = 0; i < grey.length; i++, p += 3) grey[i] = 0.299 * pixels[p] + 0.587 * pixels[p + 1] + 0.114 * pixels[p + 2];
   return grey;
 }
@@ -248,10 +247,11 @@ export interface Placement {
 /** Cells a side compared while placing a photo (the hash's grid: coarse, so the search is smooth). */
 const PLACE_SIDE = LOCAL_SIDE;
 
-/** Summed-area table of a grey image: (width + 1) x (height + 1). */
-export function summed(grey: Float32Array, width: number, height: number): Float64Array {
+/** Summed-area table of a grey image: (width + 1) x (height + 1) (into `sat` when given: that many values). */
+export function summed(grey: Float32Array, width: number, height: number, sat?: Float64Array): Float64Array {
   const W = width + 1;
-  const sat = new Float64Array(W * (height + 1));
+  if (sat) sat.fill(0);
+  else sat = new Float64Array(W * (height + 1));
   for (let y = 0; y < height; y++) {
     let row = 0;
     for (let x = 0; x < width; x++) {

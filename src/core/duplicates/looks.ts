@@ -11,6 +11,8 @@ import { LOCAL_FINE_SIDE, greyOfPixels, localLook, type LocalLook } from './loca
 const DETAIL_SIDE = LOCAL_FINE_SIDE;
 /** Photos whose decoded grey images are kept (0.35 MB each at 299 px; a keeper's summed-area table doubles that). */
 const GREYS_KEPT = 48;
+/** Buffers of greys let go kept for the next photos' (see Looks.spare). */
+const SPARES = 8;
 
 /**
  * A photo's fine detail as a unit vector: the pixels the model reads (decode.ts, EXIF-oriented),
@@ -62,6 +64,17 @@ export interface Look {
 export class Looks {
   private readonly greys = new Map<number, Promise<Grey | null>>();
   private looks = new Map<number, Promise<Look | null>>();
+  /**
+   * The buffers of greys (and their tables) let go, for the next photos decoded: a new buffer
+   * for each of thousands of photos (1 MB with its table), kept long enough to outlive the young
+   * generation, drove a full collection every few dozen photos (~8 s of 40 in the groups stage
+   * at 100,000 photos, each collection marking the whole heap). A grey is let go only when 48
+   * others were asked for since it last was, and no check holds one across more than two
+   * others' asking, so none in use is written over. The tables' are in shared memory, for the
+   * crop search's threads to read without a copy (window-search.ts).
+   */
+  private readonly spare = { grey: [] as Float32Array[], sat: [] as Float64Array[] };
+  private readonly settled = new WeakSet<Promise<Grey | null>>();
 
   /** `recs`: the indexed photos; `resolution`: the long side they are decoded at (the index's). */
   constructor(
@@ -82,9 +95,21 @@ export class Looks {
   greyOf(id: number): Promise<Grey | null> {
     let g = this.greys.get(id);
     if (!g) {
-      g = this.pixelsOf(id).then((img) => img && { grey: greyOfPixels(img.pixels), width: img.width, height: img.height });
+      const made = this.pixelsOf(id).then((img) => img && { grey: greyOfPixels(img.pixels, this.take('grey', img.width * img.height)), width: img.width, height: img.height });
+      void made.then(() => this.settled.add(made));
+      g = made;
       // The least recently asked for goes (a group's keeper is asked for again and again).
-      if (this.greys.size >= GREYS_KEPT) this.greys.delete(this.greys.keys().next().value!);
+      if (this.greys.size >= GREYS_KEPT) {
+        const [gone, old] = this.greys.entries().next().value!;
+        this.greys.delete(gone);
+        const settled = this.settled.has(old);
+        // One still being decoded (never, with checks a few at a time) is left to the collector.
+        void old.then((o) => {
+          if (!settled) return;
+          if (o && this.spare.grey.length < SPARES) this.spare.grey.push(o.grey);
+          if (o?.table && this.spare.sat.length < SPARES) this.spare.sat.push(o.table.sat);
+        });
+      }
     } else {
       this.greys.delete(id);
     }
@@ -93,7 +118,22 @@ export class Looks {
   }
 
   tableOf(g: Grey): GreyTable {
-    return (g.table ??= greyTable(g.grey, g.width, g.height));
+    return (g.table ??= greyTable(g.grey, g.width, g.height, this.take('sat', (g.width + 1) * (g.height + 1))));
+  }
+
+  /** `n` values of a spare buffer large enough, else of a new one (a table's in shared memory). */
+  private take(kind: 'grey', n: number): Float32Array;
+  private take(kind: 'sat', n: number): Float64Array;
+  private take(kind: 'grey' | 'sat', n: number): Float32Array | Float64Array {
+    const list: (Float32Array | Float64Array)[] = this.spare[kind];
+    const at = list.findIndex((b) => b.buffer.byteLength >= n * b.BYTES_PER_ELEMENT);
+    if (at >= 0) {
+      const b = list.splice(at, 1)[0];
+      return kind === 'grey' ? new Float32Array(b.buffer, 0, n) : new Float64Array(b.buffer, 0, n);
+    }
+    // Sized for the largest photo at the resolution, so that any later one fits it.
+    const side = this.resolution + 1;
+    return kind === 'grey' ? new Float32Array(new ArrayBuffer(4 * Math.max(n, side * side)), 0, n) : new Float64Array(new SharedArrayBuffer(8 * Math.max(n, side * side)), 0, n);
   }
 
   /** Its fine detail and local cells (20 KB together), kept for the last few thousand photos. */

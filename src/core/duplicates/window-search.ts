@@ -3,10 +3,10 @@
 // candidates run on every core at once (WindowSearches): a search for a photo that is no crop
 // tries every window, 16-17 us each, and at 100,000 photos the crop searches were ~11 s of the
 // groups stage on one thread. The threads read the keeper's summed-area table in shared memory.
+import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Hash64 } from '../analysis/phash.js';
 import type { GreyTable, Window } from './crop-search.js';
-import { searchThreads } from './word-candidates.js';
 
 // windowHash: the perceptual hash (phash.ts's construction: hashOf over the 8 x 8 low DCT
 // coefficients of 32 x 32 cell means, each bit a coefficient above their mean) of the window
@@ -172,8 +172,9 @@ interface Pending {
 }
 
 /**
- * Crop searches on worker threads (one a core beside this thread's), a keeper's candidates at
- * once. A thread that fails leaves its searches to this thread; without threads they run here.
+ * Crop searches on worker threads (one a core, at most 4: this thread waits for their answers),
+ * a keeper's candidates at once. A thread that fails leaves its searches to this thread;
+ * without threads they run here.
  */
 export class WindowSearches {
   private readonly workers: Worker[] = [];
@@ -182,7 +183,7 @@ export class WindowSearches {
   private readonly tables = new WeakMap<GreyTable, Float64Array>();
   private nextId = 0;
 
-  constructor(threads = searchThreads()) {
+  constructor(threads = Math.min(4, os.availableParallelism())) {
     for (let k = 0; k < threads; k++) {
       let w: Worker;
       try {
@@ -221,7 +222,8 @@ export class WindowSearches {
   /** The nearest windows of `g` for each job, in order (the same as nearestWindow's, one by one). */
   async search(g: GreyTable, jobs: WindowJob[]): Promise<Window[]> {
     if (this.workers.length === 0 || jobs.length === 0) return jobs.map((j) => nearestWindow(g, j.target, j.mw, j.mh, j.enough));
-    let sat = this.tables.get(g);
+    // A table in shared memory already (looks.ts) is read where it is.
+    let sat = g.sat.buffer instanceof SharedArrayBuffer ? g.sat : this.tables.get(g);
     if (!sat) {
       sat = new Float64Array(new SharedArrayBuffer(g.sat.byteLength));
       sat.set(g.sat);

@@ -52,6 +52,14 @@ export interface FirstQuery {
   checkAfterMs?: number;
   checkAfterState?: string;
   laterQueryMedianMs: number;
+  /**
+   * Read by position for the first query (persisted-partial.ts: its words' lists and its
+   * candidates' rows, before the whole file is read): reads, MB, ms. Absent when everything was
+   * read before the first answer.
+   */
+  firstQueryByPosition?: { reads: number; MB: number; ms: number };
+  /** Whether the first answer is the one the same query gets once the whole file is read and checked. */
+  firstAnswerSameAfterLoad: boolean;
   rssAfterFirstQueryMB: number;
   /** Share of the file in the page cache when the process started (fincore), and the load then. */
   fileCachedShare?: number;
@@ -305,11 +313,12 @@ async function child(db: string, qfile: string, checkLaterAbove: number): Promis
   const store = openStore(db);
   const openStoreMs = performance.now() - t;
   const live = new LiveIndex(store, { background: false, checkLaterAbove, log: (m) => process.stderr.write(`${m}\n`) });
-  live.search(queries[0], 20);
+  const firstAnswer = live.search(queries[0], 20);
   const firstQueryMs = performance.now() - t;
   const firstQueryCpuMs = cpuMs(cpu);
   const p = live.persisted!;
   if (live.stats.foregroundBuilds !== 0 || p.stats.loads !== 1) throw new Error('the file was not loaded');
+  const byPos = { ...p.stats.lastByPosition };
   const rss = process.memoryUsage().rss;
   const times: number[] = [];
   for (const q of queries.slice(1)) {
@@ -320,8 +329,9 @@ async function child(db: string, qfile: string, checkLaterAbove: number): Promis
   times.sort((a, b) => a - b);
   const verdict = await p.laterChecked();
   const verdictAt = performance.now() - t;
-  live.search(queries[0], 20); // sees the verdict
+  const again = live.search(queries[0], 20); // sees the verdict
   if (live.stats.foregroundBuilds !== 0) throw new Error(`the check after use failed: ${verdict?.state}`);
+  const firstAnswerSameAfterLoad = JSON.stringify(again) === JSON.stringify(firstAnswer);
   store.close();
   const s = p.stats;
   const result: Omit<FirstQuery, 'fileCachedShare'> = {
@@ -336,6 +346,8 @@ async function child(db: string, qfile: string, checkLaterAbove: number): Promis
     checkAfterMB: Math.round(s.lastLaterBytes / 2 ** 20),
     ...(verdict ? { checkVerdictAfterFirstMs: round(verdictAt - firstQueryMs, 0), checkAfterMs: round(verdict.ms, 0), checkAfterState: verdict.state } : {}),
     laterQueryMedianMs: round(times[Math.floor(times.length / 2)] ?? NaN, 1),
+    ...(byPos.queries > 0 ? { firstQueryByPosition: { reads: byPos.reads, MB: round(byPos.bytes / 2 ** 20, 1), ms: round(byPos.ms, 0) } } : {}),
+    firstAnswerSameAfterLoad,
     rssAfterFirstQueryMB: Math.round(rss / 2 ** 20),
     loadAvg: os.loadavg().map((x) => round(x, 2)),
   };

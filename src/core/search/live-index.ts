@@ -19,7 +19,8 @@
 //   swapped in when it arrives and the delta shrinks to what changed after that build started.
 //   Queries meanwhile answer from the old snapshot plus the (larger) delta.
 // - The very first snapshot of a session is read from the file beside the store when that file is
-//   in step with it (persisted-snapshot.ts), else built on the calling thread, once; if a worker
+//   in step with it (persisted-snapshot.ts; until all of it is read, a query first reads its own
+//   part of it, persisted-partial.ts), else built on the calling thread, once; if a worker
 //   fails, the rebuild happens there too, with a log line. Every snapshot built is written to that
 //   file in the background, so the next session starts from it.
 import { ImpactIndex, storedTf, type ImpactSearchOptions } from './impact-index.js';
@@ -99,7 +100,7 @@ export class LiveIndex {
   /** The current snapshot (built on first use), its file's check finished: callers may hold it long. */
   snapshot(): ImpactIndex {
     this.ensure();
-    if (this.persisted?.checkNow()) this.ensure();
+    if (this.persisted?.checkNow(this.snap)) this.ensure();
     return this.snap!;
   }
 
@@ -123,6 +124,8 @@ export class LiveIndex {
   search(query: Bag, k: number, opts: Pick<ImpactSearchOptions, 'budget' | 'candidates'> = {}): ScoredImage[] {
     this.ensure();
     const snap = this.snap!;
+    // A snapshot still being read from its file reads this query's part first (false: it cannot answer).
+    if (this.persisted && !this.persisted.readyFor(snap, { bag: query }, { ...opts, k, skip: this.skip })) return this.search(query, k, opts);
     const out: ScoredImage[] = snap.search(query, { ...opts, k, skip: this.skip }).map((r) => ({ id: snap.ids[r.index], score: r.score }));
     if (this.delta.length > 0) {
       const delta = this.scoreDelta(query);
@@ -145,7 +148,8 @@ export class LiveIndex {
     this.ensure();
     const snap = this.snap!;
     const i = this.snapIndex(id);
-    if (i >= 0 && this.delta.length === 0 && !(this.skip.length > 0 && this.skip.includes(i))) {
+    // A file that cannot be read (readyFor false) is found by search(), which builds again.
+    if (i >= 0 && this.delta.length === 0 && !this.skip.includes(i) && this.persisted?.readyFor(snap, { doc: i }, { ...opts, k, skip: this.skip }) !== false) {
       const out = snap.searchDoc(i, { ...opts, k, skip: this.skip }).map((r) => ({ id: snap.ids[r.index], score: r.score }));
       if (this.persisted?.failedAfterLoad(snap)) return this.searchById(id, k, bag, opts);
       this.maybeRebuild();
@@ -233,7 +237,7 @@ export class LiveIndex {
     this.swap(got.index, got.since);
     this.refreshDelta();
     if (this.delta.length + this.removed <= this.threshold()) return true;
-    this.snap = undefined;
+    this.snap = undefined; // its file's read and check are stopped at the next failedAfterLoad()
     this.opts.log?.(`The saved query index ${this.persisted!.file} is ${this.delta.length} photos added and ${this.removed} removed behind the index; building it again.`);
     return false;
   }
@@ -257,8 +261,8 @@ export class LiveIndex {
     this.ensure();
     const i = this.snapIndex(a);
     const j = this.snapIndex(b);
-    if (i < 0 || j < 0) return undefined;
-    if (this.skip.length > 0 && (this.skip.includes(i) || this.skip.includes(j))) return undefined;
+    // A file that cannot be read (readyRows false): the caller reads the bags, the next query builds again.
+    if (i < 0 || j < 0 || this.skip.includes(i) || this.skip.includes(j) || this.persisted?.readyRows(this.snap!, [i, j]) === false) return undefined;
     const c = this.snap!.cosineBetween(i, j);
     return this.persisted?.failedAfterLoad(this.snap) ? this.cosine(a, b) : c;
   }

@@ -15,7 +15,7 @@
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import type { ImpactIndexParts } from './impact-build.js';
-import { readThenCheck, type LaterCheck } from './persisted-check.js';
+import { readThenCheck, type LaterCheck, type ReadThenCheck } from './persisted-check.js';
 
 export const QIDX_MAGIC = Buffer.from('PWQIDX\r\n', 'latin1');
 /** Bumped whenever the layout of the file or of ImpactIndexParts changes. */
@@ -169,8 +169,22 @@ export interface UncheckedArrays {
   arrays: { name: string; offset: number; bytes: number; crc: number }[];
 }
 
+/**
+ * Arrays left unread (byPosition): `fd` stays open for reads by position (persisted-partial.ts)
+ * until the worker has read the whole file (`job.begin()` starts it) and closes it.
+ */
+export interface ByPosition {
+  fd: number;
+  /** File offset of the shared buffer's first byte. */
+  start: number;
+  job: ReadThenCheck;
+  /** The arrays not read yet, by name: their bytes in the buffer are filled on demand or by the worker. */
+  unread: Set<PartName>;
+}
+
 export type ReadResult =
-  { ok: true; parts: QueryIndexArrays; stamp: QueryIndexStamp; bytes: number; unchecked?: UncheckedArrays; later?: LaterCheck; readMs: number; checkMs: number } | { ok: false; reason: string };
+  | { ok: true; parts: QueryIndexArrays; stamp: QueryIndexStamp; bytes: number; unchecked?: UncheckedArrays; later?: LaterCheck; byPosition?: ByPosition; readMs: number; checkMs: number }
+  | { ok: false; reason: string };
 
 export interface ReadOptions {
   /**
@@ -183,7 +197,16 @@ export interface ReadOptions {
    * later): the caller's own checks run meanwhile. A reason returned refuses the file.
    */
   meanwhile?: (stamp: QueryIndexStamp) => string | undefined;
+  /**
+   * Of the arrays checked later, the postings (`docs`) and the forward index (`fwd`) are not read
+   * before return: `byPosition` in the result reads what a query needs of them (persisted-partial.ts),
+   * and a worker reads the whole file once asked to (then checks it).
+   */
+  byPosition?: boolean;
 }
+
+/** The arrays a query reads only parts of, by position: each photo's row, each word's list. */
+const BY_POSITION: ReadonlySet<PartName> = new Set<PartName>(['docs', 'fwd']);
 
 /**
  * Reads and checks a file written by writeQueryIndex. Not there: { ok: false, reason: 'missing' };
@@ -196,12 +219,15 @@ export function readQueryIndex(file: string, opts: ReadOptions = {}): ReadResult
   } catch (e) {
     return { ok: false, reason: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : (e as Error).message };
   }
+  let handedOver = false;
   try {
-    return readOpen(fd, opts.checkLaterAbove ?? Infinity, opts.meanwhile);
+    const r = readOpen(fd, opts, () => handedOver);
+    handedOver = r.ok && r.byPosition !== undefined;
+    return r;
   } catch (e) {
     return { ok: false, reason: (e as Error).message };
   } finally {
-    fs.closeSync(fd);
+    if (!handedOver) fs.closeSync(fd);
   }
 }
 
@@ -232,7 +258,7 @@ function readHeader(fd: number, size: number): Header | string {
   return checkShape(header) ?? header;
 }
 
-function readOpen(fd: number, laterAbove: number, meanwhile?: (stamp: QueryIndexStamp) => string | undefined): ReadResult {
+function readOpen(fd: number, opts: ReadOptions, handedOver: () => boolean): ReadResult {
   const t0 = performance.now();
   const header = readHeader(fd, fs.fstatSync(fd).size);
   if (typeof header === 'string') return { ok: false, reason: header };
@@ -240,26 +266,38 @@ function readOpen(fd: number, laterAbove: number, meanwhile?: (stamp: QueryIndex
   // and allocations cost more: docs/EVAL.md#cold-start). Shared when some arrays are to be
   // checked by a worker thread after the first answer.
   const start = header.arrays.length > 0 ? header.arrays[0].offset : header.bytes;
-  const later = header.arrays.filter((e) => e.length * CTORS[e.type].BYTES_PER_ELEMENT > laterAbove);
+  const bytesOfEntry = (e: ArrayEntry) => e.length * CTORS[e.type].BYTES_PER_ELEMENT;
+  const later = header.arrays.filter((e) => bytesOfEntry(e) > (opts.checkLaterAbove ?? Infinity));
   const buffer = later.length > 0 ? new SharedArrayBuffer(header.bytes - start) : new ArrayBuffer(header.bytes - start);
-  const unchecked =
-    later.length > 0
-      ? { buffer: buffer as SharedArrayBuffer, arrays: later.map((e) => ({ name: e.name, offset: e.offset - start, bytes: e.length * CTORS[e.type].BYTES_PER_ELEMENT, crc: e.crc })) }
-      : undefined;
+  const unchecked = later.length > 0 ? { buffer: buffer as SharedArrayBuffer, arrays: later.map((e) => ({ name: e.name, offset: e.offset - start, bytes: bytesOfEntry(e), crc: e.crc })) } : undefined;
+  const unread = opts.byPosition ? later.filter((e) => BY_POSITION.has(e.name)) : [];
   // With a worker, the read overlaps the caller's checks (the store's, an SQL scan at scale), this
   // thread joining the read when they are done; the worker then checks the arrays left for later.
-  const job = unchecked && meanwhile ? readThenCheck(fd, start, unchecked) : undefined;
+  // Arrays read by position: the worker's read waits for job.begin(), after the first answer.
+  const job =
+    unchecked && (opts.meanwhile || unread.length > 0) ? readThenCheck(fd, start, unchecked, unread.length > 0 ? { paused: true, release: () => handedOver() && fs.closeSync(fd) } : {}) : undefined;
   let notUsed: string | undefined;
   let readError: string | undefined;
-  try {
-    notUsed = job ? meanwhile!(header.stamp) : undefined;
-  } finally {
-    readError = job?.waitRead(); // the fd stays open until the worker is done with it
-  }
-  if (!job) readExactly(fd, buffer, start);
-  else if (readError) {
-    job.stop();
-    return { ok: false, reason: readError };
+  if (job && unread.length > 0) {
+    // Everything but the arrays read by position, in as few reads as the layout allows.
+    let at = start;
+    for (const e of [...unread, undefined]) {
+      const to = e ? e.offset : header.bytes;
+      if (to > at) readExactly(fd, new Uint8Array(buffer, at - start, to - at), at);
+      if (e) at = e.offset + bytesOfEntry(e);
+    }
+    notUsed = opts.meanwhile?.(header.stamp);
+  } else {
+    try {
+      notUsed = job ? opts.meanwhile!(header.stamp) : undefined;
+    } finally {
+      readError = job?.waitRead(); // the fd stays open until the worker is done with it
+    }
+    if (!job) readExactly(fd, buffer, start);
+    else if (readError) {
+      job.stop();
+      return { ok: false, reason: readError };
+    }
   }
   const t1 = performance.now();
   const refuse = (reason: string): ReadResult => {
@@ -277,7 +315,8 @@ function readOpen(fd: number, laterAbove: number, meanwhile?: (stamp: QueryIndex
   const p = parts as unknown as QueryIndexArrays;
   const bad = checkConsistent(p);
   if (bad) return refuse(bad);
-  return { ok: true, parts: p, stamp: header.stamp, bytes: header.bytes, unchecked, later: readError ? undefined : job, readMs: t1 - t0, checkMs: performance.now() - t1 };
+  const byPosition = job && unread.length > 0 ? { fd, start, job, unread: new Set(unread.map((e) => e.name)) } : undefined;
+  return { ok: true, parts: p, stamp: header.stamp, bytes: header.bytes, unchecked, later: readError ? undefined : job, byPosition, readMs: t1 - t0, checkMs: performance.now() - t1 };
 }
 
 /** The header names every part once, with an allowed type, inside the file, in order. */

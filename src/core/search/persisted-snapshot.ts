@@ -15,6 +15,8 @@ import path from 'node:path';
 import { ImpactIndex } from './impact-index.js';
 import { readQueryIndex, writeQueryIndex, type QueryIndexStamp } from './persisted-index.js';
 import { checkLater, type LaterCheck } from './persisted-check.js';
+import { PartialLoad, type QueryNeed } from './persisted-partial.js';
+import type { ImpactSearchOptions } from './impact-index.js';
 import type { IndexStore } from '../index/store.js';
 
 export interface LoadedSnapshot {
@@ -30,8 +32,13 @@ export const CHECK_LATER_ABOVE = 32 * 2 ** 20;
 export class PersistedSnapshot {
   private writing: Promise<void> = Promise.resolve();
   private lastLater?: Promise<{ state: string; ms: number }>;
-  /** The last loaded index while its file's check after use is under way or failed. */
-  private check?: { index: ImpactIndex; later: LaterCheck; logged: boolean };
+  /**
+   * The last loaded index while its file's check after use is under way or failed, and while its
+   * postings and rows are still being read (`partial`: what a query needs is read first).
+   */
+  private check?: { index: ImpactIndex; later: LaterCheck; logged: boolean; partial?: PartialLoad };
+  /** A loaded index given up before its file was all read: it must never answer. */
+  private abandoned?: ImpactIndex;
   /** What happened so far (tests, benchmarks). */
   readonly stats = {
     loads: 0,
@@ -45,6 +52,8 @@ export class PersistedSnapshot {
     lastCheckMs: 0,
     lastStoreCheckMs: 0,
     lastLaterBytes: 0,
+    /** Of the last load: arrays read by position for the queries before the whole file was in (persisted-partial.ts). */
+    lastByPosition: { queries: 0, reads: 0, bytes: 0, ms: 0 },
     /** Files found damaged by the check after use, and how long the last such check took (ms, from its start). */
     damagedLater: 0,
     lastLaterCheckMs: 0,
@@ -69,7 +78,7 @@ export class PersistedSnapshot {
       this.stats.lastStoreCheckMs = performance.now() - s;
       return inStep === 'walk' ? undefined : inStep;
     };
-    const r = readQueryIndex(this.file, { checkLaterAbove: this.checkLaterAbove, meanwhile });
+    const r = readQueryIndex(this.file, { checkLaterAbove: this.checkLaterAbove, meanwhile, byPosition: true });
     if (!r.ok) {
       if (r.reason !== 'missing') this.reject(r.reason);
       return undefined;
@@ -87,7 +96,9 @@ export class PersistedSnapshot {
     this.stopCheck();
     if (r.unchecked) {
       const later = r.later ?? checkLater(r.unchecked);
-      this.check = { index, later, logged: false };
+      const partial = r.byPosition ? new PartialLoad(r.byPosition, r.parts) : undefined;
+      this.stats.lastByPosition = partial ? partial.stats : { queries: 0, reads: 0, bytes: 0, ms: 0 };
+      this.check = { index, later, logged: false, partial };
       this.lastLater = later.done.then((v) => {
         this.stats.lastLaterCheckMs = v.ms;
         return v;
@@ -105,6 +116,7 @@ export class PersistedSnapshot {
    * every answer. A check that passed, or of an index no longer used, is let go.
    */
   failedAfterLoad(index: ImpactIndex | undefined): boolean {
+    if (index !== undefined && index === this.abandoned) return true;
     const c = this.check;
     if (!c) return false;
     const state = c.later.state;
@@ -119,18 +131,47 @@ export class PersistedSnapshot {
   }
 
   /**
-   * Finishes the check after use on this thread, if one is under way; true if the last loaded
-   * index had one (then ask failedAfterLoad for the verdict: it may have come just before).
+   * Finishes the read and the check after use on this thread, if under way for `index` (the
+   * snapshot in use; another's is stopped); true if `index` had one (then ask failedAfterLoad for
+   * the verdict: it may have come just before).
    */
-  checkNow(): boolean {
+  checkNow(index: ImpactIndex | undefined): boolean {
+    if (this.check && this.check.index !== index) this.stopCheck(); // given up: not worth reading to the end
     if (!this.check) return false;
     if (this.check.later.state === 'checking') this.check.later.now();
     return true;
   }
 
+  /**
+   * Makes sure what `index.search` (need.bag) or `index.searchDoc` (need.doc) with `opts` reads is
+   * in memory, when `index` is the last loaded one and its file is still being read. False: it
+   * cannot answer (the file could not be read, or was given up): failedAfterLoad(index) is true.
+   */
+  readyFor(index: ImpactIndex, need: QueryNeed, opts: ImpactSearchOptions): boolean {
+    const c = this.check;
+    if (index === this.abandoned) return false;
+    if (!c?.partial || c.index !== index) return true;
+    if (c.partial.complete) c.partial = undefined;
+    const ok = c.partial?.readyFor(need, opts) ?? true;
+    c.partial?.begin();
+    return ok;
+  }
+
+  /** readyFor for the rows of documents `docs` (cosines between indexed photos). */
+  readyRows(index: ImpactIndex, docs: number[]): boolean {
+    const c = this.check;
+    if (index === this.abandoned) return false;
+    if (!c?.partial || c.index !== index) return true;
+    const ok = c.partial.readyRows(docs);
+    c.partial.begin();
+    return ok;
+  }
+
   /** Stops the check after use, if any (the index is closed or replaced). */
   stopCheck(): void {
-    this.check?.later.stop();
+    const c = this.check;
+    if (c?.partial && !c.partial.complete) this.abandoned = c.index;
+    c?.later.stop();
     this.check = undefined;
   }
 

@@ -343,3 +343,96 @@ test('a file built with other settings (another model or codebook) is refused wi
   assert.match(logs.join('\n'), /was not used \(it was built with other settings\)/);
   await live.close();
 });
+
+test('read by position: before the rest of the file is read, each query reads its own words and candidates and answers as the whole file does', async () => {
+  const { PartialLoad } = await import('../../../src/core/search/persisted-partial.js');
+  const { index, bags } = syntheticIndex(3000);
+  const file = path.join(tmp, 'by-position.qidx');
+  await writeQueryIndex(file, withTimes(index), STAMP);
+  const whole = readQueryIndex(file);
+  assert.ok(whole.ok);
+  const full = ImpactIndex.fromParts(whole.parts);
+  const bigBytes = whole.parts.docs.byteLength + whole.parts.fwd.byteLength;
+  // A fresh load for each query, whose worker never begins: only what the query read is there.
+  const open = () => {
+    const r = readQueryIndex(file, { checkLaterAbove: 0, byPosition: true });
+    assert.ok(r.ok && r.byPosition, 'the postings and rows are left to read by position');
+    assert.deepEqual([...r.byPosition.unread].sort(), ['docs', 'fwd']);
+    return { index: ImpactIndex.fromParts(r.parts), partial: new PartialLoad(r.byPosition, r.parts), job: r.byPosition.job };
+  };
+  const skip = Int32Array.from([5, 17, 400]);
+  for (let q = 0; q < 12; q++) {
+    const query = bags[(q * 211) % bags.length];
+    const opts = q % 3 === 0 ? { k: 20, skip } : q % 3 === 1 ? { k: 10, candidates: 60 } : { k: 5 };
+    let o = open();
+    assert.ok(o.partial.readyFor({ bag: query }, opts));
+    assert.deepEqual(o.index.search(query, opts), full.search(query, opts), `query ${q}`);
+    assert.ok(o.partial.stats.bytes < bigBytes / 2, `query ${q} read ${o.partial.stats.bytes} of ${bigBytes} bytes`);
+    assert.equal(o.job.complete, false);
+    o.job.stop();
+    o = open();
+    const d = (q * 997) % full.n;
+    assert.ok(o.partial.readyFor({ doc: d }, opts));
+    assert.deepEqual(o.index.searchDoc(d, opts), full.searchDoc(d, opts), `doc ${d}`);
+    assert.ok(o.partial.readyRows([d, (d + 1) % full.n]));
+    assert.equal(o.index.cosineBetween(d, (d + 1) % full.n), full.cosineBetween(d, (d + 1) % full.n));
+    o.job.stop();
+  }
+  // The exhaustive scan reads every row: the whole file is read first, then checked.
+  const o = open();
+  assert.ok(o.partial.readyFor({ bag: bags[0] }, { k: 10, budget: 1 }));
+  assert.ok(o.job.complete);
+  assert.deepEqual(o.index.search(bags[0], { k: 10, budget: 1 }), full.search(bags[0], { k: 10, budget: 1 }));
+  assert.equal((await o.job.done).state, 'ok');
+  // A file cut short after it was opened: the read fails, the load says so, nothing is answered from it.
+  const cut = open();
+  fs.truncateSync(file, whole.parts.ids.byteLength + 4096);
+  assert.equal(cut.partial.readyFor({ bag: bags[1] }, { k: 10 }), false);
+  assert.equal(cut.job.failed, true);
+  assert.equal(cut.job.state, 'the file could not be read');
+  cut.job.stop();
+});
+
+test('a library opened again answers from the file before it is all read, and a file cut short meanwhile is rebuilt', async () => {
+  const { store, bags } = fillStore('by-position.db', 1500);
+  const file = `${store.path}.qidx`;
+  const queries = [bags[4], bags[700], bags[1499]];
+  const first = new LiveIndex(store, { background: false });
+  first.search(bags[0], 1);
+  await first.close();
+  // The reference: the same file read whole before its first answer.
+  const wholeFirst = new LiveIndex(store, { background: false, checkLaterAbove: Infinity });
+  const want = queries.map((q) => wholeFirst.search(q, 10));
+  const wantById = wholeFirst.searchById(8, 10, () => store.getBag(8));
+  assert.equal(wholeFirst.persisted!.stats.lastByPosition.reads, 0);
+  await wholeFirst.close();
+  const live = new LiveIndex(store, { background: false, checkLaterAbove: 0 });
+  assert.deepEqual(live.search(queries[0], 10), want[0]);
+  assert.ok(live.persisted!.stats.lastByPosition.reads > 0, 'the first answer read by position');
+  assert.deepEqual(
+    live.searchById(8, 10, () => store.getBag(8)),
+    wantById,
+  );
+  assert.deepEqual(
+    queries.map((q) => live.search(q, 10)),
+    want,
+  );
+  assert.equal((await live.persisted!.laterChecked())?.state, 'ok');
+  assert.equal(live.stats.foregroundBuilds, 0);
+  await live.close();
+
+  // Cut short after the load (a disk error would read the same): the next query that reads it builds again.
+  const logs: string[] = [];
+  const cut = new LiveIndex(store, { background: false, checkLaterAbove: 0, log: (m) => logs.push(m) });
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  cut.search(queries[0], 10);
+  fs.truncateSync(file, 4096);
+  for (let i = 0; i < 3000 && cut.stats.foregroundBuilds === 0; i++) {
+    Atomics.wait(pause, 0, 0, 5);
+    assert.deepEqual(cut.search(queries[i % 3], 10), want[i % 3]);
+  }
+  assert.equal(cut.stats.foregroundBuilds, 1);
+  assert.match(logs.join('\n'), /was not used \((the file could not be read|.*damaged \(checksum\)), found after it was loaded\)/);
+  await cut.close();
+  assert.ok(readQueryIndex(file).ok, 'a good file written again');
+});

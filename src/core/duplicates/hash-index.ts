@@ -91,14 +91,17 @@ export class HashIndex {
       for (let p = 0; p < probes; p++) {
         const key = v ^ MASKS[p];
         for (let k = start[key], end = start[key + 1]; k < end; k++) {
-          const xhi = (words[2 * k] ^ hi) >>> 0;
           const xlo = (words[2 * k + 1] ^ lo) >>> 0;
+          const dlo = popcount32(xlo);
+          if (dlo > maxDistance) continue;
+          const xhi = (words[2 * k] ^ hi) >>> 0;
+          const d = dlo + popcount32(xhi);
+          if (d > maxDistance) continue;
           // Met already in an earlier chunk (within r bits there): each photo once, where first met.
           if (c > 0 && popcount32(xlo & 0xffff) <= r) continue;
           if (c > 1 && popcount32(xlo >>> 16) <= r) continue;
           if (c > 2 && popcount32(xhi & 0xffff) <= r) continue;
-          const d = popcount32(xhi) + popcount32(xlo);
-          if (d <= maxDistance) visit(rows[k], d);
+          visit(rows[k], d);
         }
       }
     }

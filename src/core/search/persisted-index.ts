@@ -10,7 +10,8 @@
 //
 // Reading allocates each array once and reads the file's bytes straight into it: Node has no mmap
 // in core, and no maintained mmap package for Node 20/22 is installed here (mmap-io needs a native
-// build). Every array's CRC-32 is checked, and the arrays' lengths against each other, so a cut-off,
+// build). The postings and the forward index may be left unread, to be read by position for the
+// first queries while a worker reads the whole (byPosition, persisted-partial.ts). Every array's CRC-32 is checked, and the arrays' lengths against each other, so a cut-off,
 // damaged or foreign file is refused with a reason, never loaded into wrong answers.
 import fs from 'node:fs';
 import zlib from 'node:zlib';
@@ -278,6 +279,7 @@ function readOpen(fd: number, opts: ReadOptions, handedOver: () => boolean): Rea
     unchecked && (opts.meanwhile || unread.length > 0) ? readThenCheck(fd, start, unchecked, unread.length > 0 ? { paused: true, release: () => handedOver() && fs.closeSync(fd) } : {}) : undefined;
   let notUsed: string | undefined;
   let readError: string | undefined;
+  let readMs: number | undefined; // the read alone, where the store's checks did not overlap it
   if (job && unread.length > 0) {
     // Everything but the arrays read by position, in as few reads as the layout allows.
     let at = start;
@@ -286,6 +288,7 @@ function readOpen(fd: number, opts: ReadOptions, handedOver: () => boolean): Rea
       if (to > at) readExactly(fd, new Uint8Array(buffer, at - start, to - at), at);
       if (e) at = e.offset + bytesOfEntry(e);
     }
+    readMs = performance.now() - t0;
     notUsed = opts.meanwhile?.(header.stamp);
   } else {
     try {
@@ -316,7 +319,7 @@ function readOpen(fd: number, opts: ReadOptions, handedOver: () => boolean): Rea
   const bad = checkConsistent(p);
   if (bad) return refuse(bad);
   const byPosition = job && unread.length > 0 ? { fd, start, job, unread: new Set(unread.map((e) => e.name)) } : undefined;
-  return { ok: true, parts: p, stamp: header.stamp, bytes: header.bytes, unchecked, later: readError ? undefined : job, byPosition, readMs: t1 - t0, checkMs: performance.now() - t1 };
+  return { ok: true, parts: p, stamp: header.stamp, bytes: header.bytes, unchecked, later: readError ? undefined : job, byPosition, readMs: readMs ?? t1 - t0, checkMs: performance.now() - t1 };
 }
 
 /** The header names every part once, with an allowed type, inside the file, in order. */

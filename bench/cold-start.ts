@@ -5,6 +5,10 @@
 // library opened again, the first "find similar" through the live index: reading the file, the
 // checks against the store, the delta and the query, with the RSS after it; later queries; and
 // when the check of the arrays left for after the first answer (search/persisted-check.ts) ended.
+// With arrays left for later, the first query reads its own part of the postings and forward index
+// by position (search/persisted-partial.ts; `firstQueryByPosition`) and the whole file is read
+// after it; `firstAnswerSameAfterLoad` says whether that answer is the one the same query gets once
+// the whole file is read and checked.
 // Three fresh processes: the file in the page cache with the check after the first answer (the
 // default), the same with every checksum before it (the old way), and, where the file can be
 // evicted from the page cache (posix_fadvise DONTNEED through dd; fincore says whether it was),

@@ -204,7 +204,7 @@ interface ReadJob {
 /** Starts the check of `u`'s arrays in a worker thread (on this thread, in slices, if a worker cannot start). */
 export function checkLater(u: UncheckedArrays): LaterCheck;
 export function checkLater(u: UncheckedArrays, read: ReadJob): (LaterCheck & { ref(): void }) | undefined;
-export function checkLater(u: UncheckedArrays, read?: ReadJob): LaterCheck | undefined {
+export function checkLater(u: UncheckedArrays, read?: ReadJob): (LaterCheck & { ref?(): void }) | undefined {
   const status = read?.status ?? new Int32Array(new SharedArrayBuffer(24));
   const t = performance.now();
   const reason = (i: number) => (i < 0 ? 'the file could not be read' : `${u.arrays[i].name} is damaged (checksum)`);

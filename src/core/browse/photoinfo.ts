@@ -188,6 +188,25 @@ function mayHaveExif(ext: string): boolean {
   return !['gif', 'bmp', 'dib', 'svg'].includes(ext);
 }
 
+// reviveValues off: dates stay the camera's text (see the top of the file); exifr still works out
+// latitude and longitude in decimal degrees from the GPS block. One object for every call: exifr
+// keeps what it derives from an options object in a module-level map keyed by that object, for good.
+const DETAIL_TAGS = {
+  tiff: true,
+  exif: true,
+  gps: true,
+  ifd1: false,
+  interop: false,
+  xmp: false,
+  icc: false,
+  iptc: false,
+  jfif: false,
+  ihdr: false,
+  reviveValues: false,
+  translateValues: false,
+  mergeOutput: true,
+};
+
 /** Reads one indexed photo's info (the store's row for it) from its file. Throws PhotoInfoError when the file is gone or unreadable. */
 export async function readPhotoInfo(row: PhotoRow): Promise<PhotoInfo> {
   let st: fs.Stats;
@@ -206,23 +225,7 @@ export async function readPhotoInfo(row: PhotoRow): Promise<PhotoInfo> {
   let metadataNote: string | null = null;
   if (mayHaveExif(ext)) {
     try {
-      // reviveValues off: dates stay the camera's text (see the top of the file); exifr still
-      // works out latitude and longitude in decimal degrees from the GPS block.
-      tags = (await exifr.parse(row.path, {
-        tiff: true,
-        exif: true,
-        gps: true,
-        ifd1: false,
-        interop: false,
-        xmp: false,
-        icc: false,
-        iptc: false,
-        jfif: false,
-        ihdr: false,
-        reviveValues: false,
-        translateValues: false,
-        mergeOutput: true,
-      })) as Tags | undefined;
+      tags = (await exifr.parse(row.path, DETAIL_TAGS)) as Tags | undefined;
     } catch (err) {
       // exifr says "Unknown file format" for containers it does not read (CR3, RAF, Canon's HIF)
       // and throws on broken blocks; the file's own facts are still worth showing.

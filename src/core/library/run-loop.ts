@@ -93,12 +93,14 @@ export class RunLoop {
   /**
    * The library's photo count for the status. Counting is a scan of an index of every photo (130
    * ms at a million), and a run pushes its status four times a second: while a run goes on the
-   * count is taken again only after 50 times what it cost (at least a second), exact otherwise.
+   * count is taken again only after 50 times what it cost, exact otherwise. No floor: a small
+   * library's count costs microseconds and stays exact, so a pause asked for at "8 stored" comes
+   * then and not a second of photos later.
    */
   private libraryPhotos(): number {
     const now = performance.now();
     const c = this.counted;
-    if (this.loop && c && now - c.at < Math.max(1000, 50 * c.ms)) return c.n;
+    if (this.loop && c && now - c.at < 50 * c.ms) return c.n;
     const n = this.ctx.engine.store.countIndexed();
     this.counted = { n, at: now, ms: performance.now() - now };
     return n;

@@ -1,7 +1,7 @@
 // Reads an image file's bytes once, as one version of the file: the buffer that is hashed is the
 // buffer that is decoded, and the size and mtime stored with it are that version's.
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { DecodeError, classifyError } from './decode-error.js';
 
@@ -41,15 +41,27 @@ export async function readImageFile(path: string, opts: ReadOptions = {}): Promi
   for (let attempt = 1; ; attempt++) {
     const file = await readOnce(path, opts);
     if (file) return file;
-    if (attempt >= READ_ATTEMPTS) {
-      throw new DecodeError('changed', 'file changed while being read (still being written?); it is read again next time');
-    }
+    if (attempt >= READ_ATTEMPTS) throw changedTooOften();
+  }
+}
+
+/**
+ * readImageFile done synchronously, with the same checks, retries and errors (the steps below are
+ * shared): for a small file on a fast local disk, the five round trips through libuv's pool (open,
+ * stat, read, stat by path, close) cost the calling thread more than the reads. The caller decides
+ * when (the indexing pipeline: while such reads stay fast; a slow disk or a network share goes back
+ * to readImageFile).
+ */
+export function readImageFileSync(path: string, opts: Omit<ReadOptions, 'onOpen'> = {}): ImageFile {
+  for (let attempt = 1; ; attempt++) {
+    const file = readOnceSync(path, opts.maxBytes ?? DEFAULT_MAX_BYTES);
+    if (file) return file;
+    if (attempt >= READ_ATTEMPTS) throw changedTooOften();
   }
 }
 
 /** One read; undefined when the file changed during it. */
 async function readOnce(path: string, opts: ReadOptions): Promise<ImageFile | undefined> {
-  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   let handle;
   try {
     handle = await open(path, 'r');
@@ -58,15 +70,8 @@ async function readOnce(path: string, opts: ReadOptions): Promise<ImageFile | un
   }
   try {
     const before = await handle.stat();
-    if (!before.isFile()) throw new DecodeError('not-a-file', 'not a regular file');
-    if (before.size > maxBytes) throw fileTooLarge(before.size, maxBytes);
+    const buffer = bufferFor(before, opts.maxBytes ?? DEFAULT_MAX_BYTES);
     await opts.onOpen?.();
-    // Exactly the size stat'ed, in one read where the OS allows (readFile would stat again and
-    // read once more to find the end): growth shows in the stat by path below, shrinking here.
-    // Never from Node's shared pool (allocUnsafe hands out slices of one 8 KiB block for small
-    // files): a reader that follows an offset past the file's end (exifr did, on a 368-byte RAW)
-    // must meet the end of the memory, not another file's bytes.
-    const buffer = Buffer.allocUnsafeSlow(before.size);
     let got = 0;
     while (got < before.size) {
       const { bytesRead } = await handle.read(buffer, got, before.size - got, got);
@@ -74,19 +79,13 @@ async function readOnce(path: string, opts: ReadOptions): Promise<ImageFile | un
       got += bytesRead;
     }
     if (got !== before.size) return undefined;
-    // By path: it sees an edit in place (the same inode's size and mtime) as the handle would,
-    // and also an unlink, or a save that replaced the file (new inode), which the handle does not.
     let now;
     try {
       now = await stat(path);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new DecodeError('vanished', 'file deleted while reading', 'ENOENT');
-      throw err;
+      throw vanishedOr(err);
     }
-    const same = (s: { size: number; mtimeMs: number }) => s.size === before.size && s.mtimeMs === before.mtimeMs;
-    if (!same(now) || now.ino !== before.ino || now.dev !== before.dev) return undefined;
-    const hash = createHash('sha256').update(buffer).digest('hex');
-    return { buffer, size: buffer.length, mtimeMs: before.mtimeMs, hash };
+    return versionRead(buffer, before, now);
   } catch (err) {
     throw classifyError(err);
   } finally {
@@ -94,23 +93,7 @@ async function readOnce(path: string, opts: ReadOptions): Promise<ImageFile | un
   }
 }
 
-/**
- * readImageFile done synchronously, with the same checks, retries and errors: for a small file on
- * a fast local disk, the five round trips through libuv's pool (open, stat, read, stat by path,
- * close) cost the calling thread more than the reads. The caller decides when (the indexing
- * pipeline: while such reads stay fast; a slow disk or a network share goes back to readImageFile).
- */
-export function readImageFileSync(path: string, opts: Omit<ReadOptions, 'onOpen'> = {}): ImageFile {
-  for (let attempt = 1; ; attempt++) {
-    const file = readOnceSync(path, opts.maxBytes ?? DEFAULT_MAX_BYTES);
-    if (file) return file;
-    if (attempt >= READ_ATTEMPTS) {
-      throw new DecodeError('changed', 'file changed while being read (still being written?); it is read again next time');
-    }
-  }
-}
-
-/** readOnce, synchronously (see there for why each step). */
+/** readOnce, synchronously (the same steps). */
 function readOnceSync(path: string, maxBytes: number): ImageFile | undefined {
   let fd;
   try {
@@ -120,9 +103,7 @@ function readOnceSync(path: string, maxBytes: number): ImageFile | undefined {
   }
   try {
     const before = fstatSync(fd);
-    if (!before.isFile()) throw new DecodeError('not-a-file', 'not a regular file');
-    if (before.size > maxBytes) throw fileTooLarge(before.size, maxBytes);
-    const buffer = Buffer.allocUnsafeSlow(before.size);
+    const buffer = bufferFor(before, maxBytes);
     let got = 0;
     while (got < before.size) {
       const bytesRead = readSync(fd, buffer, got, before.size - got, got);
@@ -134,21 +115,51 @@ function readOnceSync(path: string, maxBytes: number): ImageFile | undefined {
     try {
       now = statSync(path);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new DecodeError('vanished', 'file deleted while reading', 'ENOENT');
-      throw err;
+      throw vanishedOr(err);
     }
-    if (now.size !== before.size || now.mtimeMs !== before.mtimeMs || now.ino !== before.ino || now.dev !== before.dev) return undefined;
-    const hash = createHash('sha256').update(buffer).digest('hex');
-    return { buffer, size: buffer.length, mtimeMs: before.mtimeMs, hash };
+    return versionRead(buffer, before, now);
   } catch (err) {
     throw classifyError(err);
   } finally {
     try {
       closeSync(fd);
     } catch {
-      // as readOnce: a close that fails changes nothing about what was read
+      // a close that fails changes nothing about what was read
     }
   }
+}
+
+/**
+ * The buffer for an opened file's bytes, after the checks that refuse it unread. Exactly the size
+ * stat'ed, read in one go where the OS allows (readFile would stat again and read once more to find
+ * the end): growth shows in the stat by path after the read, shrinking in the read. Never from
+ * Node's shared pool (allocUnsafe hands out slices of one 8 KiB block for small files): a reader
+ * that follows an offset past the file's end (exifr did, on a 368-byte RAW) must meet the end of
+ * the memory, not another file's bytes.
+ */
+function bufferFor(before: Stats, maxBytes: number): Buffer {
+  if (!before.isFile()) throw new DecodeError('not-a-file', 'not a regular file');
+  if (before.size > maxBytes) throw fileTooLarge(before.size, maxBytes);
+  return Buffer.allocUnsafeSlow(before.size);
+}
+
+/**
+ * The file as read, or undefined when the stat by path after the read differs from the handle's
+ * before it. By path: it sees an edit in place (the same inode's size and mtime) as the handle
+ * would, and also an unlink, or a save that replaced the file (new inode), which the handle does not.
+ */
+function versionRead(buffer: Buffer, before: Stats, now: Stats): ImageFile | undefined {
+  if (now.size !== before.size || now.mtimeMs !== before.mtimeMs || now.ino !== before.ino || now.dev !== before.dev) return undefined;
+  const hash = createHash('sha256').update(buffer).digest('hex');
+  return { buffer, size: buffer.length, mtimeMs: before.mtimeMs, hash };
+}
+
+function vanishedOr(err: unknown): unknown {
+  return (err as NodeJS.ErrnoException).code === 'ENOENT' ? new DecodeError('vanished', 'file deleted while reading', 'ENOENT') : err;
+}
+
+function changedTooOften(): DecodeError {
+  return new DecodeError('changed', 'file changed while being read (still being written?); it is read again next time');
 }
 
 function fileTooLarge(size: number, maxBytes: number): DecodeError {

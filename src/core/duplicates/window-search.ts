@@ -91,7 +91,7 @@ const SOURCE = `(() => {
     }
     return { hi: hi >>> 0, lo: lo >>> 0 };
   }
-  function nearestWindow(g, target, mw, mh, enough = -1) {
+  function nearestWindow(g, target, mw, mh, enough = -1, memo) {
     let best = { bits: 64, x: 0, y: 0, w: g.width, h: g.height };
     const step = Math.max(1, Math.round(0.025 * Math.max(g.width, g.height)));
     const offsets = (span) => {
@@ -104,7 +104,13 @@ const SOURCE = `(() => {
       return out.sort((a, b) => Math.abs(a - mid) - Math.abs(b - mid) || a - b);
     };
     const at = (x, y, w, h) => {
-      const d = hamming(windowHash(g, x, y, w, h), target);
+      let hash;
+      if (memo) {
+        const key = ((x * 8192 + y) * 8192 + w) * 8192 + h;
+        hash = memo.get(key);
+        if (hash === undefined) memo.set(key, (hash = windowHash(g, x, y, w, h)));
+      } else hash = windowHash(g, x, y, w, h);
+      const d = hamming(hash, target);
       if (d < best.bits) best = { bits: d, x, y, w, h };
     };
     for (let f = 1; mw * f <= g.width + 0.5 && mh * f <= g.height + 0.5; f *= 1.06) {
@@ -130,12 +136,17 @@ const SOURCE = `(() => {
     }
     return best;
   }
-  return { windowHash, nearestWindow };
+  function nearestWindows(g, jobs) {
+    const memo = new Map();
+    return jobs.map((j) => nearestWindow(g, j.target, j.mw, j.mh, j.enough, memo));
+  }
+  return { windowHash, nearestWindow, nearestWindows };
 })()`;
 
 interface Compiled {
   windowHash: (g: GreyTable, x0: number, y0: number, w: number, h: number) => Hash64;
   nearestWindow: (g: GreyTable, target: Hash64, mw: number, mh: number, enough?: number) => Window;
+  nearestWindows: (g: GreyTable, jobs: WindowJob[]) => Window[];
 }
 // The threads' source, compiled here too, so that both run the same code.
 const compiled = new Function(`return ${SOURCE}`)() as Compiled;
@@ -147,12 +158,18 @@ export const windowHash = compiled.windowHash;
  * or larger; the first within `enough` bits, after a look at its neighbours, ends the search (see SOURCE).
  */
 export const nearestWindow = compiled.nearestWindow;
+/**
+ * nearestWindow for each job, in order, each window's hash made once for them all: searches of
+ * one shape try the same windows (a phone's photos are of a few sizes), so each is hashed once
+ * and the searches after the first read it; each answer is the one nearestWindow gives alone.
+ */
+export const nearestWindows = compiled.nearestWindows;
 
 const WORKER = `
 const { parentPort } = require('node:worker_threads');
-const { nearestWindow } = ${SOURCE};
-parentPort.on('message', ({ id, sat, width, height, target, mw, mh, enough }) => {
-  parentPort.postMessage({ id, win: nearestWindow({ sat, width, height }, target, mw, mh, enough) });
+const { nearestWindows } = ${SOURCE};
+parentPort.on('message', ({ id, sat, width, height, jobs }) => {
+  parentPort.postMessage({ id, wins: nearestWindows({ sat, width, height }, jobs) });
 });
 `;
 
@@ -166,15 +183,16 @@ export interface WindowJob {
 
 interface Pending {
   g: GreyTable;
-  job: WindowJob;
+  jobs: WindowJob[];
   worker: Worker;
-  done: (w: Window) => void;
+  done: (w: Window[]) => void;
 }
 
 /**
  * Crop searches on worker threads (one a core, at most 4: this thread waits for their answers),
- * a keeper's candidates at once. A thread that fails leaves its searches to this thread;
- * without threads they run here.
+ * a keeper's candidates at once, those of one shape on one thread (their windows hashed once:
+ * nearestWindows). A thread that fails leaves its searches to this thread; without threads they
+ * run here.
  */
 export class WindowSearches {
   private readonly workers: Worker[] = [];
@@ -192,7 +210,7 @@ export class WindowSearches {
         break;
       }
       w.unref();
-      w.on('message', ({ id, win }: { id: number; win: Window }) => this.settle(id, win));
+      w.on('message', ({ id, wins }: { id: number; wins: Window[] }) => this.settle(id, wins));
       w.on('error', () => this.drop(w));
       w.on('exit', () => this.drop(w));
       this.workers.push(w);
@@ -200,15 +218,15 @@ export class WindowSearches {
     }
   }
 
-  private settle(id: number, win: Window): void {
+  private settle(id: number, wins: Window[]): void {
     const p = this.pending.get(id);
     if (!p) return;
     this.pending.delete(id);
-    const left = this.load.get(p.worker)! - 1;
+    const left = this.load.get(p.worker)! - cost(p.jobs);
     this.load.set(p.worker, left);
     // An idle thread does not keep the process alive; one with searches to answer does.
-    if (left === 0) p.worker.unref();
-    p.done(win);
+    if (left <= 0) p.worker.unref();
+    p.done(wins);
   }
 
   /** A thread gone: its searches run here. */
@@ -216,12 +234,12 @@ export class WindowSearches {
     const at = this.workers.indexOf(w);
     if (at < 0) return;
     this.workers.splice(at, 1);
-    for (const [id, p] of this.pending) if (p.worker === w) this.settle(id, nearestWindow(p.g, p.job.target, p.job.mw, p.job.mh, p.job.enough));
+    for (const [id, p] of this.pending) if (p.worker === w) this.settle(id, nearestWindows(p.g, p.jobs));
   }
 
   /** The nearest windows of `g` for each job, in order (the same as nearestWindow's, one by one). */
   async search(g: GreyTable, jobs: WindowJob[]): Promise<Window[]> {
-    if (this.workers.length === 0 || jobs.length === 0) return jobs.map((j) => nearestWindow(g, j.target, j.mw, j.mh, j.enough));
+    if (this.workers.length === 0 || jobs.length === 0) return nearestWindows(g, jobs);
     // A table in shared memory already (looks.ts) is read where it is.
     let sat = g.sat.buffer instanceof SharedArrayBuffer ? g.sat : this.tables.get(g);
     if (!sat) {
@@ -229,23 +247,49 @@ export class WindowSearches {
       sat.set(g.sat);
       this.tables.set(g, sat);
     }
-    return Promise.all(
-      jobs.map(
-        (job) =>
-          new Promise<Window>((done) => {
-            // To the thread with the fewest searches waiting.
-            const worker = this.workers.reduce((a, b) => (this.load.get(b)! < this.load.get(a)! ? b : a));
-            const id = this.nextId++;
-            this.pending.set(id, { g, job, worker, done });
-            this.load.set(worker, this.load.get(worker)! + 1);
-            worker.ref();
-            worker.postMessage({ id, sat, width: g.width, height: g.height, target: job.target, mw: job.mw, mh: job.mh, enough: job.enough });
-          }),
-      ),
+    // The jobs of one shape together, the largest batches first, each to the thread with the least waiting.
+    const byShape = new Map<string, number[]>();
+    jobs.forEach((j, k) => {
+      const key = `${j.mw} ${j.mh}`;
+      const list = byShape.get(key);
+      if (list) list.push(k);
+      else byShape.set(key, [k]);
+    });
+    const batches = [...byShape.values()].sort((a, b) => b.length - a.length);
+    const out: Window[] = new Array<Window>(jobs.length);
+    await Promise.all(
+      batches.map((ks) => {
+        const batch = ks.map((k) => jobs[k]);
+        return new Promise<void>((resolve) => {
+          const worker = this.workers.reduce((a, b) => (this.load.get(b)! < this.load.get(a)! ? b : a));
+          const id = this.nextId++;
+          this.pending.set(id, {
+            g,
+            jobs: batch,
+            worker,
+            done: (wins) => {
+              ks.forEach((k, q) => (out[k] = wins[q]));
+              resolve();
+            },
+          });
+          this.load.set(worker, this.load.get(worker)! + cost(batch));
+          worker.ref();
+          worker.postMessage({ id, sat, width: g.width, height: g.height, jobs: batch });
+        });
+      }),
     );
+    return out;
   }
 
   close(): void {
     for (const w of this.workers.splice(0)) void w.terminate();
   }
+}
+
+/**
+ * A batch's work in searches: its first search hashes the windows, the others of its shape mostly
+ * read them (a twentieth of a search each, about: a map lookup and a popcount a window).
+ */
+function cost(batch: WindowJob[]): number {
+  return 1 + (batch.length - 1) / 20;
 }

@@ -65,33 +65,39 @@ test("a window hash is the plain loops' hash bit for bit, on real photos", { ski
   }
 });
 
-test('crop searches on worker threads find the windows the search finds here, in order', { skip: !fs.existsSync(DATASETS) && 'no dev set under ../shared/datasets' }, async () => {
-  const { WindowSearches } = await import('../../../src/core/duplicates/window-search.js');
-  const { nearestWindow } = await import('../../../src/core/duplicates/crop-search.js');
-  const { hashOf, lowFrequencyDct } = await import('../../../src/core/analysis/phash.js');
-  const flowers = path.join(DATASETS, 'flowers17', 'c01');
-  const files = fs
-    .readdirSync(flowers)
-    .sort()
-    .slice(0, 4)
-    .map((f) => path.join(flowers, f));
-  const imgs = await Promise.all(files.map(async (f) => decodeForModel(fs.readFileSync(f), 299)));
-  const keeper = greyTable(greyOfPixels(imgs[0].pixels), imgs[0].width, imgs[0].height);
-  // Targets: the keeper's own middle (a crop: the search ends early) and the other photos' hashes (no crop: every window).
-  const jobs = [{ target: windowHash(keeper, 30, 30, keeper.width - 60, keeper.height - 60), mw: keeper.width - 60, mh: keeper.height - 60, enough: 12 }];
-  for (const img of imgs.slice(1)) {
-    const target = hashOf(lowFrequencyDct(img.pixels, img.width, img.height));
-    jobs.push({ target, mw: keeper.width * 0.6, mh: keeper.height * 0.6, enough: 12 });
-  }
-  const searches = new WindowSearches(2);
-  try {
-    const got = await searches.search(keeper, jobs);
-    assert.deepEqual(
-      got,
-      jobs.map((j) => nearestWindow(keeper, j.target, j.mw, j.mh, j.enough)),
-    );
-    assert.ok(got[0].bits <= 12, `the keeper's own middle at ${got[0].bits} bits`);
-  } finally {
-    searches.close();
-  }
-});
+test(
+  'crop searches on worker threads, those of one shape together, find the windows the search finds here one by one, in order',
+  { skip: !fs.existsSync(DATASETS) && 'no dev set under ../shared/datasets' },
+  async () => {
+    const { WindowSearches } = await import('../../../src/core/duplicates/window-search.js');
+    const { nearestWindow } = await import('../../../src/core/duplicates/crop-search.js');
+    const { hashOf, lowFrequencyDct } = await import('../../../src/core/analysis/phash.js');
+    const flowers = path.join(DATASETS, 'flowers17', 'c01');
+    const files = fs
+      .readdirSync(flowers)
+      .sort()
+      .slice(0, 4)
+      .map((f) => path.join(flowers, f));
+    const imgs = await Promise.all(files.map(async (f) => decodeForModel(fs.readFileSync(f), 299)));
+    const keeper = greyTable(greyOfPixels(imgs[0].pixels), imgs[0].width, imgs[0].height);
+    // Targets: the keeper's own middle (a crop: the search ends early) and the other photos' hashes (no crop: every window).
+    const jobs = [{ target: windowHash(keeper, 30, 30, keeper.width - 60, keeper.height - 60), mw: keeper.width - 60, mh: keeper.height - 60, enough: 12 }];
+    for (const img of imgs.slice(1)) {
+      const target = hashOf(lowFrequencyDct(img.pixels, img.width, img.height));
+      jobs.push({ target, mw: keeper.width * 0.6, mh: keeper.height * 0.6, enough: 12 });
+    }
+    // One shape's searches share their windows' hashes (nearestWindows): one that ends early, then one that tries every window.
+    jobs.push({ ...jobs[1], mw: jobs[0].mw, mh: jobs[0].mh });
+    const searches = new WindowSearches(2);
+    try {
+      const got = await searches.search(keeper, jobs);
+      assert.deepEqual(
+        got,
+        jobs.map((j) => nearestWindow(keeper, j.target, j.mw, j.mh, j.enough)),
+      );
+      assert.ok(got[0].bits <= 12, `the keeper's own middle at ${got[0].bits} bits`);
+    } finally {
+      searches.close();
+    }
+  },
+);

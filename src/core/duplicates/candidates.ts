@@ -3,7 +3,7 @@
 // (each photo's few nearest neighbours on the query path). Each accepted pair becomes a link; the
 // pairs alike but not enough go to the similar-shots candidates. Why two signals, and the rules
 // a pair must pass: docs/DUPLICATES.md#how.
-import { TRANSFORMS, dihedralHashes, hamming, hashOf, type Hash64 } from '../analysis/phash.js';
+import { TRANSFORMS, dihedralHashesInto, hamming, hashOf, type Hash64 } from '../analysis/phash.js';
 import type { ImpactIndex } from '../search/impact-index.js';
 import type { IndexStore } from '../index/store.js';
 import type { FindContext } from './context.js';
@@ -51,6 +51,8 @@ export async function linkHashPairs(ctx: FindContext, onProgress: DuplicateOptio
     coeffs.push(dct);
   }
   const index = new HashIndex(hashes);
+  const turnedBits = new Uint32Array(2 * TRANSFORMS.length);
+  const turned: Hash64 = { hi: 0, lo: 0 };
   hashes.forEach((h, i) => {
     index.near(h, Math.min(settings.phashConfirm, HASH_LOOKUP_BITS), (j, d) => {
       if (j <= i) return;
@@ -72,9 +74,11 @@ export async function linkHashPairs(ctx: FindContext, onProgress: DuplicateOptio
       links.add(a.id, b.id, cos === undefined ? { by: 'phash', score: d <= 0 ? 1 : 1 - d / 64, distance: d } : { by: 'phash+words', score: cos, distance: d });
     });
     if (!settings.transforms) return;
-    const turned = dihedralHashes(coeffs[i]);
+    dihedralHashesInto(coeffs[i], turnedBits);
     for (let ti = 1; ti < TRANSFORMS.length; ti++) {
-      index.near(turned[ti], PHASH_TURNED, (j, d) => {
+      turned.hi = turnedBits[2 * ti];
+      turned.lo = turnedBits[2 * ti + 1];
+      index.near(turned, PHASH_TURNED, (j, d) => {
         if (j === i) return;
         // The plain lookup already took this pair if it is as close without the turn.
         if (hamming(h, hashes[j]) <= d) return;

@@ -13,6 +13,7 @@ export function missingForPackaging(root: string): string[] {
     'out/main/tokenizer-thread.js',
     'out/main/impact-thread.js',
     'out/main/heic-thread.js',
+    'out/main/look-thread.js',
     'out/preload/index.cjs',
     'out/renderer/index.html',
     'resources/models/inception_v3-mixed7.onnx',

@@ -22,6 +22,8 @@ export default defineConfig({
           'impact-thread': resolve(__dirname, 'src/core/search/impact-thread.ts'),
           // The HEIF decoder's thread (src/core/analysis/decode/heic-worker.ts), likewise.
           'heic-thread': resolve(__dirname, 'src/core/analysis/decode/heic-thread.ts'),
+          // The duplicate checks' decoding thread (src/core/duplicates/look-prefetch.ts), likewise.
+          'look-thread': resolve(__dirname, 'src/core/duplicates/look-thread.ts'),
         },
       },
     },

@@ -25,6 +25,7 @@ export { installVariant, int8Way } from './analysis/model/int8-here.js';
 // was built, since the bundle moves it away from the module that starts it.
 export { setTokenizerThreadEntry } from './analysis/model/tokenizer-worker.js';
 export { setHeicThreadEntry } from './analysis/decode/heic-worker.js';
+export { setLookThreadEntry } from './duplicates/look-prefetch.js';
 export { setImpactThread } from './search/impact-worker.js';
 
 // index: the CLI's progress bar reads the indexer's progress; the shells that sign in keep accounts in the index file.

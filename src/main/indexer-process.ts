@@ -4,7 +4,7 @@
 // in worker threads of this process (src/core/analysis/model/tokenizer-worker.ts).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Library, setHeicThreadEntry, setImpactThread, setTokenizerThreadEntry } from '../core/index.js';
+import { Library, setHeicThreadEntry, setImpactThread, setLookThreadEntry, setTokenizerThreadEntry } from '../core/index.js';
 import { isIndexerRequest, toBytes, toErrorShape, type IndexerMessage, type IndexerRequest, type OpenLibrary } from '../shared/ipc.js';
 import { electronSqliteBindingPath, explainOpenError, useSqliteBinding } from './sqlite-binding.js';
 
@@ -24,6 +24,7 @@ if (path.extname(fileURLToPath(import.meta.url)) === '.js') {
   setTokenizerThreadEntry(path.join(here, 'tokenizer-thread.js'));
   setImpactThread({ entry: path.join(here, 'impact-thread.js') }); // the query index's rebuild thread, likewise
   setHeicThreadEntry(path.join(here, 'heic-thread.js')); // and the HEIF decoder's
+  setLookThreadEntry(path.join(here, 'look-thread.js')); // and the duplicate checks' decoder's
 }
 
 let resolveLibrary!: (lib: Library) => void;

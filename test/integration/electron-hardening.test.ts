@@ -62,6 +62,7 @@ test('electron-builder config: one app.asar holding all JavaScript; only native 
     'out/main/indexer-process.js',
     'out/main/tokenizer-thread.js',
     'out/main/heic-thread.js',
+    'out/main/look-thread.js',
     'out/main/impact-thread.js',
     'out/main/chunks/library-x.js',
     'node_modules/better-sqlite3/lib/database.js',

@@ -76,6 +76,8 @@ export async function groupLinkedSets(ctx: FindContext, checks: Checks, exact: n
   for (const [a, m] of ctx.links.edges) for (const b of m.keys()) linkedSets.union(a, b);
   const sets = [...linkedSets.members().values()].map((ids) => ({ ids, top: Math.max(...ids.map((id) => pixels(ctx.recs.get(id) ?? ({} as ImageRecord)) || 0)) }));
   sets.sort((a, b) => b.top - a.top || Math.min(...a.ids) - Math.min(...b.ids));
+  // Their photos decoded ahead, in this order, the largest of a set (its keeper, most often) first.
+  checks.planLooks(sets.flatMap(({ ids }) => [...ids].sort((x, y) => pixels(ctx.recs.get(y) ?? ({} as ImageRecord)) - pixels(ctx.recs.get(x) ?? ({} as ImageRecord)))));
   for (const { ids } of sets) {
     const remaining = ids
       .filter((id) => !g.assigned.has(id))

@@ -6,6 +6,7 @@ import { photoSource } from '../analysis/decode/source.js';
 import type { ImageRecord } from '../index/store.js';
 import { greyTable, type GreyTable } from './crop-search.js';
 import { LOCAL_FINE_SIDE, greyOfPixels, localLook, type LocalLook } from './local.js';
+import type { LookPrefetch } from './look-prefetch.js';
 
 /** Side of the grey image whose fine detail two hash-linked photos must share. */
 const DETAIL_SIDE = LOCAL_FINE_SIDE;
@@ -20,7 +21,7 @@ const SPARES = 8;
  * the local-difference check's finer cells, local.ts), less each cell's 3 x 3 mean. The dot
  * product of two is their detail's correlation.
  */
-function fineDetail(cells: Float32Array): Float32Array {
+export function fineDetail(cells: Float32Array): Float32Array {
   const N = DETAIL_SIDE;
   const out = new Float32Array(N * N);
   let mean = 0;
@@ -75,11 +76,17 @@ export class Looks {
    */
   private readonly spare = { grey: [] as Float32Array[], sat: [] as Float64Array[] };
   private readonly settled = new WeakSet<Promise<Grey | null>>();
+  /** The looks of photos made ahead on the prefetch's thread, until lookOf asks for them. */
+  private readonly madeLooks = new Map<number, Promise<Look | null>>();
 
-  /** `recs`: the indexed photos; `resolution`: the long side they are decoded at (the index's). */
+  /**
+   * `recs`: the indexed photos; `resolution`: the long side they are decoded at (the index's);
+   * `prefetch`: photos decoded ahead on a thread, taken from there when it made them.
+   */
   constructor(
     private readonly recs: Map<number, ImageRecord>,
     private readonly resolution: number,
+    private readonly prefetch?: LookPrefetch,
   ) {}
 
   private async pixelsOf(id: number) {
@@ -95,7 +102,18 @@ export class Looks {
   greyOf(id: number): Promise<Grey | null> {
     let g = this.greys.get(id);
     if (!g) {
-      const made = this.pixelsOf(id).then((img) => img && { grey: greyOfPixels(img.pixels, this.take('grey', img.width * img.height)), width: img.width, height: img.height });
+      const here = () => this.pixelsOf(id).then((img) => img && { grey: greyOfPixels(img.pixels, this.take('grey', img.width * img.height)), width: img.width, height: img.height });
+      const ahead = this.prefetch?.take(id);
+      let made: Promise<Grey | null>;
+      if (ahead) {
+        // Made there (or unreadable there too); made here when the thread did not make it.
+        made = ahead.then((p) => (p === undefined ? here() : p && { grey: p.grey, width: p.width, height: p.height }));
+        if (this.madeLooks.size >= 4096) this.madeLooks.clear();
+        this.madeLooks.set(
+          id,
+          ahead.then((p) => (p === undefined ? this.lookHere(made) : p && p.look)),
+        );
+      } else made = here();
       void made.then(() => this.settled.add(made));
       g = made;
       // The least recently asked for goes (a group's keeper is asked for again and again).
@@ -140,15 +158,21 @@ export class Looks {
   lookOf(id: number): Promise<Look | null> {
     let d = this.looks.get(id);
     if (!d) {
-      d = this.greyOf(id).then((g) => {
-        if (!g) return null;
-        const local = localLook(g.grey, g.width, g.height);
-        return { fine: fineDetail(local.fine.mean), local };
-      });
+      const g = this.greyOf(id);
+      d = this.madeLooks.get(id) ?? this.lookHere(g);
+      this.madeLooks.delete(id);
       if (this.looks.size >= 4096) this.looks = new Map();
       this.looks.set(id, d);
     }
     return d;
+  }
+
+  private lookHere(grey: Promise<Grey | null>): Promise<Look | null> {
+    return grey.then((g) => {
+      if (!g) return null;
+      const local = localLook(g.grey, g.width, g.height);
+      return { fine: fineDetail(local.fine.mean), local };
+    });
   }
 
   async detailOf(id: number): Promise<Float32Array | null> {

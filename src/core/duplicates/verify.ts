@@ -8,6 +8,7 @@ import type { FindContext } from './context.js';
 import type { GreyTable, Window } from './crop-search.js';
 import { pairKey, pixels, sameBytes, shapesAgree, type Link } from './links.js';
 import { twoShots } from './local.js';
+import { LookPrefetch } from './look-prefetch.js';
 import { Looks } from './looks.js';
 import { placedTwoShots } from './placement.js';
 import { differentShots, shotFacts, type ShotFacts } from './shot-facts.js';
@@ -36,9 +37,16 @@ export class Checks {
   private readonly cropWindows = new Map<number, Window>();
   private readonly localChecked = new Map<number, boolean>();
   private readonly searches = new WindowSearches();
+  private readonly prefetch: LookPrefetch;
 
   constructor(private readonly ctx: FindContext) {
-    this.looks = new Looks(ctx.recs, ctx.settings.resolution);
+    this.prefetch = new LookPrefetch((id) => ctx.recs.get(id)?.path, ctx.settings.resolution);
+    this.looks = new Looks(ctx.recs, ctx.settings.resolution, this.prefetch);
+  }
+
+  /** Photos the checks will look at, in about the order they will: decoded ahead on a thread (look-prefetch.ts). */
+  planLooks(ids: Iterable<number>): void {
+    this.prefetch.plan(ids);
   }
 
   private factsOf(id: number): Promise<ShotFacts> {
@@ -108,9 +116,10 @@ export class Checks {
     return out;
   }
 
-  /** Lets the search threads go. */
+  /** Lets the search and prefetch threads go. */
   close(): void {
     this.searches.close();
+    this.prefetch.close();
   }
 
   /**
@@ -197,6 +206,8 @@ export class Checks {
     const { recs, links, pairs, settings } = this.ctx;
     const checks: [number, number, Link][] = [];
     for (const [a, m] of links.edges) for (const [b, l] of m) if (b > a && l.by !== 'bytes') checks.push([a, b, l]);
+    // The photos whose fine detail will be compared, decoded ahead.
+    this.planLooks(checks.flatMap(([a, b, l]) => ((l.by === 'phash' || l.by === 'phash+words') && this.cosineOf(l, a, b) < settings.sensitivity - 1e-4 ? [a, b] : [])));
     for (let i = 0; i < checks.length; i += CHECKS_AT_ONCE) {
       const batch = checks.slice(i, i + CHECKS_AT_ONCE);
       const verdicts = await Promise.all(

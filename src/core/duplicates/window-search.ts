@@ -29,7 +29,7 @@ const SOURCE = `(() => {
   const YS = new Int32Array(33);
   const COEFFS = new Float32Array(64);
   const popcount32 = (x) => {
-    x -= (x >>> 1) & 0x55555555;
+    x = (x - ((x >>> 1) & 0x55555555)) | 0; // to int32 at once: an unsigned value from 2^31 up kept the rest in doubles
     x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
     x = (x + (x >>> 4)) & 0x0f0f0f0f;
     return Math.imul(x, 0x01010101) >>> 24;

@@ -31,34 +31,40 @@ const STALL_MS = 30_000;
 // One source for the search, in plain JavaScript: this thread compiles it, and each worker runs
 // it without a TypeScript loader (in Electron and in tests alike). A short list (photo order)
 // gives its later photos; a long one (by weight) the window around, later photos only, so each
-// pair is summed from its earlier photo's side. Then the best few by shared weight, by a small
-// insertion list (candidates is a few dozen).
+// pair is summed from its earlier photo's side (one loop for both: a short list's entries after
+// the photo's own are all later photos, so the test passes them all). Then the best few by
+// shared weight, by a small insertion list (candidates is a few dozen).
 const SEARCH = `function search(s, sc, from, to) {
   const { m, window, keys, keyW, pos, listStart, listDocs, listW, C, outCount, outBest, outS } = s;
   const { acc, best, bestS } = sc;
   let touched = sc.touched;
   for (let i = from; i < to; i++) {
     let nt = 0;
+    const base = i * m;
     for (let k = 0; k < m; k++) {
-      const t = keys[i * m + k];
+      const t = keys[base + k];
       if (t < 0) continue;
-      const wi = keyW[i * m + k];
-      const at = pos[i * m + k];
-      const long = listStart[t + 1] - listStart[t] > window;
-      const from = long ? Math.max(listStart[t], at - window) : at + 1;
-      const end = long ? Math.min(listStart[t + 1], at + window + 1) : listStart[t + 1];
-      for (let p = from; p < end; p++) {
+      const wi = keyW[base + k];
+      const at = pos[base + k];
+      const ls = listStart[t];
+      const le = listStart[t + 1];
+      let lo = at + 1;
+      let hi = le;
+      if (le - ls > window) {
+        lo = at - window > ls ? at - window : ls;
+        hi = at + window + 1 < le ? at + window + 1 : le;
+      }
+      if (nt + hi - lo > touched.length) {
+        const grown = new Int32Array(Math.max(2 * touched.length, nt + hi - lo));
+        grown.set(touched);
+        touched = grown;
+      }
+      for (let p = lo; p < hi; p++) {
         const j = listDocs[p];
-        if (long && j <= i) continue;
-        if (acc[j] === 0) {
-          if (nt === touched.length) {
-            const grown = new Int32Array(nt * 2);
-            grown.set(touched);
-            touched = grown;
-          }
-          touched[nt++] = j;
-        }
-        acc[j] += wi * listW[p];
+        if (j <= i) continue;
+        const a = acc[j];
+        if (a === 0) touched[nt++] = j;
+        acc[j] = a + wi * listW[p];
       }
     }
     let nb = 0;

@@ -13,8 +13,11 @@
 //
 // Cell i of one photo must show what cell i of the other shows: a copy of the same pixel size
 // shows the same framing; a crop, a resize or a straightened copy does once it is placed where it
-// lies in the larger photo (place, below: a crop or a small turn left misaligned would look split
+// lies in the larger photo (place, local-place.ts: a crop or a small turn left misaligned would look split
 // everywhere), and a flip or quarter turn once its cells are turned back (turnLook).
+
+export { PLACE_MAX_ANGLE, place } from './local-place.js';
+export { sampleWindow, summed, type Placement } from './local-sample.js';
 
 /**
  * Two scales of cells, 32 and 64 a side over the picture, whatever its aspect (as the perceptual
@@ -82,11 +85,17 @@ export function greyOfPixels(pixels: Uint8Array, grey: Float32Array = new Float3
 
 /**
  * The cells of a grey image (of the pixels the model reads: decode.ts, EXIF-oriented), both
- * scales from one pass: cell x of 32 holds cells 2x and 2x + 1 of 64.
+ * scales from one pass: cell x of 32 holds cells 2x and 2x + 1 of 64. Each cell's sums take its
+ * pixels in the same order whatever the loop's shape (row by row, left to right), so the values
+ * do not move with it.
  */
 export function localLook(grey: Float32Array, width: number, height: number): LocalLook {
   const N = LOCAL_FINE_SIDE;
-  const col = Int32Array.from({ length: width }, (_, x) => Math.min(N - 1, Math.floor(((x + 0.5) * N) / width)));
+  // Each column's cell, and the columns where each cell's run of them ends.
+  const col = new Int32Array(width);
+  for (let x = 0; x < width; x++) col[x] = Math.min(N - 1, Math.floor(((x + 0.5) * N) / width));
+  const runEnd = new Int32Array(width);
+  for (let x = width - 1; x >= 0; x--) runEnd[x] = x + 1 < width && col[x + 1] === col[x] ? runEnd[x + 1] : x + 1;
   const sum = new Float64Array(N * N);
   const grad = new Float64Array(N * N);
   const count = new Float64Array(N * N);
@@ -101,16 +110,25 @@ export function localLook(grey: Float32Array, width: number, height: number): Lo
     rowN[row]++;
     const r = row * N;
     const i0 = y * width;
-    if (y + 1 < height) {
-      for (let x = 0; x + 1 < width; x++) {
-        const i = i0 + x;
-        const v = grey[i];
-        const c = r + col[x];
-        sum[c] += v;
-        grad[c] += Math.abs(grey[i + 1] - v) + Math.abs(grey[i + width] - v);
+    const below = y + 1 < height;
+    // A run of columns in one cell adds to that cell's sums held in registers.
+    for (let x = 0; x + 1 < width;) {
+      const c = r + col[x];
+      const end = Math.min(runEnd[x], width - 1);
+      let s = sum[c];
+      if (below) {
+        let g = grad[c];
+        for (; x < end; x++) {
+          const i = i0 + x;
+          const v = grey[i];
+          s += v;
+          g += Math.abs(grey[i + 1] - v) + Math.abs(grey[i + width] - v);
+        }
+        grad[c] = g;
+      } else {
+        for (; x < end; x++) s += grey[i0 + x];
       }
-    } else {
-      for (let x = 0; x + 1 < width; x++) sum[r + col[x]] += grey[i0 + x];
+      sum[c] = s;
     }
     sum[r + col[width - 1]] += grey[i0 + width - 1];
   }
@@ -122,47 +140,103 @@ export function localLook(grey: Float32Array, width: number, height: number): Lo
       gcount[y * N + x] = (rowN[y] - (y === lastRow ? 1 : 0)) * (colN[x] - (x === lastCol ? 1 : 0));
     }
   }
-  const cells = (M: number): LocalCells => {
-    let s = sum;
-    let g = grad;
-    let n = count;
-    let gn = gcount;
-    if (M !== N) {
-      const k = N / M;
-      s = new Float64Array(M * M);
-      g = new Float64Array(M * M);
-      n = new Float64Array(M * M);
-      gn = new Float64Array(M * M);
-      for (let y = 0; y < N; y++) {
-        const row = ((y / k) | 0) * M;
-        for (let x = 0; x < N; x++) {
-          const c = row + ((x / k) | 0);
-          s[c] += sum[y * N + x];
-          n[c] += count[y * N + x];
-          g[c] += grad[y * N + x];
-          gn[c] += gcount[y * N + x];
-        }
-      }
-    }
-    const mean = new Float32Array(M * M);
-    const detail = new Float32Array(M * M);
-    // Sorted by a numeric key (mean to 1/256 of a level, then the cell): a typed sort, no comparator.
-    const keys = new Float64Array(M * M);
-    for (let i = 0; i < M * M; i++) {
-      mean[i] = n[i] > 0 ? s[i] / n[i] : 0;
-      detail[i] = gn[i] > 0 ? g[i] / gn[i] : 0;
-      keys[i] = Math.round(mean[i] * 256) * 8192 + i;
-    }
-    keys.sort();
-    const order = new Uint16Array(M * M);
-    const sorted = new Float32Array(M * M);
-    for (let r = 0; r < M * M; r++) {
-      order[r] = keys[r] % 8192;
-      sorted[r] = mean[order[r]];
-    }
-    return { mean, detail, order, sorted };
+  return {
+    coarse: cellsOf(coarser(sum, N, LOCAL_SIDE), coarser(count, N, LOCAL_SIDE), coarser(grad, N, LOCAL_SIDE), coarser(gcount, N, LOCAL_SIDE), LOCAL_SIDE),
+    fine: cellsOf(sum, count, grad, gcount, N),
   };
-  return { coarse: cells(LOCAL_SIDE), fine: cells(N) };
+}
+
+/** Sums over N x N cells added up over M x M (N a multiple of M), each block's row by row, as a pass over the N x N would. */
+function coarser(v: Float64Array, N: number, M: number): Float64Array {
+  const k = N / M;
+  const out = new Float64Array(M * M);
+  for (let y = 0; y < M; y++) {
+    for (let x = 0; x < M; x++) {
+      let s = 0;
+      for (let dy = 0; dy < k; dy++) for (let dx = 0, i = (y * k + dy) * N + x * k; dx < k; dx++, i++) s += v[i];
+      out[y * M + x] = s;
+    }
+  }
+  return out;
+}
+
+/** Scratch for the cells' sort (one thread). */
+const rank = { key: new Int32Array(0), pass: new Int32Array(0), low: new Int32Array(257), high: new Int32Array(257) };
+
+/**
+ * A scale's cells from their sums and pixel counts, with the cells ordered by mean: to 1/256 of
+ * a level, then by cell. A counting sort on the two bytes of the key (stable, so ties stay in
+ * cell order) gives the order a sort of the packed keys would, without the sort.
+ */
+function cellsOf(s: Float64Array, n: Float64Array, g: Float64Array, gn: Float64Array, M: number): LocalCells {
+  const cells = M * M;
+  const mean = new Float32Array(cells);
+  const detail = new Float32Array(cells);
+  if (rank.key.length < cells) {
+    rank.key = new Int32Array(cells);
+    rank.pass = new Int32Array(cells);
+  }
+  const { key, pass, low, high } = rank;
+  let counted = true;
+  for (let i = 0; i < cells; i++) {
+    mean[i] = n[i] > 0 ? s[i] / n[i] : 0;
+    detail[i] = gn[i] > 0 ? g[i] / gn[i] : 0;
+    const k = Math.round(mean[i] * 256);
+    if (!(k >= 0 && k <= 0xffff)) counted = false;
+    key[i] = k;
+  }
+  const order = new Uint16Array(cells);
+  if (counted) {
+    low.fill(0);
+    high.fill(0);
+    for (let i = 0; i < cells; i++) {
+      low[(key[i] & 0xff) + 1]++;
+      high[(key[i] >> 8) + 1]++;
+    }
+    for (let b = 1; b < 257; b++) {
+      low[b] += low[b - 1];
+      high[b] += high[b - 1];
+    }
+    for (let i = 0; i < cells; i++) pass[low[key[i] & 0xff]++] = i;
+    for (let r = 0; r < cells; r++) order[high[key[pass[r]] >> 8]++] = pass[r];
+  } else {
+    // A mean outside a grey level's range (never from pixels): the packed keys sorted.
+    const keys = new Float64Array(cells);
+    for (let i = 0; i < cells; i++) keys[i] = Math.round(mean[i] * 256) * 8192 + i;
+    keys.sort();
+    for (let r = 0; r < cells; r++) order[r] = keys[r] % 8192;
+  }
+  const sorted = new Float32Array(cells);
+  for (let r = 0; r < cells; r++) sorted[r] = mean[order[r]];
+  return { mean, detail, order, sorted };
+}
+
+/**
+ * The k-th smallest of the first n values of `a` (reordering them), as sorting them would place
+ * it: a selection (Hoare's partition, so runs of equal values split evenly), not a whole sort.
+ */
+function nth(a: Float32Array, n: number, k: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const pivot = a[k];
+    let i = lo;
+    let j = hi;
+    do {
+      while (a[i] < pivot) i++;
+      while (pivot < a[j]) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    } while (i <= j);
+    if (j < k) lo = i;
+    if (k < i) hi = j;
+  }
+  return a[k];
 }
 
 /**
@@ -177,8 +251,16 @@ export function localChange(a: LocalCells, b: LocalCells, rule: LocalRule = LOCA
   for (let rank = 0; rank < n; rank++) matched[a.order[rank]] = b.sorted[rank];
   const ratios = new Float32Array(n);
   let m = 0;
-  for (let i = 0; i < n; i++) if (a.detail[i] > 1 && b.detail[i] > 1) ratios[m++] = b.detail[i] / a.detail[i];
-  const ratio = m > 0 ? ratios.subarray(0, m).sort()[m >> 1] : 1;
+  let nan = false;
+  for (let i = 0; i < n; i++) {
+    if (a.detail[i] > 1 && b.detail[i] > 1) {
+      const r = b.detail[i] / a.detail[i];
+      ratios[m++] = r;
+      if (Number.isNaN(r)) nan = true;
+    }
+  }
+  // The median (a sort, where an infinite detail made a ratio no number: sorted last).
+  const ratio = m === 0 ? 1 : nan ? ratios.subarray(0, m).sort()[m >> 1] : nth(ratios, m, m >> 1);
   let more = 0;
   let less = 0;
   let cells = 0;
@@ -228,164 +310,6 @@ export function turnGrey(grey: Float32Array, width: number, height: number, t: s
     }
   }
   return { grey: out, width: W, height: H };
-}
-
-/**
- * Where a photo lies in a larger one: the centre, size (pixels of the larger one) and turn (radians)
- * of the rectangle of the larger photo that shows the same picture, and how well their cells then
- * correlate.
- */
-export interface Placement {
-  cx: number;
-  cy: number;
-  w: number;
-  h: number;
-  angle: number;
-  corr: number;
-}
-
-/** Cells a side compared while placing a photo (the hash's grid: coarse, so the search is smooth). */
-const PLACE_SIDE = LOCAL_SIDE;
-
-/** Summed-area table of a grey image: (width + 1) x (height + 1) (into `sat` when given: that many values). */
-export function summed(grey: Float32Array, width: number, height: number, sat?: Float64Array): Float64Array {
-  const W = width + 1;
-  if (sat) sat.fill(0);
-  else sat = new Float64Array(W * (height + 1));
-  for (let y = 0; y < height; y++) {
-    let row = 0;
-    for (let x = 0; x < width; x++) {
-      row += grey[y * width + x];
-      sat[(y + 1) * W + x + 1] = sat[y * W + x + 1] + row;
-    }
-  }
-  return sat;
-}
-
-/** The table at a fractional corner (within the image): bilinear between corners is the exact sum of the pixels there, each pixel constant over its square. */
-function satAt(sat: Float64Array, width: number, x: number, y: number): number {
-  const W = width + 1;
-  const x0 = Math.floor(x);
-  const y0 = Math.floor(y);
-  const fx = x - x0;
-  const fy = y - y0;
-  const i = y0 * W + x0;
-  // At the right or bottom edge the next corner is not there, and its weight is 0.
-  const r = fx > 0 ? sat[i + 1] : 0;
-  const d = fy > 0 ? sat[i + W] : 0;
-  const rd = fx > 0 && fy > 0 ? sat[i + W + 1] : 0;
-  return (sat[i] * (1 - fx) + r * fx) * (1 - fy) + (d * (1 - fx) + rd * fx) * fy;
-}
-
-/**
- * Grey of the rectangle `p` of an image (from its summed-area table `sat`), turned by p.angle, on
- * an outW x outH grid: each output pixel the exact mean of the image over its footprint, taken as
- * the upright box of its size at its turned centre (for turns of a few degrees that is the
- * footprint but for slivers at its corners). A larger window is so averaged down, a smaller one
- * spread out; a footprint under a pixel is widened to one, so no output pixel is a point sample.
- */
-export function sampleWindow(sat: Float64Array, width: number, height: number, p: Omit<Placement, 'corr'>, outW: number, outH: number, out = new Float32Array(outW * outH)): Float32Array {
-  const c = Math.cos(p.angle);
-  const s = Math.sin(p.angle);
-  const pw = p.w / outW;
-  const ph = p.h / outH;
-  const bw = Math.max(1, pw) / 2;
-  const bh = Math.max(1, ph) / 2;
-  for (let j = 0; j < outH; j++) {
-    const v = (j + 0.5) * ph - p.h / 2;
-    for (let i = 0; i < outW; i++) {
-      const u = (i + 0.5) * pw - p.w / 2;
-      // A footprint past the image's edge takes the edge (the centre kept inside it).
-      const x = Math.min(width - 0.5, Math.max(0.5, p.cx + u * c - v * s));
-      const y = Math.min(height - 0.5, Math.max(0.5, p.cy + u * s + v * c));
-      const x0 = Math.max(0, x - bw);
-      const x1 = Math.min(width, x + bw);
-      const y0 = Math.max(0, y - bh);
-      const y1 = Math.min(height, y + bh);
-      const area = (x1 - x0) * (y1 - y0);
-      out[j * outW + i] = area > 0 ? (satAt(sat, width, x1, y1) - satAt(sat, width, x0, y1) - satAt(sat, width, x1, y0) + satAt(sat, width, x0, y0)) / area : 0;
-    }
-  }
-  return out;
-}
-
-function correlation(a: Float32Array, b: Float32Array): number {
-  const n = a.length;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i];
-    mb += b[i];
-  }
-  ma /= n;
-  mb /= n;
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < n; i++) {
-    const x = a[i] - ma;
-    const y = b[i] - mb;
-    ab += x * y;
-    aa += x * x;
-    bb += y * y;
-  }
-  return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : 0;
-}
-
-/** Largest turn tried when placing a photo (a straightened or slightly turned copy). */
-export const PLACE_MAX_ANGLE = (7 * Math.PI) / 180;
-
-/**
- * Places a photo (its PLACE_SIDE-cell grey means, `cells`) in a larger grey image (its summed-area
- * table, `sat`), starting from
- * a window found by its hash (axis-aligned, on a grid of steps): shifts, sizes and small turns are
- * tried around it while the cells' correlation grows, in steps that halve down to a quarter pixel
- * and a tenth of a degree. A copy made by cropping (and turning) the larger photo lands where it
- * was cut from, so its cells line up with the larger photo's well enough to be compared one by one.
- */
-export function place(sat: Float64Array, width: number, height: number, cells: Float32Array, start: { x: number; y: number; w: number; h: number }): Placement {
-  const N = PLACE_SIDE;
-  // The coarse steps on cells twice as large (a quarter of the work, and smoother).
-  const half = N / 2;
-  const cells2 = new Float32Array(half * half);
-  for (let y = 0; y < N; y++) for (let x = 0; x < N; x++) cells2[(y >> 1) * half + (x >> 1)] += cells[y * N + x] / 4;
-  const scratch = new Float32Array(N * N);
-  const scratch2 = new Float32Array(half * half);
-  let fine = false;
-  const score = (p: Omit<Placement, 'corr'>) =>
-    fine ? correlation(sampleWindow(sat, width, height, p, N, N, scratch), cells) : correlation(sampleWindow(sat, width, height, p, half, half, scratch2), cells2);
-  let cur = { cx: start.x + start.w / 2, cy: start.y + start.h / 2, w: start.w, h: start.h, angle: 0 };
-  let best = score(cur);
-  const aspect = start.h / start.w;
-  for (let scale = 1; scale >= 0.124; scale /= 2) {
-    if (scale < 0.5 && !fine) {
-      fine = true;
-      best = score(cur);
-    }
-    const dp = 2 * scale * Math.max(1, Math.max(width, height) / 150);
-    const moves: ((p: typeof cur, d: number) => typeof cur)[] = [
-      (p, d) => ({ ...p, cx: p.cx + d * dp }),
-      (p, d) => ({ ...p, cy: p.cy + d * dp }),
-      (p, d) => ({ ...p, w: p.w + 2 * d * dp, h: (p.w + 2 * d * dp) * aspect }),
-      (p, d) => ({ ...p, angle: Math.max(-PLACE_MAX_ANGLE, Math.min(PLACE_MAX_ANGLE, p.angle + (d * scale * Math.PI) / 180)) }),
-    ];
-    for (let improved = true, rounds = 0; improved && rounds < 40; rounds++) {
-      improved = false;
-      for (const m of moves) {
-        for (const d of [1, -1]) {
-          const q = m(cur, d);
-          if (q.w < 16 || q.w > width * 1.05 + 2 || q.h > height * 1.05 + 2) continue;
-          const s = score(q);
-          if (s > best + 1e-5) {
-            best = s;
-            cur = q;
-            improved = true;
-          }
-        }
-      }
-    }
-  }
-  return { ...cur, corr: best };
 }
 
 /**

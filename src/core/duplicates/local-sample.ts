@@ -1,0 +1,287 @@
+// Box means of any window of a grey image from its summed-area table: the windows a photo is
+// placed in (local-place.ts) and compared at (placement.ts). Tens of millions of output pixels in
+// a find over 100,000 photos, so written for speed; every value is the one the plain formula
+// gives (the expressions and their order kept, only repeated work hoisted), so the windows are
+// the same to the bit (test/unit/duplicates/local-place.test.ts pins it on real photos).
+
+/**
+ * Where a photo lies in a larger one: the centre, size (pixels of the larger one) and turn (radians)
+ * of the rectangle of the larger photo that shows the same picture, and how well their cells then
+ * correlate.
+ */
+export interface Placement {
+  cx: number;
+  cy: number;
+  w: number;
+  h: number;
+  angle: number;
+  corr: number;
+}
+
+/**
+ * Summed-area table of a grey image: (width + 1) x (height + 1) (into `sat` when given: that many
+ * values). Two rows at a time: each row's running sum is a chain of additions, and two chains
+ * overlap (the same additions, in the same order, as one row at a time).
+ */
+export function summed(grey: Float32Array, width: number, height: number, sat?: Float64Array): Float64Array {
+  const W = width + 1;
+  if (sat) {
+    // Only the top row and the left column are not written below.
+    sat.fill(0, 0, W);
+    for (let y = 1; y <= height; y++) sat[y * W] = 0;
+  } else sat = new Float64Array(W * (height + 1));
+  let y = 0;
+  for (; y + 1 < height; y += 2) {
+    let a = 0;
+    let b = 0;
+    const g = y * width;
+    const above = y * W + 1;
+    const here = above + W;
+    const next = here + W;
+    for (let x = 0; x < width; x++) {
+      a += grey[g + x];
+      const v = sat[above + x] + a;
+      sat[here + x] = v;
+      b += grey[g + width + x];
+      sat[next + x] = v + b;
+    }
+  }
+  if (y < height) {
+    let row = 0;
+    const g = y * width;
+    const above = y * W + 1;
+    const here = above + W;
+    for (let x = 0; x < width; x++) {
+      row += grey[g + x];
+      sat[here + x] = sat[above + x] + row;
+    }
+  }
+  return sat;
+}
+
+/**
+ * Where the edges of each output column's box (or row's) lie in the table, for upright windows:
+ * the table corner at or before each edge (`i`), the edge's fraction past it (`f`), one less it
+ * (`g`), whether the next corner has any weight (`r`: the edge is not on a corner), and the
+ * box's size. Kept between calls (one thread; grown as needed).
+ */
+class Edges {
+  ia = new Int32Array(0);
+  fa = new Float64Array(0);
+  ga = new Float64Array(0);
+  ra = new Uint8Array(0);
+  ib = new Int32Array(0);
+  fb = new Float64Array(0);
+  gb = new Float64Array(0);
+  rb = new Uint8Array(0);
+  size = new Float64Array(0);
+  fit(n: number): void {
+    if (this.ia.length >= n) return;
+    this.ia = new Int32Array(n);
+    this.fa = new Float64Array(n);
+    this.ga = new Float64Array(n);
+    this.ra = new Uint8Array(n);
+    this.ib = new Int32Array(n);
+    this.fb = new Float64Array(n);
+    this.gb = new Float64Array(n);
+    this.rb = new Uint8Array(n);
+    this.size = new Float64Array(n);
+  }
+  /** Box k spans [centre - half, centre + half] within [0, limit] (the centre kept half a pixel inside). */
+  set(k: number, centre: number, half: number, limit: number): void {
+    const v = Math.min(limit - 0.5, Math.max(0.5, centre));
+    const a = Math.max(0, v - half);
+    const b = Math.min(limit, v + half);
+    const ia = Math.floor(a);
+    const ib = Math.floor(b);
+    this.ia[k] = ia;
+    this.fa[k] = a - ia;
+    this.ga[k] = 1 - (a - ia);
+    this.ra[k] = a - ia > 0 ? 1 : 0;
+    this.ib[k] = ib;
+    this.fb[k] = b - ib;
+    this.gb[k] = 1 - (b - ib);
+    this.rb[k] = b - ib > 0 ? 1 : 0;
+    this.size[k] = b - a;
+  }
+}
+const cols = new Edges();
+const rows = new Edges();
+/**
+ * Rows of the table blended across at every output column's two box edges (`left`: a row's
+ * values at the columns' left edges, `right` at their right ones), four at a time, the least
+ * recently used replaced: neighbouring output rows' boxes share an edge's rows. Slot 4 is zeros:
+ * the row below an edge that falls on a table row has no weight.
+ */
+const blended = {
+  left: [] as Float64Array[],
+  right: [] as Float64Array[],
+  row: new Int32Array(4),
+  used: new Float64Array(4),
+  uses: 0,
+  /** The top edges' box corners, per output column, for the bottom edges' pass. */
+  topLeft: new Float64Array(0),
+  topRight: new Float64Array(0),
+};
+
+function fitBlended(outW: number): void {
+  if (blended.left.length > 0 && blended.topLeft.length >= outW) return;
+  blended.left = Array.from({ length: 5 }, () => new Float64Array(outW));
+  blended.right = Array.from({ length: 5 }, () => new Float64Array(outW));
+  blended.topLeft = new Float64Array(outW);
+  blended.topRight = new Float64Array(outW);
+}
+
+/** The slot holding table row `r` blended at the columns' edges (`keep`: a slot not to replace). */
+function blendedRow(sat: Float64Array, W: number, outW: number, r: number, keep: number): number {
+  const { row, used } = blended;
+  let slot = -1;
+  for (let s = 0; s < 4; s++) if (row[s] === r) slot = s;
+  if (slot < 0) {
+    for (let s = 0; s < 4; s++) if (s !== keep && (slot < 0 || used[s] < used[slot])) slot = s;
+    row[slot] = r;
+    const left = blended.left[slot];
+    const right = blended.right[slot];
+    const at = r * W;
+    const { ia, fa, ga, ra, ib, fb, gb, rb } = cols;
+    for (let i = 0; i < outW; i++) {
+      const a = at + ia[i];
+      left[i] = sat[a] * ga[i] + (ra[i] ? sat[a + 1] : 0) * fa[i];
+      const b = at + ib[i];
+      right[i] = sat[b] * gb[i] + (rb[i] ? sat[b + 1] : 0) * fb[i];
+    }
+  }
+  used[slot] = ++blended.uses;
+  return slot;
+}
+
+let uc = new Float64Array(0);
+let us = new Float64Array(0);
+
+/**
+ * The table at a fractional corner (within the image), from the corner at or before it (`i`, of
+ * a table W values wide) and its fractions past it: bilinear between corners is the exact sum of
+ * the pixels there, each pixel constant over its square.
+ */
+function corner(sat: Float64Array, i: number, W: number, fx: number, fy: number): number {
+  // At the right or bottom edge the next corner is not there, and its weight is 0.
+  const r = fx > 0 ? sat[i + 1] : 0;
+  const d = fy > 0 ? sat[i + W] : 0;
+  const rd = fx > 0 && fy > 0 ? sat[i + W + 1] : 0;
+  return (sat[i] * (1 - fx) + r * fx) * (1 - fy) + (d * (1 - fx) + rd * fx) * fy;
+}
+
+/**
+ * sampleWindow for an upright window: each output column's box edges and each row's are found
+ * once, and each table row is blended across at the columns' edges once for the output rows
+ * that read it (corner's arithmetic, in its order: the same values).
+ */
+function sampleUpright(sat: Float64Array, width: number, height: number, p: Omit<Placement, 'corr'>, outW: number, outH: number, out: Float32Array): Float32Array {
+  // At no turn x is cx + u and y is cy + v (the turned terms are zeros, which the clamps absorb).
+  const c = Math.cos(p.angle);
+  const pw = p.w / outW;
+  const ph = p.h / outH;
+  const bw = Math.max(1, pw) / 2;
+  const bh = Math.max(1, ph) / 2;
+  const W = width + 1;
+  cols.fit(outW);
+  rows.fit(outH);
+  for (let i = 0; i < outW; i++) cols.set(i, p.cx + ((i + 0.5) * pw - p.w / 2) * c, bw, width);
+  for (let j = 0; j < outH; j++) rows.set(j, p.cy + ((j + 0.5) * ph - p.h / 2) * c, bh, height);
+  fitBlended(outW);
+  const { left, right, topLeft, topRight } = blended;
+  left[4].fill(0);
+  right[4].fill(0);
+  blended.row.fill(-1);
+  const zeros = 4;
+  const size = cols.size;
+  for (let j = 0; j < outH; j++) {
+    // The top edge: the table at (x0, y0) and (x1, y0) for every column.
+    let top = blendedRow(sat, W, outW, rows.ia[j], -1);
+    let below = rows.ra[j] ? blendedRow(sat, W, outW, rows.ia[j] + 1, top) : zeros;
+    let f = rows.fa[j];
+    let g = rows.ga[j];
+    let tl = left[top];
+    let tr = right[top];
+    let bl = left[below];
+    let br = right[below];
+    for (let i = 0; i < outW; i++) {
+      topLeft[i] = tl[i] * g + bl[i] * f;
+      topRight[i] = tr[i] * g + br[i] * f;
+    }
+    // The bottom edge, and the box sums: T(x1, y1) - T(x0, y1) - T(x1, y0) + T(x0, y0), T the table at a corner.
+    top = blendedRow(sat, W, outW, rows.ib[j], -1);
+    below = rows.rb[j] ? blendedRow(sat, W, outW, rows.ib[j] + 1, top) : zeros;
+    f = rows.fb[j];
+    g = rows.gb[j];
+    tl = left[top];
+    tr = right[top];
+    bl = left[below];
+    br = right[below];
+    const dy = rows.size[j];
+    const o = j * outW;
+    for (let i = 0; i < outW; i++) {
+      const area = size[i] * dy;
+      out[o + i] = area > 0 ? (tr[i] * g + br[i] * f - (tl[i] * g + bl[i] * f) - topRight[i] + topLeft[i]) / area : 0;
+    }
+  }
+  return out;
+}
+
+/**
+ * Grey of the rectangle `p` of an image (from its summed-area table `sat`), turned by p.angle, on
+ * an outW x outH grid: each output pixel the exact mean of the image over its footprint, taken as
+ * the upright box of its size at its turned centre (for turns of a few degrees that is the
+ * footprint but for slivers at its corners). A larger window is so averaged down, a smaller one
+ * spread out; a footprint under a pixel is widened to one, so no output pixel is a point sample.
+ */
+export function sampleWindow(sat: Float64Array, width: number, height: number, p: Omit<Placement, 'corr'>, outW: number, outH: number, out = new Float32Array(outW * outH)): Float32Array {
+  if (p.angle === 0 && Number.isFinite(p.cx) && Number.isFinite(p.cy) && Number.isFinite(p.w) && Number.isFinite(p.h)) return sampleUpright(sat, width, height, p, outW, outH, out);
+  const c = Math.cos(p.angle);
+  const s = Math.sin(p.angle);
+  const pw = p.w / outW;
+  const ph = p.h / outH;
+  const bw = Math.max(1, pw) / 2;
+  const bh = Math.max(1, ph) / 2;
+  const W = width + 1;
+  // The columns' turned offsets once, not once a row (the same products).
+  if (uc.length < outW) {
+    uc = new Float64Array(outW);
+    us = new Float64Array(outW);
+  }
+  for (let i = 0; i < outW; i++) {
+    const u = (i + 0.5) * pw - p.w / 2;
+    uc[i] = u * c;
+    us[i] = u * s;
+  }
+  for (let j = 0; j < outH; j++) {
+    const v = (j + 0.5) * ph - p.h / 2;
+    const vs = v * s;
+    const vc = v * c;
+    for (let i = 0; i < outW; i++) {
+      // A footprint past the image's edge takes the edge (the centre kept inside it).
+      const x = Math.min(width - 0.5, Math.max(0.5, p.cx + uc[i] - vs));
+      const y = Math.min(height - 0.5, Math.max(0.5, p.cy + us[i] + vc));
+      const x0 = Math.max(0, x - bw);
+      const x1 = Math.min(width, x + bw);
+      const y0 = Math.max(0, y - bh);
+      const y1 = Math.min(height, y + bh);
+      const area = (x1 - x0) * (y1 - y0);
+      if (!(area > 0)) {
+        out[j * outW + i] = 0;
+        continue;
+      }
+      // The table at the four corners, each edge's corner and fraction found once.
+      const ix0 = Math.floor(x0);
+      const ix1 = Math.floor(x1);
+      const iy0 = Math.floor(y0) * W;
+      const iy1 = Math.floor(y1) * W;
+      const fx0 = x0 - ix0;
+      const fx1 = x1 - ix1;
+      const fy0 = y0 - Math.floor(y0);
+      const fy1 = y1 - Math.floor(y1);
+      out[j * outW + i] = (corner(sat, iy1 + ix1, W, fx1, fy1) - corner(sat, iy1 + ix0, W, fx0, fy1) - corner(sat, iy0 + ix1, W, fx1, fy0) + corner(sat, iy0 + ix0, W, fx0, fy0)) / area;
+    }
+  }
+  return out;
+}

@@ -10,9 +10,10 @@
 // few. A query per photo on the query path (what this replaces) cleared and scanned an accumulator
 // of every photo for each one, N^2 in all: 132 s of 164 at 100,000 photos. Figures and the choice
 // of the two constants: docs/DUPLICATES.md#scale.
-import { storedTf, type ImpactIndex } from '../search/impact-index.js';
+import type { ImpactIndex } from '../search/impact-index.js';
 import type { IndexStore } from '../index/store.js';
 import { keyCandidates } from './word-candidates.js';
+import { BagKeyer, THREADED_FROM } from './word-keys.js';
 import { growShared, sharedFloat32, sharedInt32, sortListsByWeight } from './word-lists.js';
 
 /** Heaviest words a photo is keyed by. */
@@ -47,14 +48,21 @@ export class KeyWordIndex {
     this.m = keyWords;
   }
 
-  /** Keys the photos of `store` that `include` accepts, weighed with the snapshot's idf. */
-  static fromStore(store: IndexStore, snap: ImpactIndex, include: (id: number) => boolean, keyWords = KEY_WORDS): KeyWordIndex {
+  /**
+   * Keys the photos of `store` that `include` accepts, weighed with the snapshot's idf; past
+   * `threadedFrom` photos on a worker thread beside this one (word-keys.ts), the same keys.
+   */
+  static fromStore(store: IndexStore, snap: ImpactIndex, include: (id: number) => boolean, keyWords = KEY_WORDS, threadedFrom = THREADED_FROM): KeyWordIndex {
     const x = new KeyWordIndex(keyWords);
-    x.fill(store, snap, include);
+    if (!x.fill(store, snap, include, threadedFrom)) {
+      x.ids.length = 0;
+      x.fill(store, snap, include, Infinity);
+    }
     return x;
   }
 
-  private fill(store: IndexStore, snap: ImpactIndex, include: (id: number) => boolean): void {
+  /** False when the worker failed (then nothing is kept: key again with threadedFrom = Infinity). */
+  private fill(store: IndexStore, snap: ImpactIndex, include: (id: number) => boolean, threadedFrom: number): boolean {
     const m = this.m;
     // Dense word numbers in order of first use: an array for words below 2^16 (all of them in the
     // libraries measured), a map above; a map alone cost 6.4 million lookups at 100,000 photos.
@@ -63,66 +71,56 @@ export class KeyWordIndex {
     let words = 0;
     let keys: Int32Array = sharedInt32(1024 * m);
     let keyW: Float32Array = sharedFloat32(1024 * m);
-    const heapW = new Float32Array(m);
-    const heapT = new Int32Array(m);
-    const unseen = snap.unseenIdf;
-    const idfOf = new Float32Array(1 << 16);
-    const tfOf = new Float32Array(1024);
-    let n = 0;
-    for (const { id, bag } of store.iterBags()) {
-      if (!include(id)) continue;
-      if ((n + 1) * m > keys.length) {
+    const room = (photos: number) => {
+      while (photos * m > keys.length) {
         keys = growShared(keys, keys.length * 2);
         keyW = growShared(keyW, keyW.length * 2);
       }
-      // The m heaviest words by a min-heap; the norm over all words.
-      let size = 0;
-      let norm2 = 0;
-      const { terms, tfs } = bag;
-      for (let i = 0; i < terms.length; i++) {
-        const tf = tfs[i];
-        if (!(tf > 0)) continue;
-        const term = terms[i];
-        // idf and tf' looked up once a word and a count, not for each of a million bags' words.
-        let idf = term < idfOf.length ? idfOf[term] : 0;
-        if (idf === 0) {
-          const s = snap.slotOf(term);
-          idf = s >= 0 ? snap.idf[s] : unseen;
-          if (term < idfOf.length) idfOf[term] = idf;
+    };
+    // A photo's first `size` keys, as words, to dense word numbers (the rest are -1 already).
+    const renumber = (at: number, size: number) => {
+      for (let k = 0; k < size; k++) {
+        const term = keys[at + k];
+        let t = term >= 0 && term < denseLow.length ? denseLow[term] : (denseHigh.get(term) ?? -1);
+        if (t < 0) {
+          t = words++;
+          if (term >= 0 && term < denseLow.length) denseLow[term] = t;
+          else denseHigh.set(term, t);
         }
-        let tfw = tf < tfOf.length && tf === Math.floor(tf) ? tfOf[tf] : 0;
-        if (tfw === 0) {
-          tfw = storedTf(tf);
-          if (tf < tfOf.length && tf === Math.floor(tf)) tfOf[tf] = tfw;
-        }
-        const w = tfw * idf;
-        norm2 += w * w;
-        if (size < m) {
-          heapW[size] = w;
-          heapT[size] = term;
-          siftUp(heapW, heapT, size++);
-        } else if (w > heapW[0]) {
-          heapW[0] = w;
-          heapT[0] = term;
-          siftDown(heapW, heapT, m);
-        }
+        keys[at + k] = t;
       }
-      const inv = norm2 > 0 ? 1 / Math.sqrt(norm2) : 0;
-      for (let k = 0; k < m; k++) {
-        if (k < size) {
-          const term = heapT[k];
-          let t = term >= 0 && term < denseLow.length ? denseLow[term] : (denseHigh.get(term) ?? -1);
-          if (t < 0) {
-            t = words++;
-            if (term >= 0 && term < denseLow.length) denseLow[term] = t;
-            else denseHigh.set(term, t);
-          }
-          keys[n * m + k] = t;
-          keyW[n * m + k] = heapW[k] * inv;
-        } else keys[n * m + k] = -1;
+    };
+    let n = 0;
+    // Photos whose keys are in place (those keyed on the worker come back later, in order).
+    let placed = 0;
+    const place = (bk: Int32Array, bw: Float32Array, count: number) => {
+      room(placed + count);
+      keys.set(bk.subarray(0, count * m), placed * m);
+      keyW.set(bw.subarray(0, count * m), placed * m);
+      // Words from the worker are below 2^16, so -1 marks the first missing key.
+      for (let q = 0; q < count; q++, placed++) {
+        const missing = bk.subarray(q * m, q * m + m).indexOf(-1);
+        renumber(placed * m, missing < 0 ? m : missing);
       }
-      this.ids.push(id);
-      n++;
+    };
+    const keyer = new BagKeyer(snap, m, threadedFrom);
+    try {
+      for (const { id, bag } of store.iterBags()) {
+        if (!include(id)) continue;
+        const size = keyer.add(bag.terms, bag.tfs, () => (room(n + 1), { keys, keyW, at: n * m }));
+        if (size !== undefined) {
+          renumber(n * m, size);
+          placed = n + 1;
+        }
+        this.ids.push(id);
+        n++;
+        keyer.take(false, place);
+        if (!keyer.ok) return false;
+      }
+      keyer.take(true, place);
+      if (!keyer.ok) return false;
+    } finally {
+      keyer.close();
     }
     this.keys = keys.subarray(0, n * m);
     this.keyW = keyW.subarray(0, n * m);
@@ -155,6 +153,7 @@ export class KeyWordIndex {
     this.listDocs = docs;
     this.listW = w;
     this.pos = pos;
+    return true;
   }
 
   get size(): number {
@@ -197,36 +196,4 @@ export class KeyWordIndex {
       threads,
     );
   }
-}
-
-function siftUp(w: Float32Array, t: Int32Array, i: number): void {
-  while (i > 0) {
-    const p = (i - 1) >> 1;
-    if (w[p] <= w[i]) return;
-    swap(w, t, i, p);
-    i = p;
-  }
-}
-
-function siftDown(w: Float32Array, t: Int32Array, size: number): void {
-  let i = 0;
-  for (;;) {
-    const l = 2 * i + 1;
-    const r = l + 1;
-    let s = i;
-    if (l < size && w[l] < w[s]) s = l;
-    if (r < size && w[r] < w[s]) s = r;
-    if (s === i) return;
-    swap(w, t, i, s);
-    i = s;
-  }
-}
-
-function swap(w: Float32Array, t: Int32Array, i: number, j: number): void {
-  const a = w[i];
-  w[i] = w[j];
-  w[j] = a;
-  const b = t[i];
-  t[i] = t[j];
-  t[j] = b;
 }

@@ -119,9 +119,11 @@ const blended = {
   row: new Int32Array(4),
   used: new Float64Array(4),
   uses: 0,
-  /** The top edges' box corners, per output column, for the bottom edges' pass. */
+  /** The table at the top edges' box corners, per output column, for the bottom edges' pass; and at the bottom edges', for the next row's top. */
   topLeft: new Float64Array(0),
   topRight: new Float64Array(0),
+  bottomLeft: new Float64Array(0),
+  bottomRight: new Float64Array(0),
 };
 
 function fitBlended(outW: number): void {
@@ -130,6 +132,8 @@ function fitBlended(outW: number): void {
   blended.right = Array.from({ length: 5 }, () => new Float64Array(outW));
   blended.topLeft = new Float64Array(outW);
   blended.topRight = new Float64Array(outW);
+  blended.bottomLeft = new Float64Array(outW);
+  blended.bottomRight = new Float64Array(outW);
 }
 
 /** The slot holding table row `r` blended at the columns' edges (`keep`: a slot not to replace). */
@@ -143,12 +147,14 @@ function blendedRow(sat: Float64Array, W: number, outW: number, r: number, keep:
     const left = blended.left[slot];
     const right = blended.right[slot];
     const at = r * W;
-    const { ia, fa, ga, ra, ib, fb, gb, rb } = cols;
+    const { ia, fa, ga, ib, fb, gb } = cols;
     for (let i = 0; i < outW; i++) {
       const a = at + ia[i];
-      left[i] = sat[a] * ga[i] + (ra[i] ? sat[a + 1] : 0) * fa[i];
+      const f = fa[i];
+      left[i] = sat[a] * ga[i] + (f > 0 ? sat[a + 1] : 0) * f;
       const b = at + ib[i];
-      right[i] = sat[b] * gb[i] + (rb[i] ? sat[b + 1] : 0) * fb[i];
+      const e = fb[i];
+      right[i] = sat[b] * gb[i] + (e > 0 ? sat[b + 1] : 0) * e;
     }
   }
   used[slot] = ++blended.uses;
@@ -189,42 +195,58 @@ function sampleUpright(sat: Float64Array, width: number, height: number, p: Omit
   for (let i = 0; i < outW; i++) cols.set(i, p.cx + ((i + 0.5) * pw - p.w / 2) * c, bw, width);
   for (let j = 0; j < outH; j++) rows.set(j, p.cy + ((j + 0.5) * ph - p.h / 2) * c, bh, height);
   fitBlended(outW);
-  const { left, right, topLeft, topRight } = blended;
+  const { left, right } = blended;
+  let { topLeft, topRight, bottomLeft, bottomRight } = blended;
   left[4].fill(0);
   right[4].fill(0);
   blended.row.fill(-1);
   const zeros = 4;
   const size = cols.size;
   for (let j = 0; j < outH; j++) {
-    // The top edge: the table at (x0, y0) and (x1, y0) for every column.
-    let top = blendedRow(sat, W, outW, rows.ia[j], -1);
-    let below = rows.ra[j] ? blendedRow(sat, W, outW, rows.ia[j] + 1, top) : zeros;
-    let f = rows.fa[j];
-    let g = rows.ga[j];
-    let tl = left[top];
-    let tr = right[top];
-    let bl = left[below];
-    let br = right[below];
-    for (let i = 0; i < outW; i++) {
-      topLeft[i] = tl[i] * g + bl[i] * f;
-      topRight[i] = tr[i] * g + br[i] * f;
+    if (j > 0 && rows.ia[j] === rows.ib[j - 1] && rows.fa[j] === rows.fb[j - 1]) {
+      // This row's top edge is the last row's bottom one (the same number): its corners too.
+      const l = topLeft;
+      topLeft = bottomLeft;
+      bottomLeft = l;
+      const r = topRight;
+      topRight = bottomRight;
+      bottomRight = r;
+    } else {
+      // The top edge: the table at (x0, y0) and (x1, y0) for every column.
+      const top = blendedRow(sat, W, outW, rows.ia[j], -1);
+      const below = rows.ra[j] ? blendedRow(sat, W, outW, rows.ia[j] + 1, top) : zeros;
+      const f = rows.fa[j];
+      const g = rows.ga[j];
+      const tl = left[top];
+      const tr = right[top];
+      const bl = left[below];
+      const br = right[below];
+      for (let i = 0; i < outW; i++) {
+        topLeft[i] = tl[i] * g + bl[i] * f;
+        topRight[i] = tr[i] * g + br[i] * f;
+      }
     }
     // The bottom edge, and the box sums: T(x1, y1) - T(x0, y1) - T(x1, y0) + T(x0, y0), T the table at a corner.
-    top = blendedRow(sat, W, outW, rows.ib[j], -1);
-    below = rows.rb[j] ? blendedRow(sat, W, outW, rows.ib[j] + 1, top) : zeros;
-    f = rows.fb[j];
-    g = rows.gb[j];
-    tl = left[top];
-    tr = right[top];
-    bl = left[below];
-    br = right[below];
+    const top = blendedRow(sat, W, outW, rows.ib[j], -1);
+    const below = rows.rb[j] ? blendedRow(sat, W, outW, rows.ib[j] + 1, top) : zeros;
+    const f = rows.fb[j];
+    const g = rows.gb[j];
+    const tl = left[top];
+    const tr = right[top];
+    const bl = left[below];
+    const br = right[below];
     const dy = rows.size[j];
     const o = j * outW;
     for (let i = 0; i < outW; i++) {
       const area = size[i] * dy;
-      out[o + i] = area > 0 ? (tr[i] * g + br[i] * f - (tl[i] * g + bl[i] * f) - topRight[i] + topLeft[i]) / area : 0;
+      const l = tl[i] * g + bl[i] * f;
+      const r = tr[i] * g + br[i] * f;
+      bottomLeft[i] = l;
+      bottomRight[i] = r;
+      out[o + i] = area > 0 ? (r - l - topRight[i] + topLeft[i]) / area : 0;
     }
   }
+  Object.assign(blended, { topLeft, topRight, bottomLeft, bottomRight });
   return out;
 }
 

@@ -83,6 +83,17 @@ export function greyOfPixels(pixels: Uint8Array, grey: Float32Array = new Float3
   return grey;
 }
 
+type Sums = [Float64Array, Float64Array, Float64Array, Float64Array];
+/**
+ * A look's sums, per cell at both scales: grey, pixels, detail and pixels with detail. Kept
+ * between calls (one thread; a look is made whole before the next): new ones for each of
+ * thousands of photos were ~160 KB a look for the collector.
+ */
+const sums = {
+  fine: Array.from({ length: 4 }, () => new Float64Array(LOCAL_FINE_SIDE * LOCAL_FINE_SIDE)) as Sums,
+  coarse: Array.from({ length: 4 }, () => new Float64Array(LOCAL_SIDE * LOCAL_SIDE)) as Sums,
+};
+
 /**
  * The cells of a grey image (of the pixels the model reads: decode.ts, EXIF-oriented), both
  * scales from one pass: cell x of 32 holds cells 2x and 2x + 1 of 64. Each cell's sums take its
@@ -96,10 +107,9 @@ export function localLook(grey: Float32Array, width: number, height: number): Lo
   for (let x = 0; x < width; x++) col[x] = Math.min(N - 1, Math.floor(((x + 0.5) * N) / width));
   const runEnd = new Int32Array(width);
   for (let x = width - 1; x >= 0; x--) runEnd[x] = x + 1 < width && col[x + 1] === col[x] ? runEnd[x + 1] : x + 1;
-  const sum = new Float64Array(N * N);
-  const grad = new Float64Array(N * N);
-  const count = new Float64Array(N * N);
-  const gcount = new Float64Array(N * N);
+  const [sum, grad, count, gcount] = sums.fine;
+  sum.fill(0);
+  grad.fill(0);
   // Pixels a column of cells and a row of cells hold (every pixel counts for its cell's mean;
   // all but the last row and column for its detail): counted once, not pixel by pixel.
   const colN = new Float64Array(N);
@@ -140,16 +150,17 @@ export function localLook(grey: Float32Array, width: number, height: number): Lo
       gcount[y * N + x] = (rowN[y] - (y === lastRow ? 1 : 0)) * (colN[x] - (x === lastCol ? 1 : 0));
     }
   }
+  const M = LOCAL_SIDE;
+  const c = sums.coarse;
   return {
-    coarse: cellsOf(coarser(sum, N, LOCAL_SIDE), coarser(count, N, LOCAL_SIDE), coarser(grad, N, LOCAL_SIDE), coarser(gcount, N, LOCAL_SIDE), LOCAL_SIDE),
+    coarse: cellsOf(coarser(sum, N, M, c[0]), coarser(count, N, M, c[1]), coarser(grad, N, M, c[2]), coarser(gcount, N, M, c[3]), M),
     fine: cellsOf(sum, count, grad, gcount, N),
   };
 }
 
 /** Sums over N x N cells added up over M x M (N a multiple of M), each block's row by row, as a pass over the N x N would. */
-function coarser(v: Float64Array, N: number, M: number): Float64Array {
+function coarser(v: Float64Array, N: number, M: number, out: Float64Array): Float64Array {
   const k = N / M;
-  const out = new Float64Array(M * M);
   for (let y = 0; y < M; y++) {
     for (let x = 0; x < M; x++) {
       let s = 0;

@@ -110,8 +110,8 @@ const rows = new Edges();
 /**
  * Rows of the table blended across at every output column's two box edges (`left`: a row's
  * values at the columns' left edges, `right` at their right ones), four at a time, the least
- * recently used replaced: neighbouring output rows' boxes share an edge's rows. Slot 4 is zeros:
- * the row below an edge that falls on a table row has no weight.
+ * recently used replaced: neighbouring output rows' boxes share an edge's rows. Slot 4 is zeros
+ * (never written): the row below an edge that falls on a table row has no weight.
  */
 const blended = {
   left: [] as Float64Array[],
@@ -165,22 +165,9 @@ let uc = new Float64Array(0);
 let us = new Float64Array(0);
 
 /**
- * The table at a fractional corner (within the image), from the corner at or before it (`i`, of
- * a table W values wide) and its fractions past it: bilinear between corners is the exact sum of
- * the pixels there, each pixel constant over its square.
- */
-function corner(sat: Float64Array, i: number, W: number, fx: number, fy: number): number {
-  // At the right or bottom edge the next corner is not there, and its weight is 0.
-  const r = fx > 0 ? sat[i + 1] : 0;
-  const d = fy > 0 ? sat[i + W] : 0;
-  const rd = fx > 0 && fy > 0 ? sat[i + W + 1] : 0;
-  return (sat[i] * (1 - fx) + r * fx) * (1 - fy) + (d * (1 - fx) + rd * fx) * fy;
-}
-
-/**
  * sampleWindow for an upright window: each output column's box edges and each row's are found
  * once, and each table row is blended across at the columns' edges once for the output rows
- * that read it (corner's arithmetic, in its order: the same values).
+ * that read it (the arithmetic of sampleWindow's turned path, in its order: the same values).
  */
 function sampleUpright(sat: Float64Array, width: number, height: number, p: Omit<Placement, 'corr'>, outW: number, outH: number, out: Float32Array): Float32Array {
   // At no turn x is cx + u and y is cy + v (the turned terms are zeros, which the clamps absorb).
@@ -197,8 +184,6 @@ function sampleUpright(sat: Float64Array, width: number, height: number, p: Omit
   fitBlended(outW);
   const { left, right } = blended;
   let { topLeft, topRight, bottomLeft, bottomRight } = blended;
-  left[4].fill(0);
-  right[4].fill(0);
   blended.row.fill(-1);
   const zeros = 4;
   const size = cols.size;
@@ -293,16 +278,43 @@ export function sampleWindow(sat: Float64Array, width: number, height: number, p
         out[j * outW + i] = 0;
         continue;
       }
-      // The table at the four corners, each edge's corner and fraction found once.
+      // The table at the box's four corners: bilinear between the table's corners is the exact
+      // sum of the pixels there, each pixel constant over its square; a row blended across
+      // first, then down. Each edge's table corner and fraction are found once, and each of the
+      // four table rows is blended at both x edges. At the right or bottom edge the next table
+      // corner is not there, and its weight is 0.
       const ix0 = Math.floor(x0);
       const ix1 = Math.floor(x1);
-      const iy0 = Math.floor(y0) * W;
-      const iy1 = Math.floor(y1) * W;
+      const ry0 = Math.floor(y0);
+      const ry1 = Math.floor(y1);
       const fx0 = x0 - ix0;
       const fx1 = x1 - ix1;
-      const fy0 = y0 - Math.floor(y0);
-      const fy1 = y1 - Math.floor(y1);
-      out[j * outW + i] = (corner(sat, iy1 + ix1, W, fx1, fy1) - corner(sat, iy1 + ix0, W, fx0, fy1) - corner(sat, iy0 + ix1, W, fx1, fy0) + corner(sat, iy0 + ix0, W, fx0, fy0)) / area;
+      const fy0 = y0 - ry0;
+      const fy1 = y1 - ry1;
+      const gx0 = 1 - fx0;
+      const gx1 = 1 - fx1;
+      const a0 = ry0 * W;
+      const a1 = ry1 * W;
+      // tYX and dYX: table row y0 or y1 (and the one below it) blended at edge x0 or x1.
+      const t00 = sat[a0 + ix0] * gx0 + (fx0 > 0 ? sat[a0 + ix0 + 1] : 0) * fx0;
+      const t01 = sat[a0 + ix1] * gx1 + (fx1 > 0 ? sat[a0 + ix1 + 1] : 0) * fx1;
+      const t10 = sat[a1 + ix0] * gx0 + (fx0 > 0 ? sat[a1 + ix0 + 1] : 0) * fx0;
+      const t11 = sat[a1 + ix1] * gx1 + (fx1 > 0 ? sat[a1 + ix1 + 1] : 0) * fx1;
+      let d00 = 0;
+      let d01 = 0;
+      let d10 = 0;
+      let d11 = 0;
+      if (fy0 > 0) {
+        const b = a0 + W;
+        d00 = sat[b + ix0] * gx0 + (fx0 > 0 ? sat[b + ix0 + 1] : 0) * fx0;
+        d01 = sat[b + ix1] * gx1 + (fx1 > 0 ? sat[b + ix1 + 1] : 0) * fx1;
+      }
+      if (fy1 > 0) {
+        const b = a1 + W;
+        d10 = sat[b + ix0] * gx0 + (fx0 > 0 ? sat[b + ix0 + 1] : 0) * fx0;
+        d11 = sat[b + ix1] * gx1 + (fx1 > 0 ? sat[b + ix1 + 1] : 0) * fx1;
+      }
+      out[j * outW + i] = (t11 * (1 - fy1) + d11 * fy1 - (t10 * (1 - fy1) + d10 * fy1) - (t01 * (1 - fy0) + d01 * fy0) + (t00 * (1 - fy0) + d00 * fy0)) / area;
     }
   }
   return out;

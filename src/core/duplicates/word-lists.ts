@@ -31,6 +31,7 @@ export function sortListsByWeight(start: Int32Array, docs: Int32Array, w: Float3
   const d0 = new Int32Array(longest);
   const w0 = new Float32Array(longest);
   const k0 = new Int32Array(longest);
+  const places = new Int32Array(Math.min(longest, PLACE_BITS));
   const bits = new Uint32Array(w.buffer, w.byteOffset, w.length);
   for (let t = 0; t < T; t++) {
     const a = start[t];
@@ -48,9 +49,13 @@ export function sortListsByWeight(start: Int32Array, docs: Int32Array, w: Float3
         key[q] = (0xffffffff - ordered) * PLACE_BITS + q;
       }
       const sorted = key.subarray(0, len).sort();
-      const o = new Int32Array(len);
-      for (let q = 0; q < len; q++) o[q] = sorted[q] % PLACE_BITS;
-      order = o;
+      // The place is the low 21 bits: x - floor(x / 2^21) * 2^21, every step exact below 2^53
+      // (a double's % is a library call: a third of the sort's time).
+      for (let q = 0; q < len; q++) {
+        const x = sorted[q];
+        places[q] = x - Math.floor(x / PLACE_BITS) * PLACE_BITS;
+      }
+      order = places;
     } else {
       order = Array.from({ length: len }, (_, q) => q).sort((x, y) => w0[y] - w0[x] || d0[x] - d0[y]);
     }

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { IndexStore } from '../../../src/core/index/store.js';
 import { ImpactIndex, storedTf } from '../../../src/core/search/impact-index.js';
-import { KeyWordIndex } from '../../../src/core/duplicates/word-pairs.js';
+import { KeyWordIndex, LIST_WINDOW } from '../../../src/core/duplicates/word-pairs.js';
 import { skewedCorpus } from '../../fixtures/bags.js';
 import type { Bag } from '../../../src/core/common/types.js';
 
@@ -94,6 +94,30 @@ function withStore(bags: Bag[], run: (store: IndexStore) => void): void {
   }
 }
 
+interface Lists {
+  keys: Int32Array;
+  pos: Int32Array;
+  listStart: Int32Array;
+  listDocs: Int32Array;
+  listW: Float32Array;
+}
+
+/** Each word's list: its photos with their weights, a long list heaviest first (ties in photo order), a short one in photo order; pos finds each key. */
+function assertListsInOrder(x: Lists, m: number, needLong: boolean): void {
+  let long = 0;
+  for (let t = 0; t + 1 < x.listStart.length; t++) {
+    const a = x.listStart[t];
+    const len = x.listStart[t + 1] - a;
+    if (len > LIST_WINDOW) long++;
+    for (let q = a + 1; q < a + len; q++) {
+      const inOrder = len > LIST_WINDOW ? x.listW[q - 1] > x.listW[q] || (x.listW[q - 1] === x.listW[q] && x.listDocs[q - 1] < x.listDocs[q]) : x.listDocs[q - 1] < x.listDocs[q];
+      assert.ok(inOrder, `word ${t}, place ${q - a} of ${len}`);
+    }
+  }
+  if (needLong) assert.ok(long > 0, 'some lists are long');
+  for (let p = 0; p < x.keys.length; p++) if (x.keys[p] >= 0) assert.equal(x.listDocs[x.pos[p]], Math.floor(p / m));
+}
+
 function assertKeyedAsReference(bags: Bag[], snapBags: number, m: number): void {
   withStore(bags, (store) => {
     const stored = store.loadAll();
@@ -113,12 +137,14 @@ function assertKeyedAsReference(bags: Bag[], snapBags: number, m: number): void 
       );
       assert.deepEqual(Array.from(keyed.keys), Array.from(want.keys), `keys, threads from ${threadedFrom}`);
       assert.deepEqual(Array.from(keyed.keyW), Array.from(want.keyW), `weights, threads from ${threadedFrom}`);
+      assertListsInOrder(keyed as unknown as Lists, m, snapBags > 500);
     }
   });
 }
 
 test("key words on this thread and on a worker are the reference loop's bit for bit, words the snapshot lacks included", () => {
-  const docs = skewedCorpus(7, 1500, 30000, 300);
+  // A wide vocabulary (rare words: some the snapshot lacks), then a narrow one (long word lists).
+  const docs = [...skewedCorpus(7, 1200, 30000, 300), ...skewedCorpus(8, 600, 400, 150)];
   // Some bags with fewer words than keys (the rest of their keys are -1), and counts up to 2,000.
   const bags: Bag[] = docs.map((d, i) => (i % 97 === 5 ? { terms: d.bag.terms.slice(0, 20), tfs: d.bag.tfs.slice(0, 20).map((x) => x * 50) } : d.bag));
   assertKeyedAsReference(bags, 900, 64);

@@ -77,8 +77,13 @@ export async function groupLinkedSets(ctx: FindContext, checks: Checks, exact: n
   const sets = [...linkedSets.members().values()].map((ids) => ({ ids, top: Math.max(...ids.map((id) => pixels(ctx.recs.get(id) ?? ({} as ImageRecord)) || 0)) }));
   sets.sort((a, b) => b.top - a.top || Math.min(...a.ids) - Math.min(...b.ids));
   // Their photos decoded ahead, in this order, the largest of a set (its keeper, most often) first.
-  checks.planLooks(sets.flatMap(({ ids }) => [...ids].sort((x, y) => pixels(ctx.recs.get(y) ?? ({} as ImageRecord)) - pixels(ctx.recs.get(x) ?? ({} as ImageRecord)))));
-  for (const { ids } of sets) {
+  const byPixels = sets.map(({ ids }) => [...ids].sort((x, y) => pixels(ctx.recs.get(y) ?? ({} as ImageRecord)) - pixels(ctx.recs.get(x) ?? ({} as ImageRecord))));
+  checks.planLooks(byPixels.flat());
+  for (let i = 0; i < sets.length; i++) {
+    const { ids } = sets[i];
+    checks.lookingAt(byPixels[i][0]);
+    // The next set's crop searches start on their threads while this one is checked here.
+    if (i + 1 < sets.length) searchAhead(g, sets[i + 1].ids).catch(() => undefined);
     const remaining = ids
       .filter((id) => !g.assigned.has(id))
       .map((id) => ctx.recs.get(id)!)
@@ -87,6 +92,24 @@ export async function groupLinkedSets(ctx: FindContext, checks: Checks, exact: n
     else await groupLargeSet(g, remaining);
   }
   return g.found;
+}
+
+/**
+ * The crop searches the set `ids` will most likely ask for, started ahead (Checks.searchAhead):
+ * its keeper as the keeper rule would choose it without the files' dates, and the photos near
+ * it and its linked photos, as joinCrops lists them. A guess: what is not asked for is let go.
+ */
+async function searchAhead(g: Grouping, ids: number[]): Promise<void> {
+  const { ctx, hood } = g;
+  const remaining = ids
+    .filter((id) => !g.assigned.has(id))
+    .map((id) => ctx.recs.get(id)!)
+    .filter(Boolean);
+  if (remaining.length < 2) return;
+  const { keeper } = await chooseKeeper(remaining, { exif: false, links: (r) => hood.degree.get(r.id) ?? 0 });
+  const inSet = new Set(ids);
+  const members = [keeper.id, ...[...(ctx.links.of(keeper.id)?.keys() ?? [])].filter((id) => inSet.has(id))];
+  await g.checks.searchAhead(keeper, cropCandidates(g, members));
 }
 
 /**
@@ -227,8 +250,25 @@ async function joinKeeper(g: Grouping, d: Draft): Promise<void> {
 async function joinCrops(g: Grouping, d: Draft): Promise<void> {
   const { keeper } = d;
   // The candidates first (which they are does not hang on the answers), then their searches at once.
-  const tried = new Set(d.members.map((m) => m.id));
-  const queue = d.members.map((m) => m.id);
+  const candidates = cropCandidates(
+    g,
+    d.members.map((m) => m.id),
+  );
+  const links = await g.checks.cropsOf(keeper, candidates);
+  for (let k = 0; k < candidates.length; k++) {
+    const r = candidates[k];
+    const l = links[k];
+    if (l && !nearerElsewhere(g, d, r, l) && (await fits(g, d, r)) && !(await g.checks.twoShotsApart(keeper, r, l))) {
+      join(d, r, l, keeper.id);
+      g.ctx.pairs.crops++;
+    }
+  }
+}
+
+/** Photos near the members (`ids`) and near those, not in a group yet: at most CROP_CANDIDATES with the members. */
+function cropCandidates(g: Grouping, ids: number[]): ImageRecord[] {
+  const tried = new Set(ids);
+  const queue = [...ids];
   const candidates: ImageRecord[] = [];
   for (let i = 0, hops = new Map<number, number>(); i < queue.length && tried.size < CROP_CANDIDATES; i++) {
     const from = queue[i];
@@ -245,15 +285,7 @@ async function joinCrops(g: Grouping, d: Draft): Promise<void> {
       candidates.push(r);
     }
   }
-  const links = await g.checks.cropsOf(keeper, candidates);
-  for (let k = 0; k < candidates.length; k++) {
-    const r = candidates[k];
-    const l = links[k];
-    if (l && !nearerElsewhere(g, d, r, l) && (await fits(g, d, r)) && !(await g.checks.twoShotsApart(keeper, r, l))) {
-      join(d, r, l, keeper.id);
-      g.ctx.pairs.crops++;
-    }
-  }
+  return candidates;
 }
 
 /**

@@ -80,13 +80,23 @@ export class LookPrefetch {
   take(id: number): Promise<PrefetchedPhoto | null | undefined> | undefined {
     const p = this.made.get(id);
     if (p) this.made.delete(id);
+    // A photo asked for far ahead (a crop candidate of a later set) does not move the thread there.
     const at = this.place.get(id);
-    if (at !== undefined && at > this.cursor) {
-      this.cursor = at;
-      for (const other of [...this.made.keys()]) if (this.place.get(other)! < this.cursor - BEHIND) this.made.delete(other);
-      this.pump();
-    }
+    if (at !== undefined && at <= this.cursor + 2 * AHEAD) this.reached(at);
     return p;
+  }
+
+  /** The checks have come to photo `id` of the plan: the thread works from there on. */
+  lookingAt(id: number): void {
+    const at = this.place.get(id);
+    if (at !== undefined) this.reached(at);
+  }
+
+  private reached(at: number): void {
+    if (at <= this.cursor) return;
+    this.cursor = at;
+    for (const other of [...this.made.keys()]) if (this.place.get(other)! < this.cursor - BEHIND) this.made.delete(other);
+    this.pump();
   }
 
   private start(): Worker | undefined {
@@ -123,9 +133,7 @@ export class LookPrefetch {
 
   private pump(): void {
     while (!this.dead && this.next < this.order.length && this.next <= this.cursor + AHEAD) {
-      const at = this.next++;
-      if (at <= this.cursor) continue;
-      const id = this.order[at];
+      const id = this.order[this.next++];
       const file = this.pathOf(id);
       if (!file || this.made.has(id)) continue;
       this.worker ??= this.start();

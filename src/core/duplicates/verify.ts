@@ -2,7 +2,7 @@
 // shots (EXIF, lossless pixels), a hash link's fine detail agrees, a photo joining a keeper does
 // not differ from it locally both ways, and the crop test that links a crop to its keeper.
 // Each check, and why: docs/DUPLICATES.md#how ("A pair found so is still two photos when").
-import { dihedralHashes, hamming } from '../analysis/phash.js';
+import { dihedralHashes, hamming, type Hash64 } from '../analysis/phash.js';
 import type { ImageRecord } from '../index/store.js';
 import type { FindContext } from './context.js';
 import type { GreyTable, Window } from './crop-search.js';
@@ -38,6 +38,8 @@ export class Checks {
   private readonly localChecked = new Map<number, boolean>();
   private readonly searches = new WindowSearches();
   private readonly prefetch: LookPrefetch;
+  /** Crop searches started ahead (searchAhead), by keeper and photo. */
+  private readonly ahead = new Map<string, { job: WindowJob; win: Promise<Window> }>();
 
   constructor(private readonly ctx: FindContext) {
     this.prefetch = new LookPrefetch((id) => ctx.recs.get(id)?.path, ctx.settings.resolution);
@@ -47,6 +49,11 @@ export class Checks {
   /** Photos the checks will look at, in about the order they will: decoded ahead on a thread (look-prefetch.ts). */
   planLooks(ids: Iterable<number>): void {
     this.prefetch.plan(ids);
+  }
+
+  /** The checks have come to photo `id` of the plan (planLooks). */
+  lookingAt(id: number): void {
+    this.prefetch.lookingAt(id);
   }
 
   private factsOf(id: number): Promise<ShotFacts> {
@@ -78,7 +85,7 @@ export class Checks {
    * on its own: some part of the keeper of its shape, at least its size, has its hash within
    * CROP_BITS, and their words agree. A crop's own hash, of less of the scene, is far from the
    * whole keeper's. The searches run at once, on the threads of `searches` (each answer is its
-   * own, so the same as one by one).
+   * own, so the same as one by one); those started ahead (searchAhead) are taken as they are.
    */
   async cropsOf(keeper: ImageRecord, rs: ImageRecord[]): Promise<(Link | undefined)[]> {
     const out: (Link | undefined)[] = rs.map(() => undefined);
@@ -97,15 +104,23 @@ export class Checks {
         if (!gk) return out;
         g = this.looks.tableOf(gk);
       }
-      const f = Math.max(g.width, g.height) / Math.max(keeper.width, keeper.height);
-      const mw = r.width * f;
-      const mh = r.height * f;
-      if (mw > g.width + 0.5 || mh > g.height + 0.5) continue;
-      jobs.push({ target: hr, mw, mh, enough: CROP_BITS });
+      const job = cropJob(g, keeper, r, hr);
+      if (!job) continue;
+      jobs.push(job);
       which.push({ k, cos });
     }
     if (!g || jobs.length === 0) return out;
-    const wins = await this.searches.search(g, jobs);
+    // Those searched ahead for this keeper (the same job: the same answer), the others now.
+    const ahead = jobs.map((j, q) => {
+      const key = `${keeper.id} ${rs[which[q].k].id}`;
+      const a = this.ahead.get(key);
+      this.ahead.delete(key);
+      return a && sameJob(a.job, j) ? a.win : undefined;
+    });
+    const rest = jobs.filter((_, q) => !ahead[q]);
+    const now = rest.length > 0 ? await this.searches.search(g, rest) : [];
+    let next = 0;
+    const wins = await Promise.all(ahead.map((a) => a ?? now[next++]));
     wins.forEach((win, q) => {
       const { k, cos } = which[q];
       this.ctx.pairs.cropChecks++;
@@ -114,6 +129,36 @@ export class Checks {
       out[k] = { by: 'crop', score: cos, distance: win.bits };
     });
     return out;
+  }
+
+  /**
+   * Starts the crop searches that cropsOf(keeper, rs) would run, on the search threads, for it to
+   * take when it is asked (the checks of the linked set before keep this thread busy meanwhile).
+   * A guess: searches it is not asked for are let go. Only where the searches have threads.
+   */
+  async searchAhead(keeper: ImageRecord, rs: ImageRecord[]): Promise<void> {
+    if (!this.searches.threaded || !keeper.width || !keeper.height) return;
+    const picked = rs.filter((r) => this.ctx.phashes.has(r.id) && r.width && r.height && pixels(r) < pixels(keeper) && !this.ahead.has(`${keeper.id} ${r.id}`));
+    if (picked.length === 0) return;
+    const gk = await this.looks.greyOf(keeper.id);
+    if (!gk) return;
+    const g = this.looks.tableOf(gk);
+    const jobs: WindowJob[] = [];
+    const keys: string[] = [];
+    for (const r of picked) {
+      const job = this.ctx.cosines.cosine(keeper.id, r.id) >= CROP_COSINE && !this.ctx.decisions.blocked(keeper.hash, r.hash) ? cropJob(g, keeper, r, this.ctx.phashes.get(r.id)!) : undefined;
+      if (!job) continue;
+      jobs.push(job);
+      keys.push(`${keeper.id} ${r.id}`);
+    }
+    if (jobs.length === 0) return;
+    // The table copied: the keeper's own buffer goes back to the looks' spares once it is let go.
+    const sat = new Float64Array(new SharedArrayBuffer(g.sat.byteLength));
+    sat.set(g.sat);
+    const wins = this.searches.search({ ...g, sat }, jobs);
+    wins.catch(() => undefined);
+    if (this.ahead.size > 4096) this.ahead.clear();
+    jobs.forEach((job, q) => this.ahead.set(keys[q], { job, win: wins.then((w) => w[q]) }));
   }
 
   /** Lets the search and prefetch threads go. */
@@ -247,3 +292,14 @@ export class Checks {
     return { by: 'words', score: cos };
   }
 }
+
+/** The crop search of `r` in `keeper` (its table `g`): the photo's size in the table's pixels; none where it is larger. */
+function cropJob(g: GreyTable, keeper: ImageRecord, r: ImageRecord, target: Hash64): WindowJob | undefined {
+  const f = Math.max(g.width, g.height) / Math.max(keeper.width!, keeper.height!);
+  const mw = r.width! * f;
+  const mh = r.height! * f;
+  if (mw > g.width + 0.5 || mh > g.height + 0.5) return undefined;
+  return { target, mw, mh, enough: CROP_BITS };
+}
+
+const sameJob = (a: WindowJob, b: WindowJob) => a.target.hi === b.target.hi && a.target.lo === b.target.lo && a.mw === b.mw && a.mh === b.mh && a.enough === b.enough;

@@ -248,6 +248,11 @@ export class WindowSearches {
     }
   }
 
+  /** Whether the searches run on threads (else on the calling thread, at once). */
+  get threaded(): boolean {
+    return this.workers.length > 0;
+  }
+
   private settle(id: number, wins: Window[]): void {
     const p = this.pending.get(id);
     if (!p) return;

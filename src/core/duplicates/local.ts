@@ -250,6 +250,9 @@ function nth(a: Float32Array, n: number, k: number): number {
   return a[k];
 }
 
+/** localChange's per-cell scratch, kept between calls (one thread). */
+const change = { matched: new Float32Array(0), ratios: new Float32Array(0) };
+
 /**
  * What differs locally between two photos of one framing at one scale: the cells that changed
  * (their tone-matched mean, or their detail beyond the photos' overall ratio of detail: a blur or
@@ -258,9 +261,11 @@ function nth(a: Float32Array, n: number, k: number): number {
  */
 export function localChange(a: LocalCells, b: LocalCells, rule: LocalRule = LOCAL): { changed: number; cells: number; balance: number } {
   const n = a.mean.length;
-  const matched = new Float32Array(n);
+  if (change.matched.length < n) change.matched = new Float32Array(n);
+  if (change.ratios.length < n) change.ratios = new Float32Array(n);
+  const { matched, ratios } = change;
+  matched.fill(0, 0, n);
   for (let rank = 0; rank < n; rank++) matched[a.order[rank]] = b.sorted[rank];
-  const ratios = new Float32Array(n);
   let m = 0;
   let nan = false;
   for (let i = 0; i < n; i++) {

@@ -8,6 +8,7 @@ import type { ImpactIndex } from '../search/impact-index.js';
 import type { IndexStore } from '../index/store.js';
 import type { FindContext } from './context.js';
 import { HashIndex } from './hash-index.js';
+import { hashPairsOf, type HashHits } from './hash-pairs.js';
 import { shapesAgree, type Links } from './links.js';
 import { exactDuplicateGroups, fillMissingPhashes } from './store-access.js';
 import { BURST_COSINE, PHASH_CONFIRM_COSINE, PHASH_TURNED } from './thresholds.js';
@@ -37,7 +38,16 @@ export function linkExactCopies(store: IndexStore, links: Links): number[][] {
  * its stored coefficients (no second look at the photo, no model run). Fills `ctx.phashes`.
  */
 export async function linkHashPairs(ctx: FindContext, onProgress: DuplicateOptions['onProgress']): Promise<void> {
-  const { store, recs, settings, pairs, links, decisions } = ctx;
+  await (await startHashPairs(ctx, onProgress)).link();
+}
+
+/**
+ * linkHashPairs in two steps: the hashes read (`ctx.phashes` filled) and the lookups started on a
+ * worker thread (hash-pairs.ts), so that the calling thread can key the words meanwhile; then
+ * `link()` takes the pairs met and links them, in the order the lookups met them.
+ */
+export async function startHashPairs(ctx: FindContext, onProgress: DuplicateOptions['onProgress']): Promise<{ link: () => Promise<void> }> {
+  const { store, recs, settings } = ctx;
   await fillMissingPhashes(store, settings.resolution, onProgress);
   const ids: number[] = [];
   const hashes: Hash64[] = [];
@@ -51,50 +61,55 @@ export async function linkHashPairs(ctx: FindContext, onProgress: DuplicateOptio
     coeffs.push(dct);
   }
   const index = new HashIndex(hashes);
-  const turnedBits = new Uint32Array(2 * TRANSFORMS.length);
-  const turned: Hash64 = { hi: 0, lo: 0 };
+  const bits = new Uint32Array(new SharedArrayBuffer(Math.max(8, 8 * hashes.length)));
   hashes.forEach((h, i) => {
-    index.near(h, Math.min(settings.phashConfirm, HASH_LOOKUP_BITS), (j, d) => {
-      if (j <= i) return;
-      const a = recs.get(ids[i])!;
-      const b = recs.get(ids[j])!;
+    bits[2 * i] = h.hi;
+    bits[2 * i + 1] = h.lo;
+  });
+  let turned: Uint32Array | null = null;
+  if (settings.transforms) {
+    const n = 2 * TRANSFORMS.length;
+    turned = new Uint32Array(new SharedArrayBuffer(Math.max(4 * n, 4 * n * coeffs.length)));
+    for (let i = 0; i < coeffs.length; i++) dihedralHashesInto(coeffs[i], turned.subarray(n * i, n * i + n));
+  }
+  const hits = hashPairsOf(index, bits, turned, Math.min(settings.phashConfirm, HASH_LOOKUP_BITS), PHASH_TURNED);
+  return { link: async () => linkHits(ctx, ids, await hits) };
+}
+
+/** The hash lookups' pairs, in the order met: what each needs beyond the hashes, and its link. */
+function linkHits(ctx: FindContext, ids: number[], hits: HashHits): void {
+  const { recs, settings, pairs, links, decisions } = ctx;
+  for (let h = 0; h < hits.count; h++) {
+    const d = hits.d[h];
+    const ti = hits.t[h];
+    const a = recs.get(ids[hits.i[h]])!;
+    const b = recs.get(ids[hits.j[h]])!;
+    if (ti === 0) {
       pairs.phashCandidates++;
-      if (!shapesAgree(a, b, settings.aspectTolerance)) return;
+      if (!shapesAgree(a, b, settings.aspectTolerance)) continue;
       let cos: number | undefined;
       if (d > settings.phashSame) {
         cos = ctx.cosines.cosine(a.id, b.id);
-        if (cos < PHASH_CONFIRM_COSINE) return;
+        if (cos < PHASH_CONFIRM_COSINE) continue;
         pairs.phashConfirmed++;
       }
       if (decisions.blocked(a.hash, b.hash)) {
         pairs.dismissed++;
-        return;
+        continue;
       }
       pairs.phashAccepted++;
       links.add(a.id, b.id, cos === undefined ? { by: 'phash', score: d <= 0 ? 1 : 1 - d / 64, distance: d } : { by: 'phash+words', score: cos, distance: d });
-    });
-    if (!settings.transforms) return;
-    dihedralHashesInto(coeffs[i], turnedBits);
-    for (let ti = 1; ti < TRANSFORMS.length; ti++) {
-      turned.hi = turnedBits[2 * ti];
-      turned.lo = turnedBits[2 * ti + 1];
-      index.near(turned, PHASH_TURNED, (j, d) => {
-        if (j === i) return;
-        // The plain lookup already took this pair if it is as close without the turn.
-        if (hamming(h, hashes[j]) <= d) return;
-        const a = recs.get(ids[i])!;
-        const b = recs.get(ids[j])!;
-        if (!shapesAgree(a, b, settings.aspectTolerance)) return;
-        if (decisions.blocked(a.hash, b.hash)) {
-          pairs.dismissed++;
-          return;
-        }
-        pairs.transformed++;
-        // TRANSFORMS[ti] turns a into (nearly) b.
-        links.add(a.id, b.id, { by: 'turned', score: 1 - d / 64, distance: d, transform: TRANSFORMS[ti] });
-      });
+      continue;
     }
-  });
+    if (!shapesAgree(a, b, settings.aspectTolerance)) continue;
+    if (decisions.blocked(a.hash, b.hash)) {
+      pairs.dismissed++;
+      continue;
+    }
+    pairs.transformed++;
+    // TRANSFORMS[ti] turns a into (nearly) b.
+    links.add(a.id, b.id, { by: 'turned', score: 1 - d / 64, distance: d, transform: TRANSFORMS[ti] });
+  }
 }
 
 /**
@@ -103,15 +118,13 @@ export async function linkHashPairs(ctx: FindContext, onProgress: DuplicateOptio
  * beyond the lookup's bits whose words agree are linked here too. Pairs less alike go to the
  * look-alike and burst candidates.
  */
-export function linkWordPairs(ctx: FindContext, snap: ImpactIndex): { keyMs: number; pairMs: number; keyBytes: number } {
-  const { store, recs, settings, pairs } = ctx;
+export function linkWordPairs(ctx: FindContext, snap: ImpactIndex, keys = keyWords(ctx, snap)): { keyMs: number; pairMs: number; keyBytes: number } {
+  const { recs, settings, pairs } = ctx;
   const { sensitivity, similarShots } = settings;
   const bursts = settings.burstSeconds > 0 && settings.exif;
   const floor = Math.min(sensitivity, similarShots, bursts ? BURST_COSINE : 1, settings.phash ? PHASH_CONFIRM_COSINE : 1);
-  let t = performance.now();
-  const keyed = KeyWordIndex.fromStore(store, snap, (id) => recs.has(id));
-  const keyMs = performance.now() - t;
-  t = performance.now();
+  const { index: keyed, ms: keyMs } = keys;
+  const t = performance.now();
   const found = new WordPairs();
   const cos = new Float32Array(KEY_CANDIDATES);
   keyed.candidatesOf(KEY_CANDIDATES, (a, bs, _shared, count) => {
@@ -145,6 +158,13 @@ export function linkWordPairs(ctx: FindContext, snap: ImpactIndex): { keyMs: num
     ctx.links.add(a, b, { by: 'words', score: cos });
   });
   return { keyMs, pairMs, keyBytes: keyed.memoryBytes };
+}
+
+/** The key word index of the photos (word-pairs.ts), and the milliseconds it took: linkWordPairs' first step, which may run while startHashPairs' lookups do. */
+export function keyWords(ctx: FindContext, snap: ImpactIndex): { index: KeyWordIndex; ms: number } {
+  const t = performance.now();
+  const index = KeyWordIndex.fromStore(ctx.store, snap, (id) => ctx.recs.has(id));
+  return { index, ms: performance.now() - t };
 }
 
 /** Hash pairs beyond the lookup's bits, up to phashConfirm, among the word pairs whose words agree. */

@@ -55,12 +55,12 @@ export class HashIndex {
   constructor(hashes: Hash64[]) {
     this.n = hashes.length;
     for (let c = 0; c < CHUNKS; c++) {
-      const start = new Int32Array(BUCKETS + 1);
+      const start = new Int32Array(new SharedArrayBuffer(4 * (BUCKETS + 1)));
       for (const h of hashes) start[chunk(h, c) + 1]++;
       for (let v = 0; v < BUCKETS; v++) start[v + 1] += start[v];
       const fill = start.slice(0, BUCKETS);
-      const rows = new Int32Array(hashes.length);
-      const words = new Uint32Array(hashes.length * 2);
+      const rows = new Int32Array(new SharedArrayBuffer(Math.max(4, 4 * hashes.length)));
+      const words = new Uint32Array(new SharedArrayBuffer(Math.max(8, 8 * hashes.length)));
       hashes.forEach((h, i) => {
         const at = fill[chunk(h, c)]++;
         rows[at] = i;
@@ -71,6 +71,16 @@ export class HashIndex {
       this.rows.push(rows);
       this.words.push(words);
     }
+  }
+
+  /** The tables (in shared memory: hash-pairs.ts reads them on a worker thread) and the probe masks. */
+  tables(): { starts: Int32Array[]; rows: Int32Array[]; words: Uint32Array[]; masks: Uint16Array } {
+    return { starts: this.start, rows: this.rows, words: this.words, masks: MASKS };
+  }
+
+  /** Probes a chunk for a lookup within `maxDistance` bits (the first of MASKS). */
+  probes(maxDistance: number): number {
+    return MASKS_UPTO[Math.min(BITS, Math.floor(maxDistance / CHUNKS))];
   }
 
   /**

@@ -105,7 +105,8 @@ export function hashOf(coeffs: Float32Array): Hash64 {
 }
 
 export function popcount32(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
+  // To int32 at once: an unsigned value from 2^31 up kept the rest of the steps in doubles.
+  x = (x - ((x >>> 1) & 0x55555555)) | 0;
   x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
   x = (x + (x >>> 4)) & 0x0f0f0f0f;
   return Math.imul(x, 0x01010101) >>> 24;

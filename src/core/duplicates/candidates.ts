@@ -33,18 +33,11 @@ export function linkExactCopies(store: IndexStore, links: Links): number[][] {
 
 /**
  * Near copies by perceptual hash: every pair within HASH_LOOKUP_BITS bits, by lookup (those further
- * apart come with the word pairs); mirrored and
- * turned copies by looking up the hashes of the photo's flips and quarter turns, which come from
- * its stored coefficients (no second look at the photo, no model run). Fills `ctx.phashes`.
- */
-export async function linkHashPairs(ctx: FindContext, onProgress: DuplicateOptions['onProgress']): Promise<void> {
-  await (await startHashPairs(ctx, onProgress)).link();
-}
-
-/**
- * linkHashPairs in two steps: the hashes read (`ctx.phashes` filled) and the lookups started on a
- * worker thread (hash-pairs.ts), so that the calling thread can key the words meanwhile; then
- * `link()` takes the pairs met and links them, in the order the lookups met them.
+ * apart come with the word pairs); mirrored and turned copies by looking up the hashes of the
+ * photo's flips and quarter turns, which come from its stored coefficients (no second look at the
+ * photo, no model run). In two steps: the hashes read (`ctx.phashes` filled) and the lookups
+ * started on a worker thread (hash-pairs.ts), so that the calling thread can key the words
+ * meanwhile; then `link()` takes the pairs met and links them, in the order the lookups met them.
  */
 export async function startHashPairs(ctx: FindContext, onProgress: DuplicateOptions['onProgress']): Promise<{ link: () => Promise<void> }> {
   const { store, recs, settings } = ctx;

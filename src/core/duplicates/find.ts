@@ -12,7 +12,7 @@
 // This module keeps the names callers import (the other modules' exports re-exported below).
 import { LiveIndex } from '../search/live-index.js';
 import type { ImageRecord, IndexStore } from '../index/store.js';
-import { linkExactCopies, linkHashPairs, linkWordPairs } from './candidates.js';
+import { keyWords, linkExactCopies, linkWordPairs, startHashPairs } from './candidates.js';
 import { settingsOf, type FindContext } from './context.js';
 import { DecisionLookup } from './decisions.js';
 import { groupLinkedSets, neighbourhood } from './grouping.js';
@@ -64,16 +64,20 @@ export async function findDuplicates(store: IndexStore, opts: DuplicateOptions &
     t = performance.now();
     const cosines = new PairCosines(store, live, snap);
     const ctx: FindContext = { store, settings, recs, decisions, links, pairs: emptyPairCounts(), cosines, phashes: new Map(), lookAlikes: [], burstCandidates: [] };
-    if (settings.phash) await linkHashPairs(ctx, opts.onProgress);
-    timings.phashMs = performance.now() - t;
+    // The hash lookups run on a worker thread while this one keys the photos by their words
+    // (candidates.ts); the hash links are added first, then the word links, as one after the other.
+    const hashJob = settings.phash ? await startHashPairs(ctx, opts.onProgress) : undefined;
+    const keys = keyWords(ctx, snap);
+    await hashJob?.link();
+    timings.phashMs = performance.now() - t - keys.ms;
     timings.cpuMs.phash = cpuSince();
     t = performance.now();
-    const w = linkWordPairs(ctx, snap);
+    const w = linkWordPairs(ctx, snap, keys);
     timings.keysMs = w.keyMs;
     timings.wordPairsMs = w.pairMs;
     timings.keyBytes = w.keyBytes;
     cosines.clear();
-    timings.wordsMs = performance.now() - t;
+    timings.wordsMs = performance.now() - t + keys.ms;
     timings.cpuMs.words = cpuSince();
     t = performance.now();
 

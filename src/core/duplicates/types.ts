@@ -159,14 +159,16 @@ export interface DuplicateReport {
    */
   timings: {
     snapshotMs: number;
+    /** The hash stage's own time: its lookups run on a thread while the key words are made (keysMs), which is not in it. */
     phashMs: number;
+    /** keysMs + wordPairsMs. */
     wordsMs: number;
     keysMs: number;
     wordPairsMs: number;
     groupsMs: number;
     verifyMs: number;
     keyBytes: number;
-    /** The process's CPU time (all threads) by stage. */
+    /** The process's CPU time (all threads) by stage; the key words' (made beside the hash lookups) is in phash's. */
     cpuMs: { snapshot: number; phash: number; words: number; groups: number };
   };
 }

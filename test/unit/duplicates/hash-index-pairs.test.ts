@@ -66,7 +66,7 @@ test('the pair list is what HashIndex.near meets, in its order, on a worker thre
     [7, 6],
     [3, 10],
   ]) {
-    // The lookups as linkHashPairs made them before hash-pairs.ts.
+    // The lookups as candidates.ts made them before hash-pairs.ts.
     const want: string[] = [];
     hashes.forEach((h, i) => {
       index.near(h, plainMax, (j, d) => {

@@ -95,16 +95,14 @@ export class Checks {
     let g: GreyTable | undefined;
     for (let k = 0; k < rs.length; k++) {
       const r = rs[k];
-      const hr = this.ctx.phashes.get(r.id);
-      if (!hr || !r.width || !r.height || pixels(r) >= pixels(keeper)) continue;
-      const cos = this.ctx.cosines.cosine(keeper.id, r.id);
-      if (cos < CROP_COSINE || this.ctx.decisions.blocked(keeper.hash, r.hash) || (await this.apart(keeper, r))) continue;
+      const cos = this.cropCosine(keeper, r);
+      if (cos === undefined || (await this.apart(keeper, r))) continue;
       if (!g) {
         const gk = await this.looks.greyOf(keeper.id);
         if (!gk) return out;
         g = this.looks.tableOf(gk);
       }
-      const job = cropJob(g, keeper, r, hr);
+      const job = cropJob(g, keeper, r, this.ctx.phashes.get(r.id)!);
       if (!job) continue;
       jobs.push(job);
       which.push({ k, cos });
@@ -112,7 +110,7 @@ export class Checks {
     if (!g || jobs.length === 0) return out;
     // Those searched ahead for this keeper (the same job: the same answer), the others now.
     const ahead = jobs.map((j, q) => {
-      const key = `${keeper.id} ${rs[which[q].k].id}`;
+      const key = aheadKey(keeper, rs[which[q].k]);
       const a = this.ahead.get(key);
       this.ahead.delete(key);
       return a && sameJob(a.job, j) ? a.win : undefined;
@@ -138,7 +136,7 @@ export class Checks {
    */
   async searchAhead(keeper: ImageRecord, rs: ImageRecord[]): Promise<void> {
     if (!this.searches.threaded || !keeper.width || !keeper.height) return;
-    const picked = rs.filter((r) => this.ctx.phashes.has(r.id) && r.width && r.height && pixels(r) < pixels(keeper) && !this.ahead.has(`${keeper.id} ${r.id}`));
+    const picked = rs.filter((r) => !this.ahead.has(aheadKey(keeper, r)) && this.cropCosine(keeper, r) !== undefined);
     if (picked.length === 0) return;
     const gk = await this.looks.greyOf(keeper.id);
     if (!gk) return;
@@ -146,10 +144,10 @@ export class Checks {
     const jobs: WindowJob[] = [];
     const keys: string[] = [];
     for (const r of picked) {
-      const job = this.ctx.cosines.cosine(keeper.id, r.id) >= CROP_COSINE && !this.ctx.decisions.blocked(keeper.hash, r.hash) ? cropJob(g, keeper, r, this.ctx.phashes.get(r.id)!) : undefined;
+      const job = cropJob(g, keeper, r, this.ctx.phashes.get(r.id)!);
       if (!job) continue;
       jobs.push(job);
-      keys.push(`${keeper.id} ${r.id}`);
+      keys.push(aheadKey(keeper, r));
     }
     if (jobs.length === 0) return;
     // The table copied: the keeper's own buffer goes back to the looks' spares once it is let go.
@@ -159,6 +157,17 @@ export class Checks {
     wins.catch(() => undefined);
     if (this.ahead.size > 4096) this.ahead.clear();
     jobs.forEach((job, q) => this.ahead.set(keys[q], { job, win: wins.then((w) => w[q]) }));
+  }
+
+  /**
+   * The words' cosine of a photo that may be a crop of `keeper`, or undefined where it cannot be
+   * one: no hash or size, not smaller, words too far apart, or kept apart by a decision. (What the
+   * files say, asked of the candidates cropsOf searches, is not asked here.)
+   */
+  private cropCosine(keeper: ImageRecord, r: ImageRecord): number | undefined {
+    if (!this.ctx.phashes.has(r.id) || !r.width || !r.height || pixels(r) >= pixels(keeper)) return undefined;
+    const cos = this.ctx.cosines.cosine(keeper.id, r.id);
+    return cos < CROP_COSINE || this.ctx.decisions.blocked(keeper.hash, r.hash) ? undefined : cos;
   }
 
   /** Lets the search and prefetch threads go. */
@@ -251,17 +260,17 @@ export class Checks {
     const { recs, links, pairs, settings } = this.ctx;
     const checks: [number, number, Link][] = [];
     for (const [a, m] of links.edges) for (const [b, l] of m) if (b > a && l.by !== 'bytes') checks.push([a, b, l]);
-    // The photos whose fine detail will be compared, decoded ahead.
-    this.planLooks(checks.flatMap(([a, b, l]) => ((l.by === 'phash' || l.by === 'phash+words') && this.cosineOf(l, a, b) < settings.sensitivity - 1e-4 ? [a, b] : [])));
+    // Hash links whose fine detail is compared: words alike enough pass on their own, whatever
+    // the detail (a crop), so there is no need to look. Their photos are decoded ahead.
+    const lookAt = checks.map(([a, b, l]) => (l.by === 'phash' || l.by === 'phash+words') && this.cosineOf(l, a, b) < settings.sensitivity - 1e-4);
+    this.planLooks(checks.flatMap(([a, b], q) => (lookAt[q] ? [a, b] : [])));
     for (let i = 0; i < checks.length; i += CHECKS_AT_ONCE) {
       const batch = checks.slice(i, i + CHECKS_AT_ONCE);
       const verdicts = await Promise.all(
-        batch.map(async ([a, b, l]) => {
+        batch.map(async ([a, b], k) => {
           const why = await this.apart(recs.get(a)!, recs.get(b)!);
           if (why) return 'different shots';
-          if (l.by !== 'phash' && l.by !== 'phash+words') return undefined;
-          // Words alike enough pass on their own, whatever the detail (a crop): no need to look.
-          if (this.cosineOf(l, a, b) >= settings.sensitivity - 1e-4) return undefined;
+          if (!lookAt[i + k]) return undefined;
           return (await this.detailDiffers(a, b)) ? 'detail differs' : undefined;
         }),
       );
@@ -303,3 +312,6 @@ function cropJob(g: GreyTable, keeper: ImageRecord, r: ImageRecord, target: Hash
 }
 
 const sameJob = (a: WindowJob, b: WindowJob) => a.target.hi === b.target.hi && a.target.lo === b.target.lo && a.mw === b.mw && a.mh === b.mh && a.enough === b.enough;
+
+/** A crop search started ahead, by keeper and photo. */
+const aheadKey = (keeper: ImageRecord, r: ImageRecord) => `${keeper.id} ${r.id}`;
